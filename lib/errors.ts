@@ -1,0 +1,193 @@
+/**
+ * The error taxonomy. Every failure a client can cause is one of these classes, with a stable
+ * machine-readable `code` and the HTTP `status` it maps to; lib/http.ts turns them into responses
+ * (the only place that knows response shapes). Anything else that escapes is an internal error and
+ * becomes a bare 500 whose body never shows the cause.
+ */
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'INVALID_LITERAL'
+  | 'INVALID_IDS'
+  | 'TOO_MANY_IDS'
+  | 'AUTHENTICATION_REQUIRED'
+  | 'INVALID_CLIENT'
+  | 'ACCESS_DENIED'
+  | 'INVALID_FIELD'
+  | 'INVALID_VALUE'
+  | 'MODEL_NOT_FOUND'
+  | 'RECORD_NOT_FOUND'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'WRITE_CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'URI_TOO_LONG'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+  abstract readonly status: number;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** 400: input that cannot even be parsed (DESIGN §1). */
+export class BadRequestError extends AppError {
+  readonly code: ErrorCode = 'BAD_REQUEST';
+  readonly status = 400;
+}
+
+/** 400: a Python/JSON literal parameter that does not parse; says where parsing stopped. */
+export class InvalidLiteralError extends AppError {
+  readonly code = 'INVALID_LITERAL' as const;
+  readonly status = 400;
+
+  constructor(
+    readonly reason: string,
+    readonly position: number,
+    readonly param?: string,
+  ) {
+    super(`${param === undefined ? 'Cannot parse value' : `Cannot parse '${param}'`}: ${reason} at position ${position}`);
+  }
+
+  /** The same error, naming the request parameter it came from. */
+  forParam(param: string): InvalidLiteralError {
+    return new InvalidLiteralError(this.reason, this.position, param);
+  }
+}
+
+export class InvalidIdsError extends AppError {
+  readonly code = 'INVALID_IDS' as const;
+  readonly status = 400;
+}
+
+export class TooManyIdsError extends AppError {
+  readonly code = 'TOO_MANY_IDS' as const;
+  readonly status = 400;
+
+  constructor(readonly count: number, readonly limit: number) {
+    super(`Too many ids: ${count} given, at most ${limit} records can be written in one all-or-nothing request`);
+  }
+}
+
+/** 401 from the object API. The body is always the generic Odoo text; the reason is only logged. */
+export class AuthenticationRequiredError extends AppError {
+  readonly code = 'AUTHENTICATION_REQUIRED' as const;
+  readonly status = 401;
+
+  constructor(readonly reason = 'no valid credentials') {
+    super('Authentication required');
+  }
+}
+
+/** 401 from the token endpoint: unknown client or wrong secret (never says which). */
+export class InvalidClientError extends AppError {
+  readonly code = 'INVALID_CLIENT' as const;
+  readonly status = 401;
+
+  constructor() {
+    super('Invalid Credentials.');
+  }
+}
+
+/** 403: the caller may not do this (Odoo's AccessError). */
+export class AccessDeniedError extends AppError {
+  readonly code = 'ACCESS_DENIED' as const;
+  readonly status = 403;
+}
+
+/** 403: a field name the model does not have (Odoo's ValueError text). */
+export class InvalidFieldError extends AppError {
+  readonly code = 'INVALID_FIELD' as const;
+  readonly status = 403;
+
+  constructor(readonly field: string, readonly model: string) {
+    super(`Invalid field ${pyRepr(field)} on model ${pyRepr(model)}`);
+  }
+}
+
+/** 403: a value the field cannot take (wrong type, not in the selection, missing target...). */
+export class InvalidValueError extends AppError {
+  readonly code = 'INVALID_VALUE' as const;
+  readonly status = 403;
+}
+
+/** 404: the model does not exist. */
+export class ModelNotFoundError extends AppError {
+  readonly code = 'MODEL_NOT_FOUND' as const;
+  readonly status = 404;
+
+  constructor(readonly model: string) {
+    super(`Object ${model} doesn't exist`);
+  }
+}
+
+/** 404: some of the ids do not exist; names them the way Odoo prints a recordset. */
+export class RecordNotFoundError extends AppError {
+  readonly code = 'RECORD_NOT_FOUND' as const;
+  readonly status = 404;
+
+  constructor(readonly model: string, readonly missingIds: readonly number[]) {
+    super(`Record not found: ${model}(${missingIds.join(', ')})`);
+  }
+}
+
+/** 404: no such route. */
+export class RouteNotFoundError extends AppError {
+  readonly code = 'ROUTE_NOT_FOUND' as const;
+  readonly status = 404;
+
+  constructor(readonly method: string, readonly path: string) {
+    super(`No route for ${method} ${path}`);
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  readonly code = 'METHOD_NOT_ALLOWED' as const;
+  readonly status = 405;
+
+  constructor(readonly method: string, readonly allowed: readonly string[]) {
+    super(`Method ${method} is not allowed here; use ${allowed.join(', ')}`);
+  }
+}
+
+/** 409: the records kept changing under us; the bounded retries ran out. Nothing was written. */
+export class WriteConflictError extends AppError {
+  readonly code = 'WRITE_CONFLICT' as const;
+  readonly status = 409;
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly code = 'PAYLOAD_TOO_LARGE' as const;
+  readonly status = 413;
+}
+
+export class UriTooLongError extends AppError {
+  readonly code = 'URI_TOO_LONG' as const;
+  readonly status = 414;
+}
+
+/** 503: DynamoDB throttled or was unavailable after bounded retries; the client should retry. */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'SERVICE_UNAVAILABLE' as const;
+  readonly status = 503;
+
+  constructor(readonly retryAfterSeconds: number, options?: ErrorOptions) {
+    super('The service is busy; retry later', options);
+  }
+}
+
+/** Python's repr() of a str, as Odoo's messages show names ('x', or "it's"). */
+export function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const body = text
+    .replace(/\\/g, '\\\\')
+    .replace(quote === "'" ? /'/g : /"/g, quote === "'" ? "\\'" : '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t');
+  return `${quote}${body}${quote}`;
+}
