@@ -1,0 +1,10 @@
+/** The object routes: /restapi/1.0/object/{model}[/...], behind the authorizer. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { getConfig, getLogger, getRecordStore, getRegistry } from '../lib/container';
+import { routeObjectRequest } from '../lib/object-api';
+
+const deps = { registry: getRegistry(), store: getRecordStore() };
+const options = { log: getLogger(), responseKey: getConfig().responseKey };
+
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  routeObjectRequest(deps, options, event);

@@ -1,0 +1,26 @@
+/**
+ * The per-container singletons (config, DynamoDB client, stores, model registry), each built on
+ * first use and then reused by every warm invocation. Handlers call these at module scope, so a
+ * bad configuration fails the cold start; a bundle only pays for the ones its handler uses.
+ */
+import { shippedModels } from '../models';
+import type { AuthStore } from './auth';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './log';
+import { buildRegistry, type ModelRegistry } from './models';
+import type { RecordStore } from './record-store';
+import { DynamoAuthStore } from './store/auth';
+import { createDocumentClient } from './store/client';
+import { DynamoRecordStore } from './store/records';
+
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+export const getConfig = once<Config>(() => loadConfig());
+const getDocumentClient = once(() => createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }));
+export const getRecordStore = once<RecordStore>(() => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable));
+export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
+export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
+export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));

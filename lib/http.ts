@@ -1,0 +1,202 @@
+/**
+ * The HTTP edge: API Gateway (REST, Lambda proxy) events in, responses out. Content negotiation,
+ * response envelopes and the mapping from errors to statuses and bodies live here and only here.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ResponseKeyRule } from './config';
+import { AppError, MethodNotAllowedError, ServiceUnavailableError } from './errors';
+import { toPythonJson } from './json';
+import { errorFields, type Logger } from './log';
+import type { ModelDef } from './models';
+import type { PyDict, PyValue } from './pyvalue';
+import { toDictXml } from './xml';
+
+export type Format = 'json' | 'xml';
+
+export interface Negotiated {
+  readonly format: Format;
+  readonly contentType: string;
+}
+
+/** A request as the core sees it: lower-case header names, every query value kept. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: ReadonlyMap<string, readonly string[]>;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body: string | undefined;
+  readonly requestId: string;
+  /** What the authorizer put in the context (string values, as API Gateway passes them). */
+  readonly authorizer: Readonly<Record<string, string>>;
+}
+
+/** What a route answers: a ready payload, or a model's data for the `{KEY: data}` envelope. */
+export type ApiResult =
+  | { readonly status: number; readonly payload: PyDict; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly model: ModelDef; readonly data: PyValue };
+
+export interface HttpOptions {
+  readonly log: Logger;
+  /** Deployment setting for the JSON key of model data (DESIGN §1). */
+  readonly responseKey: ResponseKeyRule;
+}
+
+const JSON_TYPE: Negotiated = { format: 'json', contentType: 'application/json; charset=utf-8' };
+
+/**
+ * Picks JSON or XML from Accept (RFC 9110 q-values). XML when application/xml or text/xml is
+ * preferred over anything that allows JSON; JSON otherwise, including no Accept, `* /*`, and
+ * types we do not serve (the original answered JSON to those too rather than 406).
+ */
+export function negotiate(accept: string | undefined): Negotiated {
+  if (!accept) return JSON_TYPE;
+  let xml: { q: number; type: string } | undefined;
+  let json = 0;
+  for (const part of accept.split(',')) {
+    const [rawType = '', ...params] = part.split(';');
+    const type = rawType.trim().toLowerCase();
+    const qParam = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='));
+    const parsedQ = qParam === undefined ? 1 : Number(qParam.slice(2));
+    const q = Number.isFinite(parsedQ) ? Math.min(Math.max(parsedQ, 0), 1) : 0;
+    if (type === 'application/xml' || type === 'text/xml') {
+      if (!xml || q > xml.q) xml = { q, type };
+    } else if (type === 'application/json' || type === '*/*' || type === 'application/*') {
+      json = Math.max(json, q);
+    }
+  }
+  if (xml && xml.q > 0 && xml.q > json) return { format: 'xml', contentType: `${xml.type}; charset=utf-8` };
+  return JSON_TYPE;
+}
+
+/**
+ * `{KEY: data}` for a model's records. In JSON the key is the model's description ("Partner", as
+ * the seed shows) or, with RESPONSE_KEY=model, its technical name; in XML it is always the
+ * technical name, as the seed's XML and every version of the original show.
+ */
+export function modelEnvelope(model: ModelDef, data: PyValue, format: Format, rule: ResponseKeyRule): PyDict {
+  const key = format === 'json' && rule === 'description' ? model.description : model.model;
+  return new Map([[key, data]]);
+}
+
+export function serialize(payload: PyDict, format: Format): string {
+  return format === 'xml' ? toDictXml(payload) : toPythonJson(payload);
+}
+
+function respond(status: number, payload: PyDict, negotiated: Negotiated, extra: Readonly<Record<string, string>> = {}): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: {
+      'Content-Type': negotiated.contentType,
+      Vary: 'Accept',
+      'Cache-Control': 'no-store',
+      ...extra,
+    },
+    body: serialize(payload, negotiated.format),
+  };
+}
+
+/**
+ * The body of an error, in the original's shapes: 401 and 404 are bare `{code, message}`, every
+ * other status is wrapped as `{"error": {code, message}}`.
+ */
+export function errorPayload(status: number, message: string): PyDict {
+  const inner: PyDict = new Map<string, PyValue>([['code', status], ['message', message]]);
+  return status === 401 || status === 404 ? inner : new Map([['error', inner]]);
+}
+
+export function errorResponse(error: unknown, negotiated: Negotiated, log: Logger): APIGatewayProxyResult {
+  if (error instanceof AppError) {
+    const headers: Record<string, string> = {};
+    if (error instanceof ServiceUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
+    if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
+    if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="restapi"';
+    const level = error.status >= 500 ? 'error' : 'info';
+    log[level]('request failed', { status: error.status, code: error.code, ...(error.status >= 500 ? errorFields(error) : { reason: error.message }) });
+    return respond(error.status, errorPayload(error.status, error.message), negotiated, headers);
+  }
+  // Not ours: a bug or an SDK failure we do not understand. Log it whole, show nothing.
+  log.error('unexpected error', errorFields(error));
+  return respond(500, errorPayload(500, 'Internal Server Error'), negotiated);
+}
+
+function lowerCaseHeaders(event: APIGatewayProxyEvent): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers.set(name.toLowerCase(), value);
+  }
+  return headers;
+}
+
+function queryOf(event: APIGatewayProxyEvent): Map<string, string[]> {
+  const query = new Map<string, string[]>();
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [name, values] of Object.entries(multi)) if (values) query.set(name, [...values]);
+  // Some emitters fill only the single-value map.
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined && !query.has(name)) query.set(name, [value]);
+  }
+  return query;
+}
+
+export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
+  const authorizer: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event.requestContext?.authorizer ?? {})) {
+    if (value !== undefined && value !== null && typeof value !== 'object') authorizer[key] = String(value);
+  }
+  const body = event.body === null || event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const pathParameters: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParameters[key] = value;
+  return {
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    pathParameters,
+    query: queryOf(event),
+    headers: lowerCaseHeaders(event),
+    body,
+    requestId: event.requestContext?.requestId ?? 'unknown',
+    authorizer,
+  };
+}
+
+/**
+ * Runs one request: normalises the event, negotiates the format, calls the route and maps
+ * whatever it throws. Handlers are this plus their route.
+ */
+export async function runHttp(
+  event: APIGatewayProxyEvent,
+  options: HttpOptions,
+  route: (request: ApiRequest, log: Logger) => Promise<ApiResult>,
+): Promise<APIGatewayProxyResult> {
+  const started = performance.now();
+  let negotiated = JSON_TYPE;
+  let log = options.log;
+  try {
+    const request = toApiRequest(event);
+    log = log.child({ requestId: request.requestId, method: request.method, path: request.path });
+    negotiated = negotiate(request.headers.get('accept'));
+    const result = await route(request, log);
+    log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
+    if ('payload' in result) return respond(result.status, result.payload, negotiated, result.headers);
+    return respond(result.status, modelEnvelope(result.model, result.data, negotiated.format, options.responseKey), negotiated);
+  } catch (error) {
+    return errorResponse(error, negotiated, log);
+  }
+}
+
+/** The single value of a query parameter; repeating it is ambiguous, hence a 400. */
+export function singleParam(request: ApiRequest, name: string): string | undefined {
+  const values = request.query.get(name);
+  if (!values || values.length === 0) return undefined;
+  if (values.length > 1) throw new BadRequestParamError(name);
+  return values[0];
+}
+
+class BadRequestParamError extends AppError {
+  readonly code = 'BAD_REQUEST' as const;
+  readonly status = 400;
+
+  constructor(name: string) {
+    super(`Parameter '${name}' is given more than once`);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The port between the records core and its storage: what the core needs, in its own terms.
+ * lib/store/records.ts implements it over DynamoDB; nothing here knows about AWS.
+ */
+
+/** A field value as stored: JSON-like, one representation per Odoo type (see lib/values.ts). */
+export type StoredValue = string | number | boolean | null | number[];
+
+export interface RecordKey {
+  readonly model: string;
+  readonly id: number;
+}
+
+export interface StoredRecord extends RecordKey {
+  /** Incremented by every write; the optimistic-locking condition of the next write. */
+  readonly version: number;
+  /** Field values by name (a null-prototype object: field names are data). */
+  readonly values: Readonly<Record<string, StoredValue>>;
+}
+
+export type WriteAction =
+  /** Set some fields of an existing record, if it is still at `expectedVersion`. */
+  | { readonly kind: 'update'; readonly key: RecordKey; readonly expectedVersion: number; readonly set: Readonly<Record<string, StoredValue>> }
+  /** Require that a record exists when the transaction commits (a many2one target, say). */
+  | { readonly kind: 'check'; readonly key: RecordKey };
+
+/** Why one action of a cancelled transaction failed, in request order; 'none' if it did not. */
+export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'other';
+
+/** A transaction that committed nothing, with the reason of each action. */
+export class TransactionCancelledError extends Error {
+  constructor(readonly reasons: readonly CancellationReason[], options?: ErrorOptions) {
+    super(`Transaction cancelled: ${reasons.join(', ')}`, options);
+    this.name = 'TransactionCancelledError';
+  }
+}
+
+export interface RecordStore {
+  /** The records that exist among `keys`, by recordKeyString(); `consistent` for read-your-writes. */
+  getMany(keys: readonly RecordKey[], options: { consistent: boolean }): Promise<Map<string, StoredRecord>>;
+  /** All actions or none. Throws TransactionCancelledError when a condition or a conflict cancels it. */
+  transact(actions: readonly WriteAction[]): Promise<void>;
+  /** Creates or replaces whole records without conditions (demo data and bulk loads only). */
+  putMany(records: readonly StoredRecord[]): Promise<void>;
+}
+
+/** The most actions one DynamoDB transaction can carry. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+export function recordKeyString(key: RecordKey): string {
+  return `${key.model}#${key.id}`;
+}

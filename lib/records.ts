@@ -1,0 +1,254 @@
+/**
+ * write() and read() semantics over a RecordStore: validate vals against the model, compute each
+ * record's new state in memory, commit all of it in one transaction or nothing, render as read().
+ *
+ * The write path for n ids makes two sequential round trips (DESIGN §2):
+ *   1. one consistent BatchGet of the records (their values and versions);
+ *   2. one TransactWriteItems (a version-conditioned Update per record and a ConditionCheck per
+ *      newly referenced record), in parallel with the BatchGet of the display names the response
+ *      needs. A version conflict re-reads and tries again, a bounded number of times.
+ */
+import {
+  BadRequestError,
+  InvalidFieldError,
+  InvalidValueError,
+  ModelNotFoundError,
+  RecordNotFoundError,
+  ServiceUnavailableError,
+  TooManyIdsError,
+  WriteConflictError,
+} from './errors';
+import type { FieldDef, ModelDef, ModelRegistry } from './models';
+import type { PyDict, PyValue } from './pyvalue';
+import {
+  MAX_TRANSACTION_ACTIONS,
+  recordKeyString,
+  TransactionCancelledError,
+  type RecordKey,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from './record-store';
+import { applyX2ManyCommands, parseFieldValue, readFieldValue, referencedKeys, type FieldChange } from './values';
+
+/** Who is calling, as the authorizer established it. */
+export interface Caller {
+  readonly userId: number;
+  readonly clientId: string;
+}
+
+export interface RecordsDeps {
+  readonly registry: ModelRegistry;
+  readonly store: RecordStore;
+  /** The commit time source; injectable so tests can pin it. */
+  readonly now?: () => Date;
+  /** Attempts of the read-compute-commit cycle before giving up on conflicts. */
+  readonly maxAttempts?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface WriteRequest {
+  readonly model: string;
+  readonly ids: readonly number[];
+  readonly vals: ReadonlyMap<string, PyValue>;
+  readonly caller: Caller;
+}
+
+export interface ValidatedVals {
+  readonly changes: ReadonlyMap<string, { readonly field: FieldDef; readonly change: FieldChange }>;
+  /** Records that must exist at commit, by recordKeyString(), with the field that references each. */
+  readonly references: ReadonlyMap<string, { readonly key: RecordKey; readonly field: FieldDef }>;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 4;
+
+export function getModel(registry: ModelRegistry, model: string): ModelDef {
+  const def = registry.get(model);
+  if (!def) throw new ModelNotFoundError(model);
+  return def;
+}
+
+/** Odoo's datetime format, UTC: `YYYY-MM-DD HH:MM:SS`. */
+export function formatOdooDatetime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * Checks `vals` against the model before anything is read: unknown fields, wrong types, required
+ * fields cleared, bad selections and command shapes are all 403s. Magic fields are dropped.
+ */
+export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>): ValidatedVals {
+  const changes = new Map<string, { field: FieldDef; change: FieldChange }>();
+  const references = new Map<string, { key: RecordKey; field: FieldDef }>();
+  for (const [name, value] of vals) {
+    const field = model.fieldsByName.get(name);
+    if (!field) throw new InvalidFieldError(name, model.model);
+    if (field.magic) continue;
+    const change = parseFieldValue(model, field, value);
+    if (change.kind === 'set' && change.value === null && field.required) {
+      throw new InvalidValueError(`Field '${field.name}' (${field.string}) on model '${model.model}' is required and cannot be cleared`);
+    }
+    if (change.kind === 'x2many') {
+      const unsupported = change.commands.find((c) => c.op === 'create' || c.op === 'update' || c.op === 'delete');
+      if (unsupported) {
+        // @debt commands that create, write or delete the linked records come with the create/unlink endpoints.
+        throw new InvalidValueError(
+          `Command '${unsupported.op}' on field '${field.name}' is not supported by write yet; link existing records with (4, id) or (6, 0, ids)`,
+        );
+      }
+    }
+    changes.set(name, { field, change });
+    for (const key of referencedKeys(field, change)) references.set(recordKeyString(key), { key, field });
+  }
+  return { changes, references };
+}
+
+/** The values to SET on one record for these changes, computed from its current state. */
+export function computeUpdate(record: StoredRecord, vals: ValidatedVals, caller: Caller, commitTime: string): Record<string, StoredValue> {
+  const set: Record<string, StoredValue> = Object.create(null);
+  for (const [name, { change }] of vals.changes) {
+    if (change.kind === 'set') {
+      set[name] = change.value;
+    } else {
+      const current = record.values[name];
+      set[name] = applyX2ManyCommands(Array.isArray(current) ? current : [], change.commands);
+    }
+  }
+  set.write_uid = caller.userId;
+  set.write_date = commitTime;
+  return set;
+}
+
+/** The transaction for one attempt: an Update per record, a ConditionCheck per other referenced record. */
+export function buildWriteTransaction(
+  model: ModelDef,
+  records: readonly StoredRecord[],
+  vals: ValidatedVals,
+  caller: Caller,
+  commitTime: string,
+): { actions: WriteAction[]; newStates: StoredRecord[] } {
+  const actions: WriteAction[] = [];
+  const newStates: StoredRecord[] = [];
+  const written = new Set(records.map((r) => recordKeyString(r)));
+  for (const record of records) {
+    const set = computeUpdate(record, vals, caller, commitTime);
+    actions.push({ kind: 'update', key: { model: model.model, id: record.id }, expectedVersion: record.version, set });
+    newStates.push({ ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) });
+  }
+  // A record both written and referenced needs no check: its own Update already requires it
+  // (and DynamoDB refuses two actions on one item).
+  for (const [keyString, { key }] of vals.references) {
+    if (!written.has(keyString)) actions.push({ kind: 'check', key });
+  }
+  return { actions, newStates };
+}
+
+/** Reads the display names of every many2one target of these records (one parallel round trip). */
+async function readDisplayNames(registry: ModelRegistry, store: RecordStore, model: ModelDef, records: readonly StoredRecord[]) {
+  // A record written by this very request names itself by its new state, not the stored one.
+  const own = new Map(records.map((r) => [recordKeyString(r), r] as const));
+  const keys: RecordKey[] = [];
+  for (const field of model.fields) {
+    if (field.type !== 'many2one') continue;
+    for (const record of records) {
+      const value = record.values[field.name];
+      const key = { model: field.relation as string, id: value as number };
+      if (typeof value === 'number' && !own.has(recordKeyString(key))) keys.push(key);
+    }
+  }
+  const found = keys.length > 0 ? await store.getMany(keys, { consistent: false }) : new Map<string, StoredRecord>();
+  return (key: RecordKey): string | undefined => {
+    const target = own.get(recordKeyString(key)) ?? found.get(recordKeyString(key));
+    if (!target) return undefined;
+    const recName = registry.get(key.model)?.recName ?? 'name';
+    const name = target.values[recName];
+    return typeof name === 'string' ? name : '';
+  };
+}
+
+/** One record as Odoo's read() with all fields renders it, in the model's field order. */
+export function renderRecord(model: ModelDef, record: StoredRecord, displayName: (key: RecordKey) => string | undefined): PyDict {
+  const out: PyDict = new Map();
+  for (const field of model.fields) {
+    if (field.name === 'id') out.set('id', record.id);
+    else if (field.name === 'display_name') out.set('display_name', readFieldValue(field, record.values[model.recName], displayName));
+    else out.set(field.name, readFieldValue(field, record.values[field.name], displayName));
+  }
+  return out;
+}
+
+function parseCancellation(error: TransactionCancelledError, actions: readonly WriteAction[], vals: ValidatedVals, model: ModelDef) {
+  let versionConflict = false;
+  let transient = false;
+  error.reasons.forEach((reason, index) => {
+    const action = actions[index];
+    if (!action || reason === 'none') return;
+    if (reason === 'condition' && action.kind === 'check') {
+      const reference = vals.references.get(recordKeyString(action.key));
+      const field = reference?.field;
+      throw new InvalidValueError(
+        `Invalid value for field '${field?.name}' (${field?.type}) on model '${model.model}': ` +
+          `${action.key.model}(${action.key.id}) does not exist`,
+      );
+    }
+    if (reason === 'condition') versionConflict = true;
+    else if (reason === 'conflict' || reason === 'throttled') transient = true;
+    else throw new Error(`Unexpected transaction cancellation: ${error.message}`, { cause: error });
+  });
+  return { versionConflict, transient };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Odoo's write(): the same vals on every id, all or nothing, then the committed records rendered
+ * as read() with all fields, in the order of `ids`.
+ */
+export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Promise<PyDict[]> {
+  const { registry, store } = deps;
+  const model = getModel(registry, request.model);
+  if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
+  if (request.ids.length > MAX_TRANSACTION_ACTIONS) throw new TooManyIdsError(request.ids.length, MAX_TRANSACTION_ACTIONS);
+  const vals = validateVals(model, request.vals);
+  const keys = request.ids.map((id) => ({ model: model.model, id }));
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const sleep = deps.sleep ?? defaultSleep;
+  const now = deps.now ?? (() => new Date());
+
+  for (let attempt = 1; ; attempt++) {
+    const found = await store.getMany(keys, { consistent: true });
+    const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
+    if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
+    const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
+
+    const { actions, newStates } = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()));
+    if (actions.length > MAX_TRANSACTION_ACTIONS) {
+      throw new BadRequestError(
+        `This write needs ${actions.length} transaction actions (${records.length} records and ${actions.length - records.length} ` +
+          `referenced records to check); one all-or-nothing write holds at most ${MAX_TRANSACTION_ACTIONS}`,
+      );
+    }
+    // The display names do not depend on the commit: fetch them while it runs.
+    const names = readDisplayNames(registry, store, model, newStates);
+    names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    try {
+      await store.transact(actions);
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const { versionConflict, transient } = parseCancellation(error, actions, vals, model);
+      if (attempt >= maxAttempts) {
+        if (transient && !versionConflict) throw new ServiceUnavailableError(1, { cause: error });
+        throw new WriteConflictError(
+          `The records ${model.model}(${request.ids.join(', ')}) kept changing during the write (${attempt} attempts); ` +
+            'nothing was written. Retry the request.',
+          { cause: error },
+        );
+      }
+      await sleep(Math.random() * 20 * 2 ** attempt);
+      continue;
+    }
+    const displayName = await names;
+    return newStates.map((record) => renderRecord(model, record, displayName));
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The DynamoDB clients (built once per container) and the translation of SDK failures into the
+ * project's errors. With lib/store/*.ts this is the only code that imports the AWS SDK.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PayloadTooLargeError, ServiceUnavailableError } from '../errors';
+
+export interface DynamoConnection {
+  readonly endpoint?: string | undefined;
+  readonly region: string;
+}
+
+export function createDocumentClient({ endpoint, region }: DynamoConnection): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    region,
+    // The SDK's standard retry mode already backs off on throttling and 5xx; three attempts keep
+    // a request well inside API Gateway's 29 s even with the timeouts below.
+    maxAttempts: 3,
+    requestHandler: { requestTimeout: 5_000, connectionTimeout: 1_000 },
+    ...(endpoint
+      ? {
+          endpoint,
+          // DynamoDB Local accepts any credentials; fixed ones keep a developer's real keys out of it.
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** Whether a failure (after the SDK's own retries) means "DynamoDB is not able to answer now". */
+export function isTransientFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return TRANSIENT.has(error.name) || (typeof code === 'string' && NETWORK_CODES.has(code)) || (status !== undefined && status >= 500);
+}
+
+/**
+ * Turns an SDK failure into a project error where we understand it: transient ones into a 503
+ * the client may retry, an item over 400 KB into a 413. Anything else is re-thrown unchanged
+ * (it is a bug and becomes a logged 500).
+ */
+export function translateStoreError(error: unknown): never {
+  if (isTransientFailure(error)) throw new ServiceUnavailableError(1, { cause: error });
+  if (error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message)) {
+    throw new PayloadTooLargeError('The record would exceed the 400 KB DynamoDB item size limit', { cause: error });
+  }
+  throw error;
+}

