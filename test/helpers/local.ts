@@ -1,0 +1,42 @@
+/** Shared helpers for the tests that run against the local stack started by test/setup. */
+import { randomUUID } from 'node:crypto';
+import { DynamoAuthStore } from '../../lib/store/auth';
+import { createDocumentClient } from '../../lib/store/client';
+import { DynamoRecordStore } from '../../lib/store/records';
+import { ensureTables } from '../../lib/store/tables';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests through jest (test/setup starts the local stack)`);
+  return value;
+}
+
+export const apiUrl = () => required('TEST_API_URL');
+export const demoClient = () => ({ clientId: required('TEST_DEMO_CLIENT_ID'), clientSecret: required('TEST_DEMO_CLIENT_SECRET') });
+
+/** Fresh tables of this test file's own in the run's DynamoDB Local, so files never see each other's data. */
+export async function freshStores() {
+  const endpoint = required('TEST_DYNAMODB_ENDPOINT');
+  const suffix = randomUUID().slice(0, 8);
+  const tables = { records: `test-records-${suffix}`, auth: `test-auth-${suffix}` };
+  await ensureTables({ endpoint, region: 'eu-west-1' }, tables);
+  const client = createDocumentClient({ endpoint, region: 'eu-west-1' });
+  return {
+    client,
+    tables,
+    records: new DynamoRecordStore(client, tables.records),
+    auth: new DynamoAuthStore(client, tables.auth),
+  };
+}
+
+/** A bearer token for the demo client, from the served token endpoint. */
+export async function demoToken(): Promise<string> {
+  const { clientId, clientSecret } = demoClient();
+  const response = await fetch(`${apiUrl()}/restapi/1.0/common/oauth2/access_token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret }),
+  });
+  if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
