@@ -158,6 +158,7 @@ export async function startApi(options: { port: number; endpoint: string; demoCl
       DEMO_CLIENT_ID: options.demoClient.clientId,
       DEMO_CLIENT_SECRET: options.demoClient.clientSecret,
       PUBLIC_BASE_URL: `http://localhost:${options.port}`,
+      ESBUILD_WORK_FOLDER: `.esbuild/offline-${options.port}`,
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     },
