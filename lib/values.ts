@@ -3,7 +3,7 @@
  * - parseFieldValue: a value from `vals` (PyValue) -> a change to apply, or a 403 naming field and type;
  * - readFieldValue: a stored value -> what Odoo's read() shows (many2one [id, name], empty -> false...).
  */
-import { InvalidValueError } from './errors';
+import { InvalidValueError, pyRepr } from './errors';
 import type { FieldDef, ModelDef } from './models';
 import { emptyValueOf } from './models';
 import { PyFloat, type PyValue } from './pyvalue';
@@ -31,7 +31,7 @@ export function describeValue(value: PyValue): string {
   if (value === null) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (typeof value === 'string') return JSON.stringify(value).length > 60 ? 'a string' : `'${value}'`;
+  if (typeof value === 'string') return value.length > 60 ? 'a string' : pyRepr(value);
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (value instanceof PyFloat) return String(value.value);
   if (Array.isArray(value)) return 'a list';
@@ -45,6 +45,8 @@ function wrongType(model: ModelDef, field: FieldDef, expected: string, value: Py
 }
 
 const isEmpty = (value: PyValue) => value === false || value === null;
+/** Odoo's convert_to_cache reads any falsy value as empty for these types, '' included. */
+const isEmptyOrBlank = (value: PyValue) => isEmpty(value) || value === '';
 
 function isInt(value: PyValue): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
@@ -58,7 +60,9 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?)?$/;
 
 function validCalendarDate(y: number, m: number, d: number): boolean {
-  const date = new Date(Date.UTC(y, m - 1, d));
+  // setUTCFullYear, because Date.UTC reads years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
   return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
@@ -138,19 +142,19 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
       if (typeof value === 'boolean') return set(value);
       throw wrongType(model, field, 'True or False', value);
     case 'date': {
-      if (isEmpty(value)) return set(null);
+      if (isEmptyOrBlank(value)) return set(null);
       const date = typeof value === 'string' ? parseDate(value) : undefined;
       if (date !== undefined) return set(date);
       throw wrongType(model, field, "a date 'YYYY-MM-DD'", value);
     }
     case 'datetime': {
-      if (isEmpty(value)) return set(null);
+      if (isEmptyOrBlank(value)) return set(null);
       const datetime = typeof value === 'string' ? parseDatetime(value) : undefined;
       if (datetime !== undefined) return set(datetime);
       throw wrongType(model, field, "a UTC datetime 'YYYY-MM-DD HH:MM:SS'", value);
     }
     case 'selection': {
-      if (isEmpty(value)) return set(null);
+      if (isEmptyOrBlank(value)) return set(null);
       if (typeof value === 'string' && field.selection?.some(([key]) => key === value)) return set(value);
       // Odoo's own text for this ValueError.
       throw new InvalidValueError(`Wrong value for ${model.model}.${field.name}: ${describeValue(value)}`);
@@ -167,6 +171,8 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
     case 'many2many': {
       if (isEmpty(value)) return { kind: 'x2many', commands: [{ op: 'clear' }] };
       if (!Array.isArray(value)) throw wrongType(model, field, 'a list of commands such as [(6, 0, [ids])]', value);
+      // No commands: the links stay as they are, as in Odoo.
+      if (value.length === 0) return { kind: 'x2many', commands: [] };
       // A bare list of ids replaces the set, as Odoo accepts for x2many writes.
       if (value.every((item) => isPositiveId(item))) return { kind: 'x2many', commands: [{ op: 'set', ids: [...new Set(value as number[])] }] };
       return { kind: 'x2many', commands: value.map((command) => parseCommand(model, field, command)) };
