@@ -2,6 +2,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { authenticateBearer, createClient, issueClientToken } from '../../lib/auth';
 import { AuthenticationRequiredError, InvalidClientError } from '../../lib/errors';
+import { createClientCommand, parseCreateClientArgs } from '../../scripts/create-client';
 import { freshStores } from '../helpers/local';
 
 let stores: Awaited<ReturnType<typeof freshStores>>;
@@ -51,5 +52,20 @@ describe('token issuance and bearer authentication against DynamoDB Local', () =
     const deps = { store: stores.auth, accessTokenValidity: 1800 };
     const token = await issueClientToken(deps, { ...client, grantType: undefined });
     await expect(authenticateBearer(deps, `Bearer ${token.refresh_token}`)).rejects.toBeInstanceOf(AuthenticationRequiredError);
+  });
+});
+
+describe('npm run create-client', () => {
+  it('creates a client whose credentials the token endpoint logic accepts', async () => {
+    const options = parseCreateClientArgs(['--stage', 'x', '--user', '3', '--name', 'Shop sync'], { DYNAMODB_ENDPOINT: process.env.TEST_DYNAMODB_ENDPOINT });
+    expect(options).toStrictEqual({ table: 'odoo-rest-lambda-x-auth', region: 'eu-west-1', userId: 3, name: 'Shop sync', endpoint: process.env.TEST_DYNAMODB_ENDPOINT });
+    const client = await createClientCommand({ ...options, table: stores.tables.auth });
+    const token = await issueClientToken({ store: stores.auth, accessTokenValidity: 1800 }, { ...client, grantType: undefined });
+    await expect(authenticateBearer({ store: stores.auth, accessTokenValidity: 1800 }, `Bearer ${token.access_token}`)).resolves.toMatchObject({ userId: 3 });
+  });
+
+  it('refuses incomplete arguments with its usage', () => {
+    expect(() => parseCreateClientArgs(['--stage', 'prod'], {})).toThrow(/^usage: npm run create-client/);
+    expect(() => parseCreateClientArgs(['--stage', 'prod', '--user', 'abc', '--name', 'x'], {})).toThrow(/^usage/);
   });
 });
