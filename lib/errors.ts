@@ -183,11 +183,23 @@ export class ServiceUnavailableError extends AppError {
 /** Python's repr() of a str, as Odoo's messages show names ('x', or "it's"). */
 export function pyRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  const body = text
-    .replace(/\\/g, '\\\\')
-    .replace(quote === "'" ? /'/g : /"/g, quote === "'" ? "\\'" : '\\"')
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r')
-    .replace(/\t/g, '\\t');
+  let body = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    if (char === '\\') body += '\\\\';
+    else if (char === quote) body += `\\${quote}`;
+    else if (char === '\n') body += '\\n';
+    else if (char === '\r') body += '\\r';
+    else if (char === '\t') body += '\\t';
+    // Python escapes what str.isprintable() refuses: controls, format, surrogates, separators but space.
+    else if (char !== ' ' && /[\p{C}\p{Z}]/u.test(char)) body += pyEscape(code);
+    else body += char;
+  }
   return `${quote}${body}${quote}`;
+}
+
+function pyEscape(code: number): string {
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
 }

@@ -136,6 +136,8 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
       if (isEmpty(value)) return set(null);
       if (value instanceof PyFloat) return set(value.value);
       if (isInt(value)) return set(value);
+      // Odoo stores float(value): an int beyond 2**53 becomes the nearest float.
+      if (typeof value === 'bigint') return set(Number(value));
       throw wrongType(model, field, 'a number', value);
     case 'boolean':
       if (value === null) return set(false);

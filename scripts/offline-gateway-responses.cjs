@@ -9,6 +9,10 @@
  * when it starts. It does nothing unless `offline` runs; deploys never load hapi.
  */
 const hapi = require('@hapi/hapi');
+const tsx = require('tsx/cjs/api');
+
+// The same negotiation as the functions' (lib/http.ts), loaded from the TypeScript source.
+const { negotiate } = tsx.require('../lib/http.ts', __filename);
 
 const GATEWAY_RESPONSE = 'AWS::ApiGateway::GatewayResponse';
 
@@ -20,20 +24,6 @@ function gatewayResponses(serverless) {
     byType[resource.Properties.ResponseType] = resource.Properties;
   }
   return byType;
-}
-
-function wantsXml(accept) {
-  // The same rule as lib/http.ts: XML only when it is named and preferred over JSON.
-  if (!accept) return false;
-  let best = { xml: 0, json: 0 };
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (type === 'application/xml' || type === 'text/xml') best.xml = Math.max(best.xml, q);
-    if (type === 'application/json' || type === '*/*' || type === 'application/*') best.json = Math.max(best.json, q);
-  }
-  return best.xml > 0 && best.xml > best.json;
 }
 
 function responseType(request) {
@@ -74,7 +64,7 @@ class OfflineGatewayResponses {
         if (!definition) return h.continue;
         const status = Number(definition.StatusCode || (request.response.output || request.response).statusCode);
         const templates = definition.ResponseTemplates || {};
-        const contentType = wantsXml(request.headers.accept) && templates['application/xml'] ? 'application/xml' : 'application/json';
+        const contentType = negotiate(request.headers.accept).format === 'xml' && templates['application/xml'] ? 'application/xml' : 'application/json';
         const reply = h.response(templates[contentType] || '').code(status).type(`${contentType}; charset=utf-8`);
         for (const [name, value] of Object.entries(definition.ResponseParameters || {})) {
           const header = name.replace(/^gatewayresponse\.header\./, '');

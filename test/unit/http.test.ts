@@ -109,6 +109,9 @@ describe('http', () => {
       ['mixed-case XML', 'Application/Xml'],
       ['an upper-case Q parameter', 'application/xml;Q=0.9, application/json;Q=0.5'],
       ['spaces around the parts', '  application/xml ;  q=0.9 ,  application/json ; q=0.1 '],
+      // RFC 9110 §12.5.1: the most specific range applies, so application/json;q=0 refuses JSON
+      // whatever */* says, and XML is the only acceptable format.
+      ['JSON refused explicitly while */* rates higher than XML', 'application/json;q=0, */*;q=0.5, application/xml;q=0.4'],
     ])('returns XML for %s', (_label, accept) => {
       expect(negotiate(accept)).toStrictEqual(XML_NEGOTIATED);
     });
@@ -117,6 +120,7 @@ describe('http', () => {
       ['text/xml', 'text/xml'],
       ['text/xml preferred over application/json', 'application/json;q=0.3, text/xml;q=0.6'],
       ['upper-case text/xml', 'TEXT/XML'],
+      ['text/xml when application/xml is refused', 'application/xml;q=0, text/xml'],
     ])('returns XML as text/xml for %s', (_label, accept) => {
       expect(negotiate(accept)).toStrictEqual({ format: 'xml', contentType: 'text/xml; charset=utf-8' });
     });

@@ -84,7 +84,7 @@ const cmd = (...items: PyValue[]): PyValue[] => items;
 
 describe('values', () => {
   describe('parseFieldValue', () => {
-    describe.each(['name', 'notes', 'body'])('a %s (char/text/html) field', (name) => {
+    describe.each(['name', 'notes', 'body'])('the %s field (char/text/html)', (name) => {
       it.each<[string]>([['Edward Foster'], ['Chung Hsiao East Road'], ['繁體中文 ✓'], ['<p>x</p>']])('returns a set of the string %j', (text) => {
         expect(parse(name, text)).toStrictEqual(set(text));
       });
@@ -140,7 +140,7 @@ describe('values', () => {
       });
     });
 
-    describe.each(['ratio', 'amount'])('a %s (float/monetary) field', (name) => {
+    describe.each(['ratio', 'amount'])('the %s field (float/monetary)', (name) => {
       it.each<[string, PyValue, number]>([
         ['a float', new PyFloat(1.5), 1.5],
         ['a negative float', new PyFloat(-0.25), -0.25],
@@ -149,6 +149,11 @@ describe('values', () => {
       ])('returns a change that reads back as a Python float when given %s', (_label, value, expected) => {
         expect(parse(name, value).kind).toBe('set');
         expect(readBack(name, value)).toStrictEqual(new PyFloat(expected));
+      });
+
+      // Odoo's Float.convert_to_cache is float(value): a Python int of any size is a number.
+      it('returns a change that reads back as a Python float when given an int beyond 2**53', () => {
+        expect(readBack(name, 10n ** 20n)).toStrictEqual(new PyFloat(1e20));
       });
 
       it.each<[string, PyValue]>([
@@ -349,7 +354,7 @@ describe('values', () => {
       });
     });
 
-    describe.each(['tag_ids', 'line_ids'])('a %s (x2many) field', (name) => {
+    describe.each(['tag_ids', 'line_ids'])('the %s field (x2many)', (name) => {
       it.each<[string, PyValue, FieldChange]>([
         ['(3, id)', [cmd(3, 5)], x2many({ op: 'unlink', id: 5 })],
         ['(3, id, 0)', [cmd(3, 5, 0)], x2many({ op: 'unlink', id: 5 })],
