@@ -59,6 +59,14 @@ export interface ValidatedVals {
   readonly changes: ReadonlyMap<string, { readonly field: FieldDef; readonly change: FieldChange }>;
   /** Records that must exist at commit, by recordKeyString(), with the field that references each. */
   readonly references: ReadonlyMap<string, { readonly key: RecordKey; readonly field: FieldDef }>;
+  /** Linked records that `(1, id, vals)` commands write in the same transaction, by recordKeyString(). */
+  readonly linked: ReadonlyMap<string, LinkedWrite>;
+}
+
+export interface LinkedWrite {
+  readonly key: RecordKey;
+  readonly field: FieldDef;
+  readonly vals: ValidatedVals;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 4;
@@ -77,10 +85,12 @@ export function formatOdooDatetime(date: Date): string {
 /**
  * Checks `vals` against the model before anything is read: unknown fields, wrong types, required
  * fields cleared, bad selections and command shapes are all 403s. Magic fields are dropped.
+ * `(1, id, vals)` commands are checked against the comodel (one level deep) with `registry`.
  */
-export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>): ValidatedVals {
+export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>, registry?: ModelRegistry): ValidatedVals {
   const changes = new Map<string, { field: FieldDef; change: FieldChange }>();
   const references = new Map<string, { key: RecordKey; field: FieldDef }>();
+  const linked = new Map<string, LinkedWrite>();
   for (const [name, value] of vals) {
     const field = model.fieldsByName.get(name);
     if (!field) throw new InvalidFieldError(name, model.model);
@@ -90,18 +100,40 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
       throw new InvalidValueError(`Field '${field.name}' (${field.string}) on model '${model.model}' is required and cannot be cleared`);
     }
     if (change.kind === 'x2many') {
-      const unsupported = change.commands.find((c) => c.op === 'create' || c.op === 'update' || c.op === 'delete');
-      if (unsupported) {
-        // @debt commands that create, write or delete the linked records come with the create/unlink endpoints.
-        throw new InvalidValueError(
-          `Command '${unsupported.op}' on field '${field.name}' is not supported by write yet; link existing records with (4, id) or (6, 0, ids)`,
-        );
+      for (const command of change.commands) {
+        if (command.op === 'update' && registry) {
+          const key = { model: field.relation as string, id: command.id };
+          const earlier = linked.get(recordKeyString(key))?.vals;
+          linked.set(recordKeyString(key), { key, field, vals: mergeValidated(earlier, validateVals(getModel(registry, key.model), command.vals)) });
+        } else if (command.op === 'create' || command.op === 'delete' || command.op === 'update') {
+          // @debt creating and deleting linked records come with the create and unlink endpoints
+          // (they need defaults, id sequences and ondelete rules); nested (1, id, vals) stop at one level.
+          throw new InvalidValueError(
+            `Command '${command.op}' on field '${field.name}' is not supported by write ${command.op === 'update' ? 'inside (1, id, vals)' : 'yet'}; ` +
+              'link existing records with (4, id) or (6, 0, ids), update them with (1, id, vals)',
+          );
+        }
       }
     }
     changes.set(name, { field, change });
     for (const key of referencedKeys(field, change)) references.set(recordKeyString(key), { key, field });
   }
-  return { changes, references };
+  return { changes, references, linked };
+}
+
+/** Two updates of one record, as applying one after the other would leave it. */
+function mergeValidated(earlier: ValidatedVals | undefined, later: ValidatedVals): ValidatedVals {
+  if (!earlier) return later;
+  const changes = new Map(earlier.changes);
+  for (const [name, next] of later.changes) {
+    const previous = changes.get(name)?.change;
+    if (previous?.kind === 'x2many' && next.change.kind === 'x2many') {
+      changes.set(name, { field: next.field, change: { kind: 'x2many', commands: [...previous.commands, ...next.change.commands] } });
+    } else {
+      changes.set(name, next);
+    }
+  }
+  return { changes, references: new Map([...earlier.references, ...later.references]), linked: new Map() };
 }
 
 /** The values to SET on one record for these changes, computed from its current state. */
@@ -120,34 +152,63 @@ export function computeUpdate(record: StoredRecord, vals: ValidatedVals, caller:
   return set;
 }
 
-/** The transaction for one attempt: an Update per record, a ConditionCheck per other referenced record. */
+export interface WriteTransaction {
+  readonly actions: WriteAction[];
+  /** The written records as they will be once committed, in the order given. */
+  readonly newStates: StoredRecord[];
+  /** The same for linked records that (1, id, vals) commands update. */
+  readonly linkedStates: StoredRecord[];
+  /** For each ConditionCheck, the field whose value requires the record. */
+  readonly checkedFields: ReadonlyMap<string, FieldDef>;
+}
+
+/**
+ * The transaction for one attempt: an Update per record, an Update per linked record that a
+ * (1, id, vals) command writes, and a ConditionCheck per other record that the values reference.
+ * `linkedRecords` holds the current state of the linked records (read with the records).
+ */
 export function buildWriteTransaction(
   model: ModelDef,
   records: readonly StoredRecord[],
   vals: ValidatedVals,
   caller: Caller,
   commitTime: string,
-): { actions: WriteAction[]; newStates: StoredRecord[] } {
+  linkedRecords: ReadonlyMap<string, StoredRecord> = new Map(),
+): WriteTransaction {
   const actions: WriteAction[] = [];
-  const newStates: StoredRecord[] = [];
-  const written = new Set(records.map((r) => recordKeyString(r)));
-  for (const record of records) {
-    const set = computeUpdate(record, vals, caller, commitTime);
-    actions.push({ kind: 'update', key: { model: model.model, id: record.id }, expectedVersion: record.version, set });
-    newStates.push({ ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) });
+  const update = (record: StoredRecord, changes: ValidatedVals): StoredRecord => {
+    const set = computeUpdate(record, changes, caller, commitTime);
+    actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
+    return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) };
+  };
+  const newStates = records.map((record) => update(record, vals));
+  const updated = new Set(records.map((r) => recordKeyString(r)));
+  const references = new Map(vals.references);
+  const linkedStates: StoredRecord[] = [];
+  for (const [keyString, link] of vals.linked) {
+    const where = `(1, ${link.key.id}, vals) on field '${link.field.name}' of model '${model.model}'`;
+    // DynamoDB refuses two actions on one item, and Odoo's outcome would depend on the order.
+    if (updated.has(keyString)) throw new InvalidValueError(`${where} updates ${link.key.model}(${link.key.id}), which this request writes already`);
+    const record = linkedRecords.get(keyString);
+    if (!record) throw new InvalidValueError(`${where}: ${link.key.model}(${link.key.id}) does not exist`);
+    linkedStates.push(update(record, link.vals));
+    updated.add(keyString);
+    for (const [referenced, reference] of link.vals.references) if (!references.has(referenced)) references.set(referenced, reference);
   }
-  // A record both written and referenced needs no check: its own Update already requires it
-  // (and DynamoDB refuses two actions on one item).
-  for (const [keyString, { key }] of vals.references) {
-    if (!written.has(keyString)) actions.push({ kind: 'check', key });
+  // A record that this transaction updates needs no check: its own Update already requires it.
+  const checkedFields = new Map<string, FieldDef>();
+  for (const [keyString, { key, field }] of references) {
+    if (updated.has(keyString)) continue;
+    actions.push({ kind: 'check', key });
+    checkedFields.set(keyString, field);
   }
-  return { actions, newStates };
+  return { actions, newStates, linkedStates, checkedFields };
 }
 
 /** Reads the display names of every many2one target of these records (one parallel round trip). */
-async function readDisplayNames(registry: ModelRegistry, store: RecordStore, model: ModelDef, records: readonly StoredRecord[]) {
+async function readDisplayNames(registry: ModelRegistry, store: RecordStore, model: ModelDef, records: readonly StoredRecord[], linked: readonly StoredRecord[]) {
   // A record written by this very request names itself by its new state, not the stored one.
-  const own = new Map(records.map((r) => [recordKeyString(r), r] as const));
+  const own = new Map([...records, ...linked].map((r) => [recordKeyString(r), r] as const));
   const keys: RecordKey[] = [];
   for (const field of model.fields) {
     if (field.type !== 'many2one') continue;
@@ -178,15 +239,14 @@ export function renderRecord(model: ModelDef, record: StoredRecord, displayName:
   return out;
 }
 
-function parseCancellation(error: TransactionCancelledError, actions: readonly WriteAction[], vals: ValidatedVals, model: ModelDef) {
+function parseCancellation(error: TransactionCancelledError, { actions, checkedFields }: WriteTransaction, model: ModelDef) {
   let versionConflict = false;
   let transient = false;
   error.reasons.forEach((reason, index) => {
     const action = actions[index];
     if (!action || reason === 'none') return;
     if (reason === 'condition' && action.kind === 'check') {
-      const reference = vals.references.get(recordKeyString(action.key));
-      const field = reference?.field;
+      const field = checkedFields.get(recordKeyString(action.key));
       throw new InvalidValueError(
         `Invalid value for field '${field?.name}' (${field?.type}) on model '${model.model}': ` +
           `${action.key.model}(${action.key.id}) does not exist`,
@@ -210,33 +270,35 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const model = getModel(registry, request.model);
   if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
   if (request.ids.length > MAX_TRANSACTION_ACTIONS) throw new TooManyIdsError(request.ids.length, MAX_TRANSACTION_ACTIONS);
-  const vals = validateVals(model, request.vals);
+  const vals = validateVals(model, request.vals, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
+  const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const sleep = deps.sleep ?? defaultSleep;
   const now = deps.now ?? (() => new Date());
 
   for (let attempt = 1; ; attempt++) {
-    const found = await store.getMany(keys, { consistent: true });
+    const found = await store.getMany([...keys, ...linkedKeys], { consistent: true });
     const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
     if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
     const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
 
-    const { actions, newStates } = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()));
+    const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found);
+    const { actions, newStates, linkedStates } = transaction;
     if (actions.length > MAX_TRANSACTION_ACTIONS) {
       throw new BadRequestError(
         `This write needs ${actions.length} transaction actions (${records.length} records and ${actions.length - records.length} ` +
-          `referenced records to check); one all-or-nothing write holds at most ${MAX_TRANSACTION_ACTIONS}`,
+          `linked or referenced records); one all-or-nothing write holds at most ${MAX_TRANSACTION_ACTIONS}`,
       );
     }
     // The display names do not depend on the commit: fetch them while it runs.
-    const names = readDisplayNames(registry, store, model, newStates);
+    const names = readDisplayNames(registry, store, model, newStates, linkedStates);
     names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     try {
       await store.transact(actions);
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
-      const { versionConflict, transient } = parseCancellation(error, actions, vals, model);
+      const { versionConflict, transient } = parseCancellation(error, transaction, model);
       if (attempt >= maxAttempts) {
         if (transient && !versionConflict) throw new ServiceUnavailableError(1, { cause: error });
         throw new WriteConflictError(

@@ -210,3 +210,25 @@ describe('writeRecords when DynamoDB reports conflicts or throttling', () => {
     expect(await rawItem('res.partner', 17)).toStrictEqual(before);
   });
 });
+
+describe('x2many (1, id, vals) in a write', () => {
+  it('updates the linked record in the same transaction', async () => {
+    const [record] = await writeRecords(
+      { registry, store: stores.records },
+      { model: 'res.partner', ids: [18], vals: vals({ category_id: [[1, 2, new Map<string, PyValue>([['name', 'Hot prospects'], ['color', 9]])]], ref: 'with tag' }), caller },
+    );
+    expect(record?.get('ref')).toBe('with tag');
+    expect((await rawItem('res.partner.category', 2))?.v).toMatchObject({ name: 'Hot prospects', color: 9, write_uid: 2 });
+  });
+
+  it('writes nothing when the linked record does not exist or is one of the written records', async () => {
+    const before = await rawItem('res.partner', 18);
+    await expect(
+      writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [18], vals: vals({ ref: 'no', category_id: [[1, 888, new Map([['name', 'x']])]] }), caller }),
+    ).rejects.toThrow('res.partner.category(888) does not exist');
+    await expect(
+      writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [18, 3], vals: vals({ ref: 'no', child_ids: [[1, 3, new Map([['name', 'x']])]] }), caller }),
+    ).rejects.toThrow('updates res.partner(3), which this request writes already');
+    expect(await rawItem('res.partner', 18)).toStrictEqual(before);
+  });
+});

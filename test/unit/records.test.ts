@@ -108,6 +108,7 @@ describe('records', () => {
           ['is_company', { field: field(partner, 'is_company'), change: { kind: 'set', value: true } }],
         ]),
         references: new Map(),
+        linked: new Map(),
       });
     });
 
@@ -129,7 +130,7 @@ describe('records', () => {
     });
 
     it('returns no changes for empty vals', () => {
-      expect(validateVals(partner, vals([]))).toStrictEqual({ changes: new Map(), references: new Map() });
+      expect(validateVals(partner, vals([]))).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map() });
     });
 
     it.each<[string]>([['x'], ['nonexistent'], ['Name'], ['name '], ['country'], ['__last_update']])(
@@ -181,6 +182,7 @@ describe('records', () => {
       expect(result).toStrictEqual({
         changes: new Map([['name', { field: field(partner, 'name'), change: { kind: 'set', value: 'Edward Foster' } }]]),
         references: new Map(),
+        linked: new Map(),
       });
     });
 
@@ -191,7 +193,7 @@ describe('records', () => {
         ['write_date', 'yesterday'],
         ['display_name', 42],
       ]));
-      expect(result).toStrictEqual({ changes: new Map(), references: new Map() });
+      expect(result).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map() });
     });
 
     it.each<[string, PyValue]>([
@@ -244,6 +246,33 @@ describe('records', () => {
       expect(message).toContain('category_id');
       expect(message).toContain(op);
       expect(message).toMatch(/not supported/);
+    });
+
+    it('returns the linked record a (1, id, vals) command updates, its vals checked against the comodel', () => {
+      const result = validateVals(partner, vals([['category_id', [[1, 3, pyDict([['name', 'VIP'], ['parent_id', 1]])]]]]), registry);
+      const category = registry.get('res.partner.category') as ModelDef;
+      expect(result.linked).toStrictEqual(
+        new Map([
+          [
+            'res.partner.category#3',
+            {
+              key: { model: 'res.partner.category', id: 3 },
+              field: field(partner, 'category_id'),
+              vals: {
+                changes: new Map([
+                  ['name', { field: field(category, 'name'), change: { kind: 'set', value: 'VIP' } }],
+                  ['parent_id', { field: field(category, 'parent_id'), change: { kind: 'set', value: 1 } }],
+                ]),
+                references: new Map([['res.partner.category#1', { key: { model: 'res.partner.category', id: 1 }, field: field(category, 'parent_id') }]]),
+                linked: new Map(),
+              },
+            },
+          ],
+        ]),
+      );
+      expect(() => validateVals(partner, vals([['category_id', [[1, 3, pyDict([['nope', 1]])]]]]), registry)).toThrow(
+        new InvalidFieldError('nope', 'res.partner.category'),
+      );
     });
 
     it('returns the links and unlinks of x2many commands it supports', () => {
@@ -299,6 +328,8 @@ describe('records', () => {
           stored('res.partner', 17, 4, { ...edward.values, street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }),
           stored('res.partner', 20, 8, { ...peter.values, street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }),
         ],
+        linkedStates: [],
+        checkedFields: new Map(),
       });
     });
 
