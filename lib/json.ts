@@ -22,6 +22,7 @@ export function toPythonJson(payload: PyValue): string {
 }
 
 /** What JSON.stringify would escape in a string (surrogates, even paired, take the slow path too). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 // The response of a 100-record write is ~3,600 values, so the common cases stay cheap: plain
