@@ -112,6 +112,16 @@ describe('PUT /restapi/1.0/object/{model}?ids=...&vals=... (the seed request)', 
     });
   });
 
+  it('refuses a query longer than API Gateway allows with a 414, writing nothing', async () => {
+    const before = await storedPartner(17);
+    const response = await call(`/restapi/1.0/object/res.partner?ids=17&vals={'comment':'${'x'.repeat(10_300)}'}`);
+    expect({ status: response.status, body: response.body }).toStrictEqual({
+      status: 414,
+      body: '{"error":{"code":414,"message":"The query string is longer than 10240 characters; API Gateway refuses such URLs"}}',
+    });
+    expect(await storedPartner(17)).toStrictEqual(before);
+  });
+
   it('answers 404 for a model that does not exist', async () => {
     const response = await call("/restapi/1.0/object/x.nothing?ids=1&vals={'name':'x'}");
     expect({ status: response.status, body: response.body }).toStrictEqual({ status: 404, body: `{"code":404,"message":"Object x.nothing doesn't exist"}` });
