@@ -11,11 +11,15 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-/** An error as a log field: its class, code and message, and its cause's, never the raw object. */
+/**
+ * An error as log fields: its stable code (or its name: class names are minified in the bundles,
+ * SDK error names are not), message, the top of its stack, and its cause's; never the raw object.
+ */
 export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
-  const cause = error.cause instanceof Error ? { cause: `${error.cause.name}: ${error.cause.message}` } : {};
-  return { error: `${error.name}: ${error.message}`, stack: error.stack?.split('\n').slice(1, 6).join('\n'), ...cause };
+  const label = (e: Error & { code?: unknown }) => (typeof e.code === 'string' ? e.code : e.name);
+  const cause = error.cause instanceof Error ? { cause: `${label(error.cause)}: ${error.cause.message}` } : {};
+  return { error: `${label(error)}: ${error.message}`, stack: error.stack?.split('\n').slice(1, 6).join('\n'), ...cause };
 }
 
 export function createLogger(base: Record<string, unknown> = {}, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {

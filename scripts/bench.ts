@@ -16,14 +16,14 @@
  *
  * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { arch, constants as osConstants, cpus, platform, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { build, type BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
 import { recordsFromData } from '../lib/demo';
 import { createLogger } from '../lib/log';
 import { buildRegistry } from '../lib/models';
@@ -34,6 +34,7 @@ import { DynamoRecordStore, recordItemKey } from '../lib/store/records';
 import { recordKeyString, TransactionCancelledError, type RecordKey, type RecordStore, type StoredRecord, type WriteAction } from '../lib/record-store';
 import { shippedModels } from '../models';
 import demoData from './demo-data.json';
+import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { freePort, LOCAL_TABLES, prepareData, startApi, startDynamo, type DemoClient } from './local-stack';
 
 const ROOT = join(__dirname, '..');
@@ -556,24 +557,11 @@ async function handlerEntries(): Promise<string[]> {
   return [...new Set(entries)].sort();
 }
 
-/** serverless.yml's custom.esbuild as osls resolves it, with sourcemap off: a linked map is not read at load. */
-function esbuildOptions(): BuildOptions {
-  const printed = execFileSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'print', '--stage', 'prod', '--format', 'json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
-  });
-  const { bundle, minify, target, platform, format, mainFields } = JSON.parse(printed.slice(printed.indexOf('{'))).custom.esbuild as BuildOptions;
-  return { absWorkingDir: ROOT, bundle, minify, target, platform, format, mainFields, sourcemap: false, logLevel: 'silent' };
-}
-
-const ESBUILD_OPTIONS = esbuildOptions();
+const ESBUILD_OPTIONS = lambdaEsbuildOptions();
 
 /** One function's bundle, built on its own as serverless-esbuild builds it (package individually). */
-async function buildHandler(entry: string, outdir: string): Promise<string> {
-  const outfile = join(outdir, `${basename(entry, '.ts')}.js`);
-  await build({ ...ESBUILD_OPTIONS, entryPoints: [entry], outfile });
-  return outfile;
+function buildHandler(entry: string, outdir: string): Promise<string> {
+  return buildLambda(entry, outdir, ESBUILD_OPTIONS);
 }
 
 /** A reference bundle that only builds the DynamoDB client as the handlers do: the SDK's share of a load. */

@@ -102,7 +102,9 @@ async function stopProcess(child: ChildProcess, group: boolean): Promise<void> {
 export async function startDynamo(options: { endpoint?: string; dataDir?: string; say?: Say } = {}): Promise<DynamoHandle> {
   if (options.endpoint) return { endpoint: options.endpoint, stop: async () => undefined };
   const port = await freePort();
-  const child = spawnDynamoDbLocal({ port, path: options.dataDir ?? null, stdio: 'pipe' });
+  // sharedDb: one database whatever the credentials (DynamoDB Local otherwise keeps one per access
+  // key and region, and a process using other credentials would find no tables).
+  const child = spawnDynamoDbLocal({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

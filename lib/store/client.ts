@@ -18,13 +18,10 @@ export function createDocumentClient({ endpoint, region }: DynamoConnection): Dy
     // a request well inside API Gateway's 29 s even with the timeouts below.
     maxAttempts: 3,
     requestHandler: { requestTimeout: 5_000, connectionTimeout: 1_000 },
-    ...(endpoint
-      ? {
-          endpoint,
-          // DynamoDB Local accepts any credentials; fixed ones keep a developer's real keys out of it.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
+    ...(endpoint ? { endpoint } : {}),
+    // DynamoDB Local accepts any credentials: fixed ones keep a developer's real keys out of it,
+    // unless the environment has some (the bundle test, which runs the Lambda credential path).
+    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
