@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ResponseKeyRule } from './config';
-import { AppError, MethodNotAllowedError, ServiceUnavailableError } from './errors';
+import { AppError, BadRequestError, MethodNotAllowedError, ServiceUnavailableError } from './errors';
 import { toPythonJson } from './json';
 import { errorFields, type Logger } from './log';
 import type { ModelDef } from './models';
@@ -211,19 +211,15 @@ export async function runHttp(
   }
 }
 
-/** The single value of a query parameter; repeating it is ambiguous, hence a 400. */
+/** A parameter given twice: ambiguous, hence a 400 rather than a guess at which one was meant. */
+export function paramGivenTwice(name: string): BadRequestError {
+  return new BadRequestError(`Parameter '${name}' is given more than once`);
+}
+
+/** The single value of a query parameter. */
 export function singleParam(request: ApiRequest, name: string): string | undefined {
   const values = request.query.get(name);
   if (!values || values.length === 0) return undefined;
-  if (values.length > 1) throw new BadRequestParamError(name);
+  if (values.length > 1) throw paramGivenTwice(name);
   return values[0];
-}
-
-class BadRequestParamError extends AppError {
-  readonly code = 'BAD_REQUEST' as const;
-  readonly status = 400;
-
-  constructor(name: string) {
-    super(`Parameter '${name}' is given more than once`);
-  }
 }

@@ -2,14 +2,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { issueClientToken, type AuthDeps } from './auth';
 import { BadRequestError } from './errors';
-import { runHttp, type ApiRequest, type HttpOptions } from './http';
+import { paramGivenTwice, runHttp, type ApiRequest, type HttpOptions } from './http';
 import type { PyDict } from './pyvalue';
 
 /** Query parameters, then form-body parameters over them; each name may appear once. */
 export function tokenParams(request: ApiRequest): Map<string, string> {
   const params = new Map<string, string>();
   const add = (name: string, value: string) => {
-    if (params.has(name)) throw new BadRequestError(`Parameter '${name}' is given more than once`);
+    if (params.has(name)) throw paramGivenTwice(name);
     params.set(name, value);
   };
   for (const [name, values] of request.query) for (const value of values) add(name, value);

@@ -12,6 +12,7 @@ import {
   type TokenRecord,
 } from '../../lib/auth';
 import { AuthenticationRequiredError, BadRequestError, InvalidClientError } from '../../lib/errors';
+import { thrown } from '../helpers/thrown';
 
 /** The AuthStore port, in memory: what the core sees, without DynamoDB. */
 class MemoryAuthStore implements AuthStore {
@@ -61,15 +62,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 const TOKEN = /^[A-Za-z0-9]{32}$/;

@@ -12,6 +12,7 @@ import {
   type Caller,
 } from '../../lib/records';
 import { shippedModels } from '../../models';
+import { thrown } from '../helpers/thrown';
 
 // Expectations follow Odoo's write()/read() (reference/restapi-anchor.md §5) and DESIGN §1-2.
 
@@ -57,15 +58,6 @@ function stored(model: string, id: number, version: number, entries: Record<stri
 }
 
 const vals = (entries: Array<[string, PyValue]>): PyDict => pyDict(entries);
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 const caller: Caller = { userId: 2, clientId: 'client-a' };
 const COMMIT = '2024-03-04 05:06:07';

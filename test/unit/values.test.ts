@@ -4,6 +4,7 @@ import { PyFloat, pyDict, type PyValue } from '../../lib/pyvalue';
 import type { RecordKey } from '../../lib/record-store';
 import { applyX2ManyCommands, parseFieldValue, readFieldValue, referencedKeys, type FieldChange, type X2ManyCommand } from '../../lib/values';
 import { shippedModels } from '../../models';
+import { thrown } from '../helpers/thrown';
 
 // Expectations follow Odoo's write()/read() (reference/restapi-anchor.md §5) and DESIGN §1:
 // a value of the wrong type for the field is a 403 (InvalidValueError) naming the field and type.
@@ -56,15 +57,6 @@ function readBack(name: string, value: PyValue): PyValue {
   const change = parse(name, value);
   if (change.kind !== 'set') throw new Error(`expected a set change for ${name}`);
   return readFieldValue(field(sample, name), change.value, () => 'Target');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 /** Asserts an InvalidValueError (403) whose message names the field, its type and the model. */

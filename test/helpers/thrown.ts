@@ -1,0 +1,9 @@
+/** What `fn` throws, to assert on the error itself; fails the test when nothing is thrown. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
