@@ -6,7 +6,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.cjs'],
+    files: ['**/*.cjs', 'test/setup/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
