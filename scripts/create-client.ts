@@ -48,7 +48,8 @@ export async function createClientCommand(options: CreateClientOptions): Promise
 }
 
 if (require.main === module) {
-  createClientCommand(parseCreateClientArgs(process.argv.slice(2), process.env))
+  Promise.resolve()
+    .then(() => createClientCommand(parseCreateClientArgs(process.argv.slice(2), process.env)))
     .then(({ clientId, clientSecret }) => process.stdout.write(`client_id     ${clientId}\nclient_secret ${clientSecret}\n(the secret is not stored; keep it now)\n`))
     .catch((error: Error) => {
       process.stderr.write(`${error.message}\n`);
