@@ -4,9 +4,10 @@
  *
  * The write path for n ids makes two sequential round trips (DESIGN §2):
  *   1. one consistent BatchGet of the records (their values and versions);
- *   2. one TransactWriteItems (a version-conditioned Update per record and a ConditionCheck per
- *      newly referenced record), in parallel with the BatchGet of the display names the response
- *      needs. A version conflict re-reads and tries again, a bounded number of times.
+ *   2. one TransactWriteItems (a version-conditioned Update per record and per record a (1, id, vals)
+ *      command updates, a ConditionCheck per newly referenced record; the store sends a lone Update
+ *      as a conditional UpdateItem), in parallel with the BatchGet of the display names the
+ *      response needs. A version conflict re-reads and tries again, a bounded number of times.
  */
 import {
   BadRequestError,

@@ -8,8 +8,8 @@
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
-import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
   TransactionCancelledError,
@@ -66,35 +66,31 @@ class ExpressionNames {
   }
 }
 
+/** The Update of one record: its changed fields and version+1, if still at the expected version. */
+export function buildUpdateParams(table: string, action: Extract<WriteAction, { kind: 'update' }>): UpdateCommandInput & { UpdateExpression: string } {
+  const expr = new ExpressionNames();
+  const v = expr.name('v');
+  const version = expr.name('version');
+  const sets = Object.entries(action.set).map(([field, value]) => `${v}.${expr.name(field)} = ${expr.value(value)}`);
+  sets.push(`${version} = ${expr.value(action.expectedVersion + 1)}`);
+  const condition = `${version} = ${expr.value(action.expectedVersion)}`;
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: expr.names,
+    ExpressionAttributeValues: expr.values,
+  };
+}
+
 export function buildTransactWriteParams(table: string, actions: readonly WriteAction[]): TransactWriteCommandInput {
   return {
-    TransactItems: actions.map((action) => {
-      if (action.kind === 'check') {
-        return {
-          ConditionCheck: {
-            TableName: table,
-            Key: recordItemKey(action.key),
-            ConditionExpression: 'attribute_exists(pk)',
-          },
-        };
-      }
-      const expr = new ExpressionNames();
-      const v = expr.name('v');
-      const version = expr.name('version');
-      const sets = Object.entries(action.set).map(([field, value]) => `${v}.${expr.name(field)} = ${expr.value(value)}`);
-      sets.push(`${version} = ${expr.value(action.expectedVersion + 1)}`);
-      const condition = `${version} = ${expr.value(action.expectedVersion)}`;
-      return {
-        Update: {
-          TableName: table,
-          Key: recordItemKey(action.key),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: expr.names,
-          ExpressionAttributeValues: expr.values,
-        },
-      };
-    }),
+    TransactItems: actions.map((action) =>
+      action.kind === 'check'
+        ? { ConditionCheck: { TableName: table, Key: recordItemKey(action.key), ConditionExpression: 'attribute_exists(pk)' } }
+        : { Update: buildUpdateParams(table, action) },
+    ),
   };
 }
 
@@ -161,6 +157,10 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async transact(actions: readonly WriteAction[]): Promise<void> {
+    const [only] = actions;
+    // One record and nothing to check: a conditional UpdateItem is just as atomic, at half the
+    // write cost of a transaction (AWS bills each transactional write twice) and one less hop.
+    if (actions.length === 1 && only?.kind === 'update') return this.#updateOne(only);
     try {
       await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
     } catch (error) {
@@ -171,6 +171,18 @@ export class DynamoRecordStore implements RecordStore {
           { cause: error },
         );
       }
+      translateStoreError(error);
+    }
+  }
+
+  async #updateOne(action: Extract<WriteAction, { kind: 'update' }>): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+    } catch (error) {
+      // The same outcome the core handles for a transaction: this action's condition failed.
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw new TransactionCancelledError(['condition'], { cause: error });
+      // A transaction holding this item makes a plain write fail this way: a conflict, retried.
+      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionCancelledError(['conflict'], { cause: error });
       translateStoreError(error);
     }
   }

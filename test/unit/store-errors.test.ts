@@ -54,6 +54,23 @@ describe('store/records', () => {
     });
   });
 
+  describe('DynamoRecordStore.transact with one record and nothing to check (a conditional UpdateItem)', () => {
+    it('sends an UpdateItem, not a transaction', async () => {
+      const sent: string[] = [];
+      const client = { send: async (command: object) => void sent.push(command.constructor.name) } as unknown as DynamoDBDocumentClient;
+      await new DynamoRecordStore(client, 'records').transact([update]);
+      await new DynamoRecordStore(client, 'records').transact([update, check]);
+      expect(sent).toStrictEqual(['UpdateCommand', 'TransactWriteCommand']);
+    });
+
+    it.each([
+      ['ConditionalCheckFailedException', 'condition'],
+      ['TransactionConflictException', 'conflict'],
+    ])('reports %s as a cancellation for %s, as a transaction would', async (name, reason) => {
+      await expect(storeThrowing(sdkError(name)).transact([update])).rejects.toStrictEqual(new TransactionCancelledError([reason as never]));
+    });
+  });
+
   describe('DynamoRecordStore.getMany', () => {
     it('turns throttling into a 503', async () => {
       await expect(storeThrowing(sdkError('ThrottlingException')).getMany([{ model: 'res.partner', id: 1 }], { consistent: true })).rejects.toBeInstanceOf(ServiceUnavailableError);
