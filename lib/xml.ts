@@ -110,10 +110,18 @@ function wellFormed(text: string): string {
  * The second pass changes something only when the first one yields an invalid name.
  */
 function elementName(key: string): { tag: string; nameAttr: string | undefined } {
+  const known = elementNames.get(key);
+  if (known) return known;
   const first = makeValidXmlName(key);
   const second = makeValidXmlName(first.tag);
-  return { tag: second.tag, nameAttr: second.nameAttr ?? first.nameAttr };
+  const name = { tag: second.tag, nameAttr: second.nameAttr ?? first.nameAttr };
+  // Field names repeat in every record of every response: remember them, within a bound (keys are client data too).
+  if (elementNames.size < ELEMENT_NAME_CACHE_SIZE) elementNames.set(key, name);
+  return name;
 }
+
+const ELEMENT_NAME_CACHE_SIZE = 4096;
+const elementNames = new Map<string, { tag: string; nameAttr: string | undefined }>();
 
 /** dicttoxml's make_valid_xml_name. Each rule is tried in order on the escaped key. */
 function makeValidXmlName(rawKey: string): { tag: string; nameAttr: string | undefined } {
