@@ -1,13 +1,14 @@
 /**
  * The object API's routes: request parameters in, one records-core call, a result out.
- * Only PUT /object/{model}?ids=...&vals=... (write on a list of ids) exists so far.
+ * So far: read and write by ids (list and single record). Search, create and unlink come next.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, RouteNotFoundError, UriTooLongError } from './errors';
 import { runHttp, singleParam, type ApiRequest, type ApiResult, type HttpOptions } from './http';
-import { parseVals } from './literal';
+import { parseLiteralParam, parseVals } from './literal';
 import { parseIds } from './params';
-import { getModel, writeRecords, type Caller, type RecordsDeps } from './records';
+import type { ModelDef } from './models';
+import { getModel, readRecords, writeRecords, type Caller, type RecordsDeps } from './records';
 
 /** The caller the authorizer established; without one the request never should have got here. */
 export function callerOf(request: ApiRequest): Caller {
@@ -37,22 +38,78 @@ function checkQueryLength(request: ApiRequest): void {
   }
 }
 
+/** `fields=['name','country_id']`: a list of field names (one name alone is accepted too). */
+function fieldsParam(request: ApiRequest): string[] | undefined {
+  const text = singleParam(request, 'fields');
+  if (text === undefined) return undefined;
+  const value = parseLiteralParam(text, 'fields');
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((name): name is string => typeof name === 'string')) return value;
+  throw new BadRequestError("'fields' must be a list of field names, e.g. fields=['name','country_id']");
+}
+
+/** The `{id}` path segment: one positive integer id. */
+function pathId(segment: string): number {
+  if (segment.includes(',')) throw new BadRequestError(`Invalid record id '${segment}' in the path; give several ids with ?ids=17,20`);
+  const [id] = parseIds(segment);
+  return id as number;
+}
+
+/** What every object route starts from: the authorizer's caller and the model. */
+interface ObjectContext {
+  readonly deps: RecordsDeps;
+  readonly request: ApiRequest;
+  readonly caller: Caller;
+  readonly model: ModelDef;
+}
+
+const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
+
 /** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
-async function writeList(deps: RecordsDeps, request: ApiRequest, modelName: string): Promise<ApiResult> {
-  const caller = callerOf(request);
-  checkQueryLength(request);
-  const model = getModel(deps.registry, modelName);
+async function writeList({ deps, request, caller, model }: ObjectContext): Promise<ApiResult> {
   const ids = parseIds(requiredParam(request, 'ids', 'ids=17,20'));
-  const vals = parseVals(requiredParam(request, 'vals', "vals={'street2':'Chung Hsiao East Road'}"));
-  const records = await writeRecords(deps, { model: model.model, ids, vals, caller });
-  return { status: 200, model, data: records };
+  const vals = parseVals(requiredParam(request, 'vals', VALS_EXAMPLE));
+  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals, caller }) };
+}
+
+/** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
+async function writeOne({ deps, request, caller, model }: ObjectContext, id: number): Promise<ApiResult> {
+  const vals = parseVals(requiredParam(request, 'vals', VALS_EXAMPLE));
+  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals, caller });
+  return { status: 200, model, data: record ?? null };
+}
+
+/** GET /object/{model}?ids=17,20[&fields=[...]]: read a list of records; always a list. */
+async function readList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
+  const idsText = singleParam(request, 'ids');
+  if (idsText === undefined) {
+    // @debt search_read (domain, offset, limit, order) is the next step of the object API.
+    throw new BadRequestError('Give the records to read with ids=17,20; searching with a domain is not available yet');
+  }
+  return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields: fieldsParam(request) }) };
+}
+
+/** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
+async function readOne({ deps, request, model }: ObjectContext, id: number): Promise<ApiResult> {
+  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: fieldsParam(request) });
+  return { status: 200, model, data: record ?? null };
 }
 
 export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   return runHttp(event, options, async (request) => {
-    const model = request.pathParameters.model ?? '';
-    if (request.pathParameters.proxy !== undefined) throw new RouteNotFoundError(request.method, request.path);
-    if (request.method === 'PUT') return writeList(deps, request, model);
-    throw new MethodNotAllowedError(request.method, ['PUT']);
+    const caller = callerOf(request);
+    checkQueryLength(request);
+    const context = { deps, request, caller, model: getModel(deps.registry, request.pathParameters.model ?? '') };
+    const rest = request.pathParameters.proxy;
+    if (rest === undefined) {
+      if (request.method === 'PUT') return writeList(context);
+      if (request.method === 'GET') return readList(context);
+      throw new MethodNotAllowedError(request.method, ['GET', 'PUT']);
+    }
+    // /object/{model}/{id}; the named methods (/search, /fields_get, ...) come with the search step.
+    if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
+    if (request.method === 'PUT') return writeOne(context, pathId(rest));
+    if (request.method === 'GET') return readOne(context, pathId(rest));
+    throw new MethodNotAllowedError(request.method, ['GET', 'PUT']);
   });
 }

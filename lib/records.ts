@@ -71,6 +71,8 @@ export interface LinkedWrite {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 4;
+/** Bounds one read's work and response size; the search endpoints page through more. */
+export const MAX_READ_IDS = 1000;
 
 export function getModel(registry: ModelRegistry, model: string): ModelDef {
   const def = registry.get(model);
@@ -207,11 +209,17 @@ export function buildWriteTransaction(
 }
 
 /** Reads the display names of every many2one target of these records (one parallel round trip). */
-async function readDisplayNames(registry: ModelRegistry, store: RecordStore, model: ModelDef, records: readonly StoredRecord[], linked: readonly StoredRecord[]) {
+async function readDisplayNames(
+  registry: ModelRegistry,
+  store: RecordStore,
+  records: readonly StoredRecord[],
+  linked: readonly StoredRecord[],
+  fields: readonly FieldDef[],
+) {
   // A record written by this very request names itself by its new state, not the stored one.
   const own = new Map([...records, ...linked].map((r) => [recordKeyString(r), r] as const));
   const keys: RecordKey[] = [];
-  for (const field of model.fields) {
+  for (const field of fields) {
     if (field.type !== 'many2one') continue;
     for (const record of records) {
       const value = record.values[field.name];
@@ -229,10 +237,21 @@ async function readDisplayNames(registry: ModelRegistry, store: RecordStore, mod
   };
 }
 
-/** One record as Odoo's read() with all fields renders it, in the model's field order. */
-export function renderRecord(model: ModelDef, record: StoredRecord, displayName: (key: RecordKey) => string | undefined): PyDict {
+/**
+ * The fields a read returns: all of them, or those named (in the model's order, `id` always
+ * first, as Odoo's read() does). An unknown name is Odoo's ValueError, a 403.
+ */
+export function selectFields(model: ModelDef, names?: readonly string[]): readonly FieldDef[] {
+  if (names === undefined || names.length === 0) return model.fields;
+  for (const name of names) if (!model.fieldsByName.has(name)) throw new InvalidFieldError(name, model.model);
+  const wanted = new Set(['id', ...names]);
+  return model.fields.filter((field) => wanted.has(field.name));
+}
+
+/** One record as Odoo's read() renders it: every field of `fields`, in the model's order. */
+export function renderRecord(model: ModelDef, record: StoredRecord, displayName: (key: RecordKey) => string | undefined, fields: readonly FieldDef[] = model.fields): PyDict {
   const out: PyDict = new Map();
-  for (const field of model.fields) {
+  for (const field of fields) {
     if (field.name === 'id') out.set('id', record.id);
     else if (field.name === 'display_name') out.set('display_name', readFieldValue(field, record.values[model.recName], displayName));
     else out.set(field.name, readFieldValue(field, record.values[field.name], displayName));
@@ -293,7 +312,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
       );
     }
     // The display names do not depend on the commit: fetch them while it runs.
-    const names = readDisplayNames(registry, store, model, newStates, linkedStates);
+    const names = readDisplayNames(registry, store, newStates, linkedStates, model.fields);
     names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     try {
       await store.transact(actions);
@@ -314,4 +333,32 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
     const displayName = await names;
     return newStates.map((record) => renderRecord(model, record, displayName));
   }
+}
+
+export interface ReadRequest {
+  readonly model: string;
+  readonly ids: readonly number[];
+  /** Field names to return; all fields when absent or empty. */
+  readonly fields?: readonly string[] | undefined;
+}
+
+/**
+ * Odoo's read(): the records of `ids`, in that order, as read() renders them. Any id missing is a
+ * 404 naming the missing ids. Two round trips: the records, then the display names they show.
+ */
+export async function readRecords(deps: RecordsDeps, request: ReadRequest): Promise<PyDict[]> {
+  const { registry, store } = deps;
+  const model = getModel(registry, request.model);
+  const fields = selectFields(model, request.fields);
+  if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to read, e.g. ids=17,20");
+  if (request.ids.length > MAX_READ_IDS) {
+    throw new BadRequestError(`Too many ids: ${request.ids.length} given, at most ${MAX_READ_IDS} records can be read in one request`);
+  }
+  const keys = request.ids.map((id) => ({ model: model.model, id }));
+  const found = await store.getMany(keys, { consistent: true });
+  const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
+  if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
+  const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
+  const displayName = await readDisplayNames(registry, store, records, [], fields);
+  return records.map((record) => renderRecord(model, record, displayName, fields));
 }

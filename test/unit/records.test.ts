@@ -8,6 +8,7 @@ import {
   formatOdooDatetime,
   getModel,
   renderRecord,
+  selectFields,
   validateVals,
   type Caller,
 } from '../../lib/records';
@@ -501,5 +502,23 @@ describe('records', () => {
       expect(rendered.get('amount')).toStrictEqual(new PyFloat(100));
       expect(rendered.get('owner_id')).toStrictEqual([3, 'Azure Interior']);
     });
+  });
+});
+
+describe('records.selectFields', () => {
+  const model = buildRegistry(shippedModels).get('res.country') as ModelDef;
+  const names = (fields: readonly FieldDef[]) => fields.map((f) => f.name);
+
+  it('returns every field when none are named', () => {
+    expect(names(selectFields(model))).toStrictEqual(names(model.fields));
+    expect(names(selectFields(model, []))).toStrictEqual(names(model.fields));
+  });
+
+  it("returns the named fields in the model's order, id first, as read() does", () => {
+    expect(names(selectFields(model, ['code', 'name']))).toStrictEqual(['id', 'name', 'code']);
+  });
+
+  it('throws Odoo\'s "Invalid field" for a name the model does not have', () => {
+    expect(() => selectFields(model, ['name', 'nope'])).toThrow(new InvalidFieldError('nope', 'res.country'));
   });
 });
