@@ -148,7 +148,15 @@ export async function prepareData(endpoint: string, say?: Say): Promise<DemoClie
 }
 
 /** serverless-offline on `port`, running the local stage against `endpoint`. */
-export async function startApi(options: { port: number; endpoint: string; demoClient: DemoClient; say?: Say; env?: NodeJS.ProcessEnv }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startApi(options: {
+  port: number;
+  endpoint: string;
+  demoClient: DemoClient;
+  /** Rebuild the functions when a source file changes (npm start); off for tests and the bench. */
+  watch?: boolean;
+  say?: Say;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ url: string; stop(): Promise<void> }> {
   const lambdaPort = await freePort();
   const url = `http://127.0.0.1:${options.port}`;
   const buildFolder = `.esbuild/offline-${options.port}`;
@@ -167,6 +175,7 @@ export async function startApi(options: { port: number; endpoint: string; demoCl
       DEMO_CLIENT_SECRET: options.demoClient.clientSecret,
       PUBLIC_BASE_URL: `http://localhost:${options.port}`,
       ESBUILD_WORK_FOLDER: buildFolder,
+      ...(options.watch ? {} : { ESBUILD_WATCH_PATTERN: `${buildFolder}/never-watched` }),
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     },
@@ -195,7 +204,7 @@ export async function startApi(options: { port: number; endpoint: string; demoCl
 }
 
 /** Everything npm start runs. */
-export async function startLocalStack(options: { port: number; endpoint?: string; dataDir?: string; say?: Say; env?: NodeJS.ProcessEnv }): Promise<LocalStack> {
+export async function startLocalStack(options: { port: number; endpoint?: string; dataDir?: string; watch?: boolean; say?: Say; env?: NodeJS.ProcessEnv }): Promise<LocalStack> {
   const dynamo = await startDynamo(options);
   try {
     const demoClient = await prepareData(dynamo.endpoint, options.say);

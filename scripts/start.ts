@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
-  const stack = await startLocalStack({ port, endpoint, dataDir, say });
+  const stack = await startLocalStack({ port, endpoint, dataDir, watch: true, say });
   running.stack = stack;
   if (running.stopRequested) {
     running.stopRequested = false;

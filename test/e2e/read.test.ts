@@ -10,6 +10,19 @@ async function call(method: string, path: string, accept?: string) {
 
 const GEMINI = "/restapi/1.0/object/res.partner/26?fields=['name','country_id','category_id','partner_latitude']";
 
+describe('GET /restapi/1.0/common/version', () => {
+  it("answers Odoo's exp_version() without authentication, in JSON and XML", async () => {
+    const json = await fetch(`${apiUrl()}/restapi/1.0/common/version`);
+    expect(await json.text()).toBe('{"server_version":"17.0","server_version_info":[17,0,0,"final",0,""],"server_serie":"17.0","protocol_version":1}');
+    const xml = await fetch(`${apiUrl()}/restapi/1.0/common/version`, { headers: { Accept: 'application/xml' } });
+    expect(await xml.text()).toBe(
+      '<server_version type="str">17.0</server_version><server_version_info type="list"><item type="int">17</item><item type="int">0</item>' +
+        '<item type="int">0</item><item type="str">final</item><item type="int">0</item><item type="str"></item></server_version_info>' +
+        '<server_serie type="str">17.0</server_serie><protocol_version type="int">1</protocol_version>',
+    );
+  });
+});
+
 describe('GET /restapi/1.0/object/{model}/{id} (read one)', () => {
   it('answers one object with the asked fields, id first, in JSON', async () => {
     expect(await call('GET', GEMINI)).toStrictEqual({

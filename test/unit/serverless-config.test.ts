@@ -43,8 +43,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorizer', 'object', 'token']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorizer', 'object', 'start', 'token']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorizer', 'object', 'token', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorizer', 'object', 'start', 'token', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });

@@ -1,0 +1,10 @@
+/** GET /restapi/1.0/common/version: the server's version, as Odoo's exp_version() gives it. No auth. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { runHttp } from '../lib/http';
+import { createLogger } from '../lib/log';
+import { versionInfo } from '../lib/version';
+
+const options = { log: createLogger({ service: 'odoo-rest-lambda' }), responseKey: 'model' as const };
+
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  runHttp(event, options, async () => ({ status: 200, payload: versionInfo() }));
