@@ -1,14 +1,15 @@
 /**
  * The object API's routes: request parameters in, one records-core call, a result out.
- * So far: read and write by ids (list and single record). Search, create and unlink come next.
+ * So far: read and write by ids (list and single record), create. Search and unlink come next.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, RouteNotFoundError, UriTooLongError } from './errors';
+import { AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
 import { runHttp, singleParam, type ApiRequest, type ApiResult, type HttpOptions } from './http';
 import { parseLiteralParam, parseVals } from './literal';
 import { parseIds } from './params';
 import type { ModelDef } from './models';
-import { getModel, readRecords, writeRecords, type Caller, type RecordsDeps } from './records';
+import type { PyValue } from './pyvalue';
+import { createRecord, getModel, readRecords, writeRecords, type Caller, type RecordsDeps } from './records';
 
 /** The caller the authorizer established; without one the request never should have got here. */
 export function callerOf(request: ApiRequest): Caller {
@@ -65,18 +66,40 @@ interface ObjectContext {
 
 const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
 
+/**
+ * `vals`, from the query or, as the original allows, the body: a dict body with a `vals` key, or
+ * the whole dict body as the vals (JSON, JSON5 or a Python literal).
+ */
+function valsOf(request: ApiRequest): Map<string, PyValue> {
+  const query = singleParam(request, 'vals');
+  if (query !== undefined) return parseVals(query);
+  if (request.body === undefined || request.body.trim() === '') throw new BadRequestError(`Parameter 'vals' is required, e.g. ${VALS_EXAMPLE}`);
+  if (request.body.length > MAX_BODY_LENGTH) throw new PayloadTooLargeError(`The body is longer than ${MAX_BODY_LENGTH} characters`);
+  const body = parseLiteralParam(request.body, 'body');
+  if (!(body instanceof Map)) throw new BadRequestError("The body must be a dict: the vals themselves, or {'vals': {...}}");
+  const vals = body.get('vals') ?? body;
+  if (!(vals instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
+  return vals;
+}
+
+/** Bounds a literal body (the parser's own bound); larger payloads are a 413, not a parse error. */
+const MAX_BODY_LENGTH = 100_000;
+
 /** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
 async function writeList({ deps, request, caller, model }: ObjectContext): Promise<ApiResult> {
   const ids = parseIds(requiredParam(request, 'ids', 'ids=17,20'));
-  const vals = parseVals(requiredParam(request, 'vals', VALS_EXAMPLE));
-  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals, caller }) };
+  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(request), caller }) };
 }
 
 /** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
 async function writeOne({ deps, request, caller, model }: ObjectContext, id: number): Promise<ApiResult> {
-  const vals = parseVals(requiredParam(request, 'vals', VALS_EXAMPLE));
-  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals, caller });
+  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(request), caller });
   return { status: 200, model, data: record ?? null };
+}
+
+/** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
+async function create({ deps, request, caller, model }: ObjectContext): Promise<ApiResult> {
+  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(request), caller }) };
 }
 
 /** GET /object/{model}?ids=17,20[&fields=[...]]: read a list of records; always a list. */
@@ -104,7 +127,8 @@ export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, even
     if (rest === undefined) {
       if (request.method === 'PUT') return writeList(context);
       if (request.method === 'GET') return readList(context);
-      throw new MethodNotAllowedError(request.method, ['GET', 'PUT']);
+      if (request.method === 'POST') return create(context);
+      throw new MethodNotAllowedError(request.method, ['GET', 'POST', 'PUT']);
     }
     // /object/{model}/{id}; the named methods (/search, /fields_get, ...) come with the search step.
     if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);

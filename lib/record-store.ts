@@ -19,6 +19,8 @@ export interface StoredRecord extends RecordKey {
 }
 
 export type WriteAction =
+  /** Create a record, if no record has its id yet. */
+  | { readonly kind: 'create'; readonly key: RecordKey; readonly record: StoredRecord }
   /** Set some fields of an existing record, if it is still at `expectedVersion`. */
   | { readonly kind: 'update'; readonly key: RecordKey; readonly expectedVersion: number; readonly set: Readonly<Record<string, StoredValue>> }
   /** Require that a record exists when the transaction commits (a many2one target, say). */
@@ -40,8 +42,13 @@ export interface RecordStore {
   getMany(keys: readonly RecordKey[], options: { consistent: boolean }): Promise<Map<string, StoredRecord>>;
   /** All actions or none. Throws TransactionCancelledError when a condition or a conflict cancels it. */
   transact(actions: readonly WriteAction[]): Promise<void>;
-  /** Creates or replaces whole records without conditions (demo data and bulk loads only). */
+  /**
+   * Creates or replaces whole records without conditions (demo data and bulk loads only), and
+   * moves each model's id sequence past the highest id loaded.
+   */
   putMany(records: readonly StoredRecord[]): Promise<void>;
+  /** `count` new ids for `model`, never handed out before (an atomic counter per model). */
+  reserveIds(model: string, count: number): Promise<number[]>;
 }
 
 /** The most actions one DynamoDB transaction can carry. */

@@ -165,8 +165,58 @@ export interface WriteTransaction {
   readonly checkedFields: ReadonlyMap<string, FieldDef>;
 }
 
+/** Collects the actions of one attempt, and what the records will look like once committed. */
+class TransactionBuilder {
+  readonly actions: WriteAction[] = [];
+  /** Records this transaction writes (DynamoDB allows one action per item). */
+  readonly #written = new Set<string>();
+
+  constructor(
+    private readonly caller: Caller,
+    private readonly commitTime: string,
+  ) {}
+
+  /** An Update of `record` with `changes`; returns its state once committed. */
+  update(record: StoredRecord, changes: ValidatedVals): StoredRecord {
+    const set = computeUpdate(record, changes, this.caller, this.commitTime);
+    this.actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
+    this.#written.add(recordKeyString(record));
+    return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) };
+  }
+
+  create(record: StoredRecord): void {
+    this.actions.push({ kind: 'create', key: { model: record.model, id: record.id }, record });
+    this.#written.add(recordKeyString(record));
+  }
+
+  /**
+   * The Updates of the linked records that (1, id, vals) commands write, then a ConditionCheck per
+   * referenced record this transaction does not write (a written one is required by its own action).
+   */
+  finish(model: ModelDef, vals: ValidatedVals, linkedRecords: ReadonlyMap<string, StoredRecord>, newStates: StoredRecord[]): WriteTransaction {
+    const references = new Map(vals.references);
+    const linkedStates: StoredRecord[] = [];
+    for (const [keyString, link] of vals.linked) {
+      const where = `(1, ${link.key.id}, vals) on field '${link.field.name}' of model '${model.model}'`;
+      // DynamoDB refuses two actions on one item, and Odoo's outcome would depend on the order.
+      if (this.#written.has(keyString)) throw new InvalidValueError(`${where} updates ${link.key.model}(${link.key.id}), which this request writes already`);
+      const record = linkedRecords.get(keyString);
+      if (!record) throw new InvalidValueError(`${where}: ${link.key.model}(${link.key.id}) does not exist`);
+      linkedStates.push(this.update(record, link.vals));
+      for (const [referenced, reference] of link.vals.references) if (!references.has(referenced)) references.set(referenced, reference);
+    }
+    const checkedFields = new Map<string, FieldDef>();
+    for (const [keyString, { key, field }] of references) {
+      if (this.#written.has(keyString)) continue;
+      this.actions.push({ kind: 'check', key });
+      checkedFields.set(keyString, field);
+    }
+    return { actions: this.actions, newStates, linkedStates, checkedFields };
+  }
+}
+
 /**
- * The transaction for one attempt: an Update per record, an Update per linked record that a
+ * The transaction for one write attempt: an Update per record, an Update per linked record that a
  * (1, id, vals) command writes, and a ConditionCheck per other record that the values reference.
  * `linkedRecords` holds the current state of the linked records (read with the records).
  */
@@ -178,34 +228,40 @@ export function buildWriteTransaction(
   commitTime: string,
   linkedRecords: ReadonlyMap<string, StoredRecord> = new Map(),
 ): WriteTransaction {
-  const actions: WriteAction[] = [];
-  const update = (record: StoredRecord, changes: ValidatedVals): StoredRecord => {
-    const set = computeUpdate(record, changes, caller, commitTime);
-    actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
-    return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) };
-  };
-  const newStates = records.map((record) => update(record, vals));
-  const updated = new Set(records.map((r) => recordKeyString(r)));
-  const references = new Map(vals.references);
-  const linkedStates: StoredRecord[] = [];
-  for (const [keyString, link] of vals.linked) {
-    const where = `(1, ${link.key.id}, vals) on field '${link.field.name}' of model '${model.model}'`;
-    // DynamoDB refuses two actions on one item, and Odoo's outcome would depend on the order.
-    if (updated.has(keyString)) throw new InvalidValueError(`${where} updates ${link.key.model}(${link.key.id}), which this request writes already`);
-    const record = linkedRecords.get(keyString);
-    if (!record) throw new InvalidValueError(`${where}: ${link.key.model}(${link.key.id}) does not exist`);
-    linkedStates.push(update(record, link.vals));
-    updated.add(keyString);
-    for (const [referenced, reference] of link.vals.references) if (!references.has(referenced)) references.set(referenced, reference);
+  const builder = new TransactionBuilder(caller, commitTime);
+  const newStates = records.map((record) => builder.update(record, vals));
+  return builder.finish(model, vals, linkedRecords, newStates);
+}
+
+/** The transaction that creates `record` (a Put that requires its id to be free), with the same extras. */
+export function buildCreateTransaction(
+  model: ModelDef,
+  record: StoredRecord,
+  vals: ValidatedVals,
+  caller: Caller,
+  commitTime: string,
+  linkedRecords: ReadonlyMap<string, StoredRecord> = new Map(),
+): WriteTransaction {
+  const builder = new TransactionBuilder(caller, commitTime);
+  builder.create(record);
+  return builder.finish(model, vals, linkedRecords, [record]);
+}
+
+/**
+ * A new record of `model` with id `id`: defaults, then the vals, then the log-access fields.
+ * A required field that ends up empty is Odoo's "mandatory field not set", a 403.
+ */
+export function newRecord(model: ModelDef, id: number, vals: ValidatedVals, caller: Caller, commitTime: string): StoredRecord {
+  const empty: StoredRecord = { model: model.model, id, version: 0, values: Object.create(null) };
+  const values: Record<string, StoredValue> = Object.create(null);
+  for (const field of model.fields) if (field.default !== undefined) values[field.name] = Array.isArray(field.default) ? [...field.default] : field.default;
+  Object.assign(values, computeUpdate(empty, vals, caller, commitTime), { create_uid: caller.userId, create_date: commitTime });
+  for (const field of model.fields) {
+    if (field.required && !field.magic && (values[field.name] === undefined || values[field.name] === null)) {
+      throw new InvalidValueError(`Field '${field.name}' (${field.string}) on model '${model.model}' is required: give it a value`);
+    }
   }
-  // A record that this transaction updates needs no check: its own Update already requires it.
-  const checkedFields = new Map<string, FieldDef>();
-  for (const [keyString, { key, field }] of references) {
-    if (updated.has(keyString)) continue;
-    actions.push({ kind: 'check', key });
-    checkedFields.set(keyString, field);
-  }
-  return { actions, newStates, linkedStates, checkedFields };
+  return { model: model.model, id, version: 1, values };
 }
 
 /** Reads the display names of every many2one target of these records (one parallel round trip). */
@@ -281,6 +337,37 @@ function parseCancellation(error: TransactionCancelledError, { actions, checkedF
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+function checkTransactionSize(actions: number, records: number): void {
+  if (actions > MAX_TRANSACTION_ACTIONS) {
+    throw new BadRequestError(
+      `This write needs ${actions} transaction actions (${records} records and ${actions - records} ` +
+        `linked or referenced records); one all-or-nothing write holds at most ${MAX_TRANSACTION_ACTIONS}`,
+    );
+  }
+}
+
+/**
+ * Commits one attempt. True when committed; false when the caller should re-read and try again
+ * (a version or id condition failed, or DynamoDB reported a conflict or throttling), after a
+ * jittered pause. Throws once the attempts are spent (409, or 503 when only throttling was seen),
+ * and at once for a referenced record that does not exist (403).
+ */
+async function commitOrRetry(deps: RecordsDeps, transaction: WriteTransaction, model: ModelDef, attempt: number, maxAttempts: number, what: string): Promise<boolean> {
+  try {
+    await deps.store.transact(transaction.actions);
+    return true;
+  } catch (error) {
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    const { versionConflict, transient } = parseCancellation(error, transaction, model);
+    if (attempt >= maxAttempts) {
+      if (transient && !versionConflict) throw new ServiceUnavailableError(1, { cause: error });
+      throw new WriteConflictError(`${what} kept changing during the write (${attempt} attempts); nothing was written. Retry the request.`, { cause: error });
+    }
+    await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** attempt);
+    return false;
+  }
+}
+
 /**
  * Odoo's write(): the same vals on every id, all or nothing, then the committed records rendered
  * as read() with all fields, in the order of `ids`.
@@ -294,7 +381,6 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const sleep = deps.sleep ?? defaultSleep;
   const now = deps.now ?? (() => new Date());
 
   for (let attempt = 1; ; attempt++) {
@@ -304,32 +390,12 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
     const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
 
     const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found);
-    const { actions, newStates, linkedStates } = transaction;
-    if (actions.length > MAX_TRANSACTION_ACTIONS) {
-      throw new BadRequestError(
-        `This write needs ${actions.length} transaction actions (${records.length} records and ${actions.length - records.length} ` +
-          `linked or referenced records); one all-or-nothing write holds at most ${MAX_TRANSACTION_ACTIONS}`,
-      );
-    }
+    const { newStates, linkedStates } = transaction;
+    checkTransactionSize(transaction.actions.length, records.length);
     // The display names do not depend on the commit: fetch them while it runs.
     const names = readDisplayNames(registry, store, newStates, linkedStates, model.fields);
     names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    try {
-      await store.transact(actions);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelledError)) throw error;
-      const { versionConflict, transient } = parseCancellation(error, transaction, model);
-      if (attempt >= maxAttempts) {
-        if (transient && !versionConflict) throw new ServiceUnavailableError(1, { cause: error });
-        throw new WriteConflictError(
-          `The records ${model.model}(${request.ids.join(', ')}) kept changing during the write (${attempt} attempts); ` +
-            'nothing was written. Retry the request.',
-          { cause: error },
-        );
-      }
-      await sleep(Math.random() * 20 * 2 ** attempt);
-      continue;
-    }
+    if (!(await commitOrRetry(deps, transaction, model, attempt, maxAttempts, `The records ${model.model}(${request.ids.join(', ')})`))) continue;
     const displayName = await names;
     return newStates.map((record) => renderRecord(model, record, displayName));
   }
@@ -361,4 +427,40 @@ export async function readRecords(deps: RecordsDeps, request: ReadRequest): Prom
   const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
   const displayName = await readDisplayNames(registry, store, records, [], fields);
   return records.map((record) => renderRecord(model, record, displayName, fields));
+}
+
+export interface CreateRequest {
+  readonly model: string;
+  readonly vals: ReadonlyMap<string, PyValue>;
+  readonly caller: Caller;
+}
+
+/**
+ * Odoo's create(): a new record with a fresh id from the model's sequence, defaults applied,
+ * required fields enforced, x2many links checked, all in one transaction; answered as read().
+ * Round trips: the id (and any records (1, id, vals) commands update), then the commit in parallel
+ * with the display names.
+ */
+export async function createRecord(deps: RecordsDeps, request: CreateRequest): Promise<PyDict> {
+  const { registry, store } = deps;
+  const model = getModel(registry, request.model);
+  const vals = validateVals(model, request.vals, registry);
+  const linkedKeys = [...vals.linked.values()].map((link) => link.key);
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const now = deps.now ?? (() => new Date());
+  for (let attempt = 1; ; attempt++) {
+    const [[id], linkedRecords] = await Promise.all([
+      store.reserveIds(model.model, 1),
+      linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : Promise.resolve(new Map<string, StoredRecord>()),
+    ]);
+    const commitTime = formatOdooDatetime(now());
+    const record = newRecord(model, id as number, vals, request.caller, commitTime);
+    const transaction = buildCreateTransaction(model, record, vals, request.caller, commitTime, linkedRecords);
+    checkTransactionSize(transaction.actions.length, 1);
+    const names = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields);
+    names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    // An id already taken (records loaded with explicit ids) or a linked record changed: try again.
+    if (!(await commitOrRetry(deps, transaction, model, attempt, maxAttempts, `A new ${model.model} record`))) continue;
+    return renderRecord(model, record, await names);
+  }
 }

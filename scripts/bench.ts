@@ -293,22 +293,33 @@ class MemoryRecordStore implements RecordStore {
     return found;
   }
 
+  readonly #sequences = new Map<string, number>();
+
   async transact(actions: readonly WriteAction[]): Promise<void> {
     for (const action of actions) {
       const current = this.#records.get(recordKeyString(action.key));
-      if (!current || (action.kind === 'update' && current.version !== action.expectedVersion)) {
-        throw new TransactionCancelledError(actions.map((a) => (a === action ? 'condition' : 'none')));
-      }
+      const ok = action.kind === 'create' ? !current : current && (action.kind === 'check' || current.version === action.expectedVersion);
+      if (!ok) throw new TransactionCancelledError(actions.map((a) => (a === action ? 'condition' : 'none')));
     }
     for (const action of actions) {
+      if (action.kind === 'create') this.#records.set(recordKeyString(action.key), action.record);
       if (action.kind !== 'update') continue;
       const current = this.#records.get(recordKeyString(action.key)) as StoredRecord;
       this.#records.set(recordKeyString(action.key), { ...current, version: current.version + 1, values: { ...current.values, ...action.set } });
     }
   }
 
+  async reserveIds(model: string, count: number): Promise<number[]> {
+    const last = (this.#sequences.get(model) ?? 0) + count;
+    this.#sequences.set(model, last);
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+  }
+
   async putMany(records: readonly StoredRecord[]): Promise<void> {
-    for (const record of records) this.#records.set(recordKeyString(record), record);
+    for (const record of records) {
+      this.#records.set(recordKeyString(record), record);
+      this.#sequences.set(record.model, Math.max(this.#sequences.get(record.model) ?? 0, record.id));
+    }
   }
 }
 

@@ -8,8 +8,8 @@
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
-import type { DynamoDBDocumentClient, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, PutCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
   TransactionCancelledError,
@@ -84,13 +84,52 @@ export function buildUpdateParams(table: string, action: Extract<WriteAction, { 
   };
 }
 
+/** A new record, if its id is free. */
+export function buildCreateParams(table: string, action: Extract<WriteAction, { kind: 'create' }>): PutCommandInput & { Item: Item } {
+  return { TableName: table, Item: toItem(action.record), ConditionExpression: 'attribute_not_exists(pk)' };
+}
+
 export function buildTransactWriteParams(table: string, actions: readonly WriteAction[]): TransactWriteCommandInput {
   return {
-    TransactItems: actions.map((action) =>
-      action.kind === 'check'
-        ? { ConditionCheck: { TableName: table, Key: recordItemKey(action.key), ConditionExpression: 'attribute_exists(pk)' } }
-        : { Update: buildUpdateParams(table, action) },
-    ),
+    TransactItems: actions.map((action) => {
+      switch (action.kind) {
+        case 'check':
+          return { ConditionCheck: { TableName: table, Key: recordItemKey(action.key), ConditionExpression: 'attribute_exists(pk)' } };
+        case 'create':
+          return { Put: buildCreateParams(table, action) };
+        case 'update':
+          return { Update: buildUpdateParams(table, action) };
+      }
+    }),
+  };
+}
+
+/** The counter item of a model's id sequence; its key cannot be a record's (ids are numbers). */
+export function sequenceKey(model: string): { pk: string } {
+  return { pk: `sequence#${model}` };
+}
+
+/** Reserves `count` ids at once: ADD on the counter, which DynamoDB serialises per item. */
+export function buildReserveIdsParams(table: string, model: string, count: number): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: sequenceKey(model),
+    UpdateExpression: 'ADD #next :count',
+    ExpressionAttributeNames: { '#next': 'next' },
+    ExpressionAttributeValues: { ':count': count },
+    ReturnValues: 'UPDATED_NEW',
+  };
+}
+
+/** Moves a sequence up to `atLeast` if it is below (loaded records took those ids). */
+export function buildRaiseSequenceParams(table: string, model: string, atLeast: number): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: sequenceKey(model),
+    UpdateExpression: 'SET #next = :atLeast',
+    ConditionExpression: 'attribute_not_exists(#next) OR #next < :atLeast',
+    ExpressionAttributeNames: { '#next': 'next' },
+    ExpressionAttributeValues: { ':atLeast': atLeast },
   };
 }
 
@@ -158,9 +197,9 @@ export class DynamoRecordStore implements RecordStore {
 
   async transact(actions: readonly WriteAction[]): Promise<void> {
     const [only] = actions;
-    // One record and nothing to check: a conditional UpdateItem is just as atomic, at half the
-    // write cost of a transaction (AWS bills each transactional write twice) and one less hop.
-    if (actions.length === 1 && only?.kind === 'update') return this.#updateOne(only);
+    // One record and nothing to check: a conditional UpdateItem/PutItem is just as atomic, at half
+    // the write cost of a transaction (AWS bills each transactional write twice).
+    if (actions.length === 1 && only && only.kind !== 'check') return this.#writeOne(only);
     try {
       await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
     } catch (error) {
@@ -175,9 +214,10 @@ export class DynamoRecordStore implements RecordStore {
     }
   }
 
-  async #updateOne(action: Extract<WriteAction, { kind: 'update' }>): Promise<void> {
+  async #writeOne(action: Exclude<WriteAction, { kind: 'check' }>): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+      if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+      else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
     } catch (error) {
       // The same outcome the core handles for a transaction: this action's condition failed.
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw new TransactionCancelledError(['condition'], { cause: error });
@@ -187,7 +227,28 @@ export class DynamoRecordStore implements RecordStore {
     }
   }
 
+  async reserveIds(model: string, count: number): Promise<number[]> {
+    let last: number;
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand(buildReserveIdsParams(this.table, model, count)));
+      last = Number(Attributes?.next);
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+  }
+
+  async #raiseSequence(model: string, atLeast: number): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand(buildRaiseSequenceParams(this.table, model, atLeast)));
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+
   async putMany(records: readonly StoredRecord[]): Promise<void> {
+    const highest = new Map<string, number>();
+    for (const record of records) highest.set(record.model, Math.max(highest.get(record.model) ?? 0, record.id));
     for (const chunk of chunks(records, BATCH_WRITE_LIMIT)) {
       let pending: Item[] = chunk.map((r) => ({ PutRequest: { Item: toItem(r) } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -197,6 +258,7 @@ export class DynamoRecordStore implements RecordStore {
         pending = (response.UnprocessedItems?.[this.table] as Item[] | undefined) ?? [];
       }
     }
+    await Promise.all([...highest].map(([model, id]) => this.#raiseSequence(model, id)));
   }
 }
 

@@ -41,6 +41,7 @@ function interferingStore(beforeCommit: (attempt: number) => Promise<void>): Rec
     attempts: 0,
     getMany: inner.getMany.bind(inner),
     putMany: inner.putMany.bind(inner),
+    reserveIds: inner.reserveIds.bind(inner),
     async transact(actions: readonly WriteAction[]) {
       wrapper.attempts++;
       await beforeCommit(wrapper.attempts);

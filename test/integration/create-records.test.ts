@@ -1,0 +1,90 @@
+/** createRecord over DynamoDB Local: ids from the per-model sequence, defaults, required fields, references. */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { recordsFromData } from '../../lib/demo';
+import { InvalidValueError } from '../../lib/errors';
+import { buildRegistry } from '../../lib/models';
+import type { PyValue } from '../../lib/pyvalue';
+import { createRecord, type Caller } from '../../lib/records';
+import { shippedModels } from '../../models';
+import demoData from '../../scripts/demo-data.json';
+import { freshStores } from '../helpers/local';
+
+const registry = buildRegistry(shippedModels);
+const caller: Caller = { userId: 2, clientId: 'test-client' };
+const vals = (entries: Record<string, PyValue>) => new Map(Object.entries(entries));
+let stores: Awaited<ReturnType<typeof freshStores>>;
+
+beforeAll(async () => {
+  stores = await freshStores();
+  await stores.records.putMany(recordsFromData(registry, demoData.records));
+});
+
+afterAll(() => stores.client.destroy());
+
+async function rawItem(model: string, id: number) {
+  const { Item } = await stores.client.send(new GetCommand({ TableName: stores.tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
+  return Item;
+}
+
+describe('createRecord against DynamoDB Local', () => {
+  it('creates a record with the next id after the loaded ones, defaults and log-access fields, and answers it as read()', async () => {
+    const created = await createRecord(
+      { registry, store: stores.records, now: () => new Date('2026-02-03T04:05:06Z') },
+      { model: 'res.partner', vals: vals({ name: 'New Partner', country_id: 274, category_id: [[6, 0, [1, 2]]] }), caller },
+    );
+    const expectedId = Math.max(...demoData.records['res.partner'].map((p) => p.id)) + 1;
+    const picked = Object.fromEntries(['id', 'name', 'country_id', 'category_id', 'active', 'type', 'lang', 'color', 'create_uid', 'create_date', 'write_uid'].map((k) => [k, created.get(k)]));
+    expect(picked).toStrictEqual({
+      id: expectedId,
+      name: 'New Partner',
+      country_id: [274, 'Belgium'],
+      category_id: [1, 2],
+      active: true,
+      type: 'contact',
+      lang: 'en_US',
+      color: 0,
+      create_uid: [2, 'Marc Demo'],
+      create_date: '2026-02-03 04:05:06',
+      write_uid: [2, 'Marc Demo'],
+    });
+    expect([...created.keys()]).toStrictEqual(registry.get('res.partner')?.fields.map((f) => f.name));
+    expect(await rawItem('res.partner', expectedId)).toMatchObject({ version: 1, v: { name: 'New Partner', country_id: 274, active: true } });
+  });
+
+  it('never hands out one id twice, even to concurrent creates', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createRecord({ registry, store: stores.records }, { model: 'res.partner.category', vals: vals({ name: `Tag ${i}` }), caller })),
+    );
+    const ids = created.map((record) => record.get('id') as number);
+    expect(new Set(ids).size).toBe(20);
+    for (const [i, id] of ids.entries()) expect((await rawItem('res.partner.category', id))?.v.name).toBe(`Tag ${i}`);
+  });
+
+  it('refuses a record without a required field, creating nothing', async () => {
+    await expect(createRecord({ registry, store: stores.records }, { model: 'res.country.state', vals: vals({ name: 'Nowhere' }), caller })).rejects.toStrictEqual(
+      new InvalidValueError("Field 'country_id' (Country) on model 'res.country.state' is required: give it a value"),
+    );
+  });
+
+  it('refuses a many2one to a record that does not exist, creating nothing', async () => {
+    const next = (await stores.records.reserveIds('res.country.state', 1))[0] as number;
+    await expect(
+      createRecord({ registry, store: stores.records }, { model: 'res.country.state', vals: vals({ name: 'Nowhere', code: 'NW', country_id: 4242 }), caller }),
+    ).rejects.toThrow('res.country(4242) does not exist');
+    expect(await rawItem('res.country.state', next + 1)).toBeUndefined();
+  });
+
+  it('takes the next id when the reserved one is already used by a loaded record', async () => {
+    const [next] = await stores.records.reserveIds('res.country', 1);
+    // A record loaded behind the sequence's back, on the ids it would hand out next.
+    await stores.client.send(
+      new PutCommand({
+        TableName: stores.tables.records,
+        Item: { pk: `res.country#${(next as number) + 1}`, model: 'res.country', id: (next as number) + 1, version: 1, v: { name: 'Squatter' } },
+      }),
+    );
+    const created = await createRecord({ registry, store: stores.records, sleep: async () => undefined }, { model: 'res.country', vals: vals({ name: 'Newland' }), caller });
+    expect(created.get('id')).toBe((next as number) + 2);
+    expect((await rawItem('res.country', (next as number) + 1))?.v.name).toBe('Squatter');
+  });
+});
