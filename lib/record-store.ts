@@ -47,6 +47,12 @@ export interface RecordStore {
    * moves each model's id sequence past the highest id loaded.
    */
   putMany(records: readonly StoredRecord[]): Promise<void>;
+  /**
+   * Up to `limit` records of `model` with ids above `afterId`, in id order: one page of a walk
+   * through the whole model that costs the same at any depth (the next page starts after the last
+   * id). Reads the model's index only, never the whole table.
+   */
+  listModel(model: string, options: { afterId: number; limit: number }): Promise<StoredRecord[]>;
   /** `count` new ids for `model`, never handed out before (an atomic counter per model). */
   reserveIds(model: string, count: number): Promise<number[]>;
 }

@@ -309,6 +309,13 @@ class MemoryRecordStore implements RecordStore {
     }
   }
 
+  async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
+    return [...this.#records.values()]
+      .filter((r) => r.model === model && r.id > afterId)
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit);
+  }
+
   async reserveIds(model: string, count: number): Promise<number[]> {
     const last = (this.#sequences.get(model) ?? 0) + count;
     this.#sequences.set(model, last);

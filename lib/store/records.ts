@@ -8,8 +8,8 @@
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
-import type { DynamoDBDocumentClient, PutCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
   TransactionCancelledError,
@@ -101,6 +101,19 @@ export function buildTransactWriteParams(table: string, actions: readonly WriteA
           return { Update: buildUpdateParams(table, action) };
       }
     }),
+  };
+}
+
+/** One shard of a model in id order, after `afterId`. */
+export function buildShardQueryParams(table: string, shard: string, afterId: number, limit: number, startKey?: Record<string, unknown>): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: 'byModel',
+    KeyConditionExpression: '#shard = :shard AND #id > :after',
+    ExpressionAttributeNames: { '#shard': 'shard', '#id': 'id' },
+    ExpressionAttributeValues: { ':shard': shard, ':after': afterId },
+    Limit: limit,
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
   };
 }
 
@@ -225,6 +238,35 @@ export class DynamoRecordStore implements RecordStore {
       if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionCancelledError(['conflict'], { cause: error });
       translateStoreError(error);
     }
+  }
+
+  async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
+    // Each shard holds the model's ids in order (the index's sort key): query all of them at once
+    // (one round trip) and merge. Each gives at most `limit`, so the merge has all it needs.
+    const shards = await Promise.all(
+      Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, afterId, limit)),
+    );
+    return shards
+      .flat()
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit);
+  }
+
+  async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {
+    const records: StoredRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A page stops at 1 MB too: keep going until `limit` records or the end of the shard.
+    do {
+      let response;
+      try {
+        response = await this.client.send(new QueryCommand(buildShardQueryParams(this.table, shard, afterId, limit - records.length, startKey)));
+      } catch (error) {
+        return translateStoreError(error);
+      }
+      for (const item of response.Items ?? []) records.push(fromItem(item));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey && records.length < limit);
+    return records;
   }
 
   async reserveIds(model: string, count: number): Promise<number[]> {

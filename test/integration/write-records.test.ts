@@ -7,9 +7,9 @@ import { recordsFromData } from '../../lib/demo';
 import { InvalidValueError, RecordNotFoundError, ServiceUnavailableError, TooManyIdsError, WriteConflictError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models';
 import { PyFloat, type PyValue } from '../../lib/pyvalue';
-import { TransactionCancelledError, type RecordStore, type StoredRecord, type WriteAction } from '../../lib/record-store';
+import { TransactionCancelledError, type StoredRecord, type WriteAction } from '../../lib/record-store';
 import { writeRecords, type Caller } from '../../lib/records';
-import { toItem } from '../../lib/store/records';
+import { DynamoRecordStore, toItem } from '../../lib/store/records';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
 import { freshStores } from '../helpers/local';
@@ -34,22 +34,22 @@ async function rawItem(model: string, id: number) {
   return Item;
 }
 
-/** A store that runs `beforeCommit` ahead of each transaction: another writer getting in first. */
-function interferingStore(beforeCommit: (attempt: number) => Promise<void>): RecordStore & { attempts: number } {
-  const inner = stores.records;
-  const wrapper = {
-    attempts: 0,
-    getMany: inner.getMany.bind(inner),
-    putMany: inner.putMany.bind(inner),
-    reserveIds: inner.reserveIds.bind(inner),
-    async transact(actions: readonly WriteAction[]) {
-      wrapper.attempts++;
-      await beforeCommit(wrapper.attempts);
-      return inner.transact(actions);
-    },
-  };
-  return wrapper;
+/** The real store, with `beforeCommit` run ahead of each transaction: another writer getting in first. */
+class InterferingStore extends DynamoRecordStore {
+  attempts = 0;
+
+  constructor(private readonly beforeCommit: (attempt: number) => Promise<void>) {
+    super(stores.client, stores.tables.records);
+  }
+
+  override async transact(actions: readonly WriteAction[]): Promise<void> {
+    this.attempts++;
+    await this.beforeCommit(this.attempts);
+    return super.transact(actions);
+  }
 }
+
+const interferingStore = (beforeCommit: (attempt: number) => Promise<void>) => new InterferingStore(beforeCommit);
 
 describe('writeRecords against DynamoDB Local', () => {
   it('writes the same vals to every id and returns the committed records', async () => {
