@@ -731,7 +731,12 @@ function buildTest(leaf: LeafNode, index: number | undefined): LeafTest {
   }
 
   if (leaf.subpath.length > 0) {
-    if (x2many) return (record, resolved) => linkedIds(record, field.name).some((id) => resolved(leaf).has(id));
+    if (x2many) {
+      return (record, resolved) => {
+        const ids = resolved(leaf);
+        return linkedIds(record, field.name).some((id) => ids.has(id));
+      };
+    }
     // A path is 'any': a NULL many2one is false, so that '!' (its "not any") matches it.
     // A name search is `field IN (...)`, OR IS NULL for the negative operators.
     const nullResult: Truth = !leaf.nameSearch ? false : NEGATIVE.has(operator) ? true : null;

@@ -135,6 +135,16 @@ export class RecordNotFoundError extends AppError {
   }
 }
 
+/** 404: a search found nothing. The original answers an empty result this way, not with []. */
+export class NoRecordFoundError extends AppError {
+  readonly code = 'RECORD_NOT_FOUND' as const;
+  readonly status = 404;
+
+  constructor() {
+    super('Record not found');
+  }
+}
+
 /** 404: no such route. */
 export class RouteNotFoundError extends AppError {
   readonly code = 'ROUTE_NOT_FOUND' as const;

@@ -34,7 +34,7 @@ export interface ApiRequest {
 /** What a route answers: a ready payload, or a model's data for the `{KEY: data}` envelope. */
 export type ApiResult =
   | { readonly status: number; readonly payload: PyDict; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly status: number; readonly model: ModelDef; readonly data: PyValue };
+  | { readonly status: number; readonly model: ModelDef; readonly data: PyValue; readonly headers?: Readonly<Record<string, string>> };
 
 export interface HttpOptions {
   readonly log: Logger;
@@ -205,7 +205,7 @@ export async function runHttp(
     const result = await route(request, log);
     log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
     if ('payload' in result) return respond(result.status, result.payload, negotiated, result.headers);
-    return respond(result.status, modelEnvelope(result.model, result.data, negotiated.format, options.responseKey), negotiated);
+    return respond(result.status, modelEnvelope(result.model, result.data, negotiated.format, options.responseKey), negotiated, result.headers);
   } catch (error) {
     return errorResponse(error, negotiated, log);
   }

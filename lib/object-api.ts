@@ -3,13 +3,14 @@
  * So far: read and write by ids (list and single record), create. Search and unlink come next.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
+import { AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, NoRecordFoundError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
 import { runHttp, singleParam, type ApiRequest, type ApiResult, type HttpOptions } from './http';
 import { parseLiteralParam, parseVals } from './literal';
 import { parseIds } from './params';
 import type { ModelDef } from './models';
 import type { PyValue } from './pyvalue';
-import { createRecord, getModel, readRecords, writeRecords, type Caller, type RecordsDeps } from './records';
+import { createRecord, getModel, readRecords, renderRecords, writeRecords, type Caller, type RecordsDeps } from './records';
+import { countRecords, parseOrder, searchRecords } from './search';
 
 /** The caller the authorizer established; without one the request never should have got here. */
 export function callerOf(request: ApiRequest): Caller {
@@ -102,15 +103,80 @@ async function create({ deps, request, caller, model }: ObjectContext): Promise<
   return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(request), caller }) };
 }
 
-/** GET /object/{model}?ids=17,20[&fields=[...]]: read a list of records; always a list. */
-async function readList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const idsText = singleParam(request, 'ids');
-  if (idsText === undefined) {
-    // @debt search_read (domain, offset, limit, order) is the next step of the object API.
-    throw new BadRequestError('Give the records to read with ids=17,20; searching with a domain is not available yet');
-  }
-  return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields: fieldsParam(request) }) };
+/** Without a domain, a page holds this many records unless `limit` says otherwise. */
+export const DEFAULT_LIMIT = 80;
+/** The most records one page may hold; more pages with `cursor` (or `offset`). */
+export const MAX_LIMIT = 1000;
+
+/** A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits. */
+function intParam(request: ApiRequest, name: string, min: number, max: number): number | undefined {
+  const text = singleParam(request, name);
+  if (text === undefined || text === '' || text === 'None' || text === 'False') return undefined;
+  const value = parseLiteralParam(text, name);
+  if (typeof value !== 'number' || value < min || value > max) throw new BadRequestError(`'${name}' must be an integer from ${min} to ${max}`);
+  return value;
 }
+
+/** `context={'active_test': False}`: the one context key a search honours here. */
+function activeTestOf(request: ApiRequest): boolean {
+  const text = singleParam(request, 'context');
+  if (text === undefined) return true;
+  const context = parseLiteralParam(text, 'context');
+  if (!(context instanceof Map)) throw new BadRequestError("'context' must be a dict, e.g. context={'active_test': False}");
+  return context.get('active_test') !== false;
+}
+
+/** The search parameters shared by search and search_read. */
+function searchParams(request: ApiRequest, model: ModelDef) {
+  const domainText = singleParam(request, 'domain');
+  const domain = domainText === undefined ? undefined : parseLiteralParam(domainText, 'domain');
+  const limit = intParam(request, 'limit', 1, MAX_LIMIT) ?? (domain === undefined ? DEFAULT_LIMIT : MAX_LIMIT);
+  return {
+    model,
+    domain,
+    limit,
+    offset: intParam(request, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    order: parseOrder(model, singleParam(request, 'order')),
+    cursor: singleParam(request, 'cursor'),
+    activeTest: activeTestOf(request),
+  };
+}
+
+/** The continuation header of a page that may have a next one. */
+const pageHeaders = (nextCursor: string | undefined): Record<string, string> => (nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor });
+
+/**
+ * GET /object/{model}?ids=17,20: read a list of records (always a list). Without ids, search_read:
+ * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
+ */
+async function readList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
+  const fields = fieldsParam(request);
+  const idsText = singleParam(request, 'ids');
+  if (idsText !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields }) };
+  const { records, nextCursor } = await searchRecords(deps, searchParams(request, model));
+  if (records.length === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: await renderRecords(deps, model, records, fields), headers: pageHeaders(nextCursor) };
+}
+
+/** GET /object/{model}/search: the ids of the matching records. */
+async function searchIds({ deps, request, model }: ObjectContext): Promise<ApiResult> {
+  const { records, nextCursor } = await searchRecords(deps, searchParams(request, model));
+  if (records.length === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: records.map((record) => record.id), headers: pageHeaders(nextCursor) };
+}
+
+/** GET /object/{model}/search_count: `{"count": N}`, 0 included. */
+async function searchCount({ deps, request, model }: ObjectContext): Promise<ApiResult> {
+  const domainText = singleParam(request, 'domain');
+  const count = await countRecords(deps, { model, domain: domainText === undefined ? undefined : parseLiteralParam(domainText, 'domain'), activeTest: activeTestOf(request) });
+  return { status: 200, payload: new Map([['count', count]]) };
+}
+
+/** The model's methods reachable as /object/{model}/{method}, by HTTP verb. */
+const METHODS: Readonly<Record<string, (context: ObjectContext) => Promise<ApiResult>>> = {
+  search: searchIds,
+  search_count: searchCount,
+};
 
 /** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
 async function readOne({ deps, request, model }: ObjectContext, id: number): Promise<ApiResult> {
@@ -130,7 +196,12 @@ export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, even
       if (request.method === 'POST') return create(context);
       throw new MethodNotAllowedError(request.method, ['GET', 'POST', 'PUT']);
     }
-    // /object/{model}/{id}; the named methods (/search, /fields_get, ...) come with the search step.
+    const method = Object.hasOwn(METHODS, rest) ? METHODS[rest] : undefined;
+    if (method) {
+      if (request.method !== 'GET') throw new MethodNotAllowedError(request.method, ['GET']);
+      return method(context);
+    }
+    // /object/{model}/{id}; other named methods (/fields_get, /name_search, ...) come next.
     if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
     if (request.method === 'PUT') return writeOne(context, pathId(rest));
     if (request.method === 'GET') return readOne(context, pathId(rest));

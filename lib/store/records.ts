@@ -241,15 +241,25 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
-    // Each shard holds the model's ids in order (the index's sort key): query all of them at once
-    // (one round trip) and merge. Each gives at most `limit`, so the merge has all it needs.
-    const shards = await Promise.all(
-      Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, afterId, limit)),
-    );
-    return shards
-      .flat()
-      .sort((a, b) => a.id - b.id)
-      .slice(0, limit);
+    // Each shard keeps the model's ids in order (the index's sort key). Ask every shard for a
+    // fair share at once (one round trip per round) and merge: ids up to the smallest last id of
+    // the shards that may hold more are complete; past it, a shard may still hide smaller ids.
+    const share = Math.ceil(limit / MODEL_SHARDS) + 2;
+    const out: StoredRecord[] = [];
+    let after = afterId;
+    while (out.length < limit) {
+      const pages = await Promise.all(Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)));
+      const fullPages = pages.filter((page) => page.length === share);
+      const bound = fullPages.length > 0 ? Math.min(...fullPages.map((page) => (page.at(-1) as StoredRecord).id)) : Infinity;
+      const complete = pages
+        .flat()
+        .filter((record) => record.id <= bound)
+        .sort((a, b) => a.id - b.id);
+      out.push(...complete.slice(0, limit - out.length));
+      if (bound === Infinity) break;
+      after = bound;
+    }
+    return out;
   }
 
   async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {

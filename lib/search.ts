@@ -1,0 +1,202 @@
+/**
+ * Odoo's search / search_read / search_count over a RecordStore: the domain (lib/domain.ts) is
+ * evaluated in memory on a model's records, walked in id order through the model's index — never a
+ * table scan — page by page. Dotted paths, name searches and child_of/parent_of are resolved first
+ * into id sets by searching the comodels, as Odoo does with subqueries.
+ *
+ * Paging: `offset`/`limit` as the original, plus an opaque continuation token (the last id of a
+ * page, for the default id order) whose cost does not grow with depth. Ordering by other fields
+ * sorts the matches in memory, up to MAX_SORTED_MATCHES of them.
+ */
+import { hierarchyIds, matchRecord, parseDomain, resolutionOf, subpathLeaves, type DomainNode, type LeafNode } from './domain';
+import { BadRequestError } from './errors';
+import type { FieldDef, ModelDef, ModelRegistry } from './models';
+import type { PyValue } from './pyvalue';
+import type { RecordStore, StoredRecord, StoredValue } from './record-store';
+
+export interface SearchDeps {
+  readonly registry: ModelRegistry;
+  readonly store: RecordStore;
+}
+
+export interface OrderKey {
+  readonly field: FieldDef;
+  readonly descending: boolean;
+}
+
+export interface SearchRequest {
+  readonly model: ModelDef;
+  /** The domain as parsed from its literal; undefined or [] for every record. */
+  readonly domain?: PyValue | undefined;
+  readonly offset?: number;
+  readonly limit: number;
+  readonly order?: readonly OrderKey[];
+  /** A continuation token from a previous page (id order only). */
+  readonly cursor?: string | undefined;
+  /** Odoo's context active_test: leave archived records out unless the domain names `active`. */
+  readonly activeTest?: boolean;
+}
+
+export interface SearchResult {
+  readonly records: StoredRecord[];
+  /** Where the next page starts, when there may be one (id order only). */
+  readonly nextCursor?: string;
+}
+
+/** Records read from the index per step of a walk. */
+const WALK_PAGE = 200;
+/** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
+export const MAX_SORTED_MATCHES = 10_000;
+
+/** `order=name desc, id`: field names with asc/desc, validated against the model. */
+export function parseOrder(model: ModelDef, text: string | undefined): OrderKey[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const [name = '', direction = 'asc', ...extra] = part.trim().split(/\s+/);
+    const field = model.fieldsByName.get(name);
+    const dir = direction.toLowerCase();
+    if (!field || extra.length > 0 || (dir !== 'asc' && dir !== 'desc') || ['one2many', 'many2many', 'binary'].includes(field.type)) {
+      throw new BadRequestError(`Invalid 'order': '${part.trim()}'; expected field names of ${model.model} with asc or desc, e.g. order=name desc, id`);
+    }
+    return { field, descending: dir === 'desc' };
+  });
+}
+
+function encodeCursor(afterId: number): string {
+  return Buffer.from(JSON.stringify({ a: afterId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const { a } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { a?: unknown };
+    if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return a;
+  } catch {
+    // reported below
+  }
+  throw new BadRequestError("Invalid 'cursor': pass back the X-Next-Cursor value of the previous page unchanged");
+}
+
+function mentionsActive(node: DomainNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children.some(mentionsActive);
+    case 'not':
+      return mentionsActive(node.child);
+    case 'leaf':
+      return node.field.name === 'active';
+    default:
+      return false;
+  }
+}
+
+/** The matcher for `node` on `model`: subpath leaves resolved, archived records left out as Odoo does. */
+async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<(record: StoredRecord) => boolean> {
+  const resolved = new Map<LeafNode, ReadonlySet<number>>();
+  for (const leaf of subpathLeaves(node)) resolved.set(leaf, await resolveLeaf(deps, leaf));
+  const lookup = (leaf: LeafNode) => resolved.get(leaf) ?? new Set<number>();
+  const skipArchived = activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
+  return (record) => (!skipArchived || record.values.active === true) && matchRecord(node, record, lookup);
+}
+
+/** Every record of `model`, in id order, handed to `visit` until it returns false. */
+async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean): Promise<void> {
+  for (let after = afterId; ; ) {
+    const page = await store.listModel(model, { afterId: after, limit: WALK_PAGE });
+    for (const record of page) if (!visit(record)) return;
+    if (page.length < WALK_PAGE) return;
+    after = (page.at(-1) as StoredRecord).id;
+  }
+}
+
+/** The ids of every record of `model` that `node` matches. */
+async function matchingIds(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<Set<number>> {
+  const matches = await compile(deps, model, node, activeTest);
+  const ids = new Set<number>();
+  await walk(deps.store, model.model, 0, (record) => {
+    if (matches(record)) ids.add(record.id);
+    return true;
+  });
+  return ids;
+}
+
+async function resolveLeaf(deps: SearchDeps, leaf: LeafNode): Promise<ReadonlySet<number>> {
+  const resolution = resolutionOf(leaf, deps.registry);
+  if (resolution.kind === 'search') return matchingIds(deps, resolution.model, resolution.domain, resolution.activeTest);
+  const { start } = resolution;
+  const startIds = 'ids' in start ? start.ids : [...(await matchingIds(deps, resolution.model, start.domain, start.activeTest))];
+  // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
+  const parent = new Map<number, number | null>();
+  const children = new Map<number, number[]>();
+  await walk(deps.store, resolution.model.model, 0, (record) => {
+    const up = record.values[resolution.parentField.name];
+    const parentId = typeof up === 'number' ? up : null;
+    parent.set(record.id, parentId);
+    if (parentId !== null) children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
+    return true;
+  });
+  return hierarchyIds(resolution.operator, startIds, (id) => parent.get(id), (id) => children.get(id) ?? []);
+}
+
+/** PostgreSQL's order: NULLs last ascending, first descending; text by code point (Odoo's C collation). */
+function compareBy(keys: readonly OrderKey[]): (a: StoredRecord, b: StoredRecord) => number {
+  const rank = (value: StoredValue | undefined) => (value === null || value === undefined ? 1 : 0);
+  return (a, b) => {
+    for (const { field, descending } of keys) {
+      const x = field.name === 'id' ? a.id : a.values[field.name];
+      const y = field.name === 'id' ? b.id : b.values[field.name];
+      const nulls = rank(x) - rank(y);
+      let result = nulls !== 0 ? nulls : x === y ? 0 : (x as string | number) < (y as string | number) ? -1 : 1;
+      if (descending) result = -result;
+      if (result !== 0) return result;
+    }
+    return a.id - b.id;
+  };
+}
+
+/** search / search_read: the matching records of one page. */
+export async function searchRecords(deps: SearchDeps, request: SearchRequest): Promise<SearchResult> {
+  const { model, limit } = request;
+  const offset = request.offset ?? 0;
+  const node = parseDomain(request.domain ?? [], model, deps.registry);
+  const matches = await compile(deps, model, node, request.activeTest ?? true);
+  const order = request.order ?? [];
+  const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
+  if (!byId) {
+    if (request.cursor !== undefined) throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
+    const all: StoredRecord[] = [];
+    await walk(deps.store, model.model, 0, (record) => {
+      if (!matches(record)) return true;
+      all.push(record);
+      if (all.length > MAX_SORTED_MATCHES) {
+        throw new BadRequestError(`More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`);
+      }
+      return true;
+    });
+    return { records: all.sort(compareBy(order)).slice(offset, offset + limit) };
+  }
+  const records: StoredRecord[] = [];
+  let skipped = 0;
+  let more = false;
+  await walk(deps.store, model.model, request.cursor === undefined ? 0 : decodeCursor(request.cursor), (record) => {
+    if (!matches(record)) return true;
+    if (skipped < offset) {
+      skipped++;
+      return true;
+    }
+    if (records.length === limit) {
+      more = true;
+      return false;
+    }
+    records.push(record);
+    return true;
+  });
+  const last = records.at(-1);
+  return more && last ? { records, nextCursor: encodeCursor(last.id) } : { records };
+}
+
+/** search_count: how many records match (0 included). */
+export async function countRecords(deps: SearchDeps, request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest'>): Promise<number> {
+  const node = parseDomain(request.domain ?? [], request.model, deps.registry);
+  return (await matchingIds(deps, request.model, node, request.activeTest ?? true)).size;
+}
