@@ -3,8 +3,9 @@
  * So far: read and write by ids (list and single record), create. Search and unlink come next.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, NoRecordFoundError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
+import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
 import { runHttp, singleParam, type ApiRequest, type ApiResult, type HttpOptions } from './http';
+import { defaultGet, fieldsGet } from './introspection';
 import { parseLiteralParam, parseVals } from './literal';
 import { parseIds } from './params';
 import type { ModelDef } from './models';
@@ -172,10 +173,66 @@ async function searchCount({ deps, request, model }: ObjectContext): Promise<Api
   return { status: 200, payload: new Map([['count', count]]) };
 }
 
-/** The model's methods reachable as /object/{model}/{method}, by HTTP verb. */
+/** A parameter that is a list of strings (`allfields`, `attributes`, `fields_list`...). */
+function stringListParam(request: ApiRequest, name: string): string[] | undefined {
+  const text = singleParam(request, name);
+  if (text === undefined) return undefined;
+  const value = parseLiteralParam(text, name);
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
+  throw new BadRequestError(`'${name}' must be a list of names, e.g. ${name}=['name','email']`);
+}
+
+/** GET /object/{model}/fields_get[?allfields=[...]&attributes=[...]]. */
+async function fieldsGetMethod({ request, model }: ObjectContext): Promise<ApiResult> {
+  return { status: 200, model, data: fieldsGet(model, stringListParam(request, 'allfields'), stringListParam(request, 'attributes')) };
+}
+
+/** GET /object/{model}/default_get?fields_list=[...]. */
+async function defaultGetMethod({ request, model }: ObjectContext): Promise<ApiResult> {
+  const names = stringListParam(request, 'fields_list') ?? stringListParam(request, 'fields') ?? model.fields.map((f) => f.name);
+  const defaults = defaultGet(model, names);
+  if (defaults.size === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: defaults };
+}
+
+const OPERATIONS = ['read', 'write', 'create', 'unlink'];
+
+/**
+ * GET /object/{model}/check_access_rights?operation=['write']: `{"return": true}`. Every
+ * authenticated client has every right on every model until per-model access rights exist (the
+ * OAuth issue); an unknown operation is Odoo's ValueError, a 403.
+ */
+async function checkAccessRights({ request }: ObjectContext): Promise<ApiResult> {
+  const operations = stringListParam(request, 'operation') ?? ['read'];
+  const unknown = operations.find((operation) => !OPERATIONS.includes(operation));
+  if (unknown !== undefined) throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
+  return { status: 200, payload: new Map([['return', true]]) };
+}
+
+/** GET /object/{model}/name_search?name=...&args=[domain]&operator=ilike&limit=100: [[id, name], ...]. */
+async function nameSearch({ deps, request, model }: ObjectContext): Promise<ApiResult> {
+  const nameText = singleParam(request, 'name');
+  const name = nameText === undefined ? '' : parseLiteralParam(nameText, 'name');
+  const operator = singleParam(request, 'operator') ?? 'ilike';
+  const argsText = singleParam(request, 'args');
+  const args = argsText === undefined ? [] : parseLiteralParam(argsText, 'args');
+  if (typeof name !== 'string' || !Array.isArray(args)) throw new BadRequestError("'name' must be a string and 'args' a domain list");
+  // Odoo's _name_search: an empty name with ilike matches everything.
+  const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
+  const { records } = await searchRecords(deps, { model, domain, limit: intParam(request, 'limit', 1, MAX_LIMIT) ?? 100 });
+  if (records.length === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
+}
+
+/** The model's methods reachable as GET /object/{model}/{method}. */
 const METHODS: Readonly<Record<string, (context: ObjectContext) => Promise<ApiResult>>> = {
   search: searchIds,
   search_count: searchCount,
+  fields_get: fieldsGetMethod,
+  default_get: defaultGetMethod,
+  check_access_rights: checkAccessRights,
+  name_search: nameSearch,
 };
 
 /** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */

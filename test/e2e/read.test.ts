@@ -70,7 +70,7 @@ describe('GET /restapi/1.0/object/{model}/{id} (read one)', () => {
   });
 
   it('answers 404 for a named method that does not exist yet', async () => {
-    expect((await call('GET', '/restapi/1.0/object/res.partner/fields_get')).status).toBe(404);
+    expect((await call('GET', '/restapi/1.0/object/res.partner/copy')).status).toBe(404);
   });
 });
 
