@@ -1,6 +1,6 @@
 /**
  * The object API's routes: request parameters in, one records-core call, a result out.
- * So far: read and write by ids (list and single record), create. Search and unlink come next.
+ * Read, search, write, create and unlink, and the model methods of METHODS.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
@@ -12,6 +12,7 @@ import type { ModelDef } from './models';
 import type { PyValue } from './pyvalue';
 import { createRecord, getModel, readRecords, renderRecords, writeRecords, type Caller, type RecordsDeps } from './records';
 import { countRecords, parseOrder, searchRecords } from './search';
+import { unlinkRecords } from './unlink';
 
 /** The caller the authorizer established; without one the request never should have got here. */
 export function callerOf(request: ApiRequest): Caller {
@@ -97,6 +98,19 @@ async function writeList({ deps, request, caller, model }: ObjectContext): Promi
 async function writeOne({ deps, request, caller, model }: ObjectContext, id: number): Promise<ApiResult> {
   const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(request), caller });
   return { status: 200, model, data: record ?? null };
+}
+
+/** DELETE /object/{model}?ids=17,20: `{"ids": "17,20"}` as the original (v17) answers. */
+async function deleteList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
+  const ids = parseIds(requiredParam(request, 'ids', 'ids=17,20'));
+  await unlinkRecords(deps, { model: model.model, ids });
+  return { status: 200, payload: new Map([['ids', ids.join(',')]]) };
+}
+
+/** DELETE /object/{model}/{id}: `{"id": 20}` as the original (v17) answers. */
+async function deleteOne({ deps, model }: ObjectContext, id: number): Promise<ApiResult> {
+  await unlinkRecords(deps, { model: model.model, ids: [id] });
+  return { status: 200, payload: new Map([['id', id]]) };
 }
 
 /** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
@@ -251,7 +265,8 @@ export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, even
       if (request.method === 'PUT') return writeList(context);
       if (request.method === 'GET') return readList(context);
       if (request.method === 'POST') return create(context);
-      throw new MethodNotAllowedError(request.method, ['GET', 'POST', 'PUT']);
+      if (request.method === 'DELETE') return deleteList(context);
+      throw new MethodNotAllowedError(request.method, ['GET', 'POST', 'PUT', 'DELETE']);
     }
     const method = Object.hasOwn(METHODS, rest) ? METHODS[rest] : undefined;
     if (method) {
@@ -262,6 +277,7 @@ export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, even
     if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
     if (request.method === 'PUT') return writeOne(context, pathId(rest));
     if (request.method === 'GET') return readOne(context, pathId(rest));
-    throw new MethodNotAllowedError(request.method, ['GET', 'PUT']);
+    if (request.method === 'DELETE') return deleteOne(context, pathId(rest));
+    throw new MethodNotAllowedError(request.method, ['GET', 'PUT', 'DELETE']);
   });
 }

@@ -23,6 +23,8 @@ export type WriteAction =
   | { readonly kind: 'create'; readonly key: RecordKey; readonly record: StoredRecord }
   /** Set some fields of an existing record, if it is still at `expectedVersion`. */
   | { readonly kind: 'update'; readonly key: RecordKey; readonly expectedVersion: number; readonly set: Readonly<Record<string, StoredValue>> }
+  /** Delete a record, if it is still at `expectedVersion`. */
+  | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
   /** Require that a record exists when the transaction commits (a many2one target, say). */
   | { readonly kind: 'check'; readonly key: RecordKey };
 

@@ -337,7 +337,7 @@ function parseCancellation(error: TransactionCancelledError, { actions, checkedF
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function checkTransactionSize(actions: number, records: number): void {
+export function checkTransactionSize(actions: number, records: number): void {
   if (actions > MAX_TRANSACTION_ACTIONS) {
     throw new BadRequestError(
       `This write needs ${actions} transaction actions (${records} records and ${actions - records} ` +
@@ -352,7 +352,8 @@ function checkTransactionSize(actions: number, records: number): void {
  * jittered pause. Throws once the attempts are spent (409, or 503 when only throttling was seen),
  * and at once for a referenced record that does not exist (403).
  */
-async function commitOrRetry(deps: RecordsDeps, transaction: WriteTransaction, model: ModelDef, attempt: number, maxAttempts: number, what: string): Promise<boolean> {
+export async function commitOrRetry(deps: RecordsDeps, transaction: WriteTransaction, model: ModelDef, attempt: number, what: string): Promise<boolean> {
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   try {
     await deps.store.transact(transaction.actions);
     return true;
@@ -380,7 +381,6 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const vals = validateVals(model, request.vals, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
-  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const now = deps.now ?? (() => new Date());
 
   for (let attempt = 1; ; attempt++) {
@@ -395,7 +395,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
     // The display names do not depend on the commit: fetch them while it runs.
     const names = readDisplayNames(registry, store, newStates, linkedStates, model.fields);
     names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    if (!(await commitOrRetry(deps, transaction, model, attempt, maxAttempts, `The records ${model.model}(${request.ids.join(', ')})`))) continue;
+    if (!(await commitOrRetry(deps, transaction, model, attempt, `The records ${model.model}(${request.ids.join(', ')})`))) continue;
     const displayName = await names;
     return newStates.map((record) => renderRecord(model, record, displayName));
   }
@@ -451,7 +451,6 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   const model = getModel(registry, request.model);
   const vals = validateVals(model, request.vals, registry);
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
-  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const now = deps.now ?? (() => new Date());
   for (let attempt = 1; ; attempt++) {
     const [[id], linkedRecords] = await Promise.all([
@@ -465,7 +464,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
     const names = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields);
     names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     // An id already taken (records loaded with explicit ids) or a linked record changed: try again.
-    if (!(await commitOrRetry(deps, transaction, model, attempt, maxAttempts, `A new ${model.model} record`))) continue;
+    if (!(await commitOrRetry(deps, transaction, model, attempt, `A new ${model.model} record`))) continue;
     return renderRecord(model, record, await names);
   }
 }

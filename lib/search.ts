@@ -100,7 +100,7 @@ async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, acti
 }
 
 /** Every record of `model`, in id order, handed to `visit` until it returns false. */
-async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean): Promise<void> {
+export async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean): Promise<void> {
   for (let after = afterId; ; ) {
     const page = await store.listModel(model, { afterId: after, limit: WALK_PAGE });
     for (const record of page) if (!visit(record)) return;

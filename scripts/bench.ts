@@ -303,6 +303,7 @@ class MemoryRecordStore implements RecordStore {
     }
     for (const action of actions) {
       if (action.kind === 'create') this.#records.set(recordKeyString(action.key), action.record);
+      if (action.kind === 'delete') this.#records.delete(recordKeyString(action.key));
       if (action.kind !== 'update') continue;
       const current = this.#records.get(recordKeyString(action.key)) as StoredRecord;
       this.#records.set(recordKeyString(action.key), { ...current, version: current.version + 1, values: { ...current.values, ...action.set } });

@@ -8,8 +8,8 @@
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
-import type { DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
   TransactionCancelledError,
@@ -84,6 +84,17 @@ export function buildUpdateParams(table: string, action: Extract<WriteAction, { 
   };
 }
 
+/** Deletes a record, if it is still at the version that was read. */
+export function buildDeleteParams(table: string, action: Extract<WriteAction, { kind: 'delete' }>): DeleteCommandInput & { ConditionExpression: string } {
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    ConditionExpression: '#version = :expected',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': action.expectedVersion },
+  };
+}
+
 /** A new record, if its id is free. */
 export function buildCreateParams(table: string, action: Extract<WriteAction, { kind: 'create' }>): PutCommandInput & { Item: Item } {
   return { TableName: table, Item: toItem(action.record), ConditionExpression: 'attribute_not_exists(pk)' };
@@ -99,6 +110,8 @@ export function buildTransactWriteParams(table: string, actions: readonly WriteA
           return { Put: buildCreateParams(table, action) };
         case 'update':
           return { Update: buildUpdateParams(table, action) };
+        case 'delete':
+          return { Delete: buildDeleteParams(table, action) };
       }
     }),
   };
@@ -230,6 +243,7 @@ export class DynamoRecordStore implements RecordStore {
   async #writeOne(action: Exclude<WriteAction, { kind: 'check' }>): Promise<void> {
     try {
       if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+      else if (action.kind === 'delete') await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
       else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
     } catch (error) {
       // The same outcome the core handles for a transaction: this action's condition failed.

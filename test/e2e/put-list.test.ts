@@ -136,7 +136,7 @@ describe('PUT /restapi/1.0/object/{model}?ids=...&vals=... (the seed request)', 
   it('answers 405 with Allow for a verb the route does not have yet', async () => {
     const response = await call('/restapi/1.0/object/res.partner', { method: 'PATCH' });
     expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('GET, POST, PUT');
+    expect(response.headers.get('allow')).toBe('GET, POST, PUT, DELETE');
   });
 });
 

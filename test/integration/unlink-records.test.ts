@@ -1,0 +1,54 @@
+/** unlinkRecords over DynamoDB Local: all or nothing, with each ondelete rule. */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { recordsFromData } from '../../lib/demo';
+import { InvalidValueError, RecordNotFoundError } from '../../lib/errors';
+import { buildRegistry } from '../../lib/models';
+import type { StoredRecord } from '../../lib/record-store';
+import { unlinkRecords } from '../../lib/unlink';
+import { shippedModels } from '../../models';
+import demoData from '../../scripts/demo-data.json';
+import { freshStores } from '../helpers/local';
+
+const registry = buildRegistry(shippedModels);
+let stores: Awaited<ReturnType<typeof freshStores>>;
+
+beforeEach(async () => {
+  // Every test deletes, so each gets the demo data in tables of its own.
+  stores = await freshStores();
+  await stores.records.putMany(recordsFromData(registry, demoData.records));
+});
+
+afterEach(() => stores.client.destroy());
+
+async function values(model: string, id: number) {
+  const { Item } = await stores.client.send(new GetCommand({ TableName: stores.tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
+  return Item?.v as StoredRecord['values'] | undefined;
+}
+
+const deps = () => ({ registry, store: stores.records });
+
+describe('unlinkRecords against DynamoDB Local', () => {
+  it('deletes the records, clears a set-null many2one and drops the ids from x2many lists', async () => {
+    // Partner 3 (Administrator) has parent_id 1; partner 1 lists it in child_ids.
+    await unlinkRecords(deps(), { model: 'res.partner', ids: [1] });
+    expect(await values('res.partner', 1)).toBeUndefined();
+    expect((await values('res.partner', 3))?.parent_id).toBeNull();
+    // Tag 1 (Vendor) is linked from partners 18 and 26; its child tag 3 cascades.
+    await unlinkRecords(deps(), { model: 'res.partner.category', ids: [1] });
+    expect([await values('res.partner.category', 1), await values('res.partner.category', 3)]).toStrictEqual([undefined, undefined]);
+    expect([(await values('res.partner', 18))?.category_id, (await values('res.partner', 26))?.category_id]).toStrictEqual([[], []]);
+  });
+
+  it('refuses to delete a record that a restrict many2one points at, deleting nothing', async () => {
+    await expect(unlinkRecords(deps(), { model: 'res.country', ids: [482, 274] })).rejects.toBeInstanceOf(InvalidValueError);
+    await expect(unlinkRecords(deps(), { model: 'res.country', ids: [482] })).rejects.toThrow(
+      'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\nModel: Partner (res.partner), Field: Country (country_id), record res.partner(20)',
+    );
+    expect([(await values('res.country', 482))?.name, (await values('res.country', 274))?.name]).toStrictEqual(['Taiwan', 'Belgium']);
+  });
+
+  it('deletes nothing and names the missing ids when one is missing', async () => {
+    await expect(unlinkRecords(deps(), { model: 'res.partner', ids: [7, 99] })).rejects.toStrictEqual(new RecordNotFoundError('res.partner', [99]));
+    expect((await values('res.partner', 7))?.name).toBe('Marc Demo');
+  });
+});
