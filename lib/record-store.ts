@@ -55,6 +55,11 @@ export interface RecordStore {
    * id). Reads the model's index only, never the whole table.
    */
   listModel(model: string, options: { afterId: number; limit: number }): Promise<StoredRecord[]>;
+  /**
+   * Every record of `model`, in no particular order, handed to `visit` page by page: the model's
+   * index shards read in parallel, for work that needs all of them (counts, sub-searches).
+   */
+  scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void>;
   /** `count` new ids for `model`, never handed out before (an atomic counter per model). */
   reserveIds(model: string, count: number): Promise<number[]>;
 }

@@ -100,7 +100,7 @@ async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, acti
 }
 
 /** Every record of `model`, in id order, handed to `visit` until it returns false. */
-export async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean): Promise<void> {
+async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean): Promise<void> {
   for (let after = afterId; ; ) {
     const page = await store.listModel(model, { afterId: after, limit: WALK_PAGE });
     for (const record of page) if (!visit(record)) return;
@@ -109,13 +109,12 @@ export async function walk(store: RecordStore, model: string, afterId: number, v
   }
 }
 
-/** The ids of every record of `model` that `node` matches. */
+/** The ids of every record of `model` that `node` matches (order does not matter: a parallel scan). */
 async function matchingIds(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<Set<number>> {
   const matches = await compile(deps, model, node, activeTest);
   const ids = new Set<number>();
-  await walk(deps.store, model.model, 0, (record) => {
-    if (matches(record)) ids.add(record.id);
-    return true;
+  await deps.store.scanModel(model.model, (records) => {
+    for (const record of records) if (matches(record)) ids.add(record.id);
   });
   return ids;
 }
@@ -128,12 +127,13 @@ async function resolveLeaf(deps: SearchDeps, leaf: LeafNode): Promise<ReadonlySe
   // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
   const parent = new Map<number, number | null>();
   const children = new Map<number, number[]>();
-  await walk(deps.store, resolution.model.model, 0, (record) => {
-    const up = record.values[resolution.parentField.name];
-    const parentId = typeof up === 'number' ? up : null;
-    parent.set(record.id, parentId);
-    if (parentId !== null) children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
-    return true;
+  await deps.store.scanModel(resolution.model.model, (records) => {
+    for (const record of records) {
+      const up = record.values[resolution.parentField.name];
+      const parentId = typeof up === 'number' ? up : null;
+      parent.set(record.id, parentId);
+      if (parentId !== null) children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
+    }
   });
   return hierarchyIds(resolution.operator, startIds, (id) => parent.get(id), (id) => children.get(id) ?? []);
 }
@@ -165,13 +165,11 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   if (!byId) {
     if (request.cursor !== undefined) throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
     const all: StoredRecord[] = [];
-    await walk(deps.store, model.model, 0, (record) => {
-      if (!matches(record)) return true;
-      all.push(record);
+    await deps.store.scanModel(model.model, (records) => {
+      for (const record of records) if (matches(record)) all.push(record);
       if (all.length > MAX_SORTED_MATCHES) {
         throw new BadRequestError(`More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`);
       }
-      return true;
     });
     return { records: all.sort(compareBy(order)).slice(offset, offset + limit) };
   }

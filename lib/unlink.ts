@@ -11,7 +11,6 @@ import { BadRequestError, InvalidValueError, RecordNotFoundError, TooManyIdsErro
 import type { FieldDef, ModelDef, ModelRegistry, OnDelete } from './models';
 import { MAX_TRANSACTION_ACTIONS, recordKeyString, type StoredRecord, type StoredValue, type WriteAction } from './record-store';
 import { checkTransactionSize, commitOrRetry, getModel, type RecordsDeps } from './records';
-import { walk } from './search';
 
 export interface UnlinkRequest {
   readonly model: string;
@@ -45,43 +44,53 @@ function restricted(reference: Reference, record: StoredRecord): InvalidValueErr
 async function planUnlink(deps: RecordsDeps, records: readonly StoredRecord[]) {
   const deleted = new Map(records.map((record) => [recordKeyString(record), record] as const));
   const updates = new Map<string, { record: StoredRecord; set: Record<string, StoredValue> }>();
-  let round: StoredRecord[] = [...records];
-  while (round.length > 0) {
+
+  /** One record that may point at a deleted one: kept, cleared, or deleted too (returned). */
+  const visit = (reference: Reference, ids: ReadonlySet<number>, record: StoredRecord): StoredRecord | undefined => {
+    const key = recordKeyString(record);
+    if (deleted.has(key)) return undefined;
+    const value = record.values[reference.field.name];
+    let cascaded: StoredRecord | undefined;
+    if (reference.field.type === 'many2one') {
+      if (typeof value !== 'number' || !ids.has(value)) return undefined;
+      const rule = ondeleteOf(reference.field);
+      if (rule === 'restrict') throw restricted(reference, record);
+      if (rule === 'cascade') {
+        deleted.set(key, record);
+        updates.delete(key);
+        cascaded = record;
+      } else {
+        const update = updates.get(key) ?? { record, set: Object.create(null) };
+        update.set[reference.field.name] = null;
+        updates.set(key, update);
+      }
+    } else if (Array.isArray(value) && value.some((id) => ids.has(id))) {
+      const update = updates.get(key) ?? { record, set: Object.create(null) };
+      const current = (update.set[reference.field.name] as number[] | undefined) ?? value;
+      update.set[reference.field.name] = current.filter((id) => !ids.has(id));
+      updates.set(key, update);
+    }
+    if (deleted.size + updates.size > MAX_TRANSACTION_ACTIONS) {
+      throw new BadRequestError(
+        `This delete also deletes or updates more than ${MAX_TRANSACTION_ACTIONS} records through ondelete rules and links; ` +
+          `one all-or-nothing delete holds at most ${MAX_TRANSACTION_ACTIONS}`,
+      );
+    }
+    return cascaded;
+  };
+
+  // Rounds: the records deleted by cascade in one round are the targets of the next.
+  for (let round: StoredRecord[] = [...records]; round.length > 0; ) {
     const next: StoredRecord[] = [];
     const idsByModel = new Map<string, Set<number>>();
     for (const record of round) idsByModel.set(record.model, (idsByModel.get(record.model) ?? new Set()).add(record.id));
     for (const [target, ids] of idsByModel) {
       for (const reference of referencesTo(deps.registry, target)) {
-        await walk(deps.store, reference.model.model, 0, (record) => {
-          const key = recordKeyString(record);
-          if (deleted.has(key)) return true;
-          const value = record.values[reference.field.name];
-          if (reference.field.type === 'many2one') {
-            if (typeof value !== 'number' || !ids.has(value)) return true;
-            const rule = ondeleteOf(reference.field);
-            if (rule === 'restrict') throw restricted(reference, record);
-            if (rule === 'cascade') {
-              deleted.set(key, record);
-              updates.delete(key);
-              next.push(record);
-              return true;
-            }
-            const update = updates.get(key) ?? { record, set: Object.create(null) };
-            update.set[reference.field.name] = null;
-            updates.set(key, update);
-          } else if (Array.isArray(value) && value.some((id) => ids.has(id))) {
-            const update = updates.get(key) ?? { record, set: Object.create(null) };
-            const current = (update.set[reference.field.name] as number[] | undefined) ?? value;
-            update.set[reference.field.name] = current.filter((id) => !ids.has(id));
-            updates.set(key, update);
+        await deps.store.scanModel(reference.model.model, (page) => {
+          for (const record of page) {
+            const cascaded = visit(reference, ids, record);
+            if (cascaded) next.push(cascaded);
           }
-          if (deleted.size + updates.size > MAX_TRANSACTION_ACTIONS) {
-            throw new BadRequestError(
-              `This delete also deletes or updates more than ${MAX_TRANSACTION_ACTIONS} records through ondelete rules and links; ` +
-                `one all-or-nothing delete holds at most ${MAX_TRANSACTION_ACTIONS}`,
-            );
-          }
-          return true;
         });
       }
     }

@@ -317,6 +317,10 @@ class MemoryRecordStore implements RecordStore {
       .slice(0, limit);
   }
 
+  async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
+    visit([...this.#records.values()].filter((r) => r.model === model));
+  }
+
   async reserveIds(model: string, count: number): Promise<number[]> {
     const last = (this.#sequences.get(model) ?? 0) + count;
     this.#sequences.set(model, last);

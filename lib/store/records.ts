@@ -118,14 +118,14 @@ export function buildTransactWriteParams(table: string, actions: readonly WriteA
 }
 
 /** One shard of a model in id order, after `afterId`. */
-export function buildShardQueryParams(table: string, shard: string, afterId: number, limit: number, startKey?: Record<string, unknown>): QueryCommandInput {
+export function buildShardQueryParams(table: string, shard: string, afterId: number, limit: number | undefined, startKey?: Record<string, unknown>): QueryCommandInput {
   return {
     TableName: table,
     IndexName: 'byModel',
     KeyConditionExpression: '#shard = :shard AND #id > :after',
     ExpressionAttributeNames: { '#shard': 'shard', '#id': 'id' },
     ExpressionAttributeValues: { ':shard': shard, ':after': afterId },
-    Limit: limit,
+    ...(limit === undefined ? {} : { Limit: limit }),
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
   };
 }
@@ -274,6 +274,26 @@ export class DynamoRecordStore implements RecordStore {
       after = bound;
     }
     return out;
+  }
+
+  async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
+    await Promise.all(
+      Array.from({ length: MODEL_SHARDS }, async (_, shard) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          let response;
+          try {
+            // No Limit: DynamoDB's own 1 MB pages, the fewest round trips per shard.
+            response = await this.client.send(new QueryCommand(buildShardQueryParams(this.table, `${model}#${shard}`, 0, undefined, startKey)));
+          } catch (error) {
+            return translateStoreError(error);
+          }
+          visit((response.Items ?? []).map(fromItem));
+          startKey = response.LastEvaluatedKey;
+        } while (startKey);
+        return undefined;
+      }),
+    );
   }
 
   async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {

@@ -13,6 +13,14 @@ beforeAll(async () => {
 
 afterAll(() => stores.client.destroy());
 
+describe('DynamoRecordStore.scanModel', () => {
+  it('hands over every record of one model, and only that model', async () => {
+    const seen: number[] = [];
+    await stores.records.scanModel('res.partner', (records) => seen.push(...records.map((r) => r.id)));
+    expect(seen.sort((a, b) => a - b)).toStrictEqual(ids);
+  });
+});
+
 describe('DynamoRecordStore.listModel', () => {
   it('walks every record of one model in id order, page after page, and only that model', async () => {
     const seen: number[] = [];
