@@ -43,8 +43,9 @@ export interface SearchResult {
   readonly nextCursor?: string;
 }
 
-/** Records read from the index per step of a walk. */
+/** Records read from the index in the first step of a walk; each further step reads twice as many, up to MAX_WALK_PAGE. */
 const WALK_PAGE = 200;
+const MAX_WALK_PAGE = 3_200;
 /** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
 export const MAX_SORTED_MATCHES = 10_000;
 
@@ -100,11 +101,13 @@ async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, acti
 }
 
 /** Every record of `model`, in id order, handed to `visit` until it returns false. */
-async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean): Promise<void> {
-  for (let after = afterId; ; ) {
-    const page = await store.listModel(model, { afterId: after, limit: WALK_PAGE });
+async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean, firstPage = WALK_PAGE): Promise<void> {
+  // A page usually fills in the first step; a selective domain needs more records per match, so
+  // the steps grow rather than paying one round trip per 200 records read.
+  for (let after = afterId, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+    const page = await store.listModel(model, { afterId: after, limit: size });
     for (const record of page) if (!visit(record)) return;
-    if (page.length < WALK_PAGE) return;
+    if (page.length < size) return;
     after = (page.at(-1) as StoredRecord).id;
   }
 }
@@ -176,6 +179,8 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const records: StoredRecord[] = [];
   let skipped = 0;
   let more = false;
+  // Without a domain the first step is the page itself, plus one to know whether more follow.
+  const firstStep = offset + limit + 1;
   await walk(deps.store, model.model, request.cursor === undefined ? 0 : decodeCursor(request.cursor), (record) => {
     if (!matches(record)) return true;
     if (skipped < offset) {
@@ -188,7 +193,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     }
     records.push(record);
     return true;
-  });
+  }, firstStep);
   const last = records.at(-1);
   return more && last ? { records, nextCursor: encodeCursor(last.id) } : { records };
 }
