@@ -42,14 +42,14 @@ function checkQueryLength(request: ApiRequest): void {
   }
 }
 
-/** `fields=['name','country_id']`: a list of field names (one name alone is accepted too). */
-function fieldsParam(request: ApiRequest): string[] | undefined {
-  const text = singleParam(request, 'fields');
+/** A list of names (`fields`, `allfields`, `attributes`, `fields_list`...); one name alone is accepted too. */
+function stringListParam(request: ApiRequest, name: string): string[] | undefined {
+  const text = singleParam(request, name);
   if (text === undefined) return undefined;
-  const value = parseLiteralParam(text, 'fields');
+  const value = parseLiteralParam(text, name);
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((name): name is string => typeof name === 'string')) return value;
-  throw new BadRequestError("'fields' must be a list of field names, e.g. fields=['name','country_id']");
+  if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
+  throw new BadRequestError(`'${name}' must be a list of names, e.g. ${name}=['name','country_id']`);
 }
 
 /** The `{id}` path segment: one positive integer id. */
@@ -69,6 +69,9 @@ interface ObjectContext {
 
 const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
 
+/** Bounds a literal body (the parser's own bound); larger payloads are a 413, not a parse error. */
+const MAX_BODY_LENGTH = 100_000;
+
 /**
  * `vals`, from the query or, as the original allows, the body: a dict body with a `vals` key, or
  * the whole dict body as the vals (JSON, JSON5 or a Python literal).
@@ -84,9 +87,6 @@ function valsOf(request: ApiRequest): Map<string, PyValue> {
   if (!(vals instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
   return vals;
 }
-
-/** Bounds a literal body (the parser's own bound); larger payloads are a 413, not a parse error. */
-const MAX_BODY_LENGTH = 100_000;
 
 /** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
 async function writeList({ deps, request, caller, model }: ObjectContext): Promise<ApiResult> {
@@ -141,10 +141,15 @@ function activeTestOf(request: ApiRequest): boolean {
   return context.get('active_test') !== false;
 }
 
+/** `domain=[('name','ilike','a')]`, as its literal; the domain module checks its shape. */
+function domainParam(request: ApiRequest): PyValue | undefined {
+  const text = singleParam(request, 'domain');
+  return text === undefined ? undefined : parseLiteralParam(text, 'domain');
+}
+
 /** The search parameters shared by search and search_read. */
 function searchParams(request: ApiRequest, model: ModelDef) {
-  const domainText = singleParam(request, 'domain');
-  const domain = domainText === undefined ? undefined : parseLiteralParam(domainText, 'domain');
+  const domain = domainParam(request);
   const limit = intParam(request, 'limit', 1, MAX_LIMIT) ?? (domain === undefined ? DEFAULT_LIMIT : MAX_LIMIT);
   return {
     model,
@@ -165,7 +170,7 @@ const pageHeaders = (nextCursor: string | undefined): Record<string, string> => 
  * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
  */
 async function readList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const fields = fieldsParam(request);
+  const fields = stringListParam(request, 'fields');
   const idsText = singleParam(request, 'ids');
   if (idsText !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields }) };
   const { records, nextCursor } = await searchRecords(deps, searchParams(request, model));
@@ -182,19 +187,8 @@ async function searchIds({ deps, request, model }: ObjectContext): Promise<ApiRe
 
 /** GET /object/{model}/search_count: `{"count": N}`, 0 included. */
 async function searchCount({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const domainText = singleParam(request, 'domain');
-  const count = await countRecords(deps, { model, domain: domainText === undefined ? undefined : parseLiteralParam(domainText, 'domain'), activeTest: activeTestOf(request) });
+  const count = await countRecords(deps, { model, domain: domainParam(request), activeTest: activeTestOf(request) });
   return { status: 200, payload: new Map([['count', count]]) };
-}
-
-/** A parameter that is a list of strings (`allfields`, `attributes`, `fields_list`...). */
-function stringListParam(request: ApiRequest, name: string): string[] | undefined {
-  const text = singleParam(request, name);
-  if (text === undefined) return undefined;
-  const value = parseLiteralParam(text, name);
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
-  throw new BadRequestError(`'${name}' must be a list of names, e.g. ${name}=['name','email']`);
 }
 
 /** GET /object/{model}/fields_get[?allfields=[...]&attributes=[...]]. */
@@ -251,7 +245,7 @@ const METHODS: Readonly<Record<string, (context: ObjectContext) => Promise<ApiRe
 
 /** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
 async function readOne({ deps, request, model }: ObjectContext, id: number): Promise<ApiResult> {
-  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: fieldsParam(request) });
+  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: stringListParam(request, 'fields') });
   return { status: 200, model, data: record ?? null };
 }
 

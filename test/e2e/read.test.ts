@@ -62,7 +62,7 @@ describe('GET /restapi/1.0/object/{model}/{id} (read one)', () => {
   it.each([
     ['/restapi/1.0/object/res.partner/9999', 404, '{"code":404,"message":"Record not found: res.partner(9999)"}'],
     ["/restapi/1.0/object/res.partner/26?fields=['nope']", 403, `{"error":{"code":403,"message":"Invalid field 'nope' on model 'res.partner'"}}`],
-    ['/restapi/1.0/object/res.partner/26?fields=[1]', 400, `{"error":{"code":400,"message":"'fields' must be a list of field names, e.g. fields=['name','country_id']"}}`],
+    ['/restapi/1.0/object/res.partner/26?fields=[1]', 400, `{"error":{"code":400,"message":"'fields' must be a list of names, e.g. fields=['name','country_id']"}}`],
     ['/restapi/1.0/object/res.partner/1,2', 400, '{"error":{"code":400,"message":"Invalid record id \'1,2\' in the path; give several ids with ?ids=17,20"}}'],
     ['/restapi/1.0/object/x.nothing/1', 404, `{"code":404,"message":"Object x.nothing doesn't exist"}`],
   ])('GET %s answers %i', async (path, status, body) => {
