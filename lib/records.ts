@@ -452,6 +452,8 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   const vals = validateVals(model, request.vals, registry);
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const now = deps.now ?? (() => new Date());
+  // Required fields are checked before an id is spent on a record that cannot be created.
+  newRecord(model, 0, vals, request.caller, formatOdooDatetime(now()));
   for (let attempt = 1; ; attempt++) {
     const [[id], linkedRecords] = await Promise.all([
       store.reserveIds(model.model, 1),

@@ -60,10 +60,12 @@ describe('createRecord against DynamoDB Local', () => {
     for (const [i, id] of ids.entries()) expect((await rawItem('res.partner.category', id))?.v.name).toBe(`Tag ${i}`);
   });
 
-  it('refuses a record without a required field, creating nothing', async () => {
+  it('refuses a record without a required field, creating nothing and spending no id', async () => {
+    const [before] = await stores.records.reserveIds('res.country.state', 1);
     await expect(createRecord({ registry, store: stores.records }, { model: 'res.country.state', vals: vals({ name: 'Nowhere' }), caller })).rejects.toStrictEqual(
       new InvalidValueError("Field 'country_id' (Country) on model 'res.country.state' is required: give it a value"),
     );
+    expect(await stores.records.reserveIds('res.country.state', 1)).toStrictEqual([(before as number) + 1]);
   });
 
   it('refuses a many2one to a record that does not exist, creating nothing', async () => {
