@@ -233,14 +233,29 @@ async function nameSearch({ deps, request, model }: ObjectContext): Promise<ApiR
   return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
 }
 
-/** The model's methods reachable as GET /object/{model}/{method}. */
+/**
+ * The model's methods reachable as /object/{model}/{method}, with any verb as the original routes
+ * them. An explicit method answers 200, /create included (the original's rule).
+ */
 const METHODS: Readonly<Record<string, (context: ObjectContext) => Promise<ApiResult>>> = {
   search: searchIds,
   search_count: searchCount,
+  search_read: readList,
+  read: readList,
+  write: writeList,
+  create: async (context) => ({ ...(await create(context)), status: 200 }),
+  unlink: deleteList,
   fields_get: fieldsGetMethod,
   default_get: defaultGetMethod,
   check_access_rights: checkAccessRights,
   name_search: nameSearch,
+};
+
+/** The methods of /object/{model}/{id}/{method}, on that one record. */
+const RECORD_METHODS: Readonly<Record<string, (context: ObjectContext, id: number) => Promise<ApiResult>>> = {
+  read: readOne,
+  write: writeOne,
+  unlink: deleteOne,
 };
 
 /** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
@@ -263,11 +278,14 @@ export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, even
       throw new MethodNotAllowedError(request.method, ['GET', 'POST', 'PUT', 'DELETE']);
     }
     const method = Object.hasOwn(METHODS, rest) ? METHODS[rest] : undefined;
-    if (method) {
-      if (request.method !== 'GET') throw new MethodNotAllowedError(request.method, ['GET']);
-      return method(context);
+    if (method) return method(context);
+    const [idSegment = '', recordMethodName, ...extra] = rest.split('/');
+    if (recordMethodName !== undefined) {
+      const recordMethod = Object.hasOwn(RECORD_METHODS, recordMethodName) ? RECORD_METHODS[recordMethodName] : undefined;
+      if (!recordMethod || extra.length > 0 || !/^[0-9,]+$/.test(idSegment)) throw new RouteNotFoundError(request.method, request.path);
+      return recordMethod(context, pathId(idSegment));
     }
-    // /object/{model}/{id}; other named methods (/fields_get, /name_search, ...) come next.
+    // /object/{model}/{id}; methods that are not here (copy, onchange...) need Odoo's server.
     if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
     if (request.method === 'PUT') return writeOne(context, pathId(rest));
     if (request.method === 'GET') return readOne(context, pathId(rest));
