@@ -62,6 +62,14 @@ export interface ValidatedVals {
   readonly references: ReadonlyMap<string, { readonly key: RecordKey; readonly field: FieldDef }>;
   /** Linked records that `(1, id, vals)` commands write in the same transaction, by recordKeyString(). */
   readonly linked: ReadonlyMap<string, LinkedWrite>;
+  /** The records `(0, 0, vals)` commands create, in command order (one each per written record). */
+  readonly creates: readonly LinkedCreate[];
+}
+
+export interface LinkedCreate {
+  readonly field: FieldDef;
+  readonly model: ModelDef;
+  readonly vals: ValidatedVals;
 }
 
 export interface LinkedWrite {
@@ -94,6 +102,7 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
   const changes = new Map<string, { field: FieldDef; change: FieldChange }>();
   const references = new Map<string, { key: RecordKey; field: FieldDef }>();
   const linked = new Map<string, LinkedWrite>();
+  const creates: LinkedCreate[] = [];
   for (const [name, value] of vals) {
     const field = model.fieldsByName.get(name);
     if (!field) throw new InvalidFieldError(name, model.model);
@@ -108,12 +117,15 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
           const key = { model: field.relation as string, id: command.id };
           const earlier = linked.get(recordKeyString(key))?.vals;
           linked.set(recordKeyString(key), { key, field, vals: mergeValidated(earlier, validateVals(getModel(registry, key.model), command.vals)) });
+        } else if (command.op === 'create' && registry) {
+          const comodel = getModel(registry, field.relation as string);
+          creates.push({ field, model: comodel, vals: validateVals(comodel, command.vals) });
         } else if (command.op === 'create' || command.op === 'delete' || command.op === 'update') {
-          // @debt creating and deleting linked records come with the create and unlink endpoints
-          // (they need defaults, id sequences and ondelete rules); nested (1, id, vals) stop at one level.
+          // @debt (2, id) deletes the linked record, which needs unlink's ondelete rules inside a
+          // write; commands inside the vals of (0, 0, vals) and (1, id, vals) stop at one level.
           throw new InvalidValueError(
-            `Command '${command.op}' on field '${field.name}' is not supported by write ${command.op === 'update' ? 'inside (1, id, vals)' : 'yet'}; ` +
-              'link existing records with (4, id) or (6, 0, ids), update them with (1, id, vals)',
+            `Command '${command.op}' on field '${field.name}' is not supported ${command.op === 'delete' ? 'by write yet' : 'inside (0, 0, vals) or (1, id, vals)'}; ` +
+              'link existing records with (4, id) or (6, 0, ids), create them with (0, 0, vals), update them with (1, id, vals)',
           );
         }
       }
@@ -121,7 +133,7 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
     changes.set(name, { field, change });
     for (const key of referencedKeys(field, change)) references.set(recordKeyString(key), { key, field });
   }
-  return { changes, references, linked };
+  return { changes, references, linked, creates };
 }
 
 /** Two updates of one record, as applying one after the other would leave it. */
@@ -136,18 +148,21 @@ function mergeValidated(earlier: ValidatedVals | undefined, later: ValidatedVals
       changes.set(name, next);
     }
   }
-  return { changes, references: new Map([...earlier.references, ...later.references]), linked: new Map() };
+  return { changes, references: new Map([...earlier.references, ...later.references]), linked: new Map(), creates: [] };
 }
 
-/** The values to SET on one record for these changes, computed from its current state. */
-export function computeUpdate(record: StoredRecord, vals: ValidatedVals, caller: Caller, commitTime: string): Record<string, StoredValue> {
+/**
+ * The values to SET on one record for these changes, computed from its current state.
+ * `createdIds` gives the ids of the records its (0, 0, vals) commands create, in command order.
+ */
+export function computeUpdate(record: StoredRecord, vals: ValidatedVals, caller: Caller, commitTime: string, createdIds?: Iterator<number>): Record<string, StoredValue> {
   const set: Record<string, StoredValue> = Object.create(null);
   for (const [name, { change }] of vals.changes) {
     if (change.kind === 'set') {
       set[name] = change.value;
     } else {
       const current = record.values[name];
-      set[name] = applyX2ManyCommands(Array.isArray(current) ? current : [], change.commands);
+      set[name] = applyX2ManyCommands(Array.isArray(current) ? current : [], change.commands, createdIds);
     }
   }
   set.write_uid = caller.userId;
@@ -170,23 +185,43 @@ class TransactionBuilder {
   readonly actions: WriteAction[] = [];
   /** Records this transaction writes (DynamoDB allows one action per item). */
   readonly #written = new Set<string>();
+  /** Records that the records created by (0, 0, vals) commands reference. */
+  readonly #childReferences = new Map<string, { key: RecordKey; field: FieldDef }>();
 
   constructor(
     private readonly caller: Caller,
     private readonly commitTime: string,
   ) {}
 
-  /** An Update of `record` with `changes`; returns its state once committed. */
-  update(record: StoredRecord, changes: ValidatedVals): StoredRecord {
-    const set = computeUpdate(record, changes, this.caller, this.commitTime);
+  /**
+   * An Update of `record` with `changes`, and the records its (0, 0, vals) commands create with
+   * the ids of `createdIds` (one per command, in order); returns its state once committed.
+   */
+  update(record: StoredRecord, changes: ValidatedVals, createdIds: readonly number[] = []): StoredRecord {
+    const set = computeUpdate(record, changes, this.caller, this.commitTime, createdIds[Symbol.iterator]());
     this.actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
     this.#written.add(recordKeyString(record));
+    this.createChildren(record.id, changes, createdIds);
     return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) };
   }
 
-  create(record: StoredRecord): void {
+  create(record: StoredRecord, changes: ValidatedVals, createdIds: readonly number[] = []): void {
     this.actions.push({ kind: 'create', key: { model: record.model, id: record.id }, record });
     this.#written.add(recordKeyString(record));
+    this.createChildren(record.id, changes, createdIds);
+  }
+
+  /** The records of the (0, 0, vals) commands; a one2many's inverse many2one points at the parent. */
+  private createChildren(parentId: number, changes: ValidatedVals, createdIds: readonly number[]): void {
+    changes.creates.forEach((create, index) => {
+      const id = createdIds[index];
+      if (id === undefined) throw new Error('an id for every (0, 0, vals) command must be reserved first');
+      const inverse = create.field.type === 'one2many' && create.field.relationField ? { [create.field.relationField]: parentId } : {};
+      const child = newRecord(create.model, id, create.vals, this.caller, this.commitTime, inverse);
+      this.actions.push({ kind: 'create', key: { model: child.model, id }, record: child });
+      this.#written.add(recordKeyString(child));
+      for (const [keyString, reference] of create.vals.references) this.#childReferences.set(keyString, reference);
+    });
   }
 
   /**
@@ -194,7 +229,7 @@ class TransactionBuilder {
    * referenced record this transaction does not write (a written one is required by its own action).
    */
   finish(model: ModelDef, vals: ValidatedVals, linkedRecords: ReadonlyMap<string, StoredRecord>, newStates: StoredRecord[]): WriteTransaction {
-    const references = new Map(vals.references);
+    const references = new Map([...this.#childReferences, ...vals.references]);
     const linkedStates: StoredRecord[] = [];
     for (const [keyString, link] of vals.linked) {
       const where = `(1, ${link.key.id}, vals) on field '${link.field.name}' of model '${model.model}'`;
@@ -217,8 +252,10 @@ class TransactionBuilder {
 
 /**
  * The transaction for one write attempt: an Update per record, an Update per linked record that a
- * (1, id, vals) command writes, and a ConditionCheck per other record that the values reference.
- * `linkedRecords` holds the current state of the linked records (read with the records).
+ * (1, id, vals) command writes, a Put per record a (0, 0, vals) command creates, and a
+ * ConditionCheck per other record that the values reference. `linkedRecords` holds the current
+ * state of the linked records (read with the records); `createdIds[i]` the ids reserved for the
+ * records that record i's (0, 0, vals) commands create.
  */
 export function buildWriteTransaction(
   model: ModelDef,
@@ -227,9 +264,10 @@ export function buildWriteTransaction(
   caller: Caller,
   commitTime: string,
   linkedRecords: ReadonlyMap<string, StoredRecord> = new Map(),
+  createdIds: readonly (readonly number[])[] = [],
 ): WriteTransaction {
   const builder = new TransactionBuilder(caller, commitTime);
-  const newStates = records.map((record) => builder.update(record, vals));
+  const newStates = records.map((record, i) => builder.update(record, vals, createdIds[i]));
   return builder.finish(model, vals, linkedRecords, newStates);
 }
 
@@ -241,27 +279,46 @@ export function buildCreateTransaction(
   caller: Caller,
   commitTime: string,
   linkedRecords: ReadonlyMap<string, StoredRecord> = new Map(),
+  createdIds: readonly number[] = [],
 ): WriteTransaction {
   const builder = new TransactionBuilder(caller, commitTime);
-  builder.create(record);
+  builder.create(record, vals, createdIds);
   return builder.finish(model, vals, linkedRecords, [record]);
 }
 
 /**
- * A new record of `model` with id `id`: defaults, then the vals, then the log-access fields.
- * A required field that ends up empty is Odoo's "mandatory field not set", a 403.
+ * A new record of `model` with id `id`: defaults, then the vals (and `extra`, such as a one2many's
+ * inverse), then the log-access fields. A required field that ends up empty is Odoo's "mandatory
+ * field not set", a 403. `createdIds` as computeUpdate takes it.
  */
-export function newRecord(model: ModelDef, id: number, vals: ValidatedVals, caller: Caller, commitTime: string): StoredRecord {
+export function newRecord(
+  model: ModelDef,
+  id: number,
+  vals: ValidatedVals,
+  caller: Caller,
+  commitTime: string,
+  extra: Readonly<Record<string, StoredValue>> = {},
+  createdIds?: readonly number[],
+): StoredRecord {
   const empty: StoredRecord = { model: model.model, id, version: 0, values: Object.create(null) };
   const values: Record<string, StoredValue> = Object.create(null);
   for (const field of model.fields) if (field.default !== undefined) values[field.name] = Array.isArray(field.default) ? [...field.default] : field.default;
-  Object.assign(values, computeUpdate(empty, vals, caller, commitTime), { create_uid: caller.userId, create_date: commitTime });
+  Object.assign(values, computeUpdate(empty, vals, caller, commitTime, createdIds?.[Symbol.iterator]()), extra, { create_uid: caller.userId, create_date: commitTime });
   for (const field of model.fields) {
     if (field.required && !field.magic && (values[field.name] === undefined || values[field.name] === null)) {
       throw new InvalidValueError(`Field '${field.name}' (${field.string}) on model '${model.model}' is required: give it a value`);
     }
   }
   return { model: model.model, id, version: 1, values };
+}
+
+/**
+ * Ids for the records that (0, 0, vals) commands create: `perRecord[i]` for written record i, one
+ * per command in order. One counter increment per command, all at once (parallel to the reads).
+ */
+async function reserveCreatedIds(store: RecordStore, creates: readonly LinkedCreate[], records: number): Promise<number[][]> {
+  const byCommand = await Promise.all(creates.map((create) => store.reserveIds(create.model.model, records)));
+  return Array.from({ length: records }, (_, i) => byCommand.map((ids) => ids[i] as number));
 }
 
 /** Reads the display names of every many2one target of these records (one parallel round trip). */
@@ -384,12 +441,15 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const now = deps.now ?? (() => new Date());
 
   for (let attempt = 1; ; attempt++) {
-    const found = await store.getMany([...keys, ...linkedKeys], { consistent: true });
+    const [found, createdIds] = await Promise.all([
+      store.getMany([...keys, ...linkedKeys], { consistent: true }),
+      reserveCreatedIds(store, vals.creates, keys.length),
+    ]);
     const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
     if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
     const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
 
-    const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found);
+    const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found, createdIds);
     const { newStates, linkedStates } = transaction;
     checkTransactionSize(transaction.actions.length, records.length);
     // The display names do not depend on the commit: fetch them while it runs.
@@ -455,13 +515,14 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   // Required fields are checked before an id is spent on a record that cannot be created.
   newRecord(model, 0, vals, request.caller, formatOdooDatetime(now()));
   for (let attempt = 1; ; attempt++) {
-    const [[id], linkedRecords] = await Promise.all([
+    const [[id], linkedRecords, [createdIds]] = await Promise.all([
       store.reserveIds(model.model, 1),
       linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : Promise.resolve(new Map<string, StoredRecord>()),
+      reserveCreatedIds(store, vals.creates, 1),
     ]);
     const commitTime = formatOdooDatetime(now());
-    const record = newRecord(model, id as number, vals, request.caller, commitTime);
-    const transaction = buildCreateTransaction(model, record, vals, request.caller, commitTime, linkedRecords);
+    const record = newRecord(model, id as number, vals, request.caller, commitTime, {}, createdIds);
+    const transaction = buildCreateTransaction(model, record, vals, request.caller, commitTime, linkedRecords, createdIds);
     checkTransactionSize(transaction.actions.length, 1);
     const names = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields);
     names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled

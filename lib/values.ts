@@ -182,8 +182,11 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
   }
 }
 
-/** Applies x2many commands to the current id list, in order, as Odoo does. */
-export function applyX2ManyCommands(current: readonly number[], commands: readonly X2ManyCommand[]): number[] {
+/**
+ * Applies x2many commands to the current id list, in order, as Odoo does. `createdIds` gives the
+ * ids of the records that (0, 0, vals) commands create, in command order.
+ */
+export function applyX2ManyCommands(current: readonly number[], commands: readonly X2ManyCommand[], createdIds?: Iterator<number>): number[] {
   let ids = [...current];
   for (const command of commands) {
     switch (command.op) {
@@ -200,8 +203,12 @@ export function applyX2ManyCommands(current: readonly number[], commands: readon
       case 'set':
         ids = [...command.ids];
         break;
+      case 'create': {
+        const created = createdIds?.next();
+        if (created && !created.done) ids.push(created.value);
+        break;
+      }
       case 'update':
-      case 'create':
         break;
     }
   }

@@ -4,7 +4,7 @@ import { recordsFromData } from '../../lib/demo';
 import { InvalidValueError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models';
 import type { PyValue } from '../../lib/pyvalue';
-import { createRecord, type Caller } from '../../lib/records';
+import { createRecord, writeRecords, type Caller } from '../../lib/records';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
 import { freshStores } from '../helpers/local';
@@ -88,5 +88,41 @@ describe('createRecord against DynamoDB Local', () => {
     const created = await createRecord({ registry, store: stores.records, sleep: async () => undefined }, { model: 'res.country', vals: vals({ name: 'Newland' }), caller });
     expect(created.get('id')).toBe((next as number) + 2);
     expect((await rawItem('res.country', (next as number) + 1))?.v.name).toBe('Squatter');
+  });
+});
+
+describe('x2many (0, 0, vals): creating linked records in the same transaction', () => {
+  it('creates one child per written record; a one2many child points back at its parent', async () => {
+    const [record] = await writeRecords(
+      { registry, store: stores.records },
+      { model: 'res.partner', ids: [12], vals: vals({ child_ids: [[0, 0, new Map<string, PyValue>([['name', 'New contact'], ['country_id', 274]])]] }), caller },
+    );
+    const childIds = record?.get('child_ids') as number[];
+    const childId = childIds.at(-1) as number;
+    expect((await rawItem('res.partner', childId))?.v).toMatchObject({ name: 'New contact', parent_id: 12, country_id: 274, active: true });
+    const tagged = await writeRecords(
+      { registry, store: stores.records },
+      { model: 'res.partner', ids: [7, 20], vals: vals({ category_id: [[0, 0, new Map([['name', 'Fresh']])]] }), caller },
+    );
+    const [tagA, tagB] = tagged.map((r) => (r.get('category_id') as number[]).at(-1) as number);
+    expect(tagA).not.toBe(tagB);
+    expect([(await rawItem('res.partner.category', tagA as number))?.v.name, (await rawItem('res.partner.category', tagB as number))?.v.name]).toStrictEqual(['Fresh', 'Fresh']);
+  });
+
+  it("fills a required inverse on create: a country's new states point at it", async () => {
+    const country = await createRecord(
+      { registry, store: stores.records },
+      { model: 'res.country', vals: vals({ name: 'Freedonia', state_ids: [[0, 0, new Map([['name', 'North'], ['code', 'N']])]] }), caller },
+    );
+    const [stateId] = country.get('state_ids') as number[];
+    expect((await rawItem('res.country.state', stateId as number))?.v).toMatchObject({ name: 'North', code: 'N', country_id: country.get('id') });
+  });
+
+  it('creates nothing when a child lacks a required field', async () => {
+    const before = await rawItem('res.country', 274);
+    await expect(
+      writeRecords({ registry, store: stores.records }, { model: 'res.country', ids: [274], vals: vals({ state_ids: [[0, 0, new Map([['name', 'No code']])]] }), caller }),
+    ).rejects.toStrictEqual(new InvalidValueError("Field 'code' (State Code) on model 'res.country.state' is required: give it a value"));
+    expect(await rawItem('res.country', 274)).toStrictEqual(before);
   });
 });

@@ -102,6 +102,7 @@ describe('records', () => {
         ]),
         references: new Map(),
         linked: new Map(),
+        creates: [],
       });
     });
 
@@ -123,7 +124,7 @@ describe('records', () => {
     });
 
     it('returns no changes for empty vals', () => {
-      expect(validateVals(partner, vals([]))).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map() });
+      expect(validateVals(partner, vals([]))).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map(), creates: [] });
     });
 
     it.each<[string]>([['x'], ['nonexistent'], ['Name'], ['name '], ['country'], ['__last_update']])(
@@ -176,6 +177,7 @@ describe('records', () => {
         changes: new Map([['name', { field: field(partner, 'name'), change: { kind: 'set', value: 'Edward Foster' } }]]),
         references: new Map(),
         linked: new Map(),
+        creates: [],
       });
     });
 
@@ -186,7 +188,7 @@ describe('records', () => {
         ['write_date', 'yesterday'],
         ['display_name', 42],
       ]));
-      expect(result).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map() });
+      expect(result).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map(), creates: [] });
     });
 
     it.each<[string, PyValue]>([
@@ -258,6 +260,7 @@ describe('records', () => {
                 ]),
                 references: new Map([['res.partner.category#1', { key: { model: 'res.partner.category', id: 1 }, field: field(category, 'parent_id') }]]),
                 linked: new Map(),
+                creates: [],
               },
             },
           ],
