@@ -31,6 +31,7 @@ import {
   type StoredValue,
   type WriteAction,
 } from './record-store';
+import { planUnlink, type UnlinkPlan } from './ondelete';
 import { applyX2ManyCommands, parseFieldValue, readFieldValue, referencedKeys, type FieldChange } from './values';
 
 /** Who is calling, as the authorizer established it. */
@@ -64,6 +65,8 @@ export interface ValidatedVals {
   readonly linked: ReadonlyMap<string, LinkedWrite>;
   /** The records `(0, 0, vals)` commands create, in command order (one each per written record). */
   readonly creates: readonly LinkedCreate[];
+  /** The records `(2, id)` commands delete (with their ondelete rules), by recordKeyString(). */
+  readonly deletes: ReadonlyMap<string, { readonly key: RecordKey; readonly field: FieldDef }>;
 }
 
 export interface LinkedCreate {
@@ -103,6 +106,7 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
   const references = new Map<string, { key: RecordKey; field: FieldDef }>();
   const linked = new Map<string, LinkedWrite>();
   const creates: LinkedCreate[] = [];
+  const deletes = new Map<string, { key: RecordKey; field: FieldDef }>();
   for (const [name, value] of vals) {
     const field = model.fieldsByName.get(name);
     if (!field) throw new InvalidFieldError(name, model.model);
@@ -120,12 +124,14 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
         } else if (command.op === 'create' && registry) {
           const comodel = getModel(registry, field.relation as string);
           creates.push({ field, model: comodel, vals: validateVals(comodel, command.vals) });
+        } else if (command.op === 'delete' && registry) {
+          const key = { model: field.relation as string, id: command.id };
+          deletes.set(recordKeyString(key), { key, field });
         } else if (command.op === 'create' || command.op === 'delete' || command.op === 'update') {
-          // @debt (2, id) deletes the linked record, which needs unlink's ondelete rules inside a
-          // write; commands inside the vals of (0, 0, vals) and (1, id, vals) stop at one level.
+          // Commands inside the vals of (0, 0, vals) and (1, id, vals) stop at one level.
           throw new InvalidValueError(
-            `Command '${command.op}' on field '${field.name}' is not supported ${command.op === 'delete' ? 'by write yet' : 'inside (0, 0, vals) or (1, id, vals)'}; ` +
-              'link existing records with (4, id) or (6, 0, ids), create them with (0, 0, vals), update them with (1, id, vals)',
+            `Command '${command.op}' on field '${field.name}' is not supported inside (0, 0, vals) or (1, id, vals); ` +
+              'write the linked records with their own request',
           );
         }
       }
@@ -133,7 +139,7 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
     changes.set(name, { field, change });
     for (const key of referencedKeys(field, change)) references.set(recordKeyString(key), { key, field });
   }
-  return { changes, references, linked, creates };
+  return { changes, references, linked, creates, deletes };
 }
 
 /** Two updates of one record, as applying one after the other would leave it. */
@@ -148,7 +154,7 @@ function mergeValidated(earlier: ValidatedVals | undefined, later: ValidatedVals
       changes.set(name, next);
     }
   }
-  return { changes, references: new Map([...earlier.references, ...later.references]), linked: new Map(), creates: [] };
+  return { changes, references: new Map([...earlier.references, ...later.references]), linked: new Map(), creates: [], deletes: new Map() };
 }
 
 /**
@@ -225,6 +231,35 @@ class TransactionBuilder {
   }
 
   /**
+   * The deletions of (2, id) commands with their ondelete consequences. A referencing record that
+   * this request writes keeps its own new state: fine when the reference is the x2many the command
+   * is on (the command drops the id), refused otherwise (its outcome would depend on the order).
+   */
+  remove(model: ModelDef, vals: ValidatedVals, plan: UnlinkPlan): void {
+    for (const record of plan.deleted) {
+      const keyString = recordKeyString(record);
+      if (this.#written.has(keyString)) {
+        throw new InvalidValueError(`${record.model}(${record.id}) cannot be deleted by (2, id) on model '${model.model}': this request also writes it`);
+      }
+      this.actions.push({ kind: 'delete', key: { model: record.model, id: record.id }, expectedVersion: record.version });
+      this.#written.add(keyString);
+    }
+    for (const { record, set } of plan.updates) {
+      if (!this.#written.has(recordKeyString(record))) {
+        this.actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
+        continue;
+      }
+      const covered = Object.keys(set).every((name) => {
+        const change = vals.changes.get(name)?.change;
+        return change?.kind === 'x2many' && change.commands.some((command) => command.op === 'delete');
+      });
+      if (!covered) {
+        throw new InvalidValueError(`${record.model}(${record.id}) refers to a record that (2, id) deletes in a field this request does not write; delete it with its own request`);
+      }
+    }
+  }
+
+  /**
    * The Updates of the linked records that (1, id, vals) commands write, then a ConditionCheck per
    * referenced record this transaction does not write (a written one is required by its own action).
    */
@@ -265,9 +300,11 @@ export function buildWriteTransaction(
   commitTime: string,
   linkedRecords: ReadonlyMap<string, StoredRecord> = new Map(),
   createdIds: readonly (readonly number[])[] = [],
+  unlinkPlan?: UnlinkPlan,
 ): WriteTransaction {
   const builder = new TransactionBuilder(caller, commitTime);
   const newStates = records.map((record, i) => builder.update(record, vals, createdIds[i]));
+  if (unlinkPlan) builder.remove(model, vals, unlinkPlan);
   return builder.finish(model, vals, linkedRecords, newStates);
 }
 
@@ -310,6 +347,15 @@ export function newRecord(
     }
   }
   return { model: model.model, id, version: 1, values };
+}
+
+/** The records of (2, id) commands, as read; one that does not exist is a 403 naming the field. */
+function deletedTargets(vals: ValidatedVals, found: ReadonlyMap<string, StoredRecord>): StoredRecord[] {
+  return [...vals.deletes].map(([keyString, { key, field }]) => {
+    const record = found.get(keyString);
+    if (!record) throw new InvalidValueError(`Invalid command (2, ${key.id}) on field '${field.name}': ${key.model}(${key.id}) does not exist`);
+    return record;
+  });
 }
 
 /**
@@ -438,18 +484,21 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const vals = validateVals(model, request.vals, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
+  const deleteKeys = [...vals.deletes.values()].map((target) => target.key);
   const now = deps.now ?? (() => new Date());
 
   for (let attempt = 1; ; attempt++) {
     const [found, createdIds] = await Promise.all([
-      store.getMany([...keys, ...linkedKeys], { consistent: true }),
+      store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
       reserveCreatedIds(store, vals.creates, keys.length),
     ]);
     const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
     if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
     const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
+    // (2, id): what deleting those records takes (extra reads, only when the command is used).
+    const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
 
-    const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found, createdIds);
+    const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found, createdIds, unlinkPlan);
     const { newStates, linkedStates } = transaction;
     checkTransactionSize(transaction.actions.length, records.length);
     // The display names do not depend on the commit: fetch them while it runs.
@@ -510,6 +559,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
   const vals = validateVals(model, request.vals, registry);
+  if (vals.deletes.size > 0) throw new InvalidValueError('Command (2, id) is not allowed in create: the new record has no linked records to delete yet');
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const now = deps.now ?? (() => new Date());
   // Required fields are checked before an id is spent on a record that cannot be created.

@@ -3,7 +3,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { recordsFromData } from '../../lib/demo';
 import { InvalidValueError, RecordNotFoundError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models';
+import type { PyValue } from '../../lib/pyvalue';
 import type { StoredRecord } from '../../lib/record-store';
+import { writeRecords } from '../../lib/records';
 import { unlinkRecords } from '../../lib/unlink';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
@@ -50,5 +52,30 @@ describe('unlinkRecords against DynamoDB Local', () => {
   it('deletes nothing and names the missing ids when one is missing', async () => {
     await expect(unlinkRecords(deps(), { model: 'res.partner', ids: [7, 99] })).rejects.toStrictEqual(new RecordNotFoundError('res.partner', [99]));
     expect((await values('res.partner', 7))?.name).toBe('Marc Demo');
+  });
+});
+
+describe('x2many (2, id) in a write: deleting the linked record with its ondelete rules', () => {
+  const caller = { userId: 1, clientId: 'test' };
+  const write = (model: string, ids: number[], field: string, commands: PyValue) =>
+    writeRecords(deps(), { model, ids, vals: new Map([[field, commands]]), caller });
+
+  it('deletes the linked record and drops it from the list, in the same transaction', async () => {
+    const [record] = await write('res.partner', [18], 'category_id', [[2, 3]]);
+    expect(record?.get('category_id')).toStrictEqual([1]);
+    expect(await values('res.partner.category', 3)).toBeUndefined();
+    expect((await values('res.partner', 18))?.category_id).toStrictEqual([1]);
+  });
+
+  it('refuses, writing and deleting nothing, when a restrict reference protects the linked record', async () => {
+    // State 13 (California) is the state_id of partners 1, 18 and 26.
+    await expect(write('res.country', [233], 'state_ids', [[2, 13]])).rejects.toThrow('another model requires the record being deleted');
+    expect([(await values('res.country.state', 13))?.name, (await values('res.country', 233))?.state_ids]).toStrictEqual(['California', [13]]);
+  });
+
+  it('refuses a linked record that does not exist', async () => {
+    await expect(write('res.partner', [18], 'category_id', [[2, 999]])).rejects.toStrictEqual(
+      new InvalidValueError("Invalid command (2, 999) on field 'category_id': res.partner.category(999) does not exist"),
+    );
   });
 });

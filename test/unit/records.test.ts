@@ -103,6 +103,7 @@ describe('records', () => {
         references: new Map(),
         linked: new Map(),
         creates: [],
+        deletes: new Map(),
       });
     });
 
@@ -124,7 +125,7 @@ describe('records', () => {
     });
 
     it('returns no changes for empty vals', () => {
-      expect(validateVals(partner, vals([]))).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map(), creates: [] });
+      expect(validateVals(partner, vals([]))).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map(), creates: [], deletes: new Map() });
     });
 
     it.each<[string]>([['x'], ['nonexistent'], ['Name'], ['name '], ['country'], ['__last_update']])(
@@ -178,6 +179,7 @@ describe('records', () => {
         references: new Map(),
         linked: new Map(),
         creates: [],
+        deletes: new Map(),
       });
     });
 
@@ -188,7 +190,7 @@ describe('records', () => {
         ['write_date', 'yesterday'],
         ['display_name', 42],
       ]));
-      expect(result).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map(), creates: [] });
+      expect(result).toStrictEqual({ changes: new Map(), references: new Map(), linked: new Map(), creates: [], deletes: new Map() });
     });
 
     it.each<[string, PyValue]>([
@@ -261,6 +263,7 @@ describe('records', () => {
                 references: new Map([['res.partner.category#1', { key: { model: 'res.partner.category', id: 1 }, field: field(category, 'parent_id') }]]),
                 linked: new Map(),
                 creates: [],
+        deletes: new Map(),
               },
             },
           ],
