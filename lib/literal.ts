@@ -1,6 +1,6 @@
 /**
  * Parses the Python-literal query parameters (`vals`, `domain`, `fields`, ...) that the original
- * Odoo `restapi` module fed to Python's eval() (falling back to json.loads).
+ * Odoo `restapi` module fed to Python's eval (falling back to json.loads).
  *
  * This parser is hand-written on purpose: eval is forbidden (it is remote code execution), and
  * Python literal syntax has no well-kept JavaScript parser. It accepts only a safe literal subset:
