@@ -8,7 +8,7 @@
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
-import type { DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
@@ -336,12 +336,13 @@ export class DynamoRecordStore implements RecordStore {
     const highest = new Map<string, number>();
     for (const record of records) highest.set(record.model, Math.max(highest.get(record.model) ?? 0, record.id));
     for (const chunk of chunks(records, BATCH_WRITE_LIMIT)) {
-      let pending: Item[] = chunk.map((r) => ({ PutRequest: { Item: toItem(r) } }));
+      let pending: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = chunk.map((r) => ({ PutRequest: { Item: toItem(r) } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
         if (attempt > 0) await sleep(backoffMs(attempt));
-        const response = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
-        pending = (response.UnprocessedItems?.[this.table] as Item[] | undefined) ?? [];
+        const response = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        // Writes DynamoDB did not get to (capacity) come back to be sent again.
+        pending = response.UnprocessedItems?.[this.table] ?? [];
       }
     }
     await Promise.all([...highest].map(([model, id]) => this.#raiseSequence(model, id)));
