@@ -10,7 +10,7 @@ import { parseLiteralParam, parseVals } from './literal';
 import { parseIds } from './params';
 import type { ModelDef } from './models';
 import type { PyValue } from './pyvalue';
-import { createRecord, getModel, readRecords, renderRecords, writeRecords, type Caller, type RecordsDeps } from './records';
+import { createRecord, getModel, readRecords, renderRecords, selectFields, writeRecords, type Caller, type RecordsDeps } from './records';
 import { countRecords, parseOrder, searchRecords } from './search';
 import { unlinkRecords } from './unlink';
 
@@ -170,9 +170,10 @@ const pageHeaders = (nextCursor: string | undefined): Record<string, string> => 
  * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
  */
 async function readList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const fields = stringListParam(request, 'fields');
+  const fieldNames = stringListParam(request, 'fields');
   const idsText = singleParam(request, 'ids');
-  if (idsText !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields }) };
+  if (idsText !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields: fieldNames }) };
+  const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
   const { records, nextCursor } = await searchRecords(deps, searchParams(request, model));
   if (records.length === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: await renderRecords(deps, model, records, fields), headers: pageHeaders(nextCursor) };

@@ -524,7 +524,7 @@ export interface ReadRequest {
 export async function readRecords(deps: RecordsDeps, request: ReadRequest): Promise<PyDict[]> {
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
-  selectFields(model, request.fields); // an unknown field is a 403 before anything is read
+  const fields = selectFields(model, request.fields); // an unknown field is a 403 before anything is read
   if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to read, e.g. ids=17,20");
   if (request.ids.length > MAX_READ_IDS) {
     throw new BadRequestError(`Too many ids: ${request.ids.length} given, at most ${MAX_READ_IDS} records can be read in one request`);
@@ -533,12 +533,11 @@ export async function readRecords(deps: RecordsDeps, request: ReadRequest): Prom
   const found = await store.getMany(keys, { consistent: true });
   const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
   if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
-  return renderRecords(deps, model, keys.map((key) => found.get(recordKeyString(key)) as StoredRecord), request.fields);
+  return renderRecords(deps, model, keys.map((key) => found.get(recordKeyString(key)) as StoredRecord), fields);
 }
 
-/** Stored records as read() renders them (`fields` as selectFields takes them), display names read at once. */
-export async function renderRecords(deps: RecordsDeps, model: ModelDef, records: readonly StoredRecord[], fieldNames?: readonly string[]): Promise<PyDict[]> {
-  const fields = selectFields(model, fieldNames);
+/** Stored records as read() renders them (`fields` from selectFields), the display names read at once. */
+export async function renderRecords(deps: RecordsDeps, model: ModelDef, records: readonly StoredRecord[], fields: readonly FieldDef[]): Promise<PyDict[]> {
   const displayName = await readDisplayNames(deps.registry, deps.store, records, [], fields);
   return records.map((record) => renderRecord(model, record, displayName, fields));
 }

@@ -1,5 +1,10 @@
 /** Shared helpers for the tests that run against the local stack started by test/setup. */
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { recordsFromData } from '../../lib/demo';
+import { buildRegistry } from '../../lib/models';
+import { shippedModels } from '../../models';
+import demoData from '../../scripts/demo-data.json';
 import { DynamoAuthStore } from '../../lib/store/auth';
 import { createDocumentClient } from '../../lib/store/client';
 import { DynamoRecordStore } from '../../lib/store/records';
@@ -14,18 +19,28 @@ function required(name: string): string {
 export const apiUrl = () => required('TEST_API_URL');
 export const demoClient = () => ({ clientId: required('TEST_DEMO_CLIENT_ID'), clientSecret: required('TEST_DEMO_CLIENT_SECRET') });
 
-/** Fresh tables of this test file's own in the run's DynamoDB Local, so files never see each other's data. */
-export async function freshStores() {
+/**
+ * Fresh tables of this test file's own in the run's DynamoDB Local, so files never see each
+ * other's data; with `demo`, loaded with the demo records.
+ */
+export async function freshStores(options: { demo?: boolean } = {}) {
   const endpoint = required('TEST_DYNAMODB_ENDPOINT');
   const suffix = randomUUID().slice(0, 8);
   const tables = { records: `test-records-${suffix}`, auth: `test-auth-${suffix}` };
   await ensureTables({ endpoint, region: 'eu-west-1' }, tables);
   const client = createDocumentClient({ endpoint, region: 'eu-west-1' });
+  const records = new DynamoRecordStore(client, tables.records);
+  if (options.demo) await records.putMany(recordsFromData(buildRegistry(shippedModels), demoData.records));
   return {
     client,
     tables,
-    records: new DynamoRecordStore(client, tables.records),
+    records,
     auth: new DynamoAuthStore(client, tables.auth),
+    /** A record's item exactly as stored (read consistently), undefined when there is none. */
+    async rawItem(model: string, id: number): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const { Item } = await client.send(new GetCommand({ TableName: tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
+      return Item;
+    },
   };
 }
 

@@ -1,6 +1,5 @@
 /** createRecord over DynamoDB Local: ids from the per-model sequence, defaults, required fields, references. */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { recordsFromData } from '../../lib/demo';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidValueError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models';
 import type { PyValue } from '../../lib/pyvalue';
@@ -15,16 +14,11 @@ const vals = (entries: Record<string, PyValue>) => new Map(Object.entries(entrie
 let stores: Awaited<ReturnType<typeof freshStores>>;
 
 beforeAll(async () => {
-  stores = await freshStores();
-  await stores.records.putMany(recordsFromData(registry, demoData.records));
+  stores = await freshStores({ demo: true });
 });
 
 afterAll(() => stores.client.destroy());
 
-async function rawItem(model: string, id: number) {
-  const { Item } = await stores.client.send(new GetCommand({ TableName: stores.tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
-  return Item;
-}
 
 describe('createRecord against DynamoDB Local', () => {
   it('creates a record with the next id after the loaded ones, defaults and log-access fields, and answers it as read()', async () => {
@@ -48,7 +42,7 @@ describe('createRecord against DynamoDB Local', () => {
       write_uid: [2, 'Marc Demo'],
     });
     expect([...created.keys()]).toStrictEqual(registry.get('res.partner')?.fields.map((f) => f.name));
-    expect(await rawItem('res.partner', expectedId)).toMatchObject({ version: 1, v: { name: 'New Partner', country_id: 274, active: true } });
+    expect(await stores.rawItem('res.partner', expectedId)).toMatchObject({ version: 1, v: { name: 'New Partner', country_id: 274, active: true } });
   });
 
   it('never hands out one id twice, even to concurrent creates', async () => {
@@ -57,7 +51,7 @@ describe('createRecord against DynamoDB Local', () => {
     );
     const ids = created.map((record) => record.get('id') as number);
     expect(new Set(ids).size).toBe(20);
-    for (const [i, id] of ids.entries()) expect((await rawItem('res.partner.category', id))?.v.name).toBe(`Tag ${i}`);
+    for (const [i, id] of ids.entries()) expect((await stores.rawItem('res.partner.category', id))?.v.name).toBe(`Tag ${i}`);
   });
 
   it('refuses a record without a required field, creating nothing and spending no id', async () => {
@@ -73,7 +67,7 @@ describe('createRecord against DynamoDB Local', () => {
     await expect(
       createRecord({ registry, store: stores.records }, { model: 'res.country.state', vals: vals({ name: 'Nowhere', code: 'NW', country_id: 4242 }), caller }),
     ).rejects.toThrow('res.country(4242) does not exist');
-    expect(await rawItem('res.country.state', next + 1)).toBeUndefined();
+    expect(await stores.rawItem('res.country.state', next + 1)).toBeUndefined();
   });
 
   it('takes the next id when the reserved one is already used by a loaded record', async () => {
@@ -87,7 +81,7 @@ describe('createRecord against DynamoDB Local', () => {
     );
     const created = await createRecord({ registry, store: stores.records, sleep: async () => undefined }, { model: 'res.country', vals: vals({ name: 'Newland' }), caller });
     expect(created.get('id')).toBe((next as number) + 2);
-    expect((await rawItem('res.country', (next as number) + 1))?.v.name).toBe('Squatter');
+    expect((await stores.rawItem('res.country', (next as number) + 1))?.v.name).toBe('Squatter');
   });
 });
 
@@ -99,14 +93,14 @@ describe('x2many (0, 0, vals): creating linked records in the same transaction',
     );
     const childIds = record?.get('child_ids') as number[];
     const childId = childIds.at(-1) as number;
-    expect((await rawItem('res.partner', childId))?.v).toMatchObject({ name: 'New contact', parent_id: 12, country_id: 274, active: true });
+    expect((await stores.rawItem('res.partner', childId))?.v).toMatchObject({ name: 'New contact', parent_id: 12, country_id: 274, active: true });
     const tagged = await writeRecords(
       { registry, store: stores.records },
       { model: 'res.partner', ids: [7, 20], vals: vals({ category_id: [[0, 0, new Map([['name', 'Fresh']])]] }), caller },
     );
     const [tagA, tagB] = tagged.map((r) => (r.get('category_id') as number[]).at(-1) as number);
     expect(tagA).not.toBe(tagB);
-    expect([(await rawItem('res.partner.category', tagA as number))?.v.name, (await rawItem('res.partner.category', tagB as number))?.v.name]).toStrictEqual(['Fresh', 'Fresh']);
+    expect([(await stores.rawItem('res.partner.category', tagA as number))?.v.name, (await stores.rawItem('res.partner.category', tagB as number))?.v.name]).toStrictEqual(['Fresh', 'Fresh']);
   });
 
   it("fills a required inverse on create: a country's new states point at it", async () => {
@@ -115,14 +109,14 @@ describe('x2many (0, 0, vals): creating linked records in the same transaction',
       { model: 'res.country', vals: vals({ name: 'Freedonia', state_ids: [[0, 0, new Map([['name', 'North'], ['code', 'N']])]] }), caller },
     );
     const [stateId] = country.get('state_ids') as number[];
-    expect((await rawItem('res.country.state', stateId as number))?.v).toMatchObject({ name: 'North', code: 'N', country_id: country.get('id') });
+    expect((await stores.rawItem('res.country.state', stateId as number))?.v).toMatchObject({ name: 'North', code: 'N', country_id: country.get('id') });
   });
 
   it('creates nothing when a child lacks a required field', async () => {
-    const before = await rawItem('res.country', 274);
+    const before = await stores.rawItem('res.country', 274);
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.country', ids: [274], vals: vals({ state_ids: [[0, 0, new Map([['name', 'No code']])]] }), caller }),
     ).rejects.toStrictEqual(new InvalidValueError("Field 'code' (State Code) on model 'res.country.state' is required: give it a value"));
-    expect(await rawItem('res.country', 274)).toStrictEqual(before);
+    expect(await stores.rawItem('res.country', 274)).toStrictEqual(before);
   });
 });

@@ -9,10 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient, issueClientToken } from '../../lib/auth';
-import { recordsFromData } from '../../lib/demo';
-import { buildRegistry } from '../../lib/models';
-import { shippedModels } from '../../models';
-import demoData from '../../scripts/demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from '../../scripts/lambda-bundles';
 import { freshStores } from '../helpers/local';
 
@@ -53,9 +49,7 @@ async function invoke(bundle: string, event: unknown): Promise<{ result?: unknow
 }
 
 beforeAll(async () => {
-  stores = await freshStores();
-  const registry = buildRegistry(shippedModels);
-  await stores.records.putMany(recordsFromData(registry, demoData.records));
+  stores = await freshStores({ demo: true });
   client = await createClient(stores.auth, 1, 'bundle test');
   accessToken = (await issueClientToken({ store: stores.auth, accessTokenValidity: 1800 }, { ...client, grantType: undefined })).access_token;
   outdir = await mkdtemp(join(tmpdir(), 'lambda-bundle-test-'));

@@ -1,6 +1,4 @@
 /** unlinkRecords over DynamoDB Local: all or nothing, with each ondelete rule. */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { recordsFromData } from '../../lib/demo';
 import { InvalidValueError, RecordNotFoundError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models';
 import type { PyValue } from '../../lib/pyvalue';
@@ -8,7 +6,6 @@ import type { StoredRecord } from '../../lib/record-store';
 import { writeRecords } from '../../lib/records';
 import { unlinkRecords } from '../../lib/unlink';
 import { shippedModels } from '../../models';
-import demoData from '../../scripts/demo-data.json';
 import { freshStores } from '../helpers/local';
 
 const registry = buildRegistry(shippedModels);
@@ -16,18 +13,14 @@ let stores: Awaited<ReturnType<typeof freshStores>>;
 
 beforeEach(async () => {
   // Every test deletes, so each gets the demo data in tables of its own.
-  stores = await freshStores();
-  await stores.records.putMany(recordsFromData(registry, demoData.records));
+  stores = await freshStores({ demo: true });
 });
 
 afterEach(() => stores.client.destroy());
 
-async function values(model: string, id: number) {
-  const { Item } = await stores.client.send(new GetCommand({ TableName: stores.tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
-  return Item?.v as StoredRecord['values'] | undefined;
-}
 
 const deps = () => ({ registry, store: stores.records });
+const values = async (model: string, id: number) => (await stores.rawItem(model, id))?.v as StoredRecord['values'] | undefined;
 
 describe('unlinkRecords against DynamoDB Local', () => {
   it('deletes the records, clears a set-null many2one and drops the ids from x2many lists', async () => {

@@ -2,8 +2,7 @@
  * writeRecords over the real DynamoDB adapter and DynamoDB Local: atomicity, isolation, the
  * version-conflict retry and the many2one ConditionCheck, each on tables of this file's own.
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { recordsFromData } from '../../lib/demo';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidValueError, RecordNotFoundError, ServiceUnavailableError, TooManyIdsError, WriteConflictError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models';
 import { PyFloat, type PyValue } from '../../lib/pyvalue';
@@ -11,7 +10,6 @@ import { TransactionCancelledError, type StoredRecord, type WriteAction } from '
 import { writeRecords, type Caller } from '../../lib/records';
 import { DynamoRecordStore, toItem } from '../../lib/store/records';
 import { shippedModels } from '../../models';
-import demoData from '../../scripts/demo-data.json';
 import { freshStores } from '../helpers/local';
 
 const registry = buildRegistry(shippedModels);
@@ -21,18 +19,13 @@ const noWait = async () => undefined;
 let stores: Awaited<ReturnType<typeof freshStores>>;
 
 beforeAll(async () => {
-  stores = await freshStores();
-  await stores.records.putMany(recordsFromData(registry, demoData.records));
+  stores = await freshStores({ demo: true });
 });
 
 afterAll(() => stores.client.destroy());
 
 const vals = (entries: Record<string, PyValue>) => new Map(Object.entries(entries));
 
-async function rawItem(model: string, id: number) {
-  const { Item } = await stores.client.send(new GetCommand({ TableName: stores.tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
-  return Item;
-}
 
 /** The real store, with `beforeCommit` run ahead of each transaction: another writer getting in first. */
 class InterferingStore extends DynamoRecordStore {
@@ -61,36 +54,36 @@ describe('writeRecords against DynamoDB Local', () => {
       [17, 'Chung Hsiao East Road', new PyFloat(1.5), '2026-01-02 03:04:05', [2, 'Marc Demo']],
       [20, 'Chung Hsiao East Road', new PyFloat(1.5), '2026-01-02 03:04:05', [2, 'Marc Demo']],
     ]);
-    const stored = await rawItem('res.partner', 20);
+    const stored = await stores.rawItem('res.partner', 20);
     expect(stored).toMatchObject({ version: 2, v: { street2: 'Chung Hsiao East Road', credit_limit: 1.5, write_uid: 2, write_date: '2026-01-02 03:04:05', name: 'Peter Mitchell' } });
   });
 
   it('writes nothing when one id is missing, and names every missing id', async () => {
-    const before = await rawItem('res.partner', 17);
+    const before = await stores.rawItem('res.partner', 17);
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [17, 99, 104], vals: vals({ street2: 'x' }), caller }),
     ).rejects.toStrictEqual(new RecordNotFoundError('res.partner', [99, 104]));
-    expect(await rawItem('res.partner', 17)).toStrictEqual(before);
+    expect(await stores.rawItem('res.partner', 17)).toStrictEqual(before);
   });
 
   it('refuses a many2one to a record that does not exist, writing nothing', async () => {
-    const before = await rawItem('res.partner', 17);
+    const before = await stores.rawItem('res.partner', 17);
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [17], vals: vals({ country_id: 4242 }), caller }),
     ).rejects.toThrow(new InvalidValueError("Invalid value for field 'country_id' (many2one) on model 'res.partner': res.country(4242) does not exist"));
-    expect(await rawItem('res.partner', 17)).toStrictEqual(before);
+    expect(await stores.rawItem('res.partner', 17)).toStrictEqual(before);
   });
 
   it('checks many2one targets at commit: a target deleted after the read cancels the whole write', async () => {
     await stores.records.putMany([{ model: 'res.country', id: 900, version: 1, values: { name: 'Doomed' } }]);
-    const before = [await rawItem('res.partner', 17), await rawItem('res.partner', 20)];
+    const before = [await stores.rawItem('res.partner', 17), await stores.rawItem('res.partner', 20)];
     const store = interferingStore(async () => {
       await stores.client.send(new DeleteCommand({ TableName: stores.tables.records, Key: { pk: 'res.country#900' } }));
     });
     await expect(
       writeRecords({ registry, store }, { model: 'res.partner', ids: [17, 20], vals: vals({ country_id: 900, ref: 'doomed' }), caller }),
     ).rejects.toThrow("res.country(900) does not exist");
-    expect([await rawItem('res.partner', 17), await rawItem('res.partner', 20)]).toStrictEqual(before);
+    expect([await stores.rawItem('res.partner', 17), await stores.rawItem('res.partner', 20)]).toStrictEqual(before);
   });
 
   it('re-reads and retries when another write got in between, keeping both writes', async () => {
@@ -102,7 +95,7 @@ describe('writeRecords against DynamoDB Local', () => {
     const [record] = await writeRecords({ registry, store, sleep: noWait }, { model: 'res.partner', ids: [20], vals: vals({ mobile: 'from this writer' }), caller });
     expect(store.attempts).toBe(2);
     expect([record?.get('phone'), record?.get('mobile')]).toStrictEqual(['from the other writer', 'from this writer']);
-    expect((await rawItem('res.partner', 20))?.v).toMatchObject({ phone: 'from the other writer', mobile: 'from this writer' });
+    expect((await stores.rawItem('res.partner', 20))?.v).toMatchObject({ phone: 'from the other writer', mobile: 'from this writer' });
   });
 
   it('gives up with a 409 after the bounded retries, having written nothing of its own', async () => {
@@ -115,7 +108,7 @@ describe('writeRecords against DynamoDB Local', () => {
       writeRecords({ registry, store, sleep: noWait, maxAttempts: 3 }, { model: 'res.partner', ids: [26], vals: vals({ website: 'mine' }), caller }),
     ).rejects.toBeInstanceOf(WriteConflictError);
     expect(store.attempts).toBe(3);
-    const stored = await rawItem('res.partner', 26);
+    const stored = await stores.rawItem('res.partner', 26);
     expect(stored?.v.website).toBeUndefined();
     expect(stored?.v.ref).toBe('other 3');
   });
@@ -132,7 +125,7 @@ describe('writeRecords against DynamoDB Local', () => {
       ),
     );
     for (const id of ids) {
-      const stored = await rawItem('res.partner', id);
+      const stored = await stores.rawItem('res.partner', id);
       for (const field of fields) expect([id, field, stored?.v[field]]).toStrictEqual([id, field, `${field} written`]);
       expect(stored?.version).toBe(1 + fields.length);
     }
@@ -148,7 +141,7 @@ describe('writeRecords against DynamoDB Local', () => {
     );
     const last = new Set<string>();
     for (const id of ids) {
-      const stored = await rawItem('res.partner', id);
+      const stored = await stores.rawItem('res.partner', id);
       const writer = String(stored?.v.street).replace('street ', '');
       expect(stored?.v.city).toBe(`city ${writer}`);
       last.add(writer);
@@ -166,7 +159,7 @@ describe('writeRecords against DynamoDB Local', () => {
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.partner.category', ids, vals: vals({ color: 8 }), caller }),
     ).rejects.toStrictEqual(new TooManyIdsError(101, 100));
-    expect((await rawItem('res.partner.category', 1100))?.v.color).toBeUndefined();
+    expect((await stores.rawItem('res.partner.category', 1100))?.v.color).toBeUndefined();
   });
 
   it('applies x2many commands in order and checks that linked records exist', async () => {
@@ -178,7 +171,7 @@ describe('writeRecords against DynamoDB Local', () => {
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [7], vals: vals({ category_id: [[4, 777]] }), caller }),
     ).rejects.toThrow('res.partner.category(777) does not exist');
-    expect((await rawItem('res.partner', 7))?.v.category_id).toStrictEqual([2, 3]);
+    expect((await stores.rawItem('res.partner', 7))?.v.category_id).toStrictEqual([2, 3]);
   });
 
   it('renders a many2one to a record written in the same request with its new name', async () => {
@@ -204,11 +197,11 @@ describe('writeRecords when DynamoDB reports conflicts or throttling', () => {
   });
 
   it('answers 503 when throttling outlasts the retries, with nothing written', async () => {
-    const before = await rawItem('res.partner', 17);
+    const before = await stores.rawItem('res.partner', 17);
     const store = flakyStore(10, 'throttled');
     const failure = writeRecords({ registry, store, sleep: noWait, maxAttempts: 3 }, { model: 'res.partner', ids: [17], vals: vals({ ref: 'never' }), caller });
     await expect(failure).rejects.toBeInstanceOf(ServiceUnavailableError);
-    expect(await rawItem('res.partner', 17)).toStrictEqual(before);
+    expect(await stores.rawItem('res.partner', 17)).toStrictEqual(before);
   });
 });
 
@@ -219,17 +212,17 @@ describe('x2many (1, id, vals) in a write', () => {
       { model: 'res.partner', ids: [18], vals: vals({ category_id: [[1, 2, new Map<string, PyValue>([['name', 'Hot prospects'], ['color', 9]])]], ref: 'with tag' }), caller },
     );
     expect(record?.get('ref')).toBe('with tag');
-    expect((await rawItem('res.partner.category', 2))?.v).toMatchObject({ name: 'Hot prospects', color: 9, write_uid: 2 });
+    expect((await stores.rawItem('res.partner.category', 2))?.v).toMatchObject({ name: 'Hot prospects', color: 9, write_uid: 2 });
   });
 
   it('writes nothing when the linked record does not exist or is one of the written records', async () => {
-    const before = await rawItem('res.partner', 18);
+    const before = await stores.rawItem('res.partner', 18);
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [18], vals: vals({ ref: 'no', category_id: [[1, 888, new Map([['name', 'x']])]] }), caller }),
     ).rejects.toThrow('res.partner.category(888) does not exist');
     await expect(
       writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [18, 3], vals: vals({ ref: 'no', child_ids: [[1, 3, new Map([['name', 'x']])]] }), caller }),
     ).rejects.toThrow('updates res.partner(3), which this request writes already');
-    expect(await rawItem('res.partner', 18)).toStrictEqual(before);
+    expect(await stores.rawItem('res.partner', 18)).toStrictEqual(before);
   });
 });
