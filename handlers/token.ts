@@ -1,9 +1,12 @@
-/** POST /restapi/1.0/common/oauth2/access_token: client credentials in, a Bearer token out. */
+/**
+ * The token endpoints: POST /restapi/1.0/common/oauth2/access_token (every grant), .../oauth2/revoke,
+ * .../basic/access_token, .../oauth1/request_token and .../oauth1/access_token.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { getAuthStore, getConfig, getLogger } from '../lib/container';
+import { getConfig, getLogger, getOAuth1Deps, getTokenDeps } from '../lib/container';
 import { tokenEndpoint } from '../lib/token-api';
 
-const deps = { store: getAuthStore(), accessTokenValidity: getConfig().accessTokenValidity };
+const deps = { ...getTokenDeps(), ...getOAuth1Deps() };
 const options = { log: getLogger(), responseKey: getConfig().responseKey };
 
 export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => tokenEndpoint(deps, options, event);

@@ -1,63 +1,113 @@
 /**
- * Credentials: OAuth clients, opaque access tokens, and the checks the authorizer and the token
- * endpoint make. Secrets and tokens are random, shown once, and stored only as SHA-256 hashes
- * (they are high-entropy, so a slow KDF adds nothing; RFC 6819 §5.1.4.1.3).
+ * Credentials shared by every scheme: the auth table's items, random secrets, hashes, and the
+ * principal an authenticated request carries. Secrets that only need verifying (OAuth 2 and Basic
+ * client secrets, tokens, codes) are random, shown once and stored as SHA-256 hashes: they are
+ * high-entropy, so a slow KDF adds nothing (RFC 6819 §5.1.4.1.3). OAuth 1.0a secrets, which HMAC
+ * needs in clear, are sealed with the key ring instead (lib/keys.ts). Passwords use scrypt
+ * (lib/password.ts).
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import { AuthenticationRequiredError, BadRequestError, InvalidClientError } from './errors';
 
-export type AccessType = 'oauth2';
+/** The kinds of item in the auth table; an item's key is `KIND#id`. */
+export type AuthItemKind =
+  | 'CLIENT' // an OAuth application: client id, type, user, secret (hash or sealed), redirect URIs
+  | 'TOKEN' // an OAuth 2 access or refresh token, or a Basic token, by SHA-256
+  | 'CODE' // an OAuth 2 authorization code, by SHA-256; taken (deleted) on use
+  | 'O1REQ' // an OAuth 1.0a request token (temporary credentials); taken on exchange
+  | 'O1ACC' // an OAuth 1.0a access token (token credentials)
+  | 'NONCE' // an OAuth 1.0a nonce already used
+  | 'USER' // a user who may sign in: login, name, groups, active, password hash (by user id)
+  | 'LOGIN' // login -> user id
+  | 'SESSION' // a browser session of the consent pages, by SHA-256
+  | 'KEY'; // the KMS-encrypted data key of a deployed stage
+
+export interface AuthKey {
+  readonly kind: AuthItemKind;
+  readonly id: string;
+}
+
+export type AuthAttribute = string | number | boolean | readonly string[];
+/** An item's attributes. `expiresAt` (seconds since the epoch) is also the table's TTL. */
+export type AuthItem = Readonly<Record<string, AuthAttribute>>;
+
+/**
+ * The auth table as the core needs it: items by key, with the conditional operations that make
+ * single-use credentials and nonces safe across every Lambda instance.
+ */
+export interface AuthStore {
+  get(key: AuthKey): Promise<AuthItem | undefined>;
+  /** Several items in one round trip, in the order of `keys`. */
+  getMany(keys: readonly AuthKey[]): Promise<(AuthItem | undefined)[]>;
+  /** Writes the item; with `ifAbsent`, only if no item has the key (false if one had). */
+  put(key: AuthKey, item: AuthItem, options?: { readonly ifAbsent?: boolean }): Promise<boolean>;
+  /** Deletes the item and returns what it was, atomically: of two concurrent takes, one gets it. */
+  take(key: AuthKey): Promise<AuthItem | undefined>;
+  delete(key: AuthKey): Promise<void>;
+  /** Every item of a kind: for the admin CLI only (a scan; no function role may do it). */
+  list(kind: AuthItemKind): Promise<{ readonly id: string; readonly item: AuthItem }[]>;
+}
+
+export type AccessType = 'oauth1' | 'oauth2' | 'basic';
+export const ACCESS_TYPES: readonly AccessType[] = ['oauth1', 'oauth2', 'basic'];
 
 export interface ClientRecord {
   readonly clientId: string;
-  readonly secretHash: string;
-  /** The user the API acts as for this client (res.users id). */
-  readonly userId: number;
   readonly name: string;
-  readonly accessType: AccessType;
-}
-
-export type TokenKind = 'access' | 'refresh';
-
-export interface TokenRecord {
-  readonly tokenHash: string;
-  readonly kind: TokenKind;
-  readonly clientId: string;
+  /** The user the API acts as for this client (res.users id), as in the original. */
   readonly userId: number;
-  /** Seconds since the epoch; also the table's TTL attribute. */
-  readonly expiresAt: number;
-  readonly scopes: string;
+  readonly accessType: AccessType;
+  /** SHA-256 of the secret (oauth2, basic). */
+  readonly secretHash: string;
+  /** The consumer secret sealed with the key ring (oauth1: HMAC needs it in clear). */
+  readonly sealedSecret: string;
+  /** Exact redirect URIs the authorize endpoints accept (oauth2 redirect_uri, oauth1 callback). */
+  readonly redirectUris: readonly string[];
+  readonly createdAt: number;
 }
 
-export interface AuthStore {
-  getClient(clientId: string): Promise<ClientRecord | undefined>;
-  putClient(client: ClientRecord): Promise<void>;
-  getToken(tokenHash: string): Promise<TokenRecord | undefined>;
-  putTokens(tokens: readonly TokenRecord[]): Promise<void>;
+export function clientKey(clientId: string): AuthKey {
+  return { kind: 'CLIENT', id: clientId };
 }
 
-/** What the authorizer establishes and the handlers receive. */
+/** The typed view of a stored client; undefined for an item that is not one (never trusted blindly). */
+export function clientFromItem(item: AuthItem | undefined): ClientRecord | undefined {
+  if (!item) return undefined;
+  const accessType = ACCESS_TYPES.find((type) => type === item.accessType);
+  if (!accessType || typeof item.clientId !== 'string' || typeof item.userId !== 'number') return undefined;
+  return {
+    clientId: item.clientId,
+    name: typeof item.name === 'string' ? item.name : '',
+    userId: item.userId,
+    accessType,
+    secretHash: typeof item.secretHash === 'string' ? item.secretHash : '',
+    sealedSecret: typeof item.sealedSecret === 'string' ? item.sealedSecret : '',
+    redirectUris: Array.isArray(item.redirectUris) ? item.redirectUris.filter((uri): uri is string => typeof uri === 'string') : [],
+    createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
+  };
+}
+
+export function clientToItem(client: ClientRecord): AuthItem {
+  return { ...client };
+}
+
+export type AuthScheme = 'oauth1' | 'oauth2' | 'basic' | 'jwt';
+
+/** What the authorizer establishes and the handlers receive (through the authorizer context). */
 export interface Principal {
   readonly userId: number;
   readonly clientId: string;
-  readonly scheme: 'oauth2';
+  readonly scheme: AuthScheme;
+  /** Space-separated OAuth scopes narrowing the user's rights; empty: the user's rights. */
   readonly scopes: string;
-}
-
-export interface AuthDeps {
-  readonly store: AuthStore;
-  readonly accessTokenValidity: number;
-  readonly now?: () => number;
+  /** The user's groups (ir.model.access), comma-separated. */
+  readonly groups: string;
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** 32 characters of 62 carry 190 bits: above RFC 6749 §10.10's 160, and the original's length. */
-const TOKEN_LENGTH = 32;
-const REFRESH_TOKEN_VALIDITY = 30 * 24 * 3600;
-/** Longer than any token we issue; bounds the work spent on a hostile header. */
-const MAX_CREDENTIAL_LENGTH = 512;
-/** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+export const TOKEN_LENGTH = 32;
+/** Longer than any credential we issue; bounds the work spent on a hostile input. */
+export const MAX_CREDENTIAL_LENGTH = 512;
 
 /** A random [A-Za-z0-9] string of `length` characters, uniformly drawn. */
 export function randomToken(length = TOKEN_LENGTH): string {
@@ -70,76 +120,16 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** Compares a presented secret with a stored hash in constant time. */
+/** Compares a presented secret with a stored SHA-256 hash in constant time. */
 export function secretMatches(secret: string, storedHash: string): boolean {
   const presented = createHash('sha256').update(secret, 'utf8').digest();
   const stored = Buffer.from(storedHash, 'hex');
   return stored.length === presented.length && timingSafeEqual(presented, stored);
 }
 
-/** Creates a client for a user; the secret is returned once and only its hash is kept. */
-export async function createClient(store: AuthStore, userId: number, name: string): Promise<{ clientId: string; clientSecret: string }> {
-  const clientId = randomToken();
-  const clientSecret = randomToken();
-  await store.putClient({ clientId, secretHash: sha256Hex(clientSecret), userId, name, accessType: 'oauth2' });
-  return { clientId, clientSecret };
-}
+/** A hash no secret has: compared against when the client is unknown, so timing tells nothing. */
+export const NO_SECRET_HASH = '0'.repeat(64);
 
-export interface TokenRequest {
-  readonly clientId: string | undefined;
-  readonly clientSecret: string | undefined;
-  readonly grantType: string | undefined;
-}
-
-export interface TokenResponse {
-  readonly access_token: string;
-  readonly access_token_validity: number;
-  readonly token_type: 'Bearer';
-  readonly refresh_token: string;
-}
-
-/**
- * The original's POST /restapi/1.0/common/oauth2/access_token without a grant_type (and the
- * standard client_credentials grant): client id and secret in, a Bearer token out.
- */
-export async function issueClientToken(deps: AuthDeps, request: TokenRequest): Promise<TokenResponse> {
-  const { clientId, clientSecret } = request;
-  if (!clientId || !clientSecret) throw new BadRequestError('client_id and client_secret are required');
-  if (request.grantType !== undefined && request.grantType !== '' && request.grantType !== 'client_credentials') {
-    throw new BadRequestError(`Unsupported grant_type '${request.grantType}'; use client_credentials or leave it out`);
-  }
-  const client = clientId.length <= MAX_CREDENTIAL_LENGTH ? await deps.store.getClient(clientId) : undefined;
-  // Hash the secret even for an unknown client, so timing does not tell which one was wrong.
-  const matches = secretMatches(clientSecret, client?.secretHash ?? '0'.repeat(64));
-  if (!client || !matches) throw new InvalidClientError();
-  const now = Math.floor((deps.now ?? Date.now)() / 1000);
-  const accessToken = randomToken();
-  const refreshToken = randomToken();
-  await deps.store.putTokens([
-    { tokenHash: sha256Hex(accessToken), kind: 'access', clientId, userId: client.userId, expiresAt: now + deps.accessTokenValidity, scopes: '' },
-    { tokenHash: sha256Hex(refreshToken), kind: 'refresh', clientId, userId: client.userId, expiresAt: now + REFRESH_TOKEN_VALIDITY, scopes: '' },
-  ]);
-  return { access_token: accessToken, access_token_validity: deps.accessTokenValidity, token_type: 'Bearer', refresh_token: refreshToken };
-}
-
-/** The token of `Authorization: Bearer <token>`, or why the header is not one. */
-export function parseBearer(header: string | undefined): string {
-  if (header === undefined || header === '') throw new AuthenticationRequiredError('no Authorization header');
-  if (header.length > MAX_CREDENTIAL_LENGTH) throw new AuthenticationRequiredError('Authorization header too long');
-  const match = /^([A-Za-z]+) +(\S+) *$/.exec(header);
-  // RFC 7235: the scheme is case-insensitive.
-  if (!match || match[1]?.toLowerCase() !== 'bearer') throw new AuthenticationRequiredError('not a Bearer Authorization header');
-  const token = match[2] as string;
-  if (!B64TOKEN.test(token)) throw new AuthenticationRequiredError('malformed bearer token');
-  return token;
-}
-
-/** Looks a bearer token up by its hash; unknown, expired or non-access tokens are refused. */
-export async function authenticateBearer(deps: AuthDeps, header: string | undefined): Promise<Principal> {
-  const token = parseBearer(header);
-  const record = await deps.store.getToken(sha256Hex(token));
-  if (!record || record.kind !== 'access') throw new AuthenticationRequiredError('unknown token');
-  // DynamoDB's TTL deletes lazily (within days), so expiry is checked here, not left to it.
-  if (record.expiresAt <= Math.floor((deps.now ?? Date.now)() / 1000)) throw new AuthenticationRequiredError('expired token');
-  return { userId: record.userId, clientId: record.clientId, scheme: 'oauth2', scopes: record.scopes };
+export function nowSeconds(now: () => number = Date.now): number {
+  return Math.floor(now() / 1000);
 }

@@ -14,6 +14,20 @@ export interface Config {
   readonly responseKey: ResponseKeyRule;
   /** Lifetime of an access token, seconds (the original's access_token_validity). */
   readonly accessTokenValidity: number;
+  /** Local stage: the data key file (lib/keys.ts). */
+  readonly secretsKeyFile: string | undefined;
+  /** AWS: the KMS key that wraps the stage's data key. */
+  readonly secretsKmsKeyId: string | undefined;
+  /** The public base URL clients sign OAuth 1.0a requests for (scheme, host, base path); empty: the request's headers. */
+  readonly publicBaseUrl: string | undefined;
+  /** Accepted clock difference of an OAuth 1.0a oauth_timestamp, seconds. */
+  readonly oauth1TimestampWindow: number;
+}
+
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  const value = Number(env[name] || fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds`);
+  return value;
 }
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
@@ -27,14 +41,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (responseKey !== 'description' && responseKey !== 'model') {
     throw new Error(`RESPONSE_KEY must be "description" or "model", not ${JSON.stringify(responseKey)}`);
   }
-  const validity = Number(env.ACCESS_TOKEN_VALIDITY || '1800');
-  if (!Number.isInteger(validity) || validity <= 0) throw new Error('ACCESS_TOKEN_VALIDITY must be a positive number of seconds');
   return {
     recordsTable: requireEnv(env, 'RECORDS_TABLE'),
     authTable: requireEnv(env, 'AUTH_TABLE'),
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'eu-west-1',
     responseKey,
-    accessTokenValidity: validity,
+    accessTokenValidity: positiveSeconds(env, 'ACCESS_TOKEN_VALIDITY', '1800'),
+    secretsKeyFile: env.SECRETS_KEY_FILE || undefined,
+    secretsKmsKeyId: env.SECRETS_KMS_KEY_ID || undefined,
+    publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
+    oauth1TimestampWindow: positiveSeconds(env, 'OAUTH1_TIMESTAMP_WINDOW', '300'),
   };
 }

@@ -1,16 +1,22 @@
 /**
- * The per-container singletons (config, DynamoDB client, stores, model registry), each built on
- * first use and then reused by every warm invocation. Handlers call these at module scope, so a
- * bad configuration fails the cold start; a bundle only pays for the ones its handler uses.
+ * The per-container singletons (config, DynamoDB client, stores, model registry, key ring), each
+ * built on first use and then reused by every warm invocation. Handlers call these at module
+ * scope, so a bad configuration fails the cold start; a bundle only pays for the ones its handler uses.
  */
-import { shippedModels } from '../models';
+import { shippedAccessRules, shippedModels } from '../models';
+import { buildAccessRules, type AccessRules } from './access';
 import type { AuthStore } from './auth';
 import { loadConfig, type Config } from './config';
+import { lazyKeyRing, type KeyRing } from './keys';
 import { createLogger, type Logger } from './log';
 import { buildRegistry, type ModelRegistry } from './models';
+import { parsePublicBaseUrl, type PublicOrigin } from './oauth1';
+import type { OAuth1Deps } from './oauth1-flow';
+import type { TokenDeps } from './oauth2';
 import type { RecordStore } from './record-store';
 import { DynamoAuthStore } from './store/auth';
 import { createDocumentClient } from './store/client';
+import { kmsDataKeyService } from './store/kms';
 import { DynamoRecordStore } from './store/records';
 
 function once<T>(build: () => T): () => T {
@@ -23,4 +29,28 @@ const getDocumentClient = once(() => createDocumentClient({ endpoint: getConfig(
 export const getRecordStore = once<RecordStore>(() => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable));
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
+export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
 export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));
+
+export const getKeyRing = once<() => Promise<KeyRing>>(() => {
+  const { secretsKeyFile, secretsKmsKeyId, region } = getConfig();
+  return lazyKeyRing({
+    keyFile: secretsKeyFile,
+    kms: secretsKmsKeyId ? () => kmsDataKeyService(secretsKmsKeyId, region) : undefined,
+    store: getAuthStore(),
+  });
+});
+
+const getPublicOrigin = once<PublicOrigin | undefined>(() => {
+  const { publicBaseUrl } = getConfig();
+  return publicBaseUrl ? parsePublicBaseUrl(publicBaseUrl) : undefined;
+});
+
+export const getTokenDeps = once<TokenDeps>(() => ({ store: getAuthStore(), accessTokenValidity: getConfig().accessTokenValidity }));
+
+export const getOAuth1Deps = once<OAuth1Deps>(() => ({
+  store: getAuthStore(),
+  keys: getKeyRing(),
+  publicOrigin: getPublicOrigin(),
+  timestampWindow: getConfig().oauth1TimestampWindow,
+}));

@@ -10,7 +10,7 @@ export type ErrorCode =
   | 'INVALID_IDS'
   | 'TOO_MANY_IDS'
   | 'AUTHENTICATION_REQUIRED'
-  | 'INVALID_CLIENT'
+  | 'OAUTH_ERROR'
   | 'ACCESS_DENIED'
   | 'INVALID_FIELD'
   | 'INVALID_VALUE'
@@ -83,13 +83,30 @@ export class AuthenticationRequiredError extends AppError {
   }
 }
 
-/** 401 from the token endpoint: unknown client or wrong secret (never says which). */
-export class InvalidClientError extends AppError {
-  readonly code = 'INVALID_CLIENT' as const;
-  readonly status = 401;
+/** RFC 6749 §5.2's error codes, which the token endpoints answer with. */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
+/**
+ * An error of the token endpoints (RFC 6749 §5.2): 400, or 401 for invalid_client. The body
+ * carries both the RFC's `error`/`error_description` and the original's `code`/`message`.
+ */
+export class OAuthError extends AppError {
+  readonly code = 'OAUTH_ERROR' as const;
+  readonly status: 400 | 401;
+
+  constructor(
+    readonly oauthError: OAuthErrorCode,
+    description: string,
+  ) {
+    super(description);
+    this.status = oauthError === 'invalid_client' ? 401 : 400;
+  }
+}
+
+/** 401 from the token endpoints: unknown client or wrong secret (never says which). */
+export class InvalidClientError extends OAuthError {
   constructor() {
-    super('Invalid Credentials.');
+    super('invalid_client', 'Invalid Credentials.');
   }
 }
 

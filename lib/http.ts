@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ResponseKeyRule } from './config';
-import { AppError, BadRequestError, MethodNotAllowedError, ServiceUnavailableError } from './errors';
+import { AppError, BadRequestError, MethodNotAllowedError, OAuthError, ServiceUnavailableError } from './errors';
 import { toPythonJson } from './json';
 import { errorFields, type Logger } from './log';
 import type { ModelDef } from './models';
@@ -22,6 +22,8 @@ export interface Negotiated {
 export interface ApiRequest {
   readonly method: string;
   readonly path: string;
+  /** The path as the client called it, with the stage or base path (what links and signatures use). */
+  readonly calledPath: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly query: ReadonlyMap<string, readonly string[]>;
   readonly headers: ReadonlyMap<string, string>;
@@ -42,7 +44,7 @@ export interface HttpOptions {
   readonly responseKey: ResponseKeyRule;
 }
 
-const JSON_TYPE: Negotiated = { format: 'json', contentType: 'application/json; charset=utf-8' };
+export const JSON_TYPE: Negotiated = { format: 'json', contentType: 'application/json; charset=utf-8' };
 
 interface MediaRange {
   readonly type: string;
@@ -132,14 +134,25 @@ export function errorPayload(status: number, message: string): PyDict {
   return status === 401 || status === 404 ? inner : new Map([['error', inner]]);
 }
 
+/** RFC 6749 §5.2's members, and the original's `code`/`message` beside them for its clients. */
+function oauthErrorPayload(error: OAuthError): PyDict {
+  return new Map<string, PyValue>([
+    ['error', error.oauthError],
+    ['error_description', error.message],
+    ['code', error.status],
+    ['message', error.message],
+  ]);
+}
+
 export function errorResponse(error: unknown, negotiated: Negotiated, log: Logger): APIGatewayProxyResult {
   if (error instanceof AppError) {
     const headers: Record<string, string> = {};
     if (error instanceof ServiceUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
     if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
-    if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="restapi"';
+    if (error.status === 401) headers['WWW-Authenticate'] = error instanceof OAuthError ? 'Basic realm="restapi"' : 'Bearer realm="restapi"';
     const level = error.status >= 500 ? 'error' : 'info';
     log[level]('request failed', { status: error.status, code: error.code, ...(error.status >= 500 ? errorFields(error) : { reason: error.message }) });
+    if (error instanceof OAuthError) return respond(error.status, oauthErrorPayload(error), negotiated, headers);
     return respond(error.status, errorPayload(error.status, error.message), negotiated, headers);
   }
   // Not ours: a bug or an SDK failure we do not understand. Log it whole, show nothing.
@@ -177,6 +190,7 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
+    calledPath: event.requestContext?.path ?? event.path,
     pathParameters,
     query: queryOf(event),
     headers: lowerCaseHeaders(event),

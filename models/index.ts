@@ -9,3 +9,5 @@ import resPartnerCategory from './res.partner.category.json';
 import resUsers from './res.users.json';
 
 export const shippedModels: readonly unknown[] = [resPartner, resCountry, resCountryState, resPartnerCategory, resUsers];
+
+export { default as shippedAccessRules } from './access.json';

@@ -37,7 +37,7 @@ import { shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { bulkLoad } from './bulk-load';
-import { freePort, LOCAL_TABLES, prepareData, startApi, startDynamo, type DemoClient } from './local-stack';
+import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoClient } from './local-stack';
 
 const ROOT = join(__dirname, '..');
 const REGION = 'eu-west-1';
@@ -814,7 +814,9 @@ async function bench(cleanup: Cleanup): Promise<void> {
   progress('starting DynamoDB Local');
   const dynamo = await startDynamo();
   cleanup.add(() => dynamo.stop());
-  const demoClient = await prepareData(dynamo.endpoint);
+  const keyFile = localKeyFile(undefined, 0);
+  cleanup.add(() => rm(keyFile, { force: true }));
+  const demo = await prepareData(dynamo.endpoint, keyFile);
   const client = createDocumentClient({ endpoint: dynamo.endpoint, region: REGION });
   cleanup.add(async () => client.destroy());
   const store = new DynamoRecordStore(client, LOCAL_TABLES.records);
@@ -828,9 +830,9 @@ async function bench(cleanup: Cleanup): Promise<void> {
   printBaseline(await benchBaseline(client, trace));
 
   progress('starting the API (serverless-offline)');
-  const api = await startApi({ port: await freePort(), endpoint: dynamo.endpoint, demoClient });
+  const api = await startApi({ port: await freePort(), endpoint: dynamo.endpoint, demo, keyFile });
   cleanup.add(() => api.stop());
-  printHttp(await benchHttp(api.url, demoClient));
+  printHttp(await benchHttp(api.url, demo.oauth2));
   await api.stop();
 
   printLargeModel(await benchLargeModel(dynamo.endpoint, client, trace));

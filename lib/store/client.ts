@@ -49,6 +49,11 @@ export function isTransientFailure(error: unknown): boolean {
   return TRANSIENT.has(error.name) || (typeof code === 'string' && NETWORK_CODES.has(code)) || (status !== undefined && status >= 500);
 }
 
+/** A conditional write refused because its condition was false (not an error for the caller). */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
 /**
  * Turns an SDK failure into a project error where we understand it: transient ones into a 503
  * the client may retry, an item over 400 KB into a 413. Anything else is re-thrown unchanged

@@ -21,7 +21,7 @@ import {
   type WriteAction,
 } from '../record-store';
 import { ServiceUnavailableError } from '../errors';
-import { translateStoreError } from './client';
+import { isConditionFailure, translateStoreError } from './client';
 
 export const MODEL_SHARDS = 16;
 const BATCH_GET_LIMIT = 100;
@@ -247,7 +247,7 @@ export class DynamoRecordStore implements RecordStore {
       else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
     } catch (error) {
       // The same outcome the core handles for a transaction: this action's condition failed.
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw new TransactionCancelledError(['condition'], { cause: error });
+      if (isConditionFailure(error)) throw new TransactionCancelledError(['condition'], { cause: error });
       // A transaction holding this item makes a plain write fail this way: a conflict, retried.
       if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionCancelledError(['conflict'], { cause: error });
       translateStoreError(error);
@@ -328,7 +328,7 @@ export class DynamoRecordStore implements RecordStore {
     try {
       await this.client.send(new UpdateCommand(buildRaiseSequenceParams(this.table, model, atLeast)));
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

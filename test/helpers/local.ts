@@ -2,6 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { recordsFromData } from '../../lib/demo';
+import { keyRingFrom } from '../../lib/keys';
+import { loadLocalKey } from '../../lib/secret-box';
+import { LOCAL_TABLES } from '../../scripts/local-stack';
 import { buildRegistry } from '../../lib/models';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
@@ -18,6 +21,13 @@ function required(name: string): string {
 
 export const apiUrl = () => required('TEST_API_URL');
 export const demoClient = () => ({ clientId: required('TEST_DEMO_CLIENT_ID'), clientSecret: required('TEST_DEMO_CLIENT_SECRET') });
+export const demoOAuth1Client = () => ({ clientId: required('TEST_DEMO_OAUTH1_ID'), clientSecret: required('TEST_DEMO_OAUTH1_SECRET') });
+export const demoBasicClient = () => ({ clientId: required('TEST_DEMO_BASIC_ID'), clientSecret: required('TEST_DEMO_BASIC_SECRET') });
+export const demoPassword = () => required('TEST_DEMO_PASSWORD');
+/** The key ring the served functions use (the run's local key file). */
+export const testKeyRing = () => keyRingFrom(loadLocalKey(required('TEST_SECRETS_KEY_FILE')));
+/** The served API's own auth table, where the demo users and clients are. */
+export const servedAuthStore = () => new DynamoAuthStore(createDocumentClient({ endpoint: required('TEST_DYNAMODB_ENDPOINT'), region: 'eu-west-1' }), LOCAL_TABLES.auth);
 
 /**
  * Fresh tables of this test file's own in the run's DynamoDB Local, so files never see each

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import demoData from '../../scripts/demo-data.json';
-import { freePort, prepareData, startDynamo } from '../../scripts/local-stack';
+import { freePort, localKeyFile, prepareData, startDynamo } from '../../scripts/local-stack';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -27,11 +27,11 @@ describe('the local stack', () => {
     try {
       const said: string[] = [];
       const first = await startDynamo({ dataDir });
-      await prepareData(first.endpoint, (line) => said.push(line));
+      await prepareData(first.endpoint, localKeyFile(dataDir, 0), (line) => said.push(line));
       await first.stop();
       expect(await readdir(dataDir)).toContain('shared-local-instance.db');
       const second = await startDynamo({ dataDir });
-      await prepareData(second.endpoint, (line) => said.push(line));
+      await prepareData(second.endpoint, localKeyFile(dataDir, 0), (line) => said.push(line));
       await second.stop();
       expect(said).toStrictEqual([
         `Loaded ${Object.values(demoData.records).flat().length} demo records into odoo-rest-lambda-local-records`,

@@ -9,7 +9,13 @@ export default async function globalSetup(): Promise<void> {
   const stack = await startLocalStack({ port: await freePort() });
   process.env.TEST_DYNAMODB_ENDPOINT = stack.dynamo.endpoint;
   process.env.TEST_API_URL = stack.apiUrl;
-  process.env.TEST_DEMO_CLIENT_ID = stack.demoClient.clientId;
-  process.env.TEST_DEMO_CLIENT_SECRET = stack.demoClient.clientSecret;
+  process.env.TEST_DEMO_CLIENT_ID = stack.demo.oauth2.clientId;
+  process.env.TEST_DEMO_CLIENT_SECRET = stack.demo.oauth2.clientSecret;
+  process.env.TEST_DEMO_OAUTH1_ID = stack.demo.oauth1.clientId;
+  process.env.TEST_DEMO_OAUTH1_SECRET = stack.demo.oauth1.clientSecret;
+  process.env.TEST_DEMO_BASIC_ID = stack.demo.basic.clientId;
+  process.env.TEST_DEMO_BASIC_SECRET = stack.demo.basic.clientSecret;
+  process.env.TEST_DEMO_PASSWORD = stack.demo.password;
+  process.env.TEST_SECRETS_KEY_FILE = stack.keyFile;
   (globalThis as { __localStack?: typeof stack }).__localStack = stack;
 }

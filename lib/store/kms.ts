@@ -1,0 +1,22 @@
+/** KMS for the key ring (lib/keys.ts): one data key per stage, envelope-encrypted under a KMS key. */
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { DataKeyService } from '../keys';
+
+/** Binds every ciphertext to its purpose: KMS refuses to decrypt it with another context. */
+const ENCRYPTION_CONTEXT = { purpose: 'odoo-rest-lambda data key' };
+
+export function kmsDataKeyService(keyId: string, region: string): DataKeyService {
+  const client = new KMSClient({ region });
+  return {
+    async generate() {
+      const result = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: ENCRYPTION_CONTEXT }));
+      if (!result.Plaintext || !result.CiphertextBlob) throw new Error('KMS returned no data key');
+      return { plaintext: Buffer.from(result.Plaintext), ciphertext: Buffer.from(result.CiphertextBlob).toString('base64') };
+    },
+    async decrypt(ciphertext) {
+      const result = await client.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: Buffer.from(ciphertext, 'base64'), EncryptionContext: ENCRYPTION_CONTEXT }));
+      if (!result.Plaintext) throw new Error('KMS returned no plaintext');
+      return Buffer.from(result.Plaintext);
+    },
+  };
+}
