@@ -78,8 +78,12 @@ export class AuthenticationRequiredError extends AppError {
   readonly code = 'AUTHENTICATION_REQUIRED' as const;
   readonly status = 401;
 
-  constructor(readonly reason = 'no valid credentials') {
-    super('Authentication required');
+  /** `reason` is only logged; `message` is what the client reads (Odoo's generic text unless there is something to say). */
+  constructor(
+    readonly reason = 'no valid credentials',
+    message = 'Authentication required',
+  ) {
+    super(message);
   }
 }
 

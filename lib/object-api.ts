@@ -3,6 +3,8 @@
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessRules, type Operation } from './access';
+import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from './authorizer';
 import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
 import { runHttp, singleParam, type ApiRequest, type ApiResult, type HttpOptions } from './http';
 import { defaultGet, fieldsGet } from './introspection';
@@ -14,12 +16,45 @@ import { createRecord, getModel, readRecords, renderRecords, selectFields, write
 import { countRecords, parseOrder, searchRecords } from './search';
 import { unlinkRecords } from './unlink';
 
+export interface ObjectDeps extends RecordsDeps {
+  readonly accessRules: AccessRules;
+}
+
 /** The caller the authorizer established; without one the request never should have got here. */
 export function callerOf(request: ApiRequest): Caller {
+  if (request.authorizer[AUTH_ERROR_CONTEXT_KEY] === OAUTH1_FORM_BODY) {
+    throw new AuthenticationRequiredError(
+      'OAuth 1.0a with a form body',
+      'Authentication required: the OAuth 1.0a signature covers form-body parameters, which cannot be verified here; send the oauth_* parameters in the Authorization header or the query, and the vals in the query or a JSON body',
+    );
+  }
   const userId = Number(request.authorizer.userId);
   const clientId = request.authorizer.clientId;
   if (!Number.isSafeInteger(userId) || userId <= 0 || !clientId) throw new AuthenticationRequiredError('no authorizer context');
   return { userId, clientId };
+}
+
+/** The access right (ir.model.access) each method needs; introspection needs none, as in Odoo. */
+const METHOD_OPERATIONS: Readonly<Record<string, Operation | undefined>> = {
+  search: 'read',
+  search_count: 'read',
+  search_read: 'read',
+  read: 'read',
+  name_search: 'read',
+  write: 'write',
+  create: 'create',
+  unlink: 'unlink',
+};
+
+/** The operation of /object/{model}[/{id}] by verb. */
+const VERB_OPERATIONS: Readonly<Record<string, Operation>> = { GET: 'read', PUT: 'write', POST: 'create', DELETE: 'unlink' };
+
+/** The operation a request needs: by its method segment (/{method} or /{id}/{method}), else by its verb. */
+function operationOf(request: ApiRequest): Operation | undefined {
+  const rest = request.pathParameters.proxy;
+  const method = rest === undefined ? undefined : rest.includes('/') ? rest.split('/')[1] : /^[0-9,]+$/.test(rest) ? undefined : rest;
+  if (method !== undefined) return Object.hasOwn(METHOD_OPERATIONS, method) ? METHOD_OPERATIONS[method] : undefined;
+  return VERB_OPERATIONS[request.method];
 }
 
 function requiredParam(request: ApiRequest, name: string, example: string): string {
@@ -61,7 +96,7 @@ function pathId(segment: string): number {
 
 /** What every object route starts from: the authorizer's caller and the model. */
 interface ObjectContext {
-  readonly deps: RecordsDeps;
+  readonly deps: ObjectDeps;
   readonly request: ApiRequest;
   readonly caller: Caller;
   readonly model: ModelDef;
@@ -205,17 +240,22 @@ async function defaultGetMethod({ request, model }: ObjectContext): Promise<ApiR
   return { status: 200, model, data: defaults };
 }
 
-const OPERATIONS = ['read', 'write', 'create', 'unlink'];
-
 /**
- * GET /object/{model}/check_access_rights?operation=['write']: `{"return": true}`. Every
- * authenticated client has every right on every model until per-model access rights exist (the
- * OAuth issue); an unknown operation is Odoo's ValueError, a 403.
+ * GET /object/{model}/check_access_rights?operation=['write']&raise_exception=False: whether the
+ * caller's groups and token scopes allow it, `{"return": true}`; not allowed: Odoo's AccessError
+ * (403), or with raise_exception False a false result, which the original answers as 404. A list
+ * of operations keeps the last one's answer, as the original does.
  */
-async function checkAccessRights({ request }: ObjectContext): Promise<ApiResult> {
+async function checkAccessRights({ deps, request, model }: ObjectContext): Promise<ApiResult> {
   const operations = stringListParam(request, 'operation') ?? ['read'];
-  const unknown = operations.find((operation) => !OPERATIONS.includes(operation));
+  const unknown = operations.find((operation) => !(OPERATIONS as readonly string[]).includes(operation));
   if (unknown !== undefined) throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
+  const raiseText = singleParam(request, 'raise_exception');
+  const raise = raiseText === undefined ? true : parseLiteralParam(raiseText, 'raise_exception') !== false;
+  const access = accessFromContext(deps.accessRules, request.authorizer);
+  const operation = operations[operations.length - 1] as Operation;
+  if (raise) checkAccess(access, model, operation);
+  if (!mayDo(access, model.model, operation)) throw new NoRecordFoundError();
   return { status: 200, payload: new Map([['return', true]]) };
 }
 
@@ -265,11 +305,15 @@ async function readOne({ deps, request, model }: ObjectContext, id: number): Pro
   return { status: 200, model, data: record ?? null };
 }
 
-export function routeObjectRequest(deps: RecordsDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   return runHttp(event, options, async (request) => {
     const caller = callerOf(request);
     checkQueryLength(request);
-    const context = { deps, request, caller, model: getModel(deps.registry, request.pathParameters.model ?? '') };
+    const model = getModel(deps.registry, request.pathParameters.model ?? '');
+    const operation = operationOf(request);
+    // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
+    if (operation) checkAccess(accessFromContext(deps.accessRules, request.authorizer), model, operation);
+    const context = { deps, request, caller, model };
     const rest = request.pathParameters.proxy;
     if (rest === undefined) {
       if (request.method === 'PUT') return writeList(context);

@@ -27,13 +27,14 @@ import { build } from 'esbuild';
 import { recordsFromData } from '../lib/demo';
 import { createLogger } from '../lib/log';
 import { buildRegistry } from '../lib/models';
-import { routeObjectRequest } from '../lib/object-api';
-import { formatOdooDatetime, type RecordsDeps } from '../lib/records';
+import { buildAccessRules } from '../lib/access';
+import { routeObjectRequest, type ObjectDeps } from '../lib/object-api';
+import { formatOdooDatetime } from '../lib/records';
 import { createDocumentClient } from '../lib/store/client';
 import { DynamoRecordStore, recordItemKey } from '../lib/store/records';
 import { ensureTables } from '../lib/store/tables';
 import { recordKeyString, TransactionCancelledError, type RecordKey, type RecordStore, type StoredRecord, type WriteAction } from '../lib/record-store';
-import { shippedModels } from '../models';
+import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { bulkLoad } from './bulk-load';
@@ -380,7 +381,7 @@ function objectEvent(method: string, model: string, proxy: string | undefined, q
     requestContext: {
       accountId: '123456789012',
       apiId: 'bench',
-      authorizer: { principalId: String(DEMO_USER_ID), userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', scopes: '', integrationLatency: 1 },
+      authorizer: { principalId: String(DEMO_USER_ID), userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', scopes: '', groups: 'base.group_system', integrationLatency: 1 },
       protocol: 'HTTP/1.1',
       httpMethod: method,
       identity: {
@@ -411,7 +412,7 @@ function objectEvent(method: string, model: string, proxy: string | undefined, q
 }
 
 /** One in-process PUT of `size` ids, checked: a failing call would measure an error path. */
-function inProcessPut(deps: RecordsDeps, size: Size): (n: number) => Promise<void> {
+function inProcessPut(deps: ObjectDeps, size: Size): (n: number) => Promise<void> {
   // Logs off: one JSON line per request would measure stdout, not the handler.
   const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
   const ids = idBlock(size);
@@ -421,7 +422,7 @@ function inProcessPut(deps: RecordsDeps, size: Size): (n: number) => Promise<voi
   };
 }
 
-async function benchInProcess(deps: RecordsDeps, trace: DynamoTrace): Promise<Map<Size, RowStats>> {
+async function benchInProcess(deps: ObjectDeps, trace: DynamoTrace): Promise<Map<Size, RowStats>> {
   progress('warming up');
   for (const size of SIZES) await warmUp(PROCESS_WARMUP_CALLS[size], inProcessPut(deps, size));
   const results = new Map<Size, RowStats>();
@@ -438,7 +439,7 @@ async function benchCoreOnly(): Promise<Map<Size, number>> {
   const store = new MemoryRecordStore();
   await store.putMany(recordsFromData(registry, demoData.records));
   await createBenchPartners(store);
-  const deps = { registry, store };
+  const deps = { registry, store, accessRules: buildAccessRules(shippedAccessRules) };
   const results = new Map<Size, number>();
   for (const size of SIZES) {
     progress(`core only, ${size} ids`);
@@ -765,7 +766,7 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   // The countries and users the partners point at, then the partners themselves.
   await store.putMany(recordsFromData(registry, { 'res.country': demoData.records['res.country'], 'res.users': demoData.records['res.users'] }));
   await bulkLoad(store, largePartners(registry), `.. loading ${LARGE_RECORDS} partners`);
-  const deps = { registry, store };
+  const deps = { registry, store, accessRules: buildAccessRules(shippedAccessRules) };
   const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
   const get = (proxy: string | undefined, query: Record<string, string>, expected = 200) => async (n: number) => {
     const response = await routeObjectRequest(deps, options, objectEvent('GET', MODEL, proxy, query, `large-${n}`));
@@ -824,7 +825,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   await createBenchPartners(store);
   const trace = instrument(client);
 
-  const inProcess = await benchInProcess({ registry: buildRegistry(shippedModels), store }, trace);
+  const inProcess = await benchInProcess({ registry: buildRegistry(shippedModels), store, accessRules: buildAccessRules(shippedAccessRules) }, trace);
   const coreOnly = await benchCoreOnly();
   printInProcess(inProcess, coreOnly);
   printBaseline(await benchBaseline(client, trace));

@@ -183,6 +183,7 @@ describe('POST /restapi/1.0/common/oauth2/access_token', () => {
     expect(body).toStrictEqual({
       access_token: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
       access_token_validity: 1800,
+      expires_in: 1800,
       token_type: 'Bearer',
       refresh_token: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
     });
@@ -200,14 +201,18 @@ describe('POST /restapi/1.0/common/oauth2/access_token', () => {
     ['an unknown client', () => 'client_id=nobody&client_secret=wrong'],
   ])('answers 401 Invalid Credentials. for %s', async (_case, query) => {
     const response = await fetch(`${tokenUrl()}?${query(demoClient().clientId)}`, { method: 'POST' });
-    expect({ status: response.status, body: await response.text() }).toStrictEqual({ status: 401, body: '{"code":401,"message":"Invalid Credentials."}' });
+    expect({ status: response.status, body: await response.text() }).toStrictEqual({
+      status: 401,
+      // RFC 6749 §5.2's members, then the original's.
+      body: '{"error":"invalid_client","error_description":"Invalid Credentials.","code":401,"message":"Invalid Credentials."}',
+    });
   });
 
   it('answers 400 when the credentials are missing', async () => {
     const response = await fetch(tokenUrl(), { method: 'POST' });
     expect({ status: response.status, body: await response.text() }).toStrictEqual({
       status: 400,
-      body: '{"error":{"code":400,"message":"client_id and client_secret are required"}}',
+      body: '{"error":"invalid_request","error_description":"client_id and client_secret are required","code":400,"message":"client_id and client_secret are required"}',
     });
   });
 });

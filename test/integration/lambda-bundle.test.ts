@@ -8,7 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createClient, issueClientToken } from '../../lib/auth';
+import { createClient } from '../../lib/admin';
+import { oauth2TokenEndpoint } from '../../lib/oauth2';
+import { createUser } from '../../lib/users';
 import { buildLambda, lambdaEsbuildOptions } from '../../scripts/lambda-bundles';
 import { freshStores } from '../helpers/local';
 
@@ -50,8 +52,9 @@ async function invoke(bundle: string, event: unknown): Promise<{ result?: unknow
 
 beforeAll(async () => {
   stores = await freshStores({ demo: true });
-  client = await createClient(stores.auth, 1, 'bundle test');
-  accessToken = (await issueClientToken({ store: stores.auth, accessTokenValidity: 1800 }, { ...client, grantType: undefined })).access_token;
+  await createUser(stores.auth, { userId: 1, login: 'admin', name: 'Administrator', groups: ['base.group_system'] });
+  client = await createClient(stores.auth, undefined, { userId: 1, name: 'bundle test', accessType: 'oauth2' });
+  accessToken = (await oauth2TokenEndpoint({ store: stores.auth, accessTokenValidity: 1800 }, new Map(), client)).access_token;
   outdir = await mkdtemp(join(tmpdir(), 'lambda-bundle-test-'));
   const options = lambdaEsbuildOptions();
   for (const name of ['object', 'authorizer', 'token']) bundles[name] = await buildLambda(`handlers/${name}.ts`, outdir, options);
@@ -72,7 +75,7 @@ describe('the Lambda bundles', () => {
       pathParameters: { model: 'res.partner' },
       headers: { Accept: '*/*' },
       multiValueQueryStringParameters: { ids: ['17,20'], vals: ["{'street2':'Chung Hsiao East Road'}"] },
-      requestContext: { requestId: 'bundle-test', authorizer: { principalId: '1', userId: 1, clientId: client.clientId } },
+      requestContext: { requestId: 'bundle-test', authorizer: { principalId: '1', userId: 1, clientId: client.clientId, groups: 'base.group_system', scopes: '' } },
       body: null,
       isBase64Encoded: false,
     };
@@ -91,7 +94,7 @@ describe('the Lambda bundles', () => {
       result: {
         principalId: '1',
         policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:api1234567/prod/*/*' }] },
-        context: { userId: 1, clientId: client.clientId, scheme: 'oauth2', scopes: '' },
+        context: { userId: 1, clientId: client.clientId, scheme: 'oauth2', scopes: '', groups: 'base.group_system' },
       },
     });
     expect(await invoke(bundles.authorizer as string, event('Bearer nope'))).toStrictEqual({ error: 'Unauthorized' });

@@ -43,8 +43,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorizer', 'object', 'token', 'version']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorizer', 'object', 'start', 'token', 'version']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'token', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'start', 'token', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });
@@ -63,14 +63,33 @@ describe('serverless.yml', () => {
     }
   });
 
-  it('gives each function a role of its own with only the DynamoDB actions it uses', () => {
-    expect([prod.functions.object.role, prod.functions.authorizer.role, prod.functions.token.role]).toStrictEqual(['ObjectRole', 'AuthorizerRole', 'TokenRole']);
+  it('gives each function a role of its own with only the actions it uses', () => {
+    expect([prod.functions.object.role, prod.functions.authorizer.role, prod.functions.token.role, prod.functions.authorize.role]).toStrictEqual([
+      'ObjectRole',
+      'AuthorizerRole',
+      'TokenRole',
+      'AuthorizeRole',
+    ]);
     const allow = (role: string) => statementsOf(role).map((s) => ({ actions: [s.Action].flat().sort(), resource: s.Resource }));
-    expect(allow('AuthorizerRole')).toStrictEqual([{ actions: ['dynamodb:GetItem'], resource: { 'Fn::GetAtt': ['AuthTable', 'Arn'] } }]);
-    expect(allow('TokenRole')).toStrictEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: { 'Fn::GetAtt': ['AuthTable', 'Arn'] } }]);
+    const authTable = { 'Fn::GetAtt': ['AuthTable', 'Arn'] };
+    const dataKey = { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resource: { 'Fn::GetAtt': ['SecretsKey', 'Arn'] } };
+    // The authorizer reads credentials and records OAuth 1.0a nonces; it deletes nothing.
+    expect(allow('AuthorizerRole')).toStrictEqual([{ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: authTable }, dataKey]);
+    for (const role of ['TokenRole', 'AuthorizeRole']) {
+      expect(allow(role)).toStrictEqual([{ actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: authTable }, dataKey]);
+    }
     const [objectStatement] = allow('ObjectRole');
     expect(objectStatement?.actions).not.toContain('dynamodb:Scan');
     expect(JSON.stringify(objectStatement?.resource)).not.toContain('AuthTable');
+    // No function may scan the auth table (only the admin CLI lists it, with an operator's credentials).
+    expect(JSON.stringify(resources)).not.toContain('dynamodb:Scan');
+  });
+
+  it('wraps the data key with a rotating KMS key, given to the functions by ARN in AWS and a key file locally', () => {
+    expect(resources.SecretsKey.Properties.EnableKeyRotation).toBe(true);
+    expect(prod.provider.environment.SECRETS_KMS_KEY_ID).toStrictEqual({ 'Fn::GetAtt': ['SecretsKey', 'Arn'] });
+    expect(prod.provider.environment.SECRETS_KEY_FILE).toBe('');
+    expect(local.provider.environment.SECRETS_KMS_KEY_ID).toBe('');
   });
 
   it('grants dynamodb:* or a DynamoDB action on * nowhere', () => {
