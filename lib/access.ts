@@ -110,5 +110,6 @@ export function checkAccess(access: AccessContext, model: ModelDef, operation: O
 /** The groups and scopes the authorizer put in the request context. */
 export function accessFromContext(rules: AccessRules, context: Readonly<Record<string, string>>): AccessContext {
   const groups = new Set((context.groups ?? '').split(',').filter((group) => group !== ''));
-  return { rules, groups, scopes: parseScopes(context.scopes ?? '') ?? ['-'] };
+  // Malformed scopes allow nothing (fail closed).
+  return { rules, groups, scopes: parseScopes(context.tokenScopes ?? '') ?? ['-'] };
 }

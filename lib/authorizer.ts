@@ -92,6 +92,14 @@ async function withGroups(store: AuthStore, principal: Omit<Principal, 'groups'>
   return { ...principal, groups: user.groups.join(',') };
 }
 
+/**
+ * The context the handler reads (lib/access.ts's accessFromContext). The scopes go under
+ * `tokenScopes`: serverless-offline overwrites a context key named `scopes` with a JWT claim.
+ */
+export function principalContext(principal: Principal): Record<string, string | number> {
+  return { userId: principal.userId, clientId: principal.clientId, scheme: principal.scheme, tokenScopes: principal.scopes, groups: principal.groups };
+}
+
 function allow(event: APIGatewayRequestAuthorizerEvent, principalId: string, context: Record<string, string | number>): APIGatewayAuthorizerResult {
   return {
     principalId,
@@ -113,7 +121,7 @@ export async function authorizeRequest(deps: AuthorizerDeps, log: Logger, event:
       return allow(event, 'anonymous', { [AUTH_ERROR_CONTEXT_KEY]: OAUTH1_FORM_BODY });
     }
     const principal = await withGroups(deps.store, await authenticate(deps, event));
-    return allow(event, String(principal.userId), { ...principal });
+    return allow(event, String(principal.userId), principalContext(principal));
   } catch (error) {
     if (error instanceof AuthenticationRequiredError) requestLog.info('unauthorized', { reason: error.reason });
     else requestLog.error('authorizer failed; refusing the request', errorFields(error));

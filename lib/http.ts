@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ResponseKeyRule } from './config';
-import { AppError, BadRequestError, MethodNotAllowedError, OAuthError, ServiceUnavailableError } from './errors';
+import { AppError, AuthenticationRequiredError, BadRequestError, MethodNotAllowedError, OAuthError, ServiceUnavailableError } from './errors';
 import { toPythonJson } from './json';
 import { errorFields, type Logger } from './log';
 import type { ModelDef } from './models';
@@ -151,7 +151,7 @@ export function errorResponse(error: unknown, negotiated: Negotiated, log: Logge
     if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
     if (error.status === 401) headers['WWW-Authenticate'] = error instanceof OAuthError ? 'Basic realm="restapi"' : 'Bearer realm="restapi"';
     const level = error.status >= 500 ? 'error' : 'info';
-    log[level]('request failed', { status: error.status, code: error.code, ...(error.status >= 500 ? errorFields(error) : { reason: error.message }) });
+    log[level]('request failed', { status: error.status, code: error.code, ...(error.status >= 500 ? errorFields(error) : { reason: error instanceof AuthenticationRequiredError ? error.reason : error.message }) });
     if (error instanceof OAuthError) return respond(error.status, oauthErrorPayload(error), negotiated, headers);
     return respond(error.status, errorPayload(error.status, error.message), negotiated, headers);
   }

@@ -252,6 +252,9 @@ function describeParam(name: string): string {
  * PLAINTEXT), a timestamp that is not a positive integer, a version other than 1.0, and any
  * signature method but HMAC-SHA1, HMAC-SHA256 and PLAINTEXT.
  */
+/** Protocol parameters exempt from the one-location rule (RFC 5849 §3.5): they are signed like the rest. */
+const LEG_PARAMETERS: ReadonlySet<string> = new Set(['oauth_callback', 'oauth_verifier']);
+
 export function gatherOAuthParameters(sources: OAuthParameterSources): OAuthRequest {
   const located: readonly (readonly [ParameterLocation, readonly ParamPair[]])[] = [
     ['query', sources.query ?? []],
@@ -266,8 +269,12 @@ export function gatherOAuthParameters(sources: OAuthParameterSources): OAuthRequ
       params.push(pair);
       const [name, value] = pair;
       if (!name.startsWith('oauth_')) continue;
-      if (location !== undefined && location !== where) throw new AuthenticationRequiredError('OAuth parameters in more than one location');
-      location = where;
+      // The leg parameters may travel beside the others, as the original accepts and common clients
+      // send them (oauth-1.0a signs `data: {oauth_callback}` but leaves it out of its header).
+      if (!LEG_PARAMETERS.has(name)) {
+        if (location !== undefined && location !== where) throw new AuthenticationRequiredError('OAuth parameters in more than one location');
+        location = where;
+      }
       if (protocol.has(name)) throw new AuthenticationRequiredError(`duplicated protocol parameter ${describeParam(name)}`);
       protocol.set(name, value);
     }

@@ -381,7 +381,7 @@ function objectEvent(method: string, model: string, proxy: string | undefined, q
     requestContext: {
       accountId: '123456789012',
       apiId: 'bench',
-      authorizer: { principalId: String(DEMO_USER_ID), userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', scopes: '', groups: 'base.group_system', integrationLatency: 1 },
+      authorizer: { principalId: String(DEMO_USER_ID), userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system', integrationLatency: 1 },
       protocol: 'HTTP/1.1',
       httpMethod: method,
       identity: {

@@ -26,8 +26,11 @@ export const demoBasicClient = () => ({ clientId: required('TEST_DEMO_BASIC_ID')
 export const demoPassword = () => required('TEST_DEMO_PASSWORD');
 /** The key ring the served functions use (the run's local key file). */
 export const testKeyRing = () => keyRingFrom(loadLocalKey(required('TEST_SECRETS_KEY_FILE')));
-/** The served API's own auth table, where the demo users and clients are. */
-export const servedAuthStore = () => new DynamoAuthStore(createDocumentClient({ endpoint: required('TEST_DYNAMODB_ENDPOINT'), region: 'eu-west-1' }), LOCAL_TABLES.auth);
+/** The served API's own auth table, where the demo users and clients are; close() when done. */
+export function servedAuthStore() {
+  const client = createDocumentClient({ endpoint: required('TEST_DYNAMODB_ENDPOINT'), region: 'eu-west-1' });
+  return { store: new DynamoAuthStore(client, LOCAL_TABLES.auth), close: () => client.destroy() };
+}
 
 /**
  * Fresh tables of this test file's own in the run's DynamoDB Local, so files never see each

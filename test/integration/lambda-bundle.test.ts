@@ -75,7 +75,7 @@ describe('the Lambda bundles', () => {
       pathParameters: { model: 'res.partner' },
       headers: { Accept: '*/*' },
       multiValueQueryStringParameters: { ids: ['17,20'], vals: ["{'street2':'Chung Hsiao East Road'}"] },
-      requestContext: { requestId: 'bundle-test', authorizer: { principalId: '1', userId: 1, clientId: client.clientId, groups: 'base.group_system', scopes: '' } },
+      requestContext: { requestId: 'bundle-test', authorizer: { principalId: '1', userId: 1, clientId: client.clientId, groups: 'base.group_system', tokenScopes: '' } },
       body: null,
       isBase64Encoded: false,
     };
@@ -94,7 +94,7 @@ describe('the Lambda bundles', () => {
       result: {
         principalId: '1',
         policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:api1234567/prod/*/*' }] },
-        context: { userId: 1, clientId: client.clientId, scheme: 'oauth2', scopes: '', groups: 'base.group_system' },
+        context: { userId: 1, clientId: client.clientId, scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
       },
     });
     expect(await invoke(bundles.authorizer as string, event('Bearer nope'))).toStrictEqual({ error: 'Unauthorized' });
