@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, getClient, listClients, revokeClient, rotateClientSecret } from '../../lib/admin';
+import { createClient, getClient, listClients, revokeClient, rotateClientSecret, type IssuedSecret } from '../../lib/admin';
 import { clientFromItem, clientKey, sha256Hex, type AccessType } from '../../lib/auth';
 import { BadRequestError, InvalidClientError } from '../../lib/errors';
 import { keyRingFrom } from '../../lib/keys';
@@ -155,7 +155,7 @@ describe('listClients', () => {
   it('lists every client by creation time, without secret, hash or sealed secret', async () => {
     const { store, keys } = setup();
     const types: AccessType[] = ['basic', 'oauth1', 'oauth2'];
-    const issued = [];
+    const issued: IssuedSecret[] = [];
     for (const [index, accessType] of types.entries()) {
       issued.push(await createClient(store, keys, { userId: 10 + index, name: `client ${index}`, accessType }, () => NOW_MS - index * 1000));
     }
