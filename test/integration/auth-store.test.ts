@@ -332,10 +332,11 @@ describe('npm run admin (scripts/admin.ts) against DynamoDB Local', () => {
     ['create-client with a redirect URI with a fragment', ['create-client', ...stage, '--user-id', '7', '--name', 'x', '--type', 'oauth2', '--redirect-uri', 'https://a.example/cb#x'], /fragment/],
     ['rotate-secret without --client-id', ['rotate-secret', ...stage], /^--client-id is required/],
     ['an unknown option', ['list-clients', ...stage, '--verbose'], /verbose/],
-  ])('refuses %s with a usage message', async (_label, args, message) => {
+  ])('refuses %s, saying what is wrong and writing nothing', async (_label, args, message) => {
     const before = await wholeTable(stores);
     const error = await rejection(admin(args));
-    expect(error).toBeInstanceOf(Error);
+    // Not toBeInstanceOf(Error): node:util's parseArgs throws a TypeError of another realm than jest's.
+    expect(typeof (error as Error | undefined)?.message).toBe('string');
     expect((error as Error).message).toMatch(message);
     expect(await wholeTable(stores)).toBe(before);
   });

@@ -349,6 +349,13 @@ describe('oauth2TokenEndpoint: authorization_code', () => {
       expect(tokenItems(store)).toHaveLength(0);
     });
 
+    // RFC 9700 §4.8.2 (PKCE downgrade): a code_verifier for a code issued without code_challenge is refused.
+    it('refuses a code_verifier when the code was issued without a code_challenge', async () => {
+      const { deps, store, app, code } = await withCode({ codeChallenge: '' });
+      await oauthError(exchange(deps, app, { code, redirect_uri: REDIRECT, code_verifier: VERIFIER }), 'invalid_grant');
+      expect(tokenItems(store)).toHaveLength(0);
+    });
+
     it.each<[string, string]>([
       ['42 characters (too short)', 'a'.repeat(42)],
       ['129 characters (too long)', 'a'.repeat(129)],
@@ -450,6 +457,13 @@ describe('oauth2TokenEndpoint: refresh_token', () => {
   ])('refuses %s as a refresh token with invalid_grant', async (_label, presented) => {
     const { deps, app, tokens } = await withTokens();
     await oauthError(refresh(deps, app, presented(tokens)), 'invalid_grant');
+  });
+
+  // A refused refresh must not have side effects on other credentials (here: revoking the access token).
+  it('leaves an access token valid after it was refused as a refresh token', async () => {
+    const { deps, app, tokens } = await withTokens();
+    await oauthError(refresh(deps, app, tokens.access_token), 'invalid_grant');
+    await expect(lookUpAccessToken(deps, tokens.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
   });
 
   it('refuses an expired refresh token with invalid_grant', async () => {

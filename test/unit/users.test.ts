@@ -70,6 +70,19 @@ describe('createUser', () => {
     await expect(store.get({ kind: 'LOGIN', id: 'john' })).resolves.toBeUndefined();
   });
 
+  it('lets only one of two concurrent creations of the same user id succeed', async () => {
+    const store = new MemoryAuthStore();
+    const results = await Promise.allSettled([
+      createUser(store, { userId: 5, login: 'first', name: 'First', groups: [] }),
+      createUser(store, { userId: 5, login: 'second', name: 'Second', groups: ['base.group_system'] }),
+    ]);
+    expect(results.map((result) => result.status).sort()).toStrictEqual(['fulfilled', 'rejected']);
+    // Whichever won, every login left in the table names a user whose login it is.
+    for (const { id, item } of await store.list('LOGIN')) {
+      expect((await getUser(store, item.userId as number))?.login.toLowerCase()).toBe(id);
+    }
+  });
+
   it.each<[string, { userId: number; login: string }]>([
     ['an empty login', { userId: 9, login: '' }],
     ['a login with a space', { userId: 9, login: 'jane doe' }],
