@@ -66,7 +66,7 @@ function pathId(segment: string): number {
   return id as number;
 }
 
-/** What every object route starts from: the authorizer's caller and the model. */
+/** What every object route starts from: the authorizer's caller, the model and the call's parameters. */
 interface ObjectContext {
   readonly deps: RecordsDeps;
   readonly caller: Caller;

@@ -127,6 +127,11 @@ describe('call-params', () => {
       expect(badRequest(() => params.text('limit'))).toBe("'limit' must be a string");
     });
 
+    it('get() gives query text as it came, the empty string included', () => {
+      const params = bindParams(SEARCH_READ, query({ order: '', cursor: 'abc' }), new Map());
+      expect([params.get('order'), params.get('cursor'), params.get('missing')]).toStrictEqual([{ text: '' }, { text: 'abc' }, undefined]);
+    });
+
     it('a query parameter given twice is a 400 only when it is read', () => {
       const params = bindParams(SEARCH_READ, query({ fields: ["['a']", "['b']"], other: "['x']" }), new Map());
       expect(params.literal('other')).toStrictEqual(['x']);
