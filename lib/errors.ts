@@ -7,6 +7,7 @@
 export type ErrorCode =
   | 'BAD_REQUEST'
   | 'INVALID_LITERAL'
+  | 'INVALID_XML'
   | 'INVALID_IDS'
   | 'TOO_MANY_IDS'
   | 'AUTHENTICATION_REQUIRED'
@@ -56,6 +57,22 @@ export class InvalidLiteralError extends AppError {
   /** The same error, naming the request parameter it came from. */
   forParam(param: string): InvalidLiteralError {
     return new InvalidLiteralError(this.reason, this.position, param);
+  }
+}
+
+/** 400: an XML request body that is not well-formed or not in the accepted shape; says where. */
+export class InvalidXmlError extends AppError {
+  readonly code = 'INVALID_XML' as const;
+  readonly status = 400;
+
+  constructor(
+    readonly reason: string,
+    /** Offset in the body (UTF-16 code units), and the same place as line and column, both from 1. */
+    readonly position: number,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`Cannot parse the XML body: ${reason} at line ${line}, column ${column}`);
   }
 }
 

@@ -229,11 +229,3 @@ export async function runHttp(
 export function paramGivenTwice(name: string): BadRequestError {
   return new BadRequestError(`Parameter '${name}' is given more than once`);
 }
-
-/** The single value of a query parameter. */
-export function singleParam(request: ApiRequest, name: string): string | undefined {
-  const values = request.query.get(name);
-  if (!values || values.length === 0) return undefined;
-  if (values.length > 1) throw paramGivenTwice(name);
-  return values[0];
-}

@@ -3,13 +3,14 @@
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessRules, type Operation } from './access';
+import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from './access';
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from './authorizer';
-import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, PayloadTooLargeError, RouteNotFoundError, UriTooLongError } from './errors';
-import { runHttp, singleParam, type ApiRequest, type ApiResult, type HttpOptions } from './http';
+import { bindParams, bodyParams, type CallParams } from './call-params';
+import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from './errors';
+import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from './http';
 import { defaultGet, fieldsGet } from './introspection';
-import { parseLiteralParam, parseVals } from './literal';
-import { parseIds } from './params';
+import { parseVals } from './literal';
+import { idsFromValue, parseIds } from './params';
 import type { ModelDef } from './models';
 import type { PyValue } from './pyvalue';
 import { createRecord, getModel, readRecords, renderRecords, selectFields, writeRecords, type Caller, type RecordsDeps } from './records';
@@ -34,33 +35,17 @@ export function callerOf(request: ApiRequest): Caller {
   return { userId, clientId };
 }
 
-/** The access right (ir.model.access) each method needs; introspection needs none, as in Odoo. */
-const METHOD_OPERATIONS: Readonly<Record<string, Operation | undefined>> = {
-  search: 'read',
-  search_count: 'read',
-  search_read: 'read',
-  read: 'read',
-  name_search: 'read',
-  write: 'write',
-  create: 'create',
-  unlink: 'unlink',
-};
-
-/** The operation of /object/{model}[/{id}] by verb. */
-const VERB_OPERATIONS: Readonly<Record<string, Operation>> = { GET: 'read', PUT: 'write', POST: 'create', DELETE: 'unlink' };
-
-/** The operation a request needs: by its method segment (/{method} or /{id}/{method}), else by its verb. */
-function operationOf(request: ApiRequest): Operation | undefined {
-  const rest = request.pathParameters.proxy;
-  const method = rest === undefined ? undefined : rest.includes('/') ? rest.split('/')[1] : /^[0-9,]+$/.test(rest) ? undefined : rest;
-  if (method !== undefined) return Object.hasOwn(METHOD_OPERATIONS, method) ? METHOD_OPERATIONS[method] : undefined;
-  return VERB_OPERATIONS[request.method];
+/** `ids=17,20` in the query, or ids in the body (a list, one id, or the same text). */
+function idsParam(params: CallParams): number[] | undefined {
+  const input = params.get('ids');
+  if (input === undefined) return undefined;
+  return 'text' in input ? parseIds(input.text) : idsFromValue(input.value);
 }
 
-function requiredParam(request: ApiRequest, name: string, example: string): string {
-  const value = singleParam(request, name);
-  if (value === undefined) throw new BadRequestError(`Parameter '${name}' is required, e.g. ${example}`);
-  return value;
+function requiredIds(params: CallParams): number[] {
+  const ids = idsParam(params);
+  if (ids === undefined) throw new BadRequestError("Parameter 'ids' is required, e.g. ids=17,20");
+  return ids;
 }
 
 /**
@@ -78,10 +63,9 @@ function checkQueryLength(request: ApiRequest): void {
 }
 
 /** A list of names (`fields`, `allfields`, `attributes`, `fields_list`...); one name alone is accepted too. */
-function stringListParam(request: ApiRequest, name: string): string[] | undefined {
-  const text = singleParam(request, name);
-  if (text === undefined) return undefined;
-  const value = parseLiteralParam(text, name);
+function stringListParam(params: CallParams, name: string): string[] | undefined {
+  const value = params.literal(name);
+  if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
   throw new BadRequestError(`'${name}' must be a list of names, e.g. ${name}=['name','country_id']`);
@@ -94,50 +78,43 @@ function pathId(segment: string): number {
   return id as number;
 }
 
-/** What every object route starts from: the authorizer's caller and the model. */
+/** What every object route starts from: the authorizer's caller, the model and the call's parameters. */
 interface ObjectContext {
   readonly deps: ObjectDeps;
-  readonly request: ApiRequest;
+  /** The caller's rights: the user's groups and the token's scopes. */
+  readonly access: AccessContext;
   readonly caller: Caller;
   readonly model: ModelDef;
+  /** The call's parameters, from the query, the body, args and kwargs. */
+  readonly params: CallParams;
 }
 
 const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
 
-/** Bounds a literal body (the parser's own bound); larger payloads are a 413, not a parse error. */
-const MAX_BODY_LENGTH = 100_000;
-
-/**
- * `vals`, from the query or, as the original allows, the body: a dict body with a `vals` key, or
- * the whole dict body as the vals (JSON, JSON5 or a Python literal).
- */
-function valsOf(request: ApiRequest): Map<string, PyValue> {
-  const query = singleParam(request, 'vals');
-  if (query !== undefined) return parseVals(query);
-  if (request.body === undefined || request.body.trim() === '') throw new BadRequestError(`Parameter 'vals' is required, e.g. ${VALS_EXAMPLE}`);
-  if (request.body.length > MAX_BODY_LENGTH) throw new PayloadTooLargeError(`The body is longer than ${MAX_BODY_LENGTH} characters`);
-  const body = parseLiteralParam(request.body, 'body');
-  if (!(body instanceof Map)) throw new BadRequestError("The body must be a dict: the vals themselves, or {'vals': {...}}");
-  const vals = body.get('vals') ?? body;
-  if (!(vals instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
-  return vals;
+/** `vals`: a dict, from the query, the body (see bodyParams), args or kwargs. */
+function valsOf(params: CallParams): Map<string, PyValue> {
+  const input = params.get('vals');
+  if (input === undefined) throw new BadRequestError(`Parameter 'vals' is required, e.g. ${VALS_EXAMPLE}`);
+  if ('text' in input) return parseVals(input.text);
+  if (!(input.value instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
+  return input.value;
 }
 
 /** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
-async function writeList({ deps, request, caller, model }: ObjectContext): Promise<ApiResult> {
-  const ids = parseIds(requiredParam(request, 'ids', 'ids=17,20'));
-  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(request), caller }) };
+async function writeList({ deps, caller, model, params }: ObjectContext): Promise<ApiResult> {
+  const ids = requiredIds(params);
+  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller }) };
 }
 
 /** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
-async function writeOne({ deps, request, caller, model }: ObjectContext, id: number): Promise<ApiResult> {
-  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(request), caller });
+async function writeOne({ deps, caller, model, params }: ObjectContext, id: number): Promise<ApiResult> {
+  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(params), caller });
   return { status: 200, model, data: record ?? null };
 }
 
 /** DELETE /object/{model}?ids=17,20: `{"ids": "17,20"}` as the original (v17) answers. */
-async function deleteList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const ids = parseIds(requiredParam(request, 'ids', 'ids=17,20'));
+async function deleteList({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const ids = requiredIds(params);
   await unlinkRecords(deps, { model: model.model, ids });
   return { status: 200, payload: new Map([['ids', ids.join(',')]]) };
 }
@@ -149,8 +126,8 @@ async function deleteOne({ deps, model }: ObjectContext, id: number): Promise<Ap
 }
 
 /** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
-async function create({ deps, request, caller, model }: ObjectContext): Promise<ApiResult> {
-  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(request), caller }) };
+async function create({ deps, caller, model, params }: ObjectContext): Promise<ApiResult> {
+  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller }) };
 }
 
 /** Without a domain, a page holds this many records unless `limit` says otherwise. */
@@ -158,42 +135,41 @@ export const DEFAULT_LIMIT = 80;
 /** The most records one page may hold; more pages with `cursor` (or `offset`). */
 export const MAX_LIMIT = 1000;
 
-/** A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits. */
-function intParam(request: ApiRequest, name: string, min: number, max: number): number | undefined {
-  const text = singleParam(request, name);
-  if (text === undefined || text === '' || text === 'None' || text === 'False') return undefined;
-  const value = parseLiteralParam(text, name);
+/** A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits; None, False or nothing is no value. */
+function intParam(params: CallParams, name: string, min: number, max: number): number | undefined {
+  const input = params.get(name);
+  if (input === undefined || ('text' in input && input.text === '')) return undefined;
+  const value = params.literal(name);
+  if (value === null || value === false) return undefined;
   if (typeof value !== 'number' || value < min || value > max) throw new BadRequestError(`'${name}' must be an integer from ${min} to ${max}`);
   return value;
 }
 
 /** `context={'active_test': False}`: the one context key a search honours here. */
-function activeTestOf(request: ApiRequest): boolean {
-  const text = singleParam(request, 'context');
-  if (text === undefined) return true;
-  const context = parseLiteralParam(text, 'context');
+function activeTestOf(params: CallParams): boolean {
+  const context = params.literal('context');
+  if (context === undefined || context === null) return true;
   if (!(context instanceof Map)) throw new BadRequestError("'context' must be a dict, e.g. context={'active_test': False}");
   return context.get('active_test') !== false;
 }
 
-/** `domain=[('name','ilike','a')]`, as its literal; the domain module checks its shape. */
-function domainParam(request: ApiRequest): PyValue | undefined {
-  const text = singleParam(request, 'domain');
-  return text === undefined ? undefined : parseLiteralParam(text, 'domain');
+/** `domain=[('name','ilike','a')]`, as its literal (None is no domain); the domain module checks its shape. */
+function domainParam(params: CallParams): PyValue | undefined {
+  return params.literal('domain') ?? undefined;
 }
 
 /** The search parameters shared by search and search_read. */
-function searchParams(request: ApiRequest, model: ModelDef) {
-  const domain = domainParam(request);
-  const limit = intParam(request, 'limit', 1, MAX_LIMIT) ?? (domain === undefined ? DEFAULT_LIMIT : MAX_LIMIT);
+function searchParams(params: CallParams, model: ModelDef) {
+  const domain = domainParam(params);
+  const limit = intParam(params, 'limit', 1, MAX_LIMIT) ?? (domain === undefined ? DEFAULT_LIMIT : MAX_LIMIT);
   return {
     model,
     domain,
     limit,
-    offset: intParam(request, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
-    order: parseOrder(model, singleParam(request, 'order')),
-    cursor: singleParam(request, 'cursor'),
-    activeTest: activeTestOf(request),
+    offset: intParam(params, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    order: parseOrder(model, params.text('order')),
+    cursor: params.text('cursor'),
+    activeTest: activeTestOf(params),
   };
 }
 
@@ -204,37 +180,43 @@ const pageHeaders = (nextCursor: string | undefined): Record<string, string> => 
  * GET /object/{model}?ids=17,20: read a list of records (always a list). Without ids, search_read:
  * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
  */
-async function readList({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const fieldNames = stringListParam(request, 'fields');
-  const idsText = singleParam(request, 'ids');
-  if (idsText !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids: parseIds(idsText), fields: fieldNames }) };
+async function readList({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const fieldNames = stringListParam(params, 'fields');
+  const ids = idsParam(params);
+  if (ids !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids, fields: fieldNames }) };
   const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
-  const { records, nextCursor } = await searchRecords(deps, searchParams(request, model));
+  const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
   if (records.length === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: await renderRecords(deps, model, records, fields), headers: pageHeaders(nextCursor) };
 }
 
+/** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
+async function readOne({ deps, model, params }: ObjectContext, id: number): Promise<ApiResult> {
+  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: stringListParam(params, 'fields') });
+  return { status: 200, model, data: record ?? null };
+}
+
 /** GET /object/{model}/search: the ids of the matching records. */
-async function searchIds({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const { records, nextCursor } = await searchRecords(deps, searchParams(request, model));
+async function searchIds({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
   if (records.length === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: records.map((record) => record.id), headers: pageHeaders(nextCursor) };
 }
 
 /** GET /object/{model}/search_count: `{"count": N}`, 0 included. */
-async function searchCount({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const count = await countRecords(deps, { model, domain: domainParam(request), activeTest: activeTestOf(request) });
+async function searchCount({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const count = await countRecords(deps, { model, domain: domainParam(params), activeTest: activeTestOf(params) });
   return { status: 200, payload: new Map([['count', count]]) };
 }
 
 /** GET /object/{model}/fields_get[?allfields=[...]&attributes=[...]]. */
-async function fieldsGetMethod({ request, model }: ObjectContext): Promise<ApiResult> {
-  return { status: 200, model, data: fieldsGet(model, stringListParam(request, 'allfields'), stringListParam(request, 'attributes')) };
+async function fieldsGetMethod({ model, params }: ObjectContext): Promise<ApiResult> {
+  return { status: 200, model, data: fieldsGet(model, stringListParam(params, 'allfields'), stringListParam(params, 'attributes')) };
 }
 
 /** GET /object/{model}/default_get?fields_list=[...]. */
-async function defaultGetMethod({ request, model }: ObjectContext): Promise<ApiResult> {
-  const names = stringListParam(request, 'fields_list') ?? stringListParam(request, 'fields') ?? model.fields.map((f) => f.name);
+async function defaultGetMethod({ model, params }: ObjectContext): Promise<ApiResult> {
+  const names = stringListParam(params, 'fields_list') ?? stringListParam(params, 'fields') ?? model.fields.map((f) => f.name);
   const defaults = defaultGet(model, names);
   if (defaults.size === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: defaults };
@@ -246,13 +228,11 @@ async function defaultGetMethod({ request, model }: ObjectContext): Promise<ApiR
  * (403), or with raise_exception False a false result, which the original answers as 404. A list
  * of operations keeps the last one's answer, as the original does.
  */
-async function checkAccessRights({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const operations = stringListParam(request, 'operation') ?? ['read'];
+async function checkAccessRights({ access, model, params }: ObjectContext): Promise<ApiResult> {
+  const operations = stringListParam(params, 'operation') ?? ['read'];
   const unknown = operations.find((operation) => !(OPERATIONS as readonly string[]).includes(operation));
   if (unknown !== undefined) throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
-  const raiseText = singleParam(request, 'raise_exception');
-  const raise = raiseText === undefined ? true : parseLiteralParam(raiseText, 'raise_exception') !== false;
-  const access = accessFromContext(deps.accessRules, request.authorizer);
+  const raise = params.literal('raise_exception') !== false;
   const operation = operations[operations.length - 1] as Operation;
   if (raise) checkAccess(access, model, operation);
   if (!mayDo(access, model.model, operation)) throw new NoRecordFoundError();
@@ -260,49 +240,93 @@ async function checkAccessRights({ deps, request, model }: ObjectContext): Promi
 }
 
 /** GET /object/{model}/name_search?name=...&args=[domain]&operator=ilike&limit=100: [[id, name], ...]. */
-async function nameSearch({ deps, request, model }: ObjectContext): Promise<ApiResult> {
-  const nameText = singleParam(request, 'name');
-  const name = nameText === undefined ? '' : parseLiteralParam(nameText, 'name');
-  const operator = singleParam(request, 'operator') ?? 'ilike';
-  const argsText = singleParam(request, 'args');
-  const args = argsText === undefined ? [] : parseLiteralParam(argsText, 'args');
+async function nameSearch({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const name = params.literal('name') ?? '';
+  const operator = params.text('operator') ?? 'ilike';
+  const args = params.literal('args') ?? [];
   if (typeof name !== 'string' || !Array.isArray(args)) throw new BadRequestError("'name' must be a string and 'args' a domain list");
   // Odoo's _name_search: an empty name with ilike matches everything.
   const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
-  const { records } = await searchRecords(deps, { model, domain, limit: intParam(request, 'limit', 1, MAX_LIMIT) ?? 100 });
+  const { records } = await searchRecords(deps, { model, domain, limit: intParam(params, 'limit', 1, MAX_LIMIT) ?? 100 });
   if (records.length === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
 }
 
+/** A model method: its Odoo parameters, and what it does on the model and, if it can, on one record. */
+interface MethodDef {
+  /**
+   * The Odoo signature's parameters in order (Odoo 17), which positional `args` fill and `kwargs`
+   * name; `context` is always a keyword too. Record ids are not among them: they come from the
+   * path or `ids`, as the original passes them first.
+   */
+  readonly params: readonly string[];
+  /** The access right (ir.model.access) it needs; introspection needs none, as in Odoo. */
+  readonly operation?: Operation;
+  readonly onModel: (context: ObjectContext) => Promise<ApiResult>;
+  readonly onRecord?: (context: ObjectContext, id: number) => Promise<ApiResult>;
+}
+
 /**
- * The model's methods reachable as /object/{model}/{method}, with any verb as the original routes
- * them. An explicit method answers 200, /create included (the original's rule).
+ * The model's methods, reachable as /object/{model}/{method} (and those with onRecord as
+ * /object/{model}/{id}/{method}) with any verb, as the original routes them; the verb routes are
+ * these methods too (VERB_METHODS). The one table of signatures.
  */
-const METHODS: Readonly<Record<string, (context: ObjectContext) => Promise<ApiResult>>> = {
-  search: searchIds,
-  search_count: searchCount,
-  search_read: readList,
-  read: readList,
-  write: writeList,
-  create: async (context) => ({ ...(await create(context)), status: 200 }),
-  unlink: deleteList,
-  fields_get: fieldsGetMethod,
-  default_get: defaultGetMethod,
-  check_access_rights: checkAccessRights,
-  name_search: nameSearch,
+const METHODS: Readonly<Record<string, MethodDef>> = {
+  search: { params: ['domain', 'offset', 'limit', 'order'], operation: 'read', onModel: searchIds },
+  search_count: { params: ['domain'], operation: 'read', onModel: searchCount },
+  search_read: { params: ['domain', 'fields', 'offset', 'limit', 'order'], operation: 'read', onModel: readList },
+  read: { params: ['fields'], operation: 'read', onModel: readList, onRecord: readOne },
+  write: { params: ['vals'], operation: 'write', onModel: writeList, onRecord: writeOne },
+  create: { params: ['vals'], operation: 'create', onModel: create },
+  unlink: { params: [], operation: 'unlink', onModel: deleteList, onRecord: deleteOne },
+  fields_get: { params: ['allfields', 'attributes'], onModel: fieldsGetMethod },
+  default_get: { params: ['fields_list'], onModel: defaultGetMethod },
+  check_access_rights: { params: ['operation', 'raise_exception'], onModel: checkAccessRights },
+  // Its `args` is its own parameter (a domain), so name_search takes keywords only.
+  name_search: { params: ['name', 'args', 'operator', 'limit'], operation: 'read', onModel: nameSearch },
 };
 
-/** The methods of /object/{model}/{id}/{method}, on that one record. */
-const RECORD_METHODS: Readonly<Record<string, (context: ObjectContext, id: number) => Promise<ApiResult>>> = {
-  read: readOne,
-  write: writeOne,
-  unlink: deleteOne,
-};
+/** The method each verb means without a method in the path: on the model, and on /{id}. */
+const VERB_METHODS: Readonly<Record<string, string>> = { GET: 'search_read', POST: 'create', PUT: 'write', DELETE: 'unlink' };
+const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
 
-/** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
-async function readOne({ deps, request, model }: ObjectContext, id: number): Promise<ApiResult> {
-  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: stringListParam(request, 'fields') });
-  return { status: 200, model, data: record ?? null };
+/** What a request calls: the method, and how. */
+interface Call {
+  readonly name: string;
+  readonly method: MethodDef;
+  readonly run: (context: ObjectContext) => Promise<ApiResult>;
+  /** Named in the path: answers 200 whatever the method (/create included), the original's rule. */
+  readonly explicit: boolean;
+}
+
+const methodNamed = (name: string): MethodDef | undefined => (Object.hasOwn(METHODS, name) ? METHODS[name] : undefined);
+
+/** The method of a request, from its path and verb. */
+function resolveCall(request: ApiRequest): Call {
+  const rest = request.pathParameters.proxy;
+  if (rest === undefined) {
+    const name = VERB_METHODS[request.method];
+    const method = name === undefined ? undefined : methodNamed(name);
+    if (name === undefined || method === undefined) throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
+    return { name, method, run: method.onModel, explicit: false };
+  }
+  const named = methodNamed(rest);
+  if (named) return { name: rest, method: named, run: named.onModel, explicit: true };
+  const [idSegment = '', recordMethodName, ...extra] = rest.split('/');
+  if (recordMethodName !== undefined) {
+    const method = methodNamed(recordMethodName);
+    const onRecord = method?.onRecord;
+    if (!method || !onRecord || extra.length > 0 || !/^[0-9,]+$/.test(idSegment)) throw new RouteNotFoundError(request.method, request.path);
+    const id = pathId(idSegment);
+    return { name: recordMethodName, method, run: (context) => onRecord(context, id), explicit: true };
+  }
+  // /object/{model}/{id}; methods that are not here (copy, onchange...) need Odoo's server.
+  if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
+  const name = RECORD_VERB_METHODS[request.method];
+  const onRecord = name === undefined ? undefined : methodNamed(name)?.onRecord;
+  if (name === undefined || onRecord === undefined) throw new MethodNotAllowedError(request.method, Object.keys(RECORD_VERB_METHODS));
+  const id = pathId(rest);
+  return { name, method: METHODS[name] as MethodDef, run: (context) => onRecord(context, id), explicit: false };
 }
 
 export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -310,31 +334,13 @@ export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event
     const caller = callerOf(request);
     checkQueryLength(request);
     const model = getModel(deps.registry, request.pathParameters.model ?? '');
-    const operation = operationOf(request);
+    const call = resolveCall(request);
+    const access = accessFromContext(deps.accessRules, request.authorizer);
     // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
-    if (operation) checkAccess(accessFromContext(deps.accessRules, request.authorizer), model, operation);
-    const context = { deps, request, caller, model };
-    const rest = request.pathParameters.proxy;
-    if (rest === undefined) {
-      if (request.method === 'PUT') return writeList(context);
-      if (request.method === 'GET') return readList(context);
-      if (request.method === 'POST') return create(context);
-      if (request.method === 'DELETE') return deleteList(context);
-      throw new MethodNotAllowedError(request.method, ['GET', 'POST', 'PUT', 'DELETE']);
-    }
-    const method = Object.hasOwn(METHODS, rest) ? METHODS[rest] : undefined;
-    if (method) return method(context);
-    const [idSegment = '', recordMethodName, ...extra] = rest.split('/');
-    if (recordMethodName !== undefined) {
-      const recordMethod = Object.hasOwn(RECORD_METHODS, recordMethodName) ? RECORD_METHODS[recordMethodName] : undefined;
-      if (!recordMethod || extra.length > 0 || !/^[0-9,]+$/.test(idSegment)) throw new RouteNotFoundError(request.method, request.path);
-      return recordMethod(context, pathId(idSegment));
-    }
-    // /object/{model}/{id}; methods that are not here (copy, onchange...) need Odoo's server.
-    if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
-    if (request.method === 'PUT') return writeOne(context, pathId(rest));
-    if (request.method === 'GET') return readOne(context, pathId(rest));
-    if (request.method === 'DELETE') return deleteOne(context, pathId(rest));
-    throw new MethodNotAllowedError(request.method, ['GET', 'PUT', 'DELETE']);
+    if (call.method.operation) checkAccess(access, model, call.method.operation);
+    const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
+    const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
+    const result = await call.run({ deps, access, caller, model, params });
+    return call.explicit ? { ...result, status: 200 } : result;
   });
 }

@@ -1,5 +1,6 @@
 /** Request parameters that are not Python literals. */
 import { InvalidIdsError } from './errors';
+import type { PyValue } from './pyvalue';
 
 /** Odoo ids are PostgreSQL int4 serials. */
 const MAX_ID = 2 ** 31 - 1;
@@ -28,4 +29,22 @@ export function parseIds(text: string): number[] {
     }
   });
   return ids;
+}
+
+/**
+ * `ids` given as a value rather than query text (a body key): a list of ids, one id, or the same
+ * comma-separated text as in the query. The elements must be ints; they are checked as parseIds does.
+ */
+export function idsFromValue(value: PyValue): number[] {
+  if (typeof value === 'string') return parseIds(value);
+  const items = Array.isArray(value) ? value : [value];
+  if (items.length === 0) throw new InvalidIdsError("'ids' is empty: give record ids, e.g. [17, 20]");
+  return parseIds(
+    items
+      .map((item, index) => {
+        if (typeof item === 'number' || typeof item === 'bigint') return String(item);
+        throw new InvalidIdsError(`Invalid 'ids': element ${index + 1} is not a positive integer id; expected a list of ids, e.g. [17, 20]`);
+      })
+      .join(','),
+  );
 }

@@ -150,7 +150,7 @@ describe('OAuth 1.0a, the three legs with the oauth-1.0a library, then a signed 
     const header = signedHeader(signer());
     const tampered = seedUrl().replace('ids=17,20', 'ids=17,20,26');
     expect((await putSeed(header, tampered)).status).toBe(401);
-    const record = await (await fetch(`${apiUrl()}${SEED_PATH}/26?fields=['street2']`, { headers: { Authorization: signedHeader(signer(), 'GET', `${apiUrl()}${SEED_PATH}/26?fields=['street2']`) } })).json();
+    const record = (await (await fetch(`${apiUrl()}${SEED_PATH}/26?fields=['street2']`, { headers: { Authorization: signedHeader(signer(), 'GET', `${apiUrl()}${SEED_PATH}/26?fields=['street2']`) } })).json()) as { Partner: { street2: unknown } };
     expect(record.Partner.street2).not.toBe('Chung Hsiao East Road');
   });
 

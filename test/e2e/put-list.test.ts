@@ -4,10 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lib/store/client';
-import { LOCAL_TABLES } from '../../scripts/local-stack';
-import { apiUrl, demoClient, demoToken } from '../helpers/local';
+import { apiUrl, demoClient, demoToken, servedItem } from '../helpers/local';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const SEED_PATH = "/restapi/1.0/object/res.partner?ids=17,20&vals={'street2':'Chung%20Hsiao%20East%20Road'}";
@@ -27,15 +24,7 @@ async function call(path: string, init: RequestInit & { token?: string | null; a
 /** Odoo's datetime format for a moment, to bracket a write_date between two instants. */
 const odooTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
-async function storedPartner(id: number) {
-  const client = createDocumentClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT as string, region: 'eu-west-1' });
-  try {
-    const { Item } = await client.send(new GetCommand({ TableName: LOCAL_TABLES.records, Key: { pk: `res.partner#${id}` }, ConsistentRead: true }));
-    return Item;
-  } finally {
-    client.destroy();
-  }
-}
+const storedPartner = (id: number) => servedItem('res.partner', id);
 
 describe('PUT /restapi/1.0/object/{model}?ids=...&vals=... (the seed request)', () => {
   it('answers the seed JSON: both partners with every field, street2 set, fresh write_date', async () => {

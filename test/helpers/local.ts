@@ -68,3 +68,17 @@ export async function demoToken(): Promise<string> {
   if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }
+
+/**
+ * A record's item exactly as the served API stored it (read consistently from the local stack's
+ * tables), to check what a request wrote, or that it wrote nothing.
+ */
+export async function servedItem(model: string, id: number): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const client = createDocumentClient({ endpoint: required('TEST_DYNAMODB_ENDPOINT'), region: 'eu-west-1' });
+  try {
+    const { Item } = await client.send(new GetCommand({ TableName: LOCAL_TABLES.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));
+    return Item;
+  } finally {
+    client.destroy();
+  }
+}

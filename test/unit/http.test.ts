@@ -16,7 +16,6 @@ import {
   modelEnvelope,
   negotiate,
   runHttp,
-  singleParam,
   toApiRequest,
   type ApiRequest,
   type ApiResult,
@@ -375,33 +374,6 @@ describe('http', () => {
         requestContext: { ...event.requestContext, authorizer: { userId: 7, clientId: 'c', flag: true, nested: { a: 1 }, nothing: null } },
       });
       expect(request.authorizer).toStrictEqual({ userId: '7', clientId: 'c', flag: 'true' });
-    });
-  });
-
-  describe('singleParam', () => {
-    const request = (query: Array<[string, string[]]>): ApiRequest => toApiRequest(proxyEvent({ multiValueQueryStringParameters: Object.fromEntries(query) }));
-
-    it('returns undefined when the parameter is absent', () => {
-      expect(singleParam(request([]), 'ids')).toBeUndefined();
-    });
-
-    it('returns the value when the parameter is given once', () => {
-      expect(singleParam(request([['ids', ['17,20']]]), 'ids')).toBe('17,20');
-    });
-
-    it('returns an empty string when the parameter is given empty', () => {
-      expect(singleParam(request([['ids', ['']]]), 'ids')).toBe('');
-    });
-
-    it('throws a 400 naming the parameter when it is given more than once', () => {
-      let thrown: unknown;
-      try {
-        singleParam(request([['ids', ['17', '20']]]), 'ids');
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
-      expect((thrown as Error).message).toContain("'ids'");
     });
   });
 

@@ -1,5 +1,7 @@
 import { InvalidIdsError } from '../../lib/errors';
-import { parseIds } from '../../lib/params';
+import { idsFromValue, parseIds } from '../../lib/params';
+import { PyFloat } from '../../lib/pyvalue';
+import { thrown } from '../helpers/thrown';
 
 // DESIGN §1: `ids` is comma-separated positive integers; duplicates collapse; anything else is a
 // 400. Odoo ids are PostgreSQL int4 serials, so the largest id is 2**31 - 1.
@@ -97,6 +99,28 @@ describe('params', () => {
       const error = thrownBy(`17,${'9'.repeat(10_000)}`);
       expect(error).toBeInstanceOf(InvalidIdsError);
       expect((error as InvalidIdsError).message.length).toBeLessThan(300);
+    });
+  });
+  describe('idsFromValue (ids given in a body)', () => {
+    it.each<[string, Parameters<typeof idsFromValue>[0], number[]]>([
+      ['a list of ids', [17, 20, 17], [17, 20]],
+      ['one id', 17, [17]],
+      ['the comma-separated text of the query', '17, 20', [17, 20]],
+    ])('returns the ids of %s', (_label, value, expected) => {
+      expect(idsFromValue(value)).toStrictEqual(expected);
+    });
+
+    it.each<[string, Parameters<typeof idsFromValue>[0], string]>([
+      ['an empty list', [], "'ids' is empty: give record ids, e.g. [17, 20]"],
+      ['a str inside the list', [17, '20'], "Invalid 'ids': element 2 is not a positive integer id; expected a list of ids, e.g. [17, 20]"],
+      ['a float', [new PyFloat(17)], "Invalid 'ids': element 1 is not a positive integer id; expected a list of ids, e.g. [17, 20]"],
+      ['a negative id', [-1], `Invalid 'ids': element 1 ("-1") is not a positive integer id; expected comma-separated ids, e.g. ids=17,20`],
+      ['an id beyond int4', [2n ** 40n], `Invalid 'ids': element 1 ("1099511627776") is not a positive integer id; expected comma-separated ids, e.g. ids=17,20`],
+      ['a dict', new Map(), "Invalid 'ids': element 1 is not a positive integer id; expected a list of ids, e.g. [17, 20]"],
+    ])('throws InvalidIdsError for %s', (_label, value, message) => {
+      const error = thrown(() => idsFromValue(value));
+      expect(error).toBeInstanceOf(InvalidIdsError);
+      expect((error as InvalidIdsError).message).toBe(message);
     });
   });
 });
