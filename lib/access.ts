@@ -18,7 +18,7 @@ interface AccessRow {
 }
 
 export interface AccessRules {
-  /** Group id -> its display name ("Administration / Settings"), for Odoo's error message. */
+  /** Group id -> its display name as Odoo prints it ("Administration/Settings"), for Odoo's error message. */
   readonly groupNames: ReadonlyMap<string, string>;
   readonly rows: readonly AccessRow[];
 }

@@ -27,7 +27,8 @@ function checkRedirectUri(uri: string): void {
   } catch {
     throw new BadRequestError(`Redirect URI ${JSON.stringify(uri)} is not an absolute URI`);
   }
-  if (url.hash !== '') throw new BadRequestError(`Redirect URI ${uri} must not have a fragment`);
+  // `#` alone leaves url.hash empty, yet is a fragment component all the same (RFC 6749 §3.1.2).
+  if (uri.includes('#')) throw new BadRequestError(`Redirect URI ${uri} must not have a fragment`);
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new BadRequestError(`Redirect URI ${uri} has a forbidden scheme`);
 }
 

@@ -174,6 +174,9 @@ async function authorizationCodeGrant(deps: TokenDeps, client: ClientRecord, par
   if (typeof item.codeChallenge === 'string' && item.codeChallenge !== '') {
     const verifier = params.get('code_verifier') ?? '';
     if (!PKCE_VERIFIER.test(verifier) || pkceS256(verifier) !== item.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+  } else if (params.get('code_verifier') !== undefined) {
+    // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade attempt.
+    throw new OAuthError('invalid_grant', 'code_verifier given for a code issued without a code_challenge');
   }
   if (typeof item.userId !== 'number') throw new OAuthError('invalid_grant', 'Invalid Authentication Code.');
   return { client, userId: item.userId, scopes: typeof item.scopes === 'string' ? item.scopes : '' };
@@ -182,8 +185,8 @@ async function authorizationCodeGrant(deps: TokenDeps, client: ClientRecord, par
 async function refreshTokenGrant(deps: TokenDeps, client: ClientRecord, params: TokenRequestParams): Promise<Grant> {
   const presented = params.get('refresh_token');
   if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
-  // Rotation: the refresh token is taken (deleted) as it is used; a second use finds nothing.
-  const record = presented.length <= MAX_CREDENTIAL_LENGTH ? tokenFromItem(await deps.store.take(tokenKey(sha256Hex(presented)))) : undefined;
+  const key = tokenKey(sha256Hex(presented));
+  const record = presented.length <= MAX_CREDENTIAL_LENGTH ? tokenFromItem(await deps.store.get(key)) : undefined;
   if (!record || record.kind !== 'refresh' || record.clientId !== client.clientId || record.expiresAt <= nowSeconds(deps.now)) {
     throw new OAuthError('invalid_grant', 'Invalid Refresh Token.');
   }
@@ -192,6 +195,9 @@ async function refreshTokenGrant(deps: TokenDeps, client: ClientRecord, params: 
   if (narrowed && record.scopes && !narrowed.split(' ').every((scope) => record.scopes.split(' ').includes(scope))) {
     throw new OAuthError('invalid_scope', 'The requested scope exceeds the one originally granted');
   }
+  // Rotation, only once everything checked out (a refused refresh leaves the token usable): taken
+  // (deleted) as it is used, so of two concurrent uses one gets it and a second use finds nothing.
+  if (!(await deps.store.take(key))) throw new OAuthError('invalid_grant', 'Invalid Refresh Token.');
   return { client, userId: record.userId, scopes: narrowed || record.scopes };
 }
 

@@ -52,8 +52,6 @@ const LOGIN = /^[^\s]{1,128}$/;
 export async function createUser(store: AuthStore, user: NewUser): Promise<UserRecord> {
   if (!LOGIN.test(user.login)) throw new BadRequestError('A login is 1 to 128 characters without spaces');
   if (!Number.isSafeInteger(user.userId) || user.userId <= 0) throw new BadRequestError('A user id is a positive integer');
-  if (await store.get(userKey(user.userId))) throw new BadRequestError(`User ${user.userId} already exists`);
-  if (!(await store.put(loginKey(user.login), { userId: user.userId }, { ifAbsent: true }))) throw new BadRequestError(`Login '${user.login}' is taken`);
   const record: UserRecord = {
     userId: user.userId,
     login: user.login,
@@ -62,7 +60,12 @@ export async function createUser(store: AuthStore, user: NewUser): Promise<UserR
     active: true,
     passwordHash: user.password ? await hashPassword(user.password) : '',
   };
-  await store.put(userKey(user.userId), { ...record });
+  // Both claimed with conditional puts, so two concurrent creates cannot share an id or a login.
+  if (!(await store.put(userKey(user.userId), { ...record }, { ifAbsent: true }))) throw new BadRequestError(`User ${user.userId} already exists`);
+  if (!(await store.put(loginKey(user.login), { userId: user.userId }, { ifAbsent: true }))) {
+    await store.delete(userKey(user.userId));
+    throw new BadRequestError(`Login '${user.login}' is taken`);
+  }
   return record;
 }
 

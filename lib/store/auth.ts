@@ -13,7 +13,8 @@ export const authPk = (key: AuthKey): string => `${key.kind}#${key.id}`;
 /** The attributes the adapter adds; the core never sees them. */
 function withoutKey(item: Record<string, unknown> | undefined): AuthItem | undefined {
   if (!item) return undefined;
-  const { pk: _pk, ...rest } = item;
+  const rest = { ...item };
+  delete rest.pk;
   return rest as AuthItem;
 }
 

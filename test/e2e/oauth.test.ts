@@ -299,7 +299,7 @@ describe('OAuth 2.0 against the served API', () => {
         error: {
           code: 403,
           message:
-            "You are not allowed to modify 'Partner' (res.partner) records.\n\nThis operation is allowed for the following groups:\n\t- Administration / Settings\n\t- Extra Rights / Contact Creation\n\nContact your administrator to request access if necessary.",
+            "You are not allowed to modify 'Partner' (res.partner) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Settings\n\t- Extra Rights/Contact Creation\n\nContact your administrator to request access if necessary.",
         },
       }),
     });

@@ -260,8 +260,8 @@ describe('checkAccess', () => {
 });
 
 describe('accessFromContext', () => {
-  it('reads the comma-separated groups and the space-separated scopes of the authorizer context', () => {
-    const access = accessFromContext(rules, { groups: `${USER},${PARTNER_MANAGER}`, scopes: 'res.partner:write read' });
+  it('reads the comma-separated groups and the space-separated tokenScopes of the authorizer context', () => {
+    const access = accessFromContext(rules, { groups: `${USER},${PARTNER_MANAGER}`, tokenScopes: 'res.partner:write read' });
     expect(access.groups).toStrictEqual(new Set([USER, PARTNER_MANAGER]));
     expect(access.scopes).toStrictEqual(['res.partner:write', 'read']);
     expect(mayDo(access, 'res.partner', 'write')).toBe(true);
@@ -278,11 +278,17 @@ describe('accessFromContext', () => {
   });
 
   it.each(['read,write', 'ADMIN', '*:*', 'res.partner'])('denies everything, even to an administrator, when the scopes %j are malformed', (scopes) => {
-    const access = accessFromContext(rules, { groups: SYSTEM, scopes });
+    const access = accessFromContext(rules, { groups: SYSTEM, tokenScopes: scopes });
     for (const modelName of ['res.partner', 'res.country', 'x_custom.model']) {
       for (const operation of OPERATIONS) expect([modelName, operation, mayDo(access, modelName, operation)]).toStrictEqual([modelName, operation, false]);
     }
     expect(() => checkAccess(access, model('res.country'), 'read')).toThrow(AccessDeniedError);
+  });
+
+  it('reads the scopes from tokenScopes only (serverless-offline overwrites a context key named scopes)', () => {
+    const access = accessFromContext(rules, { groups: SYSTEM, scopes: 'read' });
+    expect(access.scopes).toStrictEqual([]);
+    expect(mayDo(access, 'res.partner', 'unlink')).toBe(true);
   });
 
   it('ignores empty group names', () => {

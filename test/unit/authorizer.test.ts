@@ -179,10 +179,10 @@ describe('authorizationHeader', () => {
 });
 
 describe('authorizeRequest: Bearer and Basic tokens', () => {
-  it('allows a Bearer token for the whole stage, with the user, client, scheme, scopes and groups as context', async () => {
+  it('allows a Bearer token for the whole stage, with the user, client, scheme, token scopes (tokenScopes) and groups as context', async () => {
     const s = await setup();
     await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toStrictEqual(
-      allowed('7', { userId: 7, clientId: s.app.clientId, scheme: 'oauth2', scopes: 'res.partner:read', groups: GROUPS.join(',') }),
+      allowed('7', { userId: 7, clientId: s.app.clientId, scheme: 'oauth2', tokenScopes: 'res.partner:read', groups: GROUPS.join(',') }),
     );
   });
 
@@ -194,7 +194,7 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
   it('allows a Basic token with the scheme basic', async () => {
     const s = await setup();
     await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toStrictEqual(
-      allowed('7', { userId: 7, clientId: s.basicApp.clientId, scheme: 'basic', scopes: '', groups: GROUPS.join(',') }),
+      allowed('7', { userId: 7, clientId: s.basicApp.clientId, scheme: 'basic', tokenScopes: '', groups: GROUPS.join(',') }),
     );
   });
 
@@ -294,7 +294,7 @@ describe('authorizeRequest: OAuth 1.0a', () => {
   it('allows a request signed by the oauth-1.0a client library, with the scheme oauth1', async () => {
     const s = await setup();
     await expect(authorizeRequest(s.deps, log, signedOAuth1Event(s))).resolves.toStrictEqual(
-      allowed('7', { userId: 7, clientId: s.consumer.clientId, scheme: 'oauth1', scopes: '', groups: GROUPS.join(',') }),
+      allowed('7', { userId: 7, clientId: s.consumer.clientId, scheme: 'oauth1', tokenScopes: '', groups: GROUPS.join(',') }),
     );
   });
 

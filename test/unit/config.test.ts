@@ -23,12 +23,25 @@ describe('config', () => {
         region: 'eu-central-1',
         responseKey: 'description',
         accessTokenValidity: 1800,
+        secretsKeyFile: undefined,
+        secretsKmsKeyId: undefined,
+        publicBaseUrl: undefined,
+        oauth1TimestampWindow: 300,
       });
     });
 
     it('returns every setting that is given', () => {
       expect(
-        loadConfig({ ...BASE, DYNAMODB_ENDPOINT: 'http://localhost:8000', RESPONSE_KEY: 'model', ACCESS_TOKEN_VALIDITY: '3600' }),
+        loadConfig({
+          ...BASE,
+          DYNAMODB_ENDPOINT: 'http://localhost:8000',
+          RESPONSE_KEY: 'model',
+          ACCESS_TOKEN_VALIDITY: '3600',
+          SECRETS_KEY_FILE: '/keys/local.key',
+          SECRETS_KMS_KEY_ID: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
+          PUBLIC_BASE_URL: 'https://api.example.com',
+          OAUTH1_TIMESTAMP_WINDOW: '600',
+        }),
       ).toStrictEqual({
         recordsTable: 'records-prod',
         authTable: 'auth-prod',
@@ -36,6 +49,10 @@ describe('config', () => {
         region: 'eu-central-1',
         responseKey: 'model',
         accessTokenValidity: 3600,
+        secretsKeyFile: '/keys/local.key',
+        secretsKmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
+        publicBaseUrl: 'https://api.example.com',
+        oauth1TimestampWindow: 600,
       });
     });
 

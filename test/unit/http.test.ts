@@ -55,7 +55,7 @@ function proxyEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayPr
     requestContext: {
       accountId: '123456789012',
       apiId: 'abcdef1234',
-      authorizer: { userId: '2', clientId: 'client-a', scheme: 'oauth2', scopes: '' },
+      authorizer: { userId: '2', clientId: 'client-a', scheme: 'oauth2', tokenScopes: '' },
       protocol: 'HTTP/1.1',
       httpMethod: 'PUT',
       identity: {} as APIGatewayProxyEvent['requestContext']['identity'],
@@ -324,6 +324,8 @@ describe('http', () => {
       expect(request).toStrictEqual({
         method: 'PUT',
         path: '/restapi/1.0/object/res.partner',
+        // As the client called it: the stage is part of the URL it used (and signed).
+        calledPath: '/prod/restapi/1.0/object/res.partner',
         pathParameters: { model: 'res.partner' },
         query: new Map(),
         headers: new Map([
@@ -333,7 +335,7 @@ describe('http', () => {
         ]),
         body: undefined,
         requestId: 'req-1',
-        authorizer: { userId: '2', clientId: 'client-a', scheme: 'oauth2', scopes: '' },
+        authorizer: { userId: '2', clientId: 'client-a', scheme: 'oauth2', tokenScopes: '' },
       });
     });
 
