@@ -13,17 +13,29 @@
  *   4. The Lambda bundles, built as serverless.yml's custom.esbuild builds them: size, and the time
  *      a fresh node process takes to require each one; a bundle of the DynamoDB client alone shows
  *      how much of that is the AWS SDK's.
+ *   5. A model of BENCH_LARGE_RECORDS (100,000) partners: search_read pages, search_count, read, create.
+ *   6. The authorizer per scheme (OAuth 2 Bearer, Basic, OAuth 1.0a): the latency and DynamoDB
+ *      requests it adds to every request.
  *
  * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
  */
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { arch, constants as osConstants, cpus, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { build } from 'esbuild';
+import OAuth from 'oauth-1.0a';
+import { getClient } from '../lib/admin';
+import { authorizeRequest, type AuthorizerDeps } from '../lib/authorizer';
+import { keyRingFrom } from '../lib/keys';
+import { issueOAuth1AccessToken } from '../lib/oauth1-flow';
+import { basicTokenEndpoint, oauth2TokenEndpoint } from '../lib/oauth2';
+import { loadLocalKey } from '../lib/secret-box';
+import { DynamoAuthStore } from '../lib/store/auth';
 import { recordsFromData } from '../lib/demo';
 import { createLogger } from '../lib/log';
 import { buildRegistry } from '../lib/models';
@@ -38,7 +50,7 @@ import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { bulkLoad } from './bulk-load';
-import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoClient } from './local-stack';
+import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
 
 const ROOT = join(__dirname, '..');
 const REGION = 'eu-west-1';
@@ -807,6 +819,77 @@ function printLargeModel(rows: ReadonlyArray<[string, RowStats]>): void {
   );
 }
 
+// 6. The authorizer per scheme: what it adds to every request
+
+const AUTHORIZER_CALLS = 300;
+
+function authorizerEvent(authorization: string, path: string, requestId: string): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:${REGION}:123456789012:bench/local/PUT${path}`,
+    resource: '/restapi/1.0/object/{model}',
+    path,
+    httpMethod: 'PUT',
+    headers: { Authorization: authorization, Host: 'bench.local' },
+    multiValueHeaders: { Authorization: [authorization], Host: ['bench.local'] },
+    pathParameters: { model: MODEL },
+    queryStringParameters: { ids: '17' },
+    multiValueQueryStringParameters: { ids: ['17'] },
+    stageVariables: null,
+    requestContext: { path, requestId } as APIGatewayRequestAuthorizerEvent['requestContext'],
+  };
+}
+
+async function benchAuthorizer(client: DynamoDBDocumentClient, trace: DynamoTrace, demo: DemoAuth, keyFile: string): Promise<Array<[string, RowStats]>> {
+  const store = new DynamoAuthStore(client, LOCAL_TABLES.auth);
+  const keys = keyRingFrom(loadLocalKey(keyFile));
+  const tokens = { store, accessTokenValidity: 1800 };
+  const deps: AuthorizerDeps = { store, tokens, oauth1: { store, keys: async () => keys, publicOrigin: undefined, timestampWindow: 300 } };
+  const log = createLogger({}, () => undefined);
+  const path = `/restapi/1.0/object/${MODEL}`;
+  const bearer = `Bearer ${(await oauth2TokenEndpoint(tokens, new Map(), demo.oauth2)).access_token}`;
+  const basic = `Basic ${(await basicTokenEndpoint(tokens, new Map(), demo.basic)).access_token}`;
+  const consumer = await getClient(store, demo.oauth1.clientId);
+  const oauth1Token = await issueOAuth1AccessToken(store, keys, consumer, DEMO_USER_ID);
+  const signer = new OAuth({
+    consumer: { key: demo.oauth1.clientId, secret: demo.oauth1.clientSecret },
+    signature_method: 'HMAC-SHA1',
+    hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+  });
+  const authorize = (header: (n: number) => string) => async (n: number) => {
+    const result = await authorizeRequest(deps, log, authorizerEvent(header(n), path, `auth-${n}`));
+    if (result.policyDocument.Statement[0]?.Effect !== 'Allow') throw new Error('the authorizer refused a valid credential');
+  };
+  const cases: Array<[string, (n: number) => Promise<void>]> = [
+    ['OAuth 2 Bearer (opaque token)', authorize(() => bearer)],
+    ['Basic token (the original, Odoo 15+)', authorize(() => basic)],
+    // A fresh nonce and signature per call, as a client sends them (signing is the client's CPU, done before timing).
+    ['OAuth 1.0a HMAC-SHA1 (signature + nonce)', async (n) => {
+      const header = signer.toHeader(signer.authorize({ url: `http://bench.local${path}?ids=17`, method: 'PUT' }, { key: oauth1Token.oauth_token, secret: oauth1Token.oauth_token_secret })).Authorization;
+      await authorize(() => header)(n);
+    }],
+  ];
+  const rows: Array<[string, RowStats]> = [];
+  for (const [label, call] of cases) {
+    progress(`authorizer: ${label}`);
+    rows.push([label, await measureRow(trace, AUTHORIZER_CALLS, call)]);
+  }
+  return rows;
+}
+
+function printAuthorizer(rows: ReadonlyArray<[string, RowStats]>): void {
+  printTable(
+    '6. The authorizer per scheme, in process (authorizeRequest over DynamoDB Local): what it adds to each request',
+    ['scheme', 'calls', 'DynamoDB commands/call', 'round trips/call', 'CPU ms/call', 'p50 ms', 'p99 ms'],
+    rows.map(([label, s]) => [label, String(s.calls), perCall(s.commands), String(s.maxWaves), ms2(s.cpuMs), ms1(s.p50), ms1(s.p99)]),
+    [
+      '   Bearer/Basic: GetItem of the token by its SHA-256, then one BatchGetItem of the user (groups, active) and the client (not revoked).',
+      '   OAuth 1.0a: one BatchGetItem of the consumer and the token (secrets unsealed in memory), the signature, then the conditional',
+      '   PutItem of the nonce, then the user and client. API Gateway adds its own overhead on AWS; results are not cached (TTL 0).',
+    ],
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function bench(cleanup: Cleanup): Promise<void> {
@@ -837,6 +920,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   await api.stop();
 
   printLargeModel(await benchLargeModel(dynamo.endpoint, client, trace));
+  printAuthorizer(await benchAuthorizer(client, trace, demo, keyFile));
   await cleanup.run(); // the bundles' load times are steadier without the stack running
 
   const outdir = await mkdtemp(join(tmpdir(), 'odoo-rest-bench-'));

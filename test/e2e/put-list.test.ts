@@ -176,7 +176,7 @@ describe('POST /restapi/1.0/common/oauth2/access_token', () => {
       token_type: 'Bearer',
       refresh_token: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
     });
-    expect(Object.keys(body)).toStrictEqual(['access_token', 'access_token_validity', 'token_type', 'refresh_token']);
+    expect(Object.keys(body)).toStrictEqual(['access_token', 'access_token_validity', 'token_type', 'refresh_token', 'expires_in']);
   });
 
   it('issues one for the parameters in the query and grant_type=client_credentials', async () => {
