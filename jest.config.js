@@ -1,5 +1,7 @@
 /** @type {import('jest').Config} */
-const transform = { '^.+\\.ts$': 'ts-jest' };
+// jose is published as ES modules only (test/setup/esm-transform.js makes it loadable by jest).
+const transform = { '^.+\\.ts$': 'ts-jest', 'node_modules/jose/.+\\.js$': '<rootDir>/test/setup/esm-transform.js' };
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 module.exports = {
   testTimeout: 60000,
@@ -10,6 +12,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       // Against real components: DynamoDB Local and the API served by serverless-offline, both
@@ -18,6 +21,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },

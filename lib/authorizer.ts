@@ -8,6 +8,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { clientFromItem, clientKey, type AuthStore, type Principal } from './auth';
 import { AuthenticationRequiredError } from './errors';
+import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from './log';
 import { queryPairs } from './oauth1';
 import { authenticateOAuth1, isOAuth1Request, type OAuth1Deps } from './oauth1-flow';
@@ -70,6 +71,20 @@ function calledPath(event: APIGatewayRequestAuthorizerEvent, oauth1: OAuth1Deps)
   return oauth1.publicOrigin ? event.path : (event.requestContext?.path ?? event.path);
 }
 
+/**
+ * A JWT access token (ACCESS_TOKEN_FORMAT=jwt): verified with the key alone, no table read; its
+ * groups are the ones it was issued with. Undefined for anything that is not one.
+ */
+async function authenticateJwt(deps: AuthorizerDeps, event: APIGatewayRequestAuthorizerEvent): Promise<Principal | undefined> {
+  if (deps.tokens.accessTokenFormat !== 'jwt' || !deps.tokens.keys) return undefined;
+  const authorization = authorizationHeader(event);
+  if (!/^bearer /i.test(authorization ?? '') || queryPairs(event.multiValueQueryStringParameters).some(([name]) => name === 'oauth_signature')) return undefined;
+  const token = parseTokenHeader(authorization, 'bearer');
+  if (!looksLikeJwt(token)) return undefined;
+  const keys = await deps.tokens.keys();
+  return { ...(await verifyAccessToken(keys.jwtKey, token, deps.tokens.now)), scheme: 'jwt' };
+}
+
 async function authenticate(deps: AuthorizerDeps, event: APIGatewayRequestAuthorizerEvent): Promise<Omit<Principal, 'groups'>> {
   const authorization = authorizationHeader(event);
   const query = queryPairs(event.multiValueQueryStringParameters);
@@ -120,7 +135,7 @@ export async function authorizeRequest(deps: AuthorizerDeps, log: Logger, event:
       requestLog.info('unauthorized', { reason: 'OAuth 1.0a with a form body' });
       return allow(event, 'anonymous', { [AUTH_ERROR_CONTEXT_KEY]: OAUTH1_FORM_BODY });
     }
-    const principal = await withGroups(deps.store, await authenticate(deps, event));
+    const principal = (await authenticateJwt(deps, event)) ?? (await withGroups(deps.store, await authenticate(deps, event)));
     return allow(event, String(principal.userId), principalContext(principal));
   } catch (error) {
     if (error instanceof AuthenticationRequiredError) requestLog.info('unauthorized', { reason: error.reason });

@@ -22,6 +22,8 @@ export interface Config {
   readonly publicBaseUrl: string | undefined;
   /** Accepted clock difference of an OAuth 1.0a oauth_timestamp, seconds. */
   readonly oauth1TimestampWindow: number;
+  /** OAuth 2 access tokens: opaque (default; revocable at once) or jwt (no table read in the authorizer). */
+  readonly accessTokenFormat: 'opaque' | 'jwt';
 }
 
 function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
@@ -41,6 +43,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (responseKey !== 'description' && responseKey !== 'model') {
     throw new Error(`RESPONSE_KEY must be "description" or "model", not ${JSON.stringify(responseKey)}`);
   }
+  const accessTokenFormat = env.ACCESS_TOKEN_FORMAT || 'opaque';
+  if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt') throw new Error(`ACCESS_TOKEN_FORMAT must be "opaque" or "jwt", not ${JSON.stringify(accessTokenFormat)}`);
   return {
     recordsTable: requireEnv(env, 'RECORDS_TABLE'),
     authTable: requireEnv(env, 'AUTH_TABLE'),
@@ -52,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsKmsKeyId: env.SECRETS_KMS_KEY_ID || undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL || undefined,
     oauth1TimestampWindow: positiveSeconds(env, 'OAUTH1_TIMESTAMP_WINDOW', '300'),
+    accessTokenFormat,
   };
 }

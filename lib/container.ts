@@ -46,7 +46,12 @@ const getPublicOrigin = once<PublicOrigin | undefined>(() => {
   return publicBaseUrl ? parsePublicBaseUrl(publicBaseUrl) : undefined;
 });
 
-export const getTokenDeps = once<TokenDeps>(() => ({ store: getAuthStore(), accessTokenValidity: getConfig().accessTokenValidity }));
+export const getTokenDeps = once<TokenDeps>(() => ({
+  store: getAuthStore(),
+  accessTokenValidity: getConfig().accessTokenValidity,
+  accessTokenFormat: getConfig().accessTokenFormat,
+  keys: getKeyRing(),
+}));
 
 export const getOAuth1Deps = once<OAuth1Deps>(() => ({
   store: getAuthStore(),

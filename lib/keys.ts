@@ -14,6 +14,8 @@ export interface KeyRing {
   readonly secretBox: SecretBox;
   /** Signs the consent pages' CSRF tokens. */
   readonly csrfKey: Buffer;
+  /** Signs JWT access tokens (HS256), when ACCESS_TOKEN_FORMAT=jwt. */
+  readonly jwtKey: Buffer;
 }
 
 function derive(dataKey: Buffer, purpose: string): Buffer {
@@ -23,7 +25,7 @@ function derive(dataKey: Buffer, purpose: string): Buffer {
 export function keyRingFrom(dataKey: Buffer): KeyRing {
   if (dataKey.length !== 32) throw new Error('The data key must be 32 bytes');
   const sealing = derive(dataKey, 'secret box v1');
-  return { secretBox: new SecretBox(sealing, keyIdOf(sealing)), csrfKey: derive(dataKey, 'csrf v1') };
+  return { secretBox: new SecretBox(sealing, keyIdOf(sealing)), csrfKey: derive(dataKey, 'csrf v1'), jwtKey: derive(dataKey, 'jwt hs256 v1') };
 }
 
 /** What lib/store/kms.ts offers: KMS's GenerateDataKey and Decrypt for one key. */

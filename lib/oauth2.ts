@@ -23,11 +23,18 @@ import {
   type ClientRecord,
 } from './auth';
 import { AuthenticationRequiredError, InvalidClientError, OAuthError } from './errors';
+import { signAccessToken } from './jwt';
+import type { KeyRing } from './keys';
+import { getUser } from './users';
 
 export interface TokenDeps {
   readonly store: AuthStore;
   /** Lifetime of an access token, seconds (the original's access_token_validity, 1800). */
   readonly accessTokenValidity: number;
+  /** OAuth 2 access tokens: opaque (stored hashed; revocable at once) or JWT (checked without a read; lib/jwt.ts). */
+  readonly accessTokenFormat?: 'opaque' | 'jwt';
+  /** The key ring, for JWT access tokens. */
+  readonly keys?: () => Promise<KeyRing>;
   readonly now?: () => number;
 }
 
@@ -128,17 +135,32 @@ interface Grant {
   readonly scopes: string;
 }
 
+/** A JWT access token carrying the user's groups (lib/jwt.ts); nothing stored. */
+async function jwtAccessToken(deps: TokenDeps, grant: Grant, now: number): Promise<string> {
+  if (!deps.keys) throw new Error('JWT access tokens need the key ring');
+  const [keys, user] = await Promise.all([deps.keys(), getUser(deps.store, grant.userId)]);
+  if (!user?.active) throw new OAuthError('invalid_grant', 'The client acts for a user who is unknown or archived');
+  return signAccessToken(keys.jwtKey, { userId: grant.userId, clientId: grant.client.clientId, scopes: grant.scopes, groups: user.groups }, deps.accessTokenValidity, now);
+}
+
 async function issueTokens(deps: TokenDeps, grant: Grant, scheme: 'oauth2' | 'basic'): Promise<TokenResponse> {
   const now = nowSeconds(deps.now);
-  const accessToken = randomToken();
-  const accessHash = sha256Hex(accessToken);
   const base = { scheme, clientId: grant.client.clientId, userId: grant.userId, scopes: grant.scopes };
-  const access: TokenRecord = { ...base, kind: 'access', expiresAt: now + deps.accessTokenValidity };
-  const writes: Promise<boolean>[] = [deps.store.put(tokenKey(accessHash), { ...access })];
+  const writes: Promise<boolean>[] = [];
+  let accessToken: string;
+  let accessHash: string | undefined;
+  if (scheme === 'oauth2' && deps.accessTokenFormat === 'jwt') {
+    accessToken = await jwtAccessToken(deps, grant, now);
+  } else {
+    accessToken = randomToken();
+    accessHash = sha256Hex(accessToken);
+    const access: TokenRecord = { ...base, kind: 'access', expiresAt: now + deps.accessTokenValidity };
+    writes.push(deps.store.put(tokenKey(accessHash), { ...access }));
+  }
   let refreshToken: string | false = false;
   if (scheme === 'oauth2') {
     refreshToken = randomToken();
-    const refresh: TokenRecord = { ...base, kind: 'refresh', expiresAt: now + REFRESH_TOKEN_VALIDITY, accessHash };
+    const refresh: TokenRecord = { ...base, kind: 'refresh', expiresAt: now + REFRESH_TOKEN_VALIDITY, ...(accessHash ? { accessHash } : {}) };
     writes.push(deps.store.put(tokenKey(sha256Hex(refreshToken)), { ...refresh }));
   }
   // Parallel single puts: one round trip.
@@ -257,13 +279,16 @@ export async function issueAuthorizationCode(deps: TokenDeps, request: Authoriza
   return code;
 }
 
+/** Room for a JWT access token with its groups; an opaque one is 32 characters. */
+const MAX_TOKEN_HEADER_LENGTH = 2048;
+
 /** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** The token of `Authorization: <scheme> <token>` for the given scheme, or why the header is not one. */
 export function parseTokenHeader(header: string | undefined, scheme: 'bearer' | 'basic'): string {
   if (header === undefined || header === '') throw new AuthenticationRequiredError('no Authorization header');
-  if (header.length > MAX_CREDENTIAL_LENGTH) throw new AuthenticationRequiredError('Authorization header too long');
+  if (header.length > MAX_TOKEN_HEADER_LENGTH) throw new AuthenticationRequiredError('Authorization header too long');
   const match = /^([A-Za-z]+) +(\S+) *$/.exec(header);
   // RFC 7235: the scheme is case-insensitive.
   if (!match || match[1]?.toLowerCase() !== scheme) throw new AuthenticationRequiredError(`not a ${scheme} Authorization header`);

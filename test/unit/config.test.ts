@@ -27,6 +27,7 @@ describe('config', () => {
         secretsKmsKeyId: undefined,
         publicBaseUrl: undefined,
         oauth1TimestampWindow: 300,
+        accessTokenFormat: 'opaque',
       });
     });
 
@@ -41,6 +42,7 @@ describe('config', () => {
           SECRETS_KMS_KEY_ID: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
           PUBLIC_BASE_URL: 'https://api.example.com',
           OAUTH1_TIMESTAMP_WINDOW: '600',
+          ACCESS_TOKEN_FORMAT: 'jwt',
         }),
       ).toStrictEqual({
         recordsTable: 'records-prod',
@@ -53,6 +55,7 @@ describe('config', () => {
         secretsKmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
         publicBaseUrl: 'https://api.example.com',
         oauth1TimestampWindow: 600,
+        accessTokenFormat: 'jwt',
       });
     });
 
