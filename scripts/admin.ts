@@ -22,6 +22,11 @@ import { DynamoAuthStore } from '../lib/store/auth';
 import { createDocumentClient } from '../lib/store/client';
 import { kmsDataKeyService } from '../lib/store/kms';
 import { createUser, getUser, setPassword, updateUser } from '../lib/users';
+import { recordsFromData } from '../lib/demo';
+import { buildRegistry } from '../lib/models';
+import { formatOdooDatetime } from '../lib/records';
+import { DynamoRecordStore } from '../lib/store/records';
+import { shippedModels } from '../models';
 
 const USAGE = `usage: npm run admin -- COMMAND --stage STAGE [--region REGION] [options]
 commands: create-user, set-password, set-groups, create-client, list-clients, list-users, rotate-secret, revoke-client
@@ -90,6 +95,14 @@ export async function runAdmin(argv: readonly string[], { env, stdin, out }: Adm
           groups: groups(),
           ...(values['password-stdin'] ? { password: await password() } : {}),
         });
+        // Its public face: the res.users record that write_uid and create_uid point at.
+        const records = new DynamoRecordStore(documents, env.RECORDS_TABLE || `odoo-rest-lambda-${stage}-records`);
+        const existing = await records.getMany([{ model: 'res.users', id: user.userId }], { consistent: true });
+        if (existing.size === 0) {
+          const now = formatOdooDatetime(new Date());
+          const row = { id: user.userId, name: user.name, login: user.login, create_date: now, write_date: now, create_uid: user.userId, write_uid: user.userId };
+          await records.putMany(recordsFromData(buildRegistry(shippedModels), { 'res.users': [row] }));
+        }
         out(`user ${user.userId} (${user.login}) created with groups ${user.groups.join(', ') || '(none)'}`);
         return;
       }

@@ -226,7 +226,7 @@ describe('npm run admin (scripts/admin.ts) against DynamoDB Local', () => {
     keyDir = mkdtempSync(join(tmpdir(), 'admin-key-'));
     keyFile = join(keyDir, 'secrets.key');
     expect(createLocalKeyFile(keyFile)).toBe(true);
-    env = { DYNAMODB_ENDPOINT: process.env.TEST_DYNAMODB_ENDPOINT, AUTH_TABLE: stores.tables.auth, SECRETS_KEY_FILE: keyFile };
+    env = { DYNAMODB_ENDPOINT: process.env.TEST_DYNAMODB_ENDPOINT, AUTH_TABLE: stores.tables.auth, RECORDS_TABLE: stores.tables.records, SECRETS_KEY_FILE: keyFile };
   });
 
   afterAll(() => {
@@ -257,6 +257,8 @@ describe('npm run admin (scripts/admin.ts) against DynamoDB Local', () => {
     await expect(signIn(stores.auth, 'jane', 'pw')).resolves.toMatchObject({ userId: 7, login: 'jane', name: 'Jane Doe', groups: ['base.group_user', 'base.group_partner_manager'], active: true });
     await expect(signIn(stores.auth, 'jane', 'pw\n')).resolves.toBeUndefined();
     expect(await wholeTable(stores)).not.toMatch(/"pw"/);
+    // Its res.users record, which write_uid will point at.
+    expect((await stores.rawItem('res.users', 7))?.v).toMatchObject({ name: 'Jane Doe', login: 'jane' });
   });
 
   it('create-user refuses a login that is taken, whatever its case', async () => {
