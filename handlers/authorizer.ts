@@ -6,7 +6,8 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { authorizeRequest } from '../lib/authorizer';
-import { getAuthStore, getLogger, getOAuth1Deps, getTokenDeps } from '../lib/container';
+import { getAuthStore, getLogger } from '../lib/container';
+import { getOAuth1Deps, getTokenDeps } from '../lib/container-auth';
 
 const deps = { store: getAuthStore(), tokens: getTokenDeps(), oauth1: getOAuth1Deps() };
 const log = getLogger();

@@ -3,7 +3,8 @@
  * .../basic/access_token, .../oauth1/request_token and .../oauth1/access_token.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { getConfig, getLogger, getOAuth1Deps, getTokenDeps } from '../lib/container';
+import { getConfig, getLogger } from '../lib/container';
+import { getOAuth1Deps, getTokenDeps } from '../lib/container-auth';
 import { tokenEndpoint } from '../lib/token-api';
 
 const deps = { ...getTokenDeps(), ...getOAuth1Deps() };

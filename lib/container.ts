@@ -7,19 +7,14 @@ import { shippedAccessRules, shippedModels } from '../models';
 import { buildAccessRules, type AccessRules } from './access';
 import type { AuthStore } from './auth';
 import { loadConfig, type Config } from './config';
-import { lazyKeyRing, type KeyRing } from './keys';
 import { createLogger, type Logger } from './log';
 import { buildRegistry, type ModelRegistry } from './models';
-import { parsePublicBaseUrl, type PublicOrigin } from './oauth1';
-import type { OAuth1Deps } from './oauth1-flow';
-import type { TokenDeps } from './oauth2';
 import type { RecordStore } from './record-store';
 import { DynamoAuthStore } from './store/auth';
 import { createDocumentClient } from './store/client';
-import { kmsDataKeyService } from './store/kms';
 import { DynamoRecordStore } from './store/records';
 
-function once<T>(build: () => T): () => T {
+export function once<T>(build: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= build());
 }
@@ -31,31 +26,3 @@ export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumen
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
 export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));
-
-export const getKeyRing = once<() => Promise<KeyRing>>(() => {
-  const { secretsKeyFile, secretsKmsKeyId, region } = getConfig();
-  return lazyKeyRing({
-    keyFile: secretsKeyFile,
-    kms: secretsKmsKeyId ? () => kmsDataKeyService(secretsKmsKeyId, region) : undefined,
-    store: getAuthStore(),
-  });
-});
-
-const getPublicOrigin = once<PublicOrigin | undefined>(() => {
-  const { publicBaseUrl } = getConfig();
-  return publicBaseUrl ? parsePublicBaseUrl(publicBaseUrl) : undefined;
-});
-
-export const getTokenDeps = once<TokenDeps>(() => ({
-  store: getAuthStore(),
-  accessTokenValidity: getConfig().accessTokenValidity,
-  accessTokenFormat: getConfig().accessTokenFormat,
-  keys: getKeyRing(),
-}));
-
-export const getOAuth1Deps = once<OAuth1Deps>(() => ({
-  store: getAuthStore(),
-  keys: getKeyRing(),
-  publicOrigin: getPublicOrigin(),
-  timestampWindow: getConfig().oauth1TimestampWindow,
-}));
