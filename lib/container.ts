@@ -7,6 +7,7 @@ import { shippedAccessRules, shippedModels } from '../models';
 import { buildAccessRules, type AccessRules } from './access';
 import type { AuthStore } from './auth';
 import { loadConfig, type Config } from './config';
+import { ModelCatalog } from './custom-models';
 import { createLogger, type Logger } from './log';
 import { buildRegistry, type ModelRegistry } from './models';
 import type { RecordStore } from './record-store';
@@ -24,5 +25,6 @@ const getDocumentClient = once(() => createDocumentClient({ endpoint: getConfig(
 export const getRecordStore = once<RecordStore>(() => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable));
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
+export const getCatalog = once<ModelCatalog>(() => new ModelCatalog(getRecordStore(), shippedModels));
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
 export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));

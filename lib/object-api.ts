@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from './access';
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from './authorizer';
 import { bindParams, bodyParams, type CallParams } from './call-params';
+import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from './custom-models';
 import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from './errors';
 import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from './http';
 import { defaultGet, fieldsGet } from './introspection';
@@ -19,6 +20,11 @@ import { unlinkRecords } from './unlink';
 
 export interface ObjectDeps extends RecordsDeps {
   readonly accessRules: AccessRules;
+  /**
+   * The shipped and custom (ir.model) definitions, per Lambda instance; without it, `registry`
+   * alone (the shipped models) serves every request.
+   */
+  readonly catalog?: ModelCatalog;
 }
 
 /** The caller the authorizer established; without one the request never should have got here. */
@@ -297,6 +303,8 @@ interface Call {
   readonly run: (context: ObjectContext) => Promise<ApiResult>;
   /** Named in the path: answers 200 whatever the method (/create included), the original's rule. */
   readonly explicit: boolean;
+  /** The record of /{id} and /{id}/{method} routes. */
+  readonly recordId?: number;
 }
 
 const methodNamed = (name: string): MethodDef | undefined => (Object.hasOwn(METHODS, name) ? METHODS[name] : undefined);
@@ -318,7 +326,7 @@ function resolveCall(request: ApiRequest): Call {
     const onRecord = method?.onRecord;
     if (!method || !onRecord || extra.length > 0 || !/^[0-9,]+$/.test(idSegment)) throw new RouteNotFoundError(request.method, request.path);
     const id = pathId(idSegment);
-    return { name: recordMethodName, method, run: (context) => onRecord(context, id), explicit: true };
+    return { name: recordMethodName, method, run: (context) => onRecord(context, id), explicit: true, recordId: id };
   }
   // /object/{model}/{id}; methods that are not here (copy, onchange...) need Odoo's server.
   if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
@@ -326,21 +334,52 @@ function resolveCall(request: ApiRequest): Call {
   const onRecord = name === undefined ? undefined : methodNamed(name)?.onRecord;
   if (name === undefined || onRecord === undefined) throw new MethodNotAllowedError(request.method, Object.keys(RECORD_VERB_METHODS));
   const id = pathId(rest);
-  return { name, method: METHODS[name] as MethodDef, run: (context) => onRecord(context, id), explicit: false };
+  return { name, method: METHODS[name] as MethodDef, run: (context) => onRecord(context, id), explicit: false, recordId: id };
+}
+
+/**
+ * A call on ir.model / ir.model.fields: a create, write or unlink is checked against the
+ * definitions first (lib/custom-models.ts; 403 and nothing written if it would break them), and
+ * this instance reloads them once it is made (the others within CATALOG_TTL_MS, or at once for a
+ * model they do not know).
+ */
+async function changeDefinitions(catalog: ModelCatalog, context: ObjectContext, call: Call): Promise<ApiResult> {
+  const { model, params } = context;
+  const operation = call.method.operation;
+  if (operation !== 'create' && operation !== 'write' && operation !== 'unlink') return call.run(context);
+  const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
+  const change: MetaChange =
+    operation === 'create'
+      ? { kind: 'create', model: model.model, values: metaValues(valsOf(params)) }
+      : operation === 'write'
+        ? { kind: 'write', model: model.model, ids: ids(), values: metaValues(valsOf(params)) }
+        : { kind: 'unlink', model: model.model, ids: ids() };
+  await checkMetaChange(catalog, change, async (name) => {
+    const target = context.deps.registry.get(name);
+    return target ? countRecords(context.deps, { model: target, activeTest: false }) : 0;
+  });
+  const result = await call.run(context);
+  await catalog.reload();
+  return result;
 }
 
 export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   return runHttp(event, options, async (request) => {
     const caller = callerOf(request);
     checkQueryLength(request);
-    const model = getModel(deps.registry, request.pathParameters.model ?? '');
+    const modelName = request.pathParameters.model ?? '';
+    // The registry with the custom models and fields this instance knows (reloaded when stale).
+    const registry = deps.catalog ? await deps.catalog.registryFor(modelName) : deps.registry;
+    const requestDeps: ObjectDeps = { ...deps, registry };
+    const model = getModel(registry, modelName);
     const call = resolveCall(request);
     const access = accessFromContext(deps.accessRules, request.authorizer);
     // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
     if (call.method.operation) checkAccess(access, model, call.method.operation);
     const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
     const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
-    const result = await call.run({ deps, access, caller, model, params });
+    const context = { deps: requestDeps, access, caller, model, params };
+    const result = deps.catalog && isMetaModel(model) ? await changeDefinitions(deps.catalog, context, call) : await call.run(context);
     return call.explicit ? { ...result, status: 200 } : result;
   });
 }

@@ -62,6 +62,8 @@ export interface RecordStore {
   scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void>;
   /** `count` new ids for `model`, never handed out before (an atomic counter per model). */
   reserveIds(model: string, count: number): Promise<number[]>;
+  /** Moves the model's id sequence up to `atLeast` if it is below (ids below it are spoken for). */
+  raiseSequence(model: string, atLeast: number): Promise<void>;
 }
 
 /** The most actions one DynamoDB transaction can carry. */

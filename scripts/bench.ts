@@ -345,8 +345,12 @@ class MemoryRecordStore implements RecordStore {
   async putMany(records: readonly StoredRecord[]): Promise<void> {
     for (const record of records) {
       this.#records.set(recordKeyString(record), record);
-      this.#sequences.set(record.model, Math.max(this.#sequences.get(record.model) ?? 0, record.id));
+      await this.raiseSequence(record.model, record.id);
     }
+  }
+
+  async raiseSequence(model: string, atLeast: number): Promise<void> {
+    this.#sequences.set(model, Math.max(this.#sequences.get(model) ?? 0, atLeast));
   }
 }
 

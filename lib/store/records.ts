@@ -324,11 +324,11 @@ export class DynamoRecordStore implements RecordStore {
     return Array.from({ length: count }, (_, i) => last - count + 1 + i);
   }
 
-  async #raiseSequence(model: string, atLeast: number): Promise<void> {
+  async raiseSequence(model: string, atLeast: number): Promise<void> {
     try {
       await this.client.send(new UpdateCommand(buildRaiseSequenceParams(this.table, model, atLeast)));
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionFailure(error)) translateStoreError(error);
     }
   }
 
@@ -345,7 +345,7 @@ export class DynamoRecordStore implements RecordStore {
         pending = response.UnprocessedItems?.[this.table] ?? [];
       }
     }
-    await Promise.all([...highest].map(([model, id]) => this.#raiseSequence(model, id)));
+    await Promise.all([...highest].map(([model, id]) => this.raiseSequence(model, id)));
   }
 }
 

@@ -39,7 +39,7 @@ describe('models', () => {
 
       it('returns every shipped model', () => {
         expect(registry.models.map((m) => m.model).sort()).toStrictEqual(
-          ['res.country', 'res.country.state', 'res.partner', 'res.partner.category', 'res.users'],
+          ['ir.model', 'ir.model.fields', 'res.country', 'res.country.state', 'res.partner', 'res.partner.category', 'res.users'],
         );
       });
 

@@ -1,0 +1,92 @@
+import { baseMetaRecords, BASE_ID_LIMIT, CATALOG_TTL_MS, definitionsWith, IR_MODEL, IR_MODEL_FIELDS, ModelCatalog } from '../../lib/custom-models';
+import { buildRegistry, ModelDefinitionError } from '../../lib/models';
+import type { RecordStore, StoredRecord } from '../../lib/record-store';
+import { shippedModels } from '../../models';
+
+/** The part of the storage port the catalog uses, in memory (a test double of our own port). */
+class MetaStore {
+  readonly records = new Map<string, StoredRecord>();
+  readonly sequences = new Map<string, number>();
+  scans = 0;
+  async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
+    this.scans += 1;
+    visit([...this.records.values()].filter((record) => record.model === model));
+  }
+  async putMany(records: readonly StoredRecord[]): Promise<void> {
+    for (const record of records) this.records.set(`${record.model}#${record.id}`, record);
+  }
+  async raiseSequence(model: string, atLeast: number): Promise<void> {
+    this.sequences.set(model, Math.max(this.sequences.get(model) ?? 0, atLeast));
+  }
+  asPort(): RecordStore {
+    return this as unknown as RecordStore;
+  }
+}
+
+const customModel = (id: number, model: string, name: string): StoredRecord => ({ model: IR_MODEL, id, version: 1, values: { name, model, state: 'manual' } });
+const customField = (id: number, modelId: number, values: Record<string, string | boolean>): StoredRecord => ({ model: IR_MODEL_FIELDS, id, version: 1, values: { model_id: modelId, state: 'manual', ...values } });
+
+describe('custom models', () => {
+  describe('definitionsWith', () => {
+    it('adds custom models (with x_name) and custom fields on shipped models', () => {
+      const base = baseMetaRecords(buildRegistry(shippedModels));
+      const partnerModelId = base.find((record) => record.model === IR_MODEL && record.values.model === 'res.partner')?.id as number;
+      const registry = buildRegistry(
+        definitionsWith(
+          shippedModels,
+          [...base.filter((record) => record.model === IR_MODEL), customModel(BASE_ID_LIMIT, 'x_shop', 'Shop')],
+          [
+            customField(BASE_ID_LIMIT, BASE_ID_LIMIT, { name: 'x_kind', ttype: 'selection', selection: "[('a', 'A'), ('b', 'B')]", field_description: 'Kind' }),
+            customField(BASE_ID_LIMIT + 1, partnerModelId, { name: 'x_shop_id', ttype: 'many2one', relation: 'x_shop', field_description: 'Shop' }),
+          ],
+        ),
+      );
+      const shop = registry.get('x_shop');
+      expect([shop?.description, shop?.recName, shop?.fields.map((field) => field.name).slice(0, 3)]).toStrictEqual(['Shop', 'x_name', ['id', 'x_name', 'x_kind']]);
+      expect(shop?.fieldsByName.get('x_kind')?.selection).toStrictEqual([['a', 'A'], ['b', 'B']]);
+      expect(registry.get('res.partner')?.fieldsByName.get('x_shop_id')?.relation).toBe('x_shop');
+    });
+
+    it('refuses definitions the registry cannot use (a relation to nothing, a bad selection)', () => {
+      const build = (field: Record<string, string | boolean>) => () => buildRegistry(definitionsWith(shippedModels, [customModel(BASE_ID_LIMIT, 'x_a', 'A')], [customField(BASE_ID_LIMIT, BASE_ID_LIMIT, field)]));
+      expect(build({ name: 'x_b', ttype: 'many2one', relation: 'nowhere' })).toThrow(ModelDefinitionError);
+      expect(build({ name: 'x_c', ttype: 'selection', selection: 'not a list' })).toThrow(ModelDefinitionError);
+      expect(build({ name: 'x_d', ttype: 'char' })).not.toThrow();
+    });
+  });
+
+  describe('baseMetaRecords', () => {
+    it('gives every shipped model and field a base record below BASE_ID_LIMIT', () => {
+      const registry = buildRegistry(shippedModels);
+      const base = baseMetaRecords(registry);
+      expect(base.filter((record) => record.model === IR_MODEL).map((record) => record.values.model)).toStrictEqual(registry.models.map((model) => model.model));
+      expect(base.filter((record) => record.model === IR_MODEL_FIELDS)).toHaveLength(registry.models.reduce((sum, model) => sum + model.fields.length, 0));
+      expect(base.every((record) => record.id < BASE_ID_LIMIT && record.values.state === 'base')).toBe(true);
+    });
+  });
+
+  describe('ModelCatalog', () => {
+    it('writes the base records once, keeps the definitions for the TTL, and reloads at once for an unknown model', async () => {
+      const store = new MetaStore();
+      let now = 1_000_000;
+      const catalog = new ModelCatalog(store.asPort(), shippedModels, () => now);
+      await catalog.registryFor('res.partner');
+      expect([store.records.size > 0, store.sequences.get(IR_MODEL), store.scans]).toStrictEqual([true, BASE_ID_LIMIT, 4]); // scan, write base, scan again
+      await catalog.registryFor('res.partner');
+      expect(store.scans).toBe(4);
+
+      // Another instance defines x_new: this one learns it as soon as a request names it.
+      await store.putMany([customModel(BASE_ID_LIMIT, 'x_new', 'New')]);
+      now += 1_500;
+      expect((await catalog.registryFor('x_new')).get('x_new')?.description).toBe('New');
+      expect(store.scans).toBe(6);
+      // Known models are served from memory until the TTL runs out.
+      now += CATALOG_TTL_MS - 1;
+      await catalog.registryFor('x_new');
+      expect(store.scans).toBe(6);
+      now += 2;
+      await catalog.registryFor('res.partner');
+      expect(store.scans).toBe(8);
+    });
+  });
+});
