@@ -69,9 +69,14 @@ describe('custom models (ir.model, ir.model.fields)', () => {
     const partnerModel = await call('GET', 'ir.model/search', { domain: "[('model','=','res.partner')]" });
     const partnerModelId = partnerModel.body.Models[0] as number;
     const field = `x_loyalty_${suffix}`;
-    expect((await call('POST', 'ir.model.fields', { vals: `{'model_id':${partnerModelId},'name':'${field}','ttype':'integer','state':'manual'}` })).status).toBe(201);
+    const created = await call('POST', 'ir.model.fields', { vals: `{'model_id':${partnerModelId},'name':'${field}','ttype':'integer','state':'manual'}` });
+    expect(created.status).toBe(201);
     const written = await call('PUT', 'res.partner/26', { vals: `{'${field}': 3}` });
     expect(written.body.Partner[field]).toBe(3);
+    // Deleting the field takes it out of the model at once (and out of the other tests' answers).
+    expect((await call('DELETE', `ir.model.fields/${created.body.Fields.id as number}`)).status).toBe(200);
+    const read = await call('GET', 'res.partner/26');
+    expect(Object.keys(read.body.Partner)).not.toContain(field);
   });
 
   it('refuses what would break the definitions, writing nothing (403)', async () => {
