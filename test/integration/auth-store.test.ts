@@ -16,17 +16,9 @@ import { createLocalKeyFile, loadLocalKey } from '../../lib/secret-box';
 import { signIn } from '../../lib/users';
 import { runAdmin } from '../../scripts/admin';
 import { freshStores } from '../helpers/local';
+import { rejection } from '../helpers/thrown';
 
 type Stores = Awaited<ReturnType<typeof freshStores>>;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The item exactly as DynamoDB holds it, key attribute included. */
 async function rawItem(stores: Stores, key: AuthKey): Promise<Record<string, unknown> | undefined> {

@@ -5,19 +5,11 @@ import { BadRequestError, InvalidClientError } from '../../lib/errors';
 import { keyRingFrom } from '../../lib/keys';
 import { authenticateClient } from '../../lib/oauth2';
 import { MemoryAuthStore } from '../helpers/memory-auth-store';
+import { rejection } from '../helpers/thrown';
 
 const NOW_MS = 1_700_000_000_000;
 const NOW_S = 1_700_000_000;
 const TOKEN = /^[A-Za-z0-9]{32}$/;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function setup() {
   return { store: new MemoryAuthStore(), keys: keyRingFrom(randomBytes(32)) };

@@ -2,18 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { AuthenticationRequiredError } from '../../lib/errors';
 import { JWT_AUDIENCE, JWT_ISSUER, looksLikeJwt, signAccessToken, verifyAccessToken } from '../../lib/jwt';
+import { rejection } from '../helpers/thrown';
 
 const KEY = randomBytes(32);
 const NOW = 1_800_000_000;
 const CLAIMS = { userId: 7, clientId: 'client-7', scopes: 'res.partner:read', groups: ['base.group_user'] };
 const at = (seconds: number) => () => seconds * 1000;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-}
 
 describe('JWT access tokens (RFC 9068)', () => {
   it('round-trips the user, client, scopes and groups, typed at+jwt', async () => {

@@ -20,7 +20,7 @@ import {
   type TokenResponse,
 } from '../../lib/oauth2';
 import { MemoryAuthStore } from '../helpers/memory-auth-store';
-import { thrown } from '../helpers/thrown';
+import { rejection, thrown } from '../helpers/thrown';
 
 const NOW_MS = 1_700_000_000_000;
 const NOW_S = 1_700_000_000;
@@ -41,15 +41,6 @@ async function setup() {
   const basic = await createClient(store, undefined, { userId: 8, name: 'Basic app', accessType: 'basic' });
   const oauth1 = await createClient(store, keyRingFrom(randomBytes(32)), { userId: 6, name: 'OAuth1 app', accessType: 'oauth1' });
   return { store, clock, deps, app, other, basic, oauth1 };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** The OAuthError `promise` rejects with, after checking its RFC 6749 code and status. */

@@ -2,15 +2,7 @@ import { scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { BadRequestError } from '../../lib/errors';
 import { CURRENT_PARAMS, MAX_PASSWORD_LENGTH, dummyPasswordCheck, hashPassword, passwordNeedsRehash, verifyPassword } from '../../lib/password';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../helpers/thrown';
 
 /** An encoding made with node:crypto directly, to check the format is what the module reads. */
 function handMade(password: string, N: number, r = 8, p = 1): string {

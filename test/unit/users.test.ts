@@ -3,18 +3,10 @@ import { BadRequestError } from '../../lib/errors';
 import { verifyPassword } from '../../lib/password';
 import { createSession, createUser, getUser, SESSION_VALIDITY, sessionUser, setPassword, signIn, updateUser, userFromItem, userKey } from '../../lib/users';
 import { MemoryAuthStore } from '../helpers/memory-auth-store';
+import { rejection } from '../helpers/thrown';
 
 const NOW_MS = 1_700_000_000_000;
 const NOW_S = 1_700_000_000;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function withJane() {
   const store = new MemoryAuthStore();
