@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,6 +168,8 @@ export async function startApi(options: {
   watch?: boolean;
   say?: Say;
   env?: NodeJS.ProcessEnv;
+  /** Every line serverless-offline and the functions print goes here too (the tests scan it for secrets). */
+  logFile?: string;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const lambdaPort = await freePort();
   const url = `http://127.0.0.1:${options.port}`;
@@ -195,6 +198,7 @@ export async function startApi(options: {
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
+    if (options.logFile) appendFileSync(options.logFile, chunk);
     if (process.env.API_LOGS === '1') process.stderr.write(chunk);
   };
   child.stdout?.on('data', keep);
@@ -216,7 +220,15 @@ export async function startApi(options: {
 }
 
 /** Everything npm start runs. */
-export async function startLocalStack(options: { port: number; endpoint?: string; dataDir?: string; watch?: boolean; say?: Say; env?: NodeJS.ProcessEnv }): Promise<LocalStack> {
+export async function startLocalStack(options: {
+  port: number;
+  endpoint?: string;
+  dataDir?: string;
+  watch?: boolean;
+  say?: Say;
+  env?: NodeJS.ProcessEnv;
+  logFile?: string;
+}): Promise<LocalStack> {
   const dynamo = await startDynamo(options);
   try {
     const keyFile = localKeyFile(options.dataDir, options.port);

@@ -3,10 +3,16 @@
  * port (this run's own, in memory) and the API under serverless-offline on another free port.
  * The tests find them through the environment variables set here.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, startLocalStack } from '../../scripts/local-stack';
 
 export default async function globalSetup(): Promise<void> {
-  const stack = await startLocalStack({ port: await freePort() });
+  // Everything the served functions log during the run, for test/e2e/log-secrets.test.ts to scan.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'odoo-rest-api-logs-')), 'api.log');
+  const stack = await startLocalStack({ port: await freePort(), logFile });
+  process.env.TEST_API_LOG_FILE = logFile;
   process.env.TEST_DYNAMODB_ENDPOINT = stack.dynamo.endpoint;
   process.env.TEST_API_URL = stack.apiUrl;
   process.env.TEST_DEMO_CLIENT_ID = stack.demo.oauth2.clientId;
