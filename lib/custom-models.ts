@@ -5,15 +5,17 @@
  * (models/*.json) plus these stored ones, rebuilt by the same validator (lib/models.ts).
  *
  * Every Lambda instance sees a definition without a redeploy: each keeps the stored definitions
- * for at most CATALOG_TTL_MS, and reloads at once when a request names a model it does not know.
+ * for at most CATALOG_TTL_MS, then checks one stamp item (CATALOG_STAMP_KEY) and scans the
+ * definitions again only if it changed; a request naming a model it does not know checks at once.
  * The shipped models appear in `ir.model` too (state 'base', ids below BASE_ID_LIMIT), written the
  * first time an instance loads the catalog; they cannot be changed or deleted.
  */
+import { randomUUID } from 'node:crypto';
 import { AccessDeniedError, InvalidValueError } from './errors';
 import { parsePythonLiteral } from './literal';
 import { buildRegistry, ModelDefinitionError, type ModelDef, type ModelRegistry } from './models';
 import type { PyValue } from './pyvalue';
-import type { RecordStore, StoredRecord, StoredValue } from './record-store';
+import { recordKeyString, TransactionCancelledError, type RecordStore, type StoredRecord, type StoredValue } from './record-store';
 
 export const IR_MODEL = 'ir.model';
 export const IR_MODEL_FIELDS = 'ir.model.fields';
@@ -155,9 +157,20 @@ async function loadMeta(store: RecordStore, base: readonly StoredRecord[]): Prom
 }
 
 /** The model registry of the shipped and stored definitions, kept per Lambda instance. */
+/**
+ * A record of a model of its own (no definition names it, so no route serves it) whose `stamp`
+ * is replaced after every change of the definitions: an instance whose definitions are older than
+ * the TTL reads this one item, and scans ir.model / ir.model.fields again only if it changed.
+ */
+export const CATALOG_STAMP_KEY = { model: 'ir.catalog', id: 1 } as const;
+
+/** The model registry of the shipped and stored definitions, kept per Lambda instance. */
 export class ModelCatalog {
   #registry: ModelRegistry;
   #loadedAt = -Infinity;
+  /** The stamp read before the scan this registry comes from (undefined: none, or never read). */
+  #stamp: string | undefined;
+  #scanned = false;
   #loading: Promise<ModelRegistry> | undefined;
   readonly #base: readonly StoredRecord[];
 
@@ -170,28 +183,60 @@ export class ModelCatalog {
     this.#base = baseMetaRecords(this.#registry);
   }
 
-  /** The registry to serve `modelName` with: reloaded when stale, or when it does not know the model yet. */
+  /** The registry to serve `modelName` with: checked when stale, or when it does not know the model yet. */
   async registryFor(modelName: string): Promise<ModelRegistry> {
     const age = this.clock() - this.#loadedAt;
     const known = this.#registry.get(modelName) !== undefined;
-    const custom = !known || META_MODELS.has(modelName) || modelName.startsWith('x_');
-    if (age > CATALOG_TTL_MS || (!known && age > UNKNOWN_MODEL_RELOAD_MS) || (custom && this.#loadedAt === -Infinity)) return this.reload();
+    if (age > CATALOG_TTL_MS || (!known && age > UNKNOWN_MODEL_RELOAD_MS)) return this.reload();
     return this.#registry;
   }
 
-  /** Reads the stored definitions now (after this instance changed them, say). */
-  reload(): Promise<ModelRegistry> {
+  async #readStamp(): Promise<string | undefined> {
+    const found = await this.store.getMany([CATALOG_STAMP_KEY], { consistent: true });
+    const stamp = found.get(recordKeyString(CATALOG_STAMP_KEY))?.values.stamp;
+    return typeof stamp === 'string' ? stamp : undefined;
+  }
+
+  /**
+   * Reads the stamp, then — if it changed since this instance's scan, or `force` — the stored
+   * definitions. The stamp is read BEFORE the scan: a change that lands during the scan leaves
+   * a newer stamp, so the next check scans again rather than keeping a stale registry.
+   */
+  reload(force = false): Promise<ModelRegistry> {
     this.#loading ??= (async () => {
       try {
+        const stamp = await this.#readStamp();
+        if (!force && this.#scanned && stamp !== undefined && stamp === this.#stamp) {
+          this.#loadedAt = this.clock();
+          return this.#registry;
+        }
         const { models, fields } = await loadMeta(this.store, this.#base);
         this.#registry = buildRegistry(definitionsWith(this.shipped, models, fields));
+        this.#stamp = stamp;
+        this.#scanned = true;
         this.#loadedAt = this.clock();
+        // A stage's first stamp (only if there is none: an existing one may be newer than this scan).
+        if (stamp === undefined) await this.#createStamp();
         return this.#registry;
       } finally {
         this.#loading = undefined;
       }
     })();
     return this.#loading;
+  }
+
+  async #createStamp(): Promise<void> {
+    try {
+      await this.store.transact([{ kind: 'create', key: CATALOG_STAMP_KEY, record: { ...CATALOG_STAMP_KEY, version: 1, values: { stamp: randomUUID() } } }]);
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+    }
+  }
+
+  /** After this instance changed the definitions: a new stamp for the other instances, then its own scan. */
+  async changed(): Promise<ModelRegistry> {
+    await this.store.putMany([{ ...CATALOG_STAMP_KEY, version: 1, values: { stamp: randomUUID() } }]);
+    return this.reload(true);
   }
 
   /** Throws ModelDefinitionError unless these definitions make a valid registry. */

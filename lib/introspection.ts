@@ -23,7 +23,8 @@ function describeField(field: FieldDef): PyDict {
   if (field.relation) out.set('relation', field.relation);
   if (field.relationField) out.set('relation_field', field.relationField);
   if (field.selection) out.set('selection', field.selection.map(([value, label]) => [value, label]));
-  return out;
+  // Odoo's get_description walks the attributes in alphabetical order (they come from dir()).
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

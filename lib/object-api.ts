@@ -359,7 +359,7 @@ async function changeDefinitions(catalog: ModelCatalog, context: ObjectContext, 
     return target ? countRecords(context.deps, { model: target, activeTest: false }) : 0;
   });
   const result = await call.run(context);
-  await catalog.reload();
+  await catalog.changed();
   return result;
 }
 

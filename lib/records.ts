@@ -397,17 +397,20 @@ async function readDisplayNames(
 }
 
 /**
- * The fields a read returns: all of them, or those named (in the model's order, `id` always
- * first, as Odoo's read() does). An unknown name is Odoo's ValueError, a 403.
+ * The fields a read returns: all of them in the model's order, or those named in the order named,
+ * `id` always first (Odoo's read() builds its dicts that way: `_read_format`). An unknown name is
+ * Odoo's ValueError, a 403.
  */
 export function selectFields(model: ModelDef, names?: readonly string[]): readonly FieldDef[] {
   if (names === undefined || names.length === 0) return model.fields;
-  for (const name of names) if (!model.fieldsByName.has(name)) throw new InvalidFieldError(name, model.model);
-  const wanted = new Set(['id', ...names]);
-  return model.fields.filter((field) => wanted.has(field.name));
+  return [...new Set(['id', ...names])].map((name) => {
+    const field = model.fieldsByName.get(name);
+    if (!field) throw new InvalidFieldError(name, model.model);
+    return field;
+  });
 }
 
-/** One record as Odoo's read() renders it: every field of `fields`, in the model's order. */
+/** One record as Odoo's read() renders it: every field of `fields`, in that order. */
 export function renderRecord(model: ModelDef, record: StoredRecord, displayName: (key: RecordKey) => string | undefined, fields: readonly FieldDef[] = model.fields): PyDict {
   const out: PyDict = new Map();
   for (const field of fields) {

@@ -1,6 +1,6 @@
 import { baseMetaRecords, BASE_ID_LIMIT, CATALOG_TTL_MS, definitionsWith, IR_MODEL, IR_MODEL_FIELDS, ModelCatalog } from '../../lib/custom-models';
 import { buildRegistry, ModelDefinitionError } from '../../lib/models';
-import type { RecordStore, StoredRecord } from '../../lib/record-store';
+import { TransactionCancelledError, type RecordStore, type StoredRecord, type WriteAction } from '../../lib/record-store';
 import { shippedModels } from '../../models';
 
 /** The part of the storage port the catalog uses, in memory (a test double of our own port). */
@@ -8,6 +8,23 @@ class MetaStore {
   readonly records = new Map<string, StoredRecord>();
   readonly sequences = new Map<string, number>();
   scans = 0;
+  reads = 0;
+  async getMany(keys: readonly { model: string; id: number }[]): Promise<Map<string, StoredRecord>> {
+    this.reads += 1;
+    const found = new Map<string, StoredRecord>();
+    for (const key of keys) {
+      const record = this.records.get(`${key.model}#${key.id}`);
+      if (record) found.set(`${key.model}#${key.id}`, record);
+    }
+    return found;
+  }
+  async transact(actions: readonly WriteAction[]): Promise<void> {
+    for (const action of actions) {
+      if (action.kind !== 'create') throw new Error('only creates here');
+      if (this.records.has(`${action.key.model}#${action.key.id}`)) throw new TransactionCancelledError(['condition']);
+      this.records.set(`${action.key.model}#${action.key.id}`, action.record);
+    }
+  }
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
     this.scans += 1;
     visit([...this.records.values()].filter((record) => record.model === model));
@@ -66,26 +83,32 @@ describe('custom models', () => {
   });
 
   describe('ModelCatalog', () => {
-    it('writes the base records once, keeps the definitions for the TTL, and reloads at once for an unknown model', async () => {
+    it('writes the base records and a stamp once, keeps the definitions for the TTL, then scans again only when the stamp changed', async () => {
       const store = new MetaStore();
       let now = 1_000_000;
       const catalog = new ModelCatalog(store.asPort(), shippedModels, () => now);
       await catalog.registryFor('res.partner');
-      expect([store.records.size > 0, store.sequences.get(IR_MODEL), store.scans]).toStrictEqual([true, BASE_ID_LIMIT, 4]); // scan, write base, scan again
+      // Scan, write the base records, scan again; then the stage's first stamp.
+      expect([store.scans, store.sequences.get(IR_MODEL), store.records.has('ir.catalog#1')]).toStrictEqual([4, BASE_ID_LIMIT, true]);
       await catalog.registryFor('res.partner');
-      expect(store.scans).toBe(4);
+      expect([store.scans, store.reads]).toStrictEqual([4, 1]);
 
-      // Another instance defines x_new: this one learns it as soon as a request names it.
-      await store.putMany([customModel(BASE_ID_LIMIT, 'x_new', 'New')]);
+      // The TTL runs out: one read of the stamp; it was written after this instance's scan, so one scan more, then none.
+      now += CATALOG_TTL_MS + 1;
+      await catalog.registryFor('res.partner');
+      expect(store.scans).toBe(6);
+      now += CATALOG_TTL_MS + 1;
+      await catalog.registryFor('res.partner');
+      expect([store.scans, store.reads]).toStrictEqual([6, 3]);
+
+      // Another instance defines x_new and replaces the stamp: a request naming x_new finds it at once.
+      await store.putMany([customModel(BASE_ID_LIMIT, 'x_new', 'New'), { model: 'ir.catalog', id: 1, version: 1, values: { stamp: 'changed' } }]);
       now += 1_500;
       expect((await catalog.registryFor('x_new')).get('x_new')?.description).toBe('New');
-      expect(store.scans).toBe(6);
-      // Known models are served from memory until the TTL runs out.
-      now += CATALOG_TTL_MS - 1;
-      await catalog.registryFor('x_new');
-      expect(store.scans).toBe(6);
-      now += 2;
-      await catalog.registryFor('res.partner');
+      expect(store.scans).toBe(8);
+      // An unknown model with an unchanged stamp costs one read, no scan.
+      now += 1_500;
+      expect((await catalog.registryFor('x_typo')).get('x_typo')).toBeUndefined();
       expect(store.scans).toBe(8);
     });
   });

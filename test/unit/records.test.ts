@@ -520,8 +520,9 @@ describe('records.selectFields', () => {
     expect(names(selectFields(model, []))).toStrictEqual(names(model.fields));
   });
 
-  it("returns the named fields in the model's order, id first, as read() does", () => {
-    expect(names(selectFields(model, ['code', 'name']))).toStrictEqual(['id', 'name', 'code']);
+  it('returns the named fields in the order named, id first and each once, as read() does (_read_format)', () => {
+    expect(names(selectFields(model, ['code', 'name']))).toStrictEqual(['id', 'code', 'name']);
+    expect(names(selectFields(model, ['name', 'id', 'name']))).toStrictEqual(['id', 'name']);
   });
 
   it('throws Odoo\'s "Invalid field" for a name the model does not have', () => {
