@@ -9,12 +9,12 @@ async function get(path: string, accept?: string) {
 }
 
 describe('the model methods', () => {
-  it('fields_get describes the asked fields with the asked attributes, in the model order', async () => {
+  it("fields_get describes the asked fields (in the model's order) with the asked attributes (in Odoo's alphabetical order)", async () => {
     expect(await get("res.partner/fields_get?allfields=['type','name','country_id']&attributes=['type','string','relation','selection']")).toStrictEqual({
       status: 200,
       body:
-        '{"Partner":{"name":{"type":"char","string":"Name"},"country_id":{"type":"many2one","string":"Country","relation":"res.country"},' +
-        '"type":{"type":"selection","string":"Address Type","selection":[["contact","Contact"],["invoice","Invoice Address"],["delivery","Delivery Address"],["private","Private Address"],["other","Other Address"]]}}}',
+        '{"Partner":{"name":{"string":"Name","type":"char"},"country_id":{"relation":"res.country","string":"Country","type":"many2one"},' +
+        '"type":{"selection":[["contact","Contact"],["invoice","Invoice Address"],["delivery","Delivery Address"],["private","Private Address"],["other","Other Address"]],"string":"Address Type","type":"selection"}}}',
     });
   });
 
