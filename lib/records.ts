@@ -434,8 +434,9 @@ function parseCancellation(error: TransactionCancelledError, { actions, checkedF
           `${action.key.model}(${action.key.id}) does not exist`,
       );
     }
-    if (reason === 'condition') versionConflict = true;
-    else if (reason === 'conflict' || reason === 'throttled') transient = true;
+    // Another write got there first (a version condition, or a transaction on the same item): re-read, then 409.
+    if (reason === 'condition' || reason === 'conflict') versionConflict = true;
+    else if (reason === 'throttled') transient = true;
     else throw new Error(`Unexpected transaction cancellation: ${error.message}`, { cause: error });
   });
   return { versionConflict, transient };

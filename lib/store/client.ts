@@ -9,15 +9,19 @@ import { PayloadTooLargeError, ServiceUnavailableError } from '../errors';
 export interface DynamoConnection {
   readonly endpoint?: string | undefined;
   readonly region: string;
+  /** How long one attempt may wait for its answer; 5 s unless told (DynamoDB Local's large pages need more). */
+  readonly requestTimeoutMs?: number;
 }
 
-export function createDocumentClient({ endpoint, region }: DynamoConnection): DynamoDBDocumentClient {
+export function createDocumentClient({ endpoint, region, requestTimeoutMs = 5_000 }: DynamoConnection): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region,
     // The SDK's standard retry mode already backs off on throttling and 5xx; three attempts keep
     // a request well inside API Gateway's 29 s even with the timeouts below.
     maxAttempts: 3,
-    requestHandler: { requestTimeout: 5_000, connectionTimeout: 1_000 },
+    // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes,
+    // and a DynamoDB that accepts the connection but never answers hangs the Lambda until it times out.
+    requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: 1_000, throwOnRequestTimeout: true },
     ...(endpoint ? { endpoint } : {}),
     // DynamoDB Local accepts any credentials: fixed ones keep a developer's real keys out of it,
     // unless the environment has some (the bundle test, which runs the Lambda credential path).

@@ -9,7 +9,7 @@
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
 import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
   TransactionCancelledError,
@@ -246,12 +246,32 @@ export class DynamoRecordStore implements RecordStore {
       else if (action.kind === 'delete') await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
       else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
     } catch (error) {
-      // The same outcome the core handles for a transaction: this action's condition failed.
-      if (isConditionFailure(error)) throw new TransactionCancelledError(['condition'], { cause: error });
+      if (isConditionFailure(error)) {
+        // A single write has no idempotency token (a transaction has): when the SDK retried it
+        // after a lost answer, the condition may have failed on this very write's first attempt.
+        const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        if (attempts > 1 && (await this.#alreadyWritten(action))) return;
+        // The same outcome the core handles for a transaction: this action's condition failed.
+        throw new TransactionCancelledError(['condition'], { cause: error });
+      }
       // A transaction holding this item makes a plain write fail this way: a conflict, retried.
       if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionCancelledError(['conflict'], { cause: error });
       translateStoreError(error);
     }
+  }
+
+  /** Whether the item is exactly what `action` makes of it (its earlier attempt got through). */
+  async #alreadyWritten(action: Exclude<WriteAction, { kind: 'check' }>): Promise<boolean> {
+    let item: Item | undefined;
+    try {
+      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: recordItemKey(action.key), ConsistentRead: true }))).Item;
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    if (action.kind === 'create') return sameData(item, toItem(action.record));
+    if (action.kind === 'delete') return item === undefined;
+    const values = (item?.v ?? {}) as Item;
+    return item?.version === action.expectedVersion + 1 && Object.entries(action.set).every(([field, value]) => sameData(values[field], value));
   }
 
   async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
@@ -347,6 +367,16 @@ export class DynamoRecordStore implements RecordStore {
     }
     await Promise.all([...highest].map(([model, id]) => this.raiseSequence(model, id)));
   }
+}
+
+/** Structural equality that ignores prototypes (stored values live in null-prototype objects). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData((a as Item)[key], (b as Item)[key]));
+  }
+  return Object.is(a, b);
 }
 
 /** Exponential backoff with full jitter (AWS's recommendation), capped at one second. */
