@@ -580,7 +580,9 @@ function hierarchyStart(leaf: LeafNode, index: number | undefined): { ids: numbe
 }
 
 function resolve(ctx: Context, leaf: LeafNode, index: number | undefined): Resolution {
-  if (leaf.operator === 'child_of' || leaf.operator === 'parent_of') {
+  // On a path, the hierarchy is the last field's (Odoo 17 makes the path 'any' first): the
+  // comodel's sub-domain below carries the operator down to it.
+  if ((leaf.operator === 'child_of' || leaf.operator === 'parent_of') && leaf.subpath.length === 0) {
     const { model, parentField } = hierarchyOf(ctx, leaf, index);
     const start = hierarchyStart(leaf, index);
     if ('ids' in start) return { kind: 'hierarchy', operator: leaf.operator, model, parentField, start };
@@ -717,7 +719,7 @@ function buildTest(leaf: LeafNode, index: number | undefined): LeafTest {
   const { field, operator } = leaf;
   const x2many = field.type === 'one2many' || field.type === 'many2many';
 
-  if (operator === 'child_of' || operator === 'parent_of') {
+  if ((operator === 'child_of' || operator === 'parent_of') && leaf.subpath.length === 0) {
     const matchSelf = field.name === 'id' || (field.relation === leaf.model.model && field.type !== 'one2many');
     return (record, resolved) => {
       const ids = resolved(leaf);

@@ -483,7 +483,13 @@ function fromJson5(root: unknown, maxDepth: number): PyValue {
     }
     const dst: PyDict = new Map();
     // json5 defines every key with defineProperty, so even '__proto__' is an own, enumerable key here.
-    jobs.push({ src: value as Record<string, unknown>, keys: Object.keys(value), next: 0, dst, depth });
+    const keys = Object.keys(value);
+    // A JavaScript object lists integer-like keys first, whatever the text's order: a dict's order
+    // would silently change, so such a dict is refused (the Python-literal or JSON form keeps it).
+    if (keys.length > 1 && keys.some((key) => INDEX_KEY.test(key) && Number(key) < 2 ** 32 - 1)) {
+      throw new InvalidLiteralError('a JSON5 object with integer-like keys (their order would be lost); write it as a Python literal or JSON', 0);
+    }
+    jobs.push({ src: value as Record<string, unknown>, keys, next: 0, dst, depth });
     return dst;
   };
   const result = convert(root, 1);
@@ -507,6 +513,24 @@ function fromJson5(root: unknown, maxDepth: number): PyValue {
 }
 
 /**
+ * JSON5.parse without its console.warn: it prints one line per U+2028/U+2029 in a string, so a
+ * single request could write thousands of unstructured lines past lib/log.ts. Synchronous, so
+ * nothing else runs while the warning is muted.
+ */
+function quietJson5Parse(text: string): unknown {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return JSON5.parse(text);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** A key JavaScript objects list before all others (an array index): JSON5's objects lose its place. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/**
  * Parses a request parameter the way the original did (Python literal first, then JSON), with
  * JSON5 standing in for json.loads so JSON-ish clients get the lenient syntax they expect.
  * @throws InvalidLiteralError naming `param`, carrying the Python parser's reason and position.
@@ -524,7 +548,7 @@ export function parseLiteralParam(text: string, param: string, options: LiteralO
   if (text.length > maxLength || pythonError.reason.startsWith('nesting deeper')) throw pythonError.forParam(param);
   let parsed: unknown;
   try {
-    parsed = JSON5.parse(text);
+    parsed = quietJson5Parse(text);
   } catch {
     throw pythonError.forParam(param);
   }

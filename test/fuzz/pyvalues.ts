@@ -133,6 +133,18 @@ export function pyValueProblem(value: unknown, maxDepth: number = DEFAULT_MAX_DE
 }
 
 /** What parseLiteralParam gives for a value that went through json5: its numbers are JS numbers. */
+/**
+ * Whether a dict in `value` has more than one key and one that JavaScript lists first (an array
+ * index): a JSON5 text of it is refused, since json5's plain objects would lose the key order.
+ */
+export function json5LosesOrder(value: PyValue): boolean {
+  if (Array.isArray(value)) return value.some(json5LosesOrder);
+  if (!(value instanceof Map)) return false;
+  const keys = [...value.keys()].map(String);
+  if (keys.length > 1 && keys.some((key) => /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1)) return true;
+  return [...value.values()].some(json5LosesOrder);
+}
+
 export function json5Semantics(value: PyValue): PyValue {
   if (typeof value === 'bigint') return new PyFloat(Number(value));
   if (value instanceof PyFloat) return Number.isSafeInteger(value.value) ? (value.value === 0 ? 0 : value.value) : value;
@@ -176,7 +188,7 @@ export const intArb: fc.Arbitrary<number | bigint> = fc.oneof(
 export const floatArb: fc.Arbitrary<PyFloat> = fc
   .oneof(
     fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.constantFrom(1.0, 0.0, -0.0, 1e10, 1e16, 1e-5, 0.1, 2.5e-7, 100, 1e21, 5e-324, 1.7976931348623157e308, 9007199254740993, -1.5),
+    fc.constantFrom(1.0, 0.0, -0.0, 1e10, 1e16, 1e-5, 0.1, 2.5e-7, 100, 1e21, 5e-324, 1.7976931348623157e308, 2 ** 53 + 2, -1.5),
     fc.integer({ min: -100000, max: 100000 }).map((n) => n / 8),
   )
   .map((x) => new PyFloat(x));
@@ -373,7 +385,7 @@ function floatBody(abs: number, ch: Chooser, python: boolean): string {
     /[.e]/.test(js) ? js : `${js}.`,
   ];
   let body = forms[ch.int(forms.length)] as string;
-  if (body.startsWith('0.') && ch.chance()) body = body.slice(1);
+  if (/^0\.[0-9]/.test(body) && ch.chance()) body = body.slice(1);
   if (python) body = body.replace(/[0-9]+/g, (digits) => underscored(digits, ch));
   return body;
 }
