@@ -103,6 +103,11 @@ export interface Principal {
   readonly groups: string;
 }
 
+/** The authorizer context key by which the handler learns why a request it must refuse got through. */
+export const AUTH_ERROR_CONTEXT_KEY = 'authError';
+/** Its value for an OAuth 1.0a request whose signature would cover a form body (lib/authorizer.ts). */
+export const OAUTH1_FORM_BODY = 'oauth1_form_body';
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** 32 characters of 62 carry 190 bits: above RFC 6749 §10.10's 160, and the original's length. */
 export const TOKEN_LENGTH = 32;

@@ -6,7 +6,7 @@
  * client still registered, and the user's groups go to the handler for the access rights.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { clientFromItem, clientKey, type AuthStore, type Principal } from './auth';
+import { AUTH_ERROR_CONTEXT_KEY, clientFromItem, clientKey, OAUTH1_FORM_BODY, type AuthStore, type Principal } from './auth';
 import { AuthenticationRequiredError } from './errors';
 import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from './log';
@@ -61,9 +61,6 @@ function hasFormBody(event: APIGatewayRequestAuthorizerEvent): boolean {
   return contentType === 'application/x-www-form-urlencoded' && (length > 0 || headerValues(event, 'transfer-encoding').length > 0);
 }
 
-/** The context key by which the handler learns why a request it must refuse got through. */
-export const AUTH_ERROR_CONTEXT_KEY = 'authError';
-export const OAUTH1_FORM_BODY = 'oauth1_form_body';
 
 /** The path as the client called it: with the stage or base path, which the client signed. */
 function calledPath(event: APIGatewayRequestAuthorizerEvent, oauth1: OAuth1Deps): string {

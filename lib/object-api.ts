@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from './access';
-import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from './authorizer';
+import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from './auth';
 import { bindParams, bodyParams, type CallParams } from './call-params';
 import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from './custom-models';
 import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from './errors';
