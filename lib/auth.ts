@@ -18,6 +18,7 @@ export type AuthItemKind =
   | 'NONCE' // an OAuth 1.0a nonce already used
   | 'USER' // a user who may sign in: login, name, groups, active, password hash (by user id)
   | 'LOGIN' // login -> user id
+  | 'SIGNIN' // a login's recent failed sign-ins (the lockout's counter)
   | 'SESSION' // a browser session of the consent pages, by SHA-256
   | 'KEY'; // the KMS-encrypted data key of a deployed stage
 

@@ -24,7 +24,7 @@ import { approveRequestToken, pendingRequestToken } from './oauth1-flow';
 import { issueAuthorizationCode, type TokenDeps } from './oauth2';
 import { renderConsentPage, renderLoginPage, renderMessagePage, type HtmlPage } from './pages';
 import type { PyDict } from './pyvalue';
-import { createSession, sessionUser, signIn, SESSION_VALIDITY, type UserRecord } from './users';
+import { clearFailedSignIns, createSession, recordFailedSignIn, sessionUser, signIn, signInAllowed, SESSION_VALIDITY, type UserRecord } from './users';
 
 export interface ConsentDeps {
   readonly store: AuthStore;
@@ -183,7 +183,7 @@ function queryParams(request: ApiRequest): Map<string, string> {
   return params;
 }
 
-async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, error?: string, login?: string): Promise<APIGatewayProxyResult> {
+async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, error?: string, login?: string, status = 401): Promise<APIGatewayProxyResult> {
   const keys = await deps.keys();
   const existing = parseCookies(request.headers.get('cookie')).get(BROWSER_COOKIE);
   const binding = existing ?? randomToken(43);
@@ -195,7 +195,7 @@ async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, e
     ...(error === undefined ? {} : { error }),
     ...(login === undefined ? {} : { login }),
   });
-  return page(error === undefined ? html : { ...html, statusCode: 401 }, existing ? [] : [cookie(deps, request, BROWSER_COOKIE, binding, SESSION_VALIDITY)]);
+  return page(error === undefined ? html : { ...html, statusCode: status }, existing ? [] : [cookie(deps, request, BROWSER_COOKIE, binding, SESSION_VALIDITY)]);
 }
 
 async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow, user: UserRecord, sessionId: string, cookies: readonly string[] = []): Promise<APIGatewayProxyResult> {
@@ -232,8 +232,15 @@ async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | '
       return page(renderMessagePage('Form expired', 'This form has expired or did not come from this site. Go back and start again.', 403));
     }
     const login = params.get('login') ?? '';
+    if (!(await signInAllowed(deps.store, login, deps.now))) {
+      return renderLogin(deps, request, flow, 'Too many failed sign-ins for this login: try again in 15 minutes.', login, 429);
+    }
     const signedIn = await signIn(deps.store, login, params.get('password') ?? '');
-    if (!signedIn) return renderLogin(deps, request, flow, 'Wrong login or password.', login);
+    if (!signedIn) {
+      await recordFailedSignIn(deps.store, login, deps.now);
+      return renderLogin(deps, request, flow, 'Wrong login or password.', login);
+    }
+    await clearFailedSignIns(deps.store, login);
     const newSession = await createSession(deps.store, signedIn.userId, deps.now);
     return renderConsent(deps, request, flow, signedIn, newSession, [cookie(deps, request, SESSION_COOKIE, newSession, SESSION_VALIDITY)]);
   }

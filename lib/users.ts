@@ -91,6 +91,37 @@ export async function signIn(store: AuthStore, login: string, password: string):
   return (await verifyPassword(password, user.passwordHash)) && user.active ? user : undefined;
 }
 
+/** Failed sign-ins a login may have within SIGN_IN_WINDOW before further attempts are refused. */
+export const MAX_FAILED_SIGN_INS = 10;
+export const SIGN_IN_WINDOW = 15 * 60;
+const failuresKey = (login: string): AuthKey => ({ kind: 'SIGNIN', id: login.trim().toLowerCase() });
+
+/**
+ * Whether a login may try to sign in now: each attempt costs a scrypt, and a password can be
+ * guessed only so fast. Counted per login (the counter is not atomic: concurrent failures may
+ * count once, which only lets a few more through). A locked login answers without a check.
+ */
+export async function signInAllowed(store: AuthStore, login: string, now?: () => number): Promise<boolean> {
+  if (login.length > 128) return true;
+  const failures = await store.get(failuresKey(login));
+  return !(typeof failures?.count === 'number' && typeof failures.expiresAt === 'number' && failures.expiresAt > nowSeconds(now) && failures.count >= MAX_FAILED_SIGN_INS);
+}
+
+/** Counts a failed sign-in; the window starts at the first failure. */
+export async function recordFailedSignIn(store: AuthStore, login: string, now?: () => number): Promise<void> {
+  if (login.length > 128) return;
+  const current = await store.get(failuresKey(login));
+  const live = typeof current?.count === 'number' && typeof current.expiresAt === 'number' && current.expiresAt > nowSeconds(now);
+  await store.put(failuresKey(login), {
+    count: live ? (current.count as number) + 1 : 1,
+    expiresAt: live ? (current.expiresAt as number) : nowSeconds(now) + SIGN_IN_WINDOW,
+  });
+}
+
+export async function clearFailedSignIns(store: AuthStore, login: string): Promise<void> {
+  if (login.length <= 128) await store.delete(failuresKey(login));
+}
+
 export const SESSION_VALIDITY = 3600;
 const sessionKey = (sessionId: string): AuthKey => ({ kind: 'SESSION', id: sha256Hex(sessionId) });
 

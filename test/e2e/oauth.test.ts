@@ -9,6 +9,7 @@ import OAuth from 'oauth-1.0a';
 import { createClient } from '../../lib/admin';
 import { sha256Hex } from '../../lib/auth';
 import { DEMO_REDIRECT_URI } from '../../lib/demo';
+import { createUser } from '../../lib/users';
 import { apiUrl, demoBasicClient, demoOAuth1Client, demoPassword, servedAuthStore } from '../helpers/local';
 
 const served = servedAuthStore();
@@ -243,6 +244,20 @@ describe('OAuth 2.0 against the served API', () => {
     const decided = await signInAndDecide(authorizeUrl(), 'admin', demoPassword(), 'deny');
     const location = new URL(decided.headers.get('location') as string);
     expect([decided.status, location.searchParams.get('error'), location.searchParams.get('state'), location.searchParams.has('code')]).toStrictEqual([303, 'access_denied', 'xyz 1', false]);
+  });
+
+  it('locks a login after 10 failed sign-ins: the right password is then refused too (429), without a check', async () => {
+    await createUser(store, { userId: 90_001, login: `locked-${Date.now()}`, name: 'Locked', groups: ['base.group_user'], password: 'the right one' });
+    const login = (await store.get({ kind: 'USER', id: '90001' }))?.login as string;
+    const jar = new CookieJar();
+    const loginPage = await fetch(authorizeUrl(), { redirect: 'manual' });
+    jar.take(loginPage);
+    const form = formOf(await loginPage.text());
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 10; attempt++) statuses.push((await post(jar, form.action, { ...form.fields, login, password: `wrong ${attempt}` })).status);
+    const locked = await post(jar, form.action, { ...form.fields, login, password: 'the right one' });
+    expect([...new Set(statuses), locked.status]).toStrictEqual([401, 429]);
+    expect(await locked.text()).toContain('Too many failed sign-ins for this login');
   });
 
   it('refuses an unregistered redirect_uri without redirecting, and an unknown client (the original bodies)', async () => {

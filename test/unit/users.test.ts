@@ -1,7 +1,7 @@
 import { sha256Hex } from '../../lib/auth';
 import { BadRequestError } from '../../lib/errors';
 import { verifyPassword } from '../../lib/password';
-import { createSession, createUser, getUser, SESSION_VALIDITY, sessionUser, setPassword, signIn, updateUser, userFromItem, userKey } from '../../lib/users';
+import { clearFailedSignIns, createSession, createUser, getUser, MAX_FAILED_SIGN_INS, recordFailedSignIn, SESSION_VALIDITY, sessionUser, setPassword, SIGN_IN_WINDOW, signIn, signInAllowed, updateUser, userFromItem, userKey } from '../../lib/users';
 import { MemoryAuthStore } from '../helpers/memory-auth-store';
 import { rejection } from '../helpers/thrown';
 
@@ -181,5 +181,25 @@ describe('userFromItem', () => {
     ['no login', { userId: 3 }],
   ])('returns undefined for an item with %s', (_label, item) => {
     expect(userFromItem(item)).toBeUndefined();
+  });
+});
+
+describe('failed sign-ins', () => {
+  it('lock a login after MAX_FAILED_SIGN_INS within the window, until the window ends; a success clears them', async () => {
+    const { store } = await withJane();
+    let now = NOW_MS;
+    const clock = () => now;
+    for (let attempt = 1; attempt < MAX_FAILED_SIGN_INS; attempt++) await recordFailedSignIn(store, 'Jane', clock);
+    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(true);
+    await recordFailedSignIn(store, 'JANE', clock);
+    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(false);
+    // Other logins are not affected.
+    await expect(signInAllowed(store, 'john', clock)).resolves.toBe(true);
+    now += SIGN_IN_WINDOW * 1000 + 1000;
+    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(true);
+    await recordFailedSignIn(store, 'jane', clock);
+    await clearFailedSignIns(store, 'jane');
+    for (let attempt = 1; attempt < MAX_FAILED_SIGN_INS; attempt++) await recordFailedSignIn(store, 'jane', clock);
+    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(true);
   });
 });
