@@ -82,16 +82,18 @@ async function authenticateJwt(deps: AuthorizerDeps, event: APIGatewayRequestAut
   return { ...(await verifyAccessToken(keys.jwtKey, token, deps.tokens.now)), scheme: 'jwt' };
 }
 
-async function authenticate(deps: AuthorizerDeps, event: APIGatewayRequestAuthorizerEvent): Promise<Omit<Principal, 'groups'>> {
+async function authenticate(deps: AuthorizerDeps, event: APIGatewayRequestAuthorizerEvent): Promise<Principal> {
   const authorization = authorizationHeader(event);
   const query = queryPairs(event.multiValueQueryStringParameters);
   if (isOAuth1Request(authorization, query)) {
-    return authenticateOAuth1(deps.oauth1, { method: event.httpMethod, path: calledPath(event, deps.oauth1), headers: event.headers ?? {}, authorization, query });
+    const signed = { method: event.httpMethod, path: calledPath(event, deps.oauth1), headers: event.headers ?? {}, authorization, query };
+    // The user and client are read while the nonce is written: two round trips in all.
+    return authenticateOAuth1(deps.oauth1, signed, (principal) => withGroups(deps.store, principal));
   }
   const scheme = authorization?.trimStart().split(' ', 1)[0]?.toLowerCase();
   if (scheme !== 'bearer' && scheme !== 'basic') throw new AuthenticationRequiredError(authorization ? 'unsupported Authorization scheme' : 'no credentials');
   const record = await lookUpAccessToken(deps.tokens, parseTokenHeader(authorization, scheme), scheme === 'bearer' ? 'oauth2' : 'basic');
-  return { userId: record.userId, clientId: record.clientId, scheme: record.scheme, scopes: record.scopes };
+  return withGroups(deps.store, { userId: record.userId, clientId: record.clientId, scheme: record.scheme, scopes: record.scopes });
 }
 
 /** The user must still be active and the client still registered: a revoked client's tokens stop at once. */
@@ -132,7 +134,7 @@ export async function authorizeRequest(deps: AuthorizerDeps, log: Logger, event:
       requestLog.info('unauthorized', { reason: 'OAuth 1.0a with a form body' });
       return allow(event, 'anonymous', { [AUTH_ERROR_CONTEXT_KEY]: OAUTH1_FORM_BODY });
     }
-    const principal = (await authenticateJwt(deps, event)) ?? (await withGroups(deps.store, await authenticate(deps, event)));
+    const principal = (await authenticateJwt(deps, event)) ?? (await authenticate(deps, event));
     return allow(event, String(principal.userId), principalContext(principal));
   } catch (error) {
     if (error instanceof AuthenticationRequiredError) requestLog.info('unauthorized', { reason: error.reason });
