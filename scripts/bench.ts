@@ -894,7 +894,7 @@ function printAuthorizer(rows: ReadonlyArray<[string, RowStats]>): void {
       '   Bearer/Basic: GetItem of the token by its SHA-256, then one BatchGetItem of the user (groups, active) and the client (not revoked).',
       '   JWT: the HS256 signature and claims only (jose); no table read, the groups are in the token.',
       '   OAuth 1.0a: one BatchGetItem of the consumer and the token (secrets unsealed in memory), the signature, then the conditional',
-      '   PutItem of the nonce, then the user and client. API Gateway adds its own overhead on AWS; results are not cached (TTL 0).',
+      '   PutItem of the nonce together with the user and client. API Gateway adds its own overhead on AWS; results are not cached (TTL 0).',
     ],
   );
 }
