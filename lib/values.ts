@@ -117,6 +117,18 @@ function parseCommand(model: ModelDef, field: FieldDef, raw: PyValue): X2ManyCom
 }
 
 /** Validates one value from `vals` for its field. */
+
+/**
+ * The floats a record can hold: DynamoDB keeps no number closer to 0 than 1e-130, and the SDK's
+ * marshalling refuses numbers beyond 2**53 (it would lose their digits). Odoo's doubles go further;
+ * outside this range a write is a 403 rather than a failed write (a 500).
+ */
+const MIN_FLOAT_MAGNITUDE = 1e-130;
+function storableFloat(value: number): boolean {
+  const magnitude = Math.abs(value);
+  return magnitude === 0 || (magnitude >= MIN_FLOAT_MAGNITUDE && magnitude <= Number.MAX_SAFE_INTEGER);
+}
+
 export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue): FieldChange {
   const set = (stored: StoredValue): FieldChange => ({ kind: 'set', value: stored });
   switch (field.type) {
@@ -132,13 +144,14 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
       if (typeof value === 'bigint' || isInt(value)) throw wrongType(model, field, `an integer between ${INT_MIN} and ${INT_MAX}`, value);
       throw wrongType(model, field, 'an integer', value);
     case 'float':
-    case 'monetary':
+    case 'monetary': {
       if (isEmpty(value)) return set(null);
-      if (value instanceof PyFloat) return set(value.value);
-      if (isInt(value)) return set(value);
       // Odoo stores float(value): an int beyond 2**53 becomes the nearest float.
-      if (typeof value === 'bigint') return set(Number(value));
-      throw wrongType(model, field, 'a number', value);
+      const number = value instanceof PyFloat ? value.value : isInt(value) ? value : typeof value === 'bigint' ? Number(value) : undefined;
+      if (number === undefined) throw wrongType(model, field, 'a number', value);
+      if (!storableFloat(number)) throw wrongType(model, field, `a number of magnitude between ${MIN_FLOAT_MAGNITUDE} and ${Number.MAX_SAFE_INTEGER}`, value);
+      return set(number);
+    }
     case 'boolean':
       if (value === null) return set(false);
       if (typeof value === 'boolean') return set(value);

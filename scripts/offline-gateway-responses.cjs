@@ -37,6 +37,25 @@ function responseType(request) {
   return undefined;
 }
 
+const escapeXml = (text) => String(text).replace(/[&<>]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[char]);
+
+/**
+ * hapi's own other 4xx answers (an unparseable Content-Type, say), which API Gateway would have
+ * passed to the function: the function's error shape (lib/http.ts), in JSON or XML as negotiated.
+ */
+function otherClientError(request, h) {
+  const response = request.response;
+  if (!response || !response.isBoom || response.output.statusCode < 400 || response.output.statusCode >= 500) return h.continue;
+  const status = response.output.statusCode;
+  const message = response.output.payload.message || 'Bad Request';
+  const xml = negotiate(request.headers.accept).format === 'xml';
+  // 401 and 404 are bare {code, message}, every other status wrapped in {"error": ...}, as lib/http.ts.
+  const bare = status === 401 || status === 404;
+  const inner = `<code type="int">${status}</code><message type="str">${escapeXml(message)}</message>`;
+  const body = xml ? (bare ? inner : `<error type="dict">${inner}</error>`) : JSON.stringify(bare ? { code: status, message } : { error: { code: status, message } });
+  return h.response(body).code(status).type(`${xml ? 'application/xml' : 'application/json'}; charset=utf-8`);
+}
+
 function unquote(value) {
   // CloudFormation header values are static expressions: a string in single quotes.
   return String(value).replace(/^'(.*)'$/s, '$1');
@@ -61,7 +80,7 @@ class OfflineGatewayResponses {
       this.ext('onPreResponse', (request, h) => {
         const type = responseType(request);
         const definition = type && (responses[type] || responses.DEFAULT_4XX);
-        if (!definition) return h.continue;
+        if (!definition) return otherClientError(request, h);
         const status = Number(definition.StatusCode || (request.response.output || request.response).statusCode);
         const templates = definition.ResponseTemplates || {};
         const contentType = negotiate(request.headers.accept).format === 'xml' && templates['application/xml'] ? 'application/xml' : 'application/json';
