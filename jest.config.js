@@ -13,6 +13,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       transform,
       transformIgnorePatterns,
+      setupFiles: ['<rootDir>/test/setup/fast-check.ts'],
     },
     {
       // Against real components: DynamoDB Local and the API served by serverless-offline, both
@@ -22,6 +23,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       transform,
       transformIgnorePatterns,
+      setupFiles: ['<rootDir>/test/setup/fast-check.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },

@@ -188,6 +188,9 @@ function checkParsedValue(label: string, value: PyValue, text: string): void {
   const problem = pyValueProblem(value);
   if (problem !== undefined) fail(`${label} returned a malformed value (${problem}) for ${show(text)}`);
   const reprinted = printPython(value, PLAIN);
+  // A hexadecimal literal can make an int whose decimal text passes Python's (and our) limit of
+  // 4,300 digits: such a value has no decimal text to read back (Python's repr() refuses it too).
+  if (/[0-9]{4301}/.test(reprinted)) return;
   const again = outcome(`${label}, re-parsing its value's Python text ${show(reprinted)}`, () => parsePythonLiteral(reprinted, { maxLength: reprinted.length }), []);
   if (again.ok) expectSameValue(`${label}: the value's own Python text`, again.value, value, reprinted);
 }
