@@ -23,7 +23,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       transform,
       transformIgnorePatterns,
-      setupFiles: ['<rootDir>/test/setup/fast-check.ts'],
+      setupFiles: ['<rootDir>/test/setup/fast-check.ts', '<rootDir>/test/setup/fetch-retry.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },
