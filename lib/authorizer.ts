@@ -8,6 +8,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { AUTH_ERROR_CONTEXT_KEY, clientFromItem, clientKey, OAUTH1_FORM_BODY, type AuthStore, type Principal } from './auth';
 import { AuthenticationRequiredError } from './errors';
+import { mediaTypeOf } from './http';
 import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from './log';
 import { queryPairs } from './oauth1';
@@ -56,7 +57,7 @@ export function authorizationHeader(event: APIGatewayRequestAuthorizerEvent): st
  * an API Gateway authorizer never sees the body, so such a signature cannot be checked.
  */
 function hasFormBody(event: APIGatewayRequestAuthorizerEvent): boolean {
-  const contentType = headerValues(event, 'content-type')[0]?.split(';')[0]?.trim().toLowerCase();
+  const contentType = mediaTypeOf(headerValues(event, 'content-type')[0]);
   const length = Number(headerValues(event, 'content-length')[0] ?? '0');
   return contentType === 'application/x-www-form-urlencoded' && (length > 0 || headerValues(event, 'transfer-encoding').length > 0);
 }

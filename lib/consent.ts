@@ -17,7 +17,7 @@ import { parseScopes } from './access';
 import { clientFromItem, clientKey, nowSeconds, randomToken, type AuthStore, type ClientRecord } from './auth';
 import { issueCsrf, parseCookies, serializeCookie, verifyCsrf } from './csrf';
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from './errors';
-import { errorResponse, JSON_TYPE, serialize, toApiRequest, type ApiRequest, type HttpOptions } from './http';
+import { errorResponse, formPairs, JSON_TYPE, queryPairsOf, serialize, singleValued, toApiRequest, type ApiRequest, type HttpOptions } from './http';
 import type { KeyRing } from './keys';
 import type { PublicOrigin } from './oauth1';
 import { approveRequestToken, pendingRequestToken } from './oauth1-flow';
@@ -164,23 +164,9 @@ function cookie(deps: ConsentDeps, request: ApiRequest, name: string, value: str
 
 /** The form's fields: a POST's form body (its query is not read, so nothing can be smuggled in beside it). */
 function formParams(request: ApiRequest): Map<string, string> {
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded' || (request.body ?? '').length > MAX_FORM_LENGTH) throw new BadRequestError('Expected the form of this page');
-  const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(request.body ?? '')) {
-    if (params.has(name)) throw new BadRequestError(`Field '${name}' is given more than once`);
-    params.set(name, value);
-  }
-  return params;
-}
-
-function queryParams(request: ApiRequest): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const [name, values] of request.query) {
-    if (values.length > 1) throw new BadRequestError(`Parameter '${name}' is given more than once`);
-    params.set(name, values[0] ?? '');
-  }
-  return params;
+  const pairs = (request.body ?? '').length <= MAX_FORM_LENGTH ? formPairs(request) : undefined;
+  if (!pairs) throw new BadRequestError('Expected the form of this page');
+  return singleValued(pairs);
 }
 
 async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, error?: string, login?: string, status = 401): Promise<APIGatewayProxyResult> {
@@ -216,7 +202,7 @@ async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow,
 
 async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | 'oauth2'): Promise<APIGatewayProxyResult> {
   if (request.method !== 'GET' && request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
-  const params = request.method === 'POST' ? formParams(request) : queryParams(request);
+  const params = request.method === 'POST' ? formParams(request) : singleValued(queryPairsOf(request));
   const flow = kind === 'oauth2' ? await oauth2Flow(deps, params) : await oauth1Flow(deps, params);
   const cookies = parseCookies(request.headers.get('cookie'));
   const sessionId = cookies.get(SESSION_COOKIE);

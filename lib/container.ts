@@ -25,6 +25,6 @@ const getDocumentClient = once(() => createDocumentClient({ endpoint: getConfig(
 export const getRecordStore = once<RecordStore>(() => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable));
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
-export const getCatalog = once<ModelCatalog>(() => new ModelCatalog(getRecordStore(), shippedModels));
+export const getCatalog = once<ModelCatalog>(() => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()));
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
 export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));

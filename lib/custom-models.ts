@@ -178,8 +178,10 @@ export class ModelCatalog {
     private readonly store: RecordStore,
     private readonly shipped: readonly unknown[],
     private readonly clock: () => number = Date.now,
+    /** The shipped models' registry, when the caller has it built already (one cold-start build). */
+    shippedRegistry: ModelRegistry = buildRegistry(shipped),
   ) {
-    this.#registry = buildRegistry(shipped);
+    this.#registry = shippedRegistry;
     this.#base = baseMetaRecords(this.#registry);
   }
 

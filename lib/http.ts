@@ -229,3 +229,29 @@ export async function runHttp(
 export function paramGivenTwice(name: string): BadRequestError {
   return new BadRequestError(`Parameter '${name}' is given more than once`);
 }
+
+/** The media type of a Content-Type value, lower-case and without its parameters ('' when absent). */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** The pairs of an application/x-www-form-urlencoded body; undefined when there is no such body. */
+export function formPairs(request: ApiRequest): [string, string][] | undefined {
+  if (!request.body || mediaTypeOf(request.headers.get('content-type')) !== 'application/x-www-form-urlencoded') return undefined;
+  return [...new URLSearchParams(request.body)];
+}
+
+/** Name-value pairs as a map in which each name appears once (paramGivenTwice otherwise). */
+export function singleValued(pairs: Iterable<readonly [string, string]>): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of pairs) {
+    if (params.has(name)) throw paramGivenTwice(name);
+    params.set(name, value);
+  }
+  return params;
+}
+
+/** The query's parameters as pairs, every value of a repeated name kept. */
+export function queryPairsOf(request: ApiRequest): [string, string][] {
+  return [...request.query].flatMap(([name, values]) => values.map((value): [string, string] => [name, value]));
+}

@@ -24,7 +24,7 @@ import {
   type Principal,
 } from './auth';
 import { AuthenticationRequiredError, BadRequestError } from './errors';
-import type { ApiRequest } from './http';
+import { formPairs, queryPairsOf, type ApiRequest } from './http';
 import type { KeyRing } from './keys';
 import {
   checkTimestamp,
@@ -148,24 +148,18 @@ async function verifySignedRequest(
 
 /** The signed request of a token endpoint call (which, unlike the authorizer, sees a form body). */
 function signedTokenRequest(deps: OAuth1Deps, request: ApiRequest): SignedRequest {
-  const query: ParamPair[] = [];
-  for (const [name, values] of request.query) for (const value of values) query.push([name, value]);
   return {
     method: request.method,
     // With a configured public base URL, its base path is added to the resource path instead.
     path: deps.publicOrigin ? request.path : request.calledPath,
     headers: Object.fromEntries(request.headers),
     authorization: request.headers.get('authorization'),
-    query,
-    body: formPairs(request),
+    query: queryPairsOf(request),
+    // RFC 5849 §3.4.1.3.1: a form body's parameters are signed too.
+    body: formPairs(request) ?? [],
   };
 }
 
-/** An application/x-www-form-urlencoded body's pairs (RFC 5849 §3.4.1.3.1); none otherwise. */
-function formPairs(request: ApiRequest): ParamPair[] {
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  return request.body && contentType === 'application/x-www-form-urlencoded' ? [...new URLSearchParams(request.body)] : [];
-}
 
 /** The callback a request token will redirect to: `oob` (none), or one of the client's registered URIs. */
 function checkedCallback(client: ClientRecord, callback: string | undefined): string {

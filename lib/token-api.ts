@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from './errors';
-import { paramGivenTwice, runHttp, type ApiRequest, type HttpOptions } from './http';
+import { formPairs, queryPairsOf, runHttp, singleValued, type ApiRequest, type HttpOptions } from './http';
 import { oauth1AccessToken, oauth1RequestToken, type OAuth1Deps } from './oauth1-flow';
 import { basicTokenEndpoint, clientCredentialsFromBasicHeader, oauth2TokenEndpoint, revokeToken, type ClientCredentials, type TokenDeps } from './oauth2';
 import type { PyDict, PyValue } from './pyvalue';
@@ -14,24 +14,9 @@ export type TokenApiDeps = TokenDeps & OAuth1Deps;
 
 /** Query parameters, then form-body parameters; each name may appear once. */
 export function tokenParams(request: ApiRequest): Map<string, string> {
-  const params = new Map<string, string>();
-  const add = (name: string, value: string) => {
-    if (params.has(name)) throw paramGivenTwice(name);
-    params.set(name, value);
-  };
-  for (const [name, values] of request.query) for (const value of values) add(name, value);
-  for (const [name, value] of formBody(request)) add(name, value);
-  return params;
-}
-
-/** The pairs of an application/x-www-form-urlencoded body (none without a body). */
-export function formBody(request: ApiRequest): [string, string][] {
-  if (!request.body) return [];
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') {
-    throw new BadRequestError('Send the token request parameters in the query or as an application/x-www-form-urlencoded body');
-  }
-  return [...new URLSearchParams(request.body)];
+  const form = formPairs(request);
+  if (request.body && !form) throw new BadRequestError('Send the token request parameters in the query or as an application/x-www-form-urlencoded body');
+  return singleValued([...queryPairsOf(request), ...(form ?? [])]);
 }
 
 /** Client id and secret from the parameters or a Basic header; both at once is ambiguous. */

@@ -19,6 +19,7 @@
  * (400) with the line and column where it happened.
  */
 import { InvalidXmlError } from './errors';
+import { mediaTypeOf } from './http';
 import { PyFloat, type PyDict, type PyValue } from './pyvalue';
 
 export const XML_BODY_ROOTS = ['vals', 'args', 'kwargs'] as const;
@@ -455,6 +456,6 @@ export function parseXmlBody(text: string, options: XmlBodyOptions = {}): { root
 
 /** Whether a request body is XML: by its Content-Type, or by its first character. */
 export function isXmlBody(body: string, contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === 'application/xml' || mediaType === 'text/xml' || /^\uFEFF?[ \t\n\r]*</.test(body);
 }

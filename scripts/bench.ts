@@ -22,7 +22,7 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { arch, constants as osConstants, cpus, platform, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -50,6 +50,7 @@ import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { bulkLoad } from './bulk-load';
+import { fetchToken, machineLine, runWithCleanup, type Cleanup } from './script-run';
 import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
 
 const ROOT = join(__dirname, '..');
@@ -354,20 +355,6 @@ class MemoryRecordStore implements RecordStore {
   }
 }
 
-/** Steps that undo the setup, run in reverse order once, whether the bench ends, fails or is interrupted. */
-class Cleanup {
-  readonly #steps: Array<() => Promise<unknown>> = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.#steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (let step = this.#steps.pop(); step; step = this.#steps.pop()) {
-      await step().catch((error: Error) => process.stderr.write(`cleanup: ${error.message}\n`));
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. In process
@@ -526,17 +513,6 @@ interface LoadStats {
   readonly firstUnexpected?: string;
 }
 
-async function fetchToken(apiUrl: string, client: DemoClient): Promise<string> {
-  const response = await fetch(`${apiUrl}/restapi/1.0/common/oauth2/access_token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret }),
-    signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS),
-  });
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`the token endpoint answered ${response.status}: ${body.slice(0, 500)}`);
-  return (JSON.parse(body) as { access_token: string }).access_token;
-}
 
 /**
  * `total` PUTs of `size` ids from HTTP_CONCURRENCY workers, each on its own block of ids (so no
@@ -577,7 +553,7 @@ async function runLoad(apiUrl: string, token: string, size: Size, total: number)
 }
 
 async function benchHttp(apiUrl: string, demoClient: DemoClient): Promise<Map<Size, LoadStats>> {
-  const token = await fetchToken(apiUrl, demoClient);
+  const token = await fetchToken(apiUrl, demoClient, HTTP_REQUEST_TIMEOUT_MS);
   const results = new Map<Size, LoadStats>();
   for (const size of SIZES) {
     progress(`HTTP, ${size} ids`);
@@ -668,8 +644,7 @@ async function benchBundles(outdir: string): Promise<{ handlers: BundleStats[]; 
 // Report
 
 function printMachine(): void {
-  const cpu = cpus();
-  say(`Machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}, ${platform()} ${arch()}`);
+  say(machineLine());
   say();
 }
 
@@ -941,28 +916,4 @@ async function bench(cleanup: Cleanup): Promise<void> {
   printSummary(inProcess, coreOnly, bundles.handlers);
 }
 
-async function main(): Promise<void> {
-  const cleanup = new Cleanup();
-  const state = { interrupted: false };
-  // Ctrl-C would otherwise leave DynamoDB Local and serverless-offline (its own process group) running.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      state.interrupted = true;
-      process.stderr.write(`bench interrupted (${signal}): stopping what it started\n`);
-      void cleanup.run().finally(() => process.exit(128 + osConstants.signals[signal]));
-    });
-  }
-  try {
-    await bench(cleanup);
-  } catch (error) {
-    // Once interrupted, failures are the stack going away under a request; the signal handler exits.
-    if (!state.interrupted) throw error;
-  } finally {
-    await cleanup.run();
-  }
-}
-
-main().catch((error: Error) => {
-  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
-  process.exitCode = 1;
-});
+void runWithCleanup('bench', bench);

@@ -28,10 +28,8 @@
  * latency, statuses, errors, timeouts), a table per route, the consistency check, and
  * PASS/FAIL; exit code 1 on FAIL.
  */
-import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { arch, constants as osConstants, cpus, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { recordsFromData } from '../lib/demo';
 import { buildRegistry } from '../lib/models';
@@ -39,7 +37,8 @@ import { createDocumentClient } from '../lib/store/client';
 import { DynamoRecordStore } from '../lib/store/records';
 import { shippedModels } from '../models';
 import demoData from './demo-data.json';
-import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoClient } from './local-stack';
+import { freePort, LOCAL_TABLES, localKeyFile, portIsFree, prepareData, startApi, startDynamo } from './local-stack';
+import { fetchToken, machineLine, runWithCleanup, type Cleanup } from './script-run';
 
 const REGION = 'eu-west-1';
 const MODEL = 'res.partner';
@@ -520,27 +519,12 @@ function kindRow(result: KindResult): string[] {
 }
 
 function printMachine(): void {
-  const cpu = cpus();
-  say(`Machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${platform()} ${arch()}`);
+  say(machineLine());
 }
 
 // ---------------------------------------------------------------------------------------------
 // Setup
 
-/** Steps that undo the setup, run in reverse order once, whether the load ends, fails or is interrupted. */
-class Cleanup {
-  readonly #steps: Array<() => Promise<unknown>> = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.#steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (let step = this.#steps.pop(); step; step = this.#steps.pop()) {
-      await step().catch((error: Error) => process.stderr.write(`cleanup: ${error.message}\n`));
-    }
-  }
-}
 
 async function createLoadPartners(endpoint: string): Promise<void> {
   const client = createDocumentClient({ endpoint, region: REGION });
@@ -562,25 +546,7 @@ async function createLoadPartners(endpoint: string): Promise<void> {
   }
 }
 
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
-async function fetchToken(apiUrl: string, client: DemoClient): Promise<string> {
-  const response = await fetch(`${apiUrl}/restapi/1.0/common/oauth2/access_token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret }),
-    signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-  });
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`the token endpoint answered ${response.status}: ${body.slice(0, 500)}`);
-  return (JSON.parse(body) as { access_token: string }).access_token;
-}
 
 /** Loopback only: the load is never pointed at anything but the API this script started. */
 function assertLoopback(url: string): void {
@@ -666,7 +632,7 @@ async function load(options: Options, cleanup: Cleanup, run: { readonly interrup
   const api = await startApi({ port, endpoint: dynamo.endpoint, demo, keyFile });
   cleanup.add(() => api.stop());
   assertLoopback(api.url);
-  const token = await fetchToken(api.url, demo.oauth2);
+  const token = await fetchToken(api.url, demo.oauth2, FETCH_TIMEOUT_MS);
 
   say(
     `Settings: ${options.durationS} s or ${options.maxRequests} requests, ${options.connections} connections ` +
@@ -788,24 +754,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
-  const cleanup = new Cleanup();
-  const state = { interrupted: false };
-  // Ctrl-C would otherwise leave DynamoDB Local and serverless-offline (its own process group) running.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      state.interrupted = true;
-      process.stderr.write(`load interrupted (${signal}): stopping what it started\n`);
-      void cleanup.run().finally(() => process.exit(128 + osConstants.signals[signal]));
-    });
-  }
-  try {
-    if (!(await load(options, cleanup, state))) process.exitCode = 1;
-  } catch (error) {
-    // Once interrupted, failures are the stack going away under a request; the signal handler exits.
-    if (!state.interrupted) throw error;
-  } finally {
-    await cleanup.run();
-  }
+  await runWithCleanup('load', (cleanup, state) => load(options, cleanup, state));
 }
 
 if (require.main === module) {
