@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'WRITE_CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'PAYLOAD_TOO_LARGE'
   | 'URI_TOO_LONG'
   | 'SERVICE_UNAVAILABLE'
@@ -206,6 +207,16 @@ export class MethodNotAllowedError extends AppError {
 export class WriteConflictError extends AppError {
   readonly code = 'WRITE_CONFLICT' as const;
   readonly status = 409;
+}
+
+/** 422: an Idempotency-Key already used for another request (the draft's answer to key reuse). */
+export class IdempotencyKeyReusedError extends AppError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
+  readonly status = 422;
+
+  constructor() {
+    super('This Idempotency-Key was used for a different request in the last 24 hours; send a new key with a new request');
+  }
 }
 
 export class PayloadTooLargeError extends AppError {

@@ -7,7 +7,18 @@ import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, 
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from './auth';
 import { bindParams, bodyParams, type CallParams } from './call-params';
 import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from './custom-models';
-import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from './errors';
+import {
+  AuthenticationRequiredError,
+  BadRequestError,
+  IdempotencyKeyReusedError,
+  InvalidValueError,
+  MethodNotAllowedError,
+  NoRecordFoundError,
+  RouteNotFoundError,
+  UriTooLongError,
+  WriteConflictError,
+} from './errors';
+import { idempotencyKeyOf, KeyAlreadyClaimedError, pendingClaim, REPLAYED_HEADER, type PendingClaim } from './idempotency';
 import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from './http';
 import { defaultGet, fieldsGet } from './introspection';
 import { parseVals } from './literal';
@@ -93,6 +104,8 @@ interface ObjectContext {
   readonly model: ModelDef;
   /** The call's parameters, from the query, the body, args and kwargs. */
   readonly params: CallParams;
+  /** A create's Idempotency-Key, to claim with the record (see createOnce). */
+  readonly claim?: PendingClaim;
 }
 
 const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
@@ -132,8 +145,8 @@ async function deleteOne({ deps, model }: ObjectContext, id: number): Promise<Ap
 }
 
 /** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
-async function create({ deps, caller, model, params }: ObjectContext): Promise<ApiResult> {
-  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller }) };
+async function create({ deps, caller, model, params, claim }: ObjectContext): Promise<ApiResult> {
+  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, claim }) };
 }
 
 /** Without a domain, a page holds this many records unless `limit` says otherwise. */
@@ -363,6 +376,48 @@ async function changeDefinitions(catalog: ModelCatalog, context: ObjectContext, 
   return result;
 }
 
+/**
+ * The answer of the create that claimed this key, if there is one still valid: the record as it is
+ * now (404 if deleted since), 201 with Idempotent-Replayed. The key used for another request: 422.
+ */
+async function replayOf({ deps, model }: ObjectContext, pending: PendingClaim): Promise<ApiResult | undefined> {
+  const claim = await deps.store.getClaim(pending.id);
+  const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  if (claim === undefined || claim.expiresAt <= now) return undefined;
+  if (claim.fingerprint !== pending.fingerprint) throw new IdempotencyKeyReusedError();
+  const [record] = await readRecords(deps, { model: claim.model, ids: [claim.recordId] });
+  return { status: 201, model, data: record ?? null, headers: { [REPLAYED_HEADER]: 'true' } };
+}
+
+/**
+ * A create sent with an Idempotency-Key: the earlier request's record if this key already made
+ * one, else a create that claims the key in its own transaction. Two requests racing with one key:
+ * the second to commit finds the claim taken, gives its ids back and answers the first's record.
+ */
+async function createOnce(context: ObjectContext, pending: PendingClaim, run: (context: ObjectContext) => Promise<ApiResult>): Promise<ApiResult> {
+  const replay = await replayOf(context, pending);
+  if (replay) return replay;
+  try {
+    return await run({ ...context, claim: pending });
+  } catch (error) {
+    if (!(error instanceof KeyAlreadyClaimedError)) throw error;
+    const raced = await replayOf(context, pending);
+    if (raced) return raced;
+    throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', { cause: error });
+  }
+}
+
+/** The pending claim of a create's Idempotency-Key; a key on another kind of write is refused. */
+function claimOf(request: ApiRequest, call: Call, caller: Caller, deps: ObjectDeps): PendingClaim | undefined {
+  const key = idempotencyKeyOf(request.headers);
+  const operation = call.method.operation;
+  if (key === undefined || operation === undefined || operation === 'read') return undefined;
+  if (operation !== 'create') {
+    throw new BadRequestError(`Idempotency-Key is honoured by create only (POST /restapi/1.0/object/{model}); send this ${call.name} without it`);
+  }
+  return pendingClaim(request, caller.clientId, key, deps.now?.() ?? new Date());
+}
+
 export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   return runHttp(event, options, async (request) => {
     const caller = callerOf(request);
@@ -379,7 +434,9 @@ export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event
     const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
     const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
     const context = { deps: requestDeps, access, caller, model, params };
-    const result = deps.catalog && isMetaModel(model) ? await changeDefinitions(deps.catalog, context, call) : await call.run(context);
+    const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
+    const claim = claimOf(request, call, caller, deps);
+    const result = claim ? await createOnce(context, claim, run) : await run(context);
     return call.explicit ? { ...result, status: 200 } : result;
   });
 }

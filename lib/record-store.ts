@@ -2,6 +2,7 @@
  * The port between the records core and its storage: what the core needs, in its own terms.
  * lib/store/records.ts implements it over DynamoDB; nothing here knows about AWS.
  */
+import type { IdempotencyClaim } from './idempotency';
 
 /** A field value as stored: JSON-like, one representation per Odoo type (see lib/values.ts). */
 export type StoredValue = string | number | boolean | null | number[];
@@ -9,6 +10,15 @@ export type StoredValue = string | number | boolean | null | number[];
 export interface RecordKey {
   readonly model: string;
   readonly id: number;
+}
+
+/** Ids taken from a model's sequence, with what proves the taking was this caller's. */
+export interface IdReservation {
+  readonly model: string;
+  /** Consecutive, ascending. */
+  readonly ids: readonly number[];
+  /** Marks the sequence item as last moved by this reservation (a random value). */
+  readonly token: string;
 }
 
 export interface StoredRecord extends RecordKey {
@@ -26,7 +36,9 @@ export type WriteAction =
   /** Delete a record, if it is still at `expectedVersion`. */
   | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
   /** Require that a record exists when the transaction commits (a many2one target, say). */
-  | { readonly kind: 'check'; readonly key: RecordKey };
+  | { readonly kind: 'check'; readonly key: RecordKey }
+  /** Record an Idempotency-Key as used, if it is not (or its earlier use expired before `now`, epoch seconds). */
+  | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number };
 
 /** Why one action of a cancelled transaction failed, in request order; 'none' if it did not. */
 export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'other';
@@ -60,8 +72,18 @@ export interface RecordStore {
    * index shards read in parallel, for work that needs all of them (counts, sub-searches).
    */
   scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void>;
-  /** `count` new ids for `model`, never handed out before (an atomic counter per model). */
-  reserveIds(model: string, count: number): Promise<number[]>;
+  /** The claim of an Idempotency-Key (lib/idempotency.ts), expired or not; read consistently. */
+  getClaim(id: string): Promise<IdempotencyClaim | undefined>;
+  /**
+   * `count` new ids for `model`, never handed out before (an atomic counter per model). An SDK
+   * retry of the increment after a lost answer gets the same ids, not a second range.
+   */
+  reserveIds(model: string, count: number): Promise<IdReservation>;
+  /**
+   * Gives a reservation's ids back to the sequence if it still ends at them (nobody reserved
+   * since); true if it did. Only for ids no record holds: a create that failed before it wrote.
+   */
+  releaseIds(reservation: IdReservation): Promise<boolean>;
   /** Moves the model's id sequence up to `atLeast` if it is below (ids below it are spoken for). */
   raiseSequence(model: string, atLeast: number): Promise<void>;
 }

@@ -32,6 +32,8 @@ import {
   type WriteAction,
 } from './record-store';
 import { planUnlink, type UnlinkPlan } from './ondelete';
+import { KeyAlreadyClaimedError, type PendingClaim } from './idempotency';
+import { ReservedIds } from './reserved-ids';
 import { applyX2ManyCommands, parseFieldValue, readFieldValue, referencedKeys, type FieldChange } from './values';
 
 /** Who is calling, as the authorizer established it. */
@@ -362,8 +364,8 @@ function deletedTargets(vals: ValidatedVals, found: ReadonlyMap<string, StoredRe
  * Ids for the records that (0, 0, vals) commands create: `perRecord[i]` for written record i, one
  * per command in order. One counter increment per command, all at once (parallel to the reads).
  */
-async function reserveCreatedIds(store: RecordStore, creates: readonly LinkedCreate[], records: number): Promise<number[][]> {
-  const byCommand = await Promise.all(creates.map((create) => store.reserveIds(create.model.model, records)));
+async function reserveCreatedIds(reserved: ReservedIds, creates: readonly LinkedCreate[], records: number): Promise<number[][]> {
+  const byCommand = await Promise.all(creates.map((create) => reserved.take(create.model.model, records)));
   return Array.from({ length: records }, (_, i) => byCommand.map((ids) => ids[i] as number));
 }
 
@@ -424,9 +426,12 @@ export function renderRecord(model: ModelDef, record: StoredRecord, displayName:
 function parseCancellation(error: TransactionCancelledError, { actions, checkedFields }: WriteTransaction, model: ModelDef) {
   let versionConflict = false;
   let transient = false;
+  let idTaken = false;
   error.reasons.forEach((reason, index) => {
     const action = actions[index];
     if (!action || reason === 'none') return;
+    // The request's Idempotency-Key, used by another request that committed first: it replays that one.
+    if (reason === 'condition' && action.kind === 'claim') throw new KeyAlreadyClaimedError();
     if (reason === 'condition' && action.kind === 'check') {
       const field = checkedFields.get(recordKeyString(action.key));
       throw new InvalidValueError(
@@ -434,12 +439,14 @@ function parseCancellation(error: TransactionCancelledError, { actions, checkedF
           `${action.key.model}(${action.key.id}) does not exist`,
       );
     }
+    // A new record's id is held by a record loaded behind the sequence's back: new ids, then retry.
+    if (reason === 'condition' && action.kind === 'create') idTaken = true;
     // Another write got there first (a version condition, or a transaction on the same item): re-read, then 409.
     if (reason === 'condition' || reason === 'conflict') versionConflict = true;
     else if (reason === 'throttled') transient = true;
     else throw new Error(`Unexpected transaction cancellation: ${error.message}`, { cause: error });
   });
-  return { versionConflict, transient };
+  return { versionConflict, transient, idTaken };
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -454,25 +461,44 @@ export function checkTransactionSize(actions: number, records: number): void {
 }
 
 /**
- * Commits one attempt. True when committed; false when the caller should re-read and try again
- * (a version or id condition failed, or DynamoDB reported a conflict or throttling), after a
- * jittered pause. Throws once the attempts are spent (409, or 503 when only throttling was seen),
- * and at once for a referenced record that does not exist (403).
+ * What became of one attempt: committed; or to be read again and retried, after a jittered pause
+ * (a version condition failed, or DynamoDB reported a conflict or throttling) — with new ids when
+ * a record it creates found its id taken.
  */
-export async function commitOrRetry(deps: RecordsDeps, transaction: WriteTransaction, model: ModelDef, attempt: number, what: string): Promise<boolean> {
+export type CommitOutcome = 'committed' | 'retry' | 'retry-with-new-ids';
+
+/**
+ * Commits one attempt (see CommitOutcome). Throws once the attempts are spent (409, or 503 when
+ * only throttling was seen), and at once for a referenced record that does not exist (403).
+ */
+export async function commitOrRetry(deps: RecordsDeps, transaction: WriteTransaction, model: ModelDef, attempt: number, what: string): Promise<CommitOutcome> {
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   try {
     await deps.store.transact(transaction.actions);
-    return true;
+    return 'committed';
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;
-    const { versionConflict, transient } = parseCancellation(error, transaction, model);
+    const { versionConflict, transient, idTaken } = parseCancellation(error, transaction, model);
     if (attempt >= maxAttempts) {
       if (transient && !versionConflict) throw new ServiceUnavailableError(1, { cause: error });
       throw new WriteConflictError(`${what} kept changing during the write (${attempt} attempts); nothing was written. Retry the request.`, { cause: error });
     }
     await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** attempt);
-    return false;
+    return idTaken ? 'retry-with-new-ids' : 'retry';
+  }
+}
+
+/**
+ * Runs `attempts` with the ids it reserves: given back if it throws (lib/reserved-ids.ts), so a
+ * request that failed before it created anything leaves no gap in the sequence.
+ */
+async function withReservedIds<T>(store: RecordStore, attempts: (reserved: ReservedIds) => Promise<T>): Promise<T> {
+  const reserved = new ReservedIds(store);
+  try {
+    return await attempts(reserved);
+  } catch (error) {
+    await reserved.giveBack();
+    throw error;
   }
 }
 
@@ -491,27 +517,37 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const deleteKeys = [...vals.deletes.values()].map((target) => target.key);
   const now = deps.now ?? (() => new Date());
 
-  for (let attempt = 1; ; attempt++) {
-    const [found, createdIds] = await Promise.all([
-      store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
-      reserveCreatedIds(store, vals.creates, keys.length),
-    ]);
-    const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
-    if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
-    const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
-    // (2, id): what deleting those records takes (extra reads, only when the command is used).
-    const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
+  return withReservedIds(store, async (reserved) => {
+    let createdIds: number[][] | undefined; // kept across attempts unless taken
+    for (let attempt = 1; ; attempt++) {
+      const [found, ids] = await Promise.all([
+        store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
+        createdIds ?? reserveCreatedIds(reserved, vals.creates, keys.length),
+      ]);
+      createdIds = ids;
+      const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
+      if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
+      const records = keys.map((key) => found.get(recordKeyString(key)) as StoredRecord);
+      // (2, id): what deleting those records takes (extra reads, only when the command is used).
+      const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
 
-    const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found, createdIds, unlinkPlan);
-    const { newStates, linkedStates } = transaction;
-    checkTransactionSize(transaction.actions.length, records.length);
-    // The display names do not depend on the commit: fetch them while it runs.
-    const names = readDisplayNames(registry, store, newStates, linkedStates, model.fields);
-    names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    if (!(await commitOrRetry(deps, transaction, model, attempt, `The records ${model.model}(${request.ids.join(', ')})`))) continue;
-    const displayName = await names;
-    return newStates.map((record) => renderRecord(model, record, displayName));
-  }
+      const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found, createdIds, unlinkPlan);
+      const { newStates, linkedStates } = transaction;
+      checkTransactionSize(transaction.actions.length, records.length);
+      // The display names do not depend on the commit: fetch them while it runs.
+      const names = readDisplayNames(registry, store, newStates, linkedStates, model.fields);
+      names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      const outcome = await commitOrRetry(deps, transaction, model, attempt, `The records ${model.model}(${request.ids.join(', ')})`);
+      if (outcome === 'committed') {
+        const displayName = await names;
+        return newStates.map((record) => renderRecord(model, record, displayName));
+      }
+      if (outcome === 'retry-with-new-ids') {
+        reserved.forgetAll();
+        createdIds = undefined;
+      }
+    }
+  });
 }
 
 export interface ReadRequest {
@@ -550,6 +586,8 @@ export interface CreateRequest {
   readonly model: string;
   readonly vals: ReadonlyMap<string, PyValue>;
   readonly caller: Caller;
+  /** The request's Idempotency-Key, claimed in the create's own transaction (lib/idempotency.ts). */
+  readonly claim?: PendingClaim | undefined;
 }
 
 /**
@@ -567,20 +605,37 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   const now = deps.now ?? (() => new Date());
   // Required fields are checked before an id is spent on a record that cannot be created.
   newRecord(model, 0, vals, request.caller, formatOdooDatetime(now()));
-  for (let attempt = 1; ; attempt++) {
-    const [[id], linkedRecords, [createdIds]] = await Promise.all([
-      store.reserveIds(model.model, 1),
-      linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : Promise.resolve(new Map<string, StoredRecord>()),
-      reserveCreatedIds(store, vals.creates, 1),
-    ]);
-    const commitTime = formatOdooDatetime(now());
-    const record = newRecord(model, id as number, vals, request.caller, commitTime, {}, createdIds);
-    const transaction = buildCreateTransaction(model, record, vals, request.caller, commitTime, linkedRecords, createdIds);
-    checkTransactionSize(transaction.actions.length, 1);
-    const names = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields);
-    names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    // An id already taken (records loaded with explicit ids) or a linked record changed: try again.
-    if (!(await commitOrRetry(deps, transaction, model, attempt, `A new ${model.model} record`))) continue;
-    return renderRecord(model, record, await names);
-  }
+  return withReservedIds(store, async (reserved) => {
+    let ids: { id: number; createdIds: number[] } | undefined; // kept across attempts unless taken
+    for (let attempt = 1; ; attempt++) {
+      const [taken, linkedRecords] = await Promise.all([
+        ids ?? takeCreateIds(reserved, model, vals.creates),
+        linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : Promise.resolve(new Map<string, StoredRecord>()),
+      ]);
+      ids = taken;
+      const commitTime = formatOdooDatetime(now());
+      const record = newRecord(model, ids.id, vals, request.caller, commitTime, {}, ids.createdIds);
+      const transaction = buildCreateTransaction(model, record, vals, request.caller, commitTime, linkedRecords, ids.createdIds);
+      if (request.claim) {
+        const claim = { ...request.claim, model: model.model, recordId: record.id };
+        transaction.actions.push({ kind: 'claim', claim, now: Math.floor(now().getTime() / 1000) });
+      }
+      checkTransactionSize(transaction.actions.length, 1);
+      const names = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields);
+      names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      const outcome = await commitOrRetry(deps, transaction, model, attempt, `A new ${model.model} record`);
+      if (outcome === 'committed') return renderRecord(model, record, await names);
+      // An id already taken (records loaded with explicit ids): new ones, then again.
+      if (outcome === 'retry-with-new-ids') {
+        reserved.forgetAll();
+        ids = undefined;
+      }
+    }
+  });
+}
+
+/** The new record's id and those of the records its (0, 0, vals) commands create, reserved at once. */
+async function takeCreateIds(reserved: ReservedIds, model: ModelDef, creates: readonly LinkedCreate[]): Promise<{ id: number; createdIds: number[] }> {
+  const [[id], [createdIds]] = await Promise.all([reserved.take(model.model, 1), reserveCreatedIds(reserved, creates, 1)]);
+  return { id: id as number, createdIds: createdIds as number[] };
 }

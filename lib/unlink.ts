@@ -25,6 +25,6 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
     ];
     checkTransactionSize(actions.length, request.ids.length);
     const transaction = { actions, newStates: [], linkedStates: [], checkedFields: new Map() };
-    if (await commitOrRetry(deps, transaction, model, attempt, `The records ${model.model}(${request.ids.join(', ')})`)) return;
+    if ((await commitOrRetry(deps, transaction, model, attempt, `The records ${model.model}(${request.ids.join(', ')})`)) === 'committed') return;
   }
 }

@@ -8,12 +8,14 @@
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  */
+import { randomUUID } from 'node:crypto';
 import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
   TransactionCancelledError,
   type CancellationReason,
+  type IdReservation,
   type RecordKey,
   type RecordStore,
   type StoredRecord,
@@ -21,6 +23,7 @@ import {
   type WriteAction,
 } from '../record-store';
 import { ServiceUnavailableError } from '../errors';
+import type { IdempotencyClaim } from '../idempotency';
 import { isConditionFailure, translateStoreError } from './client';
 
 export const MODEL_SHARDS = 16;
@@ -112,8 +115,28 @@ export function buildTransactWriteParams(table: string, actions: readonly WriteA
           return { Update: buildUpdateParams(table, action) };
         case 'delete':
           return { Delete: buildDeleteParams(table, action) };
+        case 'claim':
+          return { Put: buildClaimParams(table, action) };
       }
     }),
+  };
+}
+
+/**
+ * An Idempotency-Key's claim (lib/idempotency.ts): an item of its own, outside every model's index
+ * (no shard), removed by the table's TTL on `expiresAt`. Claimable again once expired.
+ */
+export function claimKey(id: string): { pk: string } {
+  return { pk: `idempotency#${id}` };
+}
+
+export function buildClaimParams(table: string, { claim, now }: Extract<WriteAction, { kind: 'claim' }>): PutCommandInput {
+  return {
+    TableName: table,
+    Item: { ...claimKey(claim.id), fingerprint: claim.fingerprint, model: claim.model, recordId: claim.recordId, expiresAt: claim.expiresAt },
+    ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
+    ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: { ':now': now },
   };
 }
 
@@ -135,15 +158,33 @@ export function sequenceKey(model: string): { pk: string } {
   return { pk: `sequence#${model}` };
 }
 
-/** Reserves `count` ids at once: ADD on the counter, which DynamoDB serialises per item. */
-export function buildReserveIdsParams(table: string, model: string, count: number): UpdateCommandInput {
+/**
+ * Reserves `count` ids at once: ADD on the counter, which DynamoDB serialises per item. The
+ * counter keeps the token of the reservation that last moved it; the condition makes an SDK retry
+ * of this very increment (its first answer lost) fail instead of taking a second range.
+ */
+export function buildReserveIdsParams(table: string, model: string, count: number, token: string): UpdateCommandInput {
   return {
     TableName: table,
     Key: sequenceKey(model),
-    UpdateExpression: 'ADD #next :count',
-    ExpressionAttributeNames: { '#next': 'next' },
-    ExpressionAttributeValues: { ':count': count },
+    UpdateExpression: 'SET #reservation = :token ADD #next :count',
+    ConditionExpression: 'attribute_not_exists(#reservation) OR #reservation <> :token',
+    ExpressionAttributeNames: { '#next': 'next', '#reservation': 'reservation' },
+    ExpressionAttributeValues: { ':count': count, ':token': token },
     ReturnValues: 'UPDATED_NEW',
+  };
+}
+
+/** Moves the counter back below a reservation, if it is still the last one taken. */
+export function buildReleaseIdsParams(table: string, reservation: IdReservation): UpdateCommandInput {
+  const first = reservation.ids[0] as number;
+  return {
+    TableName: table,
+    Key: sequenceKey(reservation.model),
+    UpdateExpression: 'SET #next = :before REMOVE #reservation',
+    ConditionExpression: '#next = :last AND #reservation = :token',
+    ExpressionAttributeNames: { '#next': 'next', '#reservation': 'reservation' },
+    ExpressionAttributeValues: { ':before': first - 1, ':last': first + reservation.ids.length - 1, ':token': reservation.token },
   };
 }
 
@@ -183,6 +224,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** An action that can go alone as a conditional UpdateItem, DeleteItem or PutItem. */
+type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'delete' }>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -225,7 +269,7 @@ export class DynamoRecordStore implements RecordStore {
     const [only] = actions;
     // One record and nothing to check: a conditional UpdateItem/PutItem is just as atomic, at half
     // the write cost of a transaction (AWS bills each transactional write twice).
-    if (actions.length === 1 && only && only.kind !== 'check') return this.#writeOne(only);
+    if (actions.length === 1 && only && only.kind !== 'check' && only.kind !== 'claim') return this.#writeOne(only);
     try {
       await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
     } catch (error) {
@@ -240,7 +284,7 @@ export class DynamoRecordStore implements RecordStore {
     }
   }
 
-  async #writeOne(action: Exclude<WriteAction, { kind: 'check' }>): Promise<void> {
+  async #writeOne(action: SingleWrite): Promise<void> {
     try {
       if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
       else if (action.kind === 'delete') await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
@@ -261,7 +305,7 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   /** Whether the item is exactly what `action` makes of it (its earlier attempt got through). */
-  async #alreadyWritten(action: Exclude<WriteAction, { kind: 'check' }>): Promise<boolean> {
+  async #alreadyWritten(action: SingleWrite): Promise<boolean> {
     let item: Item | undefined;
     try {
       item = (await this.client.send(new GetCommand({ TableName: this.table, Key: recordItemKey(action.key), ConsistentRead: true }))).Item;
@@ -333,15 +377,52 @@ export class DynamoRecordStore implements RecordStore {
     return records;
   }
 
-  async reserveIds(model: string, count: number): Promise<number[]> {
-    let last: number;
+  async reserveIds(model: string, count: number): Promise<IdReservation> {
+    const token = randomUUID();
+    let last: number | undefined;
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand(buildReserveIdsParams(this.table, model, count)));
+      const { Attributes } = await this.client.send(new UpdateCommand(buildReserveIdsParams(this.table, model, count, token)));
       last = Number(Attributes?.next);
+    } catch (error) {
+      if (!isConditionFailure(error)) return translateStoreError(error);
+      // Only this token's own earlier attempt can fail the condition: its increment got through
+      // and its answer was lost. The counter still says so unless another reservation came since.
+      last = await this.#lastReservedBy(model, token);
+      // Moved on already: that range is lost to us (skipped, never reused); take another.
+      if (last === undefined) return this.reserveIds(model, count);
+    }
+    return { model, token, ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
+  }
+
+  async #lastReservedBy(model: string, token: string): Promise<number | undefined> {
+    try {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: sequenceKey(model), ConsistentRead: true }));
+      return Item?.reservation === token ? Number(Item.next) : undefined;
     } catch (error) {
       return translateStoreError(error);
     }
-    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+  }
+
+  async getClaim(id: string): Promise<IdempotencyClaim | undefined> {
+    let item: Item | undefined;
+    try {
+      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: claimKey(id), ConsistentRead: true }))).Item;
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    if (!item) return undefined;
+    return { id, fingerprint: String(item.fingerprint), model: String(item.model), recordId: Number(item.recordId), expiresAt: Number(item.expiresAt) };
+  }
+
+  async releaseIds(reservation: IdReservation): Promise<boolean> {
+    if (reservation.ids.length === 0) return false;
+    try {
+      await this.client.send(new UpdateCommand(buildReleaseIdsParams(this.table, reservation)));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      return translateStoreError(error);
+    }
   }
 
   async raiseSequence(model: string, atLeast: number): Promise<void> {

@@ -174,9 +174,14 @@ export class FaultInjector {
         const command = context.commandName ?? 'unknown';
         const active = this.#match(command);
         if (!active) {
-          const result = await next(args);
-          this.#sent.push({ command, faulted: undefined, realOutcome: 'ok' });
-          return result;
+          try {
+            const result = await next(args);
+            this.#sent.push({ command, faulted: undefined, realOutcome: 'ok' });
+            return result;
+          } catch (error) {
+            this.#sent.push({ command, faulted: undefined, realOutcome: error instanceof Error ? error.name : String(error) });
+            throw error;
+          }
         }
         const { fault } = active.plan;
         if (fault === 'unprocessed-keys') {

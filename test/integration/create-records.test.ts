@@ -55,23 +55,57 @@ describe('createRecord against DynamoDB Local', () => {
   });
 
   it('refuses a record without a required field, creating nothing and spending no id', async () => {
-    const [before] = await stores.records.reserveIds('res.country.state', 1);
+    const [before] = (await stores.records.reserveIds('res.country.state', 1)).ids;
     await expect(createRecord({ registry, store: stores.records }, { model: 'res.country.state', vals: vals({ name: 'Nowhere' }), caller })).rejects.toStrictEqual(
       new InvalidValueError("Field 'country_id' (Country) on model 'res.country.state' is required: give it a value"),
     );
-    expect(await stores.records.reserveIds('res.country.state', 1)).toStrictEqual([(before as number) + 1]);
+    expect((await stores.records.reserveIds('res.country.state', 1)).ids).toStrictEqual([(before as number) + 1]);
   });
 
-  it('refuses a many2one to a record that does not exist, creating nothing', async () => {
-    const next = (await stores.records.reserveIds('res.country.state', 1))[0] as number;
+  it('refuses a many2one to a record that does not exist, creating nothing and giving its id back', async () => {
+    const next = (await stores.records.reserveIds('res.country.state', 1)).ids[0] as number;
     await expect(
       createRecord({ registry, store: stores.records }, { model: 'res.country.state', vals: vals({ name: 'Nowhere', code: 'NW', country_id: 4242 }), caller }),
     ).rejects.toThrow('res.country(4242) does not exist');
     expect(await stores.rawItem('res.country.state', next + 1)).toBeUndefined();
+    // The refused create's id went back to the sequence: the next one is handed out again.
+    expect((await stores.records.reserveIds('res.country.state', 1)).ids).toStrictEqual([next + 1]);
+  });
+
+  it('a refused create gives back the ids of its (0, 0, vals) commands too', async () => {
+    const [nextPartner] = (await stores.records.reserveIds('res.partner', 1)).ids;
+    const [nextTag] = (await stores.records.reserveIds('res.partner.category', 1)).ids;
+    const refused = vals({ name: 'Refused', country_id: 4242, category_id: [[0, 0, new Map([['name', 'Never made']])]] });
+    await expect(createRecord({ registry, store: stores.records }, { model: 'res.partner', vals: refused, caller })).rejects.toThrow('res.country(4242) does not exist');
+    expect((await stores.records.reserveIds('res.partner', 1)).ids).toStrictEqual([(nextPartner as number) + 1]);
+    expect((await stores.records.reserveIds('res.partner.category', 1)).ids).toStrictEqual([(nextTag as number) + 1]);
+  });
+
+  it('ids are given back only while no later reservation was made: a later one keeps the gap, and nothing is reused', async () => {
+    const first = await stores.records.reserveIds('res.partner.category', 2);
+    const second = await stores.records.reserveIds('res.partner.category', 1);
+    expect(await stores.records.releaseIds(first)).toBe(false);
+    expect(await stores.records.releaseIds(second)).toBe(true);
+    expect(await stores.records.releaseIds(second)).toBe(false); // once only
+    expect((await stores.records.reserveIds('res.partner.category', 1)).ids).toStrictEqual(second.ids);
+  });
+
+  it('concurrent creates, half of them refused: every created id distinct, and no created id ever handed out twice', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, i) =>
+        createRecord({ registry, store: stores.records }, { model: 'res.partner', vals: vals(i % 2 === 0 ? { name: `Ok ${i}` } : { name: `Refused ${i}`, country_id: 4242 }), caller }),
+      ),
+    );
+    const ids = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value.get('id') as number] : []));
+    expect([ids.length, new Set(ids).size, outcomes.filter((outcome) => outcome.status === 'rejected').length]).toStrictEqual([8, 8, 8]);
+    for (const id of ids) expect(String((await stores.rawItem('res.partner', id))?.v.name)).toMatch(/^Ok \d+$/);
+    // The sequence stands past every created id, so none can be handed out again.
+    const [after] = (await stores.records.reserveIds('res.partner', 1)).ids;
+    expect(after).toBeGreaterThan(Math.max(...ids));
   });
 
   it('takes the next id when the reserved one is already used by a loaded record', async () => {
-    const [next] = await stores.records.reserveIds('res.country', 1);
+    const [next] = (await stores.records.reserveIds('res.country', 1)).ids;
     // A record loaded behind the sequence's back, on the ids it would hand out next.
     await stores.client.send(
       new PutCommand({

@@ -72,10 +72,10 @@ const faultyDeps = () => depsOver(new DynamoRecordStore(injector.client, stores.
 const cleanDeps = () => depsOver(stores.records);
 
 /** An object-route event as API Gateway passes it to the object Lambda after the authorizer. */
-function objectEvent(method: string, proxy: string | undefined, query: Record<string, string>): APIGatewayProxyEvent {
+function objectEvent(method: string, proxy: string | undefined, query: Record<string, string>, extraHeaders: Record<string, string> = {}): APIGatewayProxyEvent {
   const model = 'res.partner';
   const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  const headers = { Accept: 'application/json', Authorization: 'Bearer faults', Host: 'api.example.com' };
+  const headers = { Accept: 'application/json', Authorization: 'Bearer faults', Host: 'api.example.com', ...extraHeaders };
   return {
     resource: proxy === undefined ? '/restapi/1.0/object/{model}' : '/restapi/1.0/object/{model}/{proxy+}',
     path,
@@ -101,7 +101,8 @@ function objectEvent(method: string, proxy: string | undefined, query: Record<st
 const putList = (deps: ObjectDeps) => routeObjectRequest(deps, options(), objectEvent('PUT', undefined, { ids: '17,20', vals: PUT_VALS }));
 const putOne = (deps: ObjectDeps) => routeObjectRequest(deps, options(), objectEvent('PUT', '17', { vals: PUT_VALS }));
 const CREATE_NAME = 'Created under faults';
-const createPartner = (deps: ObjectDeps) => routeObjectRequest(deps, options(), objectEvent('POST', undefined, { vals: `{'name': '${CREATE_NAME}', 'city': 'Faultville'}` }));
+const createPartner = (deps: ObjectDeps, headers: Record<string, string> = {}) =>
+  routeObjectRequest(deps, options(), objectEvent('POST', undefined, { vals: `{'name': '${CREATE_NAME}', 'city': 'Faultville'}` }, headers));
 
 type Snapshot = Map<string, Item | undefined>;
 
@@ -431,23 +432,32 @@ describe('POST create under faults: ids are never reused', () => {
     expect(await checkIds(beforeDemo)).toStrictEqual({ created: [], skipped: [] });
   });
 
-  // Documents current behaviour: the increment is applied, its answer lost, and the SDK's retry
-  // increments again. The first id is skipped (never reused). See the report for the trade-off.
-  it("the id counter's increment applied but its answer lost once: 201; the SDK's retry reserves another id, so one id is skipped", async () => {
+  it("the id counter's increment applied but its answer lost once: 201 with the next id; the SDK's retry is recognised by its token, no id skipped", async () => {
     const beforeDemo = await demoPartners();
     injector.arm({ command: 'UpdateItemCommand', fault: 'connection-reset', after: true, times: 1 });
     const response = await createPartner(faultyDeps());
-    expect([response.statusCode, JSON.parse(response.body).Partner.id]).toStrictEqual([201, LAST_DEMO_PARTNER_ID + 2]);
-    expect(await checkIds(beforeDemo)).toStrictEqual({ created: [LAST_DEMO_PARTNER_ID + 2], skipped: [LAST_DEMO_PARTNER_ID + 1] });
+    expect([response.statusCode, JSON.parse(response.body).Partner.id]).toStrictEqual([201, LAST_DEMO_PARTNER_ID + 1]);
+    expect(injector.sent('UpdateItemCommand').map((request) => request.realOutcome)).toStrictEqual(['ok', 'ConditionalCheckFailedException']);
+    expect(await checkIds(beforeDemo)).toStrictEqual({ created: [LAST_DEMO_PARTNER_ID + 1], skipped: [] });
   });
 
-  // Documents current behaviour: an id is reserved before the Put, so a create that fails after
-  // the reservation leaves that id unused (skipped, never reused). See the report.
-  it("the record's Put throttled every time: 503, nothing created; the reserved id is skipped", async () => {
+  it("the record's Put throttled every time: 503, nothing created; the reserved id is given back, and the next create takes it", async () => {
     const beforeDemo = await demoPartners();
     injector.arm({ command: 'PutItemCommand', fault: 'throttling' });
     expectServiceUnavailable(await createPartner(faultyDeps()));
+    expect(await checkIds(beforeDemo)).toStrictEqual({ created: [], skipped: [] });
+    const next = await createPartner(cleanDeps());
+    expect([next.statusCode, JSON.parse(next.body).Partner.id]).toStrictEqual([201, LAST_DEMO_PARTNER_ID + 1]);
+  });
+
+  it("the record's Put throttled and DynamoDB unreadable afterwards: 503; the id cannot be proven unused, so it stays skipped (never reused)", async () => {
+    const beforeDemo = await demoPartners();
+    injector.arm({ command: 'PutItemCommand', fault: 'throttling' });
+    injector.arm({ command: 'BatchGetItemCommand', fault: 'throttling' });
+    expectServiceUnavailable(await createPartner(faultyDeps()));
     expect(await checkIds(beforeDemo)).toStrictEqual({ created: [], skipped: [LAST_DEMO_PARTNER_ID + 1] });
+    const next = await createPartner(cleanDeps());
+    expect([next.statusCode, JSON.parse(next.body).Partner.id]).toStrictEqual([201, LAST_DEMO_PARTNER_ID + 2]);
   });
 
   it("the record's Put commits and every answer is lost: 503; the record exists once, complete; the next create takes the next id", async () => {
@@ -464,6 +474,41 @@ describe('POST create under faults: ids are never reused', () => {
   // attribute_not_exists(pk); the core takes that for "id taken", reserves another id and creates
   // the record a second time. The client gets 201 for the second; the first is a duplicate it
   // never hears of.
+  describe('with an Idempotency-Key, a create whose answer was lost is sent again safely', () => {
+    const keyed = { 'Idempotency-Key': 'faults-key-1' };
+
+    /** The same create sent again with the key, without faults: the first record, replayed; nothing more created. */
+    async function expectReplay(beforeDemo: Snapshot): Promise<void> {
+      const again = await createPartner(cleanDeps(), keyed);
+      expect([again.statusCode, again.headers?.['Idempotent-Replayed'], JSON.parse(again.body).Partner.id]).toStrictEqual([201, 'true', LAST_DEMO_PARTNER_ID + 1]);
+      expect((await checkIds(beforeDemo)).created).toStrictEqual([LAST_DEMO_PARTNER_ID + 1]);
+    }
+
+    it('the transaction (record and key claim) commits and every answer is lost: 503; sent again: 201 with that record, none created twice', async () => {
+      const beforeDemo = await demoPartners();
+      injector.arm({ command: 'TransactWriteItemsCommand', fault: 'connection-reset', after: true });
+      expectServiceUnavailable(await createPartner(faultyDeps(), keyed));
+      expect((await checkIds(beforeDemo)).created).toStrictEqual([LAST_DEMO_PARTNER_ID + 1]);
+      await expectReplay(beforeDemo);
+    });
+
+    it('the display names cannot be read after the commit: 503; sent again: 201 with that record, none created twice', async () => {
+      const beforeDemo = await demoPartners();
+      injector.arm({ command: 'BatchGetItemCommand', fault: 'throttling' });
+      expectServiceUnavailable(await createPartner(faultyDeps(), keyed));
+      await expectReplay(beforeDemo);
+    });
+
+    it('the transaction throttled every time: 503, nothing created and the id given back; sent again: a fresh create (201, not a replay) on that id', async () => {
+      const beforeDemo = await demoPartners();
+      injector.arm({ command: 'TransactWriteItemsCommand', fault: 'throttling' });
+      expectServiceUnavailable(await createPartner(faultyDeps(), keyed));
+      expect(await checkIds(beforeDemo)).toStrictEqual({ created: [], skipped: [] });
+      const again = await createPartner(cleanDeps(), keyed);
+      expect([again.statusCode, again.headers?.['Idempotent-Replayed'], JSON.parse(again.body).Partner.id]).toStrictEqual([201, undefined, LAST_DEMO_PARTNER_ID + 1]);
+    });
+  });
+
   it("the record's Put commits and its first answer is lost: 201, and exactly one record is created", async () => {
     const beforeDemo = await demoPartners();
     injector.arm({ command: 'PutItemCommand', fault: 'connection-reset', after: true, times: 1 });

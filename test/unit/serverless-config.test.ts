@@ -60,6 +60,8 @@ describe('serverless.yml', () => {
       expect(properties.AttributeDefinitions).toStrictEqual(definition.AttributeDefinitions);
       expect(properties.KeySchema).toStrictEqual(definition.KeySchema);
       expect(properties.GlobalSecondaryIndexes).toStrictEqual(definition.GlobalSecondaryIndexes);
+      // Expiring items (tokens, codes, nonces; Idempotency-Key claims) go by DynamoDB's TTL.
+      expect(properties.TimeToLiveSpecification).toStrictEqual({ AttributeName: 'expiresAt', Enabled: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import type { StoredRecord, StoredValue, WriteAction } from '../../lib/record-store';
-import { buildTransactWriteParams, fromItem, MODEL_SHARDS, recordItemKey, shardOf, toItem } from '../../lib/store/records';
+import { buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, MODEL_SHARDS, recordItemKey, shardOf, toItem } from '../../lib/store/records';
 
 // DESIGN §2: every attribute name goes through ExpressionAttributeNames; one TransactWriteItems
 // with a version condition per record and a ConditionCheck per referenced record; one partition
@@ -106,6 +106,50 @@ describe('store/records', () => {
 
     it('returns no items for no actions', () => {
       expect(buildTransactWriteParams(TABLE, [])).toStrictEqual({ TransactItems: [] });
+    });
+  });
+
+  describe('an Idempotency-Key claim in a transaction', () => {
+    it('returns a Put of its own item (no shard: in no model index), conditioned on no live claim of that key', () => {
+      const claim = { id: 'abc', fingerprint: 'f1', model: 'res.partner', recordId: 42, expiresAt: 1_800_086_400 };
+      expect(buildTransactWriteParams(TABLE, [{ kind: 'claim', claim, now: 1_800_000_000 }])).toStrictEqual({
+        TransactItems: [
+          {
+            Put: {
+              TableName: TABLE,
+              Item: { pk: 'idempotency#abc', fingerprint: 'f1', model: 'res.partner', recordId: 42, expiresAt: 1_800_086_400 },
+              ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
+              ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+              ExpressionAttributeValues: { ':now': 1_800_000_000 },
+            },
+          },
+        ],
+      });
+    });
+  });
+
+  describe('id reservations', () => {
+    it('returns an increment that marks the counter with its token and fails for a retry of itself', () => {
+      expect(buildReserveIdsParams(TABLE, 'res.partner', 3, 't-1')).toStrictEqual({
+        TableName: TABLE,
+        Key: { pk: 'sequence#res.partner' },
+        UpdateExpression: 'SET #reservation = :token ADD #next :count',
+        ConditionExpression: 'attribute_not_exists(#reservation) OR #reservation <> :token',
+        ExpressionAttributeNames: { '#next': 'next', '#reservation': 'reservation' },
+        ExpressionAttributeValues: { ':count': 3, ':token': 't-1' },
+        ReturnValues: 'UPDATED_NEW',
+      });
+    });
+
+    it('returns a release that moves the counter below the range only while it still ends there under the same token', () => {
+      expect(buildReleaseIdsParams(TABLE, { model: 'res.partner', ids: [41, 42, 43], token: 't-1' })).toStrictEqual({
+        TableName: TABLE,
+        Key: { pk: 'sequence#res.partner' },
+        UpdateExpression: 'SET #next = :before REMOVE #reservation',
+        ConditionExpression: '#next = :last AND #reservation = :token',
+        ExpressionAttributeNames: { '#next': 'next', '#reservation': 'reservation' },
+        ExpressionAttributeValues: { ':before': 40, ':last': 43, ':token': 't-1' },
+      });
     });
   });
 

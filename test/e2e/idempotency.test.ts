@@ -1,0 +1,122 @@
+/**
+ * Idempotency-Key on creates, over HTTP against the served API: the same create sent again with the
+ * same key answers the first one's record and creates nothing; the key used for another request is
+ * a 422; racing requests with one key create one record; a key on a write is refused.
+ */
+import { randomUUID } from 'node:crypto';
+import { apiUrl, demoBasicClient, demoToken, servedItem } from '../helpers/local';
+
+const TAGS = '/restapi/1.0/object/res.partner.category';
+
+async function send(method: string, path: string, headers: Record<string, string>, body?: string) {
+  const response = await fetch(`${apiUrl()}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${await demoToken()}`, ...headers },
+    ...(body === undefined ? {} : { body }),
+  });
+  return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: await response.text() };
+}
+
+const createTag = (name: string, key: string, extraHeaders: Record<string, string> = {}) =>
+  send('POST', `${TAGS}?vals=${encodeURIComponent(`{'name': '${name}'}`)}`, { 'Idempotency-Key': key, ...extraHeaders });
+
+const tagOf = (body: string) => (JSON.parse(body) as { 'Partner Tags': { id: number; name: string } })['Partner Tags'];
+
+/** The tags named `name`, by search over the served API. */
+async function tagsNamed(name: string): Promise<number[]> {
+  const response = await send('GET', `${TAGS}/search?domain=${encodeURIComponent(`[('name','=','${name}')]`)}`, {});
+  return response.status === 404 ? [] : (JSON.parse(response.body) as { 'Partner Tags': number[] })['Partner Tags'];
+}
+
+describe('Idempotency-Key on POST create', () => {
+  it('the same create sent again with the same key: 201 with the same record, marked replayed, and one record only', async () => {
+    const key = randomUUID();
+    const name = `Idempotent ${key}`;
+    const first = await createTag(name, key);
+    expect([first.status, first.replayed]).toStrictEqual([201, null]);
+    const again = await createTag(name, key);
+    expect([again.status, again.replayed, again.body]).toStrictEqual([201, 'true', first.body]);
+    expect(await tagsNamed(name)).toStrictEqual([tagOf(first.body).id]);
+  });
+
+  it('the key as a Structured Field string ("...") is the same key', async () => {
+    const key = randomUUID();
+    const name = `Quoted ${key}`;
+    const first = await createTag(name, key);
+    const again = await createTag(name, `"${key}"`);
+    expect([again.status, again.replayed, tagOf(again.body).id]).toStrictEqual([201, 'true', tagOf(first.body).id]);
+  });
+
+  it('the key sent with another request: 422, and nothing created', async () => {
+    const key = randomUUID();
+    expect((await createTag(`First ${key}`, key)).status).toBe(201);
+    const other = await createTag(`Second ${key}`, key);
+    expect([other.status, JSON.parse(other.body)]).toStrictEqual([
+      422,
+      { error: { code: 422, message: 'This Idempotency-Key was used for a different request in the last 24 hours; send a new key with a new request' } },
+    ]);
+    expect(await tagsNamed(`Second ${key}`)).toStrictEqual([]);
+  });
+
+  it("one client's key is not another's: the same key from another client creates its own record", async () => {
+    const key = randomUUID();
+    const name = `Two clients ${key}`;
+    const first = await createTag(name, key);
+    const tokenResponse = await fetch(`${apiUrl()}/restapi/1.0/common/basic/access_token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: demoBasicClient().clientId, client_secret: demoBasicClient().clientSecret }),
+    });
+    const basic = ((await tokenResponse.json()) as { access_token: string }).access_token;
+    const second = await createTag(name, key, { Authorization: `Basic ${basic}` });
+    expect([second.status, second.replayed]).toStrictEqual([201, null]);
+    expect(tagOf(second.body).id).not.toBe(tagOf(first.body).id);
+    expect((await tagsNamed(name)).length).toBe(2);
+  });
+
+  it('eight requests racing with one key: all 201 with one and the same record, and one record created', async () => {
+    const key = randomUUID();
+    const name = `Raced ${key}`;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => createTag(name, key)));
+    expect(answers.map((answer) => answer.status)).toStrictEqual(Array(8).fill(201));
+    const ids = new Set(answers.map((answer) => tagOf(answer.body).id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((answer) => answer.replayed === null).length).toBe(1);
+    expect(await tagsNamed(name)).toStrictEqual([...ids]);
+  });
+
+  it('a replay answers the record as it is now (it was renamed since)', async () => {
+    const key = randomUUID();
+    const first = await createTag(`Before ${key}`, key);
+    const { id } = tagOf(first.body);
+    expect((await send('PUT', `${TAGS}/${id}?vals=${encodeURIComponent(`{'name': 'After ${key}'}`)}`, {})).status).toBe(200);
+    const again = await createTag(`Before ${key}`, key);
+    expect([again.status, again.replayed, tagOf(again.body)]).toMatchObject([201, 'true', { id, name: `After ${key}` }]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['longer than 255 characters', 'k'.repeat(256)],
+    ['not ASCII', 'clé'],
+  ])('a key that is %s: 400, nothing created', async (_case, key) => {
+    const name = `Bad key ${randomUUID()}`;
+    const response = await createTag(name, key);
+    expect([response.status, JSON.parse(response.body)]).toStrictEqual([
+      400,
+      { error: { code: 400, message: 'The Idempotency-Key header must be 1 to 255 printable ASCII characters, e.g. a UUID' } },
+    ]);
+    expect(await tagsNamed(name)).toStrictEqual([]);
+  });
+
+  it('a key on a write is refused (400) and nothing is written; on a read it is ignored', async () => {
+    const before = await servedItem('res.partner.category', 1);
+    const put = await send('PUT', `${TAGS}/1?vals=${encodeURIComponent("{'name': 'Keyed write'}")}`, { 'Idempotency-Key': randomUUID() });
+    expect([put.status, JSON.parse(put.body)]).toStrictEqual([
+      400,
+      { error: { code: 400, message: 'Idempotency-Key is honoured by create only (POST /restapi/1.0/object/{model}); send this write without it' } },
+    ]);
+    expect(await servedItem('res.partner.category', 1)).toStrictEqual(before);
+    const read = await send('GET', `${TAGS}/1`, { 'Idempotency-Key': randomUUID() });
+    expect([read.status, read.replayed]).toStrictEqual([200, null]);
+  });
+});
