@@ -224,6 +224,13 @@ export class PayloadTooLargeError extends AppError {
   readonly status = 413;
 }
 
+/** 413: a write that would make a record pass DynamoDB's 400 KB item size. Nothing was written. */
+export class RecordTooLargeError extends PayloadTooLargeError {
+  constructor(options?: ErrorOptions) {
+    super('The record would exceed the 400 KB DynamoDB item size limit', options);
+  }
+}
+
 export class UriTooLongError extends AppError {
   readonly code = 'URI_TOO_LONG' as const;
   readonly status = 414;

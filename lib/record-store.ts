@@ -41,7 +41,7 @@ export type WriteAction =
   | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number };
 
 /** Why one action of a cancelled transaction failed, in request order; 'none' if it did not. */
-export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'other';
+export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'too-large' | 'other';
 
 /** A transaction that committed nothing, with the reason of each action. */
 export class TransactionCancelledError extends Error {

@@ -15,6 +15,7 @@ import {
   InvalidValueError,
   ModelNotFoundError,
   RecordNotFoundError,
+  RecordTooLargeError,
   ServiceUnavailableError,
   TooManyIdsError,
   WriteConflictError,
@@ -432,6 +433,7 @@ function parseCancellation(error: TransactionCancelledError, { actions, checkedF
     if (!action || reason === 'none') return;
     // The request's Idempotency-Key, used by another request that committed first: it replays that one.
     if (reason === 'condition' && action.kind === 'claim') throw new KeyAlreadyClaimedError();
+    if (reason === 'too-large') throw new RecordTooLargeError({ cause: error });
     if (reason === 'condition' && action.kind === 'check') {
       const field = checkedFields.get(recordKeyString(action.key));
       throw new InvalidValueError(

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PayloadTooLargeError, ServiceUnavailableError } from '../errors';
+import { RecordTooLargeError, ServiceUnavailableError } from '../errors';
 
 export interface DynamoConnection {
   readonly endpoint?: string | undefined;
@@ -66,7 +66,7 @@ export function isConditionFailure(error: unknown): boolean {
 export function translateStoreError(error: unknown): never {
   if (isTransientFailure(error)) throw new ServiceUnavailableError(1, { cause: error });
   if (error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message)) {
-    throw new PayloadTooLargeError('The record would exceed the 400 KB DynamoDB item size limit', { cause: error });
+    throw new RecordTooLargeError({ cause: error });
   }
   throw error;
 }

@@ -200,7 +200,9 @@ export function buildRaiseSequenceParams(table: string, model: string, atLeast: 
   };
 }
 
-function reasonOf(code: string | undefined): CancellationReason {
+function reasonOf({ Code: code, Message: message }: { Code?: string; Message?: string } = {}): CancellationReason {
+  // An action whose item would pass 400 KB cancels the transaction with a ValidationError reason.
+  if (code === 'ValidationError' && /item size/i.test(message ?? '')) return 'too-large';
   switch (code) {
     case undefined:
     case 'None':
@@ -274,9 +276,9 @@ export class DynamoRecordStore implements RecordStore {
       await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionCanceledException') {
-        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Message?: string }> }).CancellationReasons ?? [];
         throw new TransactionCancelledError(
-          actions.map((_, i) => reasonOf(reasons[i]?.Code)),
+          actions.map((_, i) => reasonOf(reasons[i])),
           { cause: error },
         );
       }
