@@ -104,8 +104,8 @@ interface ObjectContext {
   readonly model: ModelDef;
   /** The call's parameters, from the query, the body, args and kwargs. */
   readonly params: CallParams;
-  /** A create's Idempotency-Key, to claim with the record (see createOnce). */
-  readonly claim?: PendingClaim;
+  /** A create's Idempotency-Key, to claim with the record, and the check that it is unused (see createOnce). */
+  readonly claim?: { readonly pending: PendingClaim; readonly unused: Promise<void> };
 }
 
 const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
@@ -146,7 +146,8 @@ async function deleteOne({ deps, model }: ObjectContext, id: number): Promise<Ap
 
 /** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
 async function create({ deps, caller, model, params, claim }: ObjectContext): Promise<ApiResult> {
-  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, claim }) };
+  const record = await createRecord(deps, { model: model.model, vals: valsOf(params), caller, claim: claim?.pending, beforeCommit: claim?.unused });
+  return { status: 201, model, data: record };
 }
 
 /** Without a domain, a page holds this many records unless `limit` says otherwise. */
@@ -389,17 +390,35 @@ async function replayOf({ deps, model }: ObjectContext, pending: PendingClaim): 
   return { status: 201, model, data: record ?? null, headers: { [REPLAYED_HEADER]: 'true' } };
 }
 
+/** Carries the earlier request's answer out of a create that found its key used. */
+class ReplayInstead extends Error {
+  constructor(readonly result: ApiResult) {
+    super('The Idempotency-Key was used by an earlier request');
+  }
+}
+
 /**
  * A create sent with an Idempotency-Key: the earlier request's record if this key already made
- * one, else a create that claims the key in its own transaction. Two requests racing with one key:
- * the second to commit finds the claim taken, gives its ids back and answers the first's record.
+ * one, else a create that claims the key in its own transaction. The key is looked up alongside
+ * the create's first reads (no extra round trip); a definition change (ir.model) looks first, as
+ * its checks would refuse what already exists. Two requests racing with one key: the second to
+ * commit finds the claim taken, gives its ids back and answers the first's record.
  */
 async function createOnce(context: ObjectContext, pending: PendingClaim, run: (context: ObjectContext) => Promise<ApiResult>): Promise<ApiResult> {
-  const replay = await replayOf(context, pending);
-  if (replay) return replay;
+  const earlier = replayOf(context, pending);
+  earlier.catch(() => undefined); // awaited below or by the create; this only keeps an early failure from going unhandled
+  if (isMetaModel(context.model)) {
+    const replay = await earlier;
+    if (replay) return replay;
+  }
+  const unused = earlier.then((replay) => {
+    if (replay) throw new ReplayInstead(replay);
+  });
+  unused.catch(() => undefined); // the create may fail before it waits for it
   try {
-    return await run({ ...context, claim: pending });
+    return await run({ ...context, claim: { pending, unused } });
   } catch (error) {
+    if (error instanceof ReplayInstead) return error.result;
     if (!(error instanceof KeyAlreadyClaimedError)) throw error;
     const raced = await replayOf(context, pending);
     if (raced) return raced;

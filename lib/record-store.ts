@@ -17,7 +17,7 @@ export interface IdReservation {
   readonly model: string;
   /** Consecutive, ascending. */
   readonly ids: readonly number[];
-  /** Marks the sequence item as last moved by this reservation (a random value). */
+  /** Marks the sequence item as moved by this reservation (a random value): an SDK retry of it is recognised. */
   readonly token: string;
 }
 
@@ -80,8 +80,9 @@ export interface RecordStore {
    */
   reserveIds(model: string, count: number): Promise<IdReservation>;
   /**
-   * Gives a reservation's ids back to the sequence if it still ends at them (nobody reserved
-   * since); true if it did. Only for ids no record holds: a create that failed before it wrote.
+   * Gives a reservation's ids back to the sequence if it still ends at them (every later
+   * reservation was given back too); true if it did. Only for ids no record holds: a create that
+   * failed before it wrote.
    */
   releaseIds(reservation: IdReservation): Promise<boolean>;
   /** Moves the model's id sequence up to `atLeast` if it is below (ids below it are spoken for). */

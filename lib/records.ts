@@ -590,6 +590,11 @@ export interface CreateRequest {
   readonly caller: Caller;
   /** The request's Idempotency-Key, claimed in the create's own transaction (lib/idempotency.ts). */
   readonly claim?: PendingClaim | undefined;
+  /**
+   * A check run alongside the first reads that must pass before anything is written (that no
+   * earlier request used the key): awaited with them, so it costs no round trip of its own.
+   */
+  readonly beforeCommit?: Promise<unknown> | undefined;
 }
 
 /**
@@ -613,6 +618,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       const [taken, linkedRecords] = await Promise.all([
         ids ?? takeCreateIds(reserved, model, vals.creates),
         linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : Promise.resolve(new Map<string, StoredRecord>()),
+        request.beforeCommit,
       ]);
       ids = taken;
       const commitTime = formatOdooDatetime(now());

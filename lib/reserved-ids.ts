@@ -2,8 +2,9 @@
  * The ids one request takes from the models' sequences for the records it creates. They are kept
  * across the request's own retries (a conflict elsewhere does not spend new ones) and given back
  * when the request ends without creating them, so a failed create leaves no gap in the common
- * case. Ids are never reused: they go back only while no record holds them and no reservation was
- * made since (a later one keeps the gap, as a PostgreSQL sequence does after a rollback).
+ * case. Ids are never reused: they go back only while no record holds them and the sequence still
+ * ends at them (a reservation above still held keeps the gap, as a PostgreSQL sequence does after
+ * a rollback).
  */
 import { recordKeyString, type IdReservation, type RecordKey, type RecordStore } from './record-store';
 

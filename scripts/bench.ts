@@ -375,10 +375,17 @@ function putEvent(ids: readonly number[], vals: string, requestId: string): APIG
 }
 
 /** An object-route event as API Gateway passes it to the object Lambda after the authorizer. */
-function objectEvent(method: string, model: string, proxy: string | undefined, query: Record<string, string>, requestId: string): APIGatewayProxyEvent {
+function objectEvent(
+  method: string,
+  model: string,
+  proxy: string | undefined,
+  query: Record<string, string>,
+  requestId: string,
+  extraHeaders: Record<string, string> = {},
+): APIGatewayProxyEvent {
   const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
   const resource = proxy === undefined ? '/restapi/1.0/object/{model}' : '/restapi/1.0/object/{model}/{proxy+}';
-  const headers = { Accept: '*/*', Authorization: 'Bearer bench', Host: 'api.example.com', 'User-Agent': 'odoo-rest-bench' };
+  const headers = { Accept: '*/*', Authorization: 'Bearer bench', Host: 'api.example.com', 'User-Agent': 'odoo-rest-bench', ...extraHeaders };
   return {
     resource,
     path,
@@ -773,6 +780,11 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     const response = await routeObjectRequest(deps, options, objectEvent('GET', MODEL, proxy, query, `large-${n}`));
     if (response.statusCode !== expected) throw new Error(`${proxy ?? 'search_read'} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
   };
+  const create = (keyed = false) => async (n: number) => {
+    const headers: Record<string, string> = keyed ? { 'Idempotency-Key': `bench-${n}-${Date.now()}` } : {};
+    const response = await routeObjectRequest(deps, options, objectEvent('POST', MODEL, undefined, { vals: `{'name':'Created ${n}','city':'Bench'}` }, `create-${n}`, headers));
+    if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+  };
   const middleIds = Array.from({ length: 100 }, (_, i) => Math.floor(LARGE_RECORDS / 2) + i * 7).join(',');
   const cases: Array<[string, number, (n: number) => Promise<void>]> = [
     ['search_read, first page of 80', 30, get(undefined, { limit: '80' })],
@@ -781,10 +793,8 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     ['search_count, all', 5, get('search_count', {})],
     ['search_count, city = 1% (domain)', 5, get('search_count', { domain: "[('city','=','City 7')]" })],
     ['read 100 ids', 30, get(undefined, { ids: middleIds })],
-    ['create one record', 30, async (n) => {
-      const response = await routeObjectRequest(deps, options, objectEvent('POST', MODEL, undefined, { vals: `{'name':'Created ${n}','city':'Bench'}` }, `create-${n}`));
-      if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
-    }],
+    ['create one record', 30, create()],
+    ['create one record, with an Idempotency-Key', 30, create(true)],
   ];
   const rows: Array<[string, RowStats]> = [];
   for (const [label, calls, call] of cases) {
@@ -804,6 +814,7 @@ function printLargeModel(rows: ReadonlyArray<[string, RowStats]>): void {
       '   A domain is evaluated in memory on the records read in id order until the page is full (1% matching: ~8,000 read).',
       '   Counts read every record of the model: 16 shards in parallel, 1 MB pages. Read: one BatchGet per 100 ids + display names.',
       '   Create: the id from the sequence counter (UpdateItem), then a conditional PutItem in parallel with the display names.',
+      '   With an Idempotency-Key: the key (GetItem) read alongside the id, then one TransactWriteItems (record + key claim).',
     ],
   );
 }

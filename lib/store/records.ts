@@ -175,16 +175,20 @@ export function buildReserveIdsParams(table: string, model: string, count: numbe
   };
 }
 
-/** Moves the counter back below a reservation, if it is still the last one taken. */
+/**
+ * Moves the counter back below a reservation if it still ends there: every id above it was given
+ * back already (the counter only goes down by a release of the range at its top), so no id of the
+ * range, nor above it, has been handed out to anyone else.
+ */
 export function buildReleaseIdsParams(table: string, reservation: IdReservation): UpdateCommandInput {
   const first = reservation.ids[0] as number;
   return {
     TableName: table,
     Key: sequenceKey(reservation.model),
-    UpdateExpression: 'SET #next = :before REMOVE #reservation',
-    ConditionExpression: '#next = :last AND #reservation = :token',
-    ExpressionAttributeNames: { '#next': 'next', '#reservation': 'reservation' },
-    ExpressionAttributeValues: { ':before': first - 1, ':last': first + reservation.ids.length - 1, ':token': reservation.token },
+    UpdateExpression: 'SET #next = :before',
+    ConditionExpression: '#next = :last',
+    ExpressionAttributeNames: { '#next': 'next' },
+    ExpressionAttributeValues: { ':before': first - 1, ':last': first + reservation.ids.length - 1 },
   };
 }
 

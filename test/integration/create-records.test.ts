@@ -81,13 +81,23 @@ describe('createRecord against DynamoDB Local', () => {
     expect((await stores.records.reserveIds('res.partner.category', 1)).ids).toStrictEqual([(nextTag as number) + 1]);
   });
 
-  it('ids are given back only while no later reservation was made: a later one keeps the gap, and nothing is reused', async () => {
+  it('a refused create with several reservations of one model (itself and two child contacts) gives back all three', async () => {
+    const [nextPartner] = (await stores.records.reserveIds('res.partner', 1)).ids;
+    const child = (name: string) => [0, 0, new Map([['name', name]])];
+    const refused = vals({ name: 'Parent', country_id: 4242, child_ids: [child('Child 1'), child('Child 2')] });
+    await expect(createRecord({ registry, store: stores.records }, { model: 'res.partner', vals: refused, caller })).rejects.toThrow('res.country(4242) does not exist');
+    expect((await stores.records.reserveIds('res.partner', 1)).ids).toStrictEqual([(nextPartner as number) + 1]);
+  });
+
+  it('ids are given back only from the top of the sequence: below a reservation still held, the gap stays, and nothing is reused', async () => {
     const first = await stores.records.reserveIds('res.partner.category', 2);
     const second = await stores.records.reserveIds('res.partner.category', 1);
-    expect(await stores.records.releaseIds(first)).toBe(false);
+    expect(await stores.records.releaseIds(first)).toBe(false); // the second still holds the top
     expect(await stores.records.releaseIds(second)).toBe(true);
     expect(await stores.records.releaseIds(second)).toBe(false); // once only
-    expect((await stores.records.reserveIds('res.partner.category', 1)).ids).toStrictEqual(second.ids);
+    const third = await stores.records.reserveIds('res.partner.category', 1);
+    expect(third.ids).toStrictEqual(second.ids);
+    expect(await stores.records.releaseIds(first)).toBe(false); // the third holds the top now
   });
 
   it('concurrent creates, half of them refused: every created id distinct, and no created id ever handed out twice', async () => {
