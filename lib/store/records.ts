@@ -7,6 +7,9 @@
  *   shard   "res.partner#1"    the byModel index's partition key (id mod 16): lists a model without a scan
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
+ * Beside the records, in no model's index (they have no shard):
+ *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
+ *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordId, expiresAt (TTL)
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';

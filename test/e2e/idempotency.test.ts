@@ -17,10 +17,20 @@ async function send(method: string, path: string, headers: Record<string, string
   return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: await response.text() };
 }
 
-const createTag = (name: string, key: string, extraHeaders: Record<string, string> = {}) =>
-  send('POST', `${TAGS}?vals=${encodeURIComponent(`{'name': '${name}'}`)}`, { 'Idempotency-Key': key, ...extraHeaders });
-
 const tagOf = (body: string) => (JSON.parse(body) as { 'Partner Tags': { id: number; name: string } })['Partner Tags'];
+
+/** The tags the tests created, deleted after them: other suites expect the demo tags only. */
+const createdTags = new Set<number>();
+
+afterAll(async () => {
+  if (createdTags.size > 0) expect((await send('DELETE', `${TAGS}?ids=${[...createdTags].join(',')}`, {})).status).toBe(200);
+});
+
+async function createTag(name: string, key: string, extraHeaders: Record<string, string> = {}) {
+  const answer = await send('POST', `${TAGS}?vals=${encodeURIComponent(`{'name': '${name}'}`)}`, { 'Idempotency-Key': key, ...extraHeaders });
+  if (answer.status === 201) createdTags.add(tagOf(answer.body).id);
+  return answer;
+}
 
 /** The tags named `name`, by search over the served API. */
 async function tagsNamed(name: string): Promise<number[]> {

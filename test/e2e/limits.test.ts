@@ -22,11 +22,16 @@ const answer = async (response: Promise<{ status: number; body: string }>) => {
   return { status, body: JSON.parse(body) as unknown };
 };
 
+/** The partners this test created; deleted after it, as other suites expect the demo partners only. */
+const createdIds: number[] = [];
+
 /** A partner of this test's own, so limits are tried on a record nothing else writes. */
 async function ownPartner(name: string): Promise<number> {
   const created = await send('POST', `${PARTNERS}?vals=${q(`{'name': '${name}'}`)}`);
   expect(created.status).toBe(201);
-  return (JSON.parse(created.body) as { Partner: { id: number } }).Partner.id;
+  const { id } = (JSON.parse(created.body) as { Partner: { id: number } }).Partner;
+  createdIds.push(id);
+  return id;
 }
 
 /** The number of partners, to show a refused create created nothing. */
@@ -40,6 +45,10 @@ let before: Record<string, unknown> | undefined;
 
 beforeAll(async () => {
   id = await ownPartner('Limits');
+});
+
+afterAll(async () => {
+  expect((await send('DELETE', `${PARTNERS}?ids=${createdIds.join(',')}`)).status).toBe(200);
 });
 
 beforeEach(async () => {
