@@ -1,12 +1,10 @@
 /**
- * Idempotency-Key for creates (the IETF httpapi draft "The Idempotency-Key HTTP Header Field").
- * A create whose answer was lost (a timeout, a 502, a 503 after the write committed) can be sent
- * again with the same key: the second request answers the record the first one created, instead
- * of creating another. The key is claimed in the create's own transaction, so a claim exists
- * exactly when its record was created, and two requests racing with one key create one record.
- *
- * Only creates honour it: a write or an unlink with a key is refused (400) rather than given a
- * promise it would not keep; reads ignore it (they change nothing).
+ * Idempotency-Key for creates, writes and unlinks (the IETF httpapi draft "The Idempotency-Key
+ * HTTP Header Field"). A request whose answer was lost (a timeout, a 502, a 503 after the write
+ * committed) can be sent again with the same key: the second request answers as the first did, on
+ * the records as they are now, instead of writing again — no second record, no older value written
+ * over a newer one. The key is claimed in the request's own transaction, so a claim exists exactly
+ * when its write committed, and two requests racing with one key write once. Reads ignore it.
  */
 import { createHash } from 'node:crypto';
 import { BadRequestError } from './errors';
@@ -19,22 +17,23 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 export const IDEMPOTENCY_KEY_LIFETIME_SECONDS = 86_400;
 const MAX_KEY_LENGTH = 255;
 
-/** A used key: which record its create made, and which request made it. */
+/** A used key: which records its request wrote, and which request it was. */
 export interface IdempotencyClaim {
   /** A hash of the client and the key: one client's keys never meet another's. */
   readonly id: string;
   /** A hash of the request's method, path, query, media type and body. */
   readonly fingerprint: string;
   readonly model: string;
-  readonly recordId: number;
+  /** The record a create made, or the records a write or an unlink named. */
+  readonly recordIds: readonly number[];
   /** Epoch seconds; the claim counts as absent from then on (and DynamoDB's TTL removes it). */
   readonly expiresAt: number;
 }
 
-/** What a create carries to claim its key: the claim without the record, known once committed. */
-export type PendingClaim = Omit<IdempotencyClaim, 'model' | 'recordId'>;
+/** What a request carries to claim its key: the claim without the records, known at the commit. */
+export type PendingClaim = Omit<IdempotencyClaim, 'model' | 'recordIds'>;
 
-/** Thrown by a create whose key another request claimed first (they raced); the caller replays it. */
+/** Thrown by a request whose key another request claimed first (they raced); the caller replays it. */
 export class KeyAlreadyClaimedError extends Error {
   constructor() {
     super('The Idempotency-Key was claimed by another request meanwhile');
@@ -61,7 +60,7 @@ export function idempotencyKeyOf(headers: ReadonlyMap<string, string>): string |
 }
 
 /**
- * The claim a create with this key will make, valid `lifetimeSeconds` from `now`. The same request
+ * The claim a request with this key will make, valid a day from `now`. The same request
  * sent again has the same fingerprint: method, path, query pairs in order, media type and body.
  */
 export function pendingClaim(request: ApiRequest, clientId: string, key: string, now: Date): PendingClaim {

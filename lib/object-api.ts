@@ -25,7 +25,7 @@ import { parseVals } from './literal';
 import { idsFromValue, parseIds } from './params';
 import type { ModelDef } from './models';
 import type { PyValue } from './pyvalue';
-import { createRecord, getModel, readRecords, renderRecords, selectFields, writeRecords, type Caller, type RecordsDeps } from './records';
+import { createRecord, getModel, readRecords, renderRecords, selectFields, writeRecords, type Caller, type KeyedRequest, type RecordsDeps } from './records';
 import { countRecords, parseOrder, searchRecords } from './search';
 import { unlinkRecords } from './unlink';
 
@@ -104,7 +104,7 @@ interface ObjectContext {
   readonly model: ModelDef;
   /** The call's parameters, from the query, the body, args and kwargs. */
   readonly params: CallParams;
-  /** A create's Idempotency-Key, to claim with the record, and the check that it is unused (see createOnce). */
+  /** A write's Idempotency-Key, to claim in its transaction, and the check that it is unused (see runOnce). */
   readonly claim?: { readonly pending: PendingClaim; readonly unused: Promise<void> };
 }
 
@@ -119,35 +119,45 @@ function valsOf(params: CallParams): Map<string, PyValue> {
   return input.value;
 }
 
+/** A write's Idempotency-Key to claim, and the check that no earlier request used it (see runOnce). */
+const keyOf = ({ claim }: ObjectContext): KeyedRequest => ({ claim: claim?.pending, beforeCommit: claim?.unused });
+
 /** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
-async function writeList({ deps, caller, model, params }: ObjectContext): Promise<ApiResult> {
+async function writeList(context: ObjectContext): Promise<ApiResult> {
+  const { deps, caller, model, params } = context;
   const ids = requiredIds(params);
-  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller }) };
+  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller, ...keyOf(context) }) };
 }
 
 /** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
-async function writeOne({ deps, caller, model, params }: ObjectContext, id: number): Promise<ApiResult> {
-  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(params), caller });
+async function writeOne(context: ObjectContext, id: number): Promise<ApiResult> {
+  const { deps, caller, model, params } = context;
+  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(params), caller, ...keyOf(context) });
   return { status: 200, model, data: record ?? null };
 }
 
-/** DELETE /object/{model}?ids=17,20: `{"ids": "17,20"}` as the original (v17) answers. */
-async function deleteList({ deps, model, params }: ObjectContext): Promise<ApiResult> {
-  const ids = requiredIds(params);
-  await unlinkRecords(deps, { model: model.model, ids });
-  return { status: 200, payload: new Map([['ids', ids.join(',')]]) };
+/** What an unlink answers, as the original (v17): `{"ids": "17,20"}`, or `{"id": 20}` on /{id}. */
+function unlinkAnswer(ids: readonly number[], onRecord: boolean): ApiResult {
+  return { status: 200, payload: new Map<string, PyValue>(onRecord ? [['id', ids[0] as number]] : [['ids', ids.join(',')]]) };
 }
 
-/** DELETE /object/{model}/{id}: `{"id": 20}` as the original (v17) answers. */
-async function deleteOne({ deps, model }: ObjectContext, id: number): Promise<ApiResult> {
-  await unlinkRecords(deps, { model: model.model, ids: [id] });
-  return { status: 200, payload: new Map([['id', id]]) };
+/** DELETE /object/{model}?ids=17,20. */
+async function deleteList(context: ObjectContext): Promise<ApiResult> {
+  const ids = requiredIds(context.params);
+  await unlinkRecords(context.deps, { model: context.model.model, ids, ...keyOf(context) });
+  return unlinkAnswer(ids, false);
+}
+
+/** DELETE /object/{model}/{id}. */
+async function deleteOne(context: ObjectContext, id: number): Promise<ApiResult> {
+  await unlinkRecords(context.deps, { model: context.model.model, ids: [id], ...keyOf(context) });
+  return unlinkAnswer([id], true);
 }
 
 /** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
-async function create({ deps, caller, model, params, claim }: ObjectContext): Promise<ApiResult> {
-  const record = await createRecord(deps, { model: model.model, vals: valsOf(params), caller, claim: claim?.pending, beforeCommit: claim?.unused });
-  return { status: 201, model, data: record };
+async function create(context: ObjectContext): Promise<ApiResult> {
+  const { deps, caller, model, params } = context;
+  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, ...keyOf(context) }) };
 }
 
 /** Without a domain, a page holds this many records unless `limit` says otherwise. */
@@ -378,19 +388,31 @@ async function changeDefinitions(catalog: ModelCatalog, context: ObjectContext, 
 }
 
 /**
- * The answer of the create that claimed this key, if there is one still valid: the record as it is
- * now (404 if deleted since), 201 with Idempotent-Replayed. The key used for another request: 422.
+ * What the request that claimed a key answered, on the records as they are now: a create's record
+ * (404 if deleted since), a write's records, an unlink's ids.
  */
-async function replayOf({ deps, model }: ObjectContext, pending: PendingClaim): Promise<ApiResult | undefined> {
+async function replayedAnswer({ deps, model }: ObjectContext, call: Call, ids: readonly number[]): Promise<ApiResult> {
+  const onRecord = call.recordId !== undefined;
+  if (call.method.operation === 'unlink') return unlinkAnswer(ids, onRecord);
+  const records = await readRecords(deps, { model: model.model, ids });
+  if (call.method.operation === 'create') return { status: 201, model, data: records[0] ?? null };
+  return { status: 200, model, data: onRecord ? (records[0] ?? null) : records };
+}
+
+/**
+ * The answer of the earlier request that claimed this key, if its claim is still valid, marked
+ * Idempotent-Replayed; the key used for another request: 422.
+ */
+async function replayOf(context: ObjectContext, call: Call, pending: PendingClaim): Promise<ApiResult | undefined> {
+  const { deps } = context;
   const claim = await deps.store.getClaim(pending.id);
   const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
   if (claim === undefined || claim.expiresAt <= now) return undefined;
   if (claim.fingerprint !== pending.fingerprint) throw new IdempotencyKeyReusedError();
-  const [record] = await readRecords(deps, { model: claim.model, ids: [claim.recordId] });
-  return { status: 201, model, data: record ?? null, headers: { [REPLAYED_HEADER]: 'true' } };
+  return { ...(await replayedAnswer(context, call, claim.recordIds)), headers: { [REPLAYED_HEADER]: 'true' } };
 }
 
-/** Carries the earlier request's answer out of a create that found its key used. */
+/** Carries the earlier request's answer out of a write that found its key used. */
 class ReplayInstead extends Error {
   constructor(readonly result: ApiResult) {
     super('The Idempotency-Key was used by an earlier request');
@@ -398,15 +420,16 @@ class ReplayInstead extends Error {
 }
 
 /**
- * A create sent with an Idempotency-Key: the earlier request's record if this key already made
- * one, else a create that claims the key in its own transaction. The key is looked up alongside
- * the create's first reads (no extra round trip); a definition change (ir.model) looks first, as
- * its checks would refuse what already exists. Two requests racing with one key: the second to
- * commit finds the claim taken, gives its ids back and answers the first's record.
+ * A create, write or unlink sent with an Idempotency-Key: the earlier request's answer if this key
+ * was used, else the request, claiming the key in its own transaction. The key is looked up
+ * alongside the request's first reads (no extra round trip); a definition change (ir.model,
+ * ir.model.fields) looks first, as its checks would refuse what the earlier request did. Two
+ * requests racing with one key: the second to commit finds the claim taken, gives its ids back
+ * and answers as the first.
  */
-async function createOnce(context: ObjectContext, pending: PendingClaim, run: (context: ObjectContext) => Promise<ApiResult>): Promise<ApiResult> {
-  const earlier = replayOf(context, pending);
-  earlier.catch(() => undefined); // awaited below or by the create; this only keeps an early failure from going unhandled
+async function runOnce(context: ObjectContext, call: Call, pending: PendingClaim, run: (context: ObjectContext) => Promise<ApiResult>): Promise<ApiResult> {
+  const earlier = replayOf(context, call, pending);
+  earlier.catch(() => undefined); // awaited below or by the write; this only keeps an early failure from going unhandled
   if (isMetaModel(context.model)) {
     const replay = await earlier;
     if (replay) return replay;
@@ -414,26 +437,23 @@ async function createOnce(context: ObjectContext, pending: PendingClaim, run: (c
   const unused = earlier.then((replay) => {
     if (replay) throw new ReplayInstead(replay);
   });
-  unused.catch(() => undefined); // the create may fail before it waits for it
+  unused.catch(() => undefined); // the write may fail before it waits for it
   try {
     return await run({ ...context, claim: { pending, unused } });
   } catch (error) {
     if (error instanceof ReplayInstead) return error.result;
     if (!(error instanceof KeyAlreadyClaimedError)) throw error;
-    const raced = await replayOf(context, pending);
+    const raced = await replayOf(context, call, pending);
     if (raced) return raced;
     throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', { cause: error });
   }
 }
 
-/** The pending claim of a create's Idempotency-Key; a key on another kind of write is refused. */
+/** The pending claim of a create's, write's or unlink's Idempotency-Key; reads ignore the header. */
 function claimOf(request: ApiRequest, call: Call, caller: Caller, deps: ObjectDeps): PendingClaim | undefined {
   const key = idempotencyKeyOf(request.headers);
   const operation = call.method.operation;
   if (key === undefined || operation === undefined || operation === 'read') return undefined;
-  if (operation !== 'create') {
-    throw new BadRequestError(`Idempotency-Key is honoured by create only (POST /restapi/1.0/object/{model}); send this ${call.name} without it`);
-  }
   return pendingClaim(request, caller.clientId, key, deps.now?.() ?? new Date());
 }
 
@@ -455,7 +475,7 @@ export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event
     const context = { deps: requestDeps, access, caller, model, params };
     const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
     const claim = claimOf(request, call, caller, deps);
-    const result = claim ? await createOnce(context, claim, run) : await run(context);
+    const result = claim ? await runOnce(context, call, claim, run) : await run(context);
     return call.explicit ? { ...result, status: 200 } : result;
   });
 }

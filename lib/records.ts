@@ -53,7 +53,28 @@ export interface RecordsDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface WriteRequest {
+/** A request's Idempotency-Key (lib/idempotency.ts), claimed in the request's own transaction. */
+export interface KeyedRequest {
+  readonly claim?: PendingClaim | undefined;
+  /**
+   * A check run alongside the first reads that must pass before anything is written (that no
+   * earlier request used the key): awaited with them, so it costs no round trip of its own.
+   */
+  readonly beforeCommit?: Promise<unknown> | undefined;
+}
+
+/** The transaction action that claims a request's key, if it has one, for the records it writes. */
+export function claimActions(request: KeyedRequest, model: string, recordIds: readonly number[], now: Date): WriteAction[] {
+  if (!request.claim) return [];
+  return [{ kind: 'claim', claim: { ...request.claim, model, recordIds }, now: Math.floor(now.getTime() / 1000) }];
+}
+
+/** The most records one request may name: one transaction, less the action a key claim takes. */
+export function maxRecordsPerWrite(request: KeyedRequest): number {
+  return MAX_TRANSACTION_ACTIONS - (request.claim ? 1 : 0);
+}
+
+export interface WriteRequest extends KeyedRequest {
   readonly model: string;
   readonly ids: readonly number[];
   readonly vals: ReadonlyMap<string, PyValue>;
@@ -512,7 +533,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
   if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
-  if (request.ids.length > MAX_TRANSACTION_ACTIONS) throw new TooManyIdsError(request.ids.length, MAX_TRANSACTION_ACTIONS);
+  if (request.ids.length > maxRecordsPerWrite(request)) throw new TooManyIdsError(request.ids.length, maxRecordsPerWrite(request));
   const vals = validateVals(model, request.vals, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
@@ -525,6 +546,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
       const [found, ids] = await Promise.all([
         store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
         createdIds ?? reserveCreatedIds(reserved, vals.creates, keys.length),
+        request.beforeCommit,
       ]);
       createdIds = ids;
       const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
@@ -534,6 +556,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
       const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
 
       const transaction = buildWriteTransaction(model, records, vals, request.caller, formatOdooDatetime(now()), found, createdIds, unlinkPlan);
+      transaction.actions.push(...claimActions(request, model.model, request.ids, now()));
       const { newStates, linkedStates } = transaction;
       checkTransactionSize(transaction.actions.length, records.length);
       // The display names do not depend on the commit: fetch them while it runs.
@@ -584,17 +607,10 @@ export async function renderRecords(deps: RecordsDeps, model: ModelDef, records:
   return records.map((record) => renderRecord(model, record, displayName, fields));
 }
 
-export interface CreateRequest {
+export interface CreateRequest extends KeyedRequest {
   readonly model: string;
   readonly vals: ReadonlyMap<string, PyValue>;
   readonly caller: Caller;
-  /** The request's Idempotency-Key, claimed in the create's own transaction (lib/idempotency.ts). */
-  readonly claim?: PendingClaim | undefined;
-  /**
-   * A check run alongside the first reads that must pass before anything is written (that no
-   * earlier request used the key): awaited with them, so it costs no round trip of its own.
-   */
-  readonly beforeCommit?: Promise<unknown> | undefined;
 }
 
 /**
@@ -624,10 +640,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       const commitTime = formatOdooDatetime(now());
       const record = newRecord(model, ids.id, vals, request.caller, commitTime, {}, ids.createdIds);
       const transaction = buildCreateTransaction(model, record, vals, request.caller, commitTime, linkedRecords, ids.createdIds);
-      if (request.claim) {
-        const claim = { ...request.claim, model: model.model, recordId: record.id };
-        transaction.actions.push({ kind: 'claim', claim, now: Math.floor(now().getTime() / 1000) });
-      }
+      transaction.actions.push(...claimActions(request, model.model, [record.id], now()));
       checkTransactionSize(transaction.actions.length, 1);
       const names = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields);
       names.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled

@@ -1,10 +1,10 @@
 /** Odoo's unlink(): delete records, all or nothing, with the ondelete rules of lib/ondelete.ts. */
 import { RecordNotFoundError, TooManyIdsError } from './errors';
 import { planUnlink } from './ondelete';
-import { MAX_TRANSACTION_ACTIONS, recordKeyString, type StoredRecord, type WriteAction } from './record-store';
-import { checkTransactionSize, commitOrRetry, getModel, type RecordsDeps } from './records';
+import { recordKeyString, type StoredRecord, type WriteAction } from './record-store';
+import { checkTransactionSize, claimActions, commitOrRetry, getModel, maxRecordsPerWrite, type KeyedRequest, type RecordsDeps } from './records';
 
-export interface UnlinkRequest {
+export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
   readonly ids: readonly number[];
 }
@@ -12,16 +12,17 @@ export interface UnlinkRequest {
 /** Deletes the records of `ids` and applies the ondelete rules, in one transaction or not at all. */
 export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): Promise<void> {
   const model = getModel(deps.registry, request.model);
-  if (request.ids.length > MAX_TRANSACTION_ACTIONS) throw new TooManyIdsError(request.ids.length, MAX_TRANSACTION_ACTIONS);
+  if (request.ids.length > maxRecordsPerWrite(request)) throw new TooManyIdsError(request.ids.length, maxRecordsPerWrite(request));
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   for (let attempt = 1; ; attempt++) {
-    const found = await deps.store.getMany(keys, { consistent: true });
+    const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), request.beforeCommit]);
     const missing = request.ids.filter((id) => !found.has(recordKeyString({ model: model.model, id })));
     if (missing.length > 0) throw new RecordNotFoundError(model.model, missing);
     const plan = await planUnlink(deps, keys.map((key) => found.get(recordKeyString(key)) as StoredRecord));
     const actions: WriteAction[] = [
       ...plan.deleted.map((record): WriteAction => ({ kind: 'delete', key: { model: record.model, id: record.id }, expectedVersion: record.version })),
       ...plan.updates.map(({ record, set }): WriteAction => ({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set })),
+      ...claimActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
     ];
     checkTransactionSize(actions.length, request.ids.length);
     const transaction = { actions, newStates: [], linkedStates: [], checkedFields: new Map() };

@@ -9,7 +9,7 @@
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
  * Beside the records, in no model's index (they have no shard):
  *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
- *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordId, expiresAt (TTL)
+ *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -136,7 +136,7 @@ export function claimKey(id: string): { pk: string } {
 export function buildClaimParams(table: string, { claim, now }: Extract<WriteAction, { kind: 'claim' }>): PutCommandInput {
   return {
     TableName: table,
-    Item: { ...claimKey(claim.id), fingerprint: claim.fingerprint, model: claim.model, recordId: claim.recordId, expiresAt: claim.expiresAt },
+    Item: { ...claimKey(claim.id), fingerprint: claim.fingerprint, model: claim.model, recordIds: [...claim.recordIds], expiresAt: claim.expiresAt },
     ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
     ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
     ExpressionAttributeValues: { ':now': now },
@@ -420,7 +420,8 @@ export class DynamoRecordStore implements RecordStore {
       return translateStoreError(error);
     }
     if (!item) return undefined;
-    return { id, fingerprint: String(item.fingerprint), model: String(item.model), recordId: Number(item.recordId), expiresAt: Number(item.expiresAt) };
+    const recordIds = Array.isArray(item.recordIds) ? item.recordIds.map(Number) : [];
+    return { id, fingerprint: String(item.fingerprint), model: String(item.model), recordIds, expiresAt: Number(item.expiresAt) };
   }
 
   async releaseIds(reservation: IdReservation): Promise<boolean> {

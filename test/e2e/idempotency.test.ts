@@ -1,7 +1,7 @@
 /**
- * Idempotency-Key on creates, over HTTP against the served API: the same create sent again with the
- * same key answers the first one's record and creates nothing; the key used for another request is
- * a 422; racing requests with one key create one record; a key on a write is refused.
+ * Idempotency-Key over HTTP against the served API: the same create, write or unlink sent again
+ * with the same key answers as the first and writes nothing; the key used for another request is a
+ * 422; racing requests with one key create one record.
  */
 import { randomUUID } from 'node:crypto';
 import { apiUrl, demoBasicClient, demoToken, servedItem } from '../helpers/local';
@@ -118,15 +118,71 @@ describe('Idempotency-Key on POST create', () => {
     expect(await tagsNamed(name)).toStrictEqual([]);
   });
 
-  it('a key on a write is refused (400) and nothing is written; on a read it is ignored', async () => {
-    const before = await servedItem('res.partner.category', 1);
-    const put = await send('PUT', `${TAGS}/1?vals=${encodeURIComponent("{'name': 'Keyed write'}")}`, { 'Idempotency-Key': randomUUID() });
-    expect([put.status, JSON.parse(put.body)]).toStrictEqual([
-      400,
-      { error: { code: 400, message: 'Idempotency-Key is honoured by create only (POST /restapi/1.0/object/{model}); send this write without it' } },
-    ]);
-    expect(await servedItem('res.partner.category', 1)).toStrictEqual(before);
+  it('a read ignores the key', async () => {
     const read = await send('GET', `${TAGS}/1`, { 'Idempotency-Key': randomUUID() });
     expect([read.status, read.replayed]).toStrictEqual([200, null]);
+  });
+});
+
+describe('Idempotency-Key on PUT (write) and DELETE (unlink)', () => {
+  /** Two tags of the test's own. */
+  async function ownTags(): Promise<[number, number]> {
+    const ids = [];
+    for (const name of ['Own A', 'Own B']) ids.push(tagOf((await createTag(`${name} ${randomUUID()}`, randomUUID())).body).id);
+    return ids as [number, number];
+  }
+
+  const rename = (path: string, name: string, headers: Record<string, string> = {}) =>
+    send('PUT', `${TAGS}${path}${path.includes('?') ? '&' : '?'}vals=${encodeURIComponent(`{'name': '${name}'}`)}`, headers);
+
+  it('a list write sent again with its key after another client wrote: answered as written, the newer value kept (no older value written over it)', async () => {
+    const [a, b] = await ownTags();
+    const key = randomUUID();
+    const first = await rename(`?ids=${a},${b}`, 'Pipeline value', { 'Idempotency-Key': key });
+    expect([first.status, first.replayed]).toStrictEqual([200, null]);
+    expect((await rename(`/${a}`, 'Newer value')).status).toBe(200);
+    const versionBefore = (await servedItem('res.partner.category', a))?.version;
+    const again = await rename(`?ids=${a},${b}`, 'Pipeline value', { 'Idempotency-Key': key });
+    expect([again.status, again.replayed]).toStrictEqual([200, 'true']);
+    const tags = (JSON.parse(again.body) as { 'Partner Tags': Array<{ id: number; name: string }> })['Partner Tags'];
+    expect(tags.map((tag) => [tag.id, tag.name])).toStrictEqual([
+      [a, 'Newer value'],
+      [b, 'Pipeline value'],
+    ]);
+    expect((await servedItem('res.partner.category', a))?.version).toBe(versionBefore);
+  });
+
+  it('a one-record write with its key, sent again: the record as one object, replayed', async () => {
+    const [a] = await ownTags();
+    const key = randomUUID();
+    const first = await rename(`/${a}`, 'Once', { 'Idempotency-Key': key });
+    const again = await rename(`/${a}`, 'Once', { 'Idempotency-Key': key });
+    expect([first.status, again.status, again.replayed, again.body]).toStrictEqual([200, 200, 'true', first.body]);
+  });
+
+  it("an unlink sent again with its key: the first answer again (not a 404), replayed; the key on another route: 422", async () => {
+    const [a, b] = await ownTags();
+    const key = randomUUID();
+    const first = await send('DELETE', `${TAGS}?ids=${a},${b}`, { 'Idempotency-Key': key });
+    expect([first.status, JSON.parse(first.body)]).toStrictEqual([200, { ids: `${a},${b}` }]);
+    const again = await send('DELETE', `${TAGS}?ids=${a},${b}`, { 'Idempotency-Key': key });
+    expect([again.status, again.replayed, again.body]).toStrictEqual([200, 'true', first.body]);
+    const without = await send('DELETE', `${TAGS}?ids=${a},${b}`, {});
+    expect(without.status).toBe(404);
+    expect((await send('DELETE', `${TAGS}/${a}`, { 'Idempotency-Key': key })).status).toBe(422);
+    createdTags.delete(a);
+    createdTags.delete(b);
+  });
+
+  it('a keyed write of 100 ids: 400, one transaction holds 99 records beside the key; nothing written', async () => {
+    const [a] = await ownTags();
+    const before = await servedItem('res.partner.category', a);
+    const ids = [a, ...Array.from({ length: 99 }, (_, i) => 900_000 + i)].join(',');
+    const response = await rename(`?ids=${ids}`, 'Too many', { 'Idempotency-Key': randomUUID() });
+    expect([response.status, JSON.parse(response.body)]).toStrictEqual([
+      400,
+      { error: { code: 400, message: 'Too many ids: 100 given, at most 99 records can be written in one all-or-nothing request' } },
+    ]);
+    expect(await servedItem('res.partner.category', a)).toStrictEqual(before);
   });
 });

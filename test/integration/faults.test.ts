@@ -98,7 +98,8 @@ function objectEvent(method: string, proxy: string | undefined, query: Record<st
   } as unknown as APIGatewayProxyEvent;
 }
 
-const putList = (deps: ObjectDeps) => routeObjectRequest(deps, options(), objectEvent('PUT', undefined, { ids: '17,20', vals: PUT_VALS }));
+const putList = (deps: ObjectDeps, headers: Record<string, string> = {}) =>
+  routeObjectRequest(deps, options(), objectEvent('PUT', undefined, { ids: '17,20', vals: PUT_VALS }, headers));
 const putOne = (deps: ObjectDeps) => routeObjectRequest(deps, options(), objectEvent('PUT', '17', { vals: PUT_VALS }));
 const CREATE_NAME = 'Created under faults';
 const createPartner = (deps: ObjectDeps, headers: Record<string, string> = {}) =>
@@ -363,6 +364,17 @@ describe('a crash between the write and the response (the write commits, its ans
     const retry = await putOne(cleanDeps());
     expect([retry.statusCode, JSON.parse(retry.body).Partner.street2]).toStrictEqual([200, WRITTEN.street2]);
     expect(await expectAllOrNothing(before)).toStrictEqual({ state: 'new', versionsAdded: 2 });
+  });
+
+  it('with an Idempotency-Key, every answer of the transaction lost: 503; the same PUT again is answered from that write, not written twice', async () => {
+    const before = await snapshot(WRITTEN_KEYS);
+    const keyed = { 'Idempotency-Key': 'faults-put-1' };
+    injector.arm({ command: 'TransactWriteItemsCommand', fault: 'connection-reset', after: true });
+    expectServiceUnavailable(await putList(faultyDeps(), keyed));
+    const again = await putList(cleanDeps(), keyed);
+    expect(again.headers?.['Idempotent-Replayed']).toBe('true');
+    expectWrittenList(again);
+    expect(await expectAllOrNothing(before)).toStrictEqual({ state: 'new', versionsAdded: 1 });
   });
 
   it('the display names cannot be read after the commit: 503 though the write is committed; the same PUT again answers 200', async () => {

@@ -111,13 +111,13 @@ describe('store/records', () => {
 
   describe('an Idempotency-Key claim in a transaction', () => {
     it('returns a Put of its own item (no shard: in no model index), conditioned on no live claim of that key', () => {
-      const claim = { id: 'abc', fingerprint: 'f1', model: 'res.partner', recordId: 42, expiresAt: 1_800_086_400 };
+      const claim = { id: 'abc', fingerprint: 'f1', model: 'res.partner', recordIds: [42, 43], expiresAt: 1_800_086_400 };
       expect(buildTransactWriteParams(TABLE, [{ kind: 'claim', claim, now: 1_800_000_000 }])).toStrictEqual({
         TransactItems: [
           {
             Put: {
               TableName: TABLE,
-              Item: { pk: 'idempotency#abc', fingerprint: 'f1', model: 'res.partner', recordId: 42, expiresAt: 1_800_086_400 },
+              Item: { pk: 'idempotency#abc', fingerprint: 'f1', model: 'res.partner', recordIds: [42, 43], expiresAt: 1_800_086_400 },
               ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
               ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
               ExpressionAttributeValues: { ':now': 1_800_000_000 },
