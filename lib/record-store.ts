@@ -72,6 +72,11 @@ export interface RecordStore {
    * index shards read in parallel, for work that needs all of them (counts, sub-searches).
    */
   scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void>;
+  /**
+   * How many records `model` has (with `activeOnly`, those whose `active` is true), counted by
+   * DynamoDB on the model's index: the records are read there, only the counts come back.
+   */
+  countModel(model: string, options: { activeOnly: boolean }): Promise<number>;
   /** The claim of an Idempotency-Key (lib/idempotency.ts), expired or not; read consistently. */
   getClaim(id: string): Promise<IdempotencyClaim | undefined>;
   /**

@@ -91,12 +91,17 @@ function mentionsActive(node: DomainNode): boolean {
   }
 }
 
+/** Whether archived records are left out, as Odoo does: active_test on, an `active` field, a domain that does not name it. */
+function skipsArchived(model: ModelDef, node: DomainNode, activeTest: boolean): boolean {
+  return activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
+}
+
 /** The matcher for `node` on `model`: subpath leaves resolved, archived records left out as Odoo does. */
 async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<(record: StoredRecord) => boolean> {
   const resolved = new Map<LeafNode, ReadonlySet<number>>();
   for (const leaf of subpathLeaves(node)) resolved.set(leaf, await resolveLeaf(deps, leaf));
   const lookup = (leaf: LeafNode) => resolved.get(leaf) ?? new Set<number>();
-  const skipArchived = activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
+  const skipArchived = skipsArchived(model, node, activeTest);
   return (record) => (!skipArchived || record.values.active === true) && matchRecord(node, record, lookup);
 }
 
@@ -201,5 +206,8 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
 /** search_count: how many records match (0 included). */
 export async function countRecords(deps: SearchDeps, request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest'>): Promise<number> {
   const node = parseDomain(request.domain ?? [], request.model, deps.registry);
-  return (await matchingIds(deps, request.model, node, request.activeTest ?? true)).size;
+  const activeTest = request.activeTest ?? true;
+  // Every record (the pagination total): DynamoDB counts, and nothing but the counts comes back.
+  if (node.kind === 'constant' && node.value) return deps.store.countModel(request.model.model, { activeOnly: skipsArchived(request.model, node, activeTest) });
+  return (await matchingIds(deps, request.model, node, activeTest)).size;
 }

@@ -345,6 +345,10 @@ class MemoryRecordStore implements RecordStore {
     return { model, token: String(last), ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
   }
 
+  async countModel(model: string, { activeOnly }: { activeOnly: boolean }): Promise<number> {
+    return [...this.#records.values()].filter((r) => r.model === model && (!activeOnly || r.values.active === true)).length;
+  }
+
   async getClaim(): Promise<undefined> {
     return undefined;
   }

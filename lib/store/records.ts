@@ -156,6 +156,23 @@ export function buildShardQueryParams(table: string, shard: string, afterId: num
   };
 }
 
+/**
+ * The number of records in one shard of a model (Select COUNT: DynamoDB reads them but sends only
+ * the count); with `activeOnly`, those whose `active` is true (the index projects every attribute).
+ */
+export function buildShardCountParams(table: string, shard: string, activeOnly: boolean, startKey?: Record<string, unknown>): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: 'byModel',
+    KeyConditionExpression: '#shard = :shard',
+    ...(activeOnly ? { FilterExpression: '#v.#active = :true' } : {}),
+    ExpressionAttributeNames: { '#shard': 'shard', ...(activeOnly ? { '#v': 'v', '#active': 'active' } : {}) },
+    ExpressionAttributeValues: { ':shard': shard, ...(activeOnly ? { ':true': true } : {}) },
+    Select: 'COUNT',
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
 /** The counter item of a model's id sequence; its key cannot be a record's (ids are numbers). */
 export function sequenceKey(model: string): { pk: string } {
   return { pk: `sequence#${model}` };
@@ -367,6 +384,27 @@ export class DynamoRecordStore implements RecordStore {
         return undefined;
       }),
     );
+  }
+
+  async countModel(model: string, { activeOnly }: { activeOnly: boolean }): Promise<number> {
+    const counts = await Promise.all(
+      Array.from({ length: MODEL_SHARDS }, async (_, shard) => {
+        let count = 0;
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          let response;
+          try {
+            response = await this.client.send(new QueryCommand(buildShardCountParams(this.table, `${model}#${shard}`, activeOnly, startKey)));
+          } catch (error) {
+            return translateStoreError(error);
+          }
+          count += response.Count ?? 0;
+          startKey = response.LastEvaluatedKey;
+        } while (startKey);
+        return count;
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
   }
 
   async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {
