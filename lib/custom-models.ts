@@ -96,6 +96,36 @@ export function definitionsWith(shipped: readonly unknown[], models: readonly St
   return definitions;
 }
 
+/**
+ * The registry of the stored definitions. Each change is checked before it is written, but two
+ * changes checked at once can store a pair that cannot stand together (two models of one name,
+ * a relation to a model deleted meanwhile). Rather than failing every request, the definitions
+ * are then taken one by one in id order, each one kept only if the registry still builds with it:
+ * the first of two models of one name wins, and the others are left out until fixed.
+ */
+export function servableRegistry(shipped: readonly unknown[], models: readonly StoredRecord[], fields: readonly StoredRecord[]): ModelRegistry {
+  try {
+    return buildRegistry(definitionsWith(shipped, models, fields));
+  } catch (error) {
+    if (!(error instanceof ModelDefinitionError)) throw error;
+  }
+  const builds = (keptModels: readonly StoredRecord[], keptFields: readonly StoredRecord[]) => {
+    try {
+      buildRegistry(definitionsWith(shipped, keptModels, keptFields));
+      return true;
+    } catch (error) {
+      if (error instanceof ModelDefinitionError) return false;
+      throw error;
+    }
+  };
+  const byId = (records: readonly StoredRecord[]) => [...records].sort((a, b) => a.id - b.id);
+  const keptModels: StoredRecord[] = [];
+  for (const record of byId(models)) if (builds([...keptModels, record], [])) keptModels.push(record);
+  const keptFields: StoredRecord[] = [];
+  for (const record of byId(fields)) if (builds(keptModels, [...keptFields, record])) keptFields.push(record);
+  return buildRegistry(definitionsWith(shipped, keptModels, keptFields));
+}
+
 /** The shipped models and their fields as ir.model / ir.model.fields records (state 'base'). */
 export function baseMetaRecords(registry: ModelRegistry): StoredRecord[] {
   const records: StoredRecord[] = [];
@@ -213,7 +243,7 @@ export class ModelCatalog {
           return this.#registry;
         }
         const { models, fields } = await loadMeta(this.store, this.#base);
-        this.#registry = buildRegistry(definitionsWith(this.shipped, models, fields));
+        this.#registry = servableRegistry(this.shipped, models, fields);
         this.#stamp = stamp;
         this.#scanned = true;
         this.#loadedAt = this.clock();

@@ -1,4 +1,4 @@
-import { baseMetaRecords, BASE_ID_LIMIT, CATALOG_TTL_MS, definitionsWith, IR_MODEL, IR_MODEL_FIELDS, ModelCatalog } from '../../lib/custom-models';
+import { baseMetaRecords, BASE_ID_LIMIT, CATALOG_TTL_MS, definitionsWith, IR_MODEL, IR_MODEL_FIELDS, ModelCatalog, servableRegistry } from '../../lib/custom-models';
 import { buildRegistry, ModelDefinitionError } from '../../lib/models';
 import { TransactionCancelledError, type RecordStore, type StoredRecord, type WriteAction } from '../../lib/record-store';
 import { shippedModels } from '../../models';
@@ -69,6 +69,32 @@ describe('custom models', () => {
       expect(build({ name: 'x_b', ttype: 'many2one', relation: 'nowhere' })).toThrow(ModelDefinitionError);
       expect(build({ name: 'x_c', ttype: 'selection', selection: 'not a list' })).toThrow(ModelDefinitionError);
       expect(build({ name: 'x_d', ttype: 'char' })).not.toThrow();
+    });
+  });
+
+  describe('servableRegistry', () => {
+    it('keeps serving when two changes made at once stored definitions that cannot stand together: the first of each conflict wins', () => {
+      // Two models of one name (two creates that raced), a field defined twice on one model, and a
+      // many2one to a model that is not there (created while its target was deleted).
+      const models = [customModel(100_002, 'x_pet', 'Pet (second)'), customModel(100_001, 'x_pet', 'Pet'), customModel(100_003, 'x_toy', 'Toy')];
+      const fields = [
+        customField(100_011, 100_001, { name: 'x_age', ttype: 'integer', field_description: 'Age' }),
+        customField(100_012, 100_001, { name: 'x_age', ttype: 'char', field_description: 'Age again' }),
+        customField(100_013, 100_003, { name: 'x_owner', ttype: 'many2one', relation: 'x_gone', field_description: 'Owner' }),
+        customField(100_014, 100_003, { name: 'x_colour', ttype: 'char', field_description: 'Colour' }),
+      ];
+      expect(() => buildRegistry(definitionsWith(shippedModels, models, fields))).toThrow(ModelDefinitionError);
+      const registry = servableRegistry(shippedModels, models, fields);
+      expect(registry.get('x_pet')?.description).toBe('Pet');
+      expect(registry.get('x_pet')?.fieldsByName.get('x_age')?.type).toBe('integer');
+      expect(registry.get('x_toy')?.fieldsByName.has('x_owner')).toBe(false);
+      expect(registry.get('x_toy')?.fieldsByName.get('x_colour')?.type).toBe('char');
+      expect(registry.get('res.partner')).toBeDefined();
+    });
+
+    it('is the plain registry when the definitions are sound', () => {
+      const models = [customModel(100_001, 'x_pet', 'Pet')];
+      expect(servableRegistry(shippedModels, models, []).models.map((model) => model.model)).toStrictEqual(buildRegistry(definitionsWith(shippedModels, models, [])).models.map((model) => model.model));
     });
   });
 
