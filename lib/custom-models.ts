@@ -26,7 +26,7 @@ export const BASE_ID_LIMIT = 100_000;
 /** How long an instance trusts the definitions it loaded. */
 export const CATALOG_TTL_MS = 30_000;
 /** A request for a model nobody defined reloads at most this often (a typo must not cost a scan each time). */
-const UNKNOWN_MODEL_RELOAD_MS = 1_000;
+export const UNKNOWN_MODEL_RELOAD_MS = 1_000;
 
 const CUSTOM_NAME = /^x_[a-z0-9_]*$/;
 

@@ -9,7 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { UNKNOWN_MODEL_RELOAD_MS } from '../../lib/custom-models';
 import { buildLambda } from '../../scripts/lambda-bundles';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../lib/store/client';
 import { LOCAL_TABLES } from '../../scripts/local-stack';
 import { apiUrl, demoToken } from '../helpers/local';
 
@@ -132,5 +135,37 @@ describe('custom models (ir.model, ir.model.fields)', () => {
     } finally {
       await rm(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('definitions changed at once', () => {
+  /** Writes an item straight into the served stack's records table (what a raced change leaves behind). */
+  async function putServedItem(item: Record<string, unknown>): Promise<void> {
+    const client = createDocumentClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: 'eu-west-1' });
+    try {
+      await client.send(new PutCommand({ TableName: LOCAL_TABLES.records, Item: item }));
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it('two models of one name (two creates that raced past each other\'s checks): the API keeps serving, by the first definition stored', async () => {
+    const name = `x_raced_${suffix}`;
+    const first = await call('POST', 'ir.model', { vals: `{'name':'Raced first','model':'${name}','state':'manual'}` });
+    expect(first.status).toBe(201);
+    // The second create, as if it had passed its check before the first one committed; then the new stamp it leaves.
+    const secondId = 900_000 + Math.floor(Math.random() * 90_000);
+    await putServedItem({ pk: `ir.model#${secondId}`, model: 'ir.model', id: secondId, shard: `ir.model#${secondId % 16}`, version: 1, v: { name: 'Raced second', model: name, state: 'manual' } });
+    await putServedItem({ pk: 'ir.catalog#1', model: 'ir.catalog', id: 1, shard: 'ir.catalog#1', version: 1, v: { stamp: `raced-${suffix}` } });
+    // A model an instance does not know makes it read the stamp and load the definitions at once
+    // (once its last load is UNKNOWN_MODEL_RELOAD_MS old: the create above just loaded them).
+    await new Promise((resolve) => setTimeout(resolve, UNKNOWN_MODEL_RELOAD_MS + 100));
+    expect((await call('GET', `x_unknown_${suffix}`)).status).toBe(404);
+    const record = await call('POST', name, { vals: "{'x_name': 'Works'}" });
+    expect([record.status, Object.keys(record.body)]).toStrictEqual([201, ['Raced first']]);
+    expect((await call('GET', 'res.partner/17', { fields: "['name']" })).status).toBe(200);
+    // Clean up: the record, then both definitions.
+    expect((await call('DELETE', `${name}/${record.body['Raced first'].id as number}`)).status).toBe(200);
+    expect((await call('DELETE', 'ir.model', { ids: `${first.body.Models.id as number},${secondId}` })).status).toBe(200);
   });
 });
