@@ -69,9 +69,10 @@ export function claimActions(request: KeyedRequest, model: string, recordIds: re
   return [{ kind: 'claim', claim: { ...request.claim, model, recordIds }, now: Math.floor(now.getTime() / 1000) }];
 }
 
-/** The most records one request may name: one transaction, less the action a key claim takes. */
-export function maxRecordsPerWrite(request: KeyedRequest): number {
-  return MAX_TRANSACTION_ACTIONS - (request.claim ? 1 : 0);
+/** At most the records one transaction holds (less the action a key claim takes), else a 400 naming the limit. */
+export function checkRecordsPerWrite(ids: readonly number[], request: KeyedRequest): void {
+  const limit = MAX_TRANSACTION_ACTIONS - (request.claim ? 1 : 0);
+  if (ids.length > limit) throw new TooManyIdsError(ids.length, limit);
 }
 
 export interface WriteRequest extends KeyedRequest {
@@ -533,7 +534,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
   if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
-  if (request.ids.length > maxRecordsPerWrite(request)) throw new TooManyIdsError(request.ids.length, maxRecordsPerWrite(request));
+  checkRecordsPerWrite(request.ids, request);
   const vals = validateVals(model, request.vals, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);

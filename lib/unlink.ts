@@ -1,8 +1,8 @@
 /** Odoo's unlink(): delete records, all or nothing, with the ondelete rules of lib/ondelete.ts. */
-import { RecordNotFoundError, TooManyIdsError } from './errors';
+import { RecordNotFoundError } from './errors';
 import { planUnlink } from './ondelete';
 import { recordKeyString, type StoredRecord, type WriteAction } from './record-store';
-import { checkTransactionSize, claimActions, commitOrRetry, getModel, maxRecordsPerWrite, type KeyedRequest, type RecordsDeps } from './records';
+import { checkRecordsPerWrite, checkTransactionSize, claimActions, commitOrRetry, getModel, type KeyedRequest, type RecordsDeps } from './records';
 
 export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
@@ -12,7 +12,7 @@ export interface UnlinkRequest extends KeyedRequest {
 /** Deletes the records of `ids` and applies the ondelete rules, in one transaction or not at all. */
 export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): Promise<void> {
   const model = getModel(deps.registry, request.model);
-  if (request.ids.length > maxRecordsPerWrite(request)) throw new TooManyIdsError(request.ids.length, maxRecordsPerWrite(request));
+  checkRecordsPerWrite(request.ids, request);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   for (let attempt = 1; ; attempt++) {
     const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), request.beforeCommit]);

@@ -49,6 +49,7 @@ import { recordKeyString, TransactionCancelledError, type IdReservation, type Re
 import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
+import { objectRouteEvent } from './api-events';
 import { bulkLoad } from './bulk-load';
 import { fetchToken, machineLine, runWithCleanup, type Cleanup } from './script-run';
 import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
@@ -378,7 +379,7 @@ function putEvent(ids: readonly number[], vals: string, requestId: string): APIG
   return objectEvent('PUT', MODEL, undefined, { ids: ids.join(','), vals }, requestId);
 }
 
-/** An object-route event as API Gateway passes it to the object Lambda after the authorizer. */
+/** An object-route event for the bench's client, as API Gateway passes it to the object Lambda. */
 function objectEvent(
   method: string,
   model: string,
@@ -387,52 +388,15 @@ function objectEvent(
   requestId: string,
   extraHeaders: Record<string, string> = {},
 ): APIGatewayProxyEvent {
-  const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  const resource = proxy === undefined ? '/restapi/1.0/object/{model}' : '/restapi/1.0/object/{model}/{proxy+}';
-  const headers = { Accept: '*/*', Authorization: 'Bearer bench', Host: 'api.example.com', 'User-Agent': 'odoo-rest-bench', ...extraHeaders };
-  return {
-    resource,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: query,
-    multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
-    pathParameters: proxy === undefined ? { model } : { model, proxy },
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'bench',
-      authorizer: { principalId: String(DEMO_USER_ID), userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system', integrationLatency: 1 },
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: headers['User-Agent'],
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'bench',
-      resourcePath: resource,
-    },
-  };
+  return objectRouteEvent({
+    method,
+    model,
+    proxy,
+    query,
+    requestId,
+    headers: { Accept: '*/*', Authorization: 'Bearer bench', Host: 'api.example.com', 'User-Agent': 'odoo-rest-bench', ...extraHeaders },
+    authorizer: { userId: String(DEMO_USER_ID), clientId: 'bench', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
+  });
 }
 
 /** One in-process PUT of `size` ids, checked: a failing call would measure an error path. */

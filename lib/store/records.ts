@@ -12,7 +12,16 @@
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
  */
 import { randomUUID } from 'node:crypto';
-import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type {
+  BatchWriteCommandInput,
+  DeleteCommandInput,
+  DynamoDBDocumentClient,
+  PutCommandInput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   recordKeyString,
@@ -367,44 +376,48 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
-    await Promise.all(
-      Array.from({ length: MODEL_SHARDS }, async (_, shard) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          let response;
-          try {
-            // No Limit: DynamoDB's own 1 MB pages, the fewest round trips per shard.
-            response = await this.client.send(new QueryCommand(buildShardQueryParams(this.table, `${model}#${shard}`, 0, undefined, startKey)));
-          } catch (error) {
-            return translateStoreError(error);
-          }
-          visit((response.Items ?? []).map(fromItem));
-          startKey = response.LastEvaluatedKey;
-        } while (startKey);
-        return undefined;
-      }),
+    await this.#eachShardPage(
+      model,
+      (shard, startKey) => buildShardQueryParams(this.table, shard, 0, undefined, startKey),
+      (page) => visit((page.Items ?? []).map(fromItem)),
     );
   }
 
   async countModel(model: string, { activeOnly }: { activeOnly: boolean }): Promise<number> {
-    const counts = await Promise.all(
+    let count = 0;
+    await this.#eachShardPage(
+      model,
+      (shard, startKey) => buildShardCountParams(this.table, shard, activeOnly, startKey),
+      (page) => void (count += page.Count ?? 0),
+    );
+    return count;
+  }
+
+  /**
+   * Every page of one query on each of the model's index shards, the shards at once. No Limit:
+   * DynamoDB's own 1 MB pages, the fewest round trips per shard.
+   */
+  async #eachShardPage(
+    model: string,
+    params: (shard: string, startKey: Record<string, unknown> | undefined) => QueryCommandInput,
+    onPage: (page: QueryCommandOutput) => void,
+  ): Promise<void> {
+    await Promise.all(
       Array.from({ length: MODEL_SHARDS }, async (_, shard) => {
-        let count = 0;
         let startKey: Record<string, unknown> | undefined;
         do {
-          let response;
+          let page;
           try {
-            response = await this.client.send(new QueryCommand(buildShardCountParams(this.table, `${model}#${shard}`, activeOnly, startKey)));
+            page = await this.client.send(new QueryCommand(params(`${model}#${shard}`, startKey)));
           } catch (error) {
             return translateStoreError(error);
           }
-          count += response.Count ?? 0;
-          startKey = response.LastEvaluatedKey;
+          onPage(page);
+          startKey = page.LastEvaluatedKey;
         } while (startKey);
-        return count;
+        return undefined;
       }),
     );
-    return counts.reduce((sum, count) => sum + count, 0);
   }
 
   async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {

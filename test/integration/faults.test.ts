@@ -24,6 +24,7 @@ import { routeObjectRequest, type ObjectDeps } from '../../lib/object-api';
 import { createDocumentClient } from '../../lib/store/client';
 import { DynamoRecordStore } from '../../lib/store/records';
 import { shippedAccessRules, shippedModels } from '../../models';
+import { objectRouteEvent } from '../../scripts/api-events';
 import demoData from '../../scripts/demo-data.json';
 import { faultyDocumentClient, INJECTED_MARK, type CommandName, type FaultInjector, type FaultKind } from '../helpers/fault-injection';
 import { freshStores } from '../helpers/local';
@@ -71,31 +72,17 @@ const faultyDeps = () => depsOver(new DynamoRecordStore(injector.client, stores.
 /** The same over a client without faults: what a later request (the client's retry) meets. */
 const cleanDeps = () => depsOver(stores.records);
 
-/** An object-route event as API Gateway passes it to the object Lambda after the authorizer. */
+/** An object-route event on res.partner as API Gateway passes it to the object Lambda after the authorizer. */
 function objectEvent(method: string, proxy: string | undefined, query: Record<string, string>, extraHeaders: Record<string, string> = {}): APIGatewayProxyEvent {
-  const model = 'res.partner';
-  const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  const headers = { Accept: 'application/json', Authorization: 'Bearer faults', Host: 'api.example.com', ...extraHeaders };
-  return {
-    resource: proxy === undefined ? '/restapi/1.0/object/{model}' : '/restapi/1.0/object/{model}/{proxy+}',
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: query,
-    multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
-    pathParameters: proxy === undefined ? { model } : { model, proxy },
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: {
-      authorizer: { principalId: String(CALLER_ID), userId: String(CALLER_ID), clientId: 'x', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
-      httpMethod: method,
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: `faults-${Math.random().toString(36).slice(2)}`,
-    },
-  } as unknown as APIGatewayProxyEvent;
+  return objectRouteEvent({
+    method,
+    model: 'res.partner',
+    proxy,
+    query,
+    requestId: `faults-${Math.random().toString(36).slice(2)}`,
+    headers: { Accept: 'application/json', Authorization: 'Bearer faults', Host: 'api.example.com', ...extraHeaders },
+    authorizer: { userId: String(CALLER_ID), clientId: 'x', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
+  });
 }
 
 const putList = (deps: ObjectDeps, headers: Record<string, string> = {}) =>
