@@ -5,9 +5,9 @@
  * would turn into a 500.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authorizeRequest } from '../lib/authorizer';
-import { getAuthStore, getLogger } from '../lib/container';
-import { getOAuth1Deps, getTokenDeps } from '../lib/container-auth';
+import { authorizeRequest } from '../lib/auth/authorizer';
+import { getAuthStore, getLogger } from '../lib/runtime/container';
+import { getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
 
 const deps = { store: getAuthStore(), tokens: getTokenDeps(), oauth1: getOAuth1Deps() };
 const log = getLogger();

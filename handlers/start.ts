@@ -3,9 +3,9 @@
  * client's credentials, as the original's demo server gave them, so a developer can get going.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createLogger } from '../lib/log';
-import { runHttp } from '../lib/http';
-import { demoCredentials } from '../lib/demo';
+import { createLogger } from '../lib/runtime/log';
+import { runHttp } from '../lib/http/http';
+import { demoCredentials } from '../lib/runtime/demo';
 
 const options = { log: createLogger({ service: 'odoo-rest-lambda' }), responseKey: 'model' as const };
 

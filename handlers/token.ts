@@ -3,9 +3,9 @@
  * .../basic/access_token, .../oauth1/request_token and .../oauth1/access_token.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { getConfig, getLogger } from '../lib/container';
-import { getOAuth1Deps, getTokenDeps } from '../lib/container-auth';
-import { tokenEndpoint } from '../lib/token-api';
+import { getConfig, getLogger } from '../lib/runtime/container';
+import { getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
+import { tokenEndpoint } from '../lib/auth/token-api';
 
 const deps = { ...getTokenDeps(), ...getOAuth1Deps() };
 const options = { log: getLogger(), responseKey: getConfig().responseKey };

@@ -1,6 +1,6 @@
 /**
  * The model definitions shipped with the service. They are data (one JSON file per model) and are
- * imported statically so esbuild puts them in the bundle; lib/models.ts validates them at cold start.
+ * imported statically so esbuild puts them in the bundle; lib/models/registry.ts validates them at cold start.
  */
 import irModel from './ir.model.json';
 import irModelFields from './ir.model.fields.json';

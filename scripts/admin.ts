@@ -1,5 +1,5 @@
 /**
- * Client and user administration for a stage (lib/admin.ts, lib/users.ts):
+ * Client and user administration for a stage (lib/auth/admin.ts, lib/auth/users.ts):
  *
  *   npm run admin -- create-user   --stage prod --user-id 7 --login jane --name "Jane" --groups base.group_user [--password-stdin]
  *   npm run admin -- set-password  --stage prod --user-id 7 --password-stdin
@@ -15,17 +15,17 @@
  * SECRETS_KEY_FILE locally. Secrets are printed once and never stored in clear.
  */
 import { parseArgs } from 'node:util';
-import { ACCESS_TYPES, type AccessType, type AuthStore } from '../lib/auth';
-import { createClient, listClients, revokeClient, rotateClientSecret } from '../lib/admin';
-import { lazyKeyRing } from '../lib/keys';
-import { DynamoAuthStore } from '../lib/store/auth';
-import { createDocumentClient } from '../lib/store/client';
+import { ACCESS_TYPES, type AccessType, type AuthStore } from '../lib/auth/credentials';
+import { createClient, listClients, revokeClient, rotateClientSecret } from '../lib/auth/admin';
+import { lazyKeyRing } from '../lib/auth/keys';
+import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
+import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { kmsDataKeyService } from '../lib/store/kms';
-import { createUser, getUser, setPassword, updateUser } from '../lib/users';
-import { recordsFromData } from '../lib/demo';
-import { buildRegistry } from '../lib/models';
-import { formatOdooDatetime } from '../lib/records';
-import { DynamoRecordStore } from '../lib/store/records';
+import { createUser, getUser, setPassword, updateUser } from '../lib/auth/users';
+import { recordsFromData } from '../lib/runtime/demo';
+import { buildRegistry } from '../lib/models/registry';
+import { formatOdooDatetime } from '../lib/records/records';
+import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
 import { shippedModels } from '../models';
 
 const USAGE = `usage: npm run admin -- COMMAND --stage STAGE [--region REGION] [options]

@@ -13,7 +13,7 @@ export interface ObjectRouteEventOptions {
   readonly query?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly requestId: string;
-  /** The authorizer's context (lib/authorizer.ts), as API Gateway passes it: strings. */
+  /** The authorizer's context (lib/auth/authorizer.ts), as API Gateway passes it: strings. */
   readonly authorizer: Readonly<Record<string, string>>;
 }
 

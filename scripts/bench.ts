@@ -29,23 +29,23 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import OAuth from 'oauth-1.0a';
-import { getClient } from '../lib/admin';
-import { authorizeRequest, type AuthorizerDeps } from '../lib/authorizer';
-import { keyRingFrom } from '../lib/keys';
-import { issueOAuth1AccessToken } from '../lib/oauth1-flow';
-import { basicTokenEndpoint, oauth2TokenEndpoint } from '../lib/oauth2';
-import { loadLocalKey } from '../lib/secret-box';
-import { DynamoAuthStore } from '../lib/store/auth';
-import { recordsFromData } from '../lib/demo';
-import { createLogger } from '../lib/log';
-import { buildRegistry } from '../lib/models';
-import { buildAccessRules } from '../lib/access';
-import { routeObjectRequest, type ObjectDeps } from '../lib/object-api';
-import { formatOdooDatetime } from '../lib/records';
-import { createDocumentClient } from '../lib/store/client';
-import { DynamoRecordStore, recordItemKey } from '../lib/store/records';
-import { ensureTables } from '../lib/store/tables';
-import { recordKeyString, TransactionCancelledError, type IdReservation, type RecordKey, type RecordStore, type StoredRecord, type WriteAction } from '../lib/record-store';
+import { getClient } from '../lib/auth/admin';
+import { authorizeRequest, type AuthorizerDeps } from '../lib/auth/authorizer';
+import { keyRingFrom } from '../lib/auth/keys';
+import { issueOAuth1AccessToken } from '../lib/auth/oauth1/flow';
+import { basicTokenEndpoint, oauth2TokenEndpoint } from '../lib/auth/oauth2';
+import { loadLocalKey } from '../lib/auth/secret-box';
+import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
+import { recordsFromData } from '../lib/runtime/demo';
+import { createLogger } from '../lib/runtime/log';
+import { buildRegistry } from '../lib/models/registry';
+import { buildAccessRules } from '../lib/models/access';
+import { routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
+import { formatOdooDatetime } from '../lib/records/records';
+import { createDocumentClient } from '../lib/store/dynamodb/client';
+import { DynamoRecordStore, recordItemKey } from '../lib/store/dynamodb/records-table';
+import { ensureTables } from '../lib/store/dynamodb/tables';
+import { recordKeyString, TransactionCancelledError, type IdReservation, type RecordKey, type RecordStore, type StoredRecord, type WriteAction } from '../lib/records/port';
 import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
@@ -575,7 +575,7 @@ function buildHandler(entry: string, outdir: string): Promise<string> {
 /** A reference bundle that only builds the DynamoDB client as the handlers do: the SDK's share of a load. */
 async function buildClientOnly(outdir: string): Promise<string> {
   const outfile = join(outdir, 'client-only.js');
-  const contents = "import { createDocumentClient } from './lib/store/client';\ncreateDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'eu-west-1' });\n";
+  const contents = "import { createDocumentClient } from './lib/store/dynamodb/client';\ncreateDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'eu-west-1' });\n";
   await build({ ...ESBUILD_OPTIONS, stdin: { contents, resolveDir: ROOT, sourcefile: 'client-only.ts', loader: 'ts' }, outfile });
   return outfile;
 }
@@ -693,7 +693,7 @@ function printBundles(bundles: { handlers: readonly BundleStats[]; clientOnly: B
     [...bundles.handlers, bundles.clientOnly].map((b) => [b.name, b.kb.toFixed(1), ms1(b.loadMs)]),
     [
       `   Load: require() of the bundle in a fresh node ${process.version} process; Lambda's runtime init is not included.`,
-      '   The reference row bundles only lib/store/client.ts (the AWS SDK DynamoDB client, built as the handlers build it).',
+      '   The reference row bundles only lib/store/dynamodb/client.ts (the AWS SDK DynamoDB client, built as the handlers build it).',
     ],
   );
 }

@@ -3,7 +3,7 @@
  * RecordStore.putMany, CONCURRENCY batches at a time, with a progress bar on stderr.
  * No conditions and no transactions: for empty tables or data that may be overwritten.
  */
-import type { RecordStore, StoredRecord } from '../lib/record-store';
+import type { RecordStore, StoredRecord } from '../lib/records/port';
 
 const BATCH = 500;
 const CONCURRENCY = 6;

@@ -31,10 +31,10 @@
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { recordsFromData } from '../lib/demo';
-import { buildRegistry } from '../lib/models';
-import { createDocumentClient } from '../lib/store/client';
-import { DynamoRecordStore } from '../lib/store/records';
+import { recordsFromData } from '../lib/runtime/demo';
+import { buildRegistry } from '../lib/models/registry';
+import { createDocumentClient } from '../lib/store/dynamodb/client';
+import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
 import { shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { freePort, LOCAL_TABLES, localKeyFile, portIsFree, prepareData, startApi, startDynamo } from './local-stack';

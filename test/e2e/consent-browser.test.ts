@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createClient } from '../../lib/admin';
+import { createClient } from '../../lib/auth/admin';
 import { apiUrl, demoOAuth1Client, demoPassword, servedAuthStore } from '../helpers/local';
 
 const served = servedAuthStore();
@@ -111,7 +111,7 @@ describe('the consent page in Chromium', () => {
   it('OAuth 1.0a: approving sends the browser to the callback with the verifier', async () => {
     const { page, callbacks } = await clientPage();
     // A request token for the demo consumer, as leg 1 leaves it, with this test's callback registered.
-    const { getClient } = await import('../../lib/admin');
+    const { getClient } = await import('../../lib/auth/admin');
     const consumer = await getClient(served.store, demoOAuth1Client().clientId);
     await served.store.put({ kind: 'CLIENT', id: consumer.clientId }, { ...consumer, redirectUris: [...consumer.redirectUris, CALLBACK] });
     await served.store.put({ kind: 'O1REQ', id: 'BrowserRequestToken0123456789abc' }, { clientId: consumer.clientId, sealedSecret: 'unused-here', callback: CALLBACK, expiresAt: Math.floor(Date.now() / 1000) + 600 });

@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { UNKNOWN_MODEL_RELOAD_MS } from '../../lib/custom-models';
+import { UNKNOWN_MODEL_RELOAD_MS } from '../../lib/models/catalog';
 import { objectRouteEvent } from '../../scripts/api-events';
 import { buildLambda } from '../../scripts/lambda-bundles';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lib/store/client';
+import { createDocumentClient } from '../../lib/store/dynamodb/client';
 import { LOCAL_TABLES } from '../../scripts/local-stack';
 import { apiUrl, demoToken } from '../helpers/local';
 

@@ -3,7 +3,7 @@
  * paths, query strings, headers and bodies, authenticated and not. Every answer must have a
  * documented status (200, 201, 400, 401, 403, 404, 405, 409, 413, 414; never a 5xx) and a body
  * that parses as its Content-Type says (JSON, or dicttoxml's root-less XML read with
- * lib/xml-body.ts's strict reader; HTML only for the sign-in pages), errors in the documented
+ * lib/wire/xml-body.ts's strict reader; HTML only for the sign-in pages), errors in the documented
  * shapes, and nothing of the internals (stack frames, file paths, SDK names). Afterwards every
  * demo record is as it was, unless a 200 to a writing request shows that record in its answer.
  *
@@ -29,9 +29,9 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { buildRegistry, type FieldDef, type ModelDef } from '../../lib/models';
-import type { PyDict, PyValue } from '../../lib/pyvalue';
-import { createDocumentClient } from '../../lib/store/client';
+import { buildRegistry, type FieldDef, type ModelDef } from '../../lib/models/registry';
+import type { PyDict, PyValue } from '../../lib/wire/pyvalue';
+import { createDocumentClient } from '../../lib/store/dynamodb/client';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
 import { LOCAL_TABLES } from '../../scripts/local-stack';
@@ -1156,10 +1156,10 @@ describe('fixed cases found by the whole-request fuzzing', () => {
 
   const documented = (res: RawResponse, statuses: readonly number[]) => (statuses.includes(res.status) ? 'documented' : `${res.status} ${res.body}`);
 
-  // lib/values.ts (parseFieldValue, float/monetary) accepts any finite float, and an int beyond 2**53
-  // as Number(value); lib/store/client.ts's DocumentClient then refuses to marshal a number beyond
+  // lib/records/values.ts (parseFieldValue, float/monetary) accepts any finite float, and an int beyond 2**53
+  // as Number(value); lib/store/dynamodb/client.ts's DocumentClient then refuses to marshal a number beyond
   // Number.MAX_SAFE_INTEGER, and DynamoDB refuses magnitudes under 1e-130 (ValidationException):
-  // errors lib/http.ts does not know, hence a 500. Odoo stores any double; here 1e16 is lost.
+  // errors lib/http/http.ts does not know, hence a 500. Odoo stores any double; here 1e16 is lost.
   it.each([
     ['a float of 1e16 (beyond 2**53)', "{'partner_longitude': 1e16}"],
     ['an int beyond 2**53 for a float field', "{'credit_limit': 9007199254740993}"],

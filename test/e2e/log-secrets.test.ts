@@ -7,8 +7,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import OAuth from 'oauth-1.0a';
-import { createClient, getClient } from '../../lib/admin';
-import { issueOAuth1AccessToken } from '../../lib/oauth1-flow';
+import { createClient, getClient } from '../../lib/auth/admin';
+import { issueOAuth1AccessToken } from '../../lib/auth/oauth1/flow';
 import { apiUrl, demoBasicClient, demoClient, demoOAuth1Client, demoPassword, servedAuthStore, testKeyRing } from '../helpers/local';
 
 const served = servedAuthStore();

@@ -6,10 +6,10 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { createClient } from '../../lib/admin';
-import { sha256Hex } from '../../lib/auth';
-import { DEMO_REDIRECT_URI } from '../../lib/demo';
-import { createUser } from '../../lib/users';
+import { createClient } from '../../lib/auth/admin';
+import { sha256Hex } from '../../lib/auth/credentials';
+import { DEMO_REDIRECT_URI } from '../../lib/runtime/demo';
+import { createUser } from '../../lib/auth/users';
 import { apiUrl, demoBasicClient, demoOAuth1Client, demoPassword, servedAuthStore } from '../helpers/local';
 
 const served = servedAuthStore();

@@ -1,5 +1,5 @@
 /**
- * A call's parameters (lib/call-params.ts): the request body (a Python literal, JSON, JSON5 or
+ * A call's parameters (lib/object-api/call-params.ts): the request body (a Python literal, JSON, JSON5 or
  * XML) and the query, bound onto an Odoo method's signature, then read by name.
  *
  * Valid bodies give their parameters (a dict body for create/write without vals/args/kwargs keys
@@ -8,16 +8,16 @@
  * reading any parameter gives a value or a 400. Nothing else.
  */
 import fc from 'fast-check';
-import { bindParams, bodyParams, MAX_BODY_LENGTH, type CallParams, type MethodSignature } from '../../lib/call-params';
+import { bindParams, bodyParams, MAX_BODY_LENGTH, type CallParams, type MethodSignature } from '../../lib/object-api/call-params';
 import { BadRequestError, InvalidLiteralError, InvalidXmlError, PayloadTooLargeError } from '../../lib/errors';
-import type { PyDict, PyValue } from '../../lib/pyvalue';
+import type { PyDict, PyValue } from '../../lib/wire/pyvalue';
 import { withoutConsoleWarnings } from './literal';
 import { anyTextArb, mutatedArb } from './mutate';
 import { chooserOf, chooserSpecArb, json5LosesOrder, json5Semantics, keyArb, printLiteral, pyValueArb, type LiteralStyle } from './pyvalues';
 import { defineTarget, expectSameValue, fail, outcome, show } from './target';
 import { printXmlBody, xmlKeyArb, xmlScalarArb } from './xml';
 
-/** Signatures as lib/object-api.ts declares them (Odoo 17's). */
+/** Signatures as lib/object-api/router.ts declares them (Odoo 17's). */
 const SIGNATURES: readonly MethodSignature[] = [
   { method: 'search_read', params: ['domain', 'fields', 'offset', 'limit', 'order'] },
   { method: 'write', params: ['vals'] },
@@ -139,7 +139,7 @@ function checkCallCaseLoudly(input: CallCase): void {
       const dict = input.style === 'json5' ? json5Semantics(input.dict) : input.dict;
       if (input.body.length > MAX_BODY_LENGTH) return;
       if (input.style === 'json5' && json5LosesOrder(input.dict)) {
-        // Refused on purpose (lib/literal.ts): a JSON5 dict with integer-like keys would lose its order.
+        // Refused on purpose (lib/wire/literal.ts): a JSON5 dict with integer-like keys would lose its order.
         if (result.ok) fail(`bodyParams should refuse the JSON5 dict with integer-like keys ${show(input.body)}`);
         return;
       }

@@ -1,5 +1,5 @@
 /**
- * The domain parser (lib/domain.ts) over the shipped models, res.partner first.
+ * The domain parser (lib/records/search/domain.ts) over the shipped models, res.partner first.
  *
  * 1. Valid domains: generated prefix-notation domains (&, |, !, implicit and, TRUE/FALSE leaves)
  *    of terms whose operator and value suit the field at the end of the path (dotted paths
@@ -10,12 +10,12 @@
  *    (InvalidLiteralError, BadRequestError) or a 403 InvalidFieldError. Nothing else.
  */
 import fc from 'fast-check';
-import { matchRecord, parseDomain, resolutionOf, subpathLeaves, type DomainNode } from '../../lib/domain';
+import { matchRecord, parseDomain, resolutionOf, subpathLeaves, type DomainNode } from '../../lib/records/search/domain';
 import { BadRequestError, InvalidFieldError, InvalidLiteralError } from '../../lib/errors';
-import { parseLiteralParam } from '../../lib/literal';
-import { buildRegistry, type FieldDef, type ModelDef } from '../../lib/models';
-import { PyFloat, type PyValue } from '../../lib/pyvalue';
-import type { StoredRecord, StoredValue } from '../../lib/record-store';
+import { parseLiteralParam } from '../../lib/wire/literal';
+import { buildRegistry, type FieldDef, type ModelDef } from '../../lib/models/registry';
+import { PyFloat, type PyValue } from '../../lib/wire/pyvalue';
+import type { StoredRecord, StoredValue } from '../../lib/records/port';
 import { shippedModels } from '../../models';
 import { withoutConsoleWarnings } from './literal';
 import { mutatedArb, soupArb } from './mutate';
@@ -60,7 +60,7 @@ function hasParentHierarchy(model: ModelDef): boolean {
   return parent !== undefined && parent.type === 'many2one' && parent.relation === model.model;
 }
 
-/** Whether child_of/parent_of works on this field (lib/domain.ts hierarchyOf, from Odoo's child_of_domain). */
+/** Whether child_of/parent_of works on this field (lib/records/search/domain.ts hierarchyOf, from Odoo's child_of_domain). */
 function supportsHierarchy({ model, field }: PathEnd): boolean {
   if (field.name === 'id') return hasParentHierarchy(model);
   if (!RELATIONAL.has(field.type) || field.relation === undefined) return false;

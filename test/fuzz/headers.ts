@@ -1,16 +1,16 @@
 /**
- * The small parsers of request text: `ids` (lib/params.ts), the Accept header (lib/http.ts),
- * OAuth 1.0a Authorization headers and protocol parameters (lib/oauth1.ts), and Bearer/Basic
- * Authorization headers (lib/oauth2.ts). Each: well-formed input gives exactly what it says;
+ * The small parsers of request text: `ids` (lib/object-api/ids.ts), the Accept header (lib/http/http.ts),
+ * OAuth 1.0a Authorization headers and protocol parameters (lib/auth/oauth1/signature.ts), and Bearer/Basic
+ * Authorization headers (lib/auth/oauth2.ts). Each: well-formed input gives exactly what it says;
  * anything else gives a value with the documented shape or the documented error, nothing else.
  */
 import fc from 'fast-check';
 import { AuthenticationRequiredError, InvalidIdsError, OAuthError } from '../../lib/errors';
-import { JSON_TYPE, negotiate } from '../../lib/http';
-import { gatherOAuthParameters, parseOAuthAuthorizationHeader, queryPairs, SIGNATURE_METHODS, type OAuthParameterSources, type ParamPair } from '../../lib/oauth1';
-import { clientCredentialsFromBasicHeader, parseTokenHeader } from '../../lib/oauth2';
-import { idsFromValue, parseIds } from '../../lib/params';
-import type { PyValue } from '../../lib/pyvalue';
+import { JSON_TYPE, negotiate } from '../../lib/http/http';
+import { gatherOAuthParameters, parseOAuthAuthorizationHeader, queryPairs, SIGNATURE_METHODS, type OAuthParameterSources, type ParamPair } from '../../lib/auth/oauth1/signature';
+import { clientCredentialsFromBasicHeader, parseTokenHeader } from '../../lib/auth/oauth2';
+import { idsFromValue, parseIds } from '../../lib/object-api/ids';
+import type { PyValue } from '../../lib/wire/pyvalue';
 import { anyTextArb, mutatedArb, soupArb } from './mutate';
 import { pyValueArb } from './pyvalues';
 import { defineTarget, expectEqual, fail, outcome, show } from './target';

@@ -1,5 +1,5 @@
 /**
- * The literal parser (lib/literal.ts): parsePythonLiteral, parseLiteralParam and parseVals.
+ * The literal parser (lib/wire/literal.ts): parsePythonLiteral, parseLiteralParam and parseVals.
  *
  * 1. Round trip: a generated Python value printed as Python (quotes, escapes, tuples, int and
  *    float spellings, comments, trailing commas...), as JSON, or as JSON5 parses back to the same
@@ -11,8 +11,8 @@
  */
 import fc from 'fast-check';
 import { BadRequestError, InvalidLiteralError } from '../../lib/errors';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, parseLiteralParam, parsePythonLiteral, parseVals } from '../../lib/literal';
-import { PyFloat, type PyDict, type PyValue } from '../../lib/pyvalue';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, parseLiteralParam, parsePythonLiteral, parseVals } from '../../lib/wire/literal';
+import { PyFloat, type PyDict, type PyValue } from '../../lib/wire/pyvalue';
 import { anyTextArb, mutatedArb, soupArb } from './mutate';
 import {
   canonical,
@@ -265,7 +265,7 @@ export function checkLiteralCase(input: LiteralCase): void {
         expectSameValue(`parsePythonLiteral of ${input.style} text`, results.python.value, expected, input.text);
       }
       if (input.style === 'json5' && json5LosesOrder(input.value)) {
-        // Refused on purpose (lib/literal.ts): the 400 says why, rather than a dict in another order.
+        // Refused on purpose (lib/wire/literal.ts): the 400 says why, rather than a dict in another order.
         if (results.param.ok || !/integer-like keys/.test(results.param.error.message)) fail(`parseLiteralParam should refuse the JSON5 dict with integer-like keys ${show(input.text)}`);
         return;
       }

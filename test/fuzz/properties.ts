@@ -20,19 +20,19 @@ export type { FuzzTarget } from './target';
 /** Every target, in the order scripts/fuzz.ts runs them. */
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [literalTarget, domainTarget, idsTarget, acceptTarget, oauth1Target, oauth2Target, xmlTarget, callParamsTarget];
 
-/** lib/literal.ts: parsePythonLiteral, parseLiteralParam, parseVals. */
+/** lib/wire/literal.ts: parsePythonLiteral, parseLiteralParam, parseVals. */
 export const literalProperty: fc.IProperty<[unknown]> = literalTarget.property;
-/** lib/domain.ts: parseDomain (through parseLiteralParam), subpathLeaves, resolutionOf, matchRecord. */
+/** lib/records/search/domain.ts: parseDomain (through parseLiteralParam), subpathLeaves, resolutionOf, matchRecord. */
 export const domainProperty: fc.IProperty<[unknown]> = domainTarget.property;
-/** lib/params.ts: parseIds, idsFromValue. */
+/** lib/object-api/ids.ts: parseIds, idsFromValue. */
 export const idsProperty: fc.IProperty<[unknown]> = idsTarget.property;
-/** lib/http.ts: negotiate. */
+/** lib/http/http.ts: negotiate. */
 export const acceptProperty: fc.IProperty<[unknown]> = acceptTarget.property;
-/** lib/oauth1.ts: parseOAuthAuthorizationHeader, gatherOAuthParameters, queryPairs. */
+/** lib/auth/oauth1/signature.ts: parseOAuthAuthorizationHeader, gatherOAuthParameters, queryPairs. */
 export const oauth1Property: fc.IProperty<[unknown]> = oauth1Target.property;
-/** lib/oauth2.ts: parseTokenHeader, clientCredentialsFromBasicHeader. */
+/** lib/auth/oauth2.ts: parseTokenHeader, clientCredentialsFromBasicHeader. */
 export const oauth2Property: fc.IProperty<[unknown]> = oauth2Target.property;
-/** lib/xml-body.ts: parseXmlBody, isXmlBody. */
+/** lib/wire/xml-body.ts: parseXmlBody, isXmlBody. */
 export const xmlProperty: fc.IProperty<[unknown]> = xmlTarget.property;
-/** lib/call-params.ts: bodyParams, bindParams, CallParams. */
+/** lib/object-api/call-params.ts: bodyParams, bindParams, CallParams. */
 export const callParamsProperty: fc.IProperty<[unknown]> = callParamsTarget.property;

@@ -8,8 +8,8 @@
  * plain style, so a counterexample shrinks to the simplest text that still fails.
  */
 import fc from 'fast-check';
-import { DEFAULT_MAX_DEPTH } from '../../lib/literal';
-import { PyFloat, formatPythonFloat, type PyDict, type PyValue } from '../../lib/pyvalue';
+import { DEFAULT_MAX_DEPTH } from '../../lib/wire/literal';
+import { PyFloat, formatPythonFloat, type PyDict, type PyValue } from '../../lib/wire/pyvalue';
 
 // ---------------------------------------------------------------------------------------------
 // Choices
@@ -90,7 +90,7 @@ export function containerDepth(value: PyValue): number {
 }
 
 /**
- * Why `value` is not a PyValue as lib/pyvalue.ts defines it, or undefined if it is: ints are
+ * Why `value` is not a PyValue as lib/wire/pyvalue.ts defines it, or undefined if it is: ints are
  * numbers while safe (never -0) and bigints beyond, floats are finite PyFloats, dicts are Maps
  * with string keys, and containers nest at most maxDepth deep.
  */
@@ -171,7 +171,7 @@ export const stringArb: fc.Arbitrary<string> = fc.oneof(
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** A Python int as lib/pyvalue.ts holds it: a number while safe, a bigint beyond. */
+/** A Python int as lib/wire/pyvalue.ts holds it: a number while safe, a bigint beyond. */
 export function pyInt(big: bigint): number | bigint {
   return big >= -SAFE && big <= SAFE ? Number(big) : big;
 }

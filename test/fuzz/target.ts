@@ -8,7 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { AppError } from '../../lib/errors';
-import type { PyValue } from '../../lib/pyvalue';
+import type { PyValue } from '../../lib/wire/pyvalue';
 import { canonical } from './pyvalues';
 
 export interface FuzzTarget {

@@ -1,7 +1,7 @@
 /**
- * XML request bodies (lib/xml-body.ts).
+ * XML request bodies (lib/wire/xml-body.ts).
  *
- * 1. Round trip: generated values under a <vals>, <args> or <kwargs> root, written by lib/xml.ts
+ * 1. Round trip: generated values under a <vals>, <args> or <kwargs> root, written by lib/wire/xml.ts
  *    (dicttoxml's format) or by a printer here that uses what XML allows: either quote, spaces
  *    around '=', character and entity references, CDATA, comments and processing instructions
  *    anywhere, whitespace between elements, omitted types where the shape implies them,
@@ -13,9 +13,9 @@
  */
 import fc from 'fast-check';
 import { InvalidXmlError } from '../../lib/errors';
-import { PyFloat, formatPythonFloat, type PyValue } from '../../lib/pyvalue';
-import { DEFAULT_XML_MAX_DEPTH, DEFAULT_XML_MAX_LENGTH, isXmlBody, parseXmlBody, XML_BODY_ROOTS, type XmlBodyRoot } from '../../lib/xml-body';
-import { toDictXml } from '../../lib/xml';
+import { PyFloat, formatPythonFloat, type PyValue } from '../../lib/wire/pyvalue';
+import { DEFAULT_XML_MAX_DEPTH, DEFAULT_XML_MAX_LENGTH, isXmlBody, parseXmlBody, XML_BODY_ROOTS, type XmlBodyRoot } from '../../lib/wire/xml-body';
+import { toDictXml } from '../../lib/wire/xml';
 import { anyTextArb, mutatedArb, soupArb } from './mutate';
 import { chooserOf, chooserSpecArb, floatArb, intArb, keyArb, pyValueArb, pyValueProblem, stringArb, type Chooser } from './pyvalues';
 import { defineTarget, expectSameValue, fail, outcome, show } from './target';
@@ -202,7 +202,7 @@ const printedArb: fc.Arbitrary<XmlCase> = fc
     return { kind: 'roundtrip', printer: 'xml', root, value, text: printXmlBody(root, value, chooserOf(spec)) };
   });
 
-/** dicttoxml's output (lib/xml.ts): keys that are XML names (it renames others), no CR (it keeps CRs raw). */
+/** dicttoxml's output (lib/wire/xml.ts): keys that are XML names (it renames others), no CR (it keeps CRs raw). */
 const dicttoxmlKey = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwyz_'.split('')), minLength: 1, maxLength: 6 }).map((k) => (k.startsWith('xml') ? `_${k}` : k));
 const dicttoxmlArb: fc.Arbitrary<XmlCase> = fc
   .tuple(rootArb, pyValueArb({ maxDepth: DEFAULT_XML_MAX_DEPTH - 2, scalar: xmlScalarArb.map((v) => (typeof v === 'string' ? v.replace(/\r/g, '') : v)), key: dicttoxmlKey }))

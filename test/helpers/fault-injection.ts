@@ -38,7 +38,7 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lib/store/client';
+import { createDocumentClient } from '../../lib/store/dynamodb/client';
 
 /** The low-level command names, as the middleware context reports them. */
 export type CommandName =
@@ -261,7 +261,7 @@ export function injectFaults(client: DynamoDBDocumentClient): FaultInjector {
   return new FaultInjector(client);
 }
 
-/** A new document client for the run's DynamoDB Local, configured as the Lambdas' (lib/store/client.ts), with the injector. */
+/** A new document client for the run's DynamoDB Local, configured as the Lambdas' (lib/store/dynamodb/client.ts), with the injector. */
 export function faultyDocumentClient(endpoint = process.env.TEST_DYNAMODB_ENDPOINT): FaultInjector {
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run these tests through jest (test/setup starts the local stack)');
   return injectFaults(createDocumentClient({ endpoint, region: 'eu-west-1' }));

@@ -1,17 +1,17 @@
 /** Shared helpers for the tests that run against the local stack started by test/setup. */
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { recordsFromData } from '../../lib/demo';
-import { keyRingFrom } from '../../lib/keys';
-import { loadLocalKey } from '../../lib/secret-box';
+import { recordsFromData } from '../../lib/runtime/demo';
+import { keyRingFrom } from '../../lib/auth/keys';
+import { loadLocalKey } from '../../lib/auth/secret-box';
 import { LOCAL_TABLES } from '../../scripts/local-stack';
-import { buildRegistry } from '../../lib/models';
+import { buildRegistry } from '../../lib/models/registry';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
-import { DynamoAuthStore } from '../../lib/store/auth';
-import { createDocumentClient } from '../../lib/store/client';
-import { DynamoRecordStore } from '../../lib/store/records';
-import { ensureTables } from '../../lib/store/tables';
+import { DynamoAuthStore } from '../../lib/store/dynamodb/auth-table';
+import { createDocumentClient } from '../../lib/store/dynamodb/client';
+import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
+import { ensureTables } from '../../lib/store/dynamodb/tables';
 
 function required(name: string): string {
   const value = process.env[name];

@@ -1,6 +1,6 @@
 /**
- * An in-memory AuthStore for unit tests: a test double of our own port (lib/auth.ts), not a mock
- * of the AWS SDK. It follows lib/store/auth.ts (DynamoAuthStore) exactly, as far as the core can
+ * An in-memory AuthStore for unit tests: a test double of our own port (lib/auth/credentials.ts), not a mock
+ * of the AWS SDK. It follows lib/store/dynamodb/auth-table.ts (DynamoAuthStore) exactly, as far as the core can
  * tell:
  *
  * - items are keyed `KIND#id`; an attribute named `pk` is the key's, never the item's;
@@ -16,7 +16,7 @@
  *
  * `items()` exposes what is stored, so tests can check that no secret is kept in clear.
  */
-import type { AuthItem, AuthItemKind, AuthKey, AuthStore } from '../../lib/auth';
+import type { AuthItem, AuthItemKind, AuthKey, AuthStore } from '../../lib/auth/credentials';
 
 const MAX_BATCH_GET = 100;
 

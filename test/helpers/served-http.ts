@@ -9,9 +9,9 @@
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { negotiate } from '../../lib/http';
-import type { PyValue } from '../../lib/pyvalue';
-import { parseXmlBody } from '../../lib/xml-body';
+import { negotiate } from '../../lib/http/http';
+import type { PyValue } from '../../lib/wire/pyvalue';
+import { parseXmlBody } from '../../lib/wire/xml-body';
 
 export interface RawRequest {
   readonly method: string;
@@ -112,7 +112,7 @@ function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** The dicttoxml body (no root element, possibly several top-level elements) as a dict, with lib/xml-body.ts's strict reader. */
+/** The dicttoxml body (no root element, possibly several top-level elements) as a dict, with lib/wire/xml-body.ts's strict reader. */
 export function parseDictXml(body: string): PyValue {
   return parseXmlBody(`<kwargs>${body}</kwargs>`, { maxLength: 50_000_000, maxDepth: 200 }).value;
 }
@@ -184,7 +184,7 @@ export function responseProblems(req: RawRequest, res: RawResponse, requestText:
       problems.push(`a JSON body that does not parse (${(error as Error).message})`);
     }
     if (parsed !== undefined && !isDict(parsed)) problems.push('a JSON body that is not an object');
-    // The pages answer their errors in JSON whatever Accept says (lib/consent.ts: the original's JSON shapes).
+    // The pages answer their errors in JSON whatever Accept says (lib/auth/consent/flow.ts: the original's JSON shapes).
     if (negotiate(accept).format !== 'json' && !page) problems.push(`JSON although Accept ${JSON.stringify(accept)} prefers XML`);
   } else if (mediaType === 'application/xml' || mediaType === 'text/xml') {
     try {

@@ -1,5 +1,5 @@
 /**
- * The auth table adapter (lib/store/auth.ts) and the admin CLI (scripts/admin.ts) against DynamoDB
+ * The auth table adapter (lib/store/dynamodb/auth-table.ts) and the admin CLI (scripts/admin.ts) against DynamoDB
  * Local: the AuthStore contract the core relies on (ordered batch reads, conditional puts, atomic
  * takes, listing by kind), and client administration end to end.
  */
@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { clientFromItem, clientKey, sha256Hex, type AuthItem, type AuthKey } from '../../lib/auth';
+import { clientFromItem, clientKey, sha256Hex, type AuthItem, type AuthKey } from '../../lib/auth/credentials';
 import { InvalidClientError } from '../../lib/errors';
-import { keyRingFrom } from '../../lib/keys';
-import { authenticateClient, issueAuthorizationCode, lookUpAccessToken, oauth2TokenEndpoint, type TokenDeps } from '../../lib/oauth2';
-import { createLocalKeyFile, loadLocalKey } from '../../lib/secret-box';
-import { signIn } from '../../lib/users';
+import { keyRingFrom } from '../../lib/auth/keys';
+import { authenticateClient, issueAuthorizationCode, lookUpAccessToken, oauth2TokenEndpoint, type TokenDeps } from '../../lib/auth/oauth2';
+import { createLocalKeyFile, loadLocalKey } from '../../lib/auth/secret-box';
+import { signIn } from '../../lib/auth/users';
 import { runAdmin } from '../../scripts/admin';
 import { freshStores } from '../helpers/local';
 import { rejection } from '../helpers/thrown';

@@ -1,9 +1,9 @@
 /** createRecord over DynamoDB Local: ids from the per-model sequence, defaults, required fields, references. */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidValueError } from '../../lib/errors';
-import { buildRegistry } from '../../lib/models';
-import type { PyValue } from '../../lib/pyvalue';
-import { createRecord, writeRecords, type Caller } from '../../lib/records';
+import { buildRegistry } from '../../lib/models/registry';
+import type { PyValue } from '../../lib/wire/pyvalue';
+import { createRecord, writeRecords, type Caller } from '../../lib/records/records';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
 import { freshStores } from '../helpers/local';

@@ -17,12 +17,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { buildAccessRules } from '../../lib/access';
-import { createLogger } from '../../lib/log';
-import { buildRegistry } from '../../lib/models';
-import { routeObjectRequest, type ObjectDeps } from '../../lib/object-api';
-import { createDocumentClient } from '../../lib/store/client';
-import { DynamoRecordStore } from '../../lib/store/records';
+import { buildAccessRules } from '../../lib/models/access';
+import { createLogger } from '../../lib/runtime/log';
+import { buildRegistry } from '../../lib/models/registry';
+import { routeObjectRequest, type ObjectDeps } from '../../lib/object-api/router';
+import { createDocumentClient } from '../../lib/store/dynamodb/client';
+import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
 import { shippedAccessRules, shippedModels } from '../../models';
 import { objectRouteEvent } from '../../scripts/api-events';
 import demoData from '../../scripts/demo-data.json';
@@ -34,7 +34,7 @@ type Item = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const registry = buildRegistry(shippedModels);
 const accessRules = buildAccessRules(shippedAccessRules);
 const CALLER_ID = 1;
-/** The SDK's attempts per call (lib/store/client.ts) times ours per write (lib/records.ts). */
+/** The SDK's attempts per call (lib/store/dynamodb/client.ts) times ours per write (lib/records/records.ts). */
 const MOST_ATTEMPTS = 3 * 4;
 
 const WRITTEN = { street2: 'Fault street', ref: 'F-1' };
@@ -194,7 +194,7 @@ describe('PUT of a list under TransactionConflict', () => {
     expect(await expectAllOrNothing(before)).toStrictEqual({ state: 'new', versionsAdded: 1 });
   });
 
-  // FAILS today: lib/records.ts parseCancellation counts 'conflict' as transient, so a conflict
+  // FAILS today: lib/records/records.ts parseCancellation counts 'conflict' as transient, so a conflict
   // that outlasts the retries answers 503, although commitOrRetry's own contract (and DESIGN's
   // 409 "the records kept changing under us") says 409 unless only throttling was seen.
   it('a conflict every time: 409 after bounded retries, nothing written', async () => {
@@ -283,7 +283,7 @@ describe('DynamoDB down or not answering', () => {
     for (const command of ['BatchGetItemCommand', 'TransactWriteItemsCommand'] as const) expect(injector.attempts(command)).toBeLessThanOrEqual(MOST_ATTEMPTS);
   });
 
-  // FAILS today (it hangs until this test's own limit): lib/store/client.ts configures
+  // FAILS today (it hangs until this test's own limit): lib/store/dynamodb/client.ts configures
   // `requestTimeout: 5_000`, but @smithy/node-http-handler 4.x only logs a warning when a request
   // exceeds it unless `throwOnRequestTimeout: true` is set, and no socket timeout applies by
   // default. A connection that is accepted and never answered holds the request until the Lambda

@@ -4,13 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createClient } from '../../lib/admin';
-import type { AuthStore } from '../../lib/auth';
-import { authorizeRequest, type AuthorizerDeps } from '../../lib/authorizer';
-import { keyRingFrom } from '../../lib/keys';
-import { createLogger } from '../../lib/log';
-import { oauth2TokenEndpoint, type TokenDeps } from '../../lib/oauth2';
-import { createUser } from '../../lib/users';
+import { createClient } from '../../lib/auth/admin';
+import type { AuthStore } from '../../lib/auth/credentials';
+import { authorizeRequest, type AuthorizerDeps } from '../../lib/auth/authorizer';
+import { keyRingFrom } from '../../lib/auth/keys';
+import { createLogger } from '../../lib/runtime/log';
+import { oauth2TokenEndpoint, type TokenDeps } from '../../lib/auth/oauth2';
+import { createUser } from '../../lib/auth/users';
 import { freshStores } from '../helpers/local';
 
 let stores: Awaited<ReturnType<typeof freshStores>>;

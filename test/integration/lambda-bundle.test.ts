@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createClient } from '../../lib/admin';
-import { oauth2TokenEndpoint } from '../../lib/oauth2';
-import { createUser } from '../../lib/users';
+import { createClient } from '../../lib/auth/admin';
+import { oauth2TokenEndpoint } from '../../lib/auth/oauth2';
+import { createUser } from '../../lib/auth/users';
 import { buildLambda, lambdaEsbuildOptions } from '../../scripts/lambda-bundles';
 import { freshStores } from '../helpers/local';
 

@@ -1,5 +1,5 @@
 /** Walking a model through its index, page by page, against DynamoDB Local. */
-import type { StoredRecord } from '../../lib/record-store';
+import type { StoredRecord } from '../../lib/records/port';
 import { freshStores } from '../helpers/local';
 
 let stores: Awaited<ReturnType<typeof freshStores>>;

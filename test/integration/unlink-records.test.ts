@@ -1,10 +1,10 @@
 /** unlinkRecords over DynamoDB Local: all or nothing, with each ondelete rule. */
 import { InvalidValueError, RecordNotFoundError } from '../../lib/errors';
-import { buildRegistry } from '../../lib/models';
-import type { PyValue } from '../../lib/pyvalue';
-import type { StoredRecord } from '../../lib/record-store';
-import { writeRecords } from '../../lib/records';
-import { unlinkRecords } from '../../lib/unlink';
+import { buildRegistry } from '../../lib/models/registry';
+import type { PyValue } from '../../lib/wire/pyvalue';
+import type { StoredRecord } from '../../lib/records/port';
+import { writeRecords } from '../../lib/records/records';
+import { unlinkRecords } from '../../lib/records/unlink';
 import { shippedModels } from '../../models';
 import { freshStores } from '../helpers/local';
 

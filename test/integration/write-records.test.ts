@@ -4,11 +4,11 @@
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidValueError, RecordNotFoundError, ServiceUnavailableError, TooManyIdsError, WriteConflictError } from '../../lib/errors';
-import { buildRegistry } from '../../lib/models';
-import { PyFloat, type PyValue } from '../../lib/pyvalue';
-import { TransactionCancelledError, type StoredRecord, type WriteAction } from '../../lib/record-store';
-import { writeRecords, type Caller } from '../../lib/records';
-import { DynamoRecordStore, toItem } from '../../lib/store/records';
+import { buildRegistry } from '../../lib/models/registry';
+import { PyFloat, type PyValue } from '../../lib/wire/pyvalue';
+import { TransactionCancelledError, type StoredRecord, type WriteAction } from '../../lib/records/port';
+import { writeRecords, type Caller } from '../../lib/records/records';
+import { DynamoRecordStore, toItem } from '../../lib/store/dynamodb/records-table';
 import { shippedModels } from '../../models';
 import { freshStores } from '../helpers/local';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseDomain, resolutionOf, subpathLeaves } from '../../../lib/domain';
+import { parseDomain, resolutionOf, subpathLeaves } from '../../../lib/records/search/domain';
 import { domainProperty } from '../../fuzz/properties';
 import { partner, registry } from '../../fuzz/domain';
 
@@ -9,7 +9,7 @@ describe('fuzz: domain parser', () => {
     fc.assert(domainProperty, { numRuns: 5000 });
   });
 
-  // Found by the property: for child_of/parent_of, resolve() in lib/domain.ts looks at the first
+  // Found by the property: for child_of/parent_of, resolve() in lib/records/search/domain.ts looks at the first
   // field of a dotted path and drops the rest, where Odoo 17 (_anyfy_leaves) applies the operator
   // to the last field, inside an 'any' on the path.
   describe('child_of and parent_of at the end of a dotted path', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseLiteralParam } from '../../../lib/literal';
+import { parseLiteralParam } from '../../../lib/wire/literal';
 import { literalProperty } from '../../fuzz/properties';
 
 // The bounded smoke of the literal parser's fuzz property; `npm run fuzz` runs it for minutes.
@@ -20,7 +20,7 @@ describe('fuzz: literal parser', () => {
 
   // Found while fuzzing (the property silences it, to print nothing): json5 calls console.warn
   // once per raw U+2028/U+2029 inside a string, so one request within the length bound can write
-  // ~100 000 unstructured lines to the function's log, bypassing lib/log.ts.
+  // ~100 000 unstructured lines to the function's log, bypassing lib/runtime/log.ts.
   it('writes nothing to the console, even for a JSON5 string full of U+2028', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

@@ -1,0 +1,141 @@
+/**
+ * Credentials shared by every scheme: the auth table's items, random secrets, hashes, and the
+ * principal an authenticated request carries. Secrets that only need verifying (OAuth 2 and Basic
+ * client secrets, tokens, codes) are random, shown once and stored as SHA-256 hashes: they are
+ * high-entropy, so a slow KDF adds nothing (RFC 6819 §5.1.4.1.3). OAuth 1.0a secrets, which HMAC
+ * needs in clear, are sealed with the key ring instead (lib/auth/keys.ts). Passwords use scrypt
+ * (lib/auth/password.ts).
+ */
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+
+/** The kinds of item in the auth table; an item's key is `KIND#id`. */
+export type AuthItemKind =
+  | 'CLIENT' // an OAuth application: client id, type, user, secret (hash or sealed), redirect URIs
+  | 'TOKEN' // an OAuth 2 access or refresh token, or a Basic token, by SHA-256
+  | 'CODE' // an OAuth 2 authorization code, by SHA-256; taken (deleted) on use
+  | 'O1REQ' // an OAuth 1.0a request token (temporary credentials); taken on exchange
+  | 'O1ACC' // an OAuth 1.0a access token (token credentials)
+  | 'NONCE' // an OAuth 1.0a nonce already used
+  | 'USER' // a user who may sign in: login, name, groups, active, password hash (by user id)
+  | 'LOGIN' // login -> user id
+  | 'SIGNIN' // a login's recent failed sign-ins (the lockout's counter)
+  | 'SESSION' // a browser session of the consent pages, by SHA-256
+  | 'KEY'; // the KMS-encrypted data key of a deployed stage
+
+export interface AuthKey {
+  readonly kind: AuthItemKind;
+  readonly id: string;
+}
+
+export type AuthAttribute = string | number | boolean | readonly string[];
+/** An item's attributes. `expiresAt` (seconds since the epoch) is also the table's TTL. */
+export type AuthItem = Readonly<Record<string, AuthAttribute>>;
+
+/**
+ * The auth table as the core needs it: items by key, with the conditional operations that make
+ * single-use credentials and nonces safe across every Lambda instance.
+ */
+export interface AuthStore {
+  get(key: AuthKey): Promise<AuthItem | undefined>;
+  /** Several items in one round trip, in the order of `keys`. */
+  getMany(keys: readonly AuthKey[]): Promise<(AuthItem | undefined)[]>;
+  /** Writes the item; with `ifAbsent`, only if no item has the key (false if one had). */
+  put(key: AuthKey, item: AuthItem, options?: { readonly ifAbsent?: boolean }): Promise<boolean>;
+  /** Deletes the item and returns what it was, atomically: of two concurrent takes, one gets it. */
+  take(key: AuthKey): Promise<AuthItem | undefined>;
+  delete(key: AuthKey): Promise<void>;
+  /** Every item of a kind: for the admin CLI only (a scan; no function role may do it). */
+  list(kind: AuthItemKind): Promise<{ readonly id: string; readonly item: AuthItem }[]>;
+}
+
+export type AccessType = 'oauth1' | 'oauth2' | 'basic';
+export const ACCESS_TYPES: readonly AccessType[] = ['oauth1', 'oauth2', 'basic'];
+
+export interface ClientRecord {
+  readonly clientId: string;
+  readonly name: string;
+  /** The user the API acts as for this client (res.users id), as in the original. */
+  readonly userId: number;
+  readonly accessType: AccessType;
+  /** SHA-256 of the secret (oauth2, basic). */
+  readonly secretHash: string;
+  /** The consumer secret sealed with the key ring (oauth1: HMAC needs it in clear). */
+  readonly sealedSecret: string;
+  /** Exact redirect URIs the authorize endpoints accept (oauth2 redirect_uri, oauth1 callback). */
+  readonly redirectUris: readonly string[];
+  readonly createdAt: number;
+}
+
+export function clientKey(clientId: string): AuthKey {
+  return { kind: 'CLIENT', id: clientId };
+}
+
+/** The typed view of a stored client; undefined for an item that is not one (never trusted blindly). */
+export function clientFromItem(item: AuthItem | undefined): ClientRecord | undefined {
+  if (!item) return undefined;
+  const accessType = ACCESS_TYPES.find((type) => type === item.accessType);
+  if (!accessType || typeof item.clientId !== 'string' || typeof item.userId !== 'number') return undefined;
+  return {
+    clientId: item.clientId,
+    name: typeof item.name === 'string' ? item.name : '',
+    userId: item.userId,
+    accessType,
+    secretHash: typeof item.secretHash === 'string' ? item.secretHash : '',
+    sealedSecret: typeof item.sealedSecret === 'string' ? item.sealedSecret : '',
+    redirectUris: Array.isArray(item.redirectUris) ? item.redirectUris.filter((uri): uri is string => typeof uri === 'string') : [],
+    createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
+  };
+}
+
+export function clientToItem(client: ClientRecord): AuthItem {
+  return { ...client };
+}
+
+export type AuthScheme = 'oauth1' | 'oauth2' | 'basic' | 'jwt';
+
+/** What the authorizer establishes and the handlers receive (through the authorizer context). */
+export interface Principal {
+  readonly userId: number;
+  readonly clientId: string;
+  readonly scheme: AuthScheme;
+  /** Space-separated OAuth scopes narrowing the user's rights; empty: the user's rights. */
+  readonly scopes: string;
+  /** The user's groups (ir.model.access), comma-separated. */
+  readonly groups: string;
+}
+
+/** The authorizer context key by which the handler learns why a request it must refuse got through. */
+export const AUTH_ERROR_CONTEXT_KEY = 'authError';
+/** Its value for an OAuth 1.0a request whose signature would cover a form body (lib/auth/authorizer.ts). */
+export const OAUTH1_FORM_BODY = 'oauth1_form_body';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** 32 characters of 62 carry 190 bits: above RFC 6749 §10.10's 160, and the original's length. */
+export const TOKEN_LENGTH = 32;
+/** Longer than any credential we issue; bounds the work spent on a hostile input. */
+export const MAX_CREDENTIAL_LENGTH = 512;
+
+/** A random [A-Za-z0-9] string of `length` characters, uniformly drawn. */
+export function randomToken(length = TOKEN_LENGTH): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
+  return out;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Compares a presented secret with a stored SHA-256 hash in constant time. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const presented = createHash('sha256').update(secret, 'utf8').digest();
+  const stored = Buffer.from(storedHash, 'hex');
+  return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
+/** A hash no secret has: compared against when the client is unknown, so timing tells nothing. */
+export const NO_SECRET_HASH = '0'.repeat(64);
+
+export function nowSeconds(now: () => number = Date.now): number {
+  return Math.floor(now() / 1000);
+}

@@ -1,0 +1,481 @@
+/**
+ * The object API's routes: request parameters in, one records-core call, a result out.
+ * Read, search, write, create and unlink, and the model methods of METHODS.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from '../models/access';
+import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from '../auth/credentials';
+import { bindParams, bodyParams, type CallParams } from './call-params';
+import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from '../models/catalog';
+import {
+  AuthenticationRequiredError,
+  BadRequestError,
+  IdempotencyKeyReusedError,
+  InvalidValueError,
+  MethodNotAllowedError,
+  NoRecordFoundError,
+  RouteNotFoundError,
+  UriTooLongError,
+  WriteConflictError,
+} from '../errors';
+import { idempotencyKeyOf, KeyAlreadyClaimedError, pendingClaim, REPLAYED_HEADER, type PendingClaim } from './keyed-call';
+import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from '../http/http';
+import { defaultGet, fieldsGet } from '../models/introspection';
+import { parseVals } from '../wire/literal';
+import { idsFromValue, parseIds } from './ids';
+import type { ModelDef } from '../models/registry';
+import type { PyValue } from '../wire/pyvalue';
+import { createRecord, getModel, readRecords, renderRecords, selectFields, writeRecords, type Caller, type KeyedRequest, type RecordsDeps } from '../records/records';
+import { countRecords, parseOrder, searchRecords } from '../records/search/search';
+import { unlinkRecords } from '../records/unlink';
+
+export interface ObjectDeps extends RecordsDeps {
+  readonly accessRules: AccessRules;
+  /**
+   * The shipped and custom (ir.model) definitions, per Lambda instance; without it, `registry`
+   * alone (the shipped models) serves every request.
+   */
+  readonly catalog?: ModelCatalog;
+}
+
+/** The caller the authorizer established; without one the request never should have got here. */
+export function callerOf(request: ApiRequest): Caller {
+  if (request.authorizer[AUTH_ERROR_CONTEXT_KEY] === OAUTH1_FORM_BODY) {
+    throw new AuthenticationRequiredError(
+      'OAuth 1.0a with a form body',
+      'Authentication required: the OAuth 1.0a signature covers form-body parameters, which cannot be verified here; send the oauth_* parameters in the Authorization header or the query, and the vals in the query or a JSON body',
+    );
+  }
+  const userId = Number(request.authorizer.userId);
+  const clientId = request.authorizer.clientId;
+  if (!Number.isSafeInteger(userId) || userId <= 0 || !clientId) throw new AuthenticationRequiredError('no authorizer context');
+  return { userId, clientId };
+}
+
+/** `ids=17,20` in the query, or ids in the body (a list, one id, or the same text). */
+function idsParam(params: CallParams): number[] | undefined {
+  const input = params.get('ids');
+  if (input === undefined) return undefined;
+  return 'text' in input ? parseIds(input.text) : idsFromValue(input.value);
+}
+
+function requiredIds(params: CallParams): number[] {
+  const ids = idsParam(params);
+  if (ids === undefined) throw new BadRequestError("Parameter 'ids' is required, e.g. ids=17,20");
+  return ids;
+}
+
+/**
+ * API Gateway (REST, regional) refuses URLs over 10,240 characters with its own 414; the same limit
+ * here keeps a local run and the tests honest about what a deployed API accepts.
+ */
+export const MAX_QUERY_LENGTH = 10_240;
+
+function checkQueryLength(request: ApiRequest): void {
+  let length = 0;
+  for (const [name, values] of request.query) for (const value of values) length += name.length + value.length + 2;
+  if (length > MAX_QUERY_LENGTH) {
+    throw new UriTooLongError(`The query string is longer than ${MAX_QUERY_LENGTH} characters; API Gateway refuses such URLs`);
+  }
+}
+
+/** A list of names (`fields`, `allfields`, `attributes`, `fields_list`...); one name alone is accepted too. */
+function stringListParam(params: CallParams, name: string): string[] | undefined {
+  const value = params.literal(name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
+  throw new BadRequestError(`'${name}' must be a list of names, e.g. ${name}=['name','country_id']`);
+}
+
+/** The `{id}` path segment: one positive integer id. */
+function pathId(segment: string): number {
+  if (segment.includes(',')) throw new BadRequestError(`Invalid record id '${segment}' in the path; give several ids with ?ids=17,20`);
+  const [id] = parseIds(segment);
+  return id as number;
+}
+
+/** What every object route starts from: the authorizer's caller, the model and the call's parameters. */
+interface ObjectContext {
+  readonly deps: ObjectDeps;
+  /** The caller's rights: the user's groups and the token's scopes. */
+  readonly access: AccessContext;
+  readonly caller: Caller;
+  readonly model: ModelDef;
+  /** The call's parameters, from the query, the body, args and kwargs. */
+  readonly params: CallParams;
+  /** A write's Idempotency-Key, to claim in its transaction, and the check that it is unused (see runOnce). */
+  readonly claim?: { readonly pending: PendingClaim; readonly unused: Promise<void> };
+}
+
+const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
+
+/** `vals`: a dict, from the query, the body (see bodyParams), args or kwargs. */
+function valsOf(params: CallParams): Map<string, PyValue> {
+  const input = params.get('vals');
+  if (input === undefined) throw new BadRequestError(`Parameter 'vals' is required, e.g. ${VALS_EXAMPLE}`);
+  if ('text' in input) return parseVals(input.text);
+  if (!(input.value instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
+  return input.value;
+}
+
+/** A write's Idempotency-Key to claim, and the check that no earlier request used it (see runOnce). */
+const keyOf = ({ claim }: ObjectContext): KeyedRequest => ({ claim: claim?.pending, beforeCommit: claim?.unused });
+
+/** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
+async function writeList(context: ObjectContext): Promise<ApiResult> {
+  const { deps, caller, model, params } = context;
+  const ids = requiredIds(params);
+  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller, ...keyOf(context) }) };
+}
+
+/** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
+async function writeOne(context: ObjectContext, id: number): Promise<ApiResult> {
+  const { deps, caller, model, params } = context;
+  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(params), caller, ...keyOf(context) });
+  return { status: 200, model, data: record ?? null };
+}
+
+/** What an unlink answers, as the original (v17): `{"ids": "17,20"}`, or `{"id": 20}` on /{id}. */
+function unlinkAnswer(ids: readonly number[], onRecord: boolean): ApiResult {
+  return { status: 200, payload: new Map<string, PyValue>(onRecord ? [['id', ids[0] as number]] : [['ids', ids.join(',')]]) };
+}
+
+/** DELETE /object/{model}?ids=17,20. */
+async function deleteList(context: ObjectContext): Promise<ApiResult> {
+  const ids = requiredIds(context.params);
+  await unlinkRecords(context.deps, { model: context.model.model, ids, ...keyOf(context) });
+  return unlinkAnswer(ids, false);
+}
+
+/** DELETE /object/{model}/{id}. */
+async function deleteOne(context: ObjectContext, id: number): Promise<ApiResult> {
+  await unlinkRecords(context.deps, { model: context.model.model, ids: [id], ...keyOf(context) });
+  return unlinkAnswer([id], true);
+}
+
+/** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
+async function create(context: ObjectContext): Promise<ApiResult> {
+  const { deps, caller, model, params } = context;
+  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, ...keyOf(context) }) };
+}
+
+/** Without a domain, a page holds this many records unless `limit` says otherwise. */
+export const DEFAULT_LIMIT = 80;
+/** The most records one page may hold; more pages with `cursor` (or `offset`). */
+export const MAX_LIMIT = 1000;
+
+/** A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits; None, False or nothing is no value. */
+function intParam(params: CallParams, name: string, min: number, max: number): number | undefined {
+  const input = params.get(name);
+  if (input === undefined || ('text' in input && input.text === '')) return undefined;
+  const value = params.literal(name);
+  if (value === null || value === false) return undefined;
+  if (typeof value !== 'number' || value < min || value > max) throw new BadRequestError(`'${name}' must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** `context={'active_test': False}`: the one context key a search honours here. */
+function activeTestOf(params: CallParams): boolean {
+  const context = params.literal('context');
+  if (context === undefined || context === null) return true;
+  if (!(context instanceof Map)) throw new BadRequestError("'context' must be a dict, e.g. context={'active_test': False}");
+  return context.get('active_test') !== false;
+}
+
+/** `domain=[('name','ilike','a')]`, as its literal (None is no domain); the domain module checks its shape. */
+function domainParam(params: CallParams): PyValue | undefined {
+  return params.literal('domain') ?? undefined;
+}
+
+/** The search parameters shared by search and search_read. */
+function searchParams(params: CallParams, model: ModelDef) {
+  const domain = domainParam(params);
+  const limit = intParam(params, 'limit', 1, MAX_LIMIT) ?? (domain === undefined ? DEFAULT_LIMIT : MAX_LIMIT);
+  return {
+    model,
+    domain,
+    limit,
+    offset: intParam(params, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    order: parseOrder(model, params.text('order')),
+    cursor: params.text('cursor'),
+    activeTest: activeTestOf(params),
+  };
+}
+
+/** The continuation header of a page that may have a next one. */
+const pageHeaders = (nextCursor: string | undefined): Record<string, string> => (nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor });
+
+/**
+ * GET /object/{model}?ids=17,20: read a list of records (always a list). Without ids, search_read:
+ * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
+ */
+async function readList({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const fieldNames = stringListParam(params, 'fields');
+  const ids = idsParam(params);
+  if (ids !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids, fields: fieldNames }) };
+  const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
+  const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
+  if (records.length === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: await renderRecords(deps, model, records, fields), headers: pageHeaders(nextCursor) };
+}
+
+/** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
+async function readOne({ deps, model, params }: ObjectContext, id: number): Promise<ApiResult> {
+  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: stringListParam(params, 'fields') });
+  return { status: 200, model, data: record ?? null };
+}
+
+/** GET /object/{model}/search: the ids of the matching records. */
+async function searchIds({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
+  if (records.length === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: records.map((record) => record.id), headers: pageHeaders(nextCursor) };
+}
+
+/** GET /object/{model}/search_count: `{"count": N}`, 0 included. */
+async function searchCount({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const count = await countRecords(deps, { model, domain: domainParam(params), activeTest: activeTestOf(params) });
+  return { status: 200, payload: new Map([['count', count]]) };
+}
+
+/** GET /object/{model}/fields_get[?allfields=[...]&attributes=[...]]. */
+async function fieldsGetMethod({ model, params }: ObjectContext): Promise<ApiResult> {
+  return { status: 200, model, data: fieldsGet(model, stringListParam(params, 'allfields'), stringListParam(params, 'attributes')) };
+}
+
+/** GET /object/{model}/default_get?fields_list=[...]. */
+async function defaultGetMethod({ model, params }: ObjectContext): Promise<ApiResult> {
+  const names = stringListParam(params, 'fields_list') ?? stringListParam(params, 'fields') ?? model.fields.map((f) => f.name);
+  const defaults = defaultGet(model, names);
+  if (defaults.size === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: defaults };
+}
+
+/**
+ * GET /object/{model}/check_access_rights?operation=['write']&raise_exception=False: whether the
+ * caller's groups and token scopes allow it, `{"return": true}`; not allowed: Odoo's AccessError
+ * (403), or with raise_exception False a false result, which the original answers as 404. A list
+ * of operations keeps the last one's answer, as the original does.
+ */
+async function checkAccessRights({ access, model, params }: ObjectContext): Promise<ApiResult> {
+  const operations = stringListParam(params, 'operation') ?? ['read'];
+  const unknown = operations.find((operation) => !(OPERATIONS as readonly string[]).includes(operation));
+  if (unknown !== undefined) throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
+  const raise = params.literal('raise_exception') !== false;
+  const operation = operations[operations.length - 1] as Operation;
+  if (raise) checkAccess(access, model, operation);
+  if (!mayDo(access, model.model, operation)) throw new NoRecordFoundError();
+  return { status: 200, payload: new Map([['return', true]]) };
+}
+
+/** GET /object/{model}/name_search?name=...&args=[domain]&operator=ilike&limit=100: [[id, name], ...]. */
+async function nameSearch({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+  const name = params.literal('name') ?? '';
+  const operator = params.text('operator') ?? 'ilike';
+  const args = params.literal('args') ?? [];
+  if (typeof name !== 'string' || !Array.isArray(args)) throw new BadRequestError("'name' must be a string and 'args' a domain list");
+  // Odoo's _name_search: an empty name with ilike matches everything.
+  const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
+  const { records } = await searchRecords(deps, { model, domain, limit: intParam(params, 'limit', 1, MAX_LIMIT) ?? 100 });
+  if (records.length === 0) throw new NoRecordFoundError();
+  return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
+}
+
+/** A model method: its Odoo parameters, and what it does on the model and, if it can, on one record. */
+interface MethodDef {
+  /**
+   * The Odoo signature's parameters in order (Odoo 17), which positional `args` fill and `kwargs`
+   * name; `context` is always a keyword too. Record ids are not among them: they come from the
+   * path or `ids`, as the original passes them first.
+   */
+  readonly params: readonly string[];
+  /** The access right (ir.model.access) it needs; introspection needs none, as in Odoo. */
+  readonly operation?: Operation;
+  readonly onModel: (context: ObjectContext) => Promise<ApiResult>;
+  readonly onRecord?: (context: ObjectContext, id: number) => Promise<ApiResult>;
+}
+
+/**
+ * The model's methods, reachable as /object/{model}/{method} (and those with onRecord as
+ * /object/{model}/{id}/{method}) with any verb, as the original routes them; the verb routes are
+ * these methods too (VERB_METHODS). The one table of signatures.
+ */
+const METHODS: Readonly<Record<string, MethodDef>> = {
+  search: { params: ['domain', 'offset', 'limit', 'order'], operation: 'read', onModel: searchIds },
+  search_count: { params: ['domain'], operation: 'read', onModel: searchCount },
+  search_read: { params: ['domain', 'fields', 'offset', 'limit', 'order'], operation: 'read', onModel: readList },
+  read: { params: ['fields'], operation: 'read', onModel: readList, onRecord: readOne },
+  write: { params: ['vals'], operation: 'write', onModel: writeList, onRecord: writeOne },
+  create: { params: ['vals'], operation: 'create', onModel: create },
+  unlink: { params: [], operation: 'unlink', onModel: deleteList, onRecord: deleteOne },
+  fields_get: { params: ['allfields', 'attributes'], onModel: fieldsGetMethod },
+  default_get: { params: ['fields_list'], onModel: defaultGetMethod },
+  check_access_rights: { params: ['operation', 'raise_exception'], onModel: checkAccessRights },
+  // Its `args` is its own parameter (a domain), so name_search takes keywords only.
+  name_search: { params: ['name', 'args', 'operator', 'limit'], operation: 'read', onModel: nameSearch },
+};
+
+/** The method each verb means without a method in the path: on the model, and on /{id}. */
+const VERB_METHODS: Readonly<Record<string, string>> = { GET: 'search_read', POST: 'create', PUT: 'write', DELETE: 'unlink' };
+const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
+
+/** What a request calls: the method, and how. */
+interface Call {
+  readonly name: string;
+  readonly method: MethodDef;
+  readonly run: (context: ObjectContext) => Promise<ApiResult>;
+  /** Named in the path: answers 200 whatever the method (/create included), the original's rule. */
+  readonly explicit: boolean;
+  /** The record of /{id} and /{id}/{method} routes. */
+  readonly recordId?: number;
+}
+
+const methodNamed = (name: string): MethodDef | undefined => (Object.hasOwn(METHODS, name) ? METHODS[name] : undefined);
+
+/** The method of a request, from its path and verb. */
+function resolveCall(request: ApiRequest): Call {
+  const rest = request.pathParameters.proxy;
+  if (rest === undefined) {
+    const name = VERB_METHODS[request.method];
+    const method = name === undefined ? undefined : methodNamed(name);
+    if (name === undefined || method === undefined) throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
+    return { name, method, run: method.onModel, explicit: false };
+  }
+  const named = methodNamed(rest);
+  if (named) return { name: rest, method: named, run: named.onModel, explicit: true };
+  const [idSegment = '', recordMethodName, ...extra] = rest.split('/');
+  if (recordMethodName !== undefined) {
+    const method = methodNamed(recordMethodName);
+    const onRecord = method?.onRecord;
+    if (!method || !onRecord || extra.length > 0 || !/^[0-9,]+$/.test(idSegment)) throw new RouteNotFoundError(request.method, request.path);
+    const id = pathId(idSegment);
+    return { name: recordMethodName, method, run: (context) => onRecord(context, id), explicit: true, recordId: id };
+  }
+  // /object/{model}/{id}; methods that are not here (copy, onchange...) need Odoo's server.
+  if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
+  const name = RECORD_VERB_METHODS[request.method];
+  const onRecord = name === undefined ? undefined : methodNamed(name)?.onRecord;
+  if (name === undefined || onRecord === undefined) throw new MethodNotAllowedError(request.method, Object.keys(RECORD_VERB_METHODS));
+  const id = pathId(rest);
+  return { name, method: METHODS[name] as MethodDef, run: (context) => onRecord(context, id), explicit: false, recordId: id };
+}
+
+/**
+ * A call on ir.model / ir.model.fields: a create, write or unlink is checked against the
+ * definitions first (lib/models/catalog.ts; 403 and nothing written if it would break them), and
+ * this instance reloads them once it is made (the others within CATALOG_TTL_MS, or at once for a
+ * model they do not know).
+ */
+async function changeDefinitions(catalog: ModelCatalog, context: ObjectContext, call: Call): Promise<ApiResult> {
+  const { model, params } = context;
+  const operation = call.method.operation;
+  if (operation !== 'create' && operation !== 'write' && operation !== 'unlink') return call.run(context);
+  const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
+  const change: MetaChange =
+    operation === 'create'
+      ? { kind: 'create', model: model.model, values: metaValues(valsOf(params)) }
+      : operation === 'write'
+        ? { kind: 'write', model: model.model, ids: ids(), values: metaValues(valsOf(params)) }
+        : { kind: 'unlink', model: model.model, ids: ids() };
+  await checkMetaChange(catalog, change, async (name) => {
+    const target = context.deps.registry.get(name);
+    return target ? countRecords(context.deps, { model: target, activeTest: false }) : 0;
+  });
+  const result = await call.run(context);
+  await catalog.changed();
+  return result;
+}
+
+/**
+ * What the request that claimed a key answered, on the records as they are now: a create's record
+ * (404 if deleted since), a write's records, an unlink's ids.
+ */
+async function replayedAnswer({ deps, model }: ObjectContext, call: Call, ids: readonly number[]): Promise<ApiResult> {
+  const onRecord = call.recordId !== undefined;
+  if (call.method.operation === 'unlink') return unlinkAnswer(ids, onRecord);
+  const records = await readRecords(deps, { model: model.model, ids });
+  if (call.method.operation === 'create') return { status: 201, model, data: records[0] ?? null };
+  return { status: 200, model, data: onRecord ? (records[0] ?? null) : records };
+}
+
+/**
+ * The answer of the earlier request that claimed this key, if its claim is still valid, marked
+ * Idempotent-Replayed; the key used for another request: 422.
+ */
+async function replayOf(context: ObjectContext, call: Call, pending: PendingClaim): Promise<ApiResult | undefined> {
+  const { deps } = context;
+  const claim = await deps.store.getClaim(pending.id);
+  const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  if (claim === undefined || claim.expiresAt <= now) return undefined;
+  if (claim.fingerprint !== pending.fingerprint) throw new IdempotencyKeyReusedError();
+  return { ...(await replayedAnswer(context, call, claim.recordIds)), headers: { [REPLAYED_HEADER]: 'true' } };
+}
+
+/** Carries the earlier request's answer out of a write that found its key used. */
+class ReplayInstead extends Error {
+  constructor(readonly result: ApiResult) {
+    super('The Idempotency-Key was used by an earlier request');
+  }
+}
+
+/**
+ * A create, write or unlink sent with an Idempotency-Key: the earlier request's answer if this key
+ * was used, else the request, claiming the key in its own transaction. The key is looked up
+ * alongside the request's first reads (no extra round trip); a definition change (ir.model,
+ * ir.model.fields) looks first, as its checks would refuse what the earlier request did. Two
+ * requests racing with one key: the second to commit finds the claim taken, gives its ids back
+ * and answers as the first.
+ */
+async function runOnce(context: ObjectContext, call: Call, pending: PendingClaim, run: (context: ObjectContext) => Promise<ApiResult>): Promise<ApiResult> {
+  const earlier = replayOf(context, call, pending);
+  earlier.catch(() => undefined); // awaited below or by the write; this only keeps an early failure from going unhandled
+  if (isMetaModel(context.model)) {
+    const replay = await earlier;
+    if (replay) return replay;
+  }
+  const unused = earlier.then((replay) => {
+    if (replay) throw new ReplayInstead(replay);
+  });
+  unused.catch(() => undefined); // the write may fail before it waits for it
+  try {
+    return await run({ ...context, claim: { pending, unused } });
+  } catch (error) {
+    if (error instanceof ReplayInstead) return error.result;
+    if (!(error instanceof KeyAlreadyClaimedError)) throw error;
+    const raced = await replayOf(context, call, pending);
+    if (raced) return raced;
+    throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', { cause: error });
+  }
+}
+
+/** The pending claim of a create's, write's or unlink's Idempotency-Key; reads ignore the header. */
+function claimOf(request: ApiRequest, call: Call, caller: Caller, deps: ObjectDeps): PendingClaim | undefined {
+  const key = idempotencyKeyOf(request.headers);
+  const operation = call.method.operation;
+  if (key === undefined || operation === undefined || operation === 'read') return undefined;
+  return pendingClaim(request, caller.clientId, key, deps.now?.() ?? new Date());
+}
+
+export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  return runHttp(event, options, async (request) => {
+    const caller = callerOf(request);
+    checkQueryLength(request);
+    const modelName = request.pathParameters.model ?? '';
+    // The registry with the custom models and fields this instance knows (reloaded when stale).
+    const registry = deps.catalog ? await deps.catalog.registryFor(modelName) : deps.registry;
+    const requestDeps: ObjectDeps = { ...deps, registry };
+    const model = getModel(registry, modelName);
+    const call = resolveCall(request);
+    const access = accessFromContext(deps.accessRules, request.authorizer);
+    // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
+    if (call.method.operation) checkAccess(access, model, call.method.operation);
+    const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
+    const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
+    const context = { deps: requestDeps, access, caller, model, params };
+    const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
+    const claim = claimOf(request, call, caller, deps);
+    const result = claim ? await runOnce(context, call, claim, run) : await run(context);
+    return call.explicit ? { ...result, status: 200 } : result;
+  });
+}

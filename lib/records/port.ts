@@ -1,0 +1,102 @@
+/**
+ * The port between the records core and its storage: what the core needs, in its own terms.
+ * lib/store/dynamodb/records-table.ts implements it over DynamoDB; nothing here knows about AWS.
+ */
+import type { IdempotencyClaim } from '../object-api/keyed-call';
+
+/** A field value as stored: JSON-like, one representation per Odoo type (see lib/records/values.ts). */
+export type StoredValue = string | number | boolean | null | number[];
+
+export interface RecordKey {
+  readonly model: string;
+  readonly id: number;
+}
+
+/** Ids taken from a model's sequence, with what proves the taking was this caller's. */
+export interface IdReservation {
+  readonly model: string;
+  /** Consecutive, ascending. */
+  readonly ids: readonly number[];
+  /** Marks the sequence item as moved by this reservation (a random value): an SDK retry of it is recognised. */
+  readonly token: string;
+}
+
+export interface StoredRecord extends RecordKey {
+  /** Incremented by every write; the optimistic-locking condition of the next write. */
+  readonly version: number;
+  /** Field values by name (a null-prototype object: field names are data). */
+  readonly values: Readonly<Record<string, StoredValue>>;
+}
+
+export type WriteAction =
+  /** Create a record, if no record has its id yet. */
+  | { readonly kind: 'create'; readonly key: RecordKey; readonly record: StoredRecord }
+  /** Set some fields of an existing record, if it is still at `expectedVersion`. */
+  | { readonly kind: 'update'; readonly key: RecordKey; readonly expectedVersion: number; readonly set: Readonly<Record<string, StoredValue>> }
+  /** Delete a record, if it is still at `expectedVersion`. */
+  | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
+  /** Require that a record exists when the transaction commits (a many2one target, say). */
+  | { readonly kind: 'check'; readonly key: RecordKey }
+  /** Record an Idempotency-Key as used, if it is not (or its earlier use expired before `now`, epoch seconds). */
+  | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number };
+
+/** Why one action of a cancelled transaction failed, in request order; 'none' if it did not. */
+export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'too-large' | 'other';
+
+/** A transaction that committed nothing, with the reason of each action. */
+export class TransactionCancelledError extends Error {
+  constructor(readonly reasons: readonly CancellationReason[], options?: ErrorOptions) {
+    super(`Transaction cancelled: ${reasons.join(', ')}`, options);
+    this.name = 'TransactionCancelledError';
+  }
+}
+
+export interface RecordStore {
+  /** The records that exist among `keys`, by recordKeyString(); `consistent` for read-your-writes. */
+  getMany(keys: readonly RecordKey[], options: { consistent: boolean }): Promise<Map<string, StoredRecord>>;
+  /** All actions or none. Throws TransactionCancelledError when a condition or a conflict cancels it. */
+  transact(actions: readonly WriteAction[]): Promise<void>;
+  /**
+   * Creates or replaces whole records without conditions (demo data and bulk loads only), and
+   * moves each model's id sequence past the highest id loaded.
+   */
+  putMany(records: readonly StoredRecord[]): Promise<void>;
+  /**
+   * Up to `limit` records of `model` with ids above `afterId`, in id order: one page of a walk
+   * through the whole model that costs the same at any depth (the next page starts after the last
+   * id). Reads the model's index only, never the whole table.
+   */
+  listModel(model: string, options: { afterId: number; limit: number }): Promise<StoredRecord[]>;
+  /**
+   * Every record of `model`, in no particular order, handed to `visit` page by page: the model's
+   * index shards read in parallel, for work that needs all of them (counts, sub-searches).
+   */
+  scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void>;
+  /**
+   * How many records `model` has (with `activeOnly`, those whose `active` is true), counted by
+   * DynamoDB on the model's index: the records are read there, only the counts come back.
+   */
+  countModel(model: string, options: { activeOnly: boolean }): Promise<number>;
+  /** The claim of an Idempotency-Key (lib/object-api/keyed-call.ts), expired or not; read consistently. */
+  getClaim(id: string): Promise<IdempotencyClaim | undefined>;
+  /**
+   * `count` new ids for `model`, never handed out before (an atomic counter per model). An SDK
+   * retry of the increment after a lost answer gets the same ids, not a second range.
+   */
+  reserveIds(model: string, count: number): Promise<IdReservation>;
+  /**
+   * Gives a reservation's ids back to the sequence if it still ends at them (every later
+   * reservation was given back too); true if it did. Only for ids no record holds: a create that
+   * failed before it wrote.
+   */
+  releaseIds(reservation: IdReservation): Promise<boolean>;
+  /** Moves the model's id sequence up to `atLeast` if it is below (ids below it are spoken for). */
+  raiseSequence(model: string, atLeast: number): Promise<void>;
+}
+
+/** The most actions one DynamoDB transaction can carry. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+export function recordKeyString(key: RecordKey): string {
+  return `${key.model}#${key.id}`;
+}

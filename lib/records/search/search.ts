@@ -1,0 +1,213 @@
+/**
+ * Odoo's search / search_read / search_count over a RecordStore: the domain (lib/records/search/domain.ts) is
+ * evaluated in memory on a model's records, walked in id order through the model's index — never a
+ * table scan — page by page. Dotted paths, name searches and child_of/parent_of are resolved first
+ * into id sets by searching the comodels, as Odoo does with subqueries.
+ *
+ * Paging: `offset`/`limit` as the original, plus an opaque continuation token (the last id of a
+ * page, for the default id order) whose cost does not grow with depth. Ordering by other fields
+ * sorts the matches in memory, up to MAX_SORTED_MATCHES of them.
+ */
+import { hierarchyIds, matchRecord, parseDomain, resolutionOf, subpathLeaves, type DomainNode, type LeafNode } from './domain';
+import { BadRequestError } from '../../errors';
+import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
+import type { PyValue } from '../../wire/pyvalue';
+import type { RecordStore, StoredRecord, StoredValue } from '../port';
+
+export interface SearchDeps {
+  readonly registry: ModelRegistry;
+  readonly store: RecordStore;
+}
+
+export interface OrderKey {
+  readonly field: FieldDef;
+  readonly descending: boolean;
+}
+
+export interface SearchRequest {
+  readonly model: ModelDef;
+  /** The domain as parsed from its literal; undefined or [] for every record. */
+  readonly domain?: PyValue | undefined;
+  readonly offset?: number;
+  readonly limit: number;
+  readonly order?: readonly OrderKey[];
+  /** A continuation token from a previous page (id order only). */
+  readonly cursor?: string | undefined;
+  /** Odoo's context active_test: leave archived records out unless the domain names `active`. */
+  readonly activeTest?: boolean;
+}
+
+export interface SearchResult {
+  readonly records: StoredRecord[];
+  /** Where the next page starts, when there may be one (id order only). */
+  readonly nextCursor?: string;
+}
+
+/** Records read from the index in the first step of a walk; each further step reads twice as many, up to MAX_WALK_PAGE. */
+const WALK_PAGE = 200;
+const MAX_WALK_PAGE = 3_200;
+/** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
+export const MAX_SORTED_MATCHES = 10_000;
+
+/** `order=name desc, id`: field names with asc/desc, validated against the model. */
+export function parseOrder(model: ModelDef, text: string | undefined): OrderKey[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const [name = '', direction = 'asc', ...extra] = part.trim().split(/\s+/);
+    const field = model.fieldsByName.get(name);
+    const dir = direction.toLowerCase();
+    if (!field || extra.length > 0 || (dir !== 'asc' && dir !== 'desc') || ['one2many', 'many2many', 'binary'].includes(field.type)) {
+      throw new BadRequestError(`Invalid 'order': '${part.trim()}'; expected field names of ${model.model} with asc or desc, e.g. order=name desc, id`);
+    }
+    return { field, descending: dir === 'desc' };
+  });
+}
+
+function encodeCursor(afterId: number): string {
+  return Buffer.from(JSON.stringify({ a: afterId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const { a } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { a?: unknown };
+    if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return a;
+  } catch {
+    // reported below
+  }
+  throw new BadRequestError("Invalid 'cursor': pass back the X-Next-Cursor value of the previous page unchanged");
+}
+
+function mentionsActive(node: DomainNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children.some(mentionsActive);
+    case 'not':
+      return mentionsActive(node.child);
+    case 'leaf':
+      return node.field.name === 'active';
+    default:
+      return false;
+  }
+}
+
+/** Whether archived records are left out, as Odoo does: active_test on, an `active` field, a domain that does not name it. */
+function skipsArchived(model: ModelDef, node: DomainNode, activeTest: boolean): boolean {
+  return activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
+}
+
+/** The matcher for `node` on `model`: subpath leaves resolved, archived records left out as Odoo does. */
+async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<(record: StoredRecord) => boolean> {
+  const resolved = new Map<LeafNode, ReadonlySet<number>>();
+  for (const leaf of subpathLeaves(node)) resolved.set(leaf, await resolveLeaf(deps, leaf));
+  const lookup = (leaf: LeafNode) => resolved.get(leaf) ?? new Set<number>();
+  const skipArchived = skipsArchived(model, node, activeTest);
+  return (record) => (!skipArchived || record.values.active === true) && matchRecord(node, record, lookup);
+}
+
+/** Every record of `model`, in id order, handed to `visit` until it returns false. */
+async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean, firstPage = WALK_PAGE): Promise<void> {
+  // A page usually fills in the first step; a selective domain needs more records per match, so
+  // the steps grow rather than paying one round trip per 200 records read.
+  for (let after = afterId, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+    const page = await store.listModel(model, { afterId: after, limit: size });
+    for (const record of page) if (!visit(record)) return;
+    if (page.length < size) return;
+    after = (page.at(-1) as StoredRecord).id;
+  }
+}
+
+/** The ids of every record of `model` that `node` matches (order does not matter: a parallel scan). */
+async function matchingIds(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<Set<number>> {
+  const matches = await compile(deps, model, node, activeTest);
+  const ids = new Set<number>();
+  await deps.store.scanModel(model.model, (records) => {
+    for (const record of records) if (matches(record)) ids.add(record.id);
+  });
+  return ids;
+}
+
+async function resolveLeaf(deps: SearchDeps, leaf: LeafNode): Promise<ReadonlySet<number>> {
+  const resolution = resolutionOf(leaf, deps.registry);
+  if (resolution.kind === 'search') return matchingIds(deps, resolution.model, resolution.domain, resolution.activeTest);
+  const { start } = resolution;
+  const startIds = 'ids' in start ? start.ids : [...(await matchingIds(deps, resolution.model, start.domain, start.activeTest))];
+  // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
+  const parent = new Map<number, number | null>();
+  const children = new Map<number, number[]>();
+  await deps.store.scanModel(resolution.model.model, (records) => {
+    for (const record of records) {
+      const up = record.values[resolution.parentField.name];
+      const parentId = typeof up === 'number' ? up : null;
+      parent.set(record.id, parentId);
+      if (parentId !== null) children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
+    }
+  });
+  return hierarchyIds(resolution.operator, startIds, (id) => parent.get(id), (id) => children.get(id) ?? []);
+}
+
+/** PostgreSQL's order: NULLs last ascending, first descending; text by code point (Odoo's C collation). */
+function compareBy(keys: readonly OrderKey[]): (a: StoredRecord, b: StoredRecord) => number {
+  const rank = (value: StoredValue | undefined) => (value === null || value === undefined ? 1 : 0);
+  return (a, b) => {
+    for (const { field, descending } of keys) {
+      const x = field.name === 'id' ? a.id : a.values[field.name];
+      const y = field.name === 'id' ? b.id : b.values[field.name];
+      const nulls = rank(x) - rank(y);
+      let result = nulls !== 0 ? nulls : x === y ? 0 : (x as string | number) < (y as string | number) ? -1 : 1;
+      if (descending) result = -result;
+      if (result !== 0) return result;
+    }
+    return a.id - b.id;
+  };
+}
+
+/** search / search_read: the matching records of one page. */
+export async function searchRecords(deps: SearchDeps, request: SearchRequest): Promise<SearchResult> {
+  const { model, limit } = request;
+  const offset = request.offset ?? 0;
+  const node = parseDomain(request.domain ?? [], model, deps.registry);
+  const matches = await compile(deps, model, node, request.activeTest ?? true);
+  const order = request.order ?? [];
+  const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
+  if (!byId) {
+    if (request.cursor !== undefined) throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
+    const all: StoredRecord[] = [];
+    await deps.store.scanModel(model.model, (records) => {
+      for (const record of records) if (matches(record)) all.push(record);
+      if (all.length > MAX_SORTED_MATCHES) {
+        throw new BadRequestError(`More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`);
+      }
+    });
+    return { records: all.sort(compareBy(order)).slice(offset, offset + limit) };
+  }
+  const records: StoredRecord[] = [];
+  let skipped = 0;
+  let more = false;
+  // Without a domain the first step is the page itself, plus one to know whether more follow.
+  const firstStep = offset + limit + 1;
+  await walk(deps.store, model.model, request.cursor === undefined ? 0 : decodeCursor(request.cursor), (record) => {
+    if (!matches(record)) return true;
+    if (skipped < offset) {
+      skipped++;
+      return true;
+    }
+    if (records.length === limit) {
+      more = true;
+      return false;
+    }
+    records.push(record);
+    return true;
+  }, firstStep);
+  const last = records.at(-1);
+  return more && last ? { records, nextCursor: encodeCursor(last.id) } : { records };
+}
+
+/** search_count: how many records match (0 included). */
+export async function countRecords(deps: SearchDeps, request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest'>): Promise<number> {
+  const node = parseDomain(request.domain ?? [], request.model, deps.registry);
+  const activeTest = request.activeTest ?? true;
+  // Every record (the pagination total): DynamoDB counts, and nothing but the counts comes back.
+  if (node.kind === 'constant' && node.value) return deps.store.countModel(request.model.model, { activeOnly: skipsArchived(request.model, node, activeTest) });
+  return (await matchingIds(deps, request.model, node, activeTest)).size;
+}

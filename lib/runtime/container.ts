@@ -1,0 +1,30 @@
+/**
+ * The per-container singletons (config, DynamoDB client, stores, model registry, key ring), each
+ * built on first use and then reused by every warm invocation. Handlers call these at module
+ * scope, so a bad configuration fails the cold start; a bundle only pays for the ones its handler uses.
+ */
+import { shippedAccessRules, shippedModels } from '../../models';
+import { buildAccessRules, type AccessRules } from '../models/access';
+import type { AuthStore } from '../auth/credentials';
+import { loadConfig, type Config } from './config';
+import { ModelCatalog } from '../models/catalog';
+import { createLogger, type Logger } from './log';
+import { buildRegistry, type ModelRegistry } from '../models/registry';
+import type { RecordStore } from '../records/port';
+import { DynamoAuthStore } from '../store/dynamodb/auth-table';
+import { createDocumentClient } from '../store/dynamodb/client';
+import { DynamoRecordStore } from '../store/dynamodb/records-table';
+
+export function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+export const getConfig = once<Config>(() => loadConfig());
+const getDocumentClient = once(() => createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }));
+export const getRecordStore = once<RecordStore>(() => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable));
+export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
+export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
+export const getCatalog = once<ModelCatalog>(() => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()));
+export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
+export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));

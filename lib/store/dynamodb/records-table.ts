@@ -1,0 +1,527 @@
+/**
+ * RecordStore over DynamoDB. Params builders are pure and exported for tests; the class only sends.
+ *
+ * Item layout (table RECORDS_TABLE, partition key `pk`):
+ *   pk      "res.partner#17"   one partition per record, so a model has no hot key
+ *   model   "res.partner"      id 17
+ *   shard   "res.partner#1"    the byModel index's partition key (id mod 16): lists a model without a scan
+ *   version 3                  optimistic lock, +1 per write
+ *   v       { name: ..., ... } the field values, under one map so field names never meet ours
+ * Beside the records, in no model's index (they have no shard):
+ *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
+ *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  BatchWriteCommandInput,
+  DeleteCommandInput,
+  DynamoDBDocumentClient,
+  PutCommandInput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  recordKeyString,
+  TransactionCancelledError,
+  type CancellationReason,
+  type IdReservation,
+  type RecordKey,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from '../../records/port';
+import { ServiceUnavailableError } from '../../errors';
+import type { IdempotencyClaim } from '../../object-api/keyed-call';
+import { isConditionFailure, translateStoreError } from './client';
+
+export const MODEL_SHARDS = 16;
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const UNPROCESSED_RETRIES = 5;
+
+type Item = Record<string, unknown>;
+
+export function recordItemKey(key: RecordKey): { pk: string } {
+  return { pk: recordKeyString(key) };
+}
+
+export function shardOf(key: RecordKey): string {
+  return `${key.model}#${key.id % MODEL_SHARDS}`;
+}
+
+export function toItem(record: StoredRecord): Item {
+  return { ...recordItemKey(record), model: record.model, id: record.id, shard: shardOf(record), version: record.version, v: record.values };
+}
+
+export function fromItem(item: Item): StoredRecord {
+  const values = Object.assign(Object.create(null) as Record<string, StoredValue>, item.v as Record<string, StoredValue>);
+  return { model: String(item.model), id: Number(item.id), version: Number(item.version), values };
+}
+
+/** Names every attribute through a counter placeholder; field names are client data. */
+class ExpressionNames {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  #next = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#n${this.#next++}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(value: unknown): string {
+    const placeholder = `:v${this.#next++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+}
+
+/** The Update of one record: its changed fields and version+1, if still at the expected version. */
+export function buildUpdateParams(table: string, action: Extract<WriteAction, { kind: 'update' }>): UpdateCommandInput & { UpdateExpression: string } {
+  const expr = new ExpressionNames();
+  const v = expr.name('v');
+  const version = expr.name('version');
+  const sets = Object.entries(action.set).map(([field, value]) => `${v}.${expr.name(field)} = ${expr.value(value)}`);
+  sets.push(`${version} = ${expr.value(action.expectedVersion + 1)}`);
+  const condition = `${version} = ${expr.value(action.expectedVersion)}`;
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: expr.names,
+    ExpressionAttributeValues: expr.values,
+  };
+}
+
+/** Deletes a record, if it is still at the version that was read. */
+export function buildDeleteParams(table: string, action: Extract<WriteAction, { kind: 'delete' }>): DeleteCommandInput & { ConditionExpression: string } {
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    ConditionExpression: '#version = :expected',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': action.expectedVersion },
+  };
+}
+
+/** A new record, if its id is free. */
+export function buildCreateParams(table: string, action: Extract<WriteAction, { kind: 'create' }>): PutCommandInput & { Item: Item } {
+  return { TableName: table, Item: toItem(action.record), ConditionExpression: 'attribute_not_exists(pk)' };
+}
+
+export function buildTransactWriteParams(table: string, actions: readonly WriteAction[]): TransactWriteCommandInput {
+  return {
+    TransactItems: actions.map((action) => {
+      switch (action.kind) {
+        case 'check':
+          return { ConditionCheck: { TableName: table, Key: recordItemKey(action.key), ConditionExpression: 'attribute_exists(pk)' } };
+        case 'create':
+          return { Put: buildCreateParams(table, action) };
+        case 'update':
+          return { Update: buildUpdateParams(table, action) };
+        case 'delete':
+          return { Delete: buildDeleteParams(table, action) };
+        case 'claim':
+          return { Put: buildClaimParams(table, action) };
+      }
+    }),
+  };
+}
+
+/**
+ * An Idempotency-Key's claim (lib/object-api/keyed-call.ts): an item of its own, outside every model's index
+ * (no shard), removed by the table's TTL on `expiresAt`. Claimable again once expired.
+ */
+export function claimKey(id: string): { pk: string } {
+  return { pk: `idempotency#${id}` };
+}
+
+export function buildClaimParams(table: string, { claim, now }: Extract<WriteAction, { kind: 'claim' }>): PutCommandInput {
+  return {
+    TableName: table,
+    Item: { ...claimKey(claim.id), fingerprint: claim.fingerprint, model: claim.model, recordIds: [...claim.recordIds], expiresAt: claim.expiresAt },
+    ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
+    ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: { ':now': now },
+  };
+}
+
+/** One shard of a model in id order, after `afterId`. */
+export function buildShardQueryParams(table: string, shard: string, afterId: number, limit: number | undefined, startKey?: Record<string, unknown>): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: 'byModel',
+    KeyConditionExpression: '#shard = :shard AND #id > :after',
+    ExpressionAttributeNames: { '#shard': 'shard', '#id': 'id' },
+    ExpressionAttributeValues: { ':shard': shard, ':after': afterId },
+    ...(limit === undefined ? {} : { Limit: limit }),
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/**
+ * The number of records in one shard of a model (Select COUNT: DynamoDB reads them but sends only
+ * the count); with `activeOnly`, those whose `active` is true (the index projects every attribute).
+ */
+export function buildShardCountParams(table: string, shard: string, activeOnly: boolean, startKey?: Record<string, unknown>): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: 'byModel',
+    KeyConditionExpression: '#shard = :shard',
+    ...(activeOnly ? { FilterExpression: '#v.#active = :true' } : {}),
+    ExpressionAttributeNames: { '#shard': 'shard', ...(activeOnly ? { '#v': 'v', '#active': 'active' } : {}) },
+    ExpressionAttributeValues: { ':shard': shard, ...(activeOnly ? { ':true': true } : {}) },
+    Select: 'COUNT',
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/** The counter item of a model's id sequence; its key cannot be a record's (ids are numbers). */
+export function sequenceKey(model: string): { pk: string } {
+  return { pk: `sequence#${model}` };
+}
+
+/**
+ * Reserves `count` ids at once: ADD on the counter, which DynamoDB serialises per item. The
+ * counter keeps the token of the reservation that last moved it; the condition makes an SDK retry
+ * of this very increment (its first answer lost) fail instead of taking a second range.
+ */
+export function buildReserveIdsParams(table: string, model: string, count: number, token: string): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: sequenceKey(model),
+    UpdateExpression: 'SET #reservation = :token ADD #next :count',
+    ConditionExpression: 'attribute_not_exists(#reservation) OR #reservation <> :token',
+    ExpressionAttributeNames: { '#next': 'next', '#reservation': 'reservation' },
+    ExpressionAttributeValues: { ':count': count, ':token': token },
+    ReturnValues: 'UPDATED_NEW',
+  };
+}
+
+/**
+ * Moves the counter back below a reservation if it still ends there: every id above it was given
+ * back already (the counter only goes down by a release of the range at its top), so no id of the
+ * range, nor above it, has been handed out to anyone else.
+ */
+export function buildReleaseIdsParams(table: string, reservation: IdReservation): UpdateCommandInput {
+  const first = reservation.ids[0] as number;
+  return {
+    TableName: table,
+    Key: sequenceKey(reservation.model),
+    UpdateExpression: 'SET #next = :before',
+    ConditionExpression: '#next = :last',
+    ExpressionAttributeNames: { '#next': 'next' },
+    ExpressionAttributeValues: { ':before': first - 1, ':last': first + reservation.ids.length - 1 },
+  };
+}
+
+/** Moves a sequence up to `atLeast` if it is below (loaded records took those ids). */
+export function buildRaiseSequenceParams(table: string, model: string, atLeast: number): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: sequenceKey(model),
+    UpdateExpression: 'SET #next = :atLeast',
+    ConditionExpression: 'attribute_not_exists(#next) OR #next < :atLeast',
+    ExpressionAttributeNames: { '#next': 'next' },
+    ExpressionAttributeValues: { ':atLeast': atLeast },
+  };
+}
+
+function reasonOf({ Code: code, Message: message }: { Code?: string; Message?: string } = {}): CancellationReason {
+  // An action whose item would pass 400 KB cancels the transaction with a ValidationError reason.
+  if (code === 'ValidationError' && /item size/i.test(message ?? '')) return 'too-large';
+  switch (code) {
+    case undefined:
+    case 'None':
+    case 'NONE':
+      return 'none';
+    case 'ConditionalCheckFailed':
+      return 'condition';
+    case 'TransactionConflict':
+      return 'conflict';
+    case 'ProvisionedThroughputExceeded':
+    case 'ThrottlingError':
+    case 'RequestLimitExceeded':
+      return 'throttled';
+    default:
+      return 'other';
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** An action that can go alone as a conditional UpdateItem, DeleteItem or PutItem. */
+type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'delete' }>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DynamoRecordStore implements RecordStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getMany(keys: readonly RecordKey[], { consistent }: { consistent: boolean }): Promise<Map<string, StoredRecord>> {
+    const unique = [...new Map(keys.map((k) => [recordKeyString(k), k] as const)).values()];
+    const found = new Map<string, StoredRecord>();
+    // Chunks go out in parallel: one sequential round trip whatever the number of keys.
+    await Promise.all(chunks(unique, BATCH_GET_LIMIT).map((chunk) => this.#batchGet(chunk, consistent, found)));
+    return found;
+  }
+
+  async #batchGet(keys: readonly RecordKey[], consistent: boolean, found: Map<string, StoredRecord>): Promise<void> {
+    let pending: Item[] = keys.map(recordItemKey);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
+      if (attempt > 0) await sleep(backoffMs(attempt));
+      let response;
+      try {
+        response = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }),
+        );
+      } catch (error) {
+        translateStoreError(error);
+      }
+      for (const item of response.Responses?.[this.table] ?? []) {
+        const record = fromItem(item);
+        found.set(recordKeyString(record), record);
+      }
+      pending = (response.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+    }
+  }
+
+  async transact(actions: readonly WriteAction[]): Promise<void> {
+    const [only] = actions;
+    // One record and nothing to check: a conditional UpdateItem/PutItem is just as atomic, at half
+    // the write cost of a transaction (AWS bills each transactional write twice).
+    if (actions.length === 1 && only && only.kind !== 'check' && only.kind !== 'claim') return this.#writeOne(only);
+    try {
+      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Message?: string }> }).CancellationReasons ?? [];
+        throw new TransactionCancelledError(
+          actions.map((_, i) => reasonOf(reasons[i])),
+          { cause: error },
+        );
+      }
+      translateStoreError(error);
+    }
+  }
+
+  async #writeOne(action: SingleWrite): Promise<void> {
+    try {
+      if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+      else if (action.kind === 'delete') await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
+      else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        // A single write has no idempotency token (a transaction has): when the SDK retried it
+        // after a lost answer, the condition may have failed on this very write's first attempt.
+        const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        if (attempts > 1 && (await this.#alreadyWritten(action))) return;
+        // The same outcome the core handles for a transaction: this action's condition failed.
+        throw new TransactionCancelledError(['condition'], { cause: error });
+      }
+      // A transaction holding this item makes a plain write fail this way: a conflict, retried.
+      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionCancelledError(['conflict'], { cause: error });
+      translateStoreError(error);
+    }
+  }
+
+  /** Whether the item is exactly what `action` makes of it (its earlier attempt got through). */
+  async #alreadyWritten(action: SingleWrite): Promise<boolean> {
+    let item: Item | undefined;
+    try {
+      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: recordItemKey(action.key), ConsistentRead: true }))).Item;
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    if (action.kind === 'create') return sameData(item, toItem(action.record));
+    if (action.kind === 'delete') return item === undefined;
+    const values = (item?.v ?? {}) as Item;
+    return item?.version === action.expectedVersion + 1 && Object.entries(action.set).every(([field, value]) => sameData(values[field], value));
+  }
+
+  async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
+    // Each shard keeps the model's ids in order (the index's sort key). Ask every shard for a
+    // fair share at once (one round trip per round) and merge: ids up to the smallest last id of
+    // the shards that may hold more are complete; past it, a shard may still hide smaller ids.
+    const share = Math.ceil(limit / MODEL_SHARDS) + 2;
+    const out: StoredRecord[] = [];
+    let after = afterId;
+    while (out.length < limit) {
+      const pages = await Promise.all(Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)));
+      const fullPages = pages.filter((page) => page.length === share);
+      const bound = fullPages.length > 0 ? Math.min(...fullPages.map((page) => (page.at(-1) as StoredRecord).id)) : Infinity;
+      const complete = pages
+        .flat()
+        .filter((record) => record.id <= bound)
+        .sort((a, b) => a.id - b.id);
+      out.push(...complete.slice(0, limit - out.length));
+      if (bound === Infinity) break;
+      after = bound;
+    }
+    return out;
+  }
+
+  async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
+    await this.#eachShardPage(
+      model,
+      (shard, startKey) => buildShardQueryParams(this.table, shard, 0, undefined, startKey),
+      (page) => visit((page.Items ?? []).map(fromItem)),
+    );
+  }
+
+  async countModel(model: string, { activeOnly }: { activeOnly: boolean }): Promise<number> {
+    let count = 0;
+    await this.#eachShardPage(
+      model,
+      (shard, startKey) => buildShardCountParams(this.table, shard, activeOnly, startKey),
+      (page) => void (count += page.Count ?? 0),
+    );
+    return count;
+  }
+
+  /**
+   * Every page of one query on each of the model's index shards, the shards at once. No Limit:
+   * DynamoDB's own 1 MB pages, the fewest round trips per shard.
+   */
+  async #eachShardPage(
+    model: string,
+    params: (shard: string, startKey: Record<string, unknown> | undefined) => QueryCommandInput,
+    onPage: (page: QueryCommandOutput) => void,
+  ): Promise<void> {
+    await Promise.all(
+      Array.from({ length: MODEL_SHARDS }, async (_, shard) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          let page;
+          try {
+            page = await this.client.send(new QueryCommand(params(`${model}#${shard}`, startKey)));
+          } catch (error) {
+            return translateStoreError(error);
+          }
+          onPage(page);
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return undefined;
+      }),
+    );
+  }
+
+  async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {
+    const records: StoredRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A page stops at 1 MB too: keep going until `limit` records or the end of the shard.
+    do {
+      let response;
+      try {
+        response = await this.client.send(new QueryCommand(buildShardQueryParams(this.table, shard, afterId, limit - records.length, startKey)));
+      } catch (error) {
+        return translateStoreError(error);
+      }
+      for (const item of response.Items ?? []) records.push(fromItem(item));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey && records.length < limit);
+    return records;
+  }
+
+  async reserveIds(model: string, count: number): Promise<IdReservation> {
+    const token = randomUUID();
+    let last: number | undefined;
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand(buildReserveIdsParams(this.table, model, count, token)));
+      last = Number(Attributes?.next);
+    } catch (error) {
+      if (!isConditionFailure(error)) return translateStoreError(error);
+      // Only this token's own earlier attempt can fail the condition: its increment got through
+      // and its answer was lost. The counter still says so unless another reservation came since.
+      last = await this.#lastReservedBy(model, token);
+      // Moved on already: that range is lost to us (skipped, never reused); take another.
+      if (last === undefined) return this.reserveIds(model, count);
+    }
+    return { model, token, ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
+  }
+
+  async #lastReservedBy(model: string, token: string): Promise<number | undefined> {
+    try {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: sequenceKey(model), ConsistentRead: true }));
+      return Item?.reservation === token ? Number(Item.next) : undefined;
+    } catch (error) {
+      return translateStoreError(error);
+    }
+  }
+
+  async getClaim(id: string): Promise<IdempotencyClaim | undefined> {
+    let item: Item | undefined;
+    try {
+      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: claimKey(id), ConsistentRead: true }))).Item;
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    if (!item) return undefined;
+    const recordIds = Array.isArray(item.recordIds) ? item.recordIds.map(Number) : [];
+    return { id, fingerprint: String(item.fingerprint), model: String(item.model), recordIds, expiresAt: Number(item.expiresAt) };
+  }
+
+  async releaseIds(reservation: IdReservation): Promise<boolean> {
+    if (reservation.ids.length === 0) return false;
+    try {
+      await this.client.send(new UpdateCommand(buildReleaseIdsParams(this.table, reservation)));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      return translateStoreError(error);
+    }
+  }
+
+  async raiseSequence(model: string, atLeast: number): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand(buildRaiseSequenceParams(this.table, model, atLeast)));
+    } catch (error) {
+      if (!isConditionFailure(error)) translateStoreError(error);
+    }
+  }
+
+  async putMany(records: readonly StoredRecord[]): Promise<void> {
+    const highest = new Map<string, number>();
+    for (const record of records) highest.set(record.model, Math.max(highest.get(record.model) ?? 0, record.id));
+    for (const chunk of chunks(records, BATCH_WRITE_LIMIT)) {
+      let pending: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = chunk.map((r) => ({ PutRequest: { Item: toItem(r) } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
+        if (attempt > 0) await sleep(backoffMs(attempt));
+        const response = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        // Writes DynamoDB did not get to (capacity) come back to be sent again.
+        pending = response.UnprocessedItems?.[this.table] ?? [];
+      }
+    }
+    await Promise.all([...highest].map(([model, id]) => this.raiseSequence(model, id)));
+  }
+}
+
+/** Structural equality that ignores prototypes (stored values live in null-prototype objects). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData((a as Item)[key], (b as Item)[key]));
+  }
+  return Object.is(a, b);
+}
+
+/** Exponential backoff with full jitter (AWS's recommendation), capped at one second. */
+export function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(1000, 25 * 2 ** attempt);
+}

@@ -1,0 +1,398 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import OAuth from 'oauth-1.0a';
+import { createClient, revokeClient } from '../../../lib/auth/admin';
+import { clientFromItem, clientKey, type AuthItem, type AuthKey } from '../../../lib/auth/credentials';
+import { authorizationHeader, authorizeRequest, stageWildcardArn, type AuthorizerDeps } from '../../../lib/auth/authorizer';
+import { AuthenticationRequiredError } from '../../../lib/errors';
+import { keyRingFrom, type KeyRing } from '../../../lib/auth/keys';
+import { createLogger, type Logger } from '../../../lib/runtime/log';
+import { issueOAuth1AccessToken } from '../../../lib/auth/oauth1/flow';
+import { basicTokenEndpoint, oauth2TokenEndpoint, type TokenDeps } from '../../../lib/auth/oauth2';
+import { createUser, updateUser } from '../../../lib/auth/users';
+import { MemoryAuthStore } from '../../helpers/memory-auth-store';
+
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/PUT/restapi/1.0/object/res.partner';
+const STAGE_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*';
+const PATH = '/restapi/1.0/object/res.partner';
+const GROUPS = ['base.group_user', 'base.group_partner_manager'];
+const TIMESTAMP_WINDOW = 300;
+
+/** The store fails the way an unreachable DynamoDB would. */
+class FailingAuthStore extends MemoryAuthStore {
+  failing = false;
+
+  override async get(key: AuthKey): Promise<AuthItem | undefined> {
+    if (this.failing) throw new Error('ProvisionedThroughputExceededException: auth table');
+    return super.get(key);
+  }
+
+  override async getMany(keys: readonly AuthKey[]): Promise<(AuthItem | undefined)[]> {
+    if (this.failing) throw new Error('ProvisionedThroughputExceededException: auth table');
+    return super.getMany(keys);
+  }
+}
+
+/** Every log line of the test, and every credential the test handled: none may appear in a line. */
+let lines: string[] = [];
+let sensitive: string[] = [];
+let log: Logger;
+
+beforeEach(() => {
+  lines = [];
+  sensitive = [];
+  log = createLogger({}, (line) => lines.push(line));
+});
+
+afterEach(() => {
+  const text = lines.join('\n');
+  for (const value of sensitive) expect(text.includes(value)).toBe(false);
+});
+
+function secret<T extends string>(value: T): T {
+  sensitive.push(value);
+  return value;
+}
+
+function authorizerEvent(
+  headers: Record<string, string> = {},
+  options: { multiValueHeaders?: Record<string, string[]> | null; method?: string; query?: Record<string, string[]> } = {},
+): APIGatewayRequestAuthorizerEvent {
+  const query = options.query ?? { ids: ['17'] };
+  return {
+    type: 'REQUEST',
+    methodArn: METHOD_ARN,
+    resource: '/restapi/1.0/object/{model}',
+    path: PATH,
+    httpMethod: options.method ?? 'PUT',
+    headers,
+    multiValueHeaders: options.multiValueHeaders === undefined ? Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])) : options.multiValueHeaders,
+    pathParameters: { model: 'res.partner' },
+    queryStringParameters: Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values[values.length - 1] as string])),
+    multiValueQueryStringParameters: query,
+    stageVariables: null,
+    requestContext: { requestId: 'req-1', stage: 'prod', path: PATH } as APIGatewayRequestAuthorizerEvent['requestContext'],
+  };
+}
+
+async function setup(store: MemoryAuthStore = new MemoryAuthStore()) {
+  const clock = { ms: Date.now() };
+  const now = () => clock.ms;
+  const keys: KeyRing = keyRingFrom(randomBytes(32));
+  const tokens: TokenDeps = { store, accessTokenValidity: 1800, now };
+  const deps: AuthorizerDeps = {
+    store,
+    tokens,
+    oauth1: { store, keys: async () => keys, publicOrigin: undefined, timestampWindow: TIMESTAMP_WINDOW, now },
+  };
+  const user = await createUser(store, { userId: 7, login: 'jane', name: 'Jane', groups: GROUPS });
+  const app = await createClient(store, undefined, { userId: 7, name: 'App', accessType: 'oauth2' });
+  const basicApp = await createClient(store, undefined, { userId: 7, name: 'Basic app', accessType: 'basic' });
+  const consumer = await createClient(store, keys, { userId: 7, name: 'Legacy app', accessType: 'oauth1' });
+  const bearer = await oauth2TokenEndpoint(tokens, new Map([['scope', 'res.partner:read']]), app);
+  const basic = await basicTokenEndpoint(tokens, new Map(), basicApp);
+  const consumerRecord = clientFromItem(await store.get(clientKey(consumer.clientId)));
+  if (!consumerRecord) throw new Error('the OAuth 1.0a client was not stored');
+  const oauth1Token = await issueOAuth1AccessToken(store, keys, consumerRecord, 7, now);
+  for (const value of [app.clientSecret, basicApp.clientSecret, consumer.clientSecret, bearer.access_token, String(bearer.refresh_token), basic.access_token, oauth1Token.oauth_token_secret]) {
+    secret(value);
+  }
+  return { store, clock, keys, deps, user, app, basicApp, consumer, bearer, basic, oauth1Token };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Asserts the rejection is exactly `new Error('Unauthorized')`, the text API Gateway maps to 401. */
+async function expectUnauthorized(promise: Promise<unknown>): Promise<void> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(Error);
+  expect(Object.getPrototypeOf(error)).toBe(Error.prototype);
+  expect((error as Error).message).toBe('Unauthorized');
+}
+
+function allowed(principalId: string, context: Record<string, string | number>) {
+  return {
+    principalId,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_ARN }] },
+    context,
+  };
+}
+
+/** An OAuth 1.0a signed GET of /restapi/1.0/object/res.partner?ids=17, as the oauth-1.0a client makes it. */
+function signedOAuth1Event(s: Setup, options: { timestamp?: number } = {}): APIGatewayRequestAuthorizerEvent {
+  const client = new OAuth({
+    consumer: { key: s.consumer.clientId, secret: s.consumer.clientSecret },
+    signature_method: 'HMAC-SHA1',
+    hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+  });
+  if (options.timestamp !== undefined) {
+    const timestamp = options.timestamp;
+    client.getTimeStamp = () => timestamp;
+  }
+  const data = client.authorize({ url: `http://api.test${PATH}?ids=17`, method: 'GET' }, { key: s.oauth1Token.oauth_token, secret: s.oauth1Token.oauth_token_secret });
+  const header = client.toHeader(data).Authorization;
+  secret(data.oauth_signature);
+  secret(encodeURIComponent(data.oauth_signature));
+  secret(header);
+  return authorizerEvent({ Authorization: header, Host: 'api.test' }, { method: 'GET', query: { ids: ['17'] } });
+}
+
+describe('stageWildcardArn', () => {
+  it.each<[string, string, string]>([
+    ['a method ARN with a path', METHOD_ARN, STAGE_ARN],
+    ['a method ARN at the root', 'arn:aws:execute-api:us-east-1:111122223333:api1/dev/GET/', 'arn:aws:execute-api:us-east-1:111122223333:api1/dev/*/*'],
+    ['a method ARN with a deep path', 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/restapi/1.0/object/res.partner/17', STAGE_ARN],
+  ])('returns the stage-wide wildcard for %s', (_label, methodArn, expected) => {
+    expect(stageWildcardArn(methodArn)).toBe(expected);
+  });
+});
+
+describe('authorizationHeader', () => {
+  it.each<[string, Record<string, string>]>([
+    ['Authorization', { Authorization: 'Bearer abc' }],
+    ['authorization', { authorization: 'Bearer abc' }],
+    ['AUTHORIZATION', { AUTHORIZATION: 'Bearer abc' }],
+  ])('returns the value of the %s header', (_label, headers) => {
+    expect(authorizationHeader(authorizerEvent(headers))).toBe('Bearer abc');
+  });
+
+  it('returns the single-value header when there are no multi-value headers', () => {
+    expect(authorizationHeader(authorizerEvent({ Authorization: 'Bearer abc' }, { multiValueHeaders: null }))).toBe('Bearer abc');
+  });
+
+  it('returns undefined when there is no Authorization header', () => {
+    expect(authorizationHeader(authorizerEvent({ Accept: 'application/json' }))).toBeUndefined();
+  });
+
+  it.each<[string, APIGatewayRequestAuthorizerEvent]>([
+    ['one header with two values', authorizerEvent({ Authorization: 'Bearer b' }, { multiValueHeaders: { Authorization: ['Bearer a', 'Bearer b'] } })],
+    ['two headers differing in case', authorizerEvent({ Authorization: 'Bearer a', authorization: 'Bearer b' }, { multiValueHeaders: null })],
+    ['the same value twice', authorizerEvent({ Authorization: 'Bearer a' }, { multiValueHeaders: { Authorization: ['Bearer a', 'Bearer a'] } })],
+  ])('throws AuthenticationRequiredError for %s', (_label, event) => {
+    expect(() => authorizationHeader(event)).toThrow(AuthenticationRequiredError);
+  });
+});
+
+describe('authorizeRequest: Bearer and Basic tokens', () => {
+  it('allows a Bearer token for the whole stage, with the user, client, scheme, token scopes (tokenScopes) and groups as context', async () => {
+    const s = await setup();
+    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toStrictEqual(
+      allowed('7', { userId: 7, clientId: s.app.clientId, scheme: 'oauth2', tokenScopes: 'res.partner:read', groups: GROUPS.join(',') }),
+    );
+  });
+
+  it('allows a lower-case authorization header and scheme', async () => {
+    const s = await setup();
+    await expect(authorizeRequest(s.deps, log, authorizerEvent({ authorization: `bearer ${s.bearer.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+  });
+
+  it('allows a Basic token with the scheme basic', async () => {
+    const s = await setup();
+    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toStrictEqual(
+      allowed('7', { userId: 7, clientId: s.basicApp.clientId, scheme: 'basic', tokenScopes: '', groups: GROUPS.join(',') }),
+    );
+  });
+
+  it('passes an empty group list for a user without groups', async () => {
+    const s = await setup();
+    await updateUser(s.store, { ...s.user, groups: [] });
+    const result = await authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }));
+    expect(result.context).toMatchObject({ groups: '' });
+  });
+
+  it.each<[string, (s: Setup) => Record<string, string>]>([
+    ['there is no Authorization header', () => ({})],
+    ['the header is empty', () => ({ Authorization: '' })],
+    ['the scheme is unknown', (s) => ({ Authorization: `Token ${s.bearer.access_token}` })],
+    ['the scheme is Digest', () => ({ Authorization: 'Digest username="jane"' })],
+    ['a Bearer token is sent as Basic', (s) => ({ Authorization: `Basic ${s.bearer.access_token}` })],
+    ['a Basic token is sent as Bearer', (s) => ({ Authorization: `Bearer ${s.basic.access_token}` })],
+    ['the token is unknown', () => ({ Authorization: 'Bearer unknownToken0123456789abcdefABC' })],
+    ['the token is a refresh token', (s) => ({ Authorization: `Bearer ${String(s.bearer.refresh_token)}` })],
+    ['the token is the client secret', (s) => ({ Authorization: `Bearer ${s.app.clientSecret}` })],
+    ['the token is malformed', () => ({ Authorization: 'Bearer "quoted"' })],
+    ['the token is followed by junk', (s) => ({ Authorization: `Bearer ${s.bearer.access_token} junk` })],
+    ['the header is huge', () => ({ Authorization: `Bearer ${'a'.repeat(50_000)}` })],
+    ['the header is base64(user:password) as a browser sends it', () => ({ Authorization: `Basic ${Buffer.from('jane:pw').toString('base64')}` })],
+  ])('refuses with exactly Error("Unauthorized") when %s', async (_label, headers) => {
+    const s = await setup();
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent(headers(s))));
+  });
+
+  it('refuses two Authorization headers, even when one is valid', async () => {
+    const s = await setup();
+    const valid = `Bearer ${s.bearer.access_token}`;
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: valid }, { multiValueHeaders: { Authorization: [valid, 'Bearer other'] } })));
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: valid, authorization: valid }, { multiValueHeaders: null })));
+  });
+
+  it('refuses a token once it has expired', async () => {
+    const s = await setup();
+    s.clock.ms += 1799 * 1000;
+    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+    s.clock.ms += 1000;
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+  });
+
+  it('refuses the token of an archived user', async () => {
+    const s = await setup();
+    await updateUser(s.store, { ...s.user, active: false });
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` })));
+  });
+
+  it('refuses the token of a user who no longer exists', async () => {
+    const s = await setup();
+    await s.store.delete({ kind: 'USER', id: '7' });
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+  });
+
+  it("refuses the tokens of a revoked (deleted) client at once, and only that client's", async () => {
+    const s = await setup();
+    await revokeClient(s.store, s.app.clientId);
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+  });
+
+  it('refuses a token whose client now acts for another user', async () => {
+    const s = await setup();
+    const client = clientFromItem(await s.store.get(clientKey(s.app.clientId)));
+    await s.store.put(clientKey(s.app.clientId), { ...client, userId: 8 } as AuthItem);
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+  });
+
+  it('refuses with exactly Error("Unauthorized") when the store fails, and logs the failure as an error', async () => {
+    const store = new FailingAuthStore();
+    const s = await setup(store);
+    store.failing = true;
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    const logged = lines.map((line) => JSON.parse(line) as { level: string; error?: string });
+    expect(logged.some((entry) => entry.level === 'error' && entry.error?.includes('ProvisionedThroughputExceededException'))).toBe(true);
+  });
+
+  it('logs why a request was refused, without the credentials', async () => {
+    const s = await setup();
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${String(s.bearer.refresh_token)}` })));
+    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.bearer.access_token}` })));
+    await authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }));
+    const refusals = lines.map((line) => JSON.parse(line) as { level: string; message: string; reason?: string; requestId?: string }).filter((entry) => entry.message === 'unauthorized');
+    expect(refusals).toHaveLength(2);
+    for (const entry of refusals) {
+      expect(entry).toMatchObject({ level: 'info', requestId: 'req-1' });
+      expect(typeof entry.reason).toBe('string');
+    }
+    // afterEach checks that none of the tokens and secrets is in any line.
+  });
+});
+
+describe('authorizeRequest: OAuth 1.0a', () => {
+  it('allows a request signed by the oauth-1.0a client library, with the scheme oauth1', async () => {
+    const s = await setup();
+    await expect(authorizeRequest(s.deps, log, signedOAuth1Event(s))).resolves.toStrictEqual(
+      allowed('7', { userId: 7, clientId: s.consumer.clientId, scheme: 'oauth1', tokenScopes: '', groups: GROUPS.join(',') }),
+    );
+  });
+
+  it('refuses the same signed request a second time (nonce replay)', async () => {
+    const s = await setup();
+    const event = signedOAuth1Event(s);
+    await expect(authorizeRequest(s.deps, log, event)).resolves.toMatchObject({ principalId: '7' });
+    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+  });
+
+  it.each<[string, (event: APIGatewayRequestAuthorizerEvent) => APIGatewayRequestAuthorizerEvent]>([
+    ['a tampered query value', (event) => ({ ...event, multiValueQueryStringParameters: { ids: ['18'] }, queryStringParameters: { ids: '18' } })],
+    ['an added query parameter', (event) => ({ ...event, multiValueQueryStringParameters: { ids: ['17'], fields: ["['name']"] } })],
+    ['another method', (event) => ({ ...event, httpMethod: 'DELETE' })],
+    ['another path', (event) => ({ ...event, path: '/restapi/1.0/object/res.users', requestContext: { ...event.requestContext, path: '/restapi/1.0/object/res.users' } })],
+    ['another host', (event) => ({ ...event, headers: { ...event.headers, Host: 'evil.test' }, multiValueHeaders: { ...event.multiValueHeaders, Host: ['evil.test'] } })],
+  ])('refuses a signed request with %s', async (_label, tamper) => {
+    const s = await setup();
+    await expectUnauthorized(authorizeRequest(s.deps, log, tamper(signedOAuth1Event(s))));
+  });
+
+  it('refuses a signature made with a timestamp 10 minutes old', async () => {
+    const s = await setup();
+    const event = signedOAuth1Event(s, { timestamp: Math.floor(s.clock.ms / 1000) - 600 });
+    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+  });
+
+  it('refuses a fresh signature once the server clock is 10 minutes later', async () => {
+    const s = await setup();
+    const event = signedOAuth1Event(s);
+    s.clock.ms += 600 * 1000;
+    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+  });
+
+  it('refuses a signed request from a revoked consumer, or for an archived user', async () => {
+    const revoked = await setup();
+    await revokeClient(revoked.store, revoked.consumer.clientId);
+    await expectUnauthorized(authorizeRequest(revoked.deps, log, signedOAuth1Event(revoked)));
+
+    const archived = await setup();
+    await updateUser(archived.store, { ...archived.user, active: false });
+    await expectUnauthorized(authorizeRequest(archived.deps, log, signedOAuth1Event(archived)));
+  });
+
+  it('refuses with exactly Error("Unauthorized") when the key ring cannot be loaded', async () => {
+    const s = await setup();
+    const deps: AuthorizerDeps = { ...s.deps, oauth1: { ...s.deps.oauth1, keys: async () => Promise.reject(new Error('KMS unavailable')) } };
+    await expectUnauthorized(authorizeRequest(deps, log, signedOAuth1Event(s)));
+  });
+
+  it('refuses with exactly Error("Unauthorized") when the store fails during an OAuth 1.0a check', async () => {
+    const store = new FailingAuthStore();
+    const s = await setup(store);
+    const event = signedOAuth1Event(s);
+    store.failing = true;
+    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+  });
+
+  it('lets a query-signed request with a form body through anonymously, saying why in the context', async () => {
+    const s = await setup();
+    const event = authorizerEvent(
+      { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'Content-Length': '27' },
+      { method: 'POST', query: { oauth_consumer_key: [s.consumer.clientId], oauth_signature: ['c2lnbmF0dXJl'] } },
+    );
+    await expect(authorizeRequest(s.deps, log, event)).resolves.toStrictEqual(allowed('anonymous', { authError: 'oauth1_form_body' }));
+  });
+
+  it('lets a header-signed request with a chunked form body through anonymously too', async () => {
+    const s = await setup();
+    const event = authorizerEvent(
+      { Authorization: 'OAuth oauth_consumer_key="k", oauth_signature="c2ln"', 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' },
+      { method: 'POST' },
+    );
+    await expect(authorizeRequest(s.deps, log, event)).resolves.toStrictEqual(allowed('anonymous', { authError: 'oauth1_form_body' }));
+  });
+
+  it('checks the signature of a form-typed request without a body like any other', async () => {
+    const s = await setup();
+    const event = authorizerEvent(
+      { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '0' },
+      { method: 'POST', query: { oauth_consumer_key: [s.consumer.clientId], oauth_signature: ['c2lnbmF0dXJl'] } },
+    );
+    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+  });
+
+  it('does not take a Bearer request with a form body for OAuth 1.0a', async () => {
+    const s = await setup();
+    const event = authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}`, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '10' }, { method: 'POST' });
+    await expect(authorizeRequest(s.deps, log, event)).resolves.toMatchObject({ principalId: '7', context: { scheme: 'oauth2' } });
+  });
+
+  it('logs neither the signature, the token secret nor the Authorization header', async () => {
+    const s = await setup();
+    const event = signedOAuth1Event(s);
+    await authorizeRequest(s.deps, log, event);
+    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+    await expectUnauthorized(authorizeRequest(s.deps, log, { ...event, multiValueQueryStringParameters: { ids: ['18'] } }));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    // afterEach checks the lines against every credential, signature and header of the test.
+  });
+});

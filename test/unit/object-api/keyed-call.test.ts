@@ -1,0 +1,74 @@
+import { BadRequestError } from '../../../lib/errors';
+import type { ApiRequest } from '../../../lib/http/http';
+import { IDEMPOTENCY_KEY_LIFETIME_SECONDS, idempotencyKeyOf, pendingClaim } from '../../../lib/object-api/keyed-call';
+import { thrown } from '../../helpers/thrown';
+
+const headers = (value: string) => new Map([['idempotency-key', value]]);
+
+function request(overrides: Partial<ApiRequest> = {}): ApiRequest {
+  return {
+    method: 'POST',
+    path: '/restapi/1.0/object/res.partner',
+    calledPath: '/restapi/1.0/object/res.partner',
+    pathParameters: { model: 'res.partner' },
+    query: new Map([['vals', ["{'name': 'x'}"]]]),
+    headers: new Map([['content-type', 'application/json; charset=utf-8']]),
+    body: undefined,
+    requestId: 'r1',
+    authorizer: {},
+    ...overrides,
+  };
+}
+
+const NOW = new Date('2026-11-28T00:00:00Z');
+
+describe('idempotencyKeyOf', () => {
+  it('returns undefined without the header', () => {
+    expect(idempotencyKeyOf(new Map())).toBeUndefined();
+  });
+
+  it.each([
+    ['a bare UUID', '8e03978e-40d5-43e8-bc93-6894a57f9324', '8e03978e-40d5-43e8-bc93-6894a57f9324'],
+    ['a Structured Field string', '"8e03978e-40d5"', '8e03978e-40d5'],
+    ['a string with escaped quote and backslash', '"a\\"b\\\\c"', 'a"b\\c'],
+    ['surrounding spaces', '  k1  ', 'k1'],
+    ['255 characters', 'k'.repeat(255), 'k'.repeat(255)],
+  ])('returns the key of %s', (_case, value, key) => {
+    expect(idempotencyKeyOf(headers(value))).toBe(key);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['an empty string', '""'],
+    ['256 characters', 'k'.repeat(256)],
+    ['non-ASCII', 'clé'],
+    ['a control character', 'a\u0001b'],
+  ])('throws a 400 for %s', (_case, value) => {
+    expect(thrown(() => idempotencyKeyOf(headers(value)))).toStrictEqual(
+      new BadRequestError('The Idempotency-Key header must be 1 to 255 printable ASCII characters, e.g. a UUID'),
+    );
+  });
+});
+
+describe('pendingClaim', () => {
+  it('returns the same claim for the same request sent again, expiring a day later', () => {
+    const claim = pendingClaim(request(), 'client-1', 'k', NOW);
+    expect(pendingClaim(request({ requestId: 'r2', headers: new Map([['content-type', 'Application/JSON']]) }), 'client-1', 'k', NOW)).toStrictEqual(claim);
+    expect(claim.expiresAt).toBe(NOW.getTime() / 1000 + IDEMPOTENCY_KEY_LIFETIME_SECONDS);
+  });
+
+  it('returns another claim id for another client or key, and another fingerprint for another request', () => {
+    const claim = pendingClaim(request(), 'client-1', 'k', NOW);
+    expect(pendingClaim(request(), 'client-2', 'k', NOW).id).not.toBe(claim.id);
+    expect(pendingClaim(request(), 'client-1', 'k2', NOW).id).not.toBe(claim.id);
+    for (const other of [
+      request({ query: new Map([['vals', ["{'name': 'y'}"]]]) }),
+      request({ body: '{"name": "x"}' }),
+      request({ path: '/restapi/1.0/object/res.country' }),
+      request({ method: 'PUT' }),
+      request({ headers: new Map([['content-type', 'text/plain']]) }),
+    ]) {
+      expect(pendingClaim(other, 'client-1', 'k', NOW).fingerprint).not.toBe(claim.fingerprint);
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { loadConfig, requireEnv } from '../../../lib/runtime/config';
+
+// DESIGN §2: config is read once per container and fails fast at cold start.
+
+const BASE = { RECORDS_TABLE: 'records-prod', AUTH_TABLE: 'auth-prod', AWS_REGION: 'eu-central-1' };
+
+function thrownBy(env: NodeJS.ProcessEnv): Error {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('loadConfig did not throw');
+}
+
+describe('config', () => {
+  describe('loadConfig', () => {
+    it('returns the configuration with the defaults: description key, 1800 s tokens, no endpoint', () => {
+      expect(loadConfig({ ...BASE })).toStrictEqual({
+        recordsTable: 'records-prod',
+        authTable: 'auth-prod',
+        dynamodbEndpoint: undefined,
+        region: 'eu-central-1',
+        responseKey: 'description',
+        accessTokenValidity: 1800,
+        secretsKeyFile: undefined,
+        secretsKmsKeyId: undefined,
+        publicBaseUrl: undefined,
+        oauth1TimestampWindow: 300,
+        accessTokenFormat: 'opaque',
+      });
+    });
+
+    it('returns every setting that is given', () => {
+      expect(
+        loadConfig({
+          ...BASE,
+          DYNAMODB_ENDPOINT: 'http://localhost:8000',
+          RESPONSE_KEY: 'model',
+          ACCESS_TOKEN_VALIDITY: '3600',
+          SECRETS_KEY_FILE: '/keys/local.key',
+          SECRETS_KMS_KEY_ID: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
+          PUBLIC_BASE_URL: 'https://api.example.com',
+          OAUTH1_TIMESTAMP_WINDOW: '600',
+          ACCESS_TOKEN_FORMAT: 'jwt',
+        }),
+      ).toStrictEqual({
+        recordsTable: 'records-prod',
+        authTable: 'auth-prod',
+        dynamodbEndpoint: 'http://localhost:8000',
+        region: 'eu-central-1',
+        responseKey: 'model',
+        accessTokenValidity: 3600,
+        secretsKeyFile: '/keys/local.key',
+        secretsKmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
+        publicBaseUrl: 'https://api.example.com',
+        oauth1TimestampWindow: 600,
+        accessTokenFormat: 'jwt',
+      });
+    });
+
+    it.each<[string, string]>([
+      ['description', 'description'],
+      ['model', 'model'],
+      ['', 'description'],
+    ])('returns responseKey for RESPONSE_KEY=%j', (value, expected) => {
+      expect(loadConfig({ ...BASE, RESPONSE_KEY: value }).responseKey).toBe(expected);
+    });
+
+    it('returns the region from AWS_DEFAULT_REGION when AWS_REGION is not set', () => {
+      expect(loadConfig({ RECORDS_TABLE: 'r', AUTH_TABLE: 'a', AWS_DEFAULT_REGION: 'ap-northeast-1' }).region).toBe('ap-northeast-1');
+    });
+
+    it('returns no endpoint when DYNAMODB_ENDPOINT is empty', () => {
+      expect(loadConfig({ ...BASE, DYNAMODB_ENDPOINT: '' }).dynamodbEndpoint).toBeUndefined();
+    });
+
+    it.each<[string, NodeJS.ProcessEnv, string]>([
+      ['RECORDS_TABLE is missing', { AUTH_TABLE: 'a' }, 'RECORDS_TABLE'],
+      ['RECORDS_TABLE is empty', { RECORDS_TABLE: '', AUTH_TABLE: 'a' }, 'RECORDS_TABLE'],
+      ['AUTH_TABLE is missing', { RECORDS_TABLE: 'r' }, 'AUTH_TABLE'],
+      ['AUTH_TABLE is empty', { RECORDS_TABLE: 'r', AUTH_TABLE: '' }, 'AUTH_TABLE'],
+      ['both tables are missing', {}, '_TABLE'],
+    ])('throws naming the variable when %s', (_label, env, variable) => {
+      expect(thrownBy(env).message).toContain(variable);
+    });
+
+    it.each(['technical', 'name', 'Partner', 'res.partner', 'true'])('throws naming RESPONSE_KEY when it is %j', (value) => {
+      const error = thrownBy({ ...BASE, RESPONSE_KEY: value });
+      expect(error.message).toContain('RESPONSE_KEY');
+      expect(error.message).toContain(value);
+    });
+
+    it.each(['0', '-5', 'abc', '1.5', '1e400', 'Infinity'])('throws naming ACCESS_TOKEN_VALIDITY when it is %j', (value) => {
+      expect(thrownBy({ ...BASE, ACCESS_TOKEN_VALIDITY: value }).message).toContain('ACCESS_TOKEN_VALIDITY');
+    });
+  });
+
+  describe('requireEnv', () => {
+    it('returns the value of a set variable', () => {
+      expect(requireEnv({ X: 'y' }, 'X')).toBe('y');
+    });
+
+    it.each<[string, NodeJS.ProcessEnv]>([
+      ['missing', {}],
+      ['empty', { X: '' }],
+    ])('throws naming the variable when it is %s', (_label, env) => {
+      expect(() => requireEnv(env, 'X')).toThrow(/\bX\b/);
+    });
+  });
+});

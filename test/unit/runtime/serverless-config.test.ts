@@ -1,0 +1,118 @@
+/**
+ * serverless.yml as osls resolves it for a deployed stage and for the local one: the deployable
+ * shape the design asks for, and tables that match what the local stack creates.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { authTableDefinition, recordsTableDefinition } from '../../../lib/store/dynamodb/tables';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function resolvedConfig(stage: string): Json {
+  const out = execFileSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'print', '--stage', stage, '--format', 'json'], {
+    cwd: ROOT,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.slice(out.indexOf('{')));
+}
+
+const prod = resolvedConfig('prod');
+const local = resolvedConfig('local');
+const resources = prod.resources.Resources as Json;
+
+function statementsOf(roleName: string): Json[] {
+  return (resources[roleName].Properties.Policies as Json[]).flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+describe('serverless.yml', () => {
+  it('runs every function on Node.js 22 behind a REST API (v1)', () => {
+    expect(prod.provider.runtime).toBe('nodejs22.x');
+    const events = Object.values(prod.functions as Json).flatMap((fn) => fn.events ?? []);
+    expect(events.every((event: Json) => 'http' in event)).toBe(true);
+  });
+
+  it('puts the REQUEST authorizer, uncached, on every object route', () => {
+    const objectEvents = (prod.functions.object.events as Json[]).map((event) => event.http);
+    expect(objectEvents.map((http) => [http.path, http.authorizer])).toStrictEqual([
+      ['/restapi/1.0/object/{model}', { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 }],
+      ['/restapi/1.0/object/{model}/{proxy+}', { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 }],
+    ]);
+  });
+
+  it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'token', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'start', 'token', 'version']);
+    expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
+    expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
+  });
+
+  it('declares on-demand tables with point-in-time recovery, keyed as the local stack creates them', () => {
+    for (const [resource, definition] of [
+      ['RecordsTable', recordsTableDefinition('x')],
+      ['AuthTable', authTableDefinition('x')],
+    ] as const) {
+      const properties = resources[resource].Properties;
+      expect(properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(properties.PointInTimeRecoverySpecification).toStrictEqual({ PointInTimeRecoveryEnabled: true });
+      expect(properties.AttributeDefinitions).toStrictEqual(definition.AttributeDefinitions);
+      expect(properties.KeySchema).toStrictEqual(definition.KeySchema);
+      expect(properties.GlobalSecondaryIndexes).toStrictEqual(definition.GlobalSecondaryIndexes);
+      // Expiring items (tokens, codes, nonces; Idempotency-Key claims) go by DynamoDB's TTL.
+      expect(properties.TimeToLiveSpecification).toStrictEqual({ AttributeName: 'expiresAt', Enabled: true });
+    }
+  });
+
+  it('gives each function a role of its own with only the actions it uses', () => {
+    expect([prod.functions.object.role, prod.functions.authorizer.role, prod.functions.token.role, prod.functions.authorize.role]).toStrictEqual([
+      'ObjectRole',
+      'AuthorizerRole',
+      'TokenRole',
+      'AuthorizeRole',
+    ]);
+    const allow = (role: string) => statementsOf(role).map((s) => ({ actions: [s.Action].flat().sort(), resource: s.Resource }));
+    const authTable = { 'Fn::GetAtt': ['AuthTable', 'Arn'] };
+    const dataKey = { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resource: { 'Fn::GetAtt': ['SecretsKey', 'Arn'] } };
+    // The authorizer reads credentials and records OAuth 1.0a nonces; it deletes nothing.
+    expect(allow('AuthorizerRole')).toStrictEqual([{ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: authTable }, dataKey]);
+    for (const role of ['TokenRole', 'AuthorizeRole']) {
+      expect(allow(role)).toStrictEqual([{ actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: authTable }, dataKey]);
+    }
+    const [objectStatement] = allow('ObjectRole');
+    expect(objectStatement?.actions).not.toContain('dynamodb:Scan');
+    expect(JSON.stringify(objectStatement?.resource)).not.toContain('AuthTable');
+    // No function may scan the auth table (only the admin CLI lists it, with an operator's credentials).
+    expect(JSON.stringify(resources)).not.toContain('dynamodb:Scan');
+  });
+
+  it('wraps the data key with a rotating KMS key, given to the functions by ARN in AWS and a key file locally', () => {
+    expect(resources.SecretsKey.Properties.EnableKeyRotation).toBe(true);
+    expect(prod.provider.environment.SECRETS_KMS_KEY_ID).toStrictEqual({ 'Fn::GetAtt': ['SecretsKey', 'Arn'] });
+    expect(prod.provider.environment.SECRETS_KEY_FILE).toBe('');
+    expect(local.provider.environment.SECRETS_KMS_KEY_ID).toBe('');
+  });
+
+  it('grants dynamodb:* or a DynamoDB action on * nowhere', () => {
+    const statements = Object.values(resources)
+      .filter((resource: Json) => resource.Type === 'AWS::IAM::Role')
+      .flatMap((role: Json) => (role.Properties.Policies ?? []).flatMap((policy: Json) => policy.PolicyDocument.Statement));
+    for (const statement of statements) {
+      expect([statement.Action].flat()).not.toContain('dynamodb:*');
+      expect([statement.Resource].flat()).not.toContain('*');
+    }
+  });
+
+  it("shapes API Gateway's own 401 as the original's body, in JSON and XML", () => {
+    const unauthorized = resources.UnauthorizedResponse.Properties;
+    expect([unauthorized.ResponseType, unauthorized.StatusCode, unauthorized.ResponseTemplates]).toStrictEqual([
+      'UNAUTHORIZED',
+      '401',
+      {
+        'application/json': '{"code":401,"message":"Authentication required"}',
+        'application/xml': '<code type="int">401</code><message type="str">Authentication required</message>',
+      },
+    ]);
+  });
+});
