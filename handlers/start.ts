@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createLogger } from '../lib/runtime/log';
-import { runHttp } from '../lib/http/http';
+import { runHttp } from '../lib/http';
 import { demoCredentials } from '../lib/runtime/demo';
 
 const options = { log: createLogger({ service: 'odoo-rest-lambda' }), responseKey: 'model' as const };

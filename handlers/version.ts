@@ -1,6 +1,6 @@
 /** GET /restapi/1.0/common/version: the server's version, as Odoo's exp_version() gives it. No auth. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { runHttp } from '../lib/http/http';
+import { runHttp } from '../lib/http';
 import { createLogger } from '../lib/runtime/log';
 import { versionInfo } from '../lib/object-api/version';
 

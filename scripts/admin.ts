@@ -24,7 +24,7 @@ import { kmsDataKeyService } from '../lib/store/kms';
 import { createUser, getUser, setPassword, updateUser } from '../lib/auth/users';
 import { recordsFromData } from '../lib/runtime/demo';
 import { buildRegistry } from '../lib/models/registry';
-import { formatOdooDatetime } from '../lib/records/records';
+import { formatOdooDatetime } from '../lib/records';
 import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
 import { shippedModels } from '../models';
 

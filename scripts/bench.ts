@@ -41,11 +41,11 @@ import { createLogger } from '../lib/runtime/log';
 import { buildRegistry } from '../lib/models/registry';
 import { buildAccessRules } from '../lib/models/access';
 import { routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
-import { formatOdooDatetime } from '../lib/records/records';
+import { formatOdooDatetime } from '../lib/records';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore, recordItemKey } from '../lib/store/dynamodb/records-table';
 import { ensureTables } from '../lib/store/dynamodb/tables';
-import { recordKeyString, TransactionCancelledError, type IdReservation, type RecordKey, type RecordStore, type StoredRecord, type WriteAction } from '../lib/records/port';
+import type { RecordStore, StoredRecord } from '../lib/records/port';
 import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
@@ -53,6 +53,9 @@ import { objectRouteEvent } from './api-events';
 import { bulkLoad } from './bulk-load';
 import { fetchToken, machineLine, runWithCleanup, type Cleanup } from './script-run';
 import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
+// The core-only CPU row runs the same handler code over the port in memory, so the CPU left is ours, not
+// the SDK's (plus the double's copies of what it returns and stores: microseconds per record).
+import { MemoryRecordStore } from '../test/helpers/memory-record-store';
 
 const ROOT = join(__dirname, '..');
 const REGION = 'eu-west-1';
@@ -292,84 +295,6 @@ async function createBenchPartners(store: RecordStore): Promise<void> {
   }));
   await store.putMany(recordsFromData(registry, { [MODEL]: rows }));
 }
-
-/**
- * The records core's storage port in memory, for the core-only CPU row: the same handler code
- * with every DynamoDB call replaced by a Map lookup, so the CPU left is ours, not the SDK's.
- * Only for this measurement; the tests run against DynamoDB Local.
- */
-class MemoryRecordStore implements RecordStore {
-  readonly #records = new Map<string, StoredRecord>();
-
-  async getMany(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>> {
-    const found = new Map<string, StoredRecord>();
-    for (const key of keys) {
-      const record = this.#records.get(recordKeyString(key));
-      if (record) found.set(recordKeyString(key), record);
-    }
-    return found;
-  }
-
-  readonly #sequences = new Map<string, number>();
-
-  async transact(all: readonly WriteAction[]): Promise<void> {
-    // The bench's creates send no Idempotency-Key; a claim would change nothing measured here.
-    const actions = all.filter((action) => action.kind !== 'claim');
-    for (const action of actions) {
-      const current = this.#records.get(recordKeyString(action.key));
-      const ok = action.kind === 'create' ? !current : current && (action.kind === 'check' || current.version === action.expectedVersion);
-      if (!ok) throw new TransactionCancelledError(actions.map((a) => (a === action ? 'condition' : 'none')));
-    }
-    for (const action of actions) {
-      if (action.kind === 'create') this.#records.set(recordKeyString(action.key), action.record);
-      if (action.kind === 'delete') this.#records.delete(recordKeyString(action.key));
-      if (action.kind !== 'update') continue;
-      const current = this.#records.get(recordKeyString(action.key)) as StoredRecord;
-      this.#records.set(recordKeyString(action.key), { ...current, version: current.version + 1, values: { ...current.values, ...action.set } });
-    }
-  }
-
-  async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
-    return [...this.#records.values()]
-      .filter((r) => r.model === model && r.id > afterId)
-      .sort((a, b) => a.id - b.id)
-      .slice(0, limit);
-  }
-
-  async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
-    visit([...this.#records.values()].filter((r) => r.model === model));
-  }
-
-  async reserveIds(model: string, count: number): Promise<IdReservation> {
-    const last = (this.#sequences.get(model) ?? 0) + count;
-    this.#sequences.set(model, last);
-    return { model, token: String(last), ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
-  }
-
-  async countModel(model: string, { activeOnly }: { activeOnly: boolean }): Promise<number> {
-    return [...this.#records.values()].filter((r) => r.model === model && (!activeOnly || r.values.active === true)).length;
-  }
-
-  async getClaim(): Promise<undefined> {
-    return undefined;
-  }
-
-  async releaseIds(): Promise<boolean> {
-    return false;
-  }
-
-  async putMany(records: readonly StoredRecord[]): Promise<void> {
-    for (const record of records) {
-      this.#records.set(recordKeyString(record), record);
-      await this.raiseSequence(record.model, record.id);
-    }
-  }
-
-  async raiseSequence(model: string, atLeast: number): Promise<void> {
-    this.#sequences.set(model, Math.max(this.#sequences.get(model) ?? 0, atLeast));
-  }
-}
-
 
 // ---------------------------------------------------------------------------------------------
 // 1. In process

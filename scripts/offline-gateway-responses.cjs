@@ -12,7 +12,7 @@ const hapi = require('@hapi/hapi');
 const tsx = require('tsx/cjs/api');
 
 // The same negotiation as the functions' (lib/http/http.ts), loaded from the TypeScript source.
-const { negotiate } = tsx.require('../lib/http/http.ts', __filename);
+const { negotiate } = tsx.require('../lib/http/negotiate.ts', __filename);
 
 const GATEWAY_RESPONSE = 'AWS::ApiGateway::GatewayResponse';
 

@@ -8,13 +8,13 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { AUTH_ERROR_CONTEXT_KEY, clientFromItem, clientKey, OAUTH1_FORM_BODY, type AuthStore, type Principal } from './credentials';
 import { AuthenticationRequiredError } from '../errors';
-import { mediaTypeOf } from '../http/http';
 import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from '../runtime/log';
 import { queryPairs } from './oauth1/signature';
 import { authenticateOAuth1, isOAuth1Request, type OAuth1Deps } from './oauth1/flow';
 import { lookUpAccessToken, parseTokenHeader, type TokenDeps } from './oauth2';
 import { userFromItem, userKey } from './users';
+import { mediaTypeOf } from '../wire/media-type';
 
 export interface AuthorizerDeps {
   readonly store: AuthStore;

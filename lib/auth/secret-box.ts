@@ -13,18 +13,7 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-/**
- * A sealed secret did not open: tampered, truncated, sealed under another key or for another
- * record, or not a sealed secret at all. An internal failure, deliberately not an AppError: the
- * HTTP layer turns it into a bare 500 and nothing of it reaches a client.
- */
-export class SecretDecryptionError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SecretDecryptionError';
-  }
-}
+import { SecretDecryptionError } from '../errors';
 
 const VERSION = 'v1';
 const KEY_BYTES = 32;

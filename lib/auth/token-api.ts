@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from '../errors';
-import { formPairs, queryPairsOf, runHttp, singleValued, type ApiRequest, type HttpOptions } from '../http/http';
+import { formPairs, queryPairsOf, runHttp, singleValued, type ApiRequest, type HttpOptions } from '../http';
 import { oauth1AccessToken, oauth1RequestToken, type OAuth1Deps } from './oauth1/flow';
 import { basicTokenEndpoint, clientCredentialsFromBasicHeader, oauth2TokenEndpoint, revokeToken, type ClientCredentials, type TokenDeps } from './oauth2';
 import type { PyDict, PyValue } from '../wire/pyvalue';

@@ -42,6 +42,11 @@ export class BadRequestError extends AppError {
   readonly status = 400;
 }
 
+/** A parameter given twice: ambiguous, hence a 400 rather than a guess at which one was meant. */
+export function paramGivenTwice(name: string): BadRequestError {
+  return new BadRequestError(`Parameter '${name}' is given more than once`);
+}
+
 /** 400: a Python/JSON literal parameter that does not parse; says where parsing stopped. */
 export class InvalidLiteralError extends AppError {
   readonly code = 'INVALID_LITERAL' as const;
@@ -244,6 +249,63 @@ export class ServiceUnavailableError extends AppError {
   constructor(readonly retryAfterSeconds: number, options?: ErrorOptions) {
     super('The service is busy; retry later', options);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal outcomes: not a client's doing, so no status of their own. Each is handled where it is
+// caught (a retry, a replay, a refusal at cold start); one that escapes is a bare 500 like any
+// other unexpected error, and lib/http logs it whole.
+
+export type InternalErrorCode = 'TRANSACTION_CANCELLED' | 'IDEMPOTENCY_KEY_CLAIMED' | 'MODEL_DEFINITION' | 'SECRET_DECRYPTION';
+
+export abstract class InternalError extends Error {
+  abstract readonly code: InternalErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Why one action of a cancelled transaction failed, in request order; 'none' if it did not. */
+export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'too-large' | 'other';
+
+/** A transaction that committed nothing, with the reason of each action (the store port's answer). */
+export class TransactionCancelledError extends InternalError {
+  readonly code = 'TRANSACTION_CANCELLED' as const;
+
+  constructor(readonly reasons: readonly CancellationReason[], options?: ErrorOptions) {
+    super(`Transaction cancelled: ${reasons.join(', ')}`, options);
+  }
+}
+
+/**
+ * A keyed write found its Idempotency-Key used by an earlier request (before it wrote, or at the
+ * commit when they raced): lib/object-api/keyed-call.ts answers as that request did instead.
+ */
+export class KeyAlreadyClaimedError extends InternalError {
+  readonly code = 'IDEMPOTENCY_KEY_CLAIMED' as const;
+
+  constructor() {
+    super('The Idempotency-Key was used by another request');
+  }
+}
+
+/** Thrown at cold start for a model definition that cannot be used. */
+export class ModelDefinitionError extends InternalError {
+  readonly code = 'MODEL_DEFINITION' as const;
+
+  constructor(model: string, problem: string) {
+    super(`Invalid model definition ${model}: ${problem}`);
+  }
+}
+
+/**
+ * A sealed secret did not open: tampered, truncated, sealed under another key or for another
+ * record, or not a sealed secret at all. Deliberately not an AppError: nothing of it reaches a client.
+ */
+export class SecretDecryptionError extends InternalError {
+  readonly code = 'SECRET_DECRYPTION' as const;
 }
 
 /** Python's repr() of a str, as Odoo's messages show names ('x', or "it's"). */

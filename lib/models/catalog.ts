@@ -11,11 +11,11 @@
  * first time an instance loads the catalog; they cannot be changed or deleted.
  */
 import { randomUUID } from 'node:crypto';
-import { AccessDeniedError, InvalidValueError } from '../errors';
+import { AccessDeniedError, InvalidValueError, ModelDefinitionError, TransactionCancelledError } from '../errors';
 import { parsePythonLiteral } from '../wire/literal';
-import { buildRegistry, ModelDefinitionError, type ModelDef, type ModelRegistry } from './registry';
+import { buildRegistry, type ModelDef, type ModelRegistry } from './registry';
 import type { PyValue } from '../wire/pyvalue';
-import { recordKeyString, TransactionCancelledError, type RecordStore, type StoredRecord, type StoredValue } from '../records/port';
+import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../records/port';
 
 export const IR_MODEL = 'ir.model';
 export const IR_MODEL_FIELDS = 'ir.model.fields';

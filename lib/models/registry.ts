@@ -4,6 +4,7 @@
  * validated as it is built so a bad definition fails the cold start instead of a request.
  */
 import { PyFloat, type PyValue } from '../wire/pyvalue';
+import { ModelDefinitionError, ModelNotFoundError } from '../errors';
 
 export const FIELD_TYPES = [
   'char', 'text', 'html', 'integer', 'float', 'monetary', 'boolean', 'date', 'datetime',
@@ -49,14 +50,6 @@ export interface ModelDef {
 export interface ModelRegistry {
   get(model: string): ModelDef | undefined;
   readonly models: readonly ModelDef[];
-}
-
-/** Thrown at cold start for a model definition that cannot be used. */
-export class ModelDefinitionError extends Error {
-  constructor(model: string, problem: string) {
-    super(`Invalid model definition ${model}: ${problem}`);
-    this.name = 'ModelDefinitionError';
-  }
 }
 
 const RELATIONAL: ReadonlySet<FieldType> = new Set(['many2one', 'one2many', 'many2many']);
@@ -203,4 +196,11 @@ export function emptyValueOf(field: FieldDef): PyValue {
     default:
       return false;
   }
+}
+
+/** The model named, or Odoo's "model not found" (404). */
+export function getModel(registry: ModelRegistry, model: string): ModelDef {
+  const def = registry.get(model);
+  if (!def) throw new ModelNotFoundError(model);
+  return def;
 }

@@ -9,8 +9,7 @@
  * body key...) is a 400 naming it, as Python's TypeError names it, rather than a guess at which
  * one was meant; so is an unknown keyword or one positional argument too many.
  */
-import { BadRequestError, PayloadTooLargeError } from '../errors';
-import { paramGivenTwice } from '../http/http';
+import { BadRequestError, PayloadTooLargeError, paramGivenTwice } from '../errors';
 import { parseLiteralParam } from '../wire/literal';
 import type { PyDict, PyValue } from '../wire/pyvalue';
 import { isXmlBody, parseXmlBody } from '../wire/xml-body';

@@ -1,14 +1,16 @@
 /**
  * Idempotency-Key for creates, writes and unlinks (the IETF httpapi draft "The Idempotency-Key
- * HTTP Header Field"). A request whose answer was lost (a timeout, a 502, a 503 after the write
- * committed) can be sent again with the same key: the second request answers as the first did, on
- * the records as they are now, instead of writing again — no second record, no older value written
- * over a newer one. The key is claimed in the request's own transaction, so a claim exists exactly
- * when its write committed, and two requests racing with one key write once. Reads ignore it.
+ * HTTP Header Field"), the whole flow in one place. A request whose answer was lost (a timeout, a
+ * 502, a 503 after the write committed) can be sent again with the same key: the second request
+ * answers as the first did, on the records as they are now, instead of writing again — no second
+ * record, no older value written over a newer one. The key is claimed in the request's own
+ * transaction (lib/records/commit.ts), so a claim exists exactly when its write committed, and two
+ * requests racing with one key write once. Reads ignore it.
  */
 import { createHash } from 'node:crypto';
-import { BadRequestError } from '../errors';
-import { mediaTypeOf, type ApiRequest } from '../http/http';
+import { BadRequestError, IdempotencyKeyReusedError, KeyAlreadyClaimedError, WriteConflictError } from '../errors';
+import { mediaTypeOf, type ApiRequest, type ApiResult } from '../http';
+import type { IdempotencyClaim, KeyedRequest, PendingClaim, RecordsDeps } from '../records';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** Set on the answer of a request that was a replay of an earlier one (as Stripe names it). */
@@ -16,30 +18,6 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 /** How long a key is remembered: a day, the usual retry horizon (Stripe's; the draft leaves it to us). */
 export const IDEMPOTENCY_KEY_LIFETIME_SECONDS = 86_400;
 const MAX_KEY_LENGTH = 255;
-
-/** A used key: which records its request wrote, and which request it was. */
-export interface IdempotencyClaim {
-  /** A hash of the client and the key: one client's keys never meet another's. */
-  readonly id: string;
-  /** A hash of the request's method, path, query, media type and body. */
-  readonly fingerprint: string;
-  readonly model: string;
-  /** The record a create made, or the records a write or an unlink named. */
-  readonly recordIds: readonly number[];
-  /** Epoch seconds; the claim counts as absent from then on (and DynamoDB's TTL removes it). */
-  readonly expiresAt: number;
-}
-
-/** What a request carries to claim its key: the claim without the records, known at the commit. */
-export type PendingClaim = Omit<IdempotencyClaim, 'model' | 'recordIds'>;
-
-/** Thrown by a request whose key another request claimed first (they raced); the caller replays it. */
-export class KeyAlreadyClaimedError extends Error {
-  constructor() {
-    super('The Idempotency-Key was claimed by another request meanwhile');
-    this.name = 'KeyAlreadyClaimedError';
-  }
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -72,3 +50,58 @@ export function pendingClaim(request: ApiRequest, clientId: string, key: string,
     expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_KEY_LIFETIME_SECONDS,
   };
 }
+
+/** A create, write or unlink sent with an Idempotency-Key. */
+export interface KeyedCall {
+  readonly deps: Pick<RecordsDeps, 'store' | 'now'>;
+  readonly claim: PendingClaim;
+  /**
+   * Look the key up before the write starts rather than beside its first reads: for a definition
+   * change (ir.model, ir.model.fields), whose checks would refuse what the earlier request did.
+   */
+  readonly lookFirst: boolean;
+  /** The request's write, given the key to claim in its transaction. */
+  readonly write: (key: NonNullable<KeyedRequest['key']>) => Promise<ApiResult>;
+  /** What the earlier request answered, on the records it wrote as they are now. */
+  readonly replay: (recordIds: readonly number[]) => Promise<ApiResult>;
+}
+
+/**
+ * The earlier request's answer if this key was used (marked Idempotent-Replayed; 422 if it was
+ * used for another request), else the write, claiming the key in its own transaction. The key is
+ * looked up alongside the write's first reads: no extra round trip. Two requests racing with one
+ * key: the second to commit finds the claim taken, gives its ids back and answers as the first.
+ */
+export async function runKeyedCall(call: KeyedCall): Promise<ApiResult> {
+  const earlier = liveClaim(call);
+  earlier.catch(() => undefined); // awaited below or by the write; an early failure must not go unhandled
+  if (call.lookFirst) {
+    const claim = await earlier;
+    if (claim) return replayed(call, claim);
+  }
+  const unused = earlier.then((claim) => claim === undefined);
+  unused.catch(() => undefined); // the write may fail before it awaits it
+  try {
+    return await call.write({ claim: call.claim, unused });
+  } catch (error) {
+    if (!(error instanceof KeyAlreadyClaimedError)) throw error;
+    // Used by a request found before this one wrote, or by one that committed first while they raced.
+    const claim = (await earlier) ?? (await liveClaim(call));
+    if (claim) return replayed(call, claim);
+    throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', { cause: error });
+  }
+}
+
+/** The key's claim if it is still valid; 422 if it is another request's. */
+async function liveClaim({ deps, claim: pending }: KeyedCall): Promise<IdempotencyClaim | undefined> {
+  const claim = await deps.store.getClaim(pending.id);
+  const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  if (claim === undefined || claim.expiresAt <= now) return undefined;
+  if (claim.fingerprint !== pending.fingerprint) throw new IdempotencyKeyReusedError();
+  return claim;
+}
+
+async function replayed(call: KeyedCall, claim: IdempotencyClaim): Promise<ApiResult> {
+  return { ...(await call.replay(claim.recordIds)), headers: { [REPLAYED_HEADER]: 'true' } };
+}
+

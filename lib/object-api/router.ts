@@ -7,27 +7,18 @@ import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, 
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from '../auth/credentials';
 import { bindParams, bodyParams, type CallParams } from './call-params';
 import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from '../models/catalog';
-import {
-  AuthenticationRequiredError,
-  BadRequestError,
-  IdempotencyKeyReusedError,
-  InvalidValueError,
-  MethodNotAllowedError,
-  NoRecordFoundError,
-  RouteNotFoundError,
-  UriTooLongError,
-  WriteConflictError,
-} from '../errors';
-import { idempotencyKeyOf, KeyAlreadyClaimedError, pendingClaim, REPLAYED_HEADER, type PendingClaim } from './keyed-call';
-import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from '../http/http';
+import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from '../errors';
+import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
+import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from '../http';
 import { defaultGet, fieldsGet } from '../models/introspection';
 import { parseVals } from '../wire/literal';
 import { idsFromValue, parseIds } from './ids';
 import type { ModelDef } from '../models/registry';
 import type { PyValue } from '../wire/pyvalue';
-import { createRecord, getModel, readRecords, renderRecords, selectFields, writeRecords, type Caller, type KeyedRequest, type RecordsDeps } from '../records/records';
+import { createRecord, readRecords, renderRecords, selectFields, writeRecords, type Caller, type KeyedRequest, type PendingClaim, type RecordsDeps } from '../records';
 import { countRecords, parseOrder, searchRecords } from '../records/search/search';
 import { unlinkRecords } from '../records/unlink';
+import { getModel } from '../models/registry';
 
 export interface ObjectDeps extends RecordsDeps {
   readonly accessRules: AccessRules;
@@ -104,8 +95,8 @@ interface ObjectContext {
   readonly model: ModelDef;
   /** The call's parameters, from the query, the body, args and kwargs. */
   readonly params: CallParams;
-  /** A write's Idempotency-Key, to claim in its transaction, and the check that it is unused (see runOnce). */
-  readonly claim?: { readonly pending: PendingClaim; readonly unused: Promise<void> };
+  /** A write's Idempotency-Key, to claim in its transaction (keyed-call.ts). */
+  readonly key?: KeyedRequest['key'];
 }
 
 const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
@@ -119,8 +110,8 @@ function valsOf(params: CallParams): Map<string, PyValue> {
   return input.value;
 }
 
-/** A write's Idempotency-Key to claim, and the check that no earlier request used it (see runOnce). */
-const keyOf = ({ claim }: ObjectContext): KeyedRequest => ({ claim: claim?.pending, beforeCommit: claim?.unused });
+/** A write's Idempotency-Key to claim, if it was sent one. */
+const keyOf = ({ key }: ObjectContext): KeyedRequest => ({ key });
 
 /** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
 async function writeList(context: ObjectContext): Promise<ApiResult> {
@@ -399,56 +390,6 @@ async function replayedAnswer({ deps, model }: ObjectContext, call: Call, ids: r
   return { status: 200, model, data: onRecord ? (records[0] ?? null) : records };
 }
 
-/**
- * The answer of the earlier request that claimed this key, if its claim is still valid, marked
- * Idempotent-Replayed; the key used for another request: 422.
- */
-async function replayOf(context: ObjectContext, call: Call, pending: PendingClaim): Promise<ApiResult | undefined> {
-  const { deps } = context;
-  const claim = await deps.store.getClaim(pending.id);
-  const now = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
-  if (claim === undefined || claim.expiresAt <= now) return undefined;
-  if (claim.fingerprint !== pending.fingerprint) throw new IdempotencyKeyReusedError();
-  return { ...(await replayedAnswer(context, call, claim.recordIds)), headers: { [REPLAYED_HEADER]: 'true' } };
-}
-
-/** Carries the earlier request's answer out of a write that found its key used. */
-class ReplayInstead extends Error {
-  constructor(readonly result: ApiResult) {
-    super('The Idempotency-Key was used by an earlier request');
-  }
-}
-
-/**
- * A create, write or unlink sent with an Idempotency-Key: the earlier request's answer if this key
- * was used, else the request, claiming the key in its own transaction. The key is looked up
- * alongside the request's first reads (no extra round trip); a definition change (ir.model,
- * ir.model.fields) looks first, as its checks would refuse what the earlier request did. Two
- * requests racing with one key: the second to commit finds the claim taken, gives its ids back
- * and answers as the first.
- */
-async function runOnce(context: ObjectContext, call: Call, pending: PendingClaim, run: (context: ObjectContext) => Promise<ApiResult>): Promise<ApiResult> {
-  const earlier = replayOf(context, call, pending);
-  earlier.catch(() => undefined); // awaited below or by the write; this only keeps an early failure from going unhandled
-  if (isMetaModel(context.model)) {
-    const replay = await earlier;
-    if (replay) return replay;
-  }
-  const unused = earlier.then((replay) => {
-    if (replay) throw new ReplayInstead(replay);
-  });
-  unused.catch(() => undefined); // the write may fail before it waits for it
-  try {
-    return await run({ ...context, claim: { pending, unused } });
-  } catch (error) {
-    if (error instanceof ReplayInstead) return error.result;
-    if (!(error instanceof KeyAlreadyClaimedError)) throw error;
-    const raced = await replayOf(context, call, pending);
-    if (raced) return raced;
-    throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', { cause: error });
-  }
-}
-
 /** The pending claim of a create's, write's or unlink's Idempotency-Key; reads ignore the header. */
 function claimOf(request: ApiRequest, call: Call, caller: Caller, deps: ObjectDeps): PendingClaim | undefined {
   const key = idempotencyKeyOf(request.headers);
@@ -475,7 +416,15 @@ export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event
     const context = { deps: requestDeps, access, caller, model, params };
     const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
     const claim = claimOf(request, call, caller, deps);
-    const result = claim ? await runOnce(context, call, claim, run) : await run(context);
+    const result = claim
+      ? await runKeyedCall({
+          deps: requestDeps,
+          claim,
+          lookFirst: isMetaModel(model),
+          write: (key) => run({ ...context, key }),
+          replay: (ids) => replayedAnswer(context, call, ids),
+        })
+      : await run(context);
     return call.explicit ? { ...result, status: 200 } : result;
   });
 }

@@ -1,5 +1,10 @@
 /** The records core's public face: Odoo's write/read/create/unlink and search over a RecordStore port. */
-export { createRecord, readRecords, renderRecords, selectFields, writeRecords, type Caller, type KeyedRequest, type RecordsDeps } from './records';
-export { unlinkRecords } from './unlink';
+export { createRecord, type CreateRequest } from './create';
+export { type KeyedRequest } from './commit';
+export { formatOdooDatetime } from './dates';
+export type { Caller, RecordsDeps } from './deps';
+export { MAX_READ_IDS, readRecords, renderRecords, selectFields, type ReadRequest } from './read';
 export { countRecords, parseOrder, searchRecords } from './search/search';
+export { unlinkRecords, type UnlinkRequest } from './unlink';
+export { writeRecords, type WriteRequest } from './write';
 export * from './port';

@@ -2,7 +2,7 @@
  * The port between the records core and its storage: what the core needs, in its own terms.
  * lib/store/dynamodb/records-table.ts implements it over DynamoDB; nothing here knows about AWS.
  */
-import type { IdempotencyClaim } from '../object-api/keyed-call';
+import type { CancellationReason } from '../errors';
 
 /** A field value as stored: JSON-like, one representation per Odoo type (see lib/records/values.ts). */
 export type StoredValue = string | number | boolean | null | number[];
@@ -40,16 +40,27 @@ export type WriteAction =
   /** Record an Idempotency-Key as used, if it is not (or its earlier use expired before `now`, epoch seconds). */
   | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number };
 
-/** Why one action of a cancelled transaction failed, in request order; 'none' if it did not. */
-export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled' | 'too-large' | 'other';
+/** A transaction's outcome per action: the reasons a TransactionCancelledError (lib/errors) carries. */
+export type { CancellationReason };
 
-/** A transaction that committed nothing, with the reason of each action. */
-export class TransactionCancelledError extends Error {
-  constructor(readonly reasons: readonly CancellationReason[], options?: ErrorOptions) {
-    super(`Transaction cancelled: ${reasons.join(', ')}`, options);
-    this.name = 'TransactionCancelledError';
-  }
+/**
+ * A used Idempotency-Key (lib/object-api/keyed-call.ts): which records its request wrote, and which
+ * request it was. Claimed in the request's own transaction, so it exists exactly when the write did.
+ */
+export interface IdempotencyClaim {
+  /** A hash of the client and the key: one client's keys never meet another's. */
+  readonly id: string;
+  /** A hash of the request's method, path, query, media type and body. */
+  readonly fingerprint: string;
+  readonly model: string;
+  /** The record a create made, or the records a write or an unlink named. */
+  readonly recordIds: readonly number[];
+  /** Epoch seconds; the claim counts as absent from then on (and DynamoDB's TTL removes it). */
+  readonly expiresAt: number;
 }
+
+/** What a request carries to claim its key: the claim without the records, known at the commit. */
+export type PendingClaim = Omit<IdempotencyClaim, 'model' | 'recordIds'>;
 
 export interface RecordStore {
   /** The records that exist among `keys`, by recordKeyString(); `consistent` for read-your-writes. */
@@ -73,11 +84,11 @@ export interface RecordStore {
    */
   scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void>;
   /**
-   * How many records `model` has (with `activeOnly`, those whose `active` is true), counted by
-   * DynamoDB on the model's index: the records are read there, only the counts come back.
+   * How many records `model` has (with `whereTrue`, those whose field of that name is true),
+   * counted by DynamoDB on the model's index: the records are read there, only the counts come back.
    */
-  countModel(model: string, options: { activeOnly: boolean }): Promise<number>;
-  /** The claim of an Idempotency-Key (lib/object-api/keyed-call.ts), expired or not; read consistently. */
+  countModel(model: string, options?: { whereTrue?: string }): Promise<number>;
+  /** The claim of an Idempotency-Key, expired or not; read consistently. */
   getClaim(id: string): Promise<IdempotencyClaim | undefined>;
   /**
    * `count` new ids for `model`, never handed out before (an atomic counter per model). An SDK

@@ -10,6 +10,8 @@ import { recordKeyString, type IdReservation, type RecordKey, type RecordStore }
 
 export class ReservedIds {
   readonly #held: IdReservation[] = [];
+  /** What the request's one call of kept() took, until forgetAll(). */
+  #kept: Promise<unknown> | undefined;
 
   constructor(private readonly store: RecordStore) {}
 
@@ -21,11 +23,21 @@ export class ReservedIds {
   }
 
   /**
+   * The ids `take` reserves (with take()), taken on the first call and the same on the request's
+   * later attempts, until forgetAll(). A request reserves all its ids in one such call.
+   */
+  kept<T>(take: () => Promise<T>): Promise<T> {
+    this.#kept ??= take();
+    return this.#kept as Promise<T>;
+  }
+
+  /**
    * Forgets every held id: records loaded with explicit ids took some of them, and the request
    * will take new ones (giving those back would only hand them to the next create to fail on).
    */
   forgetAll(): void {
     this.#held.length = 0;
+    this.#kept = undefined;
   }
 
   /**

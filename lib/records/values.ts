@@ -7,6 +7,7 @@ import { InvalidValueError, pyRepr } from '../errors';
 import type { FieldDef, ModelDef } from '../models/registry';
 import { emptyValueOf } from '../models/registry';
 import { PyFloat, type PyValue } from '../wire/pyvalue';
+import { validCalendarDate } from './dates';
 import type { RecordKey, StoredValue } from './port';
 
 /** Odoo integers are PostgreSQL int4. */
@@ -58,13 +59,6 @@ function isPositiveId(value: PyValue): value is number {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?)?$/;
-
-function validCalendarDate(y: number, m: number, d: number): boolean {
-  // setUTCFullYear, because Date.UTC reads years 0-99 as 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(y, m - 1, d);
-  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
 
 function parseDate(text: string): string | undefined {
   const match = DATE.exec(text);

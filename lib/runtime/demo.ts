@@ -6,10 +6,10 @@ import { InvalidFieldError } from '../errors';
 import type { ModelRegistry } from '../models/registry';
 import { PyFloat, type PyDict, type PyValue } from '../wire/pyvalue';
 import type { StoredRecord, StoredValue } from '../records/port';
-import { getModel } from '../records/records';
 import { applyX2ManyCommands, parseFieldValue } from '../records/values';
 import type { KeyRing } from '../auth/keys';
 import { createUser, getUser, setPassword } from '../auth/users';
+import { getModel } from '../models/registry';
 
 export function demoCredentials(env: NodeJS.ProcessEnv): PyDict {
   return new Map([

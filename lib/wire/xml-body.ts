@@ -19,8 +19,8 @@
  * (400) with the line and column where it happened.
  */
 import { InvalidXmlError } from '../errors';
-import { mediaTypeOf } from '../http/http';
 import { PyFloat, type PyDict, type PyValue } from './pyvalue';
+import { mediaTypeOf } from './media-type';
 
 export const XML_BODY_ROOTS = ['vals', 'args', 'kwargs'] as const;
 export type XmlBodyRoot = (typeof XML_BODY_ROOTS)[number];

@@ -9,7 +9,7 @@
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { negotiate } from '../../lib/http/http';
+import { negotiate } from '../../lib/http';
 import type { PyValue } from '../../lib/wire/pyvalue';
 import { parseXmlBody } from '../../lib/wire/xml-body';
 

@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidValueError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models/registry';
 import type { PyValue } from '../../lib/wire/pyvalue';
-import { createRecord, writeRecords, type Caller } from '../../lib/records/records';
+import { createRecord, writeRecords, type Caller } from '../../lib/records';
 import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
 import { freshStores } from '../helpers/local';

@@ -23,16 +23,16 @@ describe('DynamoRecordStore.scanModel', () => {
 
 describe('DynamoRecordStore.countModel', () => {
   it('counts every record of one model, and only that model', async () => {
-    expect(await stores.records.countModel('res.partner', { activeOnly: false })).toBe(ids.length);
-    expect(await stores.records.countModel('res.country', { activeOnly: false })).toBe(2);
-    expect(await stores.records.countModel('res.users', { activeOnly: false })).toBe(0);
+    expect(await stores.records.countModel('res.partner', {})).toBe(ids.length);
+    expect(await stores.records.countModel('res.country', {})).toBe(2);
+    expect(await stores.records.countModel('res.users', {})).toBe(0);
   });
 
-  it('with activeOnly, counts only the records whose active is true (not false, not missing)', async () => {
+  it('with whereTrue active, counts only the records whose active is true (not false, not missing)', async () => {
     const tag = (id: number, active?: boolean): StoredRecord => ({ model: 'res.partner.category', id, version: 1, values: { name: `Tag ${id}`, ...(active === undefined ? {} : { active }) } });
     await stores.records.putMany([tag(1, true), tag(2, false), tag(3), tag(4, true), tag(21, true)]);
-    expect(await stores.records.countModel('res.partner.category', { activeOnly: true })).toBe(3);
-    expect(await stores.records.countModel('res.partner.category', { activeOnly: false })).toBe(5);
+    expect(await stores.records.countModel('res.partner.category', { whereTrue: 'active' })).toBe(3);
+    expect(await stores.records.countModel('res.partner.category', {})).toBe(5);
   });
 
   it('counts past DynamoDB\'s 1 MB pages (a shard holding 1.2 MB)', async () => {
@@ -44,8 +44,8 @@ describe('DynamoRecordStore.countModel', () => {
       values: { name: 'x'.repeat(100_000), active: i % 2 === 0 },
     }));
     await stores.records.putMany(big);
-    expect(await stores.records.countModel('res.country.state', { activeOnly: false })).toBe(12);
-    expect(await stores.records.countModel('res.country.state', { activeOnly: true })).toBe(6);
+    expect(await stores.records.countModel('res.country.state', {})).toBe(12);
+    expect(await stores.records.countModel('res.country.state', { whereTrue: 'active' })).toBe(6);
   });
 });
 

@@ -3,7 +3,7 @@ import { InvalidValueError, RecordNotFoundError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models/registry';
 import type { PyValue } from '../../lib/wire/pyvalue';
 import type { StoredRecord } from '../../lib/records/port';
-import { writeRecords } from '../../lib/records/records';
+import { writeRecords } from '../../lib/records';
 import { unlinkRecords } from '../../lib/records/unlink';
 import { shippedModels } from '../../models';
 import { freshStores } from '../helpers/local';

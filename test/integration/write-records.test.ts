@@ -3,11 +3,11 @@
  * version-conflict retry and the many2one ConditionCheck, each on tables of this file's own.
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { InvalidValueError, RecordNotFoundError, ServiceUnavailableError, TooManyIdsError, WriteConflictError } from '../../lib/errors';
+import { InvalidValueError, RecordNotFoundError, ServiceUnavailableError, TooManyIdsError, WriteConflictError, TransactionCancelledError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models/registry';
 import { PyFloat, type PyValue } from '../../lib/wire/pyvalue';
-import { TransactionCancelledError, type StoredRecord, type WriteAction } from '../../lib/records/port';
-import { writeRecords, type Caller } from '../../lib/records/records';
+import { type StoredRecord, type WriteAction } from '../../lib/records/port';
+import { writeRecords, type Caller } from '../../lib/records';
 import { DynamoRecordStore, toItem } from '../../lib/store/dynamodb/records-table';
 import { shippedModels } from '../../models';
 import { freshStores } from '../helpers/local';

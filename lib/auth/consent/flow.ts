@@ -17,7 +17,7 @@ import { parseScopes } from '../../models/access';
 import { clientFromItem, clientKey, nowSeconds, randomToken, type AuthStore, type ClientRecord } from '../credentials';
 import { issueCsrf, parseCookies, serializeCookie, verifyCsrf } from './csrf';
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from '../../errors';
-import { errorResponse, formPairs, JSON_TYPE, queryPairsOf, serialize, singleValued, toApiRequest, type ApiRequest, type HttpOptions } from '../../http/http';
+import { errorResponse, formPairs, JSON_TYPE, queryPairsOf, serialize, singleValued, toApiRequest, type ApiRequest, type HttpOptions } from '../../http';
 import type { KeyRing } from '../keys';
 import type { PublicOrigin } from '../oauth1/signature';
 import { approveRequestToken, pendingRequestToken } from '../oauth1/flow';

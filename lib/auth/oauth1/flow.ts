@@ -9,37 +9,11 @@
  * unknown signature methods are refused rather than treated as HMAC-SHA1, and header values are
  * parsed, never evaluated.
  */
-import {
-  clientFromItem,
-  clientKey,
-  MAX_CREDENTIAL_LENGTH,
-  nowSeconds,
-  randomToken,
-  secretMatches,
-  sha256Hex,
-  type AuthItem,
-  type AuthKey,
-  type AuthStore,
-  type ClientRecord,
-  type Principal,
-} from '../credentials';
-import { AuthenticationRequiredError, BadRequestError } from '../../errors';
-import { formPairs, queryPairsOf, type ApiRequest } from '../../http/http';
+import { clientFromItem, clientKey, MAX_CREDENTIAL_LENGTH, nowSeconds, randomToken, secretMatches, sha256Hex, type AuthItem, type AuthKey, type AuthStore, type ClientRecord, type Principal } from '../credentials';
+import { AuthenticationRequiredError, BadRequestError, SecretDecryptionError } from '../../errors';
+import { formPairs, queryPairsOf, type ApiRequest } from '../../http';
 import type { KeyRing } from '../keys';
-import {
-  checkTimestamp,
-  gatherOAuthParameters,
-  hasOAuthScheme,
-  nonceKey,
-  parseOAuthAuthorizationHeader,
-  requestBaseStringUri,
-  requestOrigin,
-  verifySignature,
-  type OAuthRequest,
-  type ParamPair,
-  type PublicOrigin,
-} from './signature';
-import { SecretDecryptionError } from '../secret-box';
+import { checkTimestamp, gatherOAuthParameters, hasOAuthScheme, nonceKey, parseOAuthAuthorizationHeader, requestBaseStringUri, requestOrigin, verifySignature, type OAuthRequest, type ParamPair, type PublicOrigin } from './signature';
 
 export interface OAuth1Deps {
   readonly store: AuthStore;

@@ -46,6 +46,7 @@
 import { BadRequestError, InvalidFieldError, pyRepr } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
 import { PyFloat, formatPythonFloat, type PyValue } from '../../wire/pyvalue';
+import { validCalendarDate } from '../dates';
 import type { StoredRecord, StoredValue } from '../port';
 import { describeValue } from '../values';
 
@@ -198,18 +199,12 @@ const INT_TEXT = /^\s*[+-]?\d+\s*$/;
 const FLOAT_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/;
 
-function validDate(y: string, m: string, d: string): boolean {
-  const date = new Date(0);
-  date.setUTCFullYear(Number(y), Number(m) - 1, Number(d));
-  return Number(y) >= 1 && date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
-}
-
 /** A date or datetime text PostgreSQL would cast, as [date, time with optional fraction | undefined]. */
 function parseDateText(text: string): [string, string | undefined] | undefined {
   const match = DATE_TEXT.exec(text);
   if (!match) return undefined;
   const [, y = '', mo = '', d = '', h, mi, s = '00', fraction] = match;
-  if (!validDate(y, mo, d)) return undefined;
+  if (!validCalendarDate(Number(y), Number(mo), Number(d))) return undefined;
   if (h === undefined || mi === undefined) return [`${y}-${mo}-${d}`, undefined];
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
   const frac = fraction?.replace(/0+$/, '') ?? '';

@@ -208,6 +208,8 @@ export async function countRecords(deps: SearchDeps, request: Pick<SearchRequest
   const node = parseDomain(request.domain ?? [], request.model, deps.registry);
   const activeTest = request.activeTest ?? true;
   // Every record (the pagination total): DynamoDB counts, and nothing but the counts comes back.
-  if (node.kind === 'constant' && node.value) return deps.store.countModel(request.model.model, { activeOnly: skipsArchived(request.model, node, activeTest) });
+  if (node.kind === 'constant' && node.value) {
+    return deps.store.countModel(request.model.model, skipsArchived(request.model, node, activeTest) ? { whereTrue: 'active' } : {});
+  }
   return (await matchingIds(deps, request.model, node, activeTest)).size;
 }

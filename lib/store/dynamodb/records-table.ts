@@ -12,30 +12,10 @@
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  BatchWriteCommandInput,
-  DeleteCommandInput,
-  DynamoDBDocumentClient,
-  PutCommandInput,
-  QueryCommandInput,
-  QueryCommandOutput,
-  TransactWriteCommandInput,
-  UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, QueryCommandOutput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  recordKeyString,
-  TransactionCancelledError,
-  type CancellationReason,
-  type IdReservation,
-  type RecordKey,
-  type RecordStore,
-  type StoredRecord,
-  type StoredValue,
-  type WriteAction,
-} from '../../records/port';
-import { ServiceUnavailableError } from '../../errors';
-import type { IdempotencyClaim } from '../../object-api/keyed-call';
+import { recordKeyString, type CancellationReason, type IdempotencyClaim, type IdReservation, type RecordKey, type RecordStore, type StoredRecord, type StoredValue, type WriteAction } from '../../records/port';
+import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
 
 export const MODEL_SHARDS = 16;
@@ -167,16 +147,18 @@ export function buildShardQueryParams(table: string, shard: string, afterId: num
 
 /**
  * The number of records in one shard of a model (Select COUNT: DynamoDB reads them but sends only
- * the count); with `activeOnly`, those whose `active` is true (the index projects every attribute).
+ * the count); with `whereTrue`, those whose field of that name is true (the index projects every
+ * attribute).
  */
-export function buildShardCountParams(table: string, shard: string, activeOnly: boolean, startKey?: Record<string, unknown>): QueryCommandInput {
+export function buildShardCountParams(table: string, shard: string, whereTrue: string | undefined, startKey?: Record<string, unknown>): QueryCommandInput {
+  const filtered = whereTrue !== undefined;
   return {
     TableName: table,
     IndexName: 'byModel',
     KeyConditionExpression: '#shard = :shard',
-    ...(activeOnly ? { FilterExpression: '#v.#active = :true' } : {}),
-    ExpressionAttributeNames: { '#shard': 'shard', ...(activeOnly ? { '#v': 'v', '#active': 'active' } : {}) },
-    ExpressionAttributeValues: { ':shard': shard, ...(activeOnly ? { ':true': true } : {}) },
+    ...(filtered ? { FilterExpression: '#v.#field = :true' } : {}),
+    ExpressionAttributeNames: { '#shard': 'shard', ...(filtered ? { '#v': 'v', '#field': whereTrue } : {}) },
+    ExpressionAttributeValues: { ':shard': shard, ...(filtered ? { ':true': true } : {}) },
     Select: 'COUNT',
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
   };
@@ -383,11 +365,11 @@ export class DynamoRecordStore implements RecordStore {
     );
   }
 
-  async countModel(model: string, { activeOnly }: { activeOnly: boolean }): Promise<number> {
+  async countModel(model: string, { whereTrue }: { whereTrue?: string } = {}): Promise<number> {
     let count = 0;
     await this.#eachShardPage(
       model,
-      (shard, startKey) => buildShardCountParams(this.table, shard, activeOnly, startKey),
+      (shard, startKey) => buildShardCountParams(this.table, shard, whereTrue, startKey),
       (page) => void (count += page.Count ?? 0),
     );
     return count;

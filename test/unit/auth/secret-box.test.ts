@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { AppError } from '../../../lib/errors';
-import { SecretBox, SecretDecryptionError, createLocalKeyFile, keyIdOf, loadLocalKey } from '../../../lib/auth/secret-box';
+import { AppError, SecretDecryptionError } from '../../../lib/errors';
+import { SecretBox, createLocalKeyFile, keyIdOf, loadLocalKey } from '../../../lib/auth/secret-box';
 import { thrown } from '../../helpers/thrown';
 
 const KEY = Buffer.alloc(32, 1);

@@ -20,7 +20,7 @@ import {
   type ApiRequest,
   type ApiResult,
   type Negotiated,
-} from '../../../lib/http/http';
+} from '../../../lib/http';
 import { createLogger, type Logger } from '../../../lib/runtime/log';
 import { buildRegistry, type ModelDef } from '../../../lib/models/registry';
 import { PyFloat, pyDict, type PyValue } from '../../../lib/wire/pyvalue';

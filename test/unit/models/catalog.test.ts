@@ -1,7 +1,8 @@
 import { baseMetaRecords, BASE_ID_LIMIT, CATALOG_TTL_MS, definitionsWith, IR_MODEL, IR_MODEL_FIELDS, ModelCatalog, servableRegistry } from '../../../lib/models/catalog';
-import { buildRegistry, ModelDefinitionError } from '../../../lib/models/registry';
-import { TransactionCancelledError, type RecordStore, type StoredRecord, type WriteAction } from '../../../lib/records/port';
+import { buildRegistry } from '../../../lib/models/registry';
+import { type RecordStore, type StoredRecord, type WriteAction } from '../../../lib/records/port';
 import { shippedModels } from '../../../models';
+import { ModelDefinitionError, TransactionCancelledError } from '../../../lib/errors';
 
 /** The part of the storage port the catalog uses, in memory (a test double of our own port). */
 class MetaStore {

@@ -1,4 +1,5 @@
-import { buildRegistry, emptyValueOf, FIELD_TYPES, ModelDefinitionError, type FieldDef, type FieldType, type ModelDef } from '../../../lib/models/registry';
+import { buildRegistry, emptyValueOf, FIELD_TYPES, type FieldDef, type FieldType, type ModelDef } from '../../../lib/models/registry';
+import { ModelDefinitionError } from '../../../lib/errors';
 import { PyFloat, type PyValue } from '../../../lib/wire/pyvalue';
 import { shippedModels } from '../../../models';
 

@@ -1,5 +1,5 @@
 import { BadRequestError } from '../../../lib/errors';
-import type { ApiRequest } from '../../../lib/http/http';
+import type { ApiRequest } from '../../../lib/http';
 import { IDEMPOTENCY_KEY_LIFETIME_SECONDS, idempotencyKeyOf, pendingClaim } from '../../../lib/object-api/keyed-call';
 import { thrown } from '../../helpers/thrown';
 

@@ -1,17 +1,12 @@
 import { InvalidFieldError, InvalidValueError, ModelNotFoundError } from '../../../lib/errors';
-import { buildRegistry, type FieldDef, type ModelDef } from '../../../lib/models/registry';
+import { buildRegistry, getModel, type FieldDef, type ModelDef } from '../../../lib/models/registry';
 import { PyFloat, pyDict, type PyDict, type PyValue } from '../../../lib/wire/pyvalue';
 import type { RecordKey, StoredRecord, StoredValue } from '../../../lib/records/port';
-import {
-  buildWriteTransaction,
-  computeUpdate,
-  formatOdooDatetime,
-  getModel,
-  renderRecord,
-  selectFields,
-  validateVals,
-  type Caller,
-} from '../../../lib/records/records';
+import { formatOdooDatetime } from '../../../lib/records/dates';
+import type { Caller } from '../../../lib/records/deps';
+import { renderRecord, selectFields } from '../../../lib/records/read';
+import { buildWriteTransaction, computeUpdate } from '../../../lib/records/transaction';
+import { validateVals } from '../../../lib/records/validate';
 import { shippedModels } from '../../../models';
 import { thrown } from '../../helpers/thrown';
 
@@ -318,7 +313,7 @@ describe('records', () => {
 
     it('returns one versioned update per record, in order, with write_uid and write_date', () => {
       const validated = validateVals(partner, vals([['street2', 'Chung Hsiao East Road']]));
-      expect(buildWriteTransaction(partner, [edward, peter], validated, caller, COMMIT)).toStrictEqual({
+      expect(buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT })).toStrictEqual({
         actions: [
           { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }) },
           { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 7, set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }) },
@@ -334,7 +329,7 @@ describe('records', () => {
 
     it('returns a check per referenced record that is not being written, after the updates', () => {
       const validated = validateVals(partner, vals([['country_id', 482], ['category_id', [[4, 5]]]]));
-      const { actions } = buildWriteTransaction(partner, [edward, peter], validated, caller, COMMIT);
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
       expect(actions.map((a) => a.kind)).toStrictEqual(['update', 'update', 'check', 'check']);
       expect(actions.slice(2)).toStrictEqual([
         { kind: 'check', key: { model: 'res.country', id: 482 } },
@@ -344,7 +339,7 @@ describe('records', () => {
 
     it('returns one check for a record referenced by several fields or commands', () => {
       const validated = validateVals(partner, vals([['category_id', [[4, 5], [6, 0, [5, 6]]]]]));
-      const { actions } = buildWriteTransaction(partner, [edward], validated, caller, COMMIT);
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward], vals: validated, caller, commitTime: COMMIT });
       expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([
         { kind: 'check', key: { model: 'res.partner.category', id: 5 } },
         { kind: 'check', key: { model: 'res.partner.category', id: 6 } },
@@ -353,7 +348,7 @@ describe('records', () => {
 
     it('returns no check for a referenced record that is itself written (its update already requires it)', () => {
       const validated = validateVals(partner, vals([['parent_id', 20]]));
-      const { actions } = buildWriteTransaction(partner, [edward, peter], validated, caller, COMMIT);
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
       expect(actions).toStrictEqual([
         { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set: values({ parent_id: 20, write_uid: 2, write_date: COMMIT }) },
         { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 7, set: values({ parent_id: 20, write_uid: 2, write_date: COMMIT }) },
@@ -362,19 +357,19 @@ describe('records', () => {
 
     it('returns a check for a record of the same model that is not among the written ones', () => {
       const validated = validateVals(partner, vals([['parent_id', 30]]));
-      const { actions } = buildWriteTransaction(partner, [edward, peter], validated, caller, COMMIT);
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
       expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([{ kind: 'check', key: { model: 'res.partner', id: 30 } }]);
     });
 
     it('returns no check for a cleared many2one', () => {
       const validated = validateVals(partner, vals([['country_id', false]]));
-      const { actions } = buildWriteTransaction(partner, [edward], validated, caller, COMMIT);
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward], vals: validated, caller, commitTime: COMMIT });
       expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([]);
     });
 
     it('returns x2many new states computed per record from its own links', () => {
       const validated = validateVals(partner, vals([['category_id', [[4, 9]]]]));
-      const { actions, newStates } = buildWriteTransaction(partner, [edward, peter], validated, caller, COMMIT);
+      const { actions, newStates } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
       expect(newStates.map((r) => r.values.category_id)).toStrictEqual([[1, 9], [9]]);
       expect(actions.map((a) => (a.kind === 'update' ? a.set.category_id : undefined))).toStrictEqual([[1, 9], [9], undefined]);
     });
@@ -382,7 +377,7 @@ describe('records', () => {
     it('returns new states with version + 1 and leaves the records it was given unchanged', () => {
       const before = JSON.stringify([edward, peter]);
       const validated = validateVals(partner, vals([['street', 'Changed']]));
-      const { newStates } = buildWriteTransaction(partner, [edward, peter], validated, caller, COMMIT);
+      const { newStates } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
       expect(newStates.map((r) => [r.id, r.version, r.values.street])).toStrictEqual([
         [17, 4, 'Changed'],
         [20, 8, 'Changed'],

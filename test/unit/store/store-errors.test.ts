@@ -4,8 +4,7 @@
  * client throws errors shaped as the SDK's (name, CancellationReasons, $metadata).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PayloadTooLargeError, ServiceUnavailableError } from '../../../lib/errors';
-import { TransactionCancelledError } from '../../../lib/records/port';
+import { PayloadTooLargeError, ServiceUnavailableError, TransactionCancelledError } from '../../../lib/errors';
 import { DynamoRecordStore } from '../../../lib/store/dynamodb/records-table';
 
 function sdkError(name: string, extra: Record<string, unknown> = {}): Error {

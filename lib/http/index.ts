@@ -1,0 +1,5 @@
+/** The HTTP edge: API Gateway events in, responses out (the only aws-lambda importer besides handlers/). */
+export * from './negotiate';
+export * from './request';
+export * from './respond';
+export { mediaTypeOf } from '../wire/media-type';

@@ -1,0 +1,56 @@
+/**
+ * Odoo's create(): a new record with a fresh id from the model's sequence, defaults applied,
+ * required fields enforced, x2many links checked, all in one transaction; answered as read().
+ * Round trips: the id (and any records (1, id, vals) commands update), then the commit beside the
+ * display names.
+ */
+import { InvalidValueError } from '../errors';
+import { getModel, type ModelDef } from '../models/registry';
+import type { PyDict, PyValue } from '../wire/pyvalue';
+import { checkTransactionSize, claimActions, commitWithRetries, keyUnused, type KeyedRequest } from './commit';
+import { formatOdooDatetime } from './dates';
+import type { Caller, RecordsDeps } from './deps';
+import type { StoredRecord } from './port';
+import { readDisplayNames, renderRecord } from './read';
+import type { ReservedIds } from './reserved-ids';
+import { buildCreateTransaction, newRecord } from './transaction';
+import { validateVals, type LinkedCreate } from './validate';
+import { reserveCreatedIds } from './write';
+
+export interface CreateRequest extends KeyedRequest {
+  readonly model: string;
+  readonly vals: ReadonlyMap<string, PyValue>;
+  readonly caller: Caller;
+}
+
+export async function createRecord(deps: RecordsDeps, request: CreateRequest): Promise<PyDict> {
+  const { registry, store } = deps;
+  const model = getModel(registry, request.model);
+  const vals = validateVals(model, request.vals, registry);
+  if (vals.deletes.size > 0) throw new InvalidValueError('Command (2, id) is not allowed in create: the new record has no linked records to delete yet');
+  const linkedKeys = [...vals.linked.values()].map((link) => link.key);
+  const now = deps.now ?? (() => new Date());
+  // Required fields are checked before an id is spent on a record that cannot be created.
+  newRecord(model, 0, vals, request.caller, formatOdooDatetime(now()));
+
+  return commitWithRetries(deps, { model, what: `A new ${model.model} record` }, async (reserved) => {
+    const [ids, linkedRecords] = await Promise.all([
+      reserved.kept(() => takeCreateIds(reserved, model, vals.creates)),
+      linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : new Map<string, StoredRecord>(),
+      keyUnused(request),
+    ]);
+    const commitTime = formatOdooDatetime(now());
+    const record = newRecord(model, ids.id, vals, request.caller, commitTime, {}, ids.createdIds);
+    const transaction = buildCreateTransaction({ model, record, vals, caller: request.caller, commitTime, linkedRecords, createdIds: ids.createdIds });
+    transaction.actions.push(...claimActions(request, model.model, [record.id], now()));
+    checkTransactionSize(transaction.actions.length, 1);
+    const answer = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields).then((displayName) => renderRecord(model, record, displayName));
+    return { transaction, answer };
+  });
+}
+
+/** The new record's id and those of the records its (0, 0, vals) commands create, reserved at once. */
+async function takeCreateIds(reserved: ReservedIds, model: ModelDef, creates: readonly LinkedCreate[]): Promise<{ id: number; createdIds: number[] }> {
+  const [[id], [createdIds]] = await Promise.all([reserved.take(model.model, 1), reserveCreatedIds(reserved, creates, 1)]);
+  return { id: id as number, createdIds: createdIds as number[] };
+}

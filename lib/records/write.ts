@@ -1,0 +1,82 @@
+/**
+ * Odoo's write(): the same vals on every id, all or nothing, answered as read() with all fields.
+ *
+ * Two sequential round trips for n ids (DESIGN §2):
+ *   1. one consistent BatchGet of the records (their values and versions), beside the reservation
+ *      of the ids (0, 0, vals) commands need and the Idempotency-Key lookup;
+ *   2. one TransactWriteItems (a version-conditioned Update per record and per record a (1, id, vals)
+ *      command updates, a ConditionCheck per newly referenced record; the store sends a lone Update
+ *      as a conditional UpdateItem), beside the BatchGet of the display names the answer shows.
+ * A version conflict re-reads and tries again, a bounded number of times (commit.ts).
+ */
+import { BadRequestError, InvalidValueError } from '../errors';
+import { getModel } from '../models/registry';
+import type { PyDict, PyValue } from '../wire/pyvalue';
+import { checkRecordsPerWrite, checkTransactionSize, claimActions, commitWithRetries, keyUnused, requireRecords, type KeyedRequest } from './commit';
+import { formatOdooDatetime } from './dates';
+import type { Caller, RecordsDeps } from './deps';
+import { planUnlink } from './ondelete';
+import type { StoredRecord } from './port';
+import { readDisplayNames, renderRecord } from './read';
+import type { ReservedIds } from './reserved-ids';
+import { buildWriteTransaction } from './transaction';
+import { validateVals, type LinkedCreate, type ValidatedVals } from './validate';
+
+export interface WriteRequest extends KeyedRequest {
+  readonly model: string;
+  readonly ids: readonly number[];
+  readonly vals: ReadonlyMap<string, PyValue>;
+  readonly caller: Caller;
+}
+
+/** The committed records rendered as read() with all fields, in the order of `ids`. */
+export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Promise<PyDict[]> {
+  const { registry, store } = deps;
+  const model = getModel(registry, request.model);
+  if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
+  checkRecordsPerWrite(request.ids, request);
+  const vals = validateVals(model, request.vals, registry);
+  const keys = request.ids.map((id) => ({ model: model.model, id }));
+  const linkedKeys = [...vals.linked.values()].map((link) => link.key);
+  const deleteKeys = [...vals.deletes.values()].map((target) => target.key);
+  const now = deps.now ?? (() => new Date());
+  const target = { model, what: `The records ${model.model}(${request.ids.join(', ')})` };
+
+  return commitWithRetries(deps, target, async (reserved) => {
+    const [found, createdIds] = await Promise.all([
+      store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
+      reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)),
+      keyUnused(request),
+    ]);
+    const records = requireRecords(model.model, request.ids, found);
+    // (2, id): what deleting those records takes (extra reads, only when the command is used).
+    const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
+    const transaction = buildWriteTransaction({ model, records, vals, caller: request.caller, commitTime: formatOdooDatetime(now()), linkedRecords: found, createdIds, unlinkPlan });
+    transaction.actions.push(...claimActions(request, model.model, request.ids, now()));
+    checkTransactionSize(transaction.actions.length, records.length);
+    // The display names do not depend on the commit: read them while it runs.
+    const { newStates, linkedStates } = transaction;
+    const answer = readDisplayNames(registry, store, newStates, linkedStates, model.fields).then((displayName) =>
+      newStates.map((record) => renderRecord(model, record, displayName)),
+    );
+    return { transaction, answer };
+  });
+}
+
+/**
+ * Ids for the records that (0, 0, vals) commands create: `perRecord[i]` for written record i, one
+ * per command in order. One counter increment per command, all at once (parallel to the reads).
+ */
+export async function reserveCreatedIds(reserved: ReservedIds, creates: readonly LinkedCreate[], records: number): Promise<number[][]> {
+  const byCommand = await Promise.all(creates.map((create) => reserved.take(create.model.model, records)));
+  return Array.from({ length: records }, (_, i) => byCommand.map((ids) => ids[i] as number));
+}
+
+/** The records of (2, id) commands, as read; one that does not exist is a 403 naming the field. */
+function deletedTargets(vals: ValidatedVals, found: ReadonlyMap<string, StoredRecord>): StoredRecord[] {
+  return [...vals.deletes].map(([keyString, { key, field }]) => {
+    const record = found.get(keyString);
+    if (!record) throw new InvalidValueError(`Invalid command (2, ${key.id}) on field '${field.name}': ${key.model}(${key.id}) does not exist`);
+    return record;
+  });
+}

@@ -1,0 +1,319 @@
+/**
+ * An in-memory RecordStore: a test double of our own port (lib/records/port.ts), not a mock of the
+ * AWS SDK. It keeps the port's contract as lib/store/dynamodb/records-table.ts (DynamoRecordStore)
+ * keeps it over DynamoDB, as far as the core can tell:
+ *
+ * - every read returns fresh copies and every write stores copies: the core never shares an
+ *   object with the "table", so mutating an answer (or an action after sending it) changes nothing;
+ * - transact is all or nothing. Each action's condition is checked against the state before the
+ *   transaction; if any fails, nothing is written and a TransactionCancelledError carries one reason
+ *   per action in action order ('condition' where the condition failed, 'none' elsewhere), as
+ *   DynamoDB's CancellationReasons do. An item that would pass 400 KB is 'too-large';
+ * - what DynamoDB refuses as a malformed request (no actions, more than 100, two actions on one
+ *   item) is a plain Error, as a ValidationException reaches the core untranslated (a bug: a 500);
+ * - a claim is an item of its own; its condition fails while a claim with its id exists and has not
+ *   expired at the action's `now` (expiresAt > now);
+ * - a model's sequence is a counter of the last id handed out: reserveIds adds to it, releaseIds
+ *   moves it back below a reservation only while it still ends at that reservation's last id,
+ *   raiseSequence and putMany only move it up;
+ * - scanModel hands over one page per index shard (id mod 16, each in id order), so a core that
+ *   assumes the whole model comes in id order, or in one page, is caught.
+ *
+ * Differences a test must not rely on: every read is consistent (there is no replica to lag), and
+ * nothing is ever throttled, conflicts or fails unless a test injects it (FAULT INJECTION below).
+ */
+import { randomUUID } from 'node:crypto';
+import { TransactionCancelledError, type CancellationReason } from '../../lib/errors';
+import {
+  MAX_TRANSACTION_ACTIONS,
+  recordKeyString,
+  type IdempotencyClaim,
+  type IdReservation,
+  type RecordKey,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from '../../lib/records/port';
+
+/** DynamoDB's item size limit. */
+const MAX_ITEM_BYTES = 400 * 1024;
+/** The byModel index's shards in DynamoRecordStore (a record's shard is its id mod this). */
+const INDEX_SHARDS = 16;
+
+/** What a test can make the next transact do instead of committing: see failNextTransact. */
+export type TransactFault = CancellationReason | readonly CancellationReason[] | Error;
+
+type Method = keyof RecordStore;
+
+const claimItemKey = (id: string) => `idempotency#${id}`;
+
+/** The item an action writes or checks. A create puts its record under the record's own key, as DynamoRecordStore does. */
+function itemOf(action: WriteAction): string {
+  if (action.kind === 'claim') return claimItemKey(action.claim.id);
+  return recordKeyString(action.kind === 'create' ? action.record : action.key);
+}
+
+function copyValues(values: Readonly<Record<string, StoredValue>>): Record<string, StoredValue> {
+  const copy: Record<string, StoredValue> = Object.create(null);
+  for (const [name, value] of Object.entries(values)) copy[name] = Array.isArray(value) ? [...value] : value;
+  return copy;
+}
+
+function copyRecord(record: StoredRecord): StoredRecord {
+  return { model: record.model, id: record.id, version: record.version, values: copyValues(record.values) };
+}
+
+/** Close to DynamoDB's own count (names plus values, UTF-8): enough to tell 100 KB from 500 KB. */
+function itemBytes(record: StoredRecord): number {
+  return Buffer.byteLength(JSON.stringify(record), 'utf8');
+}
+
+export class MemoryRecordStore implements RecordStore {
+  readonly #records = new Map<string, StoredRecord>();
+  readonly #claims = new Map<string, IdempotencyClaim>();
+  /** Per model: the last id handed out, and the token of the reservation that last moved it up. */
+  readonly #sequences = new Map<string, { last: number; token?: string }>();
+
+  /** How many times the core called each method of the port (calls the double makes itself are not counted). */
+  readonly calls: Record<Method, number> = {
+    getMany: 0,
+    transact: 0,
+    putMany: 0,
+    listModel: 0,
+    scanModel: 0,
+    countModel: 0,
+    getClaim: 0,
+    reserveIds: 0,
+    releaseIds: 0,
+    raiseSequence: 0,
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // FAULT INJECTION (for tests only). Each queued entry is used up by one transact call, in order.
+
+  readonly #transactFaults: TransactFault[] = [];
+  readonly #beforeTransact: Array<() => Promise<void> | void> = [];
+  #interleaving = false;
+
+  /**
+   * The next `times` transact calls commit nothing and throw instead: an Error as it is; a
+   * reason (e.g. 'conflict', 'throttled') as a TransactionCancelledError with that reason on the
+   * first action and 'none' on the others, as DynamoDB reports one contended item; a list of
+   * reasons as given, padded with 'none' to one per action.
+   */
+  failNextTransact(fault: TransactFault, times = 1): void {
+    for (let i = 0; i < times; i++) this.#transactFaults.push(fault);
+  }
+
+  /**
+   * Runs `change` at the start of the next transact call, before its conditions are checked:
+   * another request's write landing between this request's read and its commit (the race the
+   * version conditions are for). Write through putMany or transact; calls it makes are not counted.
+   */
+  beforeNextTransact(change: () => Promise<void> | void, times = 1): void {
+    for (let i = 0; i < times; i++) this.#beforeTransact.push(change);
+  }
+
+  /** Sets every call counter back to 0 (after a test's setup, say). */
+  resetCalls(): void {
+    for (const method of Object.keys(this.calls) as Method[]) this.calls[method] = 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The port
+
+  async getMany(keys: readonly RecordKey[], _options: { consistent: boolean }): Promise<Map<string, StoredRecord>> {
+    this.calls.getMany++;
+    const found = new Map<string, StoredRecord>();
+    for (const key of keys) {
+      const record = this.#records.get(recordKeyString(key));
+      if (record) found.set(recordKeyString(key), copyRecord(record));
+    }
+    return found;
+  }
+
+  async transact(actions: readonly WriteAction[]): Promise<void> {
+    this.calls.transact++;
+    // The writes of an interleaved change are the other request's: they neither run the queued
+    // changes nor meet the queued faults, which are for the calls of the core under test.
+    if (!this.#interleaving) {
+      const change = this.#beforeTransact.shift();
+      if (change) await this.#interleave(change);
+      const fault = this.#transactFaults.shift();
+      if (fault !== undefined) throw this.#faultError(fault, actions.length);
+    }
+    this.#validateRequest(actions);
+
+    // Every condition against the state before the transaction, then every write or none.
+    const reasons = actions.map((action) => this.#reasonOf(action));
+    if (reasons.some((reason) => reason !== 'none')) throw new TransactionCancelledError(reasons);
+    for (const action of actions) this.#apply(action);
+  }
+
+  async putMany(records: readonly StoredRecord[]): Promise<void> {
+    this.calls.putMany++;
+    for (const record of records) {
+      this.#records.set(recordKeyString(record), copyRecord(record));
+      this.#raise(record.model, record.id);
+    }
+  }
+
+  async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
+    this.calls.listModel++;
+    return this.#ofModel(model)
+      .filter((record) => record.id > afterId)
+      .slice(0, limit)
+      .map(copyRecord);
+  }
+
+  async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
+    this.calls.scanModel++;
+    const shards = Array.from({ length: INDEX_SHARDS }, () => [] as StoredRecord[]);
+    for (const record of this.#ofModel(model)) shards[record.id % INDEX_SHARDS]?.push(copyRecord(record));
+    for (const page of shards) if (page.length > 0) visit(page);
+  }
+
+  async countModel(model: string, { whereTrue }: { whereTrue?: string } = {}): Promise<number> {
+    this.calls.countModel++;
+    return this.#ofModel(model).filter((record) => whereTrue === undefined || record.values[whereTrue] === true).length;
+  }
+
+  async getClaim(id: string): Promise<IdempotencyClaim | undefined> {
+    this.calls.getClaim++;
+    const claim = this.#claims.get(claimItemKey(id));
+    return claim && { ...claim, recordIds: [...claim.recordIds] };
+  }
+
+  async reserveIds(model: string, count: number): Promise<IdReservation> {
+    this.calls.reserveIds++;
+    const token = randomUUID();
+    const last = (this.#sequences.get(model)?.last ?? 0) + count;
+    this.#sequences.set(model, { last, token });
+    return { model, token, ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
+  }
+
+  async releaseIds(reservation: IdReservation): Promise<boolean> {
+    this.calls.releaseIds++;
+    const first = reservation.ids[0];
+    const sequence = this.#sequences.get(reservation.model);
+    if (first === undefined || !sequence) return false;
+    // Only while no later reservation holds ids above it: the counter still ends at this one.
+    if (sequence.last !== first + reservation.ids.length - 1) return false;
+    sequence.last = first - 1;
+    return true;
+  }
+
+  async raiseSequence(model: string, atLeast: number): Promise<void> {
+    this.calls.raiseSequence++;
+    this.#raise(model, atLeast);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // For tests to look at the "table" (not the port: not counted in `calls`)
+
+  /** A copy of one stored record, or undefined. */
+  record(model: string, id: number): StoredRecord | undefined {
+    const record = this.#records.get(recordKeyString({ model, id }));
+    return record && copyRecord(record);
+  }
+
+  /** Copies of every stored record, in key order: compare two of these to show that nothing was written. */
+  allRecords(): StoredRecord[] {
+    return [...this.#records.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, record]) => copyRecord(record));
+  }
+
+  /** The last id handed out for `model` (0 before any): what the next reservation starts after. */
+  lastId(model: string): number {
+    return this.#sequences.get(model)?.last ?? 0;
+  }
+
+  #raise(model: string, atLeast: number): void {
+    const sequence = this.#sequences.get(model);
+    if (!sequence) this.#sequences.set(model, { last: atLeast });
+    else sequence.last = Math.max(sequence.last, atLeast);
+  }
+
+  /** A model's records in id order (the index's sort key). */
+  #ofModel(model: string): StoredRecord[] {
+    return [...this.#records.values()].filter((record) => record.model === model).sort((a, b) => a.id - b.id);
+  }
+
+  /** Runs a test's interleaved change without counting the calls it makes. */
+  async #interleave(change: () => Promise<void> | void): Promise<void> {
+    const before = { ...this.calls };
+    this.#interleaving = true;
+    try {
+      await change();
+    } finally {
+      this.#interleaving = false;
+      Object.assign(this.calls, before);
+    }
+  }
+
+  #faultError(fault: TransactFault, actions: number): Error {
+    if (fault instanceof Error) return fault;
+    const given: readonly CancellationReason[] = typeof fault === 'string' ? [fault] : fault;
+    if (given.length > actions) throw new Error(`failNextTransact: ${given.length} reasons for a transaction of ${actions} actions`);
+    return new TransactionCancelledError(Array.from({ length: actions }, (_, i) => given[i] ?? 'none'));
+  }
+
+  /** What DynamoDB rejects before looking at any item (a ValidationException: a bug, not a cancellation). */
+  #validateRequest(actions: readonly WriteAction[]): void {
+    if (actions.length === 0 || actions.length > MAX_TRANSACTION_ACTIONS) {
+      throw new Error(`ValidationException: a transaction holds 1 to ${MAX_TRANSACTION_ACTIONS} actions, not ${actions.length}`);
+    }
+    const items = new Set<string>();
+    for (const action of actions) {
+      const item = itemOf(action);
+      if (items.has(item)) throw new Error(`ValidationException: Transaction request cannot include multiple operations on one item (${item})`);
+      items.add(item);
+    }
+  }
+
+  #reasonOf(action: WriteAction): CancellationReason {
+    if (action.kind === 'claim') {
+      const earlier = this.#claims.get(claimItemKey(action.claim.id));
+      return earlier && earlier.expiresAt > action.now ? 'condition' : 'none';
+    }
+    const current = this.#records.get(itemOf(action));
+    switch (action.kind) {
+      case 'create':
+        if (current) return 'condition';
+        return itemBytes(action.record) > MAX_ITEM_BYTES ? 'too-large' : 'none';
+      case 'check':
+        return current ? 'none' : 'condition';
+      case 'delete':
+        return current?.version === action.expectedVersion ? 'none' : 'condition';
+      case 'update':
+        if (current?.version !== action.expectedVersion) return 'condition';
+        return itemBytes(updated(current, action.set)) > MAX_ITEM_BYTES ? 'too-large' : 'none';
+    }
+  }
+
+  #apply(action: WriteAction): void {
+    switch (action.kind) {
+      case 'claim':
+        this.#claims.set(claimItemKey(action.claim.id), { ...action.claim, recordIds: [...action.claim.recordIds] });
+        return;
+      case 'create':
+        this.#records.set(itemOf(action), copyRecord(action.record));
+        return;
+      case 'delete':
+        this.#records.delete(itemOf(action));
+        return;
+      case 'update':
+        this.#records.set(itemOf(action), updated(this.#records.get(itemOf(action)) as StoredRecord, action.set));
+        return;
+      case 'check':
+        return;
+    }
+  }
+}
+
+/** A record with `set` applied and its version moved on by one, as an Update does. */
+function updated(record: StoredRecord, set: Readonly<Record<string, StoredValue>>): StoredRecord {
+  return { ...record, version: record.version + 1, values: copyValues({ ...record.values, ...set }) };
+}
