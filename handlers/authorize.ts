@@ -1,10 +1,13 @@
 /** The authorize pages: GET/POST /restapi/1.0/common/oauth1/authorize and .../oauth2/authorize (sign in, consent). */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { authorizePages } from '../lib/auth/consent/flow';
+import { runHttp } from '../lib/http';
 import { getAuthStore, getConfig, getLogger } from '../lib/runtime/container';
 import { getKeyRing, getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
 
 const deps = { store: getAuthStore(), tokens: getTokenDeps(), keys: getKeyRing(), publicOrigin: getOAuth1Deps().publicOrigin };
-const options = { log: getLogger(), responseKey: getConfig().responseKey };
+// Errors in the original's JSON shapes, whatever the browser's Accept.
+const options = { log: getLogger(), responseKey: getConfig().responseKey, jsonOnly: true };
 
-export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => authorizePages(deps, options, event);
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  runHttp(event, options, (request) => authorizePages(deps, request));

@@ -6,10 +6,12 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { authorizeRequest } from '../lib/auth/authorizer';
+import { runAuthorizer } from '../lib/http/authorizer-event';
 import { getAuthStore, getLogger } from '../lib/runtime/container';
 import { getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
 
 const deps = { store: getAuthStore(), tokens: getTokenDeps(), oauth1: getOAuth1Deps() };
 const log = getLogger();
 
-export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => authorizeRequest(deps, log, event);
+export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
+  runAuthorizer(event, (request) => authorizeRequest(deps, log, request));

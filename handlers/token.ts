@@ -3,11 +3,13 @@
  * .../basic/access_token, .../oauth1/request_token and .../oauth1/access_token.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { tokenEndpoint } from '../lib/auth/token-api';
+import { runHttp } from '../lib/http';
 import { getConfig, getLogger } from '../lib/runtime/container';
 import { getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
-import { tokenEndpoint } from '../lib/auth/token-api';
 
 const deps = { ...getTokenDeps(), ...getOAuth1Deps() };
 const options = { log: getLogger(), responseKey: getConfig().responseKey };
 
-export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => tokenEndpoint(deps, options, event);
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  runHttp(event, options, (request) => tokenEndpoint(deps, request));

@@ -37,7 +37,7 @@ import { basicTokenEndpoint, oauth2TokenEndpoint } from '../lib/auth/oauth2';
 import { loadLocalKey } from '../lib/auth/secret-box';
 import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
 import { recordsFromData } from '../lib/runtime/demo';
-import { createLogger } from '../lib/runtime/log';
+import { createLogger, type Logger } from '../lib/runtime/log';
 import { buildRegistry } from '../lib/models/registry';
 import { buildAccessRules } from '../lib/models/access';
 import { routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
@@ -56,6 +56,16 @@ import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynam
 // The core-only CPU row runs the same handler code over the port in memory, so the CPU left is ours, not
 // the SDK's (plus the double's copies of what it returns and stores: microseconds per record).
 import { MemoryRecordStore } from '../test/helpers/memory-record-store';
+import { runHttp, type HttpOptions } from '../lib/http';
+import { runAuthorizer } from '../lib/http';
+
+/** The authorizer as its handler runs it: API Gateway's event in, its policy (or `Unauthorized`) out. */
+const authorizeEvent = (deps: AuthorizerDeps, log: Logger, event: APIGatewayRequestAuthorizerEvent) =>
+  runAuthorizer(event, (request) => authorizeRequest(deps, log, request));
+
+/** The object handler's work on one event: lib/http around the object route, as handlers/object.ts runs it. */
+const serveObject = (deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent) =>
+  runHttp(event, options, (request) => routeObjectRequest(deps, request));
 
 const ROOT = join(__dirname, '..');
 const REGION = 'eu-west-1';
@@ -330,7 +340,7 @@ function inProcessPut(deps: ObjectDeps, size: Size): (n: number) => Promise<void
   const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
   const ids = idBlock(size);
   return async (n) => {
-    const response = await routeObjectRequest(deps, options, putEvent(ids, benchVals(n), `bench-${size}-${n}`));
+    const response = await serveObject(deps, options, putEvent(ids, benchVals(n), `bench-${size}-${n}`));
     if (response.statusCode !== 200) throw new Error(`in-process PUT of ${size} ids answered ${response.statusCode}: ${response.body.slice(0, 500)}`);
   };
 }
@@ -670,12 +680,12 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   const deps = { registry, store, accessRules: buildAccessRules(shippedAccessRules) };
   const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
   const get = (proxy: string | undefined, query: Record<string, string>, expected = 200) => async (n: number) => {
-    const response = await routeObjectRequest(deps, options, objectEvent('GET', MODEL, proxy, query, `large-${n}`));
+    const response = await serveObject(deps, options, objectEvent('GET', MODEL, proxy, query, `large-${n}`));
     if (response.statusCode !== expected) throw new Error(`${proxy ?? 'search_read'} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
   };
   const create = (keyed = false) => async (n: number) => {
     const headers: Record<string, string> = keyed ? { 'Idempotency-Key': `bench-${n}-${Date.now()}` } : {};
-    const response = await routeObjectRequest(deps, options, objectEvent('POST', MODEL, undefined, { vals: `{'name':'Created ${n}','city':'Bench'}` }, `create-${n}`, headers));
+    const response = await serveObject(deps, options, objectEvent('POST', MODEL, undefined, { vals: `{'name':'Created ${n}','city':'Bench'}` }, `create-${n}`, headers));
     if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
   };
   const middleIds = Array.from({ length: 100 }, (_, i) => Math.floor(LARGE_RECORDS / 2) + i * 7).join(',');
@@ -754,7 +764,7 @@ async function benchAuthorizer(client: DynamoDBDocumentClient, trace: DynamoTrac
   const jwtDeps: AuthorizerDeps = { ...deps, tokens: jwtTokens };
   const jwt = `Bearer ${(await oauth2TokenEndpoint(jwtTokens, new Map(), demo.oauth2)).access_token}`;
   const authorize = (header: (n: number) => string, with_: AuthorizerDeps = deps) => async (n: number) => {
-    const result = await authorizeRequest(with_, log, authorizerEvent(header(n), path, `auth-${n}`));
+    const result = await authorizeEvent(with_, log, authorizerEvent(header(n), path, `auth-${n}`));
     if (result.policyDocument.Statement[0]?.Effect !== 'Allow') throw new Error('the authorizer refused a valid credential');
   };
   const cases: Array<[string, (n: number) => Promise<void>]> = [

@@ -3,9 +3,8 @@
  * as the original reads them, and client credentials from them or from an RFC 6749 §2.3.1 Basic
  * header.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from '../errors';
-import { formPairs, queryPairsOf, runHttp, singleValued, type ApiRequest, type HttpOptions } from '../http';
+import { formPairs, queryPairsOf, singleValued, type ApiRequest, type ApiResult } from '../http';
 import { oauth1AccessToken, oauth1RequestToken, type OAuth1Deps } from './oauth1/flow';
 import { basicTokenEndpoint, clientCredentialsFromBasicHeader, oauth2TokenEndpoint, revokeToken, type ClientCredentials, type TokenDeps } from './oauth2';
 import type { PyDict, PyValue } from '../wire/pyvalue';
@@ -64,12 +63,11 @@ function routeOf(path: string): TokenRoute | undefined {
   return start < 0 ? undefined : ROUTES[path.slice(start).replace(/\/+$/, '')];
 }
 
-export function tokenEndpoint(deps: TokenApiDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return runHttp(event, options, async (request) => {
-    const route = routeOf(request.path);
-    if (!route) throw new RouteNotFoundError(request.method, request.path);
-    // RFC 6749 §3.2: token requests are POSTs (credentials in a GET's URL end up in logs).
-    if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['POST']);
-    return { status: 200, payload: await route(deps, request), headers: NO_CACHE };
-  });
+/** The token endpoints' route: POSTs only, answers never cached. */
+export async function tokenEndpoint(deps: TokenApiDeps, request: ApiRequest): Promise<ApiResult> {
+  const route = routeOf(request.path);
+  if (!route) throw new RouteNotFoundError(request.method, request.path);
+  // RFC 6749 §3.2: token requests are POSTs (credentials in a GET's URL end up in logs).
+  if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['POST']);
+  return { status: 200, payload: await route(deps, request), headers: NO_CACHE };
 }

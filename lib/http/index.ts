@@ -3,3 +3,4 @@ export * from './negotiate';
 export * from './request';
 export * from './respond';
 export { mediaTypeOf } from '../wire/media-type';
+export * from './authorizer-event';

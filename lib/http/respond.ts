@@ -13,15 +13,22 @@ import { toDictXml } from '../wire/xml';
 import { JSON_TYPE, negotiate, type Format, type Negotiated } from './negotiate';
 import { toApiRequest, type ApiRequest } from './request';
 
-/** What a route answers: a ready payload, or a model's data for the `{KEY: data}` envelope. */
+/**
+ * What a route answers: a ready payload, or a model's data for the `{KEY: data}` envelope (both
+ * serialized as negotiated), or a body already made — a page or a redirect, with its own headers
+ * and the cookies it sets.
+ */
 export type ApiResult =
   | { readonly status: number; readonly payload: PyDict; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly status: number; readonly model: ModelDef; readonly data: PyValue; readonly headers?: Readonly<Record<string, string>> };
+  | { readonly status: number; readonly model: ModelDef; readonly data: PyValue; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>>; readonly cookies?: readonly string[] };
 
 export interface HttpOptions {
   readonly log: Logger;
   /** Deployment setting for the JSON key of model data (DESIGN §1). */
   readonly responseKey: ResponseKeyRule;
+  /** Answer JSON whatever Accept says (the browser pages' errors, in the original's JSON shapes). */
+  readonly jsonOnly?: boolean;
 }
 
 /**
@@ -49,6 +56,10 @@ function respond(status: number, payload: PyDict, negotiated: Negotiated, extra:
     },
     body: serialize(payload, negotiated.format),
   };
+}
+
+function madeResponse({ status, body, headers, cookies = [] }: Extract<ApiResult, { body: string }>): APIGatewayProxyResult {
+  return { statusCode: status, headers: { ...headers }, ...(cookies.length > 0 ? { multiValueHeaders: { 'Set-Cookie': [...cookies] } } : {}), body };
 }
 
 /**
@@ -101,9 +112,10 @@ export async function runHttp(
   try {
     const request = toApiRequest(event);
     log = log.child({ requestId: request.requestId, method: request.method, path: request.path });
-    negotiated = negotiate(request.headers.get('accept'));
+    if (!options.jsonOnly) negotiated = negotiate(request.headers.get('accept'));
     const result = await route(request, log);
     log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
+    if ('body' in result) return madeResponse(result);
     if ('payload' in result) return respond(result.status, result.payload, negotiated, result.headers);
     return respond(result.status, modelEnvelope(result.model, result.data, negotiated.format, options.responseKey), negotiated, result.headers);
   } catch (error) {

@@ -2,14 +2,13 @@
  * The object API's routes: request parameters in, one records-core call, a result out.
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from '../models/access';
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from '../auth/credentials';
 import { bindParams, bodyParams, type CallParams } from './call-params';
 import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from '../models/catalog';
 import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from '../errors';
 import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
-import { runHttp, type ApiRequest, type ApiResult, type HttpOptions } from '../http';
+import type { ApiRequest, ApiResult } from '../http';
 import { defaultGet, fieldsGet } from '../models/introspection';
 import { parseVals } from '../wire/literal';
 import { idsFromValue, parseIds } from './ids';
@@ -398,33 +397,32 @@ function claimOf(request: ApiRequest, call: Call, caller: Caller, deps: ObjectDe
   return pendingClaim(request, caller.clientId, key, deps.now?.() ?? new Date());
 }
 
-export function routeObjectRequest(deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return runHttp(event, options, async (request) => {
-    const caller = callerOf(request);
-    checkQueryLength(request);
-    const modelName = request.pathParameters.model ?? '';
-    // The registry with the custom models and fields this instance knows (reloaded when stale).
-    const registry = deps.catalog ? await deps.catalog.registryFor(modelName) : deps.registry;
-    const requestDeps: ObjectDeps = { ...deps, registry };
-    const model = getModel(registry, modelName);
-    const call = resolveCall(request);
-    const access = accessFromContext(deps.accessRules, request.authorizer);
-    // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
-    if (call.method.operation) checkAccess(access, model, call.method.operation);
-    const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
-    const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
-    const context = { deps: requestDeps, access, caller, model, params };
-    const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
-    const claim = claimOf(request, call, caller, deps);
-    const result = claim
-      ? await runKeyedCall({
-          deps: requestDeps,
-          claim,
-          lookFirst: isMetaModel(model),
-          write: (key) => run({ ...context, key }),
-          replay: (ids) => replayedAnswer(context, call, ids),
-        })
-      : await run(context);
-    return call.explicit ? { ...result, status: 200 } : result;
-  });
+/** One object request, from the authorizer's caller to the route's answer. */
+export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest): Promise<ApiResult> {
+  const caller = callerOf(request);
+  checkQueryLength(request);
+  const modelName = request.pathParameters.model ?? '';
+  // The registry with the custom models and fields this instance knows (reloaded when stale).
+  const registry = deps.catalog ? await deps.catalog.registryFor(modelName) : deps.registry;
+  const requestDeps: ObjectDeps = { ...deps, registry };
+  const model = getModel(registry, modelName);
+  const call = resolveCall(request);
+  const access = accessFromContext(deps.accessRules, request.authorizer);
+  // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
+  if (call.method.operation) checkAccess(access, model, call.method.operation);
+  const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
+  const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
+  const context = { deps: requestDeps, access, caller, model, params };
+  const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
+  const claim = claimOf(request, call, caller, deps);
+  const result = claim
+    ? await runKeyedCall({
+        deps: requestDeps,
+        claim,
+        lookFirst: isMetaModel(model),
+        write: (key) => run({ ...context, key }),
+        replay: (ids) => replayedAnswer(context, call, ids),
+      })
+    : await run(context);
+  return call.explicit ? { ...result, status: 200 } : result;
 }

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { AuthenticationRequiredError, InvalidIdsError, OAuthError } from '../../lib/errors';
 import { JSON_TYPE, negotiate } from '../../lib/http';
-import { gatherOAuthParameters, parseOAuthAuthorizationHeader, queryPairs, SIGNATURE_METHODS, type OAuthParameterSources, type ParamPair } from '../../lib/auth/oauth1/signature';
+import { gatherOAuthParameters, parseOAuthAuthorizationHeader, SIGNATURE_METHODS, type OAuthParameterSources, type ParamPair } from '../../lib/auth/oauth1/signature';
+import { queryPairs } from '../../lib/http';
 import { clientCredentialsFromBasicHeader, parseTokenHeader } from '../../lib/auth/oauth2';
 import { idsFromValue, parseIds } from '../../lib/object-api/ids';
 import type { PyValue } from '../../lib/wire/pyvalue';

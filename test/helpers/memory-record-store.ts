@@ -72,10 +72,10 @@ function itemBytes(record: StoredRecord): number {
 export class MemoryRecordStore implements RecordStore {
   readonly #records = new Map<string, StoredRecord>();
   readonly #claims = new Map<string, IdempotencyClaim>();
-  /** Per model: the last id handed out, and the token of the reservation that last moved it up. */
-  readonly #sequences = new Map<string, { last: number; token?: string }>();
+  /** Per model: the last id handed out. */
+  readonly #sequences = new Map<string, { last: number }>();
 
-  /** How many times the core called each method of the port (calls the double makes itself are not counted). */
+  /** Calls of each port method, but not those the double makes itself nor those of a beforeNextTransact change. */
   readonly calls: Record<Method, number> = {
     getMany: 0,
     transact: 0,
@@ -187,10 +187,10 @@ export class MemoryRecordStore implements RecordStore {
 
   async reserveIds(model: string, count: number): Promise<IdReservation> {
     this.calls.reserveIds++;
-    const token = randomUUID();
     const last = (this.#sequences.get(model)?.last ?? 0) + count;
-    this.#sequences.set(model, { last, token });
-    return { model, token, ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
+    this.#sequences.set(model, { last });
+    // No SDK retry to recognise here; the token is only carried, as the port's callers expect one.
+    return { model, token: randomUUID(), ids: Array.from({ length: count }, (_, i) => last - count + 1 + i) };
   }
 
   async releaseIds(reservation: IdReservation): Promise<boolean> {

@@ -12,11 +12,16 @@ import OAuth from 'oauth-1.0a';
 import { createClient, getClient } from '../../lib/auth/admin';
 import { authorizeRequest, type AuthorizerDeps } from '../../lib/auth/authorizer';
 import { keyRingFrom } from '../../lib/auth/keys';
-import { createLogger } from '../../lib/runtime/log';
+import { createLogger, type Logger } from '../../lib/runtime/log';
 import { issueOAuth1AccessToken } from '../../lib/auth/oauth1/flow';
 import { oauth2TokenEndpoint, basicTokenEndpoint } from '../../lib/auth/oauth2';
 import { createUser } from '../../lib/auth/users';
 import { freshStores } from '../helpers/local';
+import { runAuthorizer } from '../../lib/http';
+
+/** The authorizer as its handler runs it: API Gateway's event in, its policy (or `Unauthorized`) out. */
+const authorizeEvent = (deps: AuthorizerDeps, log: Logger, event: APIGatewayRequestAuthorizerEvent) =>
+  runAuthorizer(event, (request) => authorizeRequest(deps, log, request));
 
 let stores: Awaited<ReturnType<typeof freshStores>>;
 let deps: AuthorizerDeps;
@@ -72,7 +77,7 @@ const canonical = (header: string) => header.replace(/^ *([A-Za-z]+) +/, (_all, 
 
 async function outcome(authorization: string | undefined, query?: Record<string, string[]>): Promise<string> {
   try {
-    const result = await authorizeRequest(deps, log, event(authorization, query));
+    const result = await authorizeEvent(deps, log, event(authorization, query));
     return `allowed ${JSON.stringify(result.context)}`;
   } catch (error) {
     return error instanceof Error ? error.message : `threw ${String(error)}`;

@@ -28,6 +28,11 @@ import { objectRouteEvent } from '../../scripts/api-events';
 import demoData from '../../scripts/demo-data.json';
 import { faultyDocumentClient, INJECTED_MARK, type CommandName, type FaultInjector, type FaultKind } from '../helpers/fault-injection';
 import { freshStores } from '../helpers/local';
+import { runHttp, type HttpOptions } from '../../lib/http';
+
+/** The object handler's work on one event: lib/http around the object route, as handlers/object.ts runs it. */
+const serveObject = (deps: ObjectDeps, options: HttpOptions, event: APIGatewayProxyEvent) =>
+  runHttp(event, options, (request) => routeObjectRequest(deps, request));
 
 type Item = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -86,11 +91,11 @@ function objectEvent(method: string, proxy: string | undefined, query: Record<st
 }
 
 const putList = (deps: ObjectDeps, headers: Record<string, string> = {}) =>
-  routeObjectRequest(deps, options(), objectEvent('PUT', undefined, { ids: '17,20', vals: PUT_VALS }, headers));
-const putOne = (deps: ObjectDeps) => routeObjectRequest(deps, options(), objectEvent('PUT', '17', { vals: PUT_VALS }));
+  serveObject(deps, options(), objectEvent('PUT', undefined, { ids: '17,20', vals: PUT_VALS }, headers));
+const putOne = (deps: ObjectDeps) => serveObject(deps, options(), objectEvent('PUT', '17', { vals: PUT_VALS }));
 const CREATE_NAME = 'Created under faults';
 const createPartner = (deps: ObjectDeps, headers: Record<string, string> = {}) =>
-  routeObjectRequest(deps, options(), objectEvent('POST', undefined, { vals: `{'name': '${CREATE_NAME}', 'city': 'Faultville'}` }, headers));
+  serveObject(deps, options(), objectEvent('POST', undefined, { vals: `{'name': '${CREATE_NAME}', 'city': 'Faultville'}` }, headers));
 
 type Snapshot = Map<string, Item | undefined>;
 

@@ -8,10 +8,15 @@ import { createClient } from '../../lib/auth/admin';
 import type { AuthStore } from '../../lib/auth/credentials';
 import { authorizeRequest, type AuthorizerDeps } from '../../lib/auth/authorizer';
 import { keyRingFrom } from '../../lib/auth/keys';
-import { createLogger } from '../../lib/runtime/log';
+import { createLogger, type Logger } from '../../lib/runtime/log';
 import { oauth2TokenEndpoint, type TokenDeps } from '../../lib/auth/oauth2';
 import { createUser } from '../../lib/auth/users';
 import { freshStores } from '../helpers/local';
+import { runAuthorizer } from '../../lib/http';
+
+/** The authorizer as its handler runs it: API Gateway's event in, its policy (or `Unauthorized`) out. */
+const authorizeEvent = (deps: AuthorizerDeps, log: Logger, event: APIGatewayRequestAuthorizerEvent) =>
+  runAuthorizer(event, (request) => authorizeRequest(deps, log, request));
 
 let stores: Awaited<ReturnType<typeof freshStores>>;
 let client: { clientId: string; clientSecret: string };
@@ -62,7 +67,7 @@ describe('JWT access tokens', () => {
     const issued = await oauth2TokenEndpoint(tokens, new Map([['scope', 'res.partner:*']]), client);
     expect(issued.access_token.split('.')).toHaveLength(3);
     reads.length = 0;
-    const result = await authorizeRequest(deps, createLogger({}, () => undefined), event(`Bearer ${issued.access_token}`));
+    const result = await authorizeEvent(deps, createLogger({}, () => undefined), event(`Bearer ${issued.access_token}`));
     expect(result.context).toStrictEqual({ userId: 4, clientId: client.clientId, scheme: 'jwt', tokenScopes: 'res.partner:*', groups: 'base.group_user,base.group_partner_manager' });
     expect(reads).toStrictEqual([]);
   });
@@ -78,6 +83,6 @@ describe('JWT access tokens', () => {
     const [header, payload, signature] = issued.access_token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, groups: ['base.group_system'] })).toString('base64url')}.${signature}`;
-    await expect(authorizeRequest(deps, createLogger({}, () => undefined), event(`Bearer ${forged}`))).rejects.toThrow('Unauthorized');
+    await expect(authorizeEvent(deps, createLogger({}, () => undefined), event(`Bearer ${forged}`))).rejects.toThrow('Unauthorized');
   });
 });

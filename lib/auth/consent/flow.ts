@@ -12,18 +12,16 @@
  * As in the original, the user who signs in must be the client's user. Errors that must not
  * redirect (unknown client, redirect_uri mismatch) answer the original's JSON bodies.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseScopes } from '../../models/access';
 import { clientFromItem, clientKey, nowSeconds, randomToken, type AuthStore, type ClientRecord } from '../credentials';
 import { issueCsrf, parseCookies, serializeCookie, verifyCsrf } from './csrf';
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from '../../errors';
-import { errorResponse, formPairs, JSON_TYPE, queryPairsOf, serialize, singleValued, toApiRequest, type ApiRequest, type HttpOptions } from '../../http';
+import { formPairs, queryPairsOf, singleValued, type ApiRequest, type ApiResult } from '../../http';
 import type { KeyRing } from '../keys';
 import type { PublicOrigin } from '../oauth1/signature';
 import { approveRequestToken, pendingRequestToken } from '../oauth1/flow';
 import { issueAuthorizationCode, type TokenDeps } from '../oauth2';
 import { renderConsentPage, renderLoginPage, renderMessagePage, type HtmlPage } from './pages';
-import type { PyDict } from '../../wire/pyvalue';
 import { clearFailedSignIns, createSession, recordFailedSignIn, sessionUser, signIn, signInAllowed, SESSION_VALIDITY, type UserRecord } from '../users';
 
 export interface ConsentDeps {
@@ -48,15 +46,15 @@ interface Flow {
   readonly scopes: readonly string[];
   /** Where a decision redirects (empty: OAuth 1.0a out of band). */
   readonly redirectTarget: string;
-  approve(user: UserRecord): Promise<APIGatewayProxyResult>;
-  deny(): Promise<APIGatewayProxyResult>;
+  approve(user: UserRecord): Promise<ApiResult>;
+  deny(): Promise<ApiResult>;
 }
 
-function redirect(target: string, params: Readonly<Record<string, string>>): APIGatewayProxyResult {
+function redirect(target: string, params: Readonly<Record<string, string>>): ApiResult {
   const url = new URL(target);
   for (const [name, value] of Object.entries(params)) if (value !== '') url.searchParams.set(name, value);
   // 303: the browser follows a form POST's answer with a GET.
-  return { statusCode: 303, headers: { Location: url.toString(), 'Cache-Control': 'no-store' }, body: '' };
+  return { status: 303, headers: { Location: url.toString(), 'Cache-Control': 'no-store' }, body: '' };
 }
 
 const OAUTH2_FIELDS = ['client_id', 'redirect_uri', 'state', 'response_type', 'scope', 'code_challenge', 'code_challenge_method'] as const;
@@ -70,7 +68,8 @@ class InvalidCredentialsError extends OAuthError {
   }
 }
 
-async function oauth2Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>): Promise<Flow> {
+/** The OAuth 2 request's flow, or the redirect that sends a bad request back to the client. */
+async function oauth2Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>): Promise<Flow | ApiResult> {
   const clientId = params.get('client_id') ?? '';
   const client = clientId && clientId.length <= 512 ? clientFromItem(await deps.store.get(clientKey(clientId))) : undefined;
   if (!client || client.accessType !== 'oauth2') throw new InvalidCredentialsError();
@@ -83,28 +82,27 @@ async function oauth2Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>
     const value = params.get(name);
     if (value !== undefined) fields[name] = value;
   }
-  const failTo = (error: string, description: string): never => {
-    throw new RedirectError(redirect(redirectUri, { error, error_description: description, state }));
-  };
-  if ((params.get('response_type') ?? 'code') !== 'code') failTo('unsupported_response_type', 'Only response_type=code is supported');
+  // Past the redirect check, a bad request is sent back to the client (RFC 6749 §4.1.2.1).
+  const failTo = (error: string, description: string) => redirect(redirectUri, { error, error_description: description, state });
+  if ((params.get('response_type') ?? 'code') !== 'code') return failTo('unsupported_response_type', 'Only response_type=code is supported');
   const scopes = parseScopes(params.get('scope') ?? '');
-  if (!scopes) failTo('invalid_scope', 'Malformed scope');
+  if (!scopes) return failTo('invalid_scope', 'Malformed scope');
   const challenge = params.get('code_challenge') ?? '';
   const method = params.get('code_challenge_method') ?? (challenge ? 'plain' : '');
-  if (challenge && (method !== 'S256' || !CODE_CHALLENGE.test(challenge))) failTo('invalid_request', 'Only an S256 code_challenge is supported');
-  if (!challenge && method) failTo('invalid_request', 'code_challenge_method without code_challenge');
+  if (challenge && (method !== 'S256' || !CODE_CHALLENGE.test(challenge))) return failTo('invalid_request', 'Only an S256 code_challenge is supported');
+  if (!challenge && method) return failTo('invalid_request', 'code_challenge_method without code_challenge');
   return {
     kind: 'oauth2',
     client,
     fields,
-    scopes: scopes ?? [],
+    scopes,
     redirectTarget: redirectUri,
     async approve(user) {
       const code = await issueAuthorizationCode(deps.tokens, {
         clientId: client.clientId,
         userId: user.userId,
         redirectUri,
-        scopes: (scopes ?? []).join(' '),
+        scopes: scopes.join(' '),
         codeChallenge: challenge,
       });
       return redirect(redirectUri, { code, state });
@@ -127,7 +125,7 @@ async function oauth1Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>
       const verifier = await approveRequestToken(deps.store, pending.token, user.userId);
       if (pending.callback) return redirect(pending.callback, { oauth_token: pending.token, oauth_verifier: verifier });
       // Out of band: the original answers JSON for the consumer to read.
-      return jsonResult(200, new Map([['oauth_verifier', verifier], ['oauth_token', pending.token]]));
+      return { status: 200, payload: new Map([['oauth_verifier', verifier], ['oauth_token', pending.token]]), headers: { 'Cache-Control': 'no-store' } };
     },
     async deny() {
       await deps.store.delete({ kind: 'O1REQ', id: pending.token });
@@ -137,19 +135,8 @@ async function oauth1Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>
   };
 }
 
-/** A redirect decided while checking the request (an OAuth error sent back to the client). */
-class RedirectError extends Error {
-  constructor(readonly result: APIGatewayProxyResult) {
-    super('redirect');
-  }
-}
-
-function page(html: HtmlPage, cookies: readonly string[] = []): APIGatewayProxyResult {
-  return { statusCode: html.statusCode, headers: { ...html.headers }, ...(cookies.length ? { multiValueHeaders: { 'Set-Cookie': [...cookies] } } : {}), body: html.body };
-}
-
-function jsonResult(status: number, payload: PyDict): APIGatewayProxyResult {
-  return { statusCode: status, headers: { 'Content-Type': JSON_TYPE.contentType, 'Cache-Control': 'no-store' }, body: serialize(payload, 'json') };
+function page(html: HtmlPage, cookies: readonly string[] = []): ApiResult {
+  return { ...html, cookies };
 }
 
 /** Whether the browser reached us over https (cookies are then Secure). */
@@ -169,7 +156,7 @@ function formParams(request: ApiRequest): Map<string, string> {
   return singleValued(pairs);
 }
 
-async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, error?: string, login?: string, status = 401): Promise<APIGatewayProxyResult> {
+async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, error?: string, login?: string, status = 401): Promise<ApiResult> {
   const keys = await deps.keys();
   const existing = parseCookies(request.headers.get('cookie')).get(BROWSER_COOKIE);
   const binding = existing ?? randomToken(43);
@@ -181,10 +168,10 @@ async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, e
     ...(error === undefined ? {} : { error }),
     ...(login === undefined ? {} : { login }),
   });
-  return page(error === undefined ? html : { ...html, statusCode: status }, existing ? [] : [cookie(deps, request, BROWSER_COOKIE, binding, SESSION_VALIDITY)]);
+  return page(error === undefined ? html : { ...html, status }, existing ? [] : [cookie(deps, request, BROWSER_COOKIE, binding, SESSION_VALIDITY)]);
 }
 
-async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow, user: UserRecord, sessionId: string, cookies: readonly string[] = []): Promise<APIGatewayProxyResult> {
+async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow, user: UserRecord, sessionId: string, cookies: readonly string[] = []): Promise<ApiResult> {
   // As the original: only the client's own user may authorize it.
   if (user.userId !== flow.client.userId) return page(renderMessagePage('Invalid User.', `${flow.client.name} acts for another user; sign in as that user.`, 401), cookies);
   const keys = await deps.keys();
@@ -200,10 +187,11 @@ async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow,
   return page(html, cookies);
 }
 
-async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | 'oauth2'): Promise<APIGatewayProxyResult> {
+async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | 'oauth2'): Promise<ApiResult> {
   if (request.method !== 'GET' && request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
   const params = request.method === 'POST' ? formParams(request) : singleValued(queryPairsOf(request));
   const flow = kind === 'oauth2' ? await oauth2Flow(deps, params) : await oauth1Flow(deps, params);
+  if ('status' in flow) return flow;
   const cookies = parseCookies(request.headers.get('cookie'));
   const sessionId = cookies.get(SESSION_COOKIE);
   const user = await sessionUser(deps.store, sessionId, deps.now);
@@ -247,16 +235,13 @@ const ROUTES: Readonly<Record<string, 'oauth1' | 'oauth2'>> = {
   '/restapi/1.0/common/oauth2/authorize': 'oauth2',
 };
 
-export async function authorizePages(deps: ConsentDeps, options: HttpOptions, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const request = toApiRequest(event);
+/**
+ * The pages' route. Errors answer in the original's JSON shapes ("Invalid Credentials.",
+ * "redirect uri mismatch.", ...): the handler runs it with lib/http's jsonOnly.
+ */
+export async function authorizePages(deps: ConsentDeps, request: ApiRequest): Promise<ApiResult> {
   const start = request.path.indexOf('/restapi/');
   const kind = start < 0 ? undefined : ROUTES[request.path.slice(start).replace(/\/+$/, '')];
-  try {
-    if (!kind) throw new RouteNotFoundError(request.method, request.path);
-    return await handle(deps, request, kind);
-  } catch (error) {
-    if (error instanceof RedirectError) return error.result;
-    // Errors in the original's JSON shapes: "Invalid Credentials.", "redirect uri mismatch.", ...
-    return errorResponse(error, JSON_TYPE, options.log.child({ requestId: request.requestId, path: request.path }));
-  }
+  if (!kind) throw new RouteNotFoundError(request.method, request.path);
+  return handle(deps, request, kind);
 }

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 
-/** A page as a Lambda proxy result (assignable to APIGatewayProxyResult). */
+/** A page as a route's answer (lib/http's ApiResult with a body already made). */
 export interface HtmlPage {
-  readonly statusCode: number;
+  readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
@@ -166,7 +166,7 @@ export function renderLoginPage(options: LoginPageOptions): HtmlPage {
     '<div class="actions"><button type="submit" id="login-submit" class="primary">Sign in</button></div>',
     '</form>',
   ].join('\n');
-  return { statusCode: 200, headers: pageHeaders(), body: htmlDocument(`Sign in - ${options.clientName}`, content) };
+  return { status: 200, headers: pageHeaders(), body: htmlDocument(`Sign in - ${options.clientName}`, content) };
 }
 
 /** The consent form: who asks, for whom, for what; approve or deny in one form. */
@@ -190,11 +190,11 @@ export function renderConsentPage(options: ConsentPageOptions): HtmlPage {
     '</form>',
   ].join('\n');
   const headers = pageHeaders(options.redirectTarget === undefined ? {} : { formActionTargets: [options.redirectTarget] });
-  return { statusCode: 200, headers, body: htmlDocument(`Allow ${options.clientName}?`, content) };
+  return { status: 200, headers, body: htmlDocument(`Allow ${options.clientName}?`, content) };
 }
 
 /** A page that only says something, e.g. an OAuth error that must not redirect ("redirect uri mismatch."). */
 export function renderMessagePage(title: string, message: string, status: number): HtmlPage {
   const content = `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`;
-  return { statusCode: status, headers: pageHeaders(), body: htmlDocument(title, content) };
+  return { status, headers: pageHeaders(), body: htmlDocument(title, content) };
 }

@@ -331,15 +331,6 @@ function parseSignatureMethod(name: string): SignatureMethod {
   return method;
 }
 
-/** API Gateway's multiValueQueryStringParameters (decoded values) as a list of pairs. */
-export function queryPairs(multiValue: Readonly<Record<string, readonly string[] | undefined>> | null | undefined): ParamPair[] {
-  const pairs: ParamPair[] = [];
-  for (const [name, values] of Object.entries(multiValue ?? {})) {
-    for (const value of values ?? []) pairs.push([name, value]);
-  }
-  return pairs;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The base string URI (§3.4.1.2)
 // ---------------------------------------------------------------------------------------------

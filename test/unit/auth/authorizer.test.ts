@@ -3,7 +3,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import OAuth from 'oauth-1.0a';
 import { createClient, revokeClient } from '../../../lib/auth/admin';
 import { clientFromItem, clientKey, type AuthItem, type AuthKey } from '../../../lib/auth/credentials';
-import { authorizationHeader, authorizeRequest, stageWildcardArn, type AuthorizerDeps } from '../../../lib/auth/authorizer';
+import { authorizationHeader, authorizeRequest, type AuthorizerDeps } from '../../../lib/auth/authorizer';
 import { AuthenticationRequiredError } from '../../../lib/errors';
 import { keyRingFrom, type KeyRing } from '../../../lib/auth/keys';
 import { createLogger, type Logger } from '../../../lib/runtime/log';
@@ -11,6 +11,11 @@ import { issueOAuth1AccessToken } from '../../../lib/auth/oauth1/flow';
 import { basicTokenEndpoint, oauth2TokenEndpoint, type TokenDeps } from '../../../lib/auth/oauth2';
 import { createUser, updateUser } from '../../../lib/auth/users';
 import { MemoryAuthStore } from '../../helpers/memory-auth-store';
+import { runAuthorizer, stageWildcardArn, toAuthorizerRequest } from '../../../lib/http';
+
+/** The authorizer as its handler runs it: API Gateway's event in, its policy (or `Unauthorized`) out. */
+const authorizeEvent = (deps: AuthorizerDeps, log: Logger, event: APIGatewayRequestAuthorizerEvent) =>
+  runAuthorizer(event, (request) => authorizeRequest(deps, log, request));
 
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/PUT/restapi/1.0/object/res.partner';
 const STAGE_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*';
@@ -158,15 +163,15 @@ describe('authorizationHeader', () => {
     ['authorization', { authorization: 'Bearer abc' }],
     ['AUTHORIZATION', { AUTHORIZATION: 'Bearer abc' }],
   ])('returns the value of the %s header', (_label, headers) => {
-    expect(authorizationHeader(authorizerEvent(headers))).toBe('Bearer abc');
+    expect(authorizationHeader(toAuthorizerRequest(authorizerEvent(headers)))).toBe('Bearer abc');
   });
 
   it('returns the single-value header when there are no multi-value headers', () => {
-    expect(authorizationHeader(authorizerEvent({ Authorization: 'Bearer abc' }, { multiValueHeaders: null }))).toBe('Bearer abc');
+    expect(authorizationHeader(toAuthorizerRequest(authorizerEvent({ Authorization: 'Bearer abc' }, { multiValueHeaders: null })))).toBe('Bearer abc');
   });
 
   it('returns undefined when there is no Authorization header', () => {
-    expect(authorizationHeader(authorizerEvent({ Accept: 'application/json' }))).toBeUndefined();
+    expect(authorizationHeader(toAuthorizerRequest(authorizerEvent({ Accept: 'application/json' })))).toBeUndefined();
   });
 
   it.each<[string, APIGatewayRequestAuthorizerEvent]>([
@@ -174,26 +179,26 @@ describe('authorizationHeader', () => {
     ['two headers differing in case', authorizerEvent({ Authorization: 'Bearer a', authorization: 'Bearer b' }, { multiValueHeaders: null })],
     ['the same value twice', authorizerEvent({ Authorization: 'Bearer a' }, { multiValueHeaders: { Authorization: ['Bearer a', 'Bearer a'] } })],
   ])('throws AuthenticationRequiredError for %s', (_label, event) => {
-    expect(() => authorizationHeader(event)).toThrow(AuthenticationRequiredError);
+    expect(() => authorizationHeader(toAuthorizerRequest(event))).toThrow(AuthenticationRequiredError);
   });
 });
 
 describe('authorizeRequest: Bearer and Basic tokens', () => {
   it('allows a Bearer token for the whole stage, with the user, client, scheme, token scopes (tokenScopes) and groups as context', async () => {
     const s = await setup();
-    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toStrictEqual(
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toStrictEqual(
       allowed('7', { userId: 7, clientId: s.app.clientId, scheme: 'oauth2', tokenScopes: 'res.partner:read', groups: GROUPS.join(',') }),
     );
   });
 
   it('allows a lower-case authorization header and scheme', async () => {
     const s = await setup();
-    await expect(authorizeRequest(s.deps, log, authorizerEvent({ authorization: `bearer ${s.bearer.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ authorization: `bearer ${s.bearer.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
   });
 
   it('allows a Basic token with the scheme basic', async () => {
     const s = await setup();
-    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toStrictEqual(
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toStrictEqual(
       allowed('7', { userId: 7, clientId: s.basicApp.clientId, scheme: 'basic', tokenScopes: '', groups: GROUPS.join(',') }),
     );
   });
@@ -201,7 +206,7 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
   it('passes an empty group list for a user without groups', async () => {
     const s = await setup();
     await updateUser(s.store, { ...s.user, groups: [] });
-    const result = await authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }));
+    const result = await authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }));
     expect(result.context).toMatchObject({ groups: '' });
   });
 
@@ -221,65 +226,65 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
     ['the header is base64(user:password) as a browser sends it', () => ({ Authorization: `Basic ${Buffer.from('jane:pw').toString('base64')}` })],
   ])('refuses with exactly Error("Unauthorized") when %s', async (_label, headers) => {
     const s = await setup();
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent(headers(s))));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent(headers(s))));
   });
 
   it('refuses two Authorization headers, even when one is valid', async () => {
     const s = await setup();
     const valid = `Bearer ${s.bearer.access_token}`;
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: valid }, { multiValueHeaders: { Authorization: [valid, 'Bearer other'] } })));
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: valid, authorization: valid }, { multiValueHeaders: null })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: valid }, { multiValueHeaders: { Authorization: [valid, 'Bearer other'] } })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: valid, authorization: valid }, { multiValueHeaders: null })));
   });
 
   it('refuses a token once it has expired', async () => {
     const s = await setup();
     s.clock.ms += 1799 * 1000;
-    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
     s.clock.ms += 1000;
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
   });
 
   it('refuses the token of an archived user', async () => {
     const s = await setup();
     await updateUser(s.store, { ...s.user, active: false });
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` })));
   });
 
   it('refuses the token of a user who no longer exists', async () => {
     const s = await setup();
     await s.store.delete({ kind: 'USER', id: '7' });
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
   });
 
   it("refuses the tokens of a revoked (deleted) client at once, and only that client's", async () => {
     const s = await setup();
     await revokeClient(s.store, s.app.clientId);
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
-    await expect(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
   });
 
   it('refuses a token whose client now acts for another user', async () => {
     const s = await setup();
     const client = clientFromItem(await s.store.get(clientKey(s.app.clientId)));
     await s.store.put(clientKey(s.app.clientId), { ...client, userId: 8 } as AuthItem);
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
   });
 
   it('refuses with exactly Error("Unauthorized") when the store fails, and logs the failure as an error', async () => {
     const store = new FailingAuthStore();
     const s = await setup(store);
     store.failing = true;
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
     const logged = lines.map((line) => JSON.parse(line) as { level: string; error?: string });
     expect(logged.some((entry) => entry.level === 'error' && entry.error?.includes('ProvisionedThroughputExceededException'))).toBe(true);
   });
 
   it('logs why a request was refused, without the credentials', async () => {
     const s = await setup();
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${String(s.bearer.refresh_token)}` })));
-    await expectUnauthorized(authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.bearer.access_token}` })));
-    await authorizeRequest(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${String(s.bearer.refresh_token)}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.bearer.access_token}` })));
+    await authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` }));
     const refusals = lines.map((line) => JSON.parse(line) as { level: string; message: string; reason?: string; requestId?: string }).filter((entry) => entry.message === 'unauthorized');
     expect(refusals).toHaveLength(2);
     for (const entry of refusals) {
@@ -293,7 +298,7 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
 describe('authorizeRequest: OAuth 1.0a', () => {
   it('allows a request signed by the oauth-1.0a client library, with the scheme oauth1', async () => {
     const s = await setup();
-    await expect(authorizeRequest(s.deps, log, signedOAuth1Event(s))).resolves.toStrictEqual(
+    await expect(authorizeEvent(s.deps, log, signedOAuth1Event(s))).resolves.toStrictEqual(
       allowed('7', { userId: 7, clientId: s.consumer.clientId, scheme: 'oauth1', tokenScopes: '', groups: GROUPS.join(',') }),
     );
   });
@@ -301,8 +306,8 @@ describe('authorizeRequest: OAuth 1.0a', () => {
   it('refuses the same signed request a second time (nonce replay)', async () => {
     const s = await setup();
     const event = signedOAuth1Event(s);
-    await expect(authorizeRequest(s.deps, log, event)).resolves.toMatchObject({ principalId: '7' });
-    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+    await expect(authorizeEvent(s.deps, log, event)).resolves.toMatchObject({ principalId: '7' });
+    await expectUnauthorized(authorizeEvent(s.deps, log, event));
   });
 
   it.each<[string, (event: APIGatewayRequestAuthorizerEvent) => APIGatewayRequestAuthorizerEvent]>([
@@ -313,36 +318,36 @@ describe('authorizeRequest: OAuth 1.0a', () => {
     ['another host', (event) => ({ ...event, headers: { ...event.headers, Host: 'evil.test' }, multiValueHeaders: { ...event.multiValueHeaders, Host: ['evil.test'] } })],
   ])('refuses a signed request with %s', async (_label, tamper) => {
     const s = await setup();
-    await expectUnauthorized(authorizeRequest(s.deps, log, tamper(signedOAuth1Event(s))));
+    await expectUnauthorized(authorizeEvent(s.deps, log, tamper(signedOAuth1Event(s))));
   });
 
   it('refuses a signature made with a timestamp 10 minutes old', async () => {
     const s = await setup();
     const event = signedOAuth1Event(s, { timestamp: Math.floor(s.clock.ms / 1000) - 600 });
-    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+    await expectUnauthorized(authorizeEvent(s.deps, log, event));
   });
 
   it('refuses a fresh signature once the server clock is 10 minutes later', async () => {
     const s = await setup();
     const event = signedOAuth1Event(s);
     s.clock.ms += 600 * 1000;
-    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+    await expectUnauthorized(authorizeEvent(s.deps, log, event));
   });
 
   it('refuses a signed request from a revoked consumer, or for an archived user', async () => {
     const revoked = await setup();
     await revokeClient(revoked.store, revoked.consumer.clientId);
-    await expectUnauthorized(authorizeRequest(revoked.deps, log, signedOAuth1Event(revoked)));
+    await expectUnauthorized(authorizeEvent(revoked.deps, log, signedOAuth1Event(revoked)));
 
     const archived = await setup();
     await updateUser(archived.store, { ...archived.user, active: false });
-    await expectUnauthorized(authorizeRequest(archived.deps, log, signedOAuth1Event(archived)));
+    await expectUnauthorized(authorizeEvent(archived.deps, log, signedOAuth1Event(archived)));
   });
 
   it('refuses with exactly Error("Unauthorized") when the key ring cannot be loaded', async () => {
     const s = await setup();
     const deps: AuthorizerDeps = { ...s.deps, oauth1: { ...s.deps.oauth1, keys: async () => Promise.reject(new Error('KMS unavailable')) } };
-    await expectUnauthorized(authorizeRequest(deps, log, signedOAuth1Event(s)));
+    await expectUnauthorized(authorizeEvent(deps, log, signedOAuth1Event(s)));
   });
 
   it('refuses with exactly Error("Unauthorized") when the store fails during an OAuth 1.0a check', async () => {
@@ -350,7 +355,7 @@ describe('authorizeRequest: OAuth 1.0a', () => {
     const s = await setup(store);
     const event = signedOAuth1Event(s);
     store.failing = true;
-    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+    await expectUnauthorized(authorizeEvent(s.deps, log, event));
   });
 
   it('lets a query-signed request with a form body through anonymously, saying why in the context', async () => {
@@ -359,7 +364,7 @@ describe('authorizeRequest: OAuth 1.0a', () => {
       { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'Content-Length': '27' },
       { method: 'POST', query: { oauth_consumer_key: [s.consumer.clientId], oauth_signature: ['c2lnbmF0dXJl'] } },
     );
-    await expect(authorizeRequest(s.deps, log, event)).resolves.toStrictEqual(allowed('anonymous', { authError: 'oauth1_form_body' }));
+    await expect(authorizeEvent(s.deps, log, event)).resolves.toStrictEqual(allowed('anonymous', { authError: 'oauth1_form_body' }));
   });
 
   it('lets a header-signed request with a chunked form body through anonymously too', async () => {
@@ -368,7 +373,7 @@ describe('authorizeRequest: OAuth 1.0a', () => {
       { Authorization: 'OAuth oauth_consumer_key="k", oauth_signature="c2ln"', 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' },
       { method: 'POST' },
     );
-    await expect(authorizeRequest(s.deps, log, event)).resolves.toStrictEqual(allowed('anonymous', { authError: 'oauth1_form_body' }));
+    await expect(authorizeEvent(s.deps, log, event)).resolves.toStrictEqual(allowed('anonymous', { authError: 'oauth1_form_body' }));
   });
 
   it('checks the signature of a form-typed request without a body like any other', async () => {
@@ -377,21 +382,21 @@ describe('authorizeRequest: OAuth 1.0a', () => {
       { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '0' },
       { method: 'POST', query: { oauth_consumer_key: [s.consumer.clientId], oauth_signature: ['c2lnbmF0dXJl'] } },
     );
-    await expectUnauthorized(authorizeRequest(s.deps, log, event));
+    await expectUnauthorized(authorizeEvent(s.deps, log, event));
   });
 
   it('does not take a Bearer request with a form body for OAuth 1.0a', async () => {
     const s = await setup();
     const event = authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}`, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '10' }, { method: 'POST' });
-    await expect(authorizeRequest(s.deps, log, event)).resolves.toMatchObject({ principalId: '7', context: { scheme: 'oauth2' } });
+    await expect(authorizeEvent(s.deps, log, event)).resolves.toMatchObject({ principalId: '7', context: { scheme: 'oauth2' } });
   });
 
   it('logs neither the signature, the token secret nor the Authorization header', async () => {
     const s = await setup();
     const event = signedOAuth1Event(s);
-    await authorizeRequest(s.deps, log, event);
-    await expectUnauthorized(authorizeRequest(s.deps, log, event));
-    await expectUnauthorized(authorizeRequest(s.deps, log, { ...event, multiValueQueryStringParameters: { ids: ['18'] } }));
+    await authorizeEvent(s.deps, log, event);
+    await expectUnauthorized(authorizeEvent(s.deps, log, event));
+    await expectUnauthorized(authorizeEvent(s.deps, log, { ...event, multiValueQueryStringParameters: { ids: ['18'] } }));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     // afterEach checks the lines against every credential, signature and header of the test.
   });

@@ -14,7 +14,6 @@ import {
   parseOAuthAuthorizationHeader,
   parsePublicBaseUrl,
   percentEncode,
-  queryPairs,
   requestBaseStringUri,
   requestOrigin,
   signatureBaseString,
@@ -24,6 +23,7 @@ import {
   type ParamPair,
   type SignatureMethod,
 } from '../../../lib/auth/oauth1/signature';
+import { queryPairs } from '../../../lib/http';
 import { thrown } from '../../helpers/thrown';
 
 /** The reason of the AuthenticationRequiredError `fn` throws; fails on any other outcome. */

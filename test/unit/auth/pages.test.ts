@@ -68,7 +68,7 @@ describe('renderLoginPage', () => {
   it('shows no error box on a first visit', () => {
     const first = renderLoginPage({ action: '/a', hiddenFields: {}, csrfToken: CSRF, clientName: 'Demo' });
     expect(first.body).not.toContain('class="error"');
-    expect(first.statusCode).toBe(200);
+    expect(first.status).toBe(200);
     expect(first.headers).toEqual(pageHeaders());
   });
 
@@ -125,7 +125,7 @@ describe('renderConsentPage', () => {
 describe('renderMessagePage', () => {
   it('carries the status and escapes title and message', () => {
     const page = renderMessagePage('Bad <request>', 'redirect uri mismatch. <script>', 400);
-    expect(page.statusCode).toBe(400);
+    expect(page.status).toBe(400);
     expect(page.body).toContain('<title>Bad &lt;request&gt;</title>');
     expect(page.body).toContain('redirect uri mismatch. &lt;script&gt;');
     expectNoMarkupFrom(page);
