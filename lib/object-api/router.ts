@@ -2,22 +2,46 @@
  * The object API's routes: request parameters in, one records-core call, a result out.
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
-import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from '../models/access';
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from '../auth/credentials';
-import { bindParams, bodyParams, type CallParams } from './call-params';
-import { checkMetaChange, isMetaModel, metaValues, type MetaChange, type ModelCatalog } from '../models/catalog';
-import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError, UriTooLongError } from '../errors';
-import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
+import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError } from '../errors';
 import type { ApiRequest, ApiResult } from '../http';
+import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from '../models/access';
+import { isMetaModel, type ModelCatalog } from '../models/catalog';
 import { defaultGet, fieldsGet } from '../models/introspection';
-import { parseVals } from '../wire/literal';
-import { idsFromValue, parseIds } from './ids';
-import type { ModelDef } from '../models/registry';
+import { getModel, type ModelDef } from '../models/registry';
+import {
+  countRecords,
+  createRecord,
+  readRecords,
+  renderRecords,
+  searchRecords,
+  selectFields,
+  unlinkRecords,
+  writeRecords,
+  type Caller,
+  type KeyedRequest,
+  type PendingClaim,
+  type RecordsDeps,
+} from '../records';
 import type { PyValue } from '../wire/pyvalue';
-import { createRecord, readRecords, renderRecords, selectFields, writeRecords, type Caller, type KeyedRequest, type PendingClaim, type RecordsDeps } from '../records';
-import { countRecords, parseOrder, searchRecords } from '../records/search/search';
-import { unlinkRecords } from '../records/unlink';
-import { getModel } from '../models/registry';
+import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
+import { changeDefinitions } from './meta-change';
+import {
+  activeTestOf,
+  bindParams,
+  bodyParams,
+  checkQueryLength,
+  domainParam,
+  idsParam,
+  intParam,
+  MAX_LIMIT,
+  pathId,
+  requiredIds,
+  searchParams,
+  stringListParam,
+  valsOf,
+  type CallParams,
+} from './params';
 
 export interface ObjectDeps extends RecordsDeps {
   readonly accessRules: AccessRules;
@@ -42,48 +66,9 @@ export function callerOf(request: ApiRequest): Caller {
   return { userId, clientId };
 }
 
-/** `ids=17,20` in the query, or ids in the body (a list, one id, or the same text). */
-function idsParam(params: CallParams): number[] | undefined {
-  const input = params.get('ids');
-  if (input === undefined) return undefined;
-  return 'text' in input ? parseIds(input.text) : idsFromValue(input.value);
-}
 
-function requiredIds(params: CallParams): number[] {
-  const ids = idsParam(params);
-  if (ids === undefined) throw new BadRequestError("Parameter 'ids' is required, e.g. ids=17,20");
-  return ids;
-}
 
-/**
- * API Gateway (REST, regional) refuses URLs over 10,240 characters with its own 414; the same limit
- * here keeps a local run and the tests honest about what a deployed API accepts.
- */
-export const MAX_QUERY_LENGTH = 10_240;
 
-function checkQueryLength(request: ApiRequest): void {
-  let length = 0;
-  for (const [name, values] of request.query) for (const value of values) length += name.length + value.length + 2;
-  if (length > MAX_QUERY_LENGTH) {
-    throw new UriTooLongError(`The query string is longer than ${MAX_QUERY_LENGTH} characters; API Gateway refuses such URLs`);
-  }
-}
-
-/** A list of names (`fields`, `allfields`, `attributes`, `fields_list`...); one name alone is accepted too. */
-function stringListParam(params: CallParams, name: string): string[] | undefined {
-  const value = params.literal(name);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
-  throw new BadRequestError(`'${name}' must be a list of names, e.g. ${name}=['name','country_id']`);
-}
-
-/** The `{id}` path segment: one positive integer id. */
-function pathId(segment: string): number {
-  if (segment.includes(',')) throw new BadRequestError(`Invalid record id '${segment}' in the path; give several ids with ?ids=17,20`);
-  const [id] = parseIds(segment);
-  return id as number;
-}
 
 /** What every object route starts from: the authorizer's caller, the model and the call's parameters. */
 interface ObjectContext {
@@ -98,16 +83,6 @@ interface ObjectContext {
   readonly key?: KeyedRequest['key'];
 }
 
-const VALS_EXAMPLE = "vals={'street2':'Chung Hsiao East Road'}";
-
-/** `vals`: a dict, from the query, the body (see bodyParams), args or kwargs. */
-function valsOf(params: CallParams): Map<string, PyValue> {
-  const input = params.get('vals');
-  if (input === undefined) throw new BadRequestError(`Parameter 'vals' is required, e.g. ${VALS_EXAMPLE}`);
-  if ('text' in input) return parseVals(input.text);
-  if (!(input.value instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
-  return input.value;
-}
 
 /** A write's Idempotency-Key to claim, if it was sent one. */
 const keyOf = ({ key }: ObjectContext): KeyedRequest => ({ key });
@@ -150,48 +125,6 @@ async function create(context: ObjectContext): Promise<ApiResult> {
   return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, ...keyOf(context) }) };
 }
 
-/** Without a domain, a page holds this many records unless `limit` says otherwise. */
-export const DEFAULT_LIMIT = 80;
-/** The most records one page may hold; more pages with `cursor` (or `offset`). */
-export const MAX_LIMIT = 1000;
-
-/** A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits; None, False or nothing is no value. */
-function intParam(params: CallParams, name: string, min: number, max: number): number | undefined {
-  const input = params.get(name);
-  if (input === undefined || ('text' in input && input.text === '')) return undefined;
-  const value = params.literal(name);
-  if (value === null || value === false) return undefined;
-  if (typeof value !== 'number' || value < min || value > max) throw new BadRequestError(`'${name}' must be an integer from ${min} to ${max}`);
-  return value;
-}
-
-/** `context={'active_test': False}`: the one context key a search honours here. */
-function activeTestOf(params: CallParams): boolean {
-  const context = params.literal('context');
-  if (context === undefined || context === null) return true;
-  if (!(context instanceof Map)) throw new BadRequestError("'context' must be a dict, e.g. context={'active_test': False}");
-  return context.get('active_test') !== false;
-}
-
-/** `domain=[('name','ilike','a')]`, as its literal (None is no domain); the domain module checks its shape. */
-function domainParam(params: CallParams): PyValue | undefined {
-  return params.literal('domain') ?? undefined;
-}
-
-/** The search parameters shared by search and search_read. */
-function searchParams(params: CallParams, model: ModelDef) {
-  const domain = domainParam(params);
-  const limit = intParam(params, 'limit', 1, MAX_LIMIT) ?? (domain === undefined ? DEFAULT_LIMIT : MAX_LIMIT);
-  return {
-    model,
-    domain,
-    limit,
-    offset: intParam(params, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
-    order: parseOrder(model, params.text('order')),
-    cursor: params.text('cursor'),
-    activeTest: activeTestOf(params),
-  };
-}
 
 /** The continuation header of a page that may have a next one. */
 const pageHeaders = (nextCursor: string | undefined): Record<string, string> => (nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor });
@@ -352,32 +285,6 @@ function resolveCall(request: ApiRequest): Call {
 }
 
 /**
- * A call on ir.model / ir.model.fields: a create, write or unlink is checked against the
- * definitions first (lib/models/catalog.ts; 403 and nothing written if it would break them), and
- * this instance reloads them once it is made (the others within CATALOG_TTL_MS, or at once for a
- * model they do not know).
- */
-async function changeDefinitions(catalog: ModelCatalog, context: ObjectContext, call: Call): Promise<ApiResult> {
-  const { model, params } = context;
-  const operation = call.method.operation;
-  if (operation !== 'create' && operation !== 'write' && operation !== 'unlink') return call.run(context);
-  const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
-  const change: MetaChange =
-    operation === 'create'
-      ? { kind: 'create', model: model.model, values: metaValues(valsOf(params)) }
-      : operation === 'write'
-        ? { kind: 'write', model: model.model, ids: ids(), values: metaValues(valsOf(params)) }
-        : { kind: 'unlink', model: model.model, ids: ids() };
-  await checkMetaChange(catalog, change, async (name) => {
-    const target = context.deps.registry.get(name);
-    return target ? countRecords(context.deps, { model: target, activeTest: false }) : 0;
-  });
-  const result = await call.run(context);
-  await catalog.changed();
-  return result;
-}
-
-/**
  * What the request that claimed a key answered, on the records as they are now: a create's record
  * (404 if deleted since), a write's records, an unlink's ids.
  */
@@ -413,7 +320,11 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
   const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
   const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
   const context = { deps: requestDeps, access, caller, model, params };
-  const run = (runContext: ObjectContext) => (deps.catalog && isMetaModel(model) ? changeDefinitions(deps.catalog, runContext, call) : call.run(runContext));
+  const run = (runContext: ObjectContext) => {
+    if (!deps.catalog || !isMetaModel(model)) return call.run(runContext);
+    const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
+    return changeDefinitions(deps.catalog, requestDeps, { model, operation: call.method.operation, ids, vals: () => valsOf(params), run: () => call.run(runContext) });
+  };
   const claim = claimOf(request, call, caller, deps);
   const result = claim
     ? await runKeyedCall({

@@ -21,6 +21,7 @@
 import { InvalidXmlError } from '../errors';
 import { PyFloat, type PyDict, type PyValue } from './pyvalue';
 import { mediaTypeOf } from './media-type';
+import { isFloatText, isIntText } from './number-text';
 
 export const XML_BODY_ROOTS = ['vals', 'args', 'kwargs'] as const;
 export type XmlBodyRoot = (typeof XML_BODY_ROOTS)[number];
@@ -49,8 +50,6 @@ const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>'
 const XML_DECLARATION = /^\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*$/;
 
 const XML_SPACE = /^[ \t\n\r]*$/;
-const INT_TEXT = /^[+-]?[0-9]+$/;
-const FLOAT_TEXT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const TYPES = ['str', 'int', 'float', 'bool', 'null', 'list', 'dict'] as const;
 type ValueType = (typeof TYPES)[number];
 
@@ -422,7 +421,7 @@ class XmlBodyParser {
         if (text === 'false' || text === 'False') return false;
         throw bad('true or false');
       case 'int': {
-        if (!INT_TEXT.test(text)) throw bad('an integer');
+        if (!isIntText(text)) throw bad('an integer');
         const digits = text.replace(/^[+-]/, '');
         if (digits.length > MAX_INT_DIGITS) throw this.fail(`<${element.name}> has an integer longer than ${MAX_INT_DIGITS} digits`, element.position);
         const big = BigInt(text);
@@ -430,7 +429,7 @@ class XmlBodyParser {
         return Number.isSafeInteger(small) ? small : big;
       }
       case 'float': {
-        if (!FLOAT_TEXT.test(text)) throw bad(/^[+-]?(nan|inf|infinity)$/i.test(text) ? 'a finite number (NaN and Infinity are not allowed)' : 'a number');
+        if (!isFloatText(text)) throw bad(/^[+-]?(nan|inf|infinity)$/i.test(text) ? 'a finite number (NaN and Infinity are not allowed)' : 'a number');
         const value = Number(text);
         if (!Number.isFinite(value)) throw this.fail(`<${element.name}> has a float out of range`, element.position);
         return new PyFloat(value);

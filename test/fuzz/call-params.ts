@@ -8,7 +8,7 @@
  * reading any parameter gives a value or a 400. Nothing else.
  */
 import fc from 'fast-check';
-import { bindParams, bodyParams, MAX_BODY_LENGTH, type CallParams, type MethodSignature } from '../../lib/object-api/call-params';
+import { bindParams, bodyParams, MAX_BODY_LENGTH, type CallParams, type MethodSignature } from '../../lib/object-api/params';
 import { BadRequestError, InvalidLiteralError, InvalidXmlError, PayloadTooLargeError } from '../../lib/errors';
 import type { PyDict, PyValue } from '../../lib/wire/pyvalue';
 import { withoutConsoleWarnings } from './literal';

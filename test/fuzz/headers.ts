@@ -10,7 +10,7 @@ import { JSON_TYPE, negotiate } from '../../lib/http';
 import { gatherOAuthParameters, parseOAuthAuthorizationHeader, SIGNATURE_METHODS, type OAuthParameterSources, type ParamPair } from '../../lib/auth/oauth1/signature';
 import { queryPairs } from '../../lib/http';
 import { clientCredentialsFromBasicHeader, parseTokenHeader } from '../../lib/auth/oauth2';
-import { idsFromValue, parseIds } from '../../lib/object-api/ids';
+import { idsFromValue, parseIds } from '../../lib/object-api/params';
 import type { PyValue } from '../../lib/wire/pyvalue';
 import { anyTextArb, mutatedArb, soupArb } from './mutate';
 import { pyValueArb } from './pyvalues';

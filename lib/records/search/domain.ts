@@ -49,6 +49,7 @@ import { PyFloat, formatPythonFloat, type PyValue } from '../../wire/pyvalue';
 import { validCalendarDate } from '../dates';
 import type { StoredRecord, StoredValue } from '../port';
 import { describeValue } from '../values';
+import { isFloatText, isIntText } from '../../wire/number-text';
 
 export type Operator =
   | '='
@@ -195,8 +196,6 @@ function asNumber(value: PyValue): number | undefined {
   return undefined;
 }
 
-const INT_TEXT = /^\s*[+-]?\d+\s*$/;
-const FLOAT_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/;
 
 /** A date or datetime text PostgreSQL would cast, as [date, time with optional fraction | undefined]. */
@@ -799,7 +798,7 @@ function convertValue(field: FieldDef, kind: Kind, operator: Operator, value: Py
       if (!truthy(value)) return 0;
       if (value === true) return 1;
       if (typeof value === 'string') {
-        if (!(kind === 'integer' ? INT_TEXT : FLOAT_TEXT).test(value)) throw fail();
+        if (!(kind === 'integer' ? isIntText : isFloatText)(value.trim())) throw fail();
         return Number(value);
       }
       const n = asNumber(value);
@@ -809,7 +808,7 @@ function convertValue(field: FieldDef, kind: Kind, operator: Operator, value: Py
     case 'id':
     case 'many2one': {
       if (value === false || value === null) return null;
-      if (typeof value === 'string' && INT_TEXT.test(value)) return Number(value);
+      if (typeof value === 'string' && isIntText(value.trim())) return Number(value);
       const n = asNumber(value);
       if (n === undefined) throw fail();
       return n;

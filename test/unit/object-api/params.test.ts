@@ -1,4 +1,4 @@
-import { bindParams, bodyParams, type CallParams, type MethodSignature } from '../../../lib/object-api/call-params';
+import { bindParams, bodyParams, type CallParams, type MethodSignature } from '../../../lib/object-api/params';
 import { BadRequestError, InvalidLiteralError, InvalidXmlError, PayloadTooLargeError } from '../../../lib/errors';
 import { PyFloat, pyDict, type PyValue } from '../../../lib/wire/pyvalue';
 import { thrown } from '../../helpers/thrown';

@@ -1,5 +1,5 @@
 import { InvalidIdsError } from '../../../lib/errors';
-import { idsFromValue, parseIds } from '../../../lib/object-api/ids';
+import { idsFromValue, parseIds } from '../../../lib/object-api/params';
 import { PyFloat } from '../../../lib/wire/pyvalue';
 import { thrown } from '../../helpers/thrown';
 
