@@ -11,7 +11,7 @@
 const hapi = require('@hapi/hapi');
 const tsx = require('tsx/cjs/api');
 
-// The same negotiation as the functions' (lib/http/http.ts), loaded from the TypeScript source.
+// The same negotiation as the functions' (lib/http/negotiate.ts), loaded from the TypeScript source.
 const { negotiate } = tsx.require('../lib/http/negotiate.ts', __filename);
 
 const GATEWAY_RESPONSE = 'AWS::ApiGateway::GatewayResponse';
@@ -41,7 +41,7 @@ const escapeXml = (text) => String(text).replace(/[&<>]/g, (char) => ({ '&': '&a
 
 /**
  * hapi's own other 4xx answers (an unparseable Content-Type, say), which API Gateway would have
- * passed to the function: the function's error shape (lib/http/http.ts), in JSON or XML as negotiated.
+ * passed to the function: the function's error shape (lib/http/respond.ts), in JSON or XML as negotiated.
  */
 function otherClientError(request, h) {
   const response = request.response;
@@ -49,7 +49,7 @@ function otherClientError(request, h) {
   const status = response.output.statusCode;
   const message = response.output.payload.message || 'Bad Request';
   const xml = negotiate(request.headers.accept).format === 'xml';
-  // 401 and 404 are bare {code, message}, every other status wrapped in {"error": ...}, as lib/http/http.ts.
+  // 401 and 404 are bare {code, message}, every other status wrapped in {"error": ...}, as lib/http/respond.ts.
   const bare = status === 401 || status === 404;
   const inner = `<code type="int">${status}</code><message type="str">${escapeXml(message)}</message>`;
   const body = xml ? (bare ? inner : `<error type="dict">${inner}</error>`) : JSON.stringify(bare ? { code: status, message } : { error: { code: status, message } });

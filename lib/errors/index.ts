@@ -1,6 +1,6 @@
 /**
  * The error taxonomy. Every failure a client can cause is one of these classes, with a stable
- * machine-readable `code` and the HTTP `status` it maps to; lib/http/http.ts turns them into responses
+ * machine-readable `code` and the HTTP `status` it maps to; lib/http/respond.ts turns them into responses
  * (the only place that knows response shapes). Anything else that escapes is an internal error and
  * becomes a bare 500 whose body never shows the cause.
  */

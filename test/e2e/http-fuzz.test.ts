@@ -1159,7 +1159,7 @@ describe('fixed cases found by the whole-request fuzzing', () => {
   // lib/records/values.ts (parseFieldValue, float/monetary) accepts any finite float, and an int beyond 2**53
   // as Number(value); lib/store/dynamodb/client.ts's DocumentClient then refuses to marshal a number beyond
   // Number.MAX_SAFE_INTEGER, and DynamoDB refuses magnitudes under 1e-130 (ValidationException):
-  // errors lib/http/http.ts does not know, hence a 500. Odoo stores any double; here 1e16 is lost.
+  // errors lib/http/respond.ts does not know, hence a 500. Odoo stores any double; here 1e16 is lost.
   it.each([
     ['a float of 1e16 (beyond 2**53)', "{'partner_longitude': 1e16}"],
     ['an int beyond 2**53 for a float field', "{'credit_limit': 9007199254740993}"],

@@ -1,5 +1,5 @@
 /**
- * A call's parameters (lib/object-api/call-params.ts): the request body (a Python literal, JSON, JSON5 or
+ * A call's parameters (lib/object-api/params.ts): the request body (a Python literal, JSON, JSON5 or
  * XML) and the query, bound onto an Odoo method's signature, then read by name.
  *
  * Valid bodies give their parameters (a dict body for create/write without vals/args/kwargs keys

@@ -1,5 +1,5 @@
 /**
- * The small parsers of request text: `ids` (lib/object-api/ids.ts), the Accept header (lib/http/http.ts),
+ * The small parsers of request text: `ids` (lib/object-api/params.ts), the Accept header (lib/http/negotiate.ts),
  * OAuth 1.0a Authorization headers and protocol parameters (lib/auth/oauth1/signature.ts), and Bearer/Basic
  * Authorization headers (lib/auth/oauth2.ts). Each: well-formed input gives exactly what it says;
  * anything else gives a value with the documented shape or the documented error, nothing else.

@@ -24,9 +24,9 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [literalTarget, domainTarget,
 export const literalProperty: fc.IProperty<[unknown]> = literalTarget.property;
 /** lib/records/search/domain.ts: parseDomain (through parseLiteralParam), subpathLeaves, resolutionOf, matchRecord. */
 export const domainProperty: fc.IProperty<[unknown]> = domainTarget.property;
-/** lib/object-api/ids.ts: parseIds, idsFromValue. */
+/** lib/object-api/params.ts: parseIds, idsFromValue. */
 export const idsProperty: fc.IProperty<[unknown]> = idsTarget.property;
-/** lib/http/http.ts: negotiate. */
+/** lib/http/negotiate.ts: negotiate. */
 export const acceptProperty: fc.IProperty<[unknown]> = acceptTarget.property;
 /** lib/auth/oauth1/signature.ts: parseOAuthAuthorizationHeader, gatherOAuthParameters, queryPairs. */
 export const oauth1Property: fc.IProperty<[unknown]> = oauth1Target.property;
@@ -34,5 +34,5 @@ export const oauth1Property: fc.IProperty<[unknown]> = oauth1Target.property;
 export const oauth2Property: fc.IProperty<[unknown]> = oauth2Target.property;
 /** lib/wire/xml-body.ts: parseXmlBody, isXmlBody. */
 export const xmlProperty: fc.IProperty<[unknown]> = xmlTarget.property;
-/** lib/object-api/call-params.ts: bodyParams, bindParams, CallParams. */
+/** lib/object-api/params.ts: bodyParams, bindParams, CallParams. */
 export const callParamsProperty: fc.IProperty<[unknown]> = callParamsTarget.property;

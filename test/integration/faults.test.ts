@@ -39,7 +39,7 @@ type Item = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const registry = buildRegistry(shippedModels);
 const accessRules = buildAccessRules(shippedAccessRules);
 const CALLER_ID = 1;
-/** The SDK's attempts per call (lib/store/dynamodb/client.ts) times ours per write (lib/records/records.ts). */
+/** The SDK's attempts per call (lib/store/dynamodb/client.ts) times ours per write (lib/records/commit.ts). */
 const MOST_ATTEMPTS = 3 * 4;
 
 const WRITTEN = { street2: 'Fault street', ref: 'F-1' };
@@ -199,9 +199,8 @@ describe('PUT of a list under TransactionConflict', () => {
     expect(await expectAllOrNothing(before)).toStrictEqual({ state: 'new', versionsAdded: 1 });
   });
 
-  // FAILS today: lib/records/records.ts parseCancellation counts 'conflict' as transient, so a conflict
-  // that outlasts the retries answers 503, although commitOrRetry's own contract (and DESIGN's
-  // 409 "the records kept changing under us") says 409 unless only throttling was seen.
+  // A TransactionConflict is another writer, not throttling (lib/records/commit.ts classifyCancellation):
+  // one that outlasts the retries is DESIGN's 409 "the records kept changing", not a 503.
   it('a conflict every time: 409 after bounded retries, nothing written', async () => {
     const before = await snapshot(DEMO_KEYS);
     injector.arm({ command: 'TransactWriteItemsCommand', fault: 'transaction-conflict' });
