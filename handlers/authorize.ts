@@ -5,7 +5,12 @@ import { runHttp } from '../lib/http';
 import { getAuthStore, getConfig, getLogger } from '../lib/runtime/container';
 import { getKeyRing, getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
 
-const deps = { store: getAuthStore(), tokens: getTokenDeps(), keys: getKeyRing(), publicOrigin: getOAuth1Deps().publicOrigin };
+const deps = {
+  store: getAuthStore(),
+  tokens: getTokenDeps(),
+  keys: getKeyRing(),
+  publicOrigin: getOAuth1Deps().publicOrigin,
+};
 // Errors in the original's JSON shapes, whatever the browser's Accept.
 const options = { log: getLogger(), responseKey: getConfig().responseKey, jsonOnly: true };
 

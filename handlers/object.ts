@@ -2,7 +2,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { runHttp } from '../lib/http';
 import { routeObjectRequest } from '../lib/object-api/router';
-import { getAccessRules, getCatalog, getConfig, getLogger, getRecordStore, getRegistry } from '../lib/runtime/container';
+import {
+  getAccessRules,
+  getCatalog,
+  getConfig,
+  getLogger,
+  getRecordStore,
+  getRegistry,
+} from '../lib/runtime/container';
 
 const deps = { registry: getRegistry(), store: getRecordStore(), accessRules: getAccessRules(), catalog: getCatalog() };
 const options = { log: getLogger(), responseKey: getConfig().responseKey };

@@ -3,7 +3,16 @@
  * for a user, list them, rotate secrets, revoke. Secrets are shown once: OAuth 2 and Basic client
  * secrets are stored as SHA-256 hashes, OAuth 1.0a consumer secrets sealed with the key ring.
  */
-import { clientFromItem, clientKey, nowSeconds, randomToken, sha256Hex, type AccessType, type AuthStore, type ClientRecord } from './credentials';
+import {
+  clientFromItem,
+  clientKey,
+  nowSeconds,
+  randomToken,
+  sha256Hex,
+  type AccessType,
+  type AuthStore,
+  type ClientRecord,
+} from './credentials';
 import { BadRequestError } from '../errors';
 import type { KeyRing } from './keys';
 
@@ -29,10 +38,15 @@ function checkRedirectUri(uri: string): void {
   }
   // `#` alone leaves url.hash empty, yet is a fragment component all the same (RFC 6749 §3.1.2).
   if (uri.includes('#')) throw new BadRequestError(`Redirect URI ${uri} must not have a fragment`);
-  if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new BadRequestError(`Redirect URI ${uri} has a forbidden scheme`);
+  if (url.protocol === 'javascript:' || url.protocol === 'data:')
+    throw new BadRequestError(`Redirect URI ${uri} has a forbidden scheme`);
 }
 
-function withSecret(client: Omit<ClientRecord, 'secretHash' | 'sealedSecret'>, secret: string, keys: KeyRing | undefined): ClientRecord {
+function withSecret(
+  client: Omit<ClientRecord, 'secretHash' | 'sealedSecret'>,
+  secret: string,
+  keys: KeyRing | undefined,
+): ClientRecord {
   if (client.accessType === 'oauth1') {
     if (!keys) throw new Error('OAuth 1.0a clients need the key ring to seal their secret');
     // HMAC needs the consumer secret in clear, so it is sealed, not hashed.
@@ -41,12 +55,24 @@ function withSecret(client: Omit<ClientRecord, 'secretHash' | 'sealedSecret'>, s
   return { ...client, secretHash: sha256Hex(secret), sealedSecret: '' };
 }
 
-export async function createClient(store: AuthStore, keys: KeyRing | undefined, request: NewClient, now?: () => number): Promise<IssuedSecret> {
+export async function createClient(
+  store: AuthStore,
+  keys: KeyRing | undefined,
+  request: NewClient,
+  now?: () => number,
+): Promise<IssuedSecret> {
   for (const uri of request.redirectUris ?? []) checkRedirectUri(uri);
   const clientId = randomToken();
   const clientSecret = randomToken();
   const client = withSecret(
-    { clientId, name: request.name, userId: request.userId, accessType: request.accessType, redirectUris: [...(request.redirectUris ?? [])], createdAt: nowSeconds(now) },
+    {
+      clientId,
+      name: request.name,
+      userId: request.userId,
+      accessType: request.accessType,
+      redirectUris: [...(request.redirectUris ?? [])],
+      createdAt: nowSeconds(now),
+    },
     clientSecret,
     keys,
   );
@@ -61,7 +87,11 @@ export async function getClient(store: AuthStore, clientId: string): Promise<Cli
 }
 
 /** A new secret for the client; the old one stops working at once. */
-export async function rotateClientSecret(store: AuthStore, keys: KeyRing | undefined, clientId: string): Promise<IssuedSecret> {
+export async function rotateClientSecret(
+  store: AuthStore,
+  keys: KeyRing | undefined,
+  clientId: string,
+): Promise<IssuedSecret> {
   const client = await getClient(store, clientId);
   const clientSecret = randomToken();
   await store.put(clientKey(clientId), { ...withSecret(client, clientSecret, keys) });
@@ -79,6 +109,10 @@ export async function revokeClient(store: AuthStore, clientId: string): Promise<
 
 /** Every client, without secrets, for listing. */
 export async function listClients(store: AuthStore): Promise<Omit<ClientRecord, 'secretHash' | 'sealedSecret'>[]> {
-  const clients = (await store.list('CLIENT')).map(({ item }) => clientFromItem(item)).filter((client): client is ClientRecord => client !== undefined);
-  return clients.map(({ secretHash: _hash, sealedSecret: _sealed, ...shown }) => shown).sort((a, b) => a.createdAt - b.createdAt || a.clientId.localeCompare(b.clientId));
+  const clients = (await store.list('CLIENT'))
+    .map(({ item }) => clientFromItem(item))
+    .filter((client): client is ClientRecord => client !== undefined);
+  return clients
+    .map(({ secretHash: _hash, sealedSecret: _sealed, ...shown }) => shown)
+    .sort((a, b) => a.createdAt - b.createdAt || a.clientId.localeCompare(b.clientId));
 }

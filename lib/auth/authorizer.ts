@@ -1,11 +1,19 @@
 /**
  * The authorizer's logic: the credentials of a request -> a grant with the caller in the context
- * (lib/http/authorizer-event.ts makes it API Gateway's IAM policy), or none (API Gateway's 401). It dispatches as the original does
- * (`valid_authentication`): `oauth_signature` present -> OAuth 1.0a; `Bearer` -> an OAuth 2 token;
+ * (lib/http/authorizer-event.ts makes it API Gateway's IAM policy), or none (API Gateway's 401).
+ * It dispatches as the original does (`valid_authentication`): `oauth_signature` present ->
+ * OAuth 1.0a; `Bearer` -> an OAuth 2 token;
  * `Basic` -> the original's basic token; anything else -> 401. Then the user must be active and the
  * client still registered, and the user's groups go to the handler for the access rights.
  */
-import { AUTH_ERROR_CONTEXT_KEY, clientFromItem, clientKey, OAUTH1_FORM_BODY, type AuthStore, type Principal } from './credentials';
+import {
+  AUTH_ERROR_CONTEXT_KEY,
+  clientFromItem,
+  clientKey,
+  OAUTH1_FORM_BODY,
+  type AuthStore,
+  type Principal,
+} from './credentials';
 import { AuthenticationRequiredError } from '../errors';
 import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from '../runtime/log';
@@ -40,9 +48,11 @@ export function authorizationHeader(request: AuthorizerRequest): string | undefi
 function hasFormBody(request: AuthorizerRequest): boolean {
   const contentType = mediaTypeOf(headerValues(request, 'content-type')[0]);
   const length = Number(headerValues(request, 'content-length')[0] ?? '0');
-  return contentType === 'application/x-www-form-urlencoded' && (length > 0 || headerValues(request, 'transfer-encoding').length > 0);
+  return (
+    contentType === 'application/x-www-form-urlencoded' &&
+    (length > 0 || headerValues(request, 'transfer-encoding').length > 0)
+  );
 }
-
 
 /** The path as the client called it: with the stage or base path, which the client signed. */
 function calledPath(request: AuthorizerRequest, oauth1: OAuth1Deps): string {
@@ -57,7 +67,8 @@ function calledPath(request: AuthorizerRequest, oauth1: OAuth1Deps): string {
 async function authenticateJwt(deps: AuthorizerDeps, request: AuthorizerRequest): Promise<Principal | undefined> {
   if (deps.tokens.accessTokenFormat !== 'jwt' || !deps.tokens.keys) return undefined;
   const authorization = authorizationHeader(request);
-  if (!/^bearer /i.test(authorization ?? '') || request.query.some(([name]) => name === 'oauth_signature')) return undefined;
+  if (!/^bearer /i.test(authorization ?? '') || request.query.some(([name]) => name === 'oauth_signature'))
+    return undefined;
   const token = parseTokenHeader(authorization, 'bearer');
   if (!looksLikeJwt(token)) return undefined;
   const keys = await deps.tokens.keys();
@@ -68,14 +79,30 @@ async function authenticate(deps: AuthorizerDeps, request: AuthorizerRequest): P
   const authorization = authorizationHeader(request);
   const query = request.query;
   if (isOAuth1Request(authorization, query)) {
-    const signed = { method: request.method, path: calledPath(request, deps.oauth1), headers: singleValuedHeaders(request), authorization, query };
+    const signed = {
+      method: request.method,
+      path: calledPath(request, deps.oauth1),
+      headers: singleValuedHeaders(request),
+      authorization,
+      query,
+    };
     // The user and client are read while the nonce is written: two round trips in all.
     return authenticateOAuth1(deps.oauth1, signed, (principal) => withGroups(deps.store, principal));
   }
   const scheme = authorization?.trimStart().split(' ', 1)[0]?.toLowerCase();
-  if (scheme !== 'bearer' && scheme !== 'basic') throw new AuthenticationRequiredError(authorization ? 'unsupported Authorization scheme' : 'no credentials');
-  const record = await lookUpAccessToken(deps.tokens, parseTokenHeader(authorization, scheme), scheme === 'bearer' ? 'oauth2' : 'basic');
-  return withGroups(deps.store, { userId: record.userId, clientId: record.clientId, scheme: record.scheme, scopes: record.scopes });
+  if (scheme !== 'bearer' && scheme !== 'basic')
+    throw new AuthenticationRequiredError(authorization ? 'unsupported Authorization scheme' : 'no credentials');
+  const record = await lookUpAccessToken(
+    deps.tokens,
+    parseTokenHeader(authorization, scheme),
+    scheme === 'bearer' ? 'oauth2' : 'basic',
+  );
+  return withGroups(deps.store, {
+    userId: record.userId,
+    clientId: record.clientId,
+    scheme: record.scheme,
+    scopes: record.scopes,
+  });
 }
 
 /** The user must still be active and the client still registered: a revoked client's tokens stop at once. */
@@ -93,7 +120,13 @@ async function withGroups(store: AuthStore, principal: Omit<Principal, 'groups'>
  * `tokenScopes`: serverless-offline overwrites a context key named `scopes` with a JWT claim.
  */
 export function principalContext(principal: Principal): Record<string, string | number> {
-  return { userId: principal.userId, clientId: principal.clientId, scheme: principal.scheme, tokenScopes: principal.scopes, groups: principal.groups };
+  return {
+    userId: principal.userId,
+    clientId: principal.clientId,
+    scheme: principal.scheme,
+    tokenScopes: principal.scopes,
+    groups: principal.groups,
+  };
 }
 
 /** Each header's first value, as the OAuth 1.0a origin check reads Host and X-Forwarded-Proto. */
@@ -104,7 +137,11 @@ function singleValuedHeaders(request: AuthorizerRequest): Record<string, string>
 }
 
 /** The grant for a request with valid credentials; undefined (logged with the reason) for any other. */
-export async function authorizeRequest(deps: AuthorizerDeps, log: Logger, request: AuthorizerRequest): Promise<Grant | undefined> {
+export async function authorizeRequest(
+  deps: AuthorizerDeps,
+  log: Logger,
+  request: AuthorizerRequest,
+): Promise<Grant | undefined> {
   const requestLog = log.child({ requestId: request.requestId, path: request.path });
   try {
     if (isOAuth1Request(authorizationHeader(request), request.query) && hasFormBody(request)) {

@@ -82,7 +82,9 @@ export function clientFromItem(item: AuthItem | undefined): ClientRecord | undef
     accessType,
     secretHash: typeof item.secretHash === 'string' ? item.secretHash : '',
     sealedSecret: typeof item.sealedSecret === 'string' ? item.sealedSecret : '',
-    redirectUris: Array.isArray(item.redirectUris) ? item.redirectUris.filter((uri): uri is string => typeof uri === 'string') : [],
+    redirectUris: Array.isArray(item.redirectUris)
+      ? item.redirectUris.filter((uri): uri is string => typeof uri === 'string')
+      : [],
     createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
   };
 }

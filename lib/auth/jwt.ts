@@ -24,8 +24,17 @@ export interface JwtClaims {
   readonly groups: readonly string[];
 }
 
-export async function signAccessToken(key: Buffer, claims: JwtClaims, validitySeconds: number, nowSeconds: number): Promise<string> {
-  return new SignJWT({ client_id: claims.clientId, groups: [...claims.groups], ...(claims.scopes ? { scope: claims.scopes } : {}) })
+export async function signAccessToken(
+  key: Buffer,
+  claims: JwtClaims,
+  validitySeconds: number,
+  nowSeconds: number,
+): Promise<string> {
+  return new SignJWT({
+    client_id: claims.clientId,
+    groups: [...claims.groups],
+    ...(claims.scopes ? { scope: claims.scopes } : {}),
+  })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'at+jwt' })
     .setIssuer(JWT_ISSUER)
     .setAudience(JWT_AUDIENCE)
@@ -42,7 +51,11 @@ export function looksLikeJwt(token: string): boolean {
 }
 
 /** The principal of a valid access token JWT; anything else (expired, forged, another type) is a 401. */
-export async function verifyAccessToken(key: Buffer, token: string, now?: () => number): Promise<Omit<Principal, 'scheme'>> {
+export async function verifyAccessToken(
+  key: Buffer,
+  token: string,
+  now?: () => number,
+): Promise<Omit<Principal, 'scheme'>> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key, {
@@ -59,7 +72,15 @@ export async function verifyAccessToken(key: Buffer, token: string, now?: () => 
     throw new AuthenticationRequiredError('invalid JWT access token');
   }
   const userId = Number(payload.sub);
-  const groups = Array.isArray(payload.groups) ? payload.groups.filter((group): group is string => typeof group === 'string') : [];
-  if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.client_id !== 'string') throw new AuthenticationRequiredError('malformed JWT claims');
-  return { userId, clientId: payload.client_id, scopes: typeof payload.scope === 'string' ? payload.scope : '', groups: groups.join(',') };
+  const groups = Array.isArray(payload.groups)
+    ? payload.groups.filter((group): group is string => typeof group === 'string')
+    : [];
+  if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.client_id !== 'string')
+    throw new AuthenticationRequiredError('malformed JWT claims');
+  return {
+    userId,
+    clientId: payload.client_id,
+    scopes: typeof payload.scope === 'string' ? payload.scope : '',
+    groups: groups.join(','),
+  };
 }

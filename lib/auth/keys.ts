@@ -25,7 +25,11 @@ function derive(dataKey: Buffer, purpose: string): Buffer {
 export function keyRingFrom(dataKey: Buffer): KeyRing {
   if (dataKey.length !== 32) throw new Error('The data key must be 32 bytes');
   const sealing = derive(dataKey, 'secret box v1');
-  return { secretBox: new SecretBox(sealing, keyIdOf(sealing)), csrfKey: derive(dataKey, 'csrf v1'), jwtKey: derive(dataKey, 'jwt hs256 v1') };
+  return {
+    secretBox: new SecretBox(sealing, keyIdOf(sealing)),
+    csrfKey: derive(dataKey, 'csrf v1'),
+    jwtKey: derive(dataKey, 'jwt hs256 v1'),
+  };
 }
 
 /** What lib/store/kms.ts offers: KMS's GenerateDataKey and Decrypt for one key. */

@@ -31,7 +31,10 @@ export interface TokenDeps {
   readonly store: AuthStore;
   /** Lifetime of an access token, seconds (the original's access_token_validity, 1800). */
   readonly accessTokenValidity: number;
-  /** OAuth 2 access tokens: opaque (stored hashed; revocable at once) or JWT (checked without a read; lib/auth/jwt.ts). */
+  /**
+   * OAuth 2 access tokens: opaque (stored hashed; revocable at once) or JWT (checked without a
+   * read; lib/auth/jwt.ts).
+   */
   readonly accessTokenFormat?: 'opaque' | 'jwt';
   /** The key ring, for JWT access tokens. */
   readonly keys?: () => Promise<KeyRing>;
@@ -60,7 +63,13 @@ export const tokenKey = (tokenHash: string): AuthKey => ({ kind: 'TOKEN', id: to
 const codeKey = (codeHash: string): AuthKey => ({ kind: 'CODE', id: codeHash });
 
 function tokenFromItem(item: AuthItem | undefined): TokenRecord | undefined {
-  if (!item || (item.kind !== 'access' && item.kind !== 'refresh') || typeof item.clientId !== 'string' || typeof item.userId !== 'number') return undefined;
+  if (
+    !item ||
+    (item.kind !== 'access' && item.kind !== 'refresh') ||
+    typeof item.clientId !== 'string' ||
+    typeof item.userId !== 'number'
+  )
+    return undefined;
   return {
     kind: item.kind,
     scheme: item.scheme === 'basic' ? 'basic' : 'oauth2',
@@ -103,21 +112,34 @@ export function clientCredentialsFromBasicHeader(header: string | undefined): Cl
   const colon = decoded.indexOf(':');
   if (colon < 0) throw new OAuthError('invalid_request', 'Malformed Basic client credentials');
   try {
-    return { clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return {
+      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     throw new OAuthError('invalid_request', 'Malformed Basic client credentials');
   }
 }
 
 /** Authenticates the client by id and secret; the same answer whichever part was wrong. */
-export async function authenticateClient(store: AuthStore, credentials: ClientCredentials | undefined, accessTypes: readonly AccessType[]): Promise<ClientRecord> {
-  if (!credentials || !credentials.clientId || !credentials.clientSecret) throw new OAuthError('invalid_request', 'client_id and client_secret are required');
+export async function authenticateClient(
+  store: AuthStore,
+  credentials: ClientCredentials | undefined,
+  accessTypes: readonly AccessType[],
+): Promise<ClientRecord> {
+  if (!credentials || !credentials.clientId || !credentials.clientSecret)
+    throw new OAuthError('invalid_request', 'client_id and client_secret are required');
   const { clientId, clientSecret } = credentials;
-  const client = clientId.length <= MAX_CREDENTIAL_LENGTH ? clientFromItem(await store.get(clientKey(clientId))) : undefined;
+  const client =
+    clientId.length <= MAX_CREDENTIAL_LENGTH ? clientFromItem(await store.get(clientKey(clientId))) : undefined;
   // Hash the secret even for an unknown client, so timing does not tell which one was wrong.
   const matches = secretMatches(clientSecret.slice(0, MAX_CREDENTIAL_LENGTH), client?.secretHash || NO_SECRET_HASH);
   if (!client || !matches) throw new InvalidClientError();
-  if (!accessTypes.includes(client.accessType)) throw new OAuthError('unauthorized_client', `This client is registered for ${client.accessType}, not ${accessTypes.join(' or ')}`);
+  if (!accessTypes.includes(client.accessType))
+    throw new OAuthError(
+      'unauthorized_client',
+      `This client is registered for ${client.accessType}, not ${accessTypes.join(' or ')}`,
+    );
   return client;
 }
 
@@ -125,7 +147,11 @@ function requestedScopes(params: TokenRequestParams): string {
   const scope = params.get('scope');
   if (scope === undefined) return '';
   const scopes = parseScopes(scope);
-  if (!scopes) throw new OAuthError('invalid_scope', `Invalid scope '${scope.slice(0, 100)}': use read, write, create, unlink, <model>:<operation> or *`);
+  if (!scopes)
+    throw new OAuthError(
+      'invalid_scope',
+      `Invalid scope '${scope.slice(0, 100)}': use read, write, create, unlink, <model>:<operation> or *`,
+    );
   return scopes.join(' ');
 }
 
@@ -140,7 +166,12 @@ async function jwtAccessToken(deps: TokenDeps, grant: Grant, now: number): Promi
   if (!deps.keys) throw new Error('JWT access tokens need the key ring');
   const [keys, user] = await Promise.all([deps.keys(), getUser(deps.store, grant.userId)]);
   if (!user?.active) throw new OAuthError('invalid_grant', 'The client acts for a user who is unknown or archived');
-  return signAccessToken(keys.jwtKey, { userId: grant.userId, clientId: grant.client.clientId, scopes: grant.scopes, groups: user.groups }, deps.accessTokenValidity, now);
+  return signAccessToken(
+    keys.jwtKey,
+    { userId: grant.userId, clientId: grant.client.clientId, scopes: grant.scopes, groups: user.groups },
+    deps.accessTokenValidity,
+    now,
+  );
 }
 
 async function issueTokens(deps: TokenDeps, grant: Grant, scheme: 'oauth2' | 'basic'): Promise<TokenResponse> {
@@ -160,7 +191,12 @@ async function issueTokens(deps: TokenDeps, grant: Grant, scheme: 'oauth2' | 'ba
   let refreshToken: string | false = false;
   if (scheme === 'oauth2') {
     refreshToken = randomToken();
-    const refresh: TokenRecord = { ...base, kind: 'refresh', expiresAt: now + REFRESH_TOKEN_VALIDITY, ...(accessHash ? { accessHash } : {}) };
+    const refresh: TokenRecord = {
+      ...base,
+      kind: 'refresh',
+      expiresAt: now + REFRESH_TOKEN_VALIDITY,
+      ...(accessHash ? { accessHash } : {}),
+    };
     writes.push(deps.store.put(tokenKey(sha256Hex(refreshToken)), { ...refresh }));
   }
   // Parallel single puts: one round trip.
@@ -182,20 +218,30 @@ function pkceS256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
-async function authorizationCodeGrant(deps: TokenDeps, client: ClientRecord, params: TokenRequestParams): Promise<Grant> {
+async function authorizationCodeGrant(
+  deps: TokenDeps,
+  client: ClientRecord,
+  params: TokenRequestParams,
+): Promise<Grant> {
   const code = params.get('code');
   if (!code) throw new OAuthError('invalid_request', 'code is required');
   // Taken, not read: a code works once, even when two requests race with it.
   const item = code.length <= MAX_CREDENTIAL_LENGTH ? await deps.store.take(codeKey(sha256Hex(code))) : undefined;
   if (!item || item.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'Invalid Authentication Code.');
-  if (typeof item.expiresAt !== 'number' || item.expiresAt <= nowSeconds(deps.now)) throw new OAuthError('invalid_grant', 'Authentication code expired');
+  if (typeof item.expiresAt !== 'number' || item.expiresAt <= nowSeconds(deps.now))
+    throw new OAuthError('invalid_grant', 'Authentication code expired');
   // RFC 6749 §4.1.3: the same redirect_uri as the authorization request, when that one named it.
-  if (typeof item.redirectUri === 'string' && item.redirectUri !== '' && params.get('redirect_uri') !== item.redirectUri) {
+  if (
+    typeof item.redirectUri === 'string' &&
+    item.redirectUri !== '' &&
+    params.get('redirect_uri') !== item.redirectUri
+  ) {
     throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
   }
   if (typeof item.codeChallenge === 'string' && item.codeChallenge !== '') {
     const verifier = params.get('code_verifier') ?? '';
-    if (!PKCE_VERIFIER.test(verifier) || pkceS256(verifier) !== item.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+    if (!PKCE_VERIFIER.test(verifier) || pkceS256(verifier) !== item.codeChallenge)
+      throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
   } else if (params.get('code_verifier') !== undefined) {
     // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade attempt.
     throw new OAuthError('invalid_grant', 'code_verifier given for a code issued without a code_challenge');
@@ -209,7 +255,12 @@ async function refreshTokenGrant(deps: TokenDeps, client: ClientRecord, params: 
   if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
   const key = tokenKey(sha256Hex(presented));
   const record = presented.length <= MAX_CREDENTIAL_LENGTH ? tokenFromItem(await deps.store.get(key)) : undefined;
-  if (!record || record.kind !== 'refresh' || record.clientId !== client.clientId || record.expiresAt <= nowSeconds(deps.now)) {
+  if (
+    !record ||
+    record.kind !== 'refresh' ||
+    record.clientId !== client.clientId ||
+    record.expiresAt <= nowSeconds(deps.now)
+  ) {
     throw new OAuthError('invalid_grant', 'Invalid Refresh Token.');
   }
   const narrowed = requestedScopes(params);
@@ -228,7 +279,11 @@ async function refreshTokenGrant(deps: TokenDeps, client: ClientRecord, params: 
  * for the client's user from the client id and secret alone; clients rely on that, so it stays,
  * as the standard client_credentials grant does.
  */
-export async function oauth2TokenEndpoint(deps: TokenDeps, params: TokenRequestParams, credentials: ClientCredentials | undefined): Promise<TokenResponse> {
+export async function oauth2TokenEndpoint(
+  deps: TokenDeps,
+  params: TokenRequestParams,
+  credentials: ClientCredentials | undefined,
+): Promise<TokenResponse> {
   const grantType = params.get('grant_type') ?? '';
   if (!['', 'client_credentials', 'authorization_code', 'refresh_token'].includes(grantType)) {
     throw new OAuthError('unsupported_grant_type', `Unsupported grant_type '${grantType.slice(0, 50)}'`);
@@ -242,7 +297,11 @@ export async function oauth2TokenEndpoint(deps: TokenDeps, params: TokenRequestP
 }
 
 /** POST /restapi/1.0/common/basic/access_token (Odoo 15+): a 30-minute token for `Authorization: Basic`. */
-export async function basicTokenEndpoint(deps: TokenDeps, params: TokenRequestParams, credentials: ClientCredentials | undefined): Promise<TokenResponse> {
+export async function basicTokenEndpoint(
+  deps: TokenDeps,
+  params: TokenRequestParams,
+  credentials: ClientCredentials | undefined,
+): Promise<TokenResponse> {
   const client = await authenticateClient(deps.store, credentials, ['basic']);
   return issueTokens(deps, { client, userId: client.userId, scopes: requestedScopes(params) }, 'basic');
 }
@@ -251,7 +310,11 @@ export async function basicTokenEndpoint(deps: TokenDeps, params: TokenRequestPa
  * RFC 7009: the client revokes one of its tokens. 200 whether or not the token existed (so the
  * answer tells nothing); a refresh token takes its access token with it.
  */
-export async function revokeToken(deps: TokenDeps, params: TokenRequestParams, credentials: ClientCredentials | undefined): Promise<void> {
+export async function revokeToken(
+  deps: TokenDeps,
+  params: TokenRequestParams,
+  credentials: ClientCredentials | undefined,
+): Promise<void> {
   const client = await authenticateClient(deps.store, credentials, ['oauth2', 'basic']);
   const token = params.get('token');
   if (!token) throw new OAuthError('invalid_request', 'token is required');
@@ -260,7 +323,10 @@ export async function revokeToken(deps: TokenDeps, params: TokenRequestParams, c
   const record = tokenFromItem(await deps.store.get(key));
   // Another client's token is left alone (RFC 7009 §2.1), without saying so.
   if (!record || record.clientId !== client.clientId) return;
-  await Promise.all([deps.store.delete(key), record.accessHash ? deps.store.delete(tokenKey(record.accessHash)) : Promise.resolve()]);
+  await Promise.all([
+    deps.store.delete(key),
+    record.accessHash ? deps.store.delete(tokenKey(record.accessHash)) : Promise.resolve(),
+  ]);
 }
 
 export interface AuthorizationCodeRequest {
@@ -275,7 +341,10 @@ export interface AuthorizationCodeRequest {
 /** A single-use, short-lived code for the consent page's redirect. */
 export async function issueAuthorizationCode(deps: TokenDeps, request: AuthorizationCodeRequest): Promise<string> {
   const code = randomToken();
-  await deps.store.put(codeKey(sha256Hex(code)), { ...request, expiresAt: nowSeconds(deps.now) + AUTHORIZATION_CODE_VALIDITY });
+  await deps.store.put(codeKey(sha256Hex(code)), {
+    ...request,
+    expiresAt: nowSeconds(deps.now) + AUTHORIZATION_CODE_VALIDITY,
+  });
   return code;
 }
 
@@ -291,14 +360,19 @@ export function parseTokenHeader(header: string | undefined, scheme: 'bearer' | 
   if (header.length > MAX_TOKEN_HEADER_LENGTH) throw new AuthenticationRequiredError('Authorization header too long');
   const match = /^([A-Za-z]+) +(\S+) *$/.exec(header);
   // RFC 7235: the scheme is case-insensitive.
-  if (!match || match[1]?.toLowerCase() !== scheme) throw new AuthenticationRequiredError(`not a ${scheme} Authorization header`);
+  if (!match || match[1]?.toLowerCase() !== scheme)
+    throw new AuthenticationRequiredError(`not a ${scheme} Authorization header`);
   const token = match[2] as string;
   if (!B64TOKEN.test(token)) throw new AuthenticationRequiredError(`malformed ${scheme} token`);
   return token;
 }
 
 /** A stored access token of the given scheme, unexpired; anything else is a 401. */
-export async function lookUpAccessToken(deps: TokenDeps, token: string, scheme: 'oauth2' | 'basic'): Promise<TokenRecord> {
+export async function lookUpAccessToken(
+  deps: TokenDeps,
+  token: string,
+  scheme: 'oauth2' | 'basic',
+): Promise<TokenRecord> {
   const record = tokenFromItem(await deps.store.get(tokenKey(sha256Hex(token))));
   if (!record || record.kind !== 'access') throw new AuthenticationRequiredError('unknown token');
   // A Basic token is not a Bearer token, nor the other way round (the original v17 checks the app type).

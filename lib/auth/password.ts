@@ -75,13 +75,16 @@ function decode(encoded: unknown): Decoded | undefined {
   const salt = fromBase64(saltText);
   const hash = fromBase64(hashText);
   if (!salt || !hash) return undefined;
-  if (salt.length < MIN_BYTES || salt.length > MAX_BYTES || hash.length < MIN_BYTES || hash.length > MAX_BYTES) return undefined;
+  if (salt.length < MIN_BYTES || salt.length > MAX_BYTES || hash.length < MIN_BYTES || hash.length > MAX_BYTES)
+    return undefined;
   return { params, salt, hash };
 }
 
 function withinBounds({ N, r, p }: ScryptParams): boolean {
   const powerOfTwo = (N & (N - 1)) === 0;
-  return powerOfTwo && N >= MIN_N && N <= MAX_N && r >= 1 && r <= MAX_R && p >= 1 && p <= MAX_P && 128 * N * r <= MAX_MEMORY;
+  return (
+    powerOfTwo && N >= MIN_N && N <= MAX_N && r >= 1 && r <= MAX_R && p >= 1 && p <= MAX_P && 128 * N * r <= MAX_MEMORY
+  );
 }
 
 /**
@@ -106,7 +109,8 @@ function derive(password: Buffer, salt: Buffer, length: number, { N, r, p }: Scr
  */
 export async function hashPassword(password: string): Promise<string> {
   if (password.length === 0) throw new BadRequestError('The password must not be empty');
-  if (password.length > MAX_PASSWORD_LENGTH) throw new BadRequestError(`The password must be at most ${MAX_PASSWORD_LENGTH} characters long`);
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw new BadRequestError(`The password must be at most ${MAX_PASSWORD_LENGTH} characters long`);
   const salt = randomBytes(SALT_BYTES);
   const hash = await derive(passwordBytes(password), salt, KEY_BYTES, CURRENT_PARAMS);
   return encode(CURRENT_PARAMS, salt, hash);
@@ -153,5 +157,11 @@ export function passwordNeedsRehash(encoded: string): boolean {
   const decoded = decode(encoded);
   if (!decoded) return true;
   const { params, salt, hash } = decoded;
-  return params.N < CURRENT_PARAMS.N || params.r < CURRENT_PARAMS.r || params.p < CURRENT_PARAMS.p || salt.length < SALT_BYTES || hash.length < KEY_BYTES;
+  return (
+    params.N < CURRENT_PARAMS.N ||
+    params.r < CURRENT_PARAMS.r ||
+    params.p < CURRENT_PARAMS.p ||
+    salt.length < SALT_BYTES ||
+    hash.length < KEY_BYTES
+  );
 }

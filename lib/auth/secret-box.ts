@@ -10,7 +10,14 @@
  *
  * Only node:crypto and node:fs: GCM itself is OpenSSL's; this module is the framing around it.
  */
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SecretDecryptionError } from '../errors';
@@ -49,8 +56,12 @@ export class SecretBox {
    * @param key 32 random bytes (copied; later changes to the buffer do not affect the box).
    * @param keyId the key's name in sealed values, usually `keyIdOf(key)`; no dots.
    */
-  constructor(key: Buffer, readonly keyId: string) {
-    if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new TypeError(`A SecretBox key must be ${KEY_BYTES} bytes`);
+  constructor(
+    key: Buffer,
+    readonly keyId: string,
+  ) {
+    if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES)
+      throw new TypeError(`A SecretBox key must be ${KEY_BYTES} bytes`);
     if (!KEY_ID.test(keyId)) throw new TypeError('A SecretBox key id must be 1-64 characters of [A-Za-z0-9_-]');
     this.key = createSecretKey(Buffer.from(key));
   }
@@ -73,7 +84,13 @@ export class SecretBox {
     cipher.setAAD(this.aad(associatedData));
     const ciphertext = Buffer.concat([cipher.update(plainBytes), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [VERSION, this.keyId, iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.keyId,
+      iv.toString('base64url'),
+      ciphertext.toString('base64url'),
+      tag.toString('base64url'),
+    ].join('.');
   }
 
   /**
@@ -81,16 +98,19 @@ export class SecretBox {
    * @throws SecretDecryptionError on anything else; the message names no secret.
    */
   open(sealed: string, associatedData: string): string {
-    if (typeof sealed !== 'string' || sealed.length > MAX_SEALED_LENGTH) throw new SecretDecryptionError('not a sealed secret');
+    if (typeof sealed !== 'string' || sealed.length > MAX_SEALED_LENGTH)
+      throw new SecretDecryptionError('not a sealed secret');
     const parts = sealed.split('.');
     if (parts.length !== 5) throw new SecretDecryptionError('not a sealed secret');
     const [version, keyId, ivText = '', ciphertextText = '', tagText = ''] = parts;
     if (version !== VERSION) throw new SecretDecryptionError('unknown sealed secret version');
-    if (keyId !== this.keyId) throw new SecretDecryptionError(`sealed under key ${JSON.stringify(keyId)}, this box holds key ${this.keyId}`);
+    if (keyId !== this.keyId)
+      throw new SecretDecryptionError(`sealed under key ${JSON.stringify(keyId)}, this box holds key ${this.keyId}`);
     const iv = fromBase64Url(ivText);
     const ciphertext = fromBase64Url(ciphertextText);
     const tag = fromBase64Url(tagText);
-    if (!iv || iv.length !== IV_BYTES || !ciphertext || !tag || tag.length !== TAG_BYTES) throw new SecretDecryptionError('malformed sealed secret');
+    if (!iv || iv.length !== IV_BYTES || !ciphertext || !tag || tag.length !== TAG_BYTES)
+      throw new SecretDecryptionError('malformed sealed secret');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(this.aad(associatedData));
@@ -98,7 +118,9 @@ export class SecretBox {
       const plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
       return plain.toString('utf8');
     } catch (error) {
-      throw new SecretDecryptionError('sealed secret failed authentication (tampered, wrong key or wrong record)', { cause: error });
+      throw new SecretDecryptionError('sealed secret failed authentication (tampered, wrong key or wrong record)', {
+        cause: error,
+      });
     }
   }
 }

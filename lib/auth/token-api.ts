@@ -6,7 +6,14 @@
 import { BadRequestError, MethodNotAllowedError, OAuthError, RouteNotFoundError } from '../errors';
 import { formPairs, queryPairsOf, singleValued, type ApiRequest, type ApiResult } from '../http';
 import { oauth1AccessToken, oauth1RequestToken, type OAuth1Deps } from './oauth1/flow';
-import { basicTokenEndpoint, clientCredentialsFromBasicHeader, oauth2TokenEndpoint, revokeToken, type ClientCredentials, type TokenDeps } from './oauth2';
+import {
+  basicTokenEndpoint,
+  clientCredentialsFromBasicHeader,
+  oauth2TokenEndpoint,
+  revokeToken,
+  type ClientCredentials,
+  type TokenDeps,
+} from './oauth2';
 import type { PyDict, PyValue } from '../wire/pyvalue';
 
 export type TokenApiDeps = TokenDeps & OAuth1Deps;
@@ -14,7 +21,10 @@ export type TokenApiDeps = TokenDeps & OAuth1Deps;
 /** Query parameters, then form-body parameters; each name may appear once. */
 export function tokenParams(request: ApiRequest): Map<string, string> {
   const form = formPairs(request);
-  if (request.body && !form) throw new BadRequestError('Send the token request parameters in the query or as an application/x-www-form-urlencoded body');
+  if (request.body && !form)
+    throw new BadRequestError(
+      'Send the token request parameters in the query or as an application/x-www-form-urlencoded body',
+    );
   return singleValued([...queryPairsOf(request), ...(form ?? [])]);
 }
 
@@ -24,7 +34,10 @@ function clientCredentials(request: ApiRequest, params: Map<string, string>): Cl
   const clientId = params.get('client_id');
   const clientSecret = params.get('client_secret');
   if (fromHeader && (clientId !== undefined || clientSecret !== undefined)) {
-    throw new OAuthError('invalid_request', 'Send the client credentials either in the Authorization header or as parameters, not both');
+    throw new OAuthError(
+      'invalid_request',
+      'Send the client credentials either in the Authorization header or as parameters, not both',
+    );
   }
   if (fromHeader) return fromHeader;
   return clientId === undefined || clientSecret === undefined ? undefined : { clientId, clientSecret };
@@ -53,7 +66,8 @@ const ROUTES: Readonly<Record<string, TokenRoute>> = {
     const params = tokenParams(request);
     return payloadOf(await basicTokenEndpoint(deps, params, clientCredentials(request, params)));
   },
-  '/restapi/1.0/common/oauth1/request_token': async (deps, request) => payloadOf(await oauth1RequestToken(deps, request)),
+  '/restapi/1.0/common/oauth1/request_token': async (deps, request) =>
+    payloadOf(await oauth1RequestToken(deps, request)),
   '/restapi/1.0/common/oauth1/access_token': async (deps, request) => payloadOf(await oauth1AccessToken(deps, request)),
 };
 

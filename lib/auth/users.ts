@@ -51,7 +51,8 @@ const LOGIN = /^[^\s]{1,128}$/;
 /** Creates a user; the login must be free (claimed with a conditional put, so two creates cannot share it). */
 export async function createUser(store: AuthStore, user: NewUser): Promise<UserRecord> {
   if (!LOGIN.test(user.login)) throw new BadRequestError('A login is 1 to 128 characters without spaces');
-  if (!Number.isSafeInteger(user.userId) || user.userId <= 0) throw new BadRequestError('A user id is a positive integer');
+  if (!Number.isSafeInteger(user.userId) || user.userId <= 0)
+    throw new BadRequestError('A user id is a positive integer');
   const record: UserRecord = {
     userId: user.userId,
     login: user.login,
@@ -61,7 +62,8 @@ export async function createUser(store: AuthStore, user: NewUser): Promise<UserR
     passwordHash: user.password ? await hashPassword(user.password) : '',
   };
   // Both claimed with conditional puts, so two concurrent creates cannot share an id or a login.
-  if (!(await store.put(userKey(user.userId), { ...record }, { ifAbsent: true }))) throw new BadRequestError(`User ${user.userId} already exists`);
+  if (!(await store.put(userKey(user.userId), { ...record }, { ifAbsent: true })))
+    throw new BadRequestError(`User ${user.userId} already exists`);
   if (!(await store.put(loginKey(user.login), { userId: user.userId }, { ifAbsent: true }))) {
     await store.delete(userKey(user.userId));
     throw new BadRequestError(`Login '${user.login}' is taken`);
@@ -104,14 +106,20 @@ const failuresKey = (login: string): AuthKey => ({ kind: 'SIGNIN', id: login.tri
 export async function signInAllowed(store: AuthStore, login: string, now?: () => number): Promise<boolean> {
   if (login.length > 128) return true;
   const failures = await store.get(failuresKey(login));
-  return !(typeof failures?.count === 'number' && typeof failures.expiresAt === 'number' && failures.expiresAt > nowSeconds(now) && failures.count >= MAX_FAILED_SIGN_INS);
+  return !(
+    typeof failures?.count === 'number' &&
+    typeof failures.expiresAt === 'number' &&
+    failures.expiresAt > nowSeconds(now) &&
+    failures.count >= MAX_FAILED_SIGN_INS
+  );
 }
 
 /** Counts a failed sign-in; the window starts at the first failure. */
 export async function recordFailedSignIn(store: AuthStore, login: string, now?: () => number): Promise<void> {
   if (login.length > 128) return;
   const current = await store.get(failuresKey(login));
-  const live = typeof current?.count === 'number' && typeof current.expiresAt === 'number' && current.expiresAt > nowSeconds(now);
+  const live =
+    typeof current?.count === 'number' && typeof current.expiresAt === 'number' && current.expiresAt > nowSeconds(now);
   await store.put(failuresKey(login), {
     count: live ? (current.count as number) + 1 : 1,
     expiresAt: live ? (current.expiresAt as number) : nowSeconds(now) + SIGN_IN_WINDOW,
@@ -132,10 +140,20 @@ export async function createSession(store: AuthStore, userId: number, now?: () =
   return sessionId;
 }
 
-export async function sessionUser(store: AuthStore, sessionId: string | undefined, now?: () => number): Promise<UserRecord | undefined> {
+export async function sessionUser(
+  store: AuthStore,
+  sessionId: string | undefined,
+  now?: () => number,
+): Promise<UserRecord | undefined> {
   if (!sessionId || sessionId.length > 128) return undefined;
   const session = await store.get(sessionKey(sessionId));
-  if (!session || typeof session.userId !== 'number' || typeof session.expiresAt !== 'number' || session.expiresAt <= nowSeconds(now)) return undefined;
+  if (
+    !session ||
+    typeof session.userId !== 'number' ||
+    typeof session.expiresAt !== 'number' ||
+    session.expiresAt <= nowSeconds(now)
+  )
+    return undefined;
   const user = await getUser(store, session.userId);
   return user?.active ? user : undefined;
 }

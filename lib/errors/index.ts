@@ -57,7 +57,9 @@ export class InvalidLiteralError extends AppError {
     readonly position: number,
     readonly param?: string,
   ) {
-    super(`${param === undefined ? 'Cannot parse value' : `Cannot parse '${param}'`}: ${reason} at position ${position}`);
+    super(
+      `${param === undefined ? 'Cannot parse value' : `Cannot parse '${param}'`}: ${reason} at position ${position}`,
+    );
   }
 
   /** The same error, naming the request parameter it came from. */
@@ -91,7 +93,10 @@ export class TooManyIdsError extends AppError {
   readonly code = 'TOO_MANY_IDS' as const;
   readonly status = 400;
 
-  constructor(readonly count: number, readonly limit: number) {
+  constructor(
+    readonly count: number,
+    readonly limit: number,
+  ) {
     super(`Too many ids: ${count} given, at most ${limit} records can be written in one all-or-nothing request`);
   }
 }
@@ -101,7 +106,10 @@ export class AuthenticationRequiredError extends AppError {
   readonly code = 'AUTHENTICATION_REQUIRED' as const;
   readonly status = 401;
 
-  /** `reason` is only logged; `message` is what the client reads (Odoo's generic text unless there is something to say). */
+  /**
+   * `reason` is only logged; `message` is what the client reads (Odoo's generic text unless there
+   * is something to say).
+   */
   constructor(
     readonly reason = 'no valid credentials',
     message = 'Authentication required',
@@ -111,7 +119,13 @@ export class AuthenticationRequiredError extends AppError {
 }
 
 /** RFC 6749 §5.2's error codes, which the token endpoints answer with. */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope';
 
 /**
  * An error of the token endpoints (RFC 6749 §5.2): 400, or 401 for invalid_client. The body
@@ -148,7 +162,10 @@ export class InvalidFieldError extends AppError {
   readonly code = 'INVALID_FIELD' as const;
   readonly status = 403;
 
-  constructor(readonly field: string, readonly model: string) {
+  constructor(
+    readonly field: string,
+    readonly model: string,
+  ) {
     super(`Invalid field ${pyRepr(field)} on model ${pyRepr(model)}`);
   }
 }
@@ -174,7 +191,10 @@ export class RecordNotFoundError extends AppError {
   readonly code = 'RECORD_NOT_FOUND' as const;
   readonly status = 404;
 
-  constructor(readonly model: string, readonly missingIds: readonly number[]) {
+  constructor(
+    readonly model: string,
+    readonly missingIds: readonly number[],
+  ) {
     super(`Record not found: ${model}(${missingIds.join(', ')})`);
   }
 }
@@ -194,7 +214,10 @@ export class RouteNotFoundError extends AppError {
   readonly code = 'ROUTE_NOT_FOUND' as const;
   readonly status = 404;
 
-  constructor(readonly method: string, readonly path: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {
     super(`No route for ${method} ${path}`);
   }
 }
@@ -203,7 +226,10 @@ export class MethodNotAllowedError extends AppError {
   readonly code = 'METHOD_NOT_ALLOWED' as const;
   readonly status = 405;
 
-  constructor(readonly method: string, readonly allowed: readonly string[]) {
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+  ) {
     super(`Method ${method} is not allowed here; use ${allowed.join(', ')}`);
   }
 }
@@ -220,7 +246,9 @@ export class IdempotencyKeyReusedError extends AppError {
   readonly status = 422;
 
   constructor() {
-    super('This Idempotency-Key was used for a different request in the last 24 hours; send a new key with a new request');
+    super(
+      'This Idempotency-Key was used for a different request in the last 24 hours; send a new key with a new request',
+    );
   }
 }
 
@@ -246,7 +274,10 @@ export class ServiceUnavailableError extends AppError {
   readonly code = 'SERVICE_UNAVAILABLE' as const;
   readonly status = 503;
 
-  constructor(readonly retryAfterSeconds: number, options?: ErrorOptions) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
     super('The service is busy; retry later', options);
   }
 }
@@ -256,7 +287,8 @@ export class ServiceUnavailableError extends AppError {
 // caught (a retry, a replay, a refusal at cold start); one that escapes is a bare 500 like any
 // other unexpected error, and lib/http logs it whole.
 
-export type InternalErrorCode = 'TRANSACTION_CANCELLED' | 'IDEMPOTENCY_KEY_CLAIMED' | 'MODEL_DEFINITION' | 'SECRET_DECRYPTION';
+export type InternalErrorCode =
+  'TRANSACTION_CANCELLED' | 'IDEMPOTENCY_KEY_CLAIMED' | 'MODEL_DEFINITION' | 'SECRET_DECRYPTION';
 
 export abstract class InternalError extends Error {
   abstract readonly code: InternalErrorCode;
@@ -274,7 +306,10 @@ export type CancellationReason = 'none' | 'condition' | 'conflict' | 'throttled'
 export class TransactionCancelledError extends InternalError {
   readonly code = 'TRANSACTION_CANCELLED' as const;
 
-  constructor(readonly reasons: readonly CancellationReason[], options?: ErrorOptions) {
+  constructor(
+    readonly reasons: readonly CancellationReason[],
+    options?: ErrorOptions,
+  ) {
     super(`Transaction cancelled: ${reasons.join(', ')}`, options);
   }
 }

@@ -33,7 +33,8 @@ export function toAuthorizerRequest(event: APIGatewayRequestAuthorizerEvent): Au
   // Some emitters fill only the single-value map, or not with every header.
   const singleValued = new Map<string, string[]>();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) singleValued.set(name.toLowerCase(), [...(singleValued.get(name.toLowerCase()) ?? []), value]);
+    if (value !== undefined)
+      singleValued.set(name.toLowerCase(), [...(singleValued.get(name.toLowerCase()) ?? []), value]);
   }
   for (const [name, values] of singleValued) if (!headers.has(name)) headers.set(name, values);
   return {
@@ -47,7 +48,9 @@ export function toAuthorizerRequest(event: APIGatewayRequestAuthorizerEvent): Au
 }
 
 /** API Gateway's multiValueQueryStringParameters (decoded values) as a list of pairs. */
-export function queryPairs(multiValue: Readonly<Record<string, readonly string[] | undefined>> | null | undefined): [string, string][] {
+export function queryPairs(
+  multiValue: Readonly<Record<string, readonly string[] | undefined>> | null | undefined,
+): [string, string][] {
   const pairs: [string, string][] = [];
   for (const [name, values] of Object.entries(multiValue ?? {})) {
     for (const value of values ?? []) pairs.push([name, value]);

@@ -37,8 +37,17 @@ function qualityOf(mediaType: string, ranges: readonly MediaRange[], minSpecific
   let best: { specificity: number; q: number } | undefined;
   for (const range of ranges) {
     const specificity =
-      range.type === type && range.subtype === subtype ? 2 : range.type === type && range.subtype === '*' ? 1 : range.type === '*' && range.subtype === '*' ? 0 : -1;
-    if (specificity >= minSpecificity && (!best || specificity > best.specificity || (specificity === best.specificity && range.q > best.q))) {
+      range.type === type && range.subtype === subtype
+        ? 2
+        : range.type === type && range.subtype === '*'
+          ? 1
+          : range.type === '*' && range.subtype === '*'
+            ? 0
+            : -1;
+    if (
+      specificity >= minSpecificity &&
+      (!best || specificity > best.specificity || (specificity === best.specificity && range.q > best.q))
+    ) {
       best = { specificity, q: range.q };
     }
   }
@@ -60,4 +69,3 @@ export function negotiate(accept: string | undefined): Negotiated {
   if (xml.q > 0 && xml.q > json) return { format: 'xml', contentType: `${xml.type}; charset=utf-8` };
   return JSON_TYPE;
 }
-

@@ -42,9 +42,15 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   for (const [key, value] of Object.entries(event.requestContext?.authorizer ?? {})) {
     if (value !== undefined && value !== null && typeof value !== 'object') authorizer[key] = String(value);
   }
-  const body = event.body === null || event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const body =
+    event.body === null || event.body === undefined
+      ? undefined
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
   const pathParameters: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParameters[key] = value;
+  for (const [key, value] of Object.entries(event.pathParameters ?? {}))
+    if (value !== undefined) pathParameters[key] = value;
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
@@ -60,7 +66,8 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
 
 /** The pairs of an application/x-www-form-urlencoded body; undefined when there is no such body. */
 export function formPairs(request: ApiRequest): [string, string][] | undefined {
-  if (!request.body || mediaTypeOf(request.headers.get('content-type')) !== 'application/x-www-form-urlencoded') return undefined;
+  if (!request.body || mediaTypeOf(request.headers.get('content-type')) !== 'application/x-www-form-urlencoded')
+    return undefined;
   return [...new URLSearchParams(request.body)];
 }
 

@@ -4,7 +4,13 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ResponseKeyRule } from '../runtime/config';
-import { AppError, AuthenticationRequiredError, MethodNotAllowedError, OAuthError, ServiceUnavailableError } from '../errors';
+import {
+  AppError,
+  AuthenticationRequiredError,
+  MethodNotAllowedError,
+  OAuthError,
+  ServiceUnavailableError,
+} from '../errors';
 import type { ModelDef } from '../models/registry';
 import { errorFields, type Logger } from '../runtime/log';
 import { toPythonJson } from '../wire/json';
@@ -20,8 +26,18 @@ import { toApiRequest, type ApiRequest } from './request';
  */
 export type ApiResult =
   | { readonly status: number; readonly payload: PyDict; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly status: number; readonly model: ModelDef; readonly data: PyValue; readonly headers?: Readonly<Record<string, string>> }
-  | { readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>>; readonly cookies?: readonly string[] };
+  | {
+      readonly status: number;
+      readonly model: ModelDef;
+      readonly data: PyValue;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly status: number;
+      readonly body: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly cookies?: readonly string[];
+    };
 
 export interface HttpOptions {
   readonly log: Logger;
@@ -45,7 +61,12 @@ export function serialize(payload: PyDict, format: Format): string {
   return format === 'xml' ? toDictXml(payload) : toPythonJson(payload);
 }
 
-function respond(status: number, payload: PyDict, negotiated: Negotiated, extra: Readonly<Record<string, string>> = {}): APIGatewayProxyResult {
+function respond(
+  status: number,
+  payload: PyDict,
+  negotiated: Negotiated,
+  extra: Readonly<Record<string, string>> = {},
+): APIGatewayProxyResult {
   return {
     statusCode: status,
     headers: {
@@ -58,8 +79,18 @@ function respond(status: number, payload: PyDict, negotiated: Negotiated, extra:
   };
 }
 
-function madeResponse({ status, body, headers, cookies = [] }: Extract<ApiResult, { body: string }>): APIGatewayProxyResult {
-  return { statusCode: status, headers: { ...headers }, ...(cookies.length > 0 ? { multiValueHeaders: { 'Set-Cookie': [...cookies] } } : {}), body };
+function madeResponse({
+  status,
+  body,
+  headers,
+  cookies = [],
+}: Extract<ApiResult, { body: string }>): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { ...headers },
+    ...(cookies.length > 0 ? { multiValueHeaders: { 'Set-Cookie': [...cookies] } } : {}),
+    body,
+  };
 }
 
 /**
@@ -67,7 +98,10 @@ function madeResponse({ status, body, headers, cookies = [] }: Extract<ApiResult
  * other status is wrapped as `{"error": {code, message}}`.
  */
 export function errorPayload(status: number, message: string): PyDict {
-  const inner: PyDict = new Map<string, PyValue>([['code', status], ['message', message]]);
+  const inner: PyDict = new Map<string, PyValue>([
+    ['code', status],
+    ['message', message],
+  ]);
   return status === 401 || status === 404 ? inner : new Map([['error', inner]]);
 }
 
@@ -86,9 +120,16 @@ export function errorResponse(error: unknown, negotiated: Negotiated, log: Logge
     const headers: Record<string, string> = {};
     if (error instanceof ServiceUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
     if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
-    if (error.status === 401) headers['WWW-Authenticate'] = error instanceof OAuthError ? 'Basic realm="restapi"' : 'Bearer realm="restapi"';
+    if (error.status === 401)
+      headers['WWW-Authenticate'] = error instanceof OAuthError ? 'Basic realm="restapi"' : 'Bearer realm="restapi"';
     const level = error.status >= 500 ? 'error' : 'info';
-    log[level]('request failed', { status: error.status, code: error.code, ...(error.status >= 500 ? errorFields(error) : { reason: error instanceof AuthenticationRequiredError ? error.reason : error.message }) });
+    log[level]('request failed', {
+      status: error.status,
+      code: error.code,
+      ...(error.status >= 500
+        ? errorFields(error)
+        : { reason: error instanceof AuthenticationRequiredError ? error.reason : error.message }),
+    });
     if (error instanceof OAuthError) return respond(error.status, oauthErrorPayload(error), negotiated, headers);
     return respond(error.status, errorPayload(error.status, error.message), negotiated, headers);
   }
@@ -117,9 +158,13 @@ export async function runHttp(
     log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
     if ('body' in result) return madeResponse(result);
     if ('payload' in result) return respond(result.status, result.payload, negotiated, result.headers);
-    return respond(result.status, modelEnvelope(result.model, result.data, negotiated.format, options.responseKey), negotiated, result.headers);
+    return respond(
+      result.status,
+      modelEnvelope(result.model, result.data, negotiated.format, options.responseKey),
+      negotiated,
+      result.headers,
+    );
   } catch (error) {
     return errorResponse(error, negotiated, log);
   }
 }
-

@@ -23,22 +23,27 @@ export interface AccessRules {
   readonly rows: readonly AccessRow[];
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks models/access.json's shape; a mistake fails the cold start, not a request. */
 export function buildAccessRules(source: unknown): AccessRules {
-  if (!isRecord(source) || !isRecord(source.groups) || !Array.isArray(source.access)) throw new Error('access rules: expected {groups: {...}, access: [...]}');
+  if (!isRecord(source) || !isRecord(source.groups) || !Array.isArray(source.access))
+    throw new Error('access rules: expected {groups: {...}, access: [...]}');
   const groupNames = new Map<string, string>();
   for (const [id, name] of Object.entries(source.groups)) {
     if (typeof name !== 'string') throw new Error(`access rules: group ${id} needs a display name`);
     groupNames.set(id, name);
   }
   const rows = source.access.map((row: unknown, index): AccessRow => {
-    if (!isRecord(row) || typeof row.model !== 'string' || typeof row.group !== 'string') throw new Error(`access rules: row ${index} needs model and group`);
-    if (row.group !== '' && !groupNames.has(row.group)) throw new Error(`access rules: row ${index} names an unknown group ${row.group}`);
+    if (!isRecord(row) || typeof row.model !== 'string' || typeof row.group !== 'string')
+      throw new Error(`access rules: row ${index} needs model and group`);
+    if (row.group !== '' && !groupNames.has(row.group))
+      throw new Error(`access rules: row ${index} names an unknown group ${row.group}`);
     const rights = new Set<Operation>();
     for (const operation of OPERATIONS) {
-      if (typeof row[operation] !== 'boolean') throw new Error(`access rules: row ${index} needs ${operation}: true|false`);
+      if (typeof row[operation] !== 'boolean')
+        throw new Error(`access rules: row ${index} needs ${operation}: true|false`);
       if (row[operation]) rights.add(operation);
     }
     return { model: row.model, group: row.group, rights };
@@ -50,13 +55,24 @@ export function buildAccessRules(source: unknown): AccessRules {
 function groupsAllowing(rules: AccessRules, model: string, operation: Operation): string[] {
   const names = new Set<string>();
   for (const row of rules.rows) {
-    if ((row.model === model || row.model === '*') && row.rights.has(operation) && row.group !== '') names.add(rules.groupNames.get(row.group) ?? row.group);
+    if ((row.model === model || row.model === '*') && row.rights.has(operation) && row.group !== '')
+      names.add(rules.groupNames.get(row.group) ?? row.group);
   }
   return [...names].sort();
 }
 
-export function userMayAccess(rules: AccessRules, groups: ReadonlySet<string>, model: string, operation: Operation): boolean {
-  return rules.rows.some((row) => (row.model === model || row.model === '*') && row.rights.has(operation) && (row.group === '' || groups.has(row.group)));
+export function userMayAccess(
+  rules: AccessRules,
+  groups: ReadonlySet<string>,
+  model: string,
+  operation: Operation,
+): boolean {
+  return rules.rows.some(
+    (row) =>
+      (row.model === model || row.model === '*') &&
+      row.rights.has(operation) &&
+      (row.group === '' || groups.has(row.group)),
+  );
 }
 
 /**
@@ -75,11 +91,18 @@ export function parseScopes(scope: string): string[] | undefined {
 
 export function scopesAllow(scopes: readonly string[], model: string, operation: Operation): boolean {
   if (scopes.length === 0) return true;
-  return scopes.some((scope) => scope === '*' || scope === operation || scope === `${model}:*` || scope === `${model}:${operation}`);
+  return scopes.some(
+    (scope) => scope === '*' || scope === operation || scope === `${model}:*` || scope === `${model}:${operation}`,
+  );
 }
 
 /** Odoo 17's wording (ir.model.access's _make_access_error): the verb each operation uses. */
-const VERBS: Readonly<Record<Operation, string>> = { read: 'access', write: 'modify', create: 'create', unlink: 'delete' };
+const VERBS: Readonly<Record<Operation, string>> = {
+  read: 'access',
+  write: 'modify',
+  create: 'create',
+  unlink: 'delete',
+};
 
 /** The caller's rights as the handler sees them. */
 export interface AccessContext {
@@ -100,7 +123,9 @@ export function checkAccess(access: AccessContext, model: ModelDef, operation: O
     const groupInfo = groups.length
       ? `This operation is allowed for the following groups:\n${groups.map((name) => `\t- ${name}`).join('\n')}`
       : 'No group currently allows this operation.';
-    throw new AccessDeniedError(`${what}\n\n${groupInfo}\n\nContact your administrator to request access if necessary.`);
+    throw new AccessDeniedError(
+      `${what}\n\n${groupInfo}\n\nContact your administrator to request access if necessary.`,
+    );
   }
   if (!scopesAllow(access.scopes, model.model, operation)) {
     throw new AccessDeniedError(`${what}\n\nThe access token's scope does not include ${model.model}:${operation}.`);

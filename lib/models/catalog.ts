@@ -33,7 +33,8 @@ const CUSTOM_NAME = /^x_[a-z0-9_]*$/;
 type Json = Record<string, unknown>;
 
 const str = (value: StoredValue | undefined): string => (typeof value === 'string' ? value : '');
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A stored selection ("[('a', 'A'), ('b', 'B')]", as Odoo keeps it) as [value, label] pairs. */
 function selectionOf(text: string, where: string): [string, string][] {
@@ -41,10 +42,21 @@ function selectionOf(text: string, where: string): [string, string][] {
   try {
     parsed = parsePythonLiteral(text);
   } catch {
-    throw new ModelDefinitionError(where, `its selection ${JSON.stringify(text)} is not a list of (value, label) pairs`);
+    throw new ModelDefinitionError(
+      where,
+      `its selection ${JSON.stringify(text)} is not a list of (value, label) pairs`,
+    );
   }
-  if (!Array.isArray(parsed) || !parsed.every((pair) => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string')) {
-    throw new ModelDefinitionError(where, `its selection ${JSON.stringify(text)} is not a list of (value, label) pairs`);
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every(
+      (pair) => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string',
+    )
+  ) {
+    throw new ModelDefinitionError(
+      where,
+      `its selection ${JSON.stringify(text)} is not a list of (value, label) pairs`,
+    );
   }
   return parsed.map((pair) => [(pair as string[])[0] as string, (pair as string[])[1] as string]);
 }
@@ -71,7 +83,11 @@ function fieldDefinition(record: StoredRecord, modelName: string): Json {
  * models (each with an `x_name` char field, its display name, unless it defines one: Odoo adds the
  * same field to a model created this way).
  */
-export function definitionsWith(shipped: readonly unknown[], models: readonly StoredRecord[], fields: readonly StoredRecord[]): unknown[] {
+export function definitionsWith(
+  shipped: readonly unknown[],
+  models: readonly StoredRecord[],
+  fields: readonly StoredRecord[],
+): unknown[] {
   const modelNameById = new Map<number, string>();
   for (const record of models) modelNameById.set(record.id, str(record.values.model));
   const customFields = new Map<string, Json[]>();
@@ -90,8 +106,15 @@ export function definitionsWith(shipped: readonly unknown[], models: readonly St
     if (record.values.state !== 'manual') continue;
     const name = str(record.values.model);
     const own = customFields.get(name) ?? [];
-    const withName = own.some((field) => field.name === 'x_name') ? own : [{ name: 'x_name', type: 'char', string: 'Name' }, ...own];
-    definitions.push({ model: name, description: str(record.values.name) || name, recName: 'x_name', fields: withName });
+    const withName = own.some((field) => field.name === 'x_name')
+      ? own
+      : [{ name: 'x_name', type: 'char', string: 'Name' }, ...own];
+    definitions.push({
+      model: name,
+      description: str(record.values.name) || name,
+      recName: 'x_name',
+      fields: withName,
+    });
   }
   return definitions;
 }
@@ -103,7 +126,11 @@ export function definitionsWith(shipped: readonly unknown[], models: readonly St
  * are then taken one by one in id order, each one kept only if the registry still builds with it:
  * the first of two models of one name wins, and the others are left out until fixed.
  */
-export function servableRegistry(shipped: readonly unknown[], models: readonly StoredRecord[], fields: readonly StoredRecord[]): ModelRegistry {
+export function servableRegistry(
+  shipped: readonly unknown[],
+  models: readonly StoredRecord[],
+  fields: readonly StoredRecord[],
+): ModelRegistry {
   try {
     return buildRegistry(definitionsWith(shipped, models, fields));
   } catch (error) {
@@ -144,7 +171,9 @@ export function baseMetaRecords(registry: ModelRegistry): StoredRecord[] {
         ttype: field.type,
         relation: field.relation ?? false,
         relation_field: field.relationField ?? false,
-        selection: field.selection ? `[${field.selection.map(([value, label]) => `(${JSON.stringify(value)}, ${JSON.stringify(label)})`).join(', ')}]` : false,
+        selection: field.selection
+          ? `[${field.selection.map(([value, label]) => `(${JSON.stringify(value)}, ${JSON.stringify(label)})`).join(', ')}]`
+          : false,
         required: field.required,
         on_delete: field.ondelete ?? 'set null',
         help: field.help || false,
@@ -152,7 +181,12 @@ export function baseMetaRecords(registry: ModelRegistry): StoredRecord[] {
       };
       records.push({ model: IR_MODEL_FIELDS, id: fieldId, version: 1, values });
     }
-    records.push({ model: IR_MODEL, id: modelId, version: 1, values: { name: model.description, model: model.model, state: 'base', info: false, field_id: fieldIds } });
+    records.push({
+      model: IR_MODEL,
+      id: modelId,
+      version: 1,
+      values: { name: model.description, model: model.model, state: 'base', info: false, field_id: fieldIds },
+    });
   });
   if (fieldId >= BASE_ID_LIMIT) throw new Error('Too many shipped fields for the base id range');
   return records;
@@ -170,7 +204,10 @@ function sameValues(a: Readonly<Record<string, StoredValue>>, b: Readonly<Record
   return [...names].every((name) => JSON.stringify(a[name] ?? false) === JSON.stringify(b[name] ?? false));
 }
 
-async function loadMeta(store: RecordStore, base: readonly StoredRecord[]): Promise<{ models: StoredRecord[]; fields: StoredRecord[] }> {
+async function loadMeta(
+  store: RecordStore,
+  base: readonly StoredRecord[],
+): Promise<{ models: StoredRecord[]; fields: StoredRecord[] }> {
   const [models, fields] = await Promise.all([allOf(store, IR_MODEL), allOf(store, IR_MODEL_FIELDS)]);
   const stored = new Map([...models, ...fields].map((record) => [`${record.model}#${record.id}`, record]));
   const outdated = base.filter((record) => {
@@ -180,7 +217,10 @@ async function loadMeta(store: RecordStore, base: readonly StoredRecord[]): Prom
   if (outdated.length > 0) {
     // Idempotent (the same records from every instance); custom records live above BASE_ID_LIMIT.
     await store.putMany(outdated);
-    await Promise.all([store.raiseSequence(IR_MODEL, BASE_ID_LIMIT), store.raiseSequence(IR_MODEL_FIELDS, BASE_ID_LIMIT)]);
+    await Promise.all([
+      store.raiseSequence(IR_MODEL, BASE_ID_LIMIT),
+      store.raiseSequence(IR_MODEL_FIELDS, BASE_ID_LIMIT),
+    ]);
     return loadMeta(store, []);
   }
   return { models, fields };
@@ -259,7 +299,13 @@ export class ModelCatalog {
 
   async #createStamp(): Promise<void> {
     try {
-      await this.store.transact([{ kind: 'create', key: CATALOG_STAMP_KEY, record: { ...CATALOG_STAMP_KEY, version: 1, values: { stamp: randomUUID() } } }]);
+      await this.store.transact([
+        {
+          kind: 'create',
+          key: CATALOG_STAMP_KEY,
+          record: { ...CATALOG_STAMP_KEY, version: 1, values: { stamp: randomUUID() } },
+        },
+      ]);
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
     }
@@ -285,7 +331,12 @@ export class ModelCatalog {
 /** A change of ir.model / ir.model.fields records, as the object routes are about to make it. */
 export type MetaChange =
   | { readonly kind: 'create'; readonly model: string; readonly values: Readonly<Record<string, StoredValue>> }
-  | { readonly kind: 'write'; readonly model: string; readonly ids: readonly number[]; readonly values: Readonly<Record<string, StoredValue>> }
+  | {
+      readonly kind: 'write';
+      readonly model: string;
+      readonly ids: readonly number[];
+      readonly values: Readonly<Record<string, StoredValue>>;
+    }
   | { readonly kind: 'unlink'; readonly model: string; readonly ids: readonly number[] };
 
 /** Plain stored values of a vals dict (the meta models' fields are all scalars or ids). */
@@ -308,7 +359,11 @@ function refuse(message: string): never {
  * records stay as shipped, a custom model with records is not deleted, and the registry after the
  * change is still valid (types, relations, selections, no name twice) — else 403, nothing written.
  */
-export async function checkMetaChange(catalog: ModelCatalog, change: MetaChange, countRecords: (model: string) => Promise<number>): Promise<void> {
+export async function checkMetaChange(
+  catalog: ModelCatalog,
+  change: MetaChange,
+  countRecords: (model: string) => Promise<number>,
+): Promise<void> {
   const { models, fields } = await catalog.storedMeta();
   const own = change.model === IR_MODEL ? models : fields;
   let nextModels = models;
@@ -318,18 +373,26 @@ export async function checkMetaChange(catalog: ModelCatalog, change: MetaChange,
     if (values.state !== 'manual') refuse('Custom models and fields are created with state manual');
     const name = str(values[change.model === IR_MODEL ? 'model' : 'name']);
     if (!CUSTOM_NAME.test(name)) {
-      refuse(change.model === IR_MODEL ? "The model name must start with 'x_'." : "Custom fields must have a name that starts with 'x_' !");
+      refuse(
+        change.model === IR_MODEL
+          ? "The model name must start with 'x_'."
+          : "Custom fields must have a name that starts with 'x_' !",
+      );
     }
     const record: StoredRecord = { model: change.model, id: Number.MAX_SAFE_INTEGER, version: 1, values };
     if (change.model === IR_MODEL) nextModels = [...models, record];
     else nextFields = [...fields, record];
   } else {
     const targets = own.filter((record) => change.ids.includes(record.id));
-    if (targets.some((record) => record.values.state !== 'manual')) refuse('Properties of base fields cannot be altered in this manner!');
+    if (targets.some((record) => record.values.state !== 'manual'))
+      refuse('Properties of base fields cannot be altered in this manner!');
     if (change.kind === 'write') {
-      if ('state' in change.values && change.values.state !== 'manual') refuse('Properties of base fields cannot be altered in this manner!');
+      if ('state' in change.values && change.values.state !== 'manual')
+        refuse('Properties of base fields cannot be altered in this manner!');
       if (change.model === IR_MODEL && 'model' in change.values) refuse('Field "Model" cannot be modified on models.');
-      const updated = own.map((record) => (change.ids.includes(record.id) ? { ...record, values: { ...record.values, ...change.values } } : record));
+      const updated = own.map((record) =>
+        change.ids.includes(record.id) ? { ...record, values: { ...record.values, ...change.values } } : record,
+      );
       if (change.model === IR_MODEL) nextModels = updated;
       else nextFields = updated;
     } else {

@@ -4,7 +4,19 @@
 import type { FieldDef, ModelDef } from './registry';
 import { PyFloat, type PyDict, type PyValue } from '../wire/pyvalue';
 
-const SORTABLE_TYPES = new Set(['char', 'text', 'html', 'integer', 'float', 'monetary', 'boolean', 'date', 'datetime', 'selection', 'many2one']);
+const SORTABLE_TYPES = new Set([
+  'char',
+  'text',
+  'html',
+  'integer',
+  'float',
+  'monetary',
+  'boolean',
+  'date',
+  'datetime',
+  'selection',
+  'many2one',
+]);
 
 /** A field's description as Odoo's fields_get() gives it (the attributes this registry knows). */
 function describeField(field: FieldDef): PyDict {
@@ -22,7 +34,11 @@ function describeField(field: FieldDef): PyDict {
   ]);
   if (field.relation) out.set('relation', field.relation);
   if (field.relationField) out.set('relation_field', field.relationField);
-  if (field.selection) out.set('selection', field.selection.map(([value, label]) => [value, label]));
+  if (field.selection)
+    out.set(
+      'selection',
+      field.selection.map(([value, label]) => [value, label]),
+    );
   // Odoo's get_description walks the attributes in alphabetical order (they come from dir()).
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -37,7 +53,12 @@ export function fieldsGet(model: ModelDef, allfields?: readonly string[], attrib
   for (const field of model.fields) {
     if (wanted && !wanted.has(field.name)) continue;
     const description = describeField(field);
-    out.set(field.name, attributes && attributes.length > 0 ? new Map([...description].filter(([key]) => attributes.includes(key))) : description);
+    out.set(
+      field.name,
+      attributes && attributes.length > 0
+        ? new Map([...description].filter(([key]) => attributes.includes(key)))
+        : description,
+    );
   }
   return out;
 }
@@ -49,7 +70,14 @@ export function defaultGet(model: ModelDef, fieldsList: readonly string[]): PyDi
     const field = model.fieldsByName.get(name);
     if (!field || field.default === undefined || field.default === null) continue;
     const value = field.default;
-    out.set(name, (field.type === 'float' || field.type === 'monetary') && typeof value === 'number' ? new PyFloat(value) : Array.isArray(value) ? [...value] : value);
+    out.set(
+      name,
+      (field.type === 'float' || field.type === 'monetary') && typeof value === 'number'
+        ? new PyFloat(value)
+        : Array.isArray(value)
+          ? [...value]
+          : value,
+    );
   }
   return out;
 }

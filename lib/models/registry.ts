@@ -7,8 +7,20 @@ import { PyFloat, type PyValue } from '../wire/pyvalue';
 import { ModelDefinitionError, ModelNotFoundError } from '../errors';
 
 export const FIELD_TYPES = [
-  'char', 'text', 'html', 'integer', 'float', 'monetary', 'boolean', 'date', 'datetime',
-  'selection', 'many2one', 'one2many', 'many2many', 'binary',
+  'char',
+  'text',
+  'html',
+  'integer',
+  'float',
+  'monetary',
+  'boolean',
+  'date',
+  'datetime',
+  'selection',
+  'many2one',
+  'one2many',
+  'many2many',
+  'binary',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
@@ -82,21 +94,28 @@ function isObject(value: unknown): value is Json {
 function parseField(model: string, raw: unknown): FieldDef {
   if (!isObject(raw)) throw new ModelDefinitionError(model, 'a field is not an object');
   const { name, type, string: label, help, required, relation, relationField, selection, default: def, ondelete } = raw;
-  if (typeof name !== 'string' || !FIELD_NAME.test(name)) throw new ModelDefinitionError(model, `bad field name ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !FIELD_NAME.test(name))
+    throw new ModelDefinitionError(model, `bad field name ${JSON.stringify(name)}`);
   const where = `field ${name}`;
   if (typeof type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(type)) {
     throw new ModelDefinitionError(model, `${where} has unknown type ${JSON.stringify(type)}`);
   }
   const fieldType = type as FieldType;
   const magic = MAGIC_FIELDS.find((f) => f.name === name);
-  if (magic && magic.type !== fieldType) throw new ModelDefinitionError(model, `${where} must be of type ${magic.type}`);
-  if (typeof label !== 'string' || label === '') throw new ModelDefinitionError(model, `${where} needs a label ("string")`);
-  if (RELATIONAL.has(fieldType) && typeof relation !== 'string') throw new ModelDefinitionError(model, `${where} needs a relation`);
-  if (!RELATIONAL.has(fieldType) && relation !== undefined) throw new ModelDefinitionError(model, `${where} is not relational`);
-  if (fieldType === 'one2many' && typeof relationField !== 'string') throw new ModelDefinitionError(model, `${where} needs a relationField`);
+  if (magic && magic.type !== fieldType)
+    throw new ModelDefinitionError(model, `${where} must be of type ${magic.type}`);
+  if (typeof label !== 'string' || label === '')
+    throw new ModelDefinitionError(model, `${where} needs a label ("string")`);
+  if (RELATIONAL.has(fieldType) && typeof relation !== 'string')
+    throw new ModelDefinitionError(model, `${where} needs a relation`);
+  if (!RELATIONAL.has(fieldType) && relation !== undefined)
+    throw new ModelDefinitionError(model, `${where} is not relational`);
+  if (fieldType === 'one2many' && typeof relationField !== 'string')
+    throw new ModelDefinitionError(model, `${where} needs a relationField`);
   let choices: Array<readonly [string, string]> | undefined;
   if (fieldType === 'selection') {
-    if (!Array.isArray(selection) || selection.length === 0) throw new ModelDefinitionError(model, `${where} needs selection values`);
+    if (!Array.isArray(selection) || selection.length === 0)
+      throw new ModelDefinitionError(model, `${where} needs selection values`);
     choices = selection.map((pair) => {
       if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
         throw new ModelDefinitionError(model, `${where} has a selection entry that is not [value, label]`);
@@ -125,7 +144,13 @@ function parseField(model: string, raw: unknown): FieldDef {
   };
 }
 
-function checkDefault(model: string, where: string, type: FieldType, def: unknown, choices?: ReadonlyArray<readonly [string, string]>): void {
+function checkDefault(
+  model: string,
+  where: string,
+  type: FieldType,
+  def: unknown,
+  choices?: ReadonlyArray<readonly [string, string]>,
+): void {
   const ok =
     def === null ||
     (type === 'boolean' && typeof def === 'boolean') ||
@@ -138,8 +163,10 @@ function checkDefault(model: string, where: string, type: FieldType, def: unknow
 function parseModel(raw: unknown): ModelDef {
   if (!isObject(raw)) throw new ModelDefinitionError('?', 'not an object');
   const { model, description, recName, fields } = raw;
-  if (typeof model !== 'string' || !MODEL_NAME.test(model)) throw new ModelDefinitionError(String(model), 'bad model name');
-  if (typeof description !== 'string' || description === '') throw new ModelDefinitionError(model, 'needs a description');
+  if (typeof model !== 'string' || !MODEL_NAME.test(model))
+    throw new ModelDefinitionError(String(model), 'bad model name');
+  if (typeof description !== 'string' || description === '')
+    throw new ModelDefinitionError(model, 'needs a description');
   if (!Array.isArray(fields)) throw new ModelDefinitionError(model, 'needs a fields list');
   const declared = fields.map((f) => parseField(model, f));
   const byName = new Map<string, FieldDef>();
@@ -170,11 +197,15 @@ export function buildRegistry(definitions: readonly unknown[]): ModelRegistry {
     for (const field of def.fields) {
       if (!field.relation) continue;
       const comodel = byModel.get(field.relation);
-      if (!comodel) throw new ModelDefinitionError(def.model, `field ${field.name} relates to unknown model ${field.relation}`);
+      if (!comodel)
+        throw new ModelDefinitionError(def.model, `field ${field.name} relates to unknown model ${field.relation}`);
       if (field.relationField) {
         const inverse = comodel.fieldsByName.get(field.relationField);
         if (!inverse || inverse.type !== 'many2one' || inverse.relation !== def.model) {
-          throw new ModelDefinitionError(def.model, `field ${field.name}: ${field.relation}.${field.relationField} is not a many2one to ${def.model}`);
+          throw new ModelDefinitionError(
+            def.model,
+            `field ${field.name}: ${field.relation}.${field.relationField} is not a many2one to ${def.model}`,
+          );
         }
       }
     }

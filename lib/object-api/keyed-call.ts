@@ -32,7 +32,9 @@ export function idempotencyKeyOf(headers: ReadonlyMap<string, string>): string |
   const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(trimmed);
   const key = quoted ? (quoted[1] as string).replace(/\\(["\\])/g, '$1') : trimmed;
   if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
-    throw new BadRequestError(`The Idempotency-Key header must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters, e.g. a UUID`);
+    throw new BadRequestError(
+      `The Idempotency-Key header must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters, e.g. a UUID`,
+    );
   }
   return key;
 }
@@ -88,7 +90,9 @@ export async function runKeyedCall(call: KeyedCall): Promise<ApiResult> {
     // Used by a request found before this one wrote, or by one that committed first while they raced.
     const claim = (await earlier) ?? (await liveClaim(call));
     if (claim) return replayed(call, claim);
-    throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', { cause: error });
+    throw new WriteConflictError('Another request with this Idempotency-Key was being processed; retry the request', {
+      cause: error,
+    });
   }
 }
 
@@ -104,4 +108,3 @@ async function liveClaim({ deps, claim: pending }: KeyedCall): Promise<Idempoten
 async function replayed(call: KeyedCall, claim: IdempotencyClaim): Promise<ApiResult> {
   return { ...(await call.replay(claim.recordIds)), headers: { [REPLAYED_HEADER]: 'true' } };
 }
-

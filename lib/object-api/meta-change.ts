@@ -21,7 +21,11 @@ export interface DefinitionCall {
   readonly run: () => Promise<ApiResult>;
 }
 
-export async function changeDefinitions(catalog: ModelCatalog, deps: RecordsDeps, call: DefinitionCall): Promise<ApiResult> {
+export async function changeDefinitions(
+  catalog: ModelCatalog,
+  deps: RecordsDeps,
+  call: DefinitionCall,
+): Promise<ApiResult> {
   const { model, operation } = call;
   if (operation !== 'create' && operation !== 'write' && operation !== 'unlink') return call.run();
   const change: MetaChange =

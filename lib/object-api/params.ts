@@ -24,7 +24,8 @@ import { isXmlBody, parseXmlBody } from '../wire/xml-body';
 export type ParamInput = { readonly text: string } | { readonly value: PyValue };
 
 /** Where a parameter came from; `where` says so in messages. */
-type Source = { readonly texts: readonly string[]; readonly where: string } | { readonly value: PyValue; readonly where: string };
+type Source =
+  { readonly texts: readonly string[]; readonly where: string } | { readonly value: PyValue; readonly where: string };
 
 /** An Odoo method's parameters in order; each can be given by position or by keyword, as in Python. */
 export interface MethodSignature {
@@ -47,9 +48,14 @@ const PARAMETER_BODY_KEYS = ['vals', 'args', 'kwargs'];
  * gives its keys; for a method that takes vals (create, write) a dict with none of the keys vals,
  * args or kwargs is the vals itself, the common way to send them.
  */
-export function bodyParams(body: string | undefined, contentType: string | undefined, takesVals: boolean): Map<string, PyValue> {
+export function bodyParams(
+  body: string | undefined,
+  contentType: string | undefined,
+  takesVals: boolean,
+): Map<string, PyValue> {
   if (body === undefined || body.trim() === '') return new Map();
-  if (body.length > MAX_BODY_LENGTH) throw new PayloadTooLargeError(`The body is longer than ${MAX_BODY_LENGTH} characters`);
+  if (body.length > MAX_BODY_LENGTH)
+    throw new PayloadTooLargeError(`The body is longer than ${MAX_BODY_LENGTH} characters`);
   if (isXmlBody(body, contentType)) {
     const { root, value } = parseXmlBody(body);
     return new Map([[root, value]]);
@@ -72,17 +78,25 @@ export function bodyParams(body: string | undefined, contentType: string | undef
  * @throws BadRequestError for a parameter given twice, an unknown keyword, too many positional
  * arguments, or args/kwargs that are not a list/dict.
  */
-export function bindParams(signature: MethodSignature, query: ReadonlyMap<string, readonly string[]>, body: ReadonlyMap<string, PyValue>): CallParams {
+export function bindParams(
+  signature: MethodSignature,
+  query: ReadonlyMap<string, readonly string[]>,
+  body: ReadonlyMap<string, PyValue>,
+): CallParams {
   const sources = new Map<string, Source>();
   for (const [name, texts] of query) sources.set(name, { texts, where: `the query parameter '${name}'` });
   for (const [name, value] of body) {
-    if (sources.has(name)) throw new BadRequestError(`Parameter '${name}' is given twice: in the query and in the body`);
+    if (sources.has(name))
+      throw new BadRequestError(`Parameter '${name}' is given twice: in the query and in the body`);
     sources.set(name, { value, where: `the body's '${name}'` });
   }
   const { method, params } = signature;
   const add = (name: string, source: Source): void => {
     const earlier = sources.get(name);
-    if (earlier !== undefined) throw new BadRequestError(`${method}() got multiple values for argument '${name}': ${earlier.where} and ${source.where}`);
+    if (earlier !== undefined)
+      throw new BadRequestError(
+        `${method}() got multiple values for argument '${name}': ${earlier.where} and ${source.where}`,
+      );
     sources.set(name, source);
   };
 
@@ -120,13 +134,17 @@ function takeOut(sources: Map<string, Source>, name: 'args' | 'kwargs'): PyValue
 
 function argsList(value: PyValue | undefined): readonly PyValue[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new BadRequestError("'args' must be a list of the method's positional arguments, e.g. args=[[('name','=','x')]]");
+  if (!Array.isArray(value))
+    throw new BadRequestError(
+      "'args' must be a list of the method's positional arguments, e.g. args=[[('name','=','x')]]",
+    );
   return value;
 }
 
 function kwargsDict(value: PyValue | undefined): PyDict {
   if (value === undefined) return new Map();
-  if (!(value instanceof Map)) throw new BadRequestError("'kwargs' must be a dict of keyword arguments, e.g. kwargs={'limit': 5}");
+  if (!(value instanceof Map))
+    throw new BadRequestError("'kwargs' must be a dict of keyword arguments, e.g. kwargs={'limit': 5}");
   return value;
 }
 
@@ -206,7 +224,9 @@ export function idsFromValue(value: PyValue): number[] {
     items
       .map((item, index) => {
         if (typeof item === 'number' || typeof item === 'bigint') return String(item);
-        throw new InvalidIdsError(`Invalid 'ids': element ${index + 1} is not a positive integer id; expected a list of ids, e.g. [17, 20]`);
+        throw new InvalidIdsError(
+          `Invalid 'ids': element ${index + 1} is not a positive integer id; expected a list of ids, e.g. [17, 20]`,
+        );
       })
       .join(','),
   );
@@ -235,7 +255,9 @@ export function checkQueryLength(request: ApiRequest): void {
   let length = 0;
   for (const [name, values] of request.query) for (const value of values) length += name.length + value.length + 2;
   if (length > MAX_QUERY_LENGTH) {
-    throw new UriTooLongError(`The query string is longer than ${MAX_QUERY_LENGTH} characters; API Gateway refuses such URLs`);
+    throw new UriTooLongError(
+      `The query string is longer than ${MAX_QUERY_LENGTH} characters; API Gateway refuses such URLs`,
+    );
   }
 }
 
@@ -250,7 +272,8 @@ export function stringListParam(params: CallParams, name: string): string[] | un
 
 /** The `{id}` path segment: one positive integer id. */
 export function pathId(segment: string): number {
-  if (segment.includes(',')) throw new BadRequestError(`Invalid record id '${segment}' in the path; give several ids with ?ids=17,20`);
+  if (segment.includes(','))
+    throw new BadRequestError(`Invalid record id '${segment}' in the path; give several ids with ?ids=17,20`);
   const [id] = parseIds(segment);
   return id as number;
 }
@@ -262,7 +285,8 @@ export function valsOf(params: CallParams): Map<string, PyValue> {
   const input = params.get('vals');
   if (input === undefined) throw new BadRequestError(`Parameter 'vals' is required, e.g. ${VALS_EXAMPLE}`);
   if ('text' in input) return parseVals(input.text);
-  if (!(input.value instanceof Map)) throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
+  if (!(input.value instanceof Map))
+    throw new BadRequestError("'vals' must be a dict of field names to values, e.g. {'name': 'x'}");
   return input.value;
 }
 
@@ -271,13 +295,17 @@ export const DEFAULT_LIMIT = 80;
 /** The most records one page may hold; more pages with `cursor` (or `offset`). */
 export const MAX_LIMIT = 1000;
 
-/** A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits; None, False or nothing is no value. */
+/**
+ * A non-negative integer parameter (`offset`, `limit`), as a literal or plain digits; None, False
+ * or nothing is no value.
+ */
 export function intParam(params: CallParams, name: string, min: number, max: number): number | undefined {
   const input = params.get(name);
   if (input === undefined || ('text' in input && input.text === '')) return undefined;
   const value = params.literal(name);
   if (value === null || value === false) return undefined;
-  if (typeof value !== 'number' || value < min || value > max) throw new BadRequestError(`'${name}' must be an integer from ${min} to ${max}`);
+  if (typeof value !== 'number' || value < min || value > max)
+    throw new BadRequestError(`'${name}' must be an integer from ${min} to ${max}`);
   return value;
 }
 
@@ -285,7 +313,8 @@ export function intParam(params: CallParams, name: string, min: number, max: num
 export function activeTestOf(params: CallParams): boolean {
   const context = params.literal('context');
   if (context === undefined || context === null) return true;
-  if (!(context instanceof Map)) throw new BadRequestError("'context' must be a dict, e.g. context={'active_test': False}");
+  if (!(context instanceof Map))
+    throw new BadRequestError("'context' must be a dict, e.g. context={'active_test': False}");
   return context.get('active_test') !== false;
 }
 

@@ -3,9 +3,24 @@
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
 import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from '../auth/credentials';
-import { AuthenticationRequiredError, BadRequestError, InvalidValueError, MethodNotAllowedError, NoRecordFoundError, RouteNotFoundError } from '../errors';
+import {
+  AuthenticationRequiredError,
+  BadRequestError,
+  InvalidValueError,
+  MethodNotAllowedError,
+  NoRecordFoundError,
+  RouteNotFoundError,
+} from '../errors';
 import type { ApiRequest, ApiResult } from '../http';
-import { accessFromContext, checkAccess, mayDo, OPERATIONS, type AccessContext, type AccessRules, type Operation } from '../models/access';
+import {
+  accessFromContext,
+  checkAccess,
+  mayDo,
+  OPERATIONS,
+  type AccessContext,
+  type AccessRules,
+  type Operation,
+} from '../models/access';
 import { isMetaModel, type ModelCatalog } from '../models/catalog';
 import { defaultGet, fieldsGet } from '../models/introspection';
 import { getModel, type ModelDef } from '../models/registry';
@@ -62,13 +77,10 @@ export function callerOf(request: ApiRequest): Caller {
   }
   const userId = Number(request.authorizer.userId);
   const clientId = request.authorizer.clientId;
-  if (!Number.isSafeInteger(userId) || userId <= 0 || !clientId) throw new AuthenticationRequiredError('no authorizer context');
+  if (!Number.isSafeInteger(userId) || userId <= 0 || !clientId)
+    throw new AuthenticationRequiredError('no authorizer context');
   return { userId, clientId };
 }
-
-
-
-
 
 /** What every object route starts from: the authorizer's caller, the model and the call's parameters. */
 interface ObjectContext {
@@ -83,7 +95,6 @@ interface ObjectContext {
   readonly key?: KeyedRequest['key'];
 }
 
-
 /** A write's Idempotency-Key to claim, if it was sent one. */
 const keyOf = ({ key }: ObjectContext): KeyedRequest => ({ key });
 
@@ -91,19 +102,32 @@ const keyOf = ({ key }: ObjectContext): KeyedRequest => ({ key });
 async function writeList(context: ObjectContext): Promise<ApiResult> {
   const { deps, caller, model, params } = context;
   const ids = requiredIds(params);
-  return { status: 200, model, data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller, ...keyOf(context) }) };
+  return {
+    status: 200,
+    model,
+    data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller, ...keyOf(context) }),
+  };
 }
 
 /** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
 async function writeOne(context: ObjectContext, id: number): Promise<ApiResult> {
   const { deps, caller, model, params } = context;
-  const [record] = await writeRecords(deps, { model: model.model, ids: [id], vals: valsOf(params), caller, ...keyOf(context) });
+  const [record] = await writeRecords(deps, {
+    model: model.model,
+    ids: [id],
+    vals: valsOf(params),
+    caller,
+    ...keyOf(context),
+  });
   return { status: 200, model, data: record ?? null };
 }
 
 /** What an unlink answers, as the original (v17): `{"ids": "17,20"}`, or `{"id": 20}` on /{id}. */
 function unlinkAnswer(ids: readonly number[], onRecord: boolean): ApiResult {
-  return { status: 200, payload: new Map<string, PyValue>(onRecord ? [['id', ids[0] as number]] : [['ids', ids.join(',')]]) };
+  return {
+    status: 200,
+    payload: new Map<string, PyValue>(onRecord ? [['id', ids[0] as number]] : [['ids', ids.join(',')]]),
+  };
 }
 
 /** DELETE /object/{model}?ids=17,20. */
@@ -122,12 +146,16 @@ async function deleteOne(context: ObjectContext, id: number): Promise<ApiResult>
 /** POST /object/{model}?vals={...}: create one record; 201 with the record as one object. */
 async function create(context: ObjectContext): Promise<ApiResult> {
   const { deps, caller, model, params } = context;
-  return { status: 201, model, data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, ...keyOf(context) }) };
+  return {
+    status: 201,
+    model,
+    data: await createRecord(deps, { model: model.model, vals: valsOf(params), caller, ...keyOf(context) }),
+  };
 }
 
-
 /** The continuation header of a page that may have a next one. */
-const pageHeaders = (nextCursor: string | undefined): Record<string, string> => (nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor });
+const pageHeaders = (nextCursor: string | undefined): Record<string, string> =>
+  nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor };
 
 /**
  * GET /object/{model}?ids=17,20: read a list of records (always a list). Without ids, search_read:
@@ -136,16 +164,26 @@ const pageHeaders = (nextCursor: string | undefined): Record<string, string> => 
 async function readList({ deps, model, params }: ObjectContext): Promise<ApiResult> {
   const fieldNames = stringListParam(params, 'fields');
   const ids = idsParam(params);
-  if (ids !== undefined) return { status: 200, model, data: await readRecords(deps, { model: model.model, ids, fields: fieldNames }) };
+  if (ids !== undefined)
+    return { status: 200, model, data: await readRecords(deps, { model: model.model, ids, fields: fieldNames }) };
   const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
   const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
   if (records.length === 0) throw new NoRecordFoundError();
-  return { status: 200, model, data: await renderRecords(deps, model, records, fields), headers: pageHeaders(nextCursor) };
+  return {
+    status: 200,
+    model,
+    data: await renderRecords(deps, model, records, fields),
+    headers: pageHeaders(nextCursor),
+  };
 }
 
 /** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
 async function readOne({ deps, model, params }: ObjectContext, id: number): Promise<ApiResult> {
-  const [record] = await readRecords(deps, { model: model.model, ids: [id], fields: stringListParam(params, 'fields') });
+  const [record] = await readRecords(deps, {
+    model: model.model,
+    ids: [id],
+    fields: stringListParam(params, 'fields'),
+  });
   return { status: 200, model, data: record ?? null };
 }
 
@@ -164,12 +202,17 @@ async function searchCount({ deps, model, params }: ObjectContext): Promise<ApiR
 
 /** GET /object/{model}/fields_get[?allfields=[...]&attributes=[...]]. */
 async function fieldsGetMethod({ model, params }: ObjectContext): Promise<ApiResult> {
-  return { status: 200, model, data: fieldsGet(model, stringListParam(params, 'allfields'), stringListParam(params, 'attributes')) };
+  return {
+    status: 200,
+    model,
+    data: fieldsGet(model, stringListParam(params, 'allfields'), stringListParam(params, 'attributes')),
+  };
 }
 
 /** GET /object/{model}/default_get?fields_list=[...]. */
 async function defaultGetMethod({ model, params }: ObjectContext): Promise<ApiResult> {
-  const names = stringListParam(params, 'fields_list') ?? stringListParam(params, 'fields') ?? model.fields.map((f) => f.name);
+  const names =
+    stringListParam(params, 'fields_list') ?? stringListParam(params, 'fields') ?? model.fields.map((f) => f.name);
   const defaults = defaultGet(model, names);
   if (defaults.size === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: defaults };
@@ -184,7 +227,8 @@ async function defaultGetMethod({ model, params }: ObjectContext): Promise<ApiRe
 async function checkAccessRights({ access, model, params }: ObjectContext): Promise<ApiResult> {
   const operations = stringListParam(params, 'operation') ?? ['read'];
   const unknown = operations.find((operation) => !(OPERATIONS as readonly string[]).includes(operation));
-  if (unknown !== undefined) throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
+  if (unknown !== undefined)
+    throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
   const raise = params.literal('raise_exception') !== false;
   const operation = operations[operations.length - 1] as Operation;
   if (raise) checkAccess(access, model, operation);
@@ -197,10 +241,15 @@ async function nameSearch({ deps, model, params }: ObjectContext): Promise<ApiRe
   const name = params.literal('name') ?? '';
   const operator = params.text('operator') ?? 'ilike';
   const args = params.literal('args') ?? [];
-  if (typeof name !== 'string' || !Array.isArray(args)) throw new BadRequestError("'name' must be a string and 'args' a domain list");
+  if (typeof name !== 'string' || !Array.isArray(args))
+    throw new BadRequestError("'name' must be a string and 'args' a domain list");
   // Odoo's _name_search: an empty name with ilike matches everything.
   const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
-  const { records } = await searchRecords(deps, { model, domain, limit: intParam(params, 'limit', 1, MAX_LIMIT) ?? 100 });
+  const { records } = await searchRecords(deps, {
+    model,
+    domain,
+    limit: intParam(params, 'limit', 1, MAX_LIMIT) ?? 100,
+  });
   if (records.length === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
 }
@@ -240,7 +289,12 @@ const METHODS: Readonly<Record<string, MethodDef>> = {
 };
 
 /** The method each verb means without a method in the path: on the model, and on /{id}. */
-const VERB_METHODS: Readonly<Record<string, string>> = { GET: 'search_read', POST: 'create', PUT: 'write', DELETE: 'unlink' };
+const VERB_METHODS: Readonly<Record<string, string>> = {
+  GET: 'search_read',
+  POST: 'create',
+  PUT: 'write',
+  DELETE: 'unlink',
+};
 const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
 
 /** What a request calls: the method, and how. */
@@ -262,7 +316,8 @@ function resolveCall(request: ApiRequest): Call {
   if (rest === undefined) {
     const name = VERB_METHODS[request.method];
     const method = name === undefined ? undefined : methodNamed(name);
-    if (name === undefined || method === undefined) throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
+    if (name === undefined || method === undefined)
+      throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
     return { name, method, run: method.onModel, explicit: false };
   }
   const named = methodNamed(rest);
@@ -271,7 +326,8 @@ function resolveCall(request: ApiRequest): Call {
   if (recordMethodName !== undefined) {
     const method = methodNamed(recordMethodName);
     const onRecord = method?.onRecord;
-    if (!method || !onRecord || extra.length > 0 || !/^[0-9,]+$/.test(idSegment)) throw new RouteNotFoundError(request.method, request.path);
+    if (!method || !onRecord || extra.length > 0 || !/^[0-9,]+$/.test(idSegment))
+      throw new RouteNotFoundError(request.method, request.path);
     const id = pathId(idSegment);
     return { name: recordMethodName, method, run: (context) => onRecord(context, id), explicit: true, recordId: id };
   }
@@ -279,9 +335,16 @@ function resolveCall(request: ApiRequest): Call {
   if (!/^[0-9,]+$/.test(rest)) throw new RouteNotFoundError(request.method, request.path);
   const name = RECORD_VERB_METHODS[request.method];
   const onRecord = name === undefined ? undefined : methodNamed(name)?.onRecord;
-  if (name === undefined || onRecord === undefined) throw new MethodNotAllowedError(request.method, Object.keys(RECORD_VERB_METHODS));
+  if (name === undefined || onRecord === undefined)
+    throw new MethodNotAllowedError(request.method, Object.keys(RECORD_VERB_METHODS));
   const id = pathId(rest);
-  return { name, method: METHODS[name] as MethodDef, run: (context) => onRecord(context, id), explicit: false, recordId: id };
+  return {
+    name,
+    method: METHODS[name] as MethodDef,
+    run: (context) => onRecord(context, id),
+    explicit: false,
+    recordId: id,
+  };
 }
 
 /**
@@ -323,7 +386,13 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
   const run = (runContext: ObjectContext) => {
     if (!deps.catalog || !isMetaModel(model)) return call.run(runContext);
     const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
-    return changeDefinitions(deps.catalog, requestDeps, { model, operation: call.method.operation, ids, vals: () => valsOf(params), run: () => call.run(runContext) });
+    return changeDefinitions(deps.catalog, requestDeps, {
+      model,
+      operation: call.method.operation,
+      ids,
+      vals: () => valsOf(params),
+      run: () => call.run(runContext),
+    });
   };
   const claim = claimOf(request, call, caller, deps);
   const result = claim

@@ -17,7 +17,13 @@ import {
 } from '../errors';
 import type { ModelDef } from '../models/registry';
 import type { RecordsDeps } from './deps';
-import { MAX_TRANSACTION_ACTIONS, recordKeyString, type PendingClaim, type StoredRecord, type WriteAction } from './port';
+import {
+  MAX_TRANSACTION_ACTIONS,
+  recordKeyString,
+  type PendingClaim,
+  type StoredRecord,
+  type WriteAction,
+} from './port';
 import { ReservedIds } from './reserved-ids';
 import type { WriteTransaction } from './transaction';
 
@@ -36,7 +42,12 @@ export async function keyUnused({ key }: KeyedRequest): Promise<void> {
 }
 
 /** The transaction action that claims a request's key, if it has one, for the records it writes. */
-export function claimActions({ key }: KeyedRequest, model: string, recordIds: readonly number[], now: Date): WriteAction[] {
+export function claimActions(
+  { key }: KeyedRequest,
+  model: string,
+  recordIds: readonly number[],
+  now: Date,
+): WriteAction[] {
   if (!key) return [];
   return [{ kind: 'claim', claim: { ...key.claim, model, recordIds }, now: Math.floor(now.getTime() / 1000) }];
 }
@@ -57,7 +68,11 @@ export function checkTransactionSize(actions: number, records: number): void {
 }
 
 /** The records of `ids` among those read, in the order of `ids`; any missing is a 404 naming them all. */
-export function requireRecords(model: string, ids: readonly number[], found: ReadonlyMap<string, StoredRecord>): StoredRecord[] {
+export function requireRecords(
+  model: string,
+  ids: readonly number[],
+  found: ReadonlyMap<string, StoredRecord>,
+): StoredRecord[] {
   const missing = ids.filter((id) => !found.has(recordKeyString({ model, id })));
   if (missing.length > 0) throw new RecordNotFoundError(model, missing);
   return ids.map((id) => found.get(recordKeyString({ model, id })) as StoredRecord);
@@ -86,7 +101,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * re-runs it after a jittered pause; once the attempts are spent it is a 409 (503 when only
  * throttling was seen).
  */
-export async function commitWithRetries<T>(deps: RecordsDeps, target: WriteTarget, attempt: (reserved: ReservedIds) => Promise<Attempt<T>>): Promise<T> {
+export async function commitWithRetries<T>(
+  deps: RecordsDeps,
+  target: WriteTarget,
+  attempt: (reserved: ReservedIds) => Promise<Attempt<T>>,
+): Promise<T> {
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const reserved = new ReservedIds(deps.store);
   try {
@@ -99,9 +118,12 @@ export async function commitWithRetries<T>(deps: RecordsDeps, target: WriteTarge
       const outcome = classifyCancellation(rejected, transaction, target.model);
       if (number >= maxAttempts) {
         if (outcome.throttledOnly) throw new ServiceUnavailableError(1, { cause: rejected.error });
-        throw new WriteConflictError(`${target.what} kept changing during the write (${number} attempts); nothing was written. Retry the request.`, {
-          cause: rejected.error,
-        });
+        throw new WriteConflictError(
+          `${target.what} kept changing during the write (${number} attempts); nothing was written. Retry the request.`,
+          {
+            cause: rejected.error,
+          },
+        );
       }
       // A new record's id is held by a record loaded behind the sequence's back: new ids, then again.
       if (outcome.idTaken) reserved.forgetAll();

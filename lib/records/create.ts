@@ -27,7 +27,10 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
   const vals = validateVals(model, request.vals, registry);
-  if (vals.deletes.size > 0) throw new InvalidValueError('Command (2, id) is not allowed in create: the new record has no linked records to delete yet');
+  if (vals.deletes.size > 0)
+    throw new InvalidValueError(
+      'Command (2, id) is not allowed in create: the new record has no linked records to delete yet',
+    );
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const now = deps.now ?? (() => new Date());
   // Required fields are checked before an id is spent on a record that cannot be created.
@@ -41,16 +44,33 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
     ]);
     const commitTime = formatOdooDatetime(now());
     const record = newRecord(model, ids.id, vals, request.caller, commitTime, {}, ids.createdIds);
-    const transaction = buildCreateTransaction({ model, record, vals, caller: request.caller, commitTime, linkedRecords, createdIds: ids.createdIds });
+    const transaction = buildCreateTransaction({
+      model,
+      record,
+      vals,
+      caller: request.caller,
+      commitTime,
+      linkedRecords,
+      createdIds: ids.createdIds,
+    });
     transaction.actions.push(...claimActions(request, model.model, [record.id], now()));
     checkTransactionSize(transaction.actions.length, 1);
-    const answer = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields).then((displayName) => renderRecord(model, record, displayName));
+    const answer = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields).then(
+      (displayName) => renderRecord(model, record, displayName),
+    );
     return { transaction, answer };
   });
 }
 
 /** The new record's id and those of the records its (0, 0, vals) commands create, reserved at once. */
-async function takeCreateIds(reserved: ReservedIds, model: ModelDef, creates: readonly LinkedCreate[]): Promise<{ id: number; createdIds: number[] }> {
-  const [[id], [createdIds]] = await Promise.all([reserved.take(model.model, 1), reserveCreatedIds(reserved, creates, 1)]);
+async function takeCreateIds(
+  reserved: ReservedIds,
+  model: ModelDef,
+  creates: readonly LinkedCreate[],
+): Promise<{ id: number; createdIds: number[] }> {
+  const [[id], [createdIds]] = await Promise.all([
+    reserved.take(model.model, 1),
+    reserveCreatedIds(reserved, creates, 1),
+  ]);
   return { id: id as number, createdIds: createdIds as number[] };
 }

@@ -8,7 +8,13 @@
  */
 import { BadRequestError, InvalidValueError } from '../errors';
 import type { FieldDef, ModelDef, ModelRegistry, OnDelete } from '../models/registry';
-import { MAX_TRANSACTION_ACTIONS, recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from './port';
+import {
+  MAX_TRANSACTION_ACTIONS,
+  recordKeyString,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+} from './port';
 
 interface Reference {
   readonly model: ModelDef;
@@ -17,7 +23,9 @@ interface Reference {
 
 /** Every stored field of every model that points at `target`. */
 function referencesTo(registry: ModelRegistry, target: string): Reference[] {
-  return registry.models.flatMap((model) => model.fields.filter((field) => field.relation === target).map((field) => ({ model, field })));
+  return registry.models.flatMap((model) =>
+    model.fields.filter((field) => field.relation === target).map((field) => ({ model, field })),
+  );
 }
 
 /** Odoo's default for a many2one without ondelete: set null, but a required one cannot be cleared. */
@@ -40,7 +48,10 @@ export interface UnlinkPlan {
 }
 
 /** The records to delete and the referencing records to update, following ondelete rules to the end. */
-export async function planUnlink(deps: { registry: ModelRegistry; store: RecordStore }, records: readonly StoredRecord[]): Promise<UnlinkPlan> {
+export async function planUnlink(
+  deps: { registry: ModelRegistry; store: RecordStore },
+  records: readonly StoredRecord[],
+): Promise<UnlinkPlan> {
   const deleted = new Map(records.map((record) => [recordKeyString(record), record] as const));
   const updates = new Map<string, { record: StoredRecord; set: Record<string, StoredValue> }>();
 
@@ -79,10 +90,11 @@ export async function planUnlink(deps: { registry: ModelRegistry; store: RecordS
   };
 
   // Rounds: the records deleted by cascade in one round are the targets of the next.
-  for (let round: StoredRecord[] = [...records]; round.length > 0; ) {
+  for (let round: StoredRecord[] = [...records]; round.length > 0;) {
     const next: StoredRecord[] = [];
     const idsByModel = new Map<string, Set<number>>();
-    for (const record of round) idsByModel.set(record.model, (idsByModel.get(record.model) ?? new Set()).add(record.id));
+    for (const record of round)
+      idsByModel.set(record.model, (idsByModel.get(record.model) ?? new Set()).add(record.id));
     for (const [target, ids] of idsByModel) {
       for (const reference of referencesTo(deps.registry, target)) {
         await deps.store.scanModel(reference.model.model, (page) => {
@@ -97,4 +109,3 @@ export async function planUnlink(deps: { registry: ModelRegistry; store: RecordS
   }
   return { deleted: [...deleted.values()], updates: [...updates.values()] };
 }
-

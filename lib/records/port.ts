@@ -32,7 +32,12 @@ export type WriteAction =
   /** Create a record, if no record has its id yet. */
   | { readonly kind: 'create'; readonly key: RecordKey; readonly record: StoredRecord }
   /** Set some fields of an existing record, if it is still at `expectedVersion`. */
-  | { readonly kind: 'update'; readonly key: RecordKey; readonly expectedVersion: number; readonly set: Readonly<Record<string, StoredValue>> }
+  | {
+      readonly kind: 'update';
+      readonly key: RecordKey;
+      readonly expectedVersion: number;
+      readonly set: Readonly<Record<string, StoredValue>>;
+    }
   /** Delete a record, if it is still at `expectedVersion`. */
   | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
   /** Require that a record exists when the transaction commits (a many2one target, say). */

@@ -28,16 +28,27 @@ export async function readRecords(deps: RecordsDeps, request: ReadRequest): Prom
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
   const fields = selectFields(model, request.fields); // an unknown field is a 403 before anything is read
-  if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to read, e.g. ids=17,20");
+  if (request.ids.length === 0)
+    throw new BadRequestError("'ids' is empty: give the ids of the records to read, e.g. ids=17,20");
   if (request.ids.length > MAX_READ_IDS) {
-    throw new BadRequestError(`Too many ids: ${request.ids.length} given, at most ${MAX_READ_IDS} records can be read in one request`);
+    throw new BadRequestError(
+      `Too many ids: ${request.ids.length} given, at most ${MAX_READ_IDS} records can be read in one request`,
+    );
   }
-  const found = await store.getMany(request.ids.map((id) => ({ model: model.model, id })), { consistent: true });
+  const found = await store.getMany(
+    request.ids.map((id) => ({ model: model.model, id })),
+    { consistent: true },
+  );
   return renderRecords(deps, model, requireRecords(model.model, request.ids, found), fields);
 }
 
 /** Stored records as read() renders them (`fields` from selectFields), the display names read at once. */
-export async function renderRecords(deps: RecordsDeps, model: ModelDef, records: readonly StoredRecord[], fields: readonly FieldDef[]): Promise<PyDict[]> {
+export async function renderRecords(
+  deps: RecordsDeps,
+  model: ModelDef,
+  records: readonly StoredRecord[],
+  fields: readonly FieldDef[],
+): Promise<PyDict[]> {
   const displayName = await readDisplayNames(deps.registry, deps.store, records, [], fields);
   return records.map((record) => renderRecord(model, record, displayName, fields));
 }
@@ -57,11 +68,17 @@ export function selectFields(model: ModelDef, names?: readonly string[]): readon
 }
 
 /** One record as Odoo's read() renders it: every field of `fields`, in that order. */
-export function renderRecord(model: ModelDef, record: StoredRecord, displayName: (key: RecordKey) => string | undefined, fields: readonly FieldDef[] = model.fields): PyDict {
+export function renderRecord(
+  model: ModelDef,
+  record: StoredRecord,
+  displayName: (key: RecordKey) => string | undefined,
+  fields: readonly FieldDef[] = model.fields,
+): PyDict {
   const out: PyDict = new Map();
   for (const field of fields) {
     if (field.name === 'id') out.set('id', record.id);
-    else if (field.name === 'display_name') out.set('display_name', readFieldValue(field, record.values[model.recName], displayName));
+    else if (field.name === 'display_name')
+      out.set('display_name', readFieldValue(field, record.values[model.recName], displayName));
     else out.set(field.name, readFieldValue(field, record.values[field.name], displayName));
   }
   return out;

@@ -16,7 +16,13 @@ import { applyX2ManyCommands } from './values';
  * The values to SET on one record for these changes, computed from its current state.
  * `createdIds` gives the ids of the records its (0, 0, vals) commands create, in command order.
  */
-export function computeUpdate(record: StoredRecord, vals: ValidatedVals, caller: Caller, commitTime: string, createdIds?: Iterator<number>): Record<string, StoredValue> {
+export function computeUpdate(
+  record: StoredRecord,
+  vals: ValidatedVals,
+  caller: Caller,
+  commitTime: string,
+  createdIds?: Iterator<number>,
+): Record<string, StoredValue> {
   const set: Record<string, StoredValue> = Object.create(null);
   for (const [name, { change }] of vals.changes) {
     if (change.kind === 'set') {
@@ -60,7 +66,12 @@ class TransactionBuilder {
    */
   update(record: StoredRecord, changes: ValidatedVals, createdIds: readonly number[] = []): StoredRecord {
     const set = computeUpdate(record, changes, this.caller, this.commitTime, createdIds[Symbol.iterator]());
-    this.actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
+    this.actions.push({
+      kind: 'update',
+      key: { model: record.model, id: record.id },
+      expectedVersion: record.version,
+      set,
+    });
     this.#written.add(recordKeyString(record));
     this.createChildren(record.id, changes, createdIds);
     return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) };
@@ -77,7 +88,10 @@ class TransactionBuilder {
     changes.creates.forEach((create, index) => {
       const id = createdIds[index];
       if (id === undefined) throw new Error('an id for every (0, 0, vals) command must be reserved first');
-      const inverse = create.field.type === 'one2many' && create.field.relationField ? { [create.field.relationField]: parentId } : {};
+      const inverse =
+        create.field.type === 'one2many' && create.field.relationField
+          ? { [create.field.relationField]: parentId }
+          : {};
       const child = newRecord(create.model, id, create.vals, this.caller, this.commitTime, inverse);
       this.actions.push({ kind: 'create', key: { model: child.model, id }, record: child });
       this.#written.add(recordKeyString(child));
@@ -94,14 +108,25 @@ class TransactionBuilder {
     for (const record of plan.deleted) {
       const keyString = recordKeyString(record);
       if (this.#written.has(keyString)) {
-        throw new InvalidValueError(`${record.model}(${record.id}) cannot be deleted by (2, id) on model '${model.model}': this request also writes it`);
+        throw new InvalidValueError(
+          `${record.model}(${record.id}) cannot be deleted by (2, id) on model '${model.model}': this request also writes it`,
+        );
       }
-      this.actions.push({ kind: 'delete', key: { model: record.model, id: record.id }, expectedVersion: record.version });
+      this.actions.push({
+        kind: 'delete',
+        key: { model: record.model, id: record.id },
+        expectedVersion: record.version,
+      });
       this.#written.add(keyString);
     }
     for (const { record, set } of plan.updates) {
       if (!this.#written.has(recordKeyString(record))) {
-        this.actions.push({ kind: 'update', key: { model: record.model, id: record.id }, expectedVersion: record.version, set });
+        this.actions.push({
+          kind: 'update',
+          key: { model: record.model, id: record.id },
+          expectedVersion: record.version,
+          set,
+        });
         continue;
       }
       const covered = Object.keys(set).every((name) => {
@@ -109,7 +134,9 @@ class TransactionBuilder {
         return change?.kind === 'x2many' && change.commands.some((command) => command.op === 'delete');
       });
       if (!covered) {
-        throw new InvalidValueError(`${record.model}(${record.id}) refers to a record that (2, id) deletes in a field this request does not write; delete it with its own request`);
+        throw new InvalidValueError(
+          `${record.model}(${record.id}) refers to a record that (2, id) deletes in a field this request does not write; delete it with its own request`,
+        );
       }
     }
   }
@@ -118,17 +145,26 @@ class TransactionBuilder {
    * The Updates of the linked records that (1, id, vals) commands write, then a ConditionCheck per
    * referenced record this transaction does not write (a written one is required by its own action).
    */
-  finish(model: ModelDef, vals: ValidatedVals, linkedRecords: ReadonlyMap<string, StoredRecord>, newStates: StoredRecord[]): WriteTransaction {
+  finish(
+    model: ModelDef,
+    vals: ValidatedVals,
+    linkedRecords: ReadonlyMap<string, StoredRecord>,
+    newStates: StoredRecord[],
+  ): WriteTransaction {
     const references = new Map([...this.#childReferences, ...vals.references]);
     const linkedStates: StoredRecord[] = [];
     for (const [keyString, link] of vals.linked) {
       const where = `(1, ${link.key.id}, vals) on field '${link.field.name}' of model '${model.model}'`;
       // DynamoDB refuses two actions on one item, and Odoo's outcome would depend on the order.
-      if (this.#written.has(keyString)) throw new InvalidValueError(`${where} updates ${link.key.model}(${link.key.id}), which this request writes already`);
+      if (this.#written.has(keyString))
+        throw new InvalidValueError(
+          `${where} updates ${link.key.model}(${link.key.id}), which this request writes already`,
+        );
       const record = linkedRecords.get(keyString);
       if (!record) throw new InvalidValueError(`${where}: ${link.key.model}(${link.key.id}) does not exist`);
       linkedStates.push(this.update(record, link.vals));
-      for (const [referenced, reference] of link.vals.references) if (!references.has(referenced)) references.set(referenced, reference);
+      for (const [referenced, reference] of link.vals.references)
+        if (!references.has(referenced)) references.set(referenced, reference);
     }
     const checkedFields = new Map<string, FieldDef>();
     for (const [keyString, { key, field }] of references) {
@@ -199,11 +235,18 @@ export function newRecord(
 ): StoredRecord {
   const empty: StoredRecord = { model: model.model, id, version: 0, values: Object.create(null) };
   const values: Record<string, StoredValue> = Object.create(null);
-  for (const field of model.fields) if (field.default !== undefined) values[field.name] = Array.isArray(field.default) ? [...field.default] : field.default;
-  Object.assign(values, computeUpdate(empty, vals, caller, commitTime, createdIds?.[Symbol.iterator]()), extra, { create_uid: caller.userId, create_date: commitTime });
+  for (const field of model.fields)
+    if (field.default !== undefined)
+      values[field.name] = Array.isArray(field.default) ? [...field.default] : field.default;
+  Object.assign(values, computeUpdate(empty, vals, caller, commitTime, createdIds?.[Symbol.iterator]()), extra, {
+    create_uid: caller.userId,
+    create_date: commitTime,
+  });
   for (const field of model.fields) {
     if (field.required && !field.magic && (values[field.name] === undefined || values[field.name] === null)) {
-      throw new InvalidValueError(`Field '${field.name}' (${field.string}) on model '${model.model}' is required: give it a value`);
+      throw new InvalidValueError(
+        `Field '${field.name}' (${field.string}) on model '${model.model}' is required: give it a value`,
+      );
     }
   }
   return { model: model.model, id, version: 1, values };

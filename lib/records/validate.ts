@@ -37,7 +37,11 @@ export interface LinkedWrite {
  * fields cleared, bad selections and command shapes are all 403s. Magic fields are dropped.
  * `(1, id, vals)` commands are checked against the comodel (one level deep) with `registry`.
  */
-export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>, registry?: ModelRegistry): ValidatedVals {
+export function validateVals(
+  model: ModelDef,
+  vals: ReadonlyMap<string, PyValue>,
+  registry?: ModelRegistry,
+): ValidatedVals {
   const changes = new Map<string, { field: FieldDef; change: FieldChange }>();
   const references = new Map<string, { key: RecordKey; field: FieldDef }>();
   const linked = new Map<string, LinkedWrite>();
@@ -49,14 +53,20 @@ export function validateVals(model: ModelDef, vals: ReadonlyMap<string, PyValue>
     if (field.magic) continue;
     const change = parseFieldValue(model, field, value);
     if (change.kind === 'set' && change.value === null && field.required) {
-      throw new InvalidValueError(`Field '${field.name}' (${field.string}) on model '${model.model}' is required and cannot be cleared`);
+      throw new InvalidValueError(
+        `Field '${field.name}' (${field.string}) on model '${model.model}' is required and cannot be cleared`,
+      );
     }
     if (change.kind === 'x2many') {
       for (const command of change.commands) {
         if (command.op === 'update' && registry) {
           const key = { model: field.relation as string, id: command.id };
           const earlier = linked.get(recordKeyString(key))?.vals;
-          linked.set(recordKeyString(key), { key, field, vals: mergeValidated(earlier, validateVals(getModel(registry, key.model), command.vals)) });
+          linked.set(recordKeyString(key), {
+            key,
+            field,
+            vals: mergeValidated(earlier, validateVals(getModel(registry, key.model), command.vals)),
+          });
         } else if (command.op === 'create' && registry) {
           const comodel = getModel(registry, field.relation as string);
           creates.push({ field, model: comodel, vals: validateVals(comodel, command.vals) });
@@ -85,10 +95,19 @@ function mergeValidated(earlier: ValidatedVals | undefined, later: ValidatedVals
   for (const [name, next] of later.changes) {
     const previous = changes.get(name)?.change;
     if (previous?.kind === 'x2many' && next.change.kind === 'x2many') {
-      changes.set(name, { field: next.field, change: { kind: 'x2many', commands: [...previous.commands, ...next.change.commands] } });
+      changes.set(name, {
+        field: next.field,
+        change: { kind: 'x2many', commands: [...previous.commands, ...next.change.commands] },
+      });
     } else {
       changes.set(name, next);
     }
   }
-  return { changes, references: new Map([...earlier.references, ...later.references]), linked: new Map(), creates: [], deletes: new Map() };
+  return {
+    changes,
+    references: new Map([...earlier.references, ...later.references]),
+    linked: new Map(),
+    creates: [],
+    deletes: new Map(),
+  };
 }

@@ -135,15 +135,29 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
     case 'integer':
       if (isEmpty(value)) return set(null);
       if (isInt(value) && value >= INT_MIN && value <= INT_MAX) return set(value);
-      if (typeof value === 'bigint' || isInt(value)) throw wrongType(model, field, `an integer between ${INT_MIN} and ${INT_MAX}`, value);
+      if (typeof value === 'bigint' || isInt(value))
+        throw wrongType(model, field, `an integer between ${INT_MIN} and ${INT_MAX}`, value);
       throw wrongType(model, field, 'an integer', value);
     case 'float':
     case 'monetary': {
       if (isEmpty(value)) return set(null);
       // Odoo stores float(value): an int beyond 2**53 becomes the nearest float.
-      const number = value instanceof PyFloat ? value.value : isInt(value) ? value : typeof value === 'bigint' ? Number(value) : undefined;
+      const number =
+        value instanceof PyFloat
+          ? value.value
+          : isInt(value)
+            ? value
+            : typeof value === 'bigint'
+              ? Number(value)
+              : undefined;
       if (number === undefined) throw wrongType(model, field, 'a number', value);
-      if (!storableFloat(number)) throw wrongType(model, field, `a number of magnitude between ${MIN_FLOAT_MAGNITUDE} and ${Number.MAX_SAFE_INTEGER}`, value);
+      if (!storableFloat(number))
+        throw wrongType(
+          model,
+          field,
+          `a number of magnitude between ${MIN_FLOAT_MAGNITUDE} and ${Number.MAX_SAFE_INTEGER}`,
+          value,
+        );
       return set(number);
     }
     case 'boolean':
@@ -183,7 +197,8 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
       // No commands: the links stay as they are, as in Odoo.
       if (value.length === 0) return { kind: 'x2many', commands: [] };
       // A bare list of ids replaces the set, as Odoo accepts for x2many writes.
-      if (value.every((item) => isPositiveId(item))) return { kind: 'x2many', commands: [{ op: 'set', ids: [...new Set(value as number[])] }] };
+      if (value.every((item) => isPositiveId(item)))
+        return { kind: 'x2many', commands: [{ op: 'set', ids: [...new Set(value as number[])] }] };
       return { kind: 'x2many', commands: value.map((command) => parseCommand(model, field, command)) };
     }
   }
@@ -193,7 +208,11 @@ export function parseFieldValue(model: ModelDef, field: FieldDef, value: PyValue
  * Applies x2many commands to the current id list, in order, as Odoo does. `createdIds` gives the
  * ids of the records that (0, 0, vals) commands create, in command order.
  */
-export function applyX2ManyCommands(current: readonly number[], commands: readonly X2ManyCommand[], createdIds?: Iterator<number>): number[] {
+export function applyX2ManyCommands(
+  current: readonly number[],
+  commands: readonly X2ManyCommand[],
+  createdIds?: Iterator<number>,
+): number[] {
   let ids = [...current];
   for (const command of commands) {
     switch (command.op) {
@@ -238,7 +257,11 @@ export function referencedKeys(field: FieldDef, change: FieldChange): RecordKey[
  * A stored value as Odoo's read() renders it. `displayName` resolves many2one targets; a target
  * that no longer exists reads as false, as a dangling many2one does in Odoo.
  */
-export function readFieldValue(field: FieldDef, stored: StoredValue | undefined, displayName: (key: RecordKey) => string | undefined): PyValue {
+export function readFieldValue(
+  field: FieldDef,
+  stored: StoredValue | undefined,
+  displayName: (key: RecordKey) => string | undefined,
+): PyValue {
   if (stored === undefined || stored === null) return emptyValueOf(field);
   switch (field.type) {
     case 'float':

@@ -12,7 +12,15 @@
 import { BadRequestError, InvalidValueError } from '../errors';
 import { getModel } from '../models/registry';
 import type { PyDict, PyValue } from '../wire/pyvalue';
-import { checkRecordsPerWrite, checkTransactionSize, claimActions, commitWithRetries, keyUnused, requireRecords, type KeyedRequest } from './commit';
+import {
+  checkRecordsPerWrite,
+  checkTransactionSize,
+  claimActions,
+  commitWithRetries,
+  keyUnused,
+  requireRecords,
+  type KeyedRequest,
+} from './commit';
 import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
 import { planUnlink } from './ondelete';
@@ -33,7 +41,8 @@ export interface WriteRequest extends KeyedRequest {
 export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Promise<PyDict[]> {
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
-  if (request.ids.length === 0) throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
+  if (request.ids.length === 0)
+    throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
   checkRecordsPerWrite(request.ids, request);
   const vals = validateVals(model, request.vals, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
@@ -51,7 +60,16 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
     const records = requireRecords(model.model, request.ids, found);
     // (2, id): what deleting those records takes (extra reads, only when the command is used).
     const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
-    const transaction = buildWriteTransaction({ model, records, vals, caller: request.caller, commitTime: formatOdooDatetime(now()), linkedRecords: found, createdIds, unlinkPlan });
+    const transaction = buildWriteTransaction({
+      model,
+      records,
+      vals,
+      caller: request.caller,
+      commitTime: formatOdooDatetime(now()),
+      linkedRecords: found,
+      createdIds,
+      unlinkPlan,
+    });
     transaction.actions.push(...claimActions(request, model.model, request.ids, now()));
     checkTransactionSize(transaction.actions.length, records.length);
     // The display names do not depend on the commit: read them while it runs.
@@ -67,7 +85,11 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
  * Ids for the records that (0, 0, vals) commands create: `perRecord[i]` for written record i, one
  * per command in order. One counter increment per command, all at once (parallel to the reads).
  */
-export async function reserveCreatedIds(reserved: ReservedIds, creates: readonly LinkedCreate[], records: number): Promise<number[][]> {
+export async function reserveCreatedIds(
+  reserved: ReservedIds,
+  creates: readonly LinkedCreate[],
+  records: number,
+): Promise<number[][]> {
   const byCommand = await Promise.all(creates.map((create) => reserved.take(create.model.model, records)));
   return Array.from({ length: records }, (_, i) => byCommand.map((ids) => ids[i] as number));
 }
@@ -76,7 +98,10 @@ export async function reserveCreatedIds(reserved: ReservedIds, creates: readonly
 function deletedTargets(vals: ValidatedVals, found: ReadonlyMap<string, StoredRecord>): StoredRecord[] {
   return [...vals.deletes].map(([keyString, { key, field }]) => {
     const record = found.get(keyString);
-    if (!record) throw new InvalidValueError(`Invalid command (2, ${key.id}) on field '${field.name}': ${key.model}(${key.id}) does not exist`);
+    if (!record)
+      throw new InvalidValueError(
+        `Invalid command (2, ${key.id}) on field '${field.name}': ${key.model}(${key.id}) does not exist`,
+      );
     return record;
   });
 }

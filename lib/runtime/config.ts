@@ -18,7 +18,10 @@ export interface Config {
   readonly secretsKeyFile: string | undefined;
   /** AWS: the KMS key that wraps the stage's data key. */
   readonly secretsKmsKeyId: string | undefined;
-  /** The public base URL clients sign OAuth 1.0a requests for (scheme, host, base path); empty: the request's headers. */
+  /**
+   * The public base URL clients sign OAuth 1.0a requests for (scheme, host, base path); empty: the
+   * request's headers.
+   */
   readonly publicBaseUrl: string | undefined;
   /** Accepted clock difference of an OAuth 1.0a oauth_timestamp, seconds. */
   readonly oauth1TimestampWindow: number;
@@ -44,7 +47,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`RESPONSE_KEY must be "description" or "model", not ${JSON.stringify(responseKey)}`);
   }
   const accessTokenFormat = env.ACCESS_TOKEN_FORMAT || 'opaque';
-  if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt') throw new Error(`ACCESS_TOKEN_FORMAT must be "opaque" or "jwt", not ${JSON.stringify(accessTokenFormat)}`);
+  if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt')
+    throw new Error(`ACCESS_TOKEN_FORMAT must be "opaque" or "jwt", not ${JSON.stringify(accessTokenFormat)}`);
   return {
     recordsTable: requireEnv(env, 'RECORDS_TABLE'),
     authTable: requireEnv(env, 'AUTH_TABLE'),

@@ -21,10 +21,16 @@ export function once<T>(build: () => T): () => T {
 }
 
 export const getConfig = once<Config>(() => loadConfig());
-const getDocumentClient = once(() => createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }));
-export const getRecordStore = once<RecordStore>(() => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable));
+const getDocumentClient = once(() =>
+  createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }),
+);
+export const getRecordStore = once<RecordStore>(
+  () => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable),
+);
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
-export const getCatalog = once<ModelCatalog>(() => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()));
+export const getCatalog = once<ModelCatalog>(
+  () => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()),
+);
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
 export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));

@@ -25,13 +25,17 @@ export function demoCredentials(env: NodeJS.ProcessEnv): PyDict {
  * field as a write would check it, defaults filled in for fields left out, version 1.
  * Magic fields (create_date, write_uid...) are taken as given, since the data sets them.
  */
-export function recordsFromData(registry: ModelRegistry, data: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>): StoredRecord[] {
+export function recordsFromData(
+  registry: ModelRegistry,
+  data: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>,
+): StoredRecord[] {
   const records: StoredRecord[] = [];
   for (const [modelName, rows] of Object.entries(data)) {
     const model = getModel(registry, modelName);
     for (const row of rows) {
       const { id, ...rest } = row;
-      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new Error(`${modelName}: a record without a positive integer id`);
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+        throw new Error(`${modelName}: a record without a positive integer id`);
       const values: Record<string, StoredValue> = Object.create(null);
       for (const field of model.fields) if (field.default !== undefined) values[field.name] = field.default;
       for (const [name, raw] of Object.entries(rest)) {
@@ -50,7 +54,8 @@ export function recordsFromData(registry: ModelRegistry, data: Readonly<Record<s
 function fromJson(value: unknown): PyValue {
   if (Array.isArray(value)) return value.map(fromJson);
   if (typeof value === 'number') return Number.isInteger(value) ? value : new PyFloat(value);
-  if (value !== null && typeof value === 'object') return new Map(Object.entries(value).map(([k, v]) => [k, fromJson(v)] as const));
+  if (value !== null && typeof value === 'object')
+    return new Map(Object.entries(value).map(([k, v]) => [k, fromJson(v)] as const));
   return value as PyValue;
 }
 
@@ -70,9 +75,17 @@ export interface DemoAuth {
 /** Where the demo OAuth 2 client's authorization codes go: nothing listens, the code is read from the address bar. */
 export const DEMO_REDIRECT_URI = 'http://localhost:8080/callback';
 
-/** The demo users: the seed's user 1 with every right, and user 2 (Marc Demo), an internal user who may only read partners. */
+/**
+ * The demo users: the seed's user 1 with every right, and user 2 (Marc Demo), an internal user who
+ * may only read partners.
+ */
 const DEMO_USERS = [
-  { userId: 1, login: 'admin', name: 'Administrator', groups: ['base.group_user', 'base.group_partner_manager', 'base.group_system'] },
+  {
+    userId: 1,
+    login: 'admin',
+    name: 'Administrator',
+    groups: ['base.group_user', 'base.group_partner_manager', 'base.group_system'],
+  },
   { userId: 2, login: 'demo', name: 'Marc Demo', groups: ['base.group_user'] },
 ];
 
@@ -87,8 +100,18 @@ export async function seedDemoAuth(store: AuthStore, keys: KeyRing, password = r
     else await createUser(store, { ...user, password });
   }
   const [oauth2, oauth1, basic] = await Promise.all([
-    createClient(store, undefined, { userId: 1, name: 'Demo client (local stage)', accessType: 'oauth2', redirectUris: [DEMO_REDIRECT_URI] }),
-    createClient(store, keys, { userId: 1, name: 'Demo OAuth 1.0a consumer (local stage)', accessType: 'oauth1', redirectUris: [DEMO_REDIRECT_URI] }),
+    createClient(store, undefined, {
+      userId: 1,
+      name: 'Demo client (local stage)',
+      accessType: 'oauth2',
+      redirectUris: [DEMO_REDIRECT_URI],
+    }),
+    createClient(store, keys, {
+      userId: 1,
+      name: 'Demo OAuth 1.0a consumer (local stage)',
+      accessType: 'oauth1',
+      redirectUris: [DEMO_REDIRECT_URI],
+    }),
     createClient(store, undefined, { userId: 1, name: 'Demo Basic client (local stage)', accessType: 'basic' }),
   ]);
   return { oauth2, oauth1, basic, password };

@@ -19,10 +19,17 @@ export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
   const label = (e: Error & { code?: unknown }) => (typeof e.code === 'string' ? e.code : e.name);
   const cause = error.cause instanceof Error ? { cause: `${label(error.cause)}: ${error.cause.message}` } : {};
-  return { error: `${label(error)}: ${error.message}`, stack: error.stack?.split('\n').slice(1, 6).join('\n'), ...cause };
+  return {
+    error: `${label(error)}: ${error.message}`,
+    stack: error.stack?.split('\n').slice(1, 6).join('\n'),
+    ...cause,
+  };
 }
 
-export function createLogger(base: Record<string, unknown> = {}, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+export function createLogger(
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Logger {
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) =>
     write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields }));
   return {

@@ -9,12 +9,23 @@ export function kmsDataKeyService(keyId: string, region: string): DataKeyService
   const client = new KMSClient({ region });
   return {
     async generate() {
-      const result = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: ENCRYPTION_CONTEXT }));
+      const result = await client.send(
+        new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: ENCRYPTION_CONTEXT }),
+      );
       if (!result.Plaintext || !result.CiphertextBlob) throw new Error('KMS returned no data key');
-      return { plaintext: Buffer.from(result.Plaintext), ciphertext: Buffer.from(result.CiphertextBlob).toString('base64') };
+      return {
+        plaintext: Buffer.from(result.Plaintext),
+        ciphertext: Buffer.from(result.CiphertextBlob).toString('base64'),
+      };
     },
     async decrypt(ciphertext) {
-      const result = await client.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: Buffer.from(ciphertext, 'base64'), EncryptionContext: ENCRYPTION_CONTEXT }));
+      const result = await client.send(
+        new DecryptCommand({
+          KeyId: keyId,
+          CiphertextBlob: Buffer.from(ciphertext, 'base64'),
+          EncryptionContext: ENCRYPTION_CONTEXT,
+        }),
+      );
       if (!result.Plaintext) throw new Error('KMS returned no plaintext');
       return Buffer.from(result.Plaintext);
     },

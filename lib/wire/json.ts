@@ -43,7 +43,8 @@ function write(value: PyValue): string {
   }
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PyFloat) {
-    if (!Number.isFinite(value.value)) throw new TypeError(`JSON cannot represent the float ${formatPythonFloat(value.value)}`);
+    if (!Number.isFinite(value.value))
+      throw new TypeError(`JSON cannot represent the float ${formatPythonFloat(value.value)}`);
     return formatPythonFloat(value.value);
   }
   if (Array.isArray(value)) {

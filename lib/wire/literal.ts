@@ -39,7 +39,9 @@ const HEX_INT = /^0[xX](?:_?[0-9a-fA-F])+$/;
 const OCT_INT = /^0[oO](?:_?[0-7])+$/;
 const BIN_INT = /^0[bB](?:_?[01])+$/;
 const DIGITS = '[0-9](?:_?[0-9])*';
-const FLOAT = new RegExp(`^(?:(?:(?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.)(?:[eE][+-]?${DIGITS})?|${DIGITS}[eE][+-]?${DIGITS})$`);
+const FLOAT = new RegExp(
+  `^(?:(?:(?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.)(?:[eE][+-]?${DIGITS})?|${DIGITS}[eE][+-]?${DIGITS})$`,
+);
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   n: '\n',
@@ -232,7 +234,9 @@ class PythonLiteralParser {
     const word = this.peekWord();
     if (word !== undefined) return this.parseWord(word);
     if (c === ',' || c === ':' || c === ')' || c === ']' || c === '}') {
-      throw this.fail(container?.kind === 'dict' && container.key === undefined ? 'expected a dict key' : 'expected a value');
+      throw this.fail(
+        container?.kind === 'dict' && container.key === undefined ? 'expected a dict key' : 'expected a value',
+      );
     }
     throw this.fail(`unexpected character ${showChar(String.fromCodePoint(text.codePointAt(start) ?? 0))}`);
   }
@@ -437,7 +441,13 @@ function numberError(token: string): string {
     return 'complex numbers are not allowed';
   }
   if (LEADING_ZERO_INT.test(token)) return 'leading zeros are not allowed in integers (use 0o for octal)';
-  const base = /^0[xX]/.test(token) ? 'hexadecimal ' : /^0[oO]/.test(token) ? 'octal ' : /^0[bB]/.test(token) ? 'binary ' : '';
+  const base = /^0[xX]/.test(token)
+    ? 'hexadecimal '
+    : /^0[oO]/.test(token)
+      ? 'octal '
+      : /^0[bB]/.test(token)
+        ? 'binary '
+        : '';
   return `invalid ${base}number literal`;
 }
 
@@ -487,7 +497,10 @@ function fromJson5(root: unknown, maxDepth: number): PyValue {
     // A JavaScript object lists integer-like keys first, whatever the text's order: a dict's order
     // would silently change, so such a dict is refused (the Python-literal or JSON form keeps it).
     if (keys.length > 1 && keys.some((key) => INDEX_KEY.test(key) && Number(key) < 2 ** 32 - 1)) {
-      throw new InvalidLiteralError('a JSON5 object with integer-like keys (their order would be lost); write it as a Python literal or JSON', 0);
+      throw new InvalidLiteralError(
+        'a JSON5 object with integer-like keys (their order would be lost); write it as a Python literal or JSON',
+        0,
+      );
     }
     jobs.push({ src: value as Record<string, unknown>, keys, next: 0, dst, depth });
     return dst;
@@ -574,7 +587,8 @@ export function parseVals(text: string): PyDict {
   try {
     value = parseLiteralParam(text, 'vals');
   } catch (error) {
-    const unbraced = error instanceof InvalidLiteralError && !text.trimStart().startsWith('{') ? parseUnbracedDict(text) : undefined;
+    const unbraced =
+      error instanceof InvalidLiteralError && !text.trimStart().startsWith('{') ? parseUnbracedDict(text) : undefined;
     if (unbraced === undefined) throw error;
     value = unbraced;
   }

@@ -27,7 +27,10 @@ export const XML_BODY_ROOTS = ['vals', 'args', 'kwargs'] as const;
 export type XmlBodyRoot = (typeof XML_BODY_ROOTS)[number];
 
 export interface XmlBodyOptions {
-  /** Deepest allowed element nesting, the root included. Default 33: the literal parser's 32 containers inside the root. */
+  /**
+   * Deepest allowed element nesting, the root included. Default 33: the literal parser's 32
+   * containers inside the root.
+   */
   maxDepth?: number;
   /** Longest accepted input, in UTF-16 code units. Default 100 000, as for literal bodies. */
   maxLength?: number;
@@ -40,14 +43,16 @@ export const DEFAULT_XML_MAX_LENGTH = 100_000;
 const MAX_INT_DIGITS = 4300;
 
 /** XML 1.0 (fifth edition) NameStartChar and NameChar. */
-const NAME_START = ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const NAME_START =
+  ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 // The ranges hold combining marks (U+0300-036F) on purpose: XML allows them inside names.
 // eslint-disable-next-line no-misleading-character-class
 const NAME = new RegExp(`[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040]*`, 'uy');
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-const XML_DECLARATION = /^\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*$/;
+const XML_DECLARATION =
+  /^\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*$/;
 
 const XML_SPACE = /^[ \t\n\r]*$/;
 const TYPES = ['str', 'int', 'float', 'bool', 'null', 'list', 'dict'] as const;
@@ -71,7 +76,14 @@ function showChar(code: number): string {
 
 /** Whether a character reference names a character XML 1.0 allows (its Char production). */
 function isXmlChar(code: number): boolean {
-  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
 }
 
 class XmlBodyParser {
@@ -103,7 +115,8 @@ class XmlBodyParser {
     if (text[this.pos] !== '<') throw this.fail('text before the root element');
     const root = this.elementTree();
     this.misc();
-    if (this.pos < text.length) throw this.fail(text[this.pos] === '<' ? 'a second root element' : 'text after the root element');
+    if (this.pos < text.length)
+      throw this.fail(text[this.pos] === '<' ? 'a second root element' : 'text after the root element');
     return root;
   }
 
@@ -134,7 +147,8 @@ class XmlBodyParser {
   }
 
   private declarationError(): InvalidXmlError {
-    if (this.text.startsWith('<!DOCTYPE', this.pos)) return this.fail('DOCTYPE declarations are not allowed (no DTDs, no entity definitions)');
+    if (this.text.startsWith('<!DOCTYPE', this.pos))
+      return this.fail('DOCTYPE declarations are not allowed (no DTDs, no entity definitions)');
     if (this.text.startsWith('<![CDATA[', this.pos)) return this.fail('CDATA outside the root element');
     return this.fail("unexpected markup declaration '<!'");
   }
@@ -197,7 +211,13 @@ class XmlBodyParser {
     const position = this.pos;
     if (depth > this.maxDepth) throw this.fail(`elements nested deeper than ${this.maxDepth}`);
     this.pos++;
-    const element: XmlElement = { name: this.name('an element name'), attributes: new Map(), children: [], text: '', position };
+    const element: XmlElement = {
+      name: this.name('an element name'),
+      attributes: new Map(),
+      children: [],
+      text: '',
+      position,
+    };
     for (;;) {
       const spaced = this.skipSpace();
       const c = this.text[this.pos];
@@ -233,7 +253,8 @@ class XmlBodyParser {
     this.pos += 2;
     const name = this.name('an element name');
     this.skipSpace();
-    if (this.text[this.pos] !== '>') throw this.pos >= this.text.length ? this.failEnd(`in the end tag of <${name}>`) : this.fail("expected '>'");
+    if (this.text[this.pos] !== '>')
+      throw this.pos >= this.text.length ? this.failEnd(`in the end tag of <${name}>`) : this.fail("expected '>'");
     if (name !== open.name) throw this.fail(`</${name}> does not close <${open.name}>`, at);
     this.pos++;
   }
@@ -243,7 +264,9 @@ class XmlBodyParser {
    * not: C0 controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF.
    */
   private char(code: number): void {
-    if (code >= 0x20 ? code < 0xd800 || (code > 0xdfff && code < 0xfffe) : code === 0x9 || code === 0xa || code === 0xd) {
+    if (
+      code >= 0x20 ? code < 0xd800 || (code > 0xdfff && code < 0xfffe) : code === 0x9 || code === 0xa || code === 0xd
+    ) {
       this.pos++;
       return;
     }
@@ -318,16 +341,25 @@ class XmlBodyParser {
     const body = semicolon === -1 ? undefined : this.text.slice(at + 1, at + semicolon);
     if (body !== undefined) {
       const predefined = Object.hasOwn(PREDEFINED_ENTITIES, body) ? PREDEFINED_ENTITIES[body] : undefined;
-      const numeric = /^#[0-9]+$/.test(body) ? Number(body.slice(1)) : /^#x[0-9a-fA-F]+$/.test(body) ? parseInt(body.slice(2), 16) : undefined;
+      const numeric = /^#[0-9]+$/.test(body)
+        ? Number(body.slice(1))
+        : /^#x[0-9a-fA-F]+$/.test(body)
+          ? parseInt(body.slice(2), 16)
+          : undefined;
       if (predefined !== undefined || numeric !== undefined) {
         this.pos = at + semicolon + 1;
         if (predefined !== undefined) return predefined;
-        if (!isXmlChar(numeric as number)) throw this.fail(`character reference '&${body};' is not a character XML allows`, at);
+        if (!isXmlChar(numeric as number))
+          throw this.fail(`character reference '&${body};' is not a character XML allows`, at);
         return String.fromCodePoint(numeric as number);
       }
       NAME.lastIndex = 0;
       const name = NAME.exec(body)?.[0];
-      if (name === body) throw this.fail(`undefined entity '&${body};': only &lt; &gt; &amp; &quot; &apos; and character references are allowed`, at);
+      if (name === body)
+        throw this.fail(
+          `undefined entity '&${body};': only &lt; &gt; &amp; &quot; &apos; and character references are allowed`,
+          at,
+        );
     }
     throw this.fail("'&' must start a reference such as &amp; or &#38;", at);
   }
@@ -339,7 +371,7 @@ class XmlBodyParser {
     // '--' may not appear inside, which also rules out a comment ending in '--->'.
     const doubleHyphen = this.text.indexOf('--', start + 4);
     if (doubleHyphen < end) throw this.fail("'--' is not allowed inside a comment", doubleHyphen);
-    for (this.pos = start + 4; this.pos < end; ) this.char(this.text.charCodeAt(this.pos));
+    for (this.pos = start + 4; this.pos < end;) this.char(this.text.charCodeAt(this.pos));
     this.pos = end + 3;
   }
 
@@ -349,7 +381,7 @@ class XmlBodyParser {
     if (end === -1) throw this.failEnd('in a CDATA section');
     let out = '';
     let chunk = start;
-    for (this.pos = start; this.pos < end; ) {
+    for (this.pos = start; this.pos < end;) {
       if (this.text.charCodeAt(this.pos) === 0x0d) {
         out += this.text.slice(chunk, this.pos) + this.lineEnd();
         chunk = this.pos;
@@ -369,7 +401,8 @@ class XmlBodyParser {
     if (target.toLowerCase() === 'xml') throw this.fail('the XML declaration is only allowed at the very start', start);
     const end = this.text.indexOf('?>', this.pos);
     if (end === -1) throw this.failEnd('in a processing instruction');
-    if (end > this.pos && !this.skipSpace()) throw this.fail('expected whitespace after the processing instruction target');
+    if (end > this.pos && !this.skipSpace())
+      throw this.fail('expected whitespace after the processing instruction target');
     while (this.pos < end) this.char(this.text.charCodeAt(this.pos));
     this.pos = end + 2;
   }
@@ -381,12 +414,18 @@ class XmlBodyParser {
   toValue(element: XmlElement, untyped?: 'list' | 'dict'): PyValue {
     const given = element.attributes.get('type');
     if (given !== undefined && !(TYPES as readonly string[]).includes(given)) {
-      throw this.fail(`<${element.name}> has an unknown type '${given}'; expected one of ${TYPES.join(', ')}`, element.position);
+      throw this.fail(
+        `<${element.name}> has an unknown type '${given}'; expected one of ${TYPES.join(', ')}`,
+        element.position,
+      );
     }
     const type = (given as ValueType | undefined) ?? untyped ?? (element.children.length > 0 ? 'dict' : 'str');
     if (type === 'list' || type === 'dict') {
       if (!XML_SPACE.test(element.text)) {
-        throw this.fail(`<${element.name}> ${given === undefined && untyped === undefined ? 'mixes text and elements' : `is a ${type} and cannot hold text`}`, element.position);
+        throw this.fail(
+          `<${element.name}> ${given === undefined && untyped === undefined ? 'mixes text and elements' : `is a ${type} and cannot hold text`}`,
+          element.position,
+        );
       }
       if (type === 'list') return element.children.map((child) => this.toValue(child));
       const dict: PyDict = new Map();
@@ -408,7 +447,11 @@ class XmlBodyParser {
     const raw = element.text;
     // Python's int(), float() and our bools ignore the whitespace around them; a str keeps it.
     const text = raw.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
-    const bad = (expected: string) => this.fail(`<${element.name}> has type '${type}' but its text '${text.length > 40 ? `${text.slice(0, 40)}...` : text}' is not ${expected}`, element.position);
+    const bad = (expected: string) =>
+      this.fail(
+        `<${element.name}> has type '${type}' but its text '${text.length > 40 ? `${text.slice(0, 40)}...` : text}' is not ${expected}`,
+        element.position,
+      );
     switch (type) {
       case 'str':
         return raw;
@@ -423,13 +466,17 @@ class XmlBodyParser {
       case 'int': {
         if (!isIntText(text)) throw bad('an integer');
         const digits = text.replace(/^[+-]/, '');
-        if (digits.length > MAX_INT_DIGITS) throw this.fail(`<${element.name}> has an integer longer than ${MAX_INT_DIGITS} digits`, element.position);
+        if (digits.length > MAX_INT_DIGITS)
+          throw this.fail(`<${element.name}> has an integer longer than ${MAX_INT_DIGITS} digits`, element.position);
         const big = BigInt(text);
         const small = Number(big);
         return Number.isSafeInteger(small) ? small : big;
       }
       case 'float': {
-        if (!isFloatText(text)) throw bad(/^[+-]?(nan|inf|infinity)$/i.test(text) ? 'a finite number (NaN and Infinity are not allowed)' : 'a number');
+        if (!isFloatText(text))
+          throw bad(
+            /^[+-]?(nan|inf|infinity)$/i.test(text) ? 'a finite number (NaN and Infinity are not allowed)' : 'a number',
+          );
         const value = Number(text);
         if (!Number.isFinite(value)) throw this.fail(`<${element.name}> has a float out of range`, element.position);
         return new PyFloat(value);
@@ -449,7 +496,8 @@ export function parseXmlBody(text: string, options: XmlBodyOptions = {}): { root
   if (text.length > maxLength) throw parser.fail(`input longer than ${maxLength} characters`, maxLength);
   const element = parser.parseDocument();
   const root = XML_BODY_ROOTS.find((name) => name === element.name);
-  if (root === undefined) throw parser.fail(`the root element must be <vals>, <args> or <kwargs>, not <${element.name}>`, element.position);
+  if (root === undefined)
+    throw parser.fail(`the root element must be <vals>, <args> or <kwargs>, not <${element.name}>`, element.position);
   return { root, value: parser.toValue(element, root === 'args' ? 'list' : 'dict') };
 }
 

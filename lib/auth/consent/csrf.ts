@@ -21,15 +21,23 @@ const MAX_TOKEN_LENGTH = 64;
 
 function mac(key: Buffer, purpose: string, binding: string, expiry: number): string {
   // JSON keeps the fields apart: "ab"+"c" and "a"+"bc" must not sign the same bytes.
-  return createHmac('sha256', key).update(JSON.stringify(['csrf-v1', purpose, binding, expiry]), 'utf8').digest('base64url');
+  return createHmac('sha256', key)
+    .update(JSON.stringify(['csrf-v1', purpose, binding, expiry]), 'utf8')
+    .digest('base64url');
 }
 
 /**
  * A token for a form, valid until `nowSeconds + CSRF_TTL_SECONDS` for this binding and purpose.
  * @throws TypeError for a key under 32 bytes or an empty binding (programming errors).
  */
-export function issueCsrf(key: Buffer, sessionBinding: string, nowSeconds: number, purpose: string = DEFAULT_CSRF_PURPOSE): string {
-  if (!Buffer.isBuffer(key) || key.length < MIN_KEY_BYTES) throw new TypeError(`The CSRF key must be at least ${MIN_KEY_BYTES} bytes`);
+export function issueCsrf(
+  key: Buffer,
+  sessionBinding: string,
+  nowSeconds: number,
+  purpose: string = DEFAULT_CSRF_PURPOSE,
+): string {
+  if (!Buffer.isBuffer(key) || key.length < MIN_KEY_BYTES)
+    throw new TypeError(`The CSRF key must be at least ${MIN_KEY_BYTES} bytes`);
   if (!sessionBinding) throw new TypeError('A CSRF token needs a session binding');
   const expiry = Math.floor(nowSeconds) + CSRF_TTL_SECONDS;
   return `${expiry}.${mac(key, purpose, sessionBinding, expiry)}`;
@@ -39,7 +47,13 @@ export function issueCsrf(key: Buffer, sessionBinding: string, nowSeconds: numbe
  * Whether `token` was issued with this key for this binding and purpose and has not expired.
  * Constant time in the MAC; never throws (anything malformed is simply false).
  */
-export function verifyCsrf(key: Buffer, sessionBinding: string, token: unknown, nowSeconds: number, purpose: string = DEFAULT_CSRF_PURPOSE): boolean {
+export function verifyCsrf(
+  key: Buffer,
+  sessionBinding: string,
+  token: unknown,
+  nowSeconds: number,
+  purpose: string = DEFAULT_CSRF_PURPOSE,
+): boolean {
   try {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !sessionBinding) return false;
     if (!Buffer.isBuffer(key) || key.length < MIN_KEY_BYTES) return false;
@@ -109,10 +123,12 @@ export interface CookieOptions {
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
   if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name ${JSON.stringify(name)}`);
-  if (!COOKIE_VALUE.test(value)) throw new TypeError(`Invalid value for cookie ${name}: use cookie-octets only (e.g. base64url)`);
+  if (!COOKIE_VALUE.test(value))
+    throw new TypeError(`Invalid value for cookie ${name}: use cookie-octets only (e.g. base64url)`);
   const path = options.path ?? '/';
   if (!COOKIE_PATH.test(path)) throw new TypeError(`Invalid cookie path ${JSON.stringify(path)}`);
-  if (options.maxAge !== undefined && !(Number.isSafeInteger(options.maxAge) && options.maxAge >= 0)) throw new TypeError('Cookie max-age must be a non-negative integer');
+  if (options.maxAge !== undefined && !(Number.isSafeInteger(options.maxAge) && options.maxAge >= 0))
+    throw new TypeError('Cookie max-age must be a non-negative integer');
   const needsSecure = options.sameSite === 'None' || name.startsWith('__Secure-') || name.startsWith('__Host-');
   if (needsSecure && !options.secure) throw new TypeError(`Cookie ${name} needs the Secure attribute`);
   if (name.startsWith('__Host-') && path !== '/') throw new TypeError(`Cookie ${name} must have Path=/`);

@@ -22,7 +22,16 @@ import type { PublicOrigin } from '../oauth1/signature';
 import { approveRequestToken, pendingRequestToken } from '../oauth1/flow';
 import { issueAuthorizationCode, type TokenDeps } from '../oauth2';
 import { renderConsentPage, renderLoginPage, renderMessagePage, type HtmlPage } from './pages';
-import { clearFailedSignIns, createSession, recordFailedSignIn, sessionUser, signIn, signInAllowed, SESSION_VALIDITY, type UserRecord } from '../users';
+import {
+  clearFailedSignIns,
+  createSession,
+  recordFailedSignIn,
+  sessionUser,
+  signIn,
+  signInAllowed,
+  SESSION_VALIDITY,
+  type UserRecord,
+} from '../users';
 
 export interface ConsentDeps {
   readonly store: AuthStore;
@@ -57,7 +66,15 @@ function redirect(target: string, params: Readonly<Record<string, string>>): Api
   return { status: 303, headers: { Location: url.toString(), 'Cache-Control': 'no-store' }, body: '' };
 }
 
-const OAUTH2_FIELDS = ['client_id', 'redirect_uri', 'state', 'response_type', 'scope', 'code_challenge', 'code_challenge_method'] as const;
+const OAUTH2_FIELDS = [
+  'client_id',
+  'redirect_uri',
+  'state',
+  'response_type',
+  'scope',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
 /** RFC 7636 §4.2: base64url of a SHA-256, 43 characters. */
 const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
 
@@ -71,7 +88,8 @@ class InvalidCredentialsError extends OAuthError {
 /** The OAuth 2 request's flow, or the redirect that sends a bad request back to the client. */
 async function oauth2Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>): Promise<Flow | ApiResult> {
   const clientId = params.get('client_id') ?? '';
-  const client = clientId && clientId.length <= 512 ? clientFromItem(await deps.store.get(clientKey(clientId))) : undefined;
+  const client =
+    clientId && clientId.length <= 512 ? clientFromItem(await deps.store.get(clientKey(clientId))) : undefined;
   if (!client || client.accessType !== 'oauth2') throw new InvalidCredentialsError();
   const redirectUri = params.get('redirect_uri') ?? '';
   // Exact match with a registered URI, before anything is sent there (RFC 6749 §3.1.2.4).
@@ -83,13 +101,16 @@ async function oauth2Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>
     if (value !== undefined) fields[name] = value;
   }
   // Past the redirect check, a bad request is sent back to the client (RFC 6749 §4.1.2.1).
-  const failTo = (error: string, description: string) => redirect(redirectUri, { error, error_description: description, state });
-  if ((params.get('response_type') ?? 'code') !== 'code') return failTo('unsupported_response_type', 'Only response_type=code is supported');
+  const failTo = (error: string, description: string) =>
+    redirect(redirectUri, { error, error_description: description, state });
+  if ((params.get('response_type') ?? 'code') !== 'code')
+    return failTo('unsupported_response_type', 'Only response_type=code is supported');
   const scopes = parseScopes(params.get('scope') ?? '');
   if (!scopes) return failTo('invalid_scope', 'Malformed scope');
   const challenge = params.get('code_challenge') ?? '';
   const method = params.get('code_challenge_method') ?? (challenge ? 'plain' : '');
-  if (challenge && (method !== 'S256' || !CODE_CHALLENGE.test(challenge))) return failTo('invalid_request', 'Only an S256 code_challenge is supported');
+  if (challenge && (method !== 'S256' || !CODE_CHALLENGE.test(challenge)))
+    return failTo('invalid_request', 'Only an S256 code_challenge is supported');
   if (!challenge && method) return failTo('invalid_request', 'code_challenge_method without code_challenge');
   return {
     kind: 'oauth2',
@@ -125,11 +146,19 @@ async function oauth1Flow(deps: ConsentDeps, params: ReadonlyMap<string, string>
       const verifier = await approveRequestToken(deps.store, pending.token, user.userId);
       if (pending.callback) return redirect(pending.callback, { oauth_token: pending.token, oauth_verifier: verifier });
       // Out of band: the original answers JSON for the consumer to read.
-      return { status: 200, payload: new Map([['oauth_verifier', verifier], ['oauth_token', pending.token]]), headers: { 'Cache-Control': 'no-store' } };
+      return {
+        status: 200,
+        payload: new Map([
+          ['oauth_verifier', verifier],
+          ['oauth_token', pending.token],
+        ]),
+        headers: { 'Cache-Control': 'no-store' },
+      };
     },
     async deny() {
       await deps.store.delete({ kind: 'O1REQ', id: pending.token });
-      if (pending.callback) return redirect(pending.callback, { oauth_token: pending.token, oauth_problem: 'permission_denied' });
+      if (pending.callback)
+        return redirect(pending.callback, { oauth_token: pending.token, oauth_problem: 'permission_denied' });
       return page(renderMessagePage('Access denied', `You denied ${pending.client.name} access to your data.`, 200));
     },
   };
@@ -156,7 +185,14 @@ function formParams(request: ApiRequest): Map<string, string> {
   return singleValued(pairs);
 }
 
-async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, error?: string, login?: string, status = 401): Promise<ApiResult> {
+async function renderLogin(
+  deps: ConsentDeps,
+  request: ApiRequest,
+  flow: Flow,
+  error?: string,
+  login?: string,
+  status = 401,
+): Promise<ApiResult> {
   const keys = await deps.keys();
   const existing = parseCookies(request.headers.get('cookie')).get(BROWSER_COOKIE);
   const binding = existing ?? randomToken(43);
@@ -168,12 +204,26 @@ async function renderLogin(deps: ConsentDeps, request: ApiRequest, flow: Flow, e
     ...(error === undefined ? {} : { error }),
     ...(login === undefined ? {} : { login }),
   });
-  return page(error === undefined ? html : { ...html, status }, existing ? [] : [cookie(deps, request, BROWSER_COOKIE, binding, SESSION_VALIDITY)]);
+  return page(
+    error === undefined ? html : { ...html, status },
+    existing ? [] : [cookie(deps, request, BROWSER_COOKIE, binding, SESSION_VALIDITY)],
+  );
 }
 
-async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow, user: UserRecord, sessionId: string, cookies: readonly string[] = []): Promise<ApiResult> {
+async function renderConsent(
+  deps: ConsentDeps,
+  request: ApiRequest,
+  flow: Flow,
+  user: UserRecord,
+  sessionId: string,
+  cookies: readonly string[] = [],
+): Promise<ApiResult> {
   // As the original: only the client's own user may authorize it.
-  if (user.userId !== flow.client.userId) return page(renderMessagePage('Invalid User.', `${flow.client.name} acts for another user; sign in as that user.`, 401), cookies);
+  if (user.userId !== flow.client.userId)
+    return page(
+      renderMessagePage('Invalid User.', `${flow.client.name} acts for another user; sign in as that user.`, 401),
+      cookies,
+    );
   const keys = await deps.keys();
   const html = renderConsentPage({
     action: request.calledPath,
@@ -188,7 +238,8 @@ async function renderConsent(deps: ConsentDeps, request: ApiRequest, flow: Flow,
 }
 
 async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | 'oauth2'): Promise<ApiResult> {
-  if (request.method !== 'GET' && request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
+  if (request.method !== 'GET' && request.method !== 'POST')
+    throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
   const params = request.method === 'POST' ? formParams(request) : singleValued(queryPairsOf(request));
   const flow = kind === 'oauth2' ? await oauth2Flow(deps, params) : await oauth1Flow(deps, params);
   if ('status' in flow) return flow;
@@ -198,16 +249,30 @@ async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | '
   const keys = await deps.keys();
   const now = nowSeconds(deps.now);
 
-  if (request.method === 'GET') return user && sessionId ? renderConsent(deps, request, flow, user, sessionId) : renderLogin(deps, request, flow);
+  if (request.method === 'GET')
+    return user && sessionId ? renderConsent(deps, request, flow, user, sessionId) : renderLogin(deps, request, flow);
 
   if (params.has('login')) {
     const binding = cookies.get(BROWSER_COOKIE);
     if (!binding || !verifyCsrf(keys.csrfKey, binding, params.get('csrf_token'), now, 'login')) {
-      return page(renderMessagePage('Form expired', 'This form has expired or did not come from this site. Go back and start again.', 403));
+      return page(
+        renderMessagePage(
+          'Form expired',
+          'This form has expired or did not come from this site. Go back and start again.',
+          403,
+        ),
+      );
     }
     const login = params.get('login') ?? '';
     if (!(await signInAllowed(deps.store, login, deps.now))) {
-      return renderLogin(deps, request, flow, 'Too many failed sign-ins for this login: try again in 15 minutes.', login, 429);
+      return renderLogin(
+        deps,
+        request,
+        flow,
+        'Too many failed sign-ins for this login: try again in 15 minutes.',
+        login,
+        429,
+      );
     }
     const signedIn = await signIn(deps.store, login, params.get('password') ?? '');
     if (!signedIn) {
@@ -216,13 +281,21 @@ async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | '
     }
     await clearFailedSignIns(deps.store, login);
     const newSession = await createSession(deps.store, signedIn.userId, deps.now);
-    return renderConsent(deps, request, flow, signedIn, newSession, [cookie(deps, request, SESSION_COOKIE, newSession, SESSION_VALIDITY)]);
+    return renderConsent(deps, request, flow, signedIn, newSession, [
+      cookie(deps, request, SESSION_COOKIE, newSession, SESSION_VALIDITY),
+    ]);
   }
 
   const decision = params.get('decision');
   if (!user || !sessionId) return renderLogin(deps, request, flow);
   if (!verifyCsrf(keys.csrfKey, sessionId, params.get('csrf_token'), now, 'consent')) {
-    return page(renderMessagePage('Form expired', 'This form has expired or did not come from this site. Go back and start again.', 403));
+    return page(
+      renderMessagePage(
+        'Form expired',
+        'This form has expired or did not come from this site. Go back and start again.',
+        403,
+      ),
+    );
   }
   if (user.userId !== flow.client.userId) return renderConsent(deps, request, flow, user, sessionId);
   if (decision === 'approve') return flow.approve(user);

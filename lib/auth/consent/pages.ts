@@ -50,7 +50,13 @@ export interface ConsentPageOptions {
 /** The names the forms use themselves; a hidden field must not shadow them. */
 const RESERVED_FIELDS = new Set(['csrf_token', 'login', 'password', 'decision']);
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -189,7 +195,9 @@ export function renderConsentPage(options: ConsentPageOptions): HtmlPage {
     '</div>',
     '</form>',
   ].join('\n');
-  const headers = pageHeaders(options.redirectTarget === undefined ? {} : { formActionTargets: [options.redirectTarget] });
+  const headers = pageHeaders(
+    options.redirectTarget === undefined ? {} : { formActionTargets: [options.redirectTarget] },
+  );
   return { status: 200, headers, body: htmlDocument(`Allow ${options.clientName}?`, content) };
 }
 

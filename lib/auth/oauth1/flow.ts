@@ -9,11 +9,36 @@
  * unknown signature methods are refused rather than treated as HMAC-SHA1, and header values are
  * parsed, never evaluated.
  */
-import { clientFromItem, clientKey, MAX_CREDENTIAL_LENGTH, nowSeconds, randomToken, secretMatches, sha256Hex, type AuthItem, type AuthKey, type AuthStore, type ClientRecord, type Principal } from '../credentials';
+import {
+  clientFromItem,
+  clientKey,
+  MAX_CREDENTIAL_LENGTH,
+  nowSeconds,
+  randomToken,
+  secretMatches,
+  sha256Hex,
+  type AuthItem,
+  type AuthKey,
+  type AuthStore,
+  type ClientRecord,
+  type Principal,
+} from '../credentials';
 import { AuthenticationRequiredError, BadRequestError, SecretDecryptionError } from '../../errors';
 import { formPairs, queryPairsOf, type ApiRequest } from '../../http';
 import type { KeyRing } from '../keys';
-import { checkTimestamp, gatherOAuthParameters, hasOAuthScheme, nonceKey, parseOAuthAuthorizationHeader, requestBaseStringUri, requestOrigin, verifySignature, type OAuthRequest, type ParamPair, type PublicOrigin } from './signature';
+import {
+  checkTimestamp,
+  gatherOAuthParameters,
+  hasOAuthScheme,
+  nonceKey,
+  parseOAuthAuthorizationHeader,
+  requestBaseStringUri,
+  requestOrigin,
+  verifySignature,
+  type OAuthRequest,
+  type ParamPair,
+  type PublicOrigin,
+} from './signature';
 
 export interface OAuth1Deps {
   readonly store: AuthStore;
@@ -48,7 +73,9 @@ export interface SignedRequest {
 
 /** Whether a request carries OAuth 1.0a credentials (RFC 5849 §3.5: header or query). */
 export function isOAuth1Request(authorization: string | undefined, query: readonly ParamPair[]): boolean {
-  return (authorization !== undefined && hasOAuthScheme(authorization)) || query.some(([name]) => name === 'oauth_signature');
+  return (
+    (authorization !== undefined && hasOAuthScheme(authorization)) || query.some(([name]) => name === 'oauth_signature')
+  );
 }
 
 interface Verified {
@@ -65,7 +92,8 @@ function openSecret(keys: KeyRing, sealed: unknown, owner: AuthKey): string {
   } catch (error) {
     // A secret sealed under another key (or tampered with) is a server-side problem, not the
     // client's: it is logged as an error by the caller and the client gets a 503/500, not a 401.
-    if (error instanceof SecretDecryptionError) throw new Error(`cannot open the secret of ${owner.kind}`, { cause: error });
+    if (error instanceof SecretDecryptionError)
+      throw new Error(`cannot open the secret of ${owner.kind}`, { cause: error });
     throw error;
   }
 }
@@ -81,17 +109,30 @@ async function verifySignedRequest(
   /** Work that needs the verified request, run at the same time as the nonce's write (one round trip fewer). */
   alongside: (verified: Verified) => Promise<unknown> = async () => undefined,
 ): Promise<Verified> {
-  const header = signed.authorization !== undefined && hasOAuthScheme(signed.authorization) ? parseOAuthAuthorizationHeader(signed.authorization).params : undefined;
-  const request = gatherOAuthParameters({ query: signed.query, ...(header ? { header } : {}), ...(signed.body ? { body: signed.body } : {}) });
-  if (request.consumerKey.length > MAX_CREDENTIAL_LENGTH || (request.token?.length ?? 0) > MAX_CREDENTIAL_LENGTH) throw new AuthenticationRequiredError('credential too long');
-  if (tokenKind === 'none' && request.token) throw new AuthenticationRequiredError('a request token request carries no token');
+  const header =
+    signed.authorization !== undefined && hasOAuthScheme(signed.authorization)
+      ? parseOAuthAuthorizationHeader(signed.authorization).params
+      : undefined;
+  const request = gatherOAuthParameters({
+    query: signed.query,
+    ...(header ? { header } : {}),
+    ...(signed.body ? { body: signed.body } : {}),
+  });
+  if (request.consumerKey.length > MAX_CREDENTIAL_LENGTH || (request.token?.length ?? 0) > MAX_CREDENTIAL_LENGTH)
+    throw new AuthenticationRequiredError('credential too long');
+  if (tokenKind === 'none' && request.token)
+    throw new AuthenticationRequiredError('a request token request carries no token');
   if (tokenKind !== 'none' && !request.token) throw new AuthenticationRequiredError('oauth_token is missing');
   const ownerOfToken = request.token && tokenKind !== 'none' ? { kind: tokenKind, id: request.token } : undefined;
-  const [clientItem, token] = await deps.store.getMany(ownerOfToken ? [clientKey(request.consumerKey), ownerOfToken] : [clientKey(request.consumerKey)]);
+  const [clientItem, token] = await deps.store.getMany(
+    ownerOfToken ? [clientKey(request.consumerKey), ownerOfToken] : [clientKey(request.consumerKey)],
+  );
   const client = clientFromItem(clientItem);
   if (!client || client.accessType !== 'oauth1') throw new AuthenticationRequiredError('unknown consumer key');
-  if (ownerOfToken && (!token || token.clientId !== client.clientId)) throw new AuthenticationRequiredError('unknown token');
-  if (ownerOfToken && typeof token?.expiresAt === 'number' && token.expiresAt <= nowSeconds(deps.now)) throw new AuthenticationRequiredError('expired token');
+  if (ownerOfToken && (!token || token.clientId !== client.clientId))
+    throw new AuthenticationRequiredError('unknown token');
+  if (ownerOfToken && typeof token?.expiresAt === 'number' && token.expiresAt <= nowSeconds(deps.now))
+    throw new AuthenticationRequiredError('expired token');
 
   const keys = await deps.keys();
   const consumerSecret = openSecret(keys, client.sealedSecret, clientKey(client.clientId));
@@ -134,12 +175,12 @@ function signedTokenRequest(deps: OAuth1Deps, request: ApiRequest): SignedReques
   };
 }
 
-
 /** The callback a request token will redirect to: `oob` (none), or one of the client's registered URIs. */
 function checkedCallback(client: ClientRecord, callback: string | undefined): string {
   if (callback === undefined || callback === '' || callback === 'oob') return '';
   // An unregistered callback would make the authorize page an open redirect carrying verifiers.
-  if (!client.redirectUris.includes(callback)) throw new BadRequestError('oauth_callback is not registered for this client');
+  if (!client.redirectUris.includes(callback))
+    throw new BadRequestError('oauth_callback is not registered for this client');
   return callback;
 }
 
@@ -173,10 +214,19 @@ export interface PendingRequestToken {
 }
 
 /** Leg 2, GET /restapi/1.0/common/oauth1/authorize: the request token the user is asked about. */
-export async function pendingRequestToken(store: AuthStore, token: string | undefined, now?: () => number): Promise<PendingRequestToken> {
+export async function pendingRequestToken(
+  store: AuthStore,
+  token: string | undefined,
+  now?: () => number,
+): Promise<PendingRequestToken> {
   if (!token || token.length > MAX_CREDENTIAL_LENGTH) throw new BadRequestError('oauth_token is required');
   const item = await store.get(requestTokenKey(token));
-  if (!item || typeof item.clientId !== 'string' || typeof item.expiresAt !== 'number' || item.expiresAt <= nowSeconds(now)) {
+  if (
+    !item ||
+    typeof item.clientId !== 'string' ||
+    typeof item.expiresAt !== 'number' ||
+    item.expiresAt <= nowSeconds(now)
+  ) {
     throw new BadRequestError('Request Token Expired');
   }
   const client = clientFromItem(await store.get(clientKey(item.clientId)));
@@ -197,13 +247,19 @@ export async function approveRequestToken(store: AuthStore, token: string, userI
 
 /** Leg 3, POST /restapi/1.0/common/oauth1/access_token: the verifier and request token for token credentials. */
 export async function oauth1AccessToken(deps: OAuth1Deps, apiRequest: ApiRequest): Promise<OAuth1Credentials> {
-  const { request, client, token: pending } = await verifySignedRequest(deps, signedTokenRequest(deps, apiRequest), 'O1REQ');
+  const {
+    request,
+    client,
+    token: pending,
+  } = await verifySignedRequest(deps, signedTokenRequest(deps, apiRequest), 'O1REQ');
   const requestToken = request.token as string;
   if (!request.verifier) throw new AuthenticationRequiredError('oauth_verifier is missing');
-  if (typeof pending?.userId !== 'number' || typeof pending.verifierHash !== 'string') throw new AuthenticationRequiredError('request token not authorized yet');
+  if (typeof pending?.userId !== 'number' || typeof pending.verifierHash !== 'string')
+    throw new AuthenticationRequiredError('request token not authorized yet');
   if (!secretMatches(request.verifier, pending.verifierHash)) throw new AuthenticationRequiredError('wrong verifier');
   // Single use: of two exchanges racing with the same request token, one gets it.
-  if (!(await deps.store.take(requestTokenKey(requestToken)))) throw new AuthenticationRequiredError('request token already used');
+  if (!(await deps.store.take(requestTokenKey(requestToken))))
+    throw new AuthenticationRequiredError('request token already used');
   return issueOAuth1AccessToken(deps.store, await deps.keys(), client, pending.userId, deps.now);
 }
 
@@ -211,20 +267,41 @@ export async function oauth1AccessToken(deps: OAuth1Deps, apiRequest: ApiRequest
  * A signed resource request (the authorizer's part): who it is from, or a 401. `complete` (the
  * user's groups, say) runs while the nonce is written.
  */
-export async function authenticateOAuth1<T>(deps: OAuth1Deps, signed: SignedRequest, complete: (principal: Omit<Principal, 'groups'>) => Promise<T>): Promise<T> {
+export async function authenticateOAuth1<T>(
+  deps: OAuth1Deps,
+  signed: SignedRequest,
+  complete: (principal: Omit<Principal, 'groups'>) => Promise<T>,
+): Promise<T> {
   let completed: T | undefined;
   await verifySignedRequest(deps, signed, 'O1ACC', async ({ client, token }) => {
     if (typeof token?.userId !== 'number') throw new AuthenticationRequiredError('unknown token');
-    completed = await complete({ userId: token.userId, clientId: client.clientId, scheme: 'oauth1', scopes: typeof token.scopes === 'string' ? token.scopes : '' });
+    completed = await complete({
+      userId: token.userId,
+      clientId: client.clientId,
+      scheme: 'oauth1',
+      scopes: typeof token.scopes === 'string' ? token.scopes : '',
+    });
   });
   return completed as T;
 }
 
 /** Issues OAuth 1.0a token credentials (leg 3, and the admin CLI's setup without the browser leg). */
-export async function issueOAuth1AccessToken(store: AuthStore, keys: KeyRing, client: ClientRecord, userId: number, now?: () => number): Promise<OAuth1Credentials> {
+export async function issueOAuth1AccessToken(
+  store: AuthStore,
+  keys: KeyRing,
+  client: ClientRecord,
+  userId: number,
+  now?: () => number,
+): Promise<OAuth1Credentials> {
   const token = randomToken();
   const secret = randomToken();
   const key = accessTokenKey(token);
-  await store.put(key, { clientId: client.clientId, userId, sealedSecret: keys.secretBox.seal(secret, pkOf(key)), scopes: '', createdAt: nowSeconds(now) });
+  await store.put(key, {
+    clientId: client.clientId,
+    userId,
+    sealedSecret: keys.secretBox.seal(secret, pkOf(key)),
+    scopes: '',
+    createdAt: nowSeconds(now),
+  });
   return { oauth_token: token, oauth_token_secret: secret };
 }

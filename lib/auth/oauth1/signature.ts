@@ -40,13 +40,21 @@ const TIMESTAMP = /^[1-9][0-9]{0,11}$/;
 /** RFC 3986 unreserved characters as byte values: ALPHA / DIGIT / "-" / "." / "_" / "~". */
 function isUnreservedByte(byte: number): boolean {
   return (
-    (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) ||
-    byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e
+    (byte >= 0x41 && byte <= 0x5a) ||
+    (byte >= 0x61 && byte <= 0x7a) ||
+    (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d ||
+    byte === 0x2e ||
+    byte === 0x5f ||
+    byte === 0x7e
   );
 }
 
 /** `%XX` with uppercase hex for every byte value, built once. */
-const BYTE_ESCAPES: readonly string[] = Array.from({ length: 256 }, (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`);
+const BYTE_ESCAPES: readonly string[] = Array.from(
+  { length: 256 },
+  (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+);
 const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 
 /**
@@ -99,8 +107,10 @@ function isWhitespace(code: number): boolean {
 /** RFC 7230 tchar, the characters of auth schemes and parameter names. */
 function isTokenChar(code: number): boolean {
   return (
-    (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) ||
-    '!#$%&\'*+-.^_`|~'.includes(String.fromCharCode(code))
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    "!#$%&'*+-.^_`|~".includes(String.fromCharCode(code))
   );
 }
 
@@ -123,7 +133,8 @@ export function hasOAuthScheme(value: string): boolean {
  */
 export function parseOAuthAuthorizationHeader(value: string): OAuthAuthorizationHeader {
   if (typeof value !== 'string') throw new AuthenticationRequiredError('no Authorization header');
-  if (value.length > MAX_AUTHORIZATION_HEADER_LENGTH) throw new AuthenticationRequiredError('Authorization header too long');
+  if (value.length > MAX_AUTHORIZATION_HEADER_LENGTH)
+    throw new AuthenticationRequiredError('Authorization header too long');
   const end = value.length;
   let at = 0;
   const skipWhitespace = (): void => {
@@ -178,7 +189,8 @@ export function parseOAuthAuthorizationHeader(value: string): OAuthAuthorization
         at += 2;
         continue;
       }
-      if (!(isEncodedValueChar(code) || (isRealm && (code === SPACE || code === TAB)))) fail('invalid character in a value');
+      if (!(isEncodedValueChar(code) || (isRealm && (code === SPACE || code === TAB))))
+        fail('invalid character in a value');
       raw += value[at];
       at++;
     }
@@ -188,7 +200,8 @@ export function parseOAuthAuthorizationHeader(value: string): OAuthAuthorization
       if (realm !== undefined) fail('realm given twice');
       realm = raw;
     } else {
-      if (params.length >= MAX_AUTHORIZATION_HEADER_PARAMS) throw new AuthenticationRequiredError('too many parameters in the Authorization header');
+      if (params.length >= MAX_AUTHORIZATION_HEADER_PARAMS)
+        throw new AuthenticationRequiredError('too many parameters in the Authorization header');
       params.push([percentDecode(rawName, 'a parameter name'), percentDecode(raw, 'a parameter value')]);
     }
 
@@ -272,10 +285,12 @@ export function gatherOAuthParameters(sources: OAuthParameterSources): OAuthRequ
       // The leg parameters may travel beside the others, as the original accepts and common clients
       // send them (oauth-1.0a signs `data: {oauth_callback}` but leaves it out of its header).
       if (!LEG_PARAMETERS.has(name)) {
-        if (location !== undefined && location !== where) throw new AuthenticationRequiredError('OAuth parameters in more than one location');
+        if (location !== undefined && location !== where)
+          throw new AuthenticationRequiredError('OAuth parameters in more than one location');
         location = where;
       }
-      if (protocol.has(name)) throw new AuthenticationRequiredError(`duplicated protocol parameter ${describeParam(name)}`);
+      if (protocol.has(name))
+        throw new AuthenticationRequiredError(`duplicated protocol parameter ${describeParam(name)}`);
       protocol.set(name, value);
     }
   }
@@ -306,8 +321,13 @@ export function gatherOAuthParameters(sources: OAuthParameterSources): OAuthRequ
   // §3.4.4: PLAINTEXT does not use the timestamp and nonce; every other method requires them.
   const needsFreshness = signatureMethod !== 'PLAINTEXT';
   const rawTimestamp = needsFreshness ? required('oauth_timestamp') : optional('oauth_timestamp');
-  if (rawTimestamp !== undefined && !TIMESTAMP.test(rawTimestamp)) throw new AuthenticationRequiredError('oauth_timestamp is not a positive integer');
-  const nonce = bounded('oauth_nonce', needsFreshness ? required('oauth_nonce') : optional('oauth_nonce'), MAX_NONCE_LENGTH);
+  if (rawTimestamp !== undefined && !TIMESTAMP.test(rawTimestamp))
+    throw new AuthenticationRequiredError('oauth_timestamp is not a positive integer');
+  const nonce = bounded(
+    'oauth_nonce',
+    needsFreshness ? required('oauth_nonce') : optional('oauth_nonce'),
+    MAX_NONCE_LENGTH,
+  );
 
   return {
     consumerKey,
@@ -381,7 +401,7 @@ const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 function normalizePath(path: string): string {
   if (!path.startsWith('/')) throw new AuthenticationRequiredError('path does not start with "/"');
   let out = '';
-  for (let at = 0; at < path.length; ) {
+  for (let at = 0; at < path.length;) {
     const char = path[at] as string;
     if (char === '%') {
       const hex = path.slice(at + 1, at + 3);
@@ -430,7 +450,8 @@ export function parsePublicBaseUrl(text: string): PublicOrigin {
   } catch {
     throw new Error(`The public base URL ${JSON.stringify(text)} is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('The public base URL must be http or https');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('The public base URL must be http or https');
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     throw new Error('The public base URL must not have a query, fragment or credentials');
   }
@@ -499,7 +520,12 @@ export function signatureBaseString(httpMethod: string, baseUri: string, params:
  * or for PLAINTEXT the key itself. The key is `enc(consumerSecret)&enc(tokenSecret)`, with the
  * `&` even when there is no token secret (§3.4.2).
  */
-export function computeSignature(method: SignatureMethod, baseString: string, consumerSecret: string, tokenSecret: string | undefined): string {
+export function computeSignature(
+  method: SignatureMethod,
+  baseString: string,
+  consumerSecret: string,
+  tokenSecret: string | undefined,
+): string {
   const key = `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret ?? '')}`;
   switch (method) {
     case 'PLAINTEXT':
@@ -522,7 +548,8 @@ export function signatureMatches(expected: string, presented: string): boolean {
 
 /** §3.4.4: PLAINTEXT sends the secrets themselves, so it is refused outside TLS. */
 export function assertPlaintextOverHttps(method: SignatureMethod, baseUri: string): void {
-  if (method === 'PLAINTEXT' && !baseUri.startsWith('https://')) throw new AuthenticationRequiredError('PLAINTEXT signature over http');
+  if (method === 'PLAINTEXT' && !baseUri.startsWith('https://'))
+    throw new AuthenticationRequiredError('PLAINTEXT signature over http');
 }
 
 /**
@@ -551,7 +578,8 @@ export function verifySignature(
  * bound how long nonces must be kept, future ones would outlive that bound.
  */
 export function checkTimestamp(timestampSeconds: number, nowSeconds: number, windowSeconds: number): void {
-  if (!(Math.abs(timestampSeconds - nowSeconds) <= windowSeconds)) throw new AuthenticationRequiredError('oauth_timestamp outside the allowed window');
+  if (!(Math.abs(timestampSeconds - nowSeconds) <= windowSeconds))
+    throw new AuthenticationRequiredError('oauth_timestamp outside the allowed window');
 }
 
 /**
@@ -562,6 +590,8 @@ export function checkTimestamp(timestampSeconds: number, nowSeconds: number, win
  * result is hashed: a fixed size for any store's key limit, and no token kept in clear.
  */
 export function nonceKey(consumerKey: string, token: string | undefined, timestamp: number, nonce: string): string {
-  const tuple = [percentEncode(consumerKey), percentEncode(token ?? ''), String(timestamp), percentEncode(nonce)].join('&');
+  const tuple = [percentEncode(consumerKey), percentEncode(token ?? ''), String(timestamp), percentEncode(nonce)].join(
+    '&',
+  );
   return createHash('sha256').update(tuple, 'utf8').digest('hex');
 }

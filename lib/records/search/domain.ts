@@ -106,11 +106,28 @@ export type Resolution =
       readonly operator: 'child_of' | 'parent_of';
       readonly model: ModelDef;
       readonly parentField: FieldDef;
-      readonly start: { readonly ids: readonly number[] } | { readonly domain: DomainNode; readonly activeTest: boolean };
+      readonly start:
+        { readonly ids: readonly number[] } | { readonly domain: DomainNode; readonly activeTest: boolean };
     };
 
 const OPERATORS: ReadonlySet<string> = new Set<Operator>([
-  '=', '!=', '<', '<=', '>', '>=', '=?', 'in', 'not in', 'like', 'ilike', '=like', '=ilike', 'not like', 'not ilike', 'child_of', 'parent_of',
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '=?',
+  'in',
+  'not in',
+  'like',
+  'ilike',
+  '=like',
+  '=ilike',
+  'not like',
+  'not ilike',
+  'child_of',
+  'parent_of',
 ]);
 
 /** TERM_OPERATORS_NEGATION: the operators `!` can be pushed into. */
@@ -284,7 +301,13 @@ function likeMatches(text: string, tokens: readonly LikeToken[]): boolean {
 // Phase 1: the prefix list -> a tree of raw terms (structure only)
 
 type Raw =
-  | { readonly kind: 'term'; readonly index: number; readonly path: string; readonly operator: Operator; readonly value: PyValue }
+  | {
+      readonly kind: 'term';
+      readonly index: number;
+      readonly path: string;
+      readonly operator: Operator;
+      readonly value: PyValue;
+    }
   | { readonly kind: 'constant'; readonly value: boolean }
   | { readonly kind: 'and' | 'or'; readonly children: readonly [Raw, Raw]; readonly depth: number }
   | { readonly kind: 'not'; readonly child: Raw; readonly depth: number };
@@ -307,7 +330,8 @@ function readTerm(token: readonly PyValue[], index: number): Raw {
   const constant = constantTerm(token);
   if (constant !== undefined) return { kind: 'constant', value: constant };
   const [path, operator, value] = token as [PyValue, PyValue, PyValue];
-  if (typeof operator !== 'string') throw bad(index, `has an operator that is not a string: ${describeValue(operator)}`);
+  if (typeof operator !== 'string')
+    throw bad(index, `has an operator that is not a string: ${describeValue(operator)}`);
   if (operator === 'any' || operator === 'not any') throw bad(index, `operator ${pyRepr(operator)} is not supported`);
   if (operator !== '<>' && !OPERATORS.has(operator)) throw bad(index, `has unknown operator ${pyRepr(operator)}`);
   if (typeof path !== 'string') throw bad(index, `has a field path that is not a string: ${describeValue(path)}`);
@@ -328,7 +352,8 @@ function combineRaw(kind: 'and' | 'or', a: Raw, b: Raw): Raw {
 
 /** Reads the prefix notation right to left with a stack, as Odoo's parse() does. */
 function readDomain(raw: PyValue): Raw {
-  if (!Array.isArray(raw)) throw new BadRequestError(`Invalid domain: expected a list of terms, got ${describeValue(raw)}`);
+  if (!Array.isArray(raw))
+    throw new BadRequestError(`Invalid domain: expected a list of terms, got ${describeValue(raw)}`);
   const stack: Raw[] = [];
   for (let index = raw.length - 1; index >= 0; index--) {
     const token = raw[index] as PyValue;
@@ -346,7 +371,8 @@ function readDomain(raw: PyValue): Raw {
     } else {
       throw bad(index, `is ${describeValue(token)}; expected '&', '|', '!' or a [field, operator, value] term`);
     }
-    if (rawDepth(node) > MAX_DOMAIN_DEPTH) throw bad(index, `nests '&', '|' and '!' more than ${MAX_DOMAIN_DEPTH} levels deep`);
+    if (rawDepth(node) > MAX_DOMAIN_DEPTH)
+      throw bad(index, `nests '&', '|' and '!' more than ${MAX_DOMAIN_DEPTH} levels deep`);
     stack.push(node);
   }
   if (stack.length === 0) return { kind: 'constant', value: true };
@@ -409,7 +435,11 @@ function toNode(ctx: Context, model: ModelDef, raw: Raw, negate: boolean): Domai
         const [item, itemNegate] = todo.pop() as [Raw, boolean];
         if ((item.kind === 'and' || item.kind === 'or') && effectiveKind(item.kind, itemNegate) === kind) {
           todo.push([item.children[1], itemNegate], [item.children[0], itemNegate]);
-        } else if (item.kind === 'not' && (item.child.kind === 'and' || item.child.kind === 'or') && effectiveKind(item.child.kind, !itemNegate) === kind) {
+        } else if (
+          item.kind === 'not' &&
+          (item.child.kind === 'and' || item.child.kind === 'or') &&
+          effectiveKind(item.child.kind, !itemNegate) === kind
+        ) {
           todo.push([item.child, !itemNegate]);
         } else {
           parts.push(toNode(ctx, model, item, itemNegate));
@@ -440,7 +470,15 @@ function comodelOf(ctx: Context, field: FieldDef): ModelDef {
   return comodel;
 }
 
-function buildTerm(ctx: Context, model: ModelDef, path: string, operator: Operator, value: PyValue, negate: boolean, index: number | undefined): DomainNode {
+function buildTerm(
+  ctx: Context,
+  model: ModelDef,
+  path: string,
+  operator: Operator,
+  value: PyValue,
+  negate: boolean,
+  index: number | undefined,
+): DomainNode {
   const [first = '', ...rest] = splitPath(path, index);
   const field = fieldOf(model, first);
   if (rest.length > 0) {
@@ -452,11 +490,16 @@ function buildTerm(ctx: Context, model: ModelDef, path: string, operator: Operat
   }
   if (!negate) return buildField(ctx, model, field, operator, value, index);
   const negated = NEGATION[operator];
-  return negated === undefined ? notNode(buildField(ctx, model, field, operator, value, index)) : buildField(ctx, model, field, negated, value, index);
+  return negated === undefined
+    ? notNode(buildField(ctx, model, field, operator, value, index))
+    : buildField(ctx, model, field, negated, value, index);
 }
 
 function isNameValue(value: PyValue): value is string | string[] {
-  return typeof value === 'string' || (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string'));
+  return (
+    typeof value === 'string' ||
+    (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string'))
+  );
 }
 
 function positive(operator: Operator): Operator {
@@ -464,10 +507,18 @@ function positive(operator: Operator): Operator {
 }
 
 /** One term on one field of `model` (no path left), with `!` already applied to its operator. */
-function buildField(ctx: Context, model: ModelDef, fieldDef: FieldDef, op: Operator, value: PyValue, index: number | undefined): DomainNode {
+function buildField(
+  ctx: Context,
+  model: ModelDef,
+  fieldDef: FieldDef,
+  op: Operator,
+  value: PyValue,
+  index: number | undefined,
+): DomainNode {
   // normalize_leaf
   let operator = op;
-  if (typeof value === 'boolean' && (operator === 'in' || operator === 'not in')) operator = operator === 'in' ? '=' : '!=';
+  if (typeof value === 'boolean' && (operator === 'in' || operator === 'not in'))
+    operator = operator === 'in' ? '=' : '!=';
   if (Array.isArray(value) && (operator === '=' || operator === '!=')) operator = operator === '=' ? 'in' : 'not in';
   if (operator === '=?' && (value === false || value === null)) return TRUE;
   // display_name is not stored: Odoo searches it on the record name.
@@ -495,7 +546,8 @@ function buildField(ctx: Context, model: ModelDef, fieldDef: FieldDef, op: Opera
       if (operator === '<' || operator === '<=' || operator === '>' || operator === '>=') {
         throw bad(index, `cannot compare many2one field ${pyRepr(field.name)} with a name using ${pyRepr(operator)}`);
       }
-      if (typeof value === 'string' && (operator === 'in' || operator === 'not in')) operator = operator === 'in' ? '=' : '!=';
+      if (typeof value === 'string' && (operator === 'in' || operator === 'not in'))
+        operator = operator === 'in' ? '=' : '!=';
       const node = leaf(operator, true);
       resolve(ctx, node, index);
       return node;
@@ -549,11 +601,13 @@ interface Hierarchy {
 function hierarchyOf(ctx: Context, leaf: LeafNode, index: number | undefined): Hierarchy {
   const { model, field, operator } = leaf;
   if (field.name === 'id') return { model, parentField: parentFieldOf(model, operator, index), matchSelf: true };
-  if (!RELATIONAL.has(field.type)) throw bad(index, `cannot use ${pyRepr(operator)} on field ${pyRepr(field.name)} (${field.type})`);
+  if (!RELATIONAL.has(field.type))
+    throw bad(index, `cannot use ${pyRepr(operator)} on field ${pyRepr(field.name)} (${field.type})`);
   const comodel = comodelOf(ctx, field);
   if (comodel.model === model.model) {
     if (field.type === 'many2one') return { model, parentField: field, matchSelf: true };
-    if (field.type === 'many2many') return { model, parentField: parentFieldOf(model, operator, index), matchSelf: true };
+    if (field.type === 'many2many')
+      return { model, parentField: parentFieldOf(model, operator, index), matchSelf: true };
     throw bad(index, `cannot use ${pyRepr(operator)} on one2many field ${pyRepr(field.name)} of its own model`);
   }
   return { model: comodel, parentField: parentFieldOf(comodel, operator, index), matchSelf: false };
@@ -568,7 +622,8 @@ function hierarchyStart(leaf: LeafNode, index: number | undefined): { ids: numbe
   if (typeof value === 'string') return { names: [value] };
   if (Array.isArray(value)) {
     if (isNameValue(value)) return { names: value };
-    if (value.every((item) => item === false || isId(item))) return { ids: (value as Array<number | false>).filter((id): id is number => id !== false && id !== 0) };
+    if (value.every((item) => item === false || isId(item)))
+      return { ids: (value as Array<number | false>).filter((id): id is number => id !== false && id !== 0) };
   }
   throw bad(index, `operator ${pyRepr(leaf.operator)} needs ids or names, got ${describeValue(value)}`);
 }
@@ -581,7 +636,13 @@ function resolve(ctx: Context, leaf: LeafNode, index: number | undefined): Resol
     const start = hierarchyStart(leaf, index);
     if ('ids' in start) return { kind: 'hierarchy', operator: leaf.operator, model, parentField, start };
     const byName = start.names.map((name) => buildTerm(ctx, model, model.recName, 'ilike', name, false, index));
-    return { kind: 'hierarchy', operator: leaf.operator, model, parentField, start: { domain: junction('or', byName), activeTest: true } };
+    return {
+      kind: 'hierarchy',
+      operator: leaf.operator,
+      model,
+      parentField,
+      start: { domain: junction('or', byName), activeTest: true },
+    };
   }
   const comodel = comodelOf(ctx, leaf.field);
   const domain = buildTerm(ctx, comodel, leaf.subpath.join('.'), leaf.operator, leaf.value, false, index);
@@ -649,7 +710,11 @@ export function hierarchyIds(
  * Whether `record` (of the domain's model) satisfies the domain. `resolved` gives the id set of
  * each leaf that subpathLeaves() returned (comodel ids satisfying the sub-leaf, or the hierarchy).
  */
-export function matchRecord(node: DomainNode, record: StoredRecord, resolved: (leaf: LeafNode) => ReadonlySet<number>): boolean {
+export function matchRecord(
+  node: DomainNode,
+  record: StoredRecord,
+  resolved: (leaf: LeafNode) => ReadonlySet<number>,
+): boolean {
   return evaluate(node, record, resolved) === true;
 }
 
@@ -789,7 +854,13 @@ function kindOf(field: FieldDef): Kind {
 }
 
 /** The value a stored value is compared with, as Odoo's convert_to_column makes it; null is SQL NULL. */
-function convertValue(field: FieldDef, kind: Kind, operator: Operator, value: PyValue, index: number | undefined): number | string | null {
+function convertValue(
+  field: FieldDef,
+  kind: Kind,
+  operator: Operator,
+  value: PyValue,
+  index: number | undefined,
+): number | string | null {
   const fail = () => cannotCompare(index, field, value);
   switch (kind) {
     case 'integer':
@@ -854,7 +925,8 @@ function buildScalarTest(leaf: LeafNode, index: number | undefined): LeafTest {
   const read = (record: StoredRecord) => own(record, field.name);
 
   if (operator === 'in' || operator === 'not in') {
-    if (!Array.isArray(value)) throw bad(index, `operator ${pyRepr(operator)} needs a list value, got ${describeValue(value)}`);
+    if (!Array.isArray(value))
+      throw bad(index, `operator ${pyRepr(operator)} needs a list value, got ${describeValue(value)}`);
     const wantIn = operator === 'in';
     if (kind === 'boolean') {
       const hasTrue = value.some((item) => pyEqualsBool(item, true));
@@ -891,7 +963,8 @@ function buildScalarTest(leaf: LeafNode, index: number | undefined): LeafTest {
 
   if (LIKE.has(operator)) {
     let text = pyText(value);
-    if (text === undefined) throw bad(index, `operator ${pyRepr(operator)} needs a text value, got ${describeValue(value)}`);
+    if (text === undefined)
+      throw bad(index, `operator ${pyRepr(operator)} needs a text value, got ${describeValue(value)}`);
     if (kind === 'datetime' && typeof value === 'string' && value.length === 10) text += ' 00:00:00';
     const wildcard = WILDCARD.has(operator);
     const insensitive = operator.endsWith('ilike');
@@ -915,7 +988,10 @@ function buildScalarTest(leaf: LeafNode, index: number | undefined): LeafTest {
     if (stored === null) return orNull ? true : null;
     if (target === null) return null;
     if (typeof stored !== typeof target) return false;
-    const order = typeof target === 'number' ? Math.sign((stored as number) - target) : Math.sign(compareText(stored as string, target));
+    const order =
+      typeof target === 'number'
+        ? Math.sign((stored as number) - target)
+        : Math.sign(compareText(stored as string, target));
     switch (operator) {
       case '<':
         return order < 0;

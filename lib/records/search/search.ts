@@ -8,7 +8,15 @@
  * page, for the default id order) whose cost does not grow with depth. Ordering by other fields
  * sorts the matches in memory, up to MAX_SORTED_MATCHES of them.
  */
-import { hierarchyIds, matchRecord, parseDomain, resolutionOf, subpathLeaves, type DomainNode, type LeafNode } from './domain';
+import {
+  hierarchyIds,
+  matchRecord,
+  parseDomain,
+  resolutionOf,
+  subpathLeaves,
+  type DomainNode,
+  type LeafNode,
+} from './domain';
 import { BadRequestError } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
 import type { PyValue } from '../../wire/pyvalue';
@@ -43,7 +51,10 @@ export interface SearchResult {
   readonly nextCursor?: string;
 }
 
-/** Records read from the index in the first step of a walk; each further step reads twice as many, up to MAX_WALK_PAGE. */
+/**
+ * Records read from the index in the first step of a walk; each further step reads twice as many,
+ * up to MAX_WALK_PAGE.
+ */
 const WALK_PAGE = 200;
 const MAX_WALK_PAGE = 3_200;
 /** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
@@ -56,8 +67,15 @@ export function parseOrder(model: ModelDef, text: string | undefined): OrderKey[
     const [name = '', direction = 'asc', ...extra] = part.trim().split(/\s+/);
     const field = model.fieldsByName.get(name);
     const dir = direction.toLowerCase();
-    if (!field || extra.length > 0 || (dir !== 'asc' && dir !== 'desc') || ['one2many', 'many2many', 'binary'].includes(field.type)) {
-      throw new BadRequestError(`Invalid 'order': '${part.trim()}'; expected field names of ${model.model} with asc or desc, e.g. order=name desc, id`);
+    if (
+      !field ||
+      extra.length > 0 ||
+      (dir !== 'asc' && dir !== 'desc') ||
+      ['one2many', 'many2many', 'binary'].includes(field.type)
+    ) {
+      throw new BadRequestError(
+        `Invalid 'order': '${part.trim()}'; expected field names of ${model.model} with asc or desc, e.g. order=name desc, id`,
+      );
     }
     return { field, descending: dir === 'desc' };
   });
@@ -91,13 +109,21 @@ function mentionsActive(node: DomainNode): boolean {
   }
 }
 
-/** Whether archived records are left out, as Odoo does: active_test on, an `active` field, a domain that does not name it. */
+/**
+ * Whether archived records are left out, as Odoo does: active_test on, an `active` field, a domain
+ * that does not name it.
+ */
 function skipsArchived(model: ModelDef, node: DomainNode, activeTest: boolean): boolean {
   return activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
 }
 
 /** The matcher for `node` on `model`: subpath leaves resolved, archived records left out as Odoo does. */
-async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<(record: StoredRecord) => boolean> {
+async function compile(
+  deps: SearchDeps,
+  model: ModelDef,
+  node: DomainNode,
+  activeTest: boolean,
+): Promise<(record: StoredRecord) => boolean> {
   const resolved = new Map<LeafNode, ReadonlySet<number>>();
   for (const leaf of subpathLeaves(node)) resolved.set(leaf, await resolveLeaf(deps, leaf));
   const lookup = (leaf: LeafNode) => resolved.get(leaf) ?? new Set<number>();
@@ -106,7 +132,13 @@ async function compile(deps: SearchDeps, model: ModelDef, node: DomainNode, acti
 }
 
 /** Every record of `model`, in id order, handed to `visit` until it returns false. */
-async function walk(store: RecordStore, model: string, afterId: number, visit: (record: StoredRecord) => boolean, firstPage = WALK_PAGE): Promise<void> {
+async function walk(
+  store: RecordStore,
+  model: string,
+  afterId: number,
+  visit: (record: StoredRecord) => boolean,
+  firstPage = WALK_PAGE,
+): Promise<void> {
   // A page usually fills in the first step; a selective domain needs more records per match, so
   // the steps grow rather than paying one round trip per 200 records read.
   for (let after = afterId, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
@@ -118,7 +150,12 @@ async function walk(store: RecordStore, model: string, afterId: number, visit: (
 }
 
 /** The ids of every record of `model` that `node` matches (order does not matter: a parallel scan). */
-async function matchingIds(deps: SearchDeps, model: ModelDef, node: DomainNode, activeTest: boolean): Promise<Set<number>> {
+async function matchingIds(
+  deps: SearchDeps,
+  model: ModelDef,
+  node: DomainNode,
+  activeTest: boolean,
+): Promise<Set<number>> {
   const matches = await compile(deps, model, node, activeTest);
   const ids = new Set<number>();
   await deps.store.scanModel(model.model, (records) => {
@@ -129,9 +166,11 @@ async function matchingIds(deps: SearchDeps, model: ModelDef, node: DomainNode, 
 
 async function resolveLeaf(deps: SearchDeps, leaf: LeafNode): Promise<ReadonlySet<number>> {
   const resolution = resolutionOf(leaf, deps.registry);
-  if (resolution.kind === 'search') return matchingIds(deps, resolution.model, resolution.domain, resolution.activeTest);
+  if (resolution.kind === 'search')
+    return matchingIds(deps, resolution.model, resolution.domain, resolution.activeTest);
   const { start } = resolution;
-  const startIds = 'ids' in start ? start.ids : [...(await matchingIds(deps, resolution.model, start.domain, start.activeTest))];
+  const startIds =
+    'ids' in start ? start.ids : [...(await matchingIds(deps, resolution.model, start.domain, start.activeTest))];
   // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
   const parent = new Map<number, number | null>();
   const children = new Map<number, number[]>();
@@ -143,7 +182,12 @@ async function resolveLeaf(deps: SearchDeps, leaf: LeafNode): Promise<ReadonlySe
       if (parentId !== null) children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
     }
   });
-  return hierarchyIds(resolution.operator, startIds, (id) => parent.get(id), (id) => children.get(id) ?? []);
+  return hierarchyIds(
+    resolution.operator,
+    startIds,
+    (id) => parent.get(id),
+    (id) => children.get(id) ?? [],
+  );
 }
 
 /** PostgreSQL's order: NULLs last ascending, first descending; text by code point (Odoo's C collation). */
@@ -171,12 +215,15 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const order = request.order ?? [];
   const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
   if (!byId) {
-    if (request.cursor !== undefined) throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
+    if (request.cursor !== undefined)
+      throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
     const all: StoredRecord[] = [];
     await deps.store.scanModel(model.model, (records) => {
       for (const record of records) if (matches(record)) all.push(record);
       if (all.length > MAX_SORTED_MATCHES) {
-        throw new BadRequestError(`More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`);
+        throw new BadRequestError(
+          `More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`,
+        );
       }
     });
     return { records: all.sort(compareBy(order)).slice(offset, offset + limit) };
@@ -186,30 +233,42 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   let more = false;
   // Without a domain the first step is the page itself, plus one to know whether more follow.
   const firstStep = offset + limit + 1;
-  await walk(deps.store, model.model, request.cursor === undefined ? 0 : decodeCursor(request.cursor), (record) => {
-    if (!matches(record)) return true;
-    if (skipped < offset) {
-      skipped++;
+  await walk(
+    deps.store,
+    model.model,
+    request.cursor === undefined ? 0 : decodeCursor(request.cursor),
+    (record) => {
+      if (!matches(record)) return true;
+      if (skipped < offset) {
+        skipped++;
+        return true;
+      }
+      if (records.length === limit) {
+        more = true;
+        return false;
+      }
+      records.push(record);
       return true;
-    }
-    if (records.length === limit) {
-      more = true;
-      return false;
-    }
-    records.push(record);
-    return true;
-  }, firstStep);
+    },
+    firstStep,
+  );
   const last = records.at(-1);
   return more && last ? { records, nextCursor: encodeCursor(last.id) } : { records };
 }
 
 /** search_count: how many records match (0 included). */
-export async function countRecords(deps: SearchDeps, request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest'>): Promise<number> {
+export async function countRecords(
+  deps: SearchDeps,
+  request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest'>,
+): Promise<number> {
   const node = parseDomain(request.domain ?? [], request.model, deps.registry);
   const activeTest = request.activeTest ?? true;
   // Every record (the pagination total): DynamoDB counts, and nothing but the counts comes back.
   if (node.kind === 'constant' && node.value) {
-    return deps.store.countModel(request.model.model, skipsArchived(request.model, node, activeTest) ? { whereTrue: 'active' } : {});
+    return deps.store.countModel(
+      request.model.model,
+      skipsArchived(request.model, node, activeTest) ? { whereTrue: 'active' } : {},
+    );
   }
   return (await matchingIds(deps, request.model, node, activeTest)).size;
 }

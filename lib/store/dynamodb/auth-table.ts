@@ -31,7 +31,9 @@ export class DynamoAuthStore implements AuthStore {
   async get(key: AuthKey): Promise<AuthItem | undefined> {
     try {
       // Strongly consistent: a token or code written a moment ago by another instance must be seen.
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: authPk(key) }, ConsistentRead: true }));
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { pk: authPk(key) }, ConsistentRead: true }),
+      );
       return withoutKey(Item);
     } catch (error) {
       return translateStoreError(error);
@@ -49,7 +51,8 @@ export class DynamoAuthStore implements AuthStore {
         const result = await this.client.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
         );
-        for (const item of result.Responses?.[this.table] ?? []) found.set(String(item.pk), withoutKey(item) as AuthItem);
+        for (const item of result.Responses?.[this.table] ?? [])
+          found.set(String(item.pk), withoutKey(item) as AuthItem);
         pending = (result.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }
     } catch (error) {
@@ -77,7 +80,12 @@ export class DynamoAuthStore implements AuthStore {
   async take(key: AuthKey): Promise<AuthItem | undefined> {
     try {
       const { Attributes } = await this.client.send(
-        new DeleteCommand({ TableName: this.table, Key: { pk: authPk(key) }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: authPk(key) },
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_OLD',
+        }),
       );
       return withoutKey(Attributes);
     } catch (error) {
@@ -108,7 +116,8 @@ export class DynamoAuthStore implements AuthStore {
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const item of page.Items ?? []) items.push({ id: String(item.pk).slice(prefix.length), item: withoutKey(item) as AuthItem });
+        for (const item of page.Items ?? [])
+          items.push({ id: String(item.pk).slice(prefix.length), item: withoutKey(item) as AuthItem });
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {

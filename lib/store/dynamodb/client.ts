@@ -13,7 +13,11 @@ export interface DynamoConnection {
   readonly requestTimeoutMs?: number;
 }
 
-export function createDocumentClient({ endpoint, region, requestTimeoutMs = 5_000 }: DynamoConnection): DynamoDBDocumentClient {
+export function createDocumentClient({
+  endpoint,
+  region,
+  requestTimeoutMs = 5_000,
+}: DynamoConnection): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region,
     // The SDK's standard retry mode already backs off on throttling and 5xx; three attempts keep
@@ -25,7 +29,9 @@ export function createDocumentClient({ endpoint, region, requestTimeoutMs = 5_00
     ...(endpoint ? { endpoint } : {}),
     // DynamoDB Local accepts any credentials: fixed ones keep a developer's real keys out of it,
     // unless the environment has some (the bundle test, which runs the Lambda credential path).
-    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -50,7 +56,11 @@ export function isTransientFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return TRANSIENT.has(error.name) || (typeof code === 'string' && NETWORK_CODES.has(code)) || (status !== undefined && status >= 500);
+  return (
+    TRANSIENT.has(error.name) ||
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    (status !== undefined && status >= 500)
+  );
 }
 
 /** A conditional write refused because its condition was false (not an error for the caller). */

@@ -12,9 +12,37 @@
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
  */
 import { randomUUID } from 'node:crypto';
-import type { BatchWriteCommandInput, DeleteCommandInput, DynamoDBDocumentClient, PutCommandInput, QueryCommandInput, QueryCommandOutput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { recordKeyString, type CancellationReason, type IdempotencyClaim, type IdReservation, type RecordKey, type RecordStore, type StoredRecord, type StoredValue, type WriteAction } from '../../records/port';
+import type {
+  BatchWriteCommandInput,
+  DeleteCommandInput,
+  DynamoDBDocumentClient,
+  PutCommandInput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  recordKeyString,
+  type CancellationReason,
+  type IdempotencyClaim,
+  type IdReservation,
+  type RecordKey,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from '../../records/port';
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
 
@@ -34,11 +62,21 @@ export function shardOf(key: RecordKey): string {
 }
 
 export function toItem(record: StoredRecord): Item {
-  return { ...recordItemKey(record), model: record.model, id: record.id, shard: shardOf(record), version: record.version, v: record.values };
+  return {
+    ...recordItemKey(record),
+    model: record.model,
+    id: record.id,
+    shard: shardOf(record),
+    version: record.version,
+    v: record.values,
+  };
 }
 
 export function fromItem(item: Item): StoredRecord {
-  const values = Object.assign(Object.create(null) as Record<string, StoredValue>, item.v as Record<string, StoredValue>);
+  const values = Object.assign(
+    Object.create(null) as Record<string, StoredValue>,
+    item.v as Record<string, StoredValue>,
+  );
   return { model: String(item.model), id: Number(item.id), version: Number(item.version), values };
 }
 
@@ -62,7 +100,10 @@ class ExpressionNames {
 }
 
 /** The Update of one record: its changed fields and version+1, if still at the expected version. */
-export function buildUpdateParams(table: string, action: Extract<WriteAction, { kind: 'update' }>): UpdateCommandInput & { UpdateExpression: string } {
+export function buildUpdateParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'update' }>,
+): UpdateCommandInput & { UpdateExpression: string } {
   const expr = new ExpressionNames();
   const v = expr.name('v');
   const version = expr.name('version');
@@ -80,7 +121,10 @@ export function buildUpdateParams(table: string, action: Extract<WriteAction, { 
 }
 
 /** Deletes a record, if it is still at the version that was read. */
-export function buildDeleteParams(table: string, action: Extract<WriteAction, { kind: 'delete' }>): DeleteCommandInput & { ConditionExpression: string } {
+export function buildDeleteParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'delete' }>,
+): DeleteCommandInput & { ConditionExpression: string } {
   return {
     TableName: table,
     Key: recordItemKey(action.key),
@@ -91,7 +135,10 @@ export function buildDeleteParams(table: string, action: Extract<WriteAction, { 
 }
 
 /** A new record, if its id is free. */
-export function buildCreateParams(table: string, action: Extract<WriteAction, { kind: 'create' }>): PutCommandInput & { Item: Item } {
+export function buildCreateParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'create' }>,
+): PutCommandInput & { Item: Item } {
   return { TableName: table, Item: toItem(action.record), ConditionExpression: 'attribute_not_exists(pk)' };
 }
 
@@ -100,7 +147,13 @@ export function buildTransactWriteParams(table: string, actions: readonly WriteA
     TransactItems: actions.map((action) => {
       switch (action.kind) {
         case 'check':
-          return { ConditionCheck: { TableName: table, Key: recordItemKey(action.key), ConditionExpression: 'attribute_exists(pk)' } };
+          return {
+            ConditionCheck: {
+              TableName: table,
+              Key: recordItemKey(action.key),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          };
         case 'create':
           return { Put: buildCreateParams(table, action) };
         case 'update':
@@ -122,10 +175,19 @@ export function claimKey(id: string): { pk: string } {
   return { pk: `idempotency#${id}` };
 }
 
-export function buildClaimParams(table: string, { claim, now }: Extract<WriteAction, { kind: 'claim' }>): PutCommandInput {
+export function buildClaimParams(
+  table: string,
+  { claim, now }: Extract<WriteAction, { kind: 'claim' }>,
+): PutCommandInput {
   return {
     TableName: table,
-    Item: { ...claimKey(claim.id), fingerprint: claim.fingerprint, model: claim.model, recordIds: [...claim.recordIds], expiresAt: claim.expiresAt },
+    Item: {
+      ...claimKey(claim.id),
+      fingerprint: claim.fingerprint,
+      model: claim.model,
+      recordIds: [...claim.recordIds],
+      expiresAt: claim.expiresAt,
+    },
     ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
     ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
     ExpressionAttributeValues: { ':now': now },
@@ -133,7 +195,13 @@ export function buildClaimParams(table: string, { claim, now }: Extract<WriteAct
 }
 
 /** One shard of a model in id order, after `afterId`. */
-export function buildShardQueryParams(table: string, shard: string, afterId: number, limit: number | undefined, startKey?: Record<string, unknown>): QueryCommandInput {
+export function buildShardQueryParams(
+  table: string,
+  shard: string,
+  afterId: number,
+  limit: number | undefined,
+  startKey?: Record<string, unknown>,
+): QueryCommandInput {
   return {
     TableName: table,
     IndexName: 'byModel',
@@ -150,7 +218,12 @@ export function buildShardQueryParams(table: string, shard: string, afterId: num
  * the count); with `whereTrue`, those whose field of that name is true (the index projects every
  * attribute).
  */
-export function buildShardCountParams(table: string, shard: string, whereTrue: string | undefined, startKey?: Record<string, unknown>): QueryCommandInput {
+export function buildShardCountParams(
+  table: string,
+  shard: string,
+  whereTrue: string | undefined,
+  startKey?: Record<string, unknown>,
+): QueryCommandInput {
   const filtered = whereTrue !== undefined;
   return {
     TableName: table,
@@ -253,7 +326,10 @@ export class DynamoRecordStore implements RecordStore {
     private readonly table: string,
   ) {}
 
-  async getMany(keys: readonly RecordKey[], { consistent }: { consistent: boolean }): Promise<Map<string, StoredRecord>> {
+  async getMany(
+    keys: readonly RecordKey[],
+    { consistent }: { consistent: boolean },
+  ): Promise<Map<string, StoredRecord>> {
     const unique = [...new Map(keys.map((k) => [recordKeyString(k), k] as const)).values()];
     const found = new Map<string, StoredRecord>();
     // Chunks go out in parallel: one sequential round trip whatever the number of keys.
@@ -291,7 +367,8 @@ export class DynamoRecordStore implements RecordStore {
       await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionCanceledException') {
-        const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Message?: string }> }).CancellationReasons ?? [];
+        const reasons =
+          (error as { CancellationReasons?: Array<{ Code?: string; Message?: string }> }).CancellationReasons ?? [];
         throw new TransactionCancelledError(
           actions.map((_, i) => reasonOf(reasons[i])),
           { cause: error },
@@ -304,7 +381,8 @@ export class DynamoRecordStore implements RecordStore {
   async #writeOne(action: SingleWrite): Promise<void> {
     try {
       if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
-      else if (action.kind === 'delete') await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
+      else if (action.kind === 'delete')
+        await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
       else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
     } catch (error) {
       if (isConditionFailure(error)) {
@@ -316,7 +394,8 @@ export class DynamoRecordStore implements RecordStore {
         throw new TransactionCancelledError(['condition'], { cause: error });
       }
       // A transaction holding this item makes a plain write fail this way: a conflict, retried.
-      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionCancelledError(['conflict'], { cause: error });
+      if (error instanceof Error && error.name === 'TransactionConflictException')
+        throw new TransactionCancelledError(['conflict'], { cause: error });
       translateStoreError(error);
     }
   }
@@ -325,14 +404,21 @@ export class DynamoRecordStore implements RecordStore {
   async #alreadyWritten(action: SingleWrite): Promise<boolean> {
     let item: Item | undefined;
     try {
-      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: recordItemKey(action.key), ConsistentRead: true }))).Item;
+      item = (
+        await this.client.send(
+          new GetCommand({ TableName: this.table, Key: recordItemKey(action.key), ConsistentRead: true }),
+        )
+      ).Item;
     } catch (error) {
       return translateStoreError(error);
     }
     if (action.kind === 'create') return sameData(item, toItem(action.record));
     if (action.kind === 'delete') return item === undefined;
     const values = (item?.v ?? {}) as Item;
-    return item?.version === action.expectedVersion + 1 && Object.entries(action.set).every(([field, value]) => sameData(values[field], value));
+    return (
+      item?.version === action.expectedVersion + 1 &&
+      Object.entries(action.set).every(([field, value]) => sameData(values[field], value))
+    );
   }
 
   async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
@@ -343,9 +429,12 @@ export class DynamoRecordStore implements RecordStore {
     const out: StoredRecord[] = [];
     let after = afterId;
     while (out.length < limit) {
-      const pages = await Promise.all(Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)));
+      const pages = await Promise.all(
+        Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)),
+      );
       const fullPages = pages.filter((page) => page.length === share);
-      const bound = fullPages.length > 0 ? Math.min(...fullPages.map((page) => (page.at(-1) as StoredRecord).id)) : Infinity;
+      const bound =
+        fullPages.length > 0 ? Math.min(...fullPages.map((page) => (page.at(-1) as StoredRecord).id)) : Infinity;
       const complete = pages
         .flat()
         .filter((record) => record.id <= bound)
@@ -409,7 +498,9 @@ export class DynamoRecordStore implements RecordStore {
     do {
       let response;
       try {
-        response = await this.client.send(new QueryCommand(buildShardQueryParams(this.table, shard, afterId, limit - records.length, startKey)));
+        response = await this.client.send(
+          new QueryCommand(buildShardQueryParams(this.table, shard, afterId, limit - records.length, startKey)),
+        );
       } catch (error) {
         return translateStoreError(error);
       }
@@ -423,7 +514,9 @@ export class DynamoRecordStore implements RecordStore {
     const token = randomUUID();
     let last: number | undefined;
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand(buildReserveIdsParams(this.table, model, count, token)));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand(buildReserveIdsParams(this.table, model, count, token)),
+      );
       last = Number(Attributes?.next);
     } catch (error) {
       if (!isConditionFailure(error)) return translateStoreError(error);
@@ -438,7 +531,9 @@ export class DynamoRecordStore implements RecordStore {
 
   async #lastReservedBy(model: string, token: string): Promise<number | undefined> {
     try {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: sequenceKey(model), ConsistentRead: true }));
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: sequenceKey(model), ConsistentRead: true }),
+      );
       return Item?.reservation === token ? Number(Item.next) : undefined;
     } catch (error) {
       return translateStoreError(error);
@@ -448,13 +543,21 @@ export class DynamoRecordStore implements RecordStore {
   async getClaim(id: string): Promise<IdempotencyClaim | undefined> {
     let item: Item | undefined;
     try {
-      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: claimKey(id), ConsistentRead: true }))).Item;
+      item = (
+        await this.client.send(new GetCommand({ TableName: this.table, Key: claimKey(id), ConsistentRead: true }))
+      ).Item;
     } catch (error) {
       return translateStoreError(error);
     }
     if (!item) return undefined;
     const recordIds = Array.isArray(item.recordIds) ? item.recordIds.map(Number) : [];
-    return { id, fingerprint: String(item.fingerprint), model: String(item.model), recordIds, expiresAt: Number(item.expiresAt) };
+    return {
+      id,
+      fingerprint: String(item.fingerprint),
+      model: String(item.model),
+      recordIds,
+      expiresAt: Number(item.expiresAt),
+    };
   }
 
   async releaseIds(reservation: IdReservation): Promise<boolean> {
@@ -480,7 +583,9 @@ export class DynamoRecordStore implements RecordStore {
     const highest = new Map<string, number>();
     for (const record of records) highest.set(record.model, Math.max(highest.get(record.model) ?? 0, record.id));
     for (const chunk of chunks(records, BATCH_WRITE_LIMIT)) {
-      let pending: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = chunk.map((r) => ({ PutRequest: { Item: toItem(r) } }));
+      let pending: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = chunk.map((r) => ({
+        PutRequest: { Item: toItem(r) },
+      }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
         if (attempt > 0) await sleep(backoffMs(attempt));
@@ -495,10 +600,14 @@ export class DynamoRecordStore implements RecordStore {
 
 /** Structural equality that ignores prototypes (stored values live in null-prototype objects). */
 function sameData(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameData(x, b[i]));
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameData((a as Item)[key], (b as Item)[key]));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((key) => Object.hasOwn(b, key) && sameData((a as Item)[key], (b as Item)[key]))
+    );
   }
   return Object.is(a, b);
 }

@@ -2,7 +2,13 @@
  * The tables as DynamoDB Local needs them created (scripts and tests). serverless.yml declares
  * the same tables for AWS; test/unit/serverless-config.test.ts keeps the two in step.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoConnection } from './client';
 
 export function recordsTableDefinition(name: string): CreateTableCommandInput {
@@ -38,10 +44,15 @@ export function authTableDefinition(name: string): CreateTableCommandInput {
 }
 
 /** Creates the tables that do not exist yet; returns the names of those it created. */
-export async function ensureTables(connection: DynamoConnection, tables: { records: string; auth: string }): Promise<string[]> {
+export async function ensureTables(
+  connection: DynamoConnection,
+  tables: { records: string; auth: string },
+): Promise<string[]> {
   const client = new DynamoDBClient({
     region: connection.region,
-    ...(connection.endpoint ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(connection.endpoint
+      ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
   });
   const created: string[] = [];
   try {
