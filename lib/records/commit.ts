@@ -118,12 +118,8 @@ export async function commitWithRetries<T>(
       const outcome = classifyCancellation(rejected, transaction, target.model);
       if (number >= maxAttempts) {
         if (outcome.throttledOnly) throw new ServiceUnavailableError(1, { cause: rejected.error });
-        throw new WriteConflictError(
-          `${target.what} kept changing during the write (${number} attempts); nothing was written. Retry the request.`,
-          {
-            cause: rejected.error,
-          },
-        );
+        const message = `${target.what} kept changing during the write (${number} attempts); nothing was written.`;
+        throw new WriteConflictError(`${message} Retry the request.`, { cause: rejected.error });
       }
       // A new record's id is held by a record loaded behind the sequence's back: new ids, then again.
       if (outcome.idTaken) reserved.forgetAll();
