@@ -69,14 +69,9 @@ function itemBytes(record: StoredRecord): number {
   return Buffer.byteLength(JSON.stringify(record), 'utf8');
 }
 
-export class MemoryRecordStore implements RecordStore {
-  readonly #records = new Map<string, StoredRecord>();
-  readonly #claims = new Map<string, IdempotencyClaim>();
-  /** Per model: the last id handed out. */
-  readonly #sequences = new Map<string, { last: number }>();
-
-  /** Calls of each port method, but not those the double makes itself nor those of a beforeNextTransact change. */
-  readonly calls: Record<Method, number> = {
+/** A count of zero for every port method: what `calls` starts at, and what a test that reads nothing expects. */
+export function noCalls(): Record<Method, number> {
+  return {
     getMany: 0,
     transact: 0,
     putMany: 0,
@@ -88,6 +83,16 @@ export class MemoryRecordStore implements RecordStore {
     releaseIds: 0,
     raiseSequence: 0,
   };
+}
+
+export class MemoryRecordStore implements RecordStore {
+  readonly #records = new Map<string, StoredRecord>();
+  readonly #claims = new Map<string, IdempotencyClaim>();
+  /** Per model: the last id handed out. */
+  readonly #sequences = new Map<string, { last: number }>();
+
+  /** Calls of each port method, but not those the double makes itself nor those of a beforeNextTransact change. */
+  readonly calls: Record<Method, number> = noCalls();
 
   // -------------------------------------------------------------------------------------------
   // FAULT INJECTION (for tests only). Each queued entry is used up by one transact call, in order.

@@ -18,7 +18,7 @@ import { recordsFromData } from '../../../lib/runtime/demo';
 import type { PyDict, PyValue } from '../../../lib/wire/pyvalue';
 import { shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
-import { MemoryRecordStore } from '../../helpers/memory-record-store';
+import { MemoryRecordStore, noCalls } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
 
 const registry = buildRegistry(shippedModels);
@@ -31,18 +31,6 @@ const DEMO_CREATED = '2017-07-03 09:00:00';
 /** The highest res.partner id in the demo data: the partner sequence stands there. */
 const LAST_DEMO_PARTNER = 26;
 /** The double's call counters when the core called nothing. */
-const noCalls = {
-  getMany: 0,
-  transact: 0,
-  putMany: 0,
-  listModel: 0,
-  scanModel: 0,
-  countModel: 0,
-  getClaim: 0,
-  reserveIds: 0,
-  releaseIds: 0,
-  raiseSequence: 0,
-};
 
 interface Setup {
   readonly store: MemoryRecordStore;
@@ -102,7 +90,7 @@ describe('writeRecords through the store port', () => {
   it('takes two round trips to the port: the records, then the commit beside the display names', async () => {
     const { store, deps } = await demoSetup();
     await writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['city', 'Ghent']]), caller });
-    expect(store.calls).toEqual({ ...noCalls, getMany: 2, transact: 1 });
+    expect(store.calls).toEqual({ ...noCalls(), getMany: 2, transact: 1 });
   });
 
   it('answers the whole record, related names included', async () => {
@@ -353,7 +341,7 @@ describe('createRecord through the store port', () => {
     const error = await rejection(createRecord(deps, { model: 'res.partner', vals: vals([['city', 'Ghent']]), caller }));
 
     expect(error).toBeInstanceOf(InvalidValueError);
-    expect(store.calls).toEqual(noCalls);
+    expect(store.calls).toEqual(noCalls());
   });
 });
 
