@@ -359,7 +359,7 @@ async function benchInProcess(deps: ObjectDeps, trace: DynamoTrace): Promise<Map
 /** The same in-process PUTs over MemoryRecordStore: the CPU of our code alone, per call. */
 async function benchCoreOnly(): Promise<Map<Size, number>> {
   const registry = buildRegistry(shippedModels);
-  const store = new MemoryRecordStore();
+  const store = new MemoryRecordStore({ lean: true });
   await store.putMany(recordsFromData(registry, demoData.records));
   await createBenchPartners(store);
   const deps = { registry, store, accessRules: buildAccessRules(shippedAccessRules) };
