@@ -80,7 +80,7 @@ export async function runAdmin(argv: readonly string[], { env, stdin, out }: Adm
   const store: AuthStore = new DynamoAuthStore(documents, env.AUTH_TABLE || `odoo-rest-lambda-${stage}-auth`);
   const keys = lazyKeyRing({
     keyFile: env.SECRETS_KEY_FILE || undefined,
-    kms: () => kmsDataKeyService(env.SECRETS_KMS_KEY_ID || `alias/odoo-rest-lambda-${stage}-secrets`, region),
+    kms: () => kmsDataKeyService(env.SECRETS_KMS_KEY_ID || `alias/odoo-rest-lambda-${stage}-secrets`, { region }),
     store,
   });
   const password = async () => (values['password-stdin'] ? readStdin(stdin) : undefined);

@@ -14,7 +14,7 @@ export const getKeyRing = once<() => Promise<KeyRing>>(() => {
   const { secretsKeyFile, secretsKmsKeyId, region } = getConfig();
   return lazyKeyRing({
     keyFile: secretsKeyFile,
-    kms: secretsKmsKeyId ? () => kmsDataKeyService(secretsKmsKeyId, region) : undefined,
+    kms: secretsKmsKeyId ? () => kmsDataKeyService(secretsKmsKeyId, { region }) : undefined,
     store: getAuthStore(),
   });
 });

@@ -5,8 +5,24 @@ import type { DataKeyService } from '../auth/keys';
 /** Binds every ciphertext to its purpose: KMS refuses to decrypt it with another context. */
 const ENCRYPTION_CONTEXT = { purpose: 'odoo-rest-lambda data key' };
 
-export function kmsDataKeyService(keyId: string, region: string): DataKeyService {
-  const client = new KMSClient({ region });
+export interface KmsConnection {
+  readonly region: string;
+  /** Another KMS than the region's (a test's stand-in). */
+  readonly endpoint?: string;
+  /** The caller's name in the SDK's User-Agent, as lib/store/dynamodb/client.ts takes it. */
+  readonly appId?: string;
+}
+
+export function kmsDataKeyService(keyId: string, { region, endpoint, appId }: KmsConnection): DataKeyService {
+  const client = new KMSClient({
+    region,
+    ...(appId ? { userAgentAppId: appId } : {}),
+    // A stand-in endpoint accepts any credentials: fixed ones keep a developer's real keys out of it.
+    ...(endpoint ? { endpoint } : {}),
+    ...(endpoint && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
   return {
     async generate() {
       const result = await client.send(

@@ -261,8 +261,14 @@ export function injectFaults(client: DynamoDBDocumentClient): FaultInjector {
   return new FaultInjector(client);
 }
 
-/** A new document client for the run's DynamoDB Local, configured as the Lambdas' (lib/store/dynamodb/client.ts), with the injector. */
-export function faultyDocumentClient(endpoint = process.env.TEST_DYNAMODB_ENDPOINT): FaultInjector {
+/**
+ * A new document client for the run's DynamoDB Local, configured as the Lambdas' (lib/store/dynamodb/client.ts), with the
+ * injector. Its calls are the object function's (`appId`), so the IAM guard checks them against that function's role.
+ */
+export function faultyDocumentClient(endpoint = process.env.TEST_DYNAMODB_ENDPOINT, appId = OBJECT_FUNCTION_APP_ID): FaultInjector {
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run these tests through jest (test/setup starts the local stack)');
-  return injectFaults(createDocumentClient({ endpoint, region: 'eu-west-1' }));
+  return injectFaults(createDocumentClient({ endpoint, region: 'eu-west-1', appId }));
 }
+
+/** The object function's name in its SDK's User-Agent under the local stage (serverless.yml AWS_SDK_UA_APP_ID). */
+export const OBJECT_FUNCTION_APP_ID = 'odoo-rest-lambda-local-object';

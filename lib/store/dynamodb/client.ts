@@ -11,15 +11,22 @@ export interface DynamoConnection {
   readonly region: string;
   /** How long one attempt may wait for its answer; 5 s unless told (DynamoDB Local's large pages need more). */
   readonly requestTimeoutMs?: number;
+  /**
+   * The caller's name in the SDK's User-Agent (`app/...`). A Lambda function gets it from
+   * AWS_SDK_UA_APP_ID (serverless.yml); a test that runs a function's code in process says it here.
+   */
+  readonly appId?: string;
 }
 
 export function createDocumentClient({
   endpoint,
   region,
   requestTimeoutMs = 5_000,
+  appId,
 }: DynamoConnection): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region,
+    ...(appId ? { userAgentAppId: appId } : {}),
     // The SDK's standard retry mode already backs off on throttling and 5xx; three attempts keep
     // a request well inside API Gateway's 29 s even with the timeouts below.
     maxAttempts: 3,

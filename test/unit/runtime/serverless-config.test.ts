@@ -115,4 +115,31 @@ describe('serverless.yml', () => {
       },
     ]);
   });
+
+  it('keeps every table, the KMS key and its alias when the stack is deleted or would replace them', () => {
+    const retention = (id: string) => {
+      const { Type, DeletionPolicy, UpdateReplacePolicy, Properties } = resources[id];
+      // A table cannot even be deleted by hand until its deletion protection is turned off.
+      const protection = Type === 'AWS::DynamoDB::Table' ? { DeletionProtectionEnabled: Properties.DeletionProtectionEnabled } : {};
+      return { id, DeletionPolicy, UpdateReplacePolicy, ...protection };
+    };
+    const stateful = Object.keys(resources).filter((id) => ['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::KMS::Alias'].includes(resources[id].Type));
+    expect(stateful.sort()).toStrictEqual(['AuthTable', 'RecordsTable', 'SecretsKey', 'SecretsKeyAlias']);
+    expect(stateful.map(retention)).toStrictEqual([
+      { id: 'AuthTable', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', DeletionProtectionEnabled: true },
+      { id: 'RecordsTable', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', DeletionProtectionEnabled: true },
+      { id: 'SecretsKey', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' },
+      { id: 'SecretsKeyAlias', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' },
+    ]);
+  });
+
+  it('builds every ARN with ${AWS::Partition}, never a literal partition', () => {
+    const basicExecution = [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }];
+    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole']) {
+      expect([role, resources[role].Properties.ManagedPolicyArns]).toStrictEqual([role, basicExecution]);
+    }
+    expect(resources.SecretsKey.Properties.KeyPolicy.Statement[0].Principal).toStrictEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
+    // Anything else, now or later (an IAM statement's resource, an environment value): arn:aws:, arn:aws-cn:, ...
+    expect(JSON.stringify(prod).match(/arn:aws(?:-[a-z-]+)?:[^"]*/g)).toBeNull();
+  });
 });
