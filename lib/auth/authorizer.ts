@@ -61,8 +61,11 @@ function calledPath(request: AuthorizerRequest, oauth1: OAuth1Deps): string {
 }
 
 /**
- * A JWT access token (ACCESS_TOKEN_FORMAT=jwt): verified with the key alone, no table read; its
- * groups are the ones it was issued with. Undefined for anything that is not one.
+ * A JWT access token (ACCESS_TOKEN_FORMAT=jwt): its signature and expiry are checked with the key,
+ * without the token read (and hash) of an opaque token; then, as for every token, the user must
+ * still be active and the client still registered — one BatchGetItem — so revoking a client or
+ * archiving a user stops its JWTs at once, and the groups are the user's as they are now, not the
+ * token's claim. Undefined for anything that is not a JWT.
  */
 async function authenticateJwt(deps: AuthorizerDeps, request: AuthorizerRequest): Promise<Principal | undefined> {
   if (deps.tokens.accessTokenFormat !== 'jwt' || !deps.tokens.keys) return undefined;
@@ -72,7 +75,8 @@ async function authenticateJwt(deps: AuthorizerDeps, request: AuthorizerRequest)
   const token = parseTokenHeader(authorization, 'bearer');
   if (!looksLikeJwt(token)) return undefined;
   const keys = await deps.tokens.keys();
-  return { ...(await verifyAccessToken(keys.jwtKey, token, deps.tokens.now)), scheme: 'jwt' };
+  const { userId, clientId, scopes } = await verifyAccessToken(keys.jwtKey, token, deps.tokens.now);
+  return withGroups(deps.store, { userId, clientId, scopes, scheme: 'jwt' });
 }
 
 async function authenticate(deps: AuthorizerDeps, request: AuthorizerRequest): Promise<Principal> {
@@ -82,7 +86,8 @@ async function authenticate(deps: AuthorizerDeps, request: AuthorizerRequest): P
     const signed = {
       method: request.method,
       path: calledPath(request, deps.oauth1),
-      headers: singleValuedHeaders(request),
+      domainName: request.domainName,
+      headers: joinedHeaders(request),
       authorization,
       query,
     };
@@ -129,10 +134,14 @@ export function principalContext(principal: Principal): Record<string, string | 
   };
 }
 
-/** Each header's first value, as the OAuth 1.0a origin check reads Host and X-Forwarded-Proto. */
-function singleValuedHeaders(request: AuthorizerRequest): Record<string, string> {
+/**
+ * Each header's values as one comma list (RFC 9110 §5.3), for the OAuth 1.0a origin: a header sent
+ * twice is then refused (two Host values are no host), or read by its last element, which a
+ * trusted proxy wrote (X-Forwarded-*).
+ */
+function joinedHeaders(request: AuthorizerRequest): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, values] of request.headers) if (values[0] !== undefined) headers[name] = values[0];
+  for (const [name, values] of request.headers) if (values.length > 0) headers[name] = values.join(', ');
   return headers;
 }
 

@@ -18,7 +18,7 @@ export type AuthItemKind =
   | 'NONCE' // an OAuth 1.0a nonce already used
   | 'USER' // a user who may sign in: login, name, groups, active, password hash (by user id)
   | 'LOGIN' // login -> user id
-  | 'SIGNIN' // a login's recent failed sign-ins (the lockout's counter)
+  | 'SIGNIN' // a login's sign-in attempts since its last success, in a window (the lockout's counter)
   | 'SESSION' // a browser session of the consent pages, by SHA-256
   | 'KEY'; // the KMS-encrypted data key of a deployed stage
 
@@ -43,6 +43,12 @@ export interface AuthStore {
   put(key: AuthKey, item: AuthItem, options?: { readonly ifAbsent?: boolean }): Promise<boolean>;
   /** Deletes the item and returns what it was, atomically: of two concurrent takes, one gets it. */
   take(key: AuthKey): Promise<AuthItem | undefined>;
+  /**
+   * Adds one to the `count` of a counter item and answers the new count, atomically, without a read
+   * first: of concurrent increments each gets a count of its own (1, 2, 3, ...). A counter lives
+   * while its `expiresAt` is after `now`; a missing or expired one is replaced by `{count: 1, expiresAt}`.
+   */
+  increment(key: AuthKey, window: { readonly now: number; readonly expiresAt: number }): Promise<number>;
   delete(key: AuthKey): Promise<void>;
   /** Every item of a kind: for the admin CLI only (a scan; no function role may do it). */
   list(kind: AuthItemKind): Promise<{ readonly id: string; readonly item: AuthItem }[]>;

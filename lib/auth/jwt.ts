@@ -1,10 +1,13 @@
 /**
- * Optional JWT access tokens (RFC 9068), for deployments that want the authorizer to answer
- * without reading DynamoDB: ACCESS_TOKEN_FORMAT=jwt. Signed HS256 with a key derived from the
- * stage's data key (lib/auth/keys.ts), so the token function and the authorizer share it and nothing
- * else can mint one; verified with `jose` (RFC 8725: the algorithm is ours, never the token's;
- * `typ` must be at+jwt; issuer and audience checked). Refresh tokens stay opaque. A JWT cannot be
- * revoked before it expires (30 minutes): revoking its refresh token stops the next one.
+ * Optional JWT access tokens (RFC 9068): ACCESS_TOKEN_FORMAT=jwt. The authorizer checks one without
+ * the token read of an opaque token, then reads the user and the client (one BatchGetItem, as for
+ * every scheme), so revoking the client or archiving the user stops its JWTs at once. Signed HS256
+ * with a key derived from the stage's data key (lib/auth/keys.ts), so the token function and the
+ * authorizer share it and nothing else can mint one; verified with `jose` (RFC 8725: the algorithm
+ * is ours, never the token's; `typ` must be at+jwt; issuer and audience checked). Refresh tokens
+ * stay opaque. One JWT alone cannot be revoked (RFC 7009 revocation finds no stored token): it
+ * works until it expires (ACCESS_TOKEN_VALIDITY, 30 minutes); revoking its refresh token stops the
+ * next one.
  */
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
@@ -20,7 +23,10 @@ export interface JwtClaims {
   readonly userId: number;
   readonly clientId: string;
   readonly scopes: string;
-  /** The user's groups when the token was issued (RFC 9068 §2.2.3.1): the rights it carries. */
+  /**
+   * The user's groups when the token was issued (RFC 9068 §2.2.3.1), for the client to see; the
+   * authorizer applies the user's groups as they are when the token is used.
+   */
   readonly groups: readonly string[];
 }
 

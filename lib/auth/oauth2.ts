@@ -32,8 +32,8 @@ export interface TokenDeps {
   /** Lifetime of an access token, seconds (the original's access_token_validity, 1800). */
   readonly accessTokenValidity: number;
   /**
-   * OAuth 2 access tokens: opaque (stored hashed; revocable at once) or JWT (checked without a
-   * read; lib/auth/jwt.ts).
+   * OAuth 2 access tokens: opaque (stored hashed) or JWT (checked without the token read;
+   * lib/auth/jwt.ts). Either stops at once when its client is revoked or its user archived.
    */
   readonly accessTokenFormat?: 'opaque' | 'jwt';
   /** The key ring, for JWT access tokens. */
@@ -225,8 +225,10 @@ async function authorizationCodeGrant(
 ): Promise<Grant> {
   const code = params.get('code');
   if (!code) throw new OAuthError('invalid_request', 'code is required');
-  // Taken, not read: a code works once, even when two requests race with it.
-  const item = code.length <= MAX_CREDENTIAL_LENGTH ? await deps.store.take(codeKey(sha256Hex(code))) : undefined;
+  const key = codeKey(sha256Hex(code));
+  // Read and checked before it is taken: a request that fails a check (another client holding a
+  // leaked code, another redirect_uri, a wrong verifier) leaves the code to its client.
+  const item = code.length <= MAX_CREDENTIAL_LENGTH ? await deps.store.get(key) : undefined;
   if (!item || item.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'Invalid Authentication Code.');
   if (typeof item.expiresAt !== 'number' || item.expiresAt <= nowSeconds(deps.now))
     throw new OAuthError('invalid_grant', 'Authentication code expired');
@@ -247,6 +249,8 @@ async function authorizationCodeGrant(
     throw new OAuthError('invalid_grant', 'code_verifier given for a code issued without a code_challenge');
   }
   if (typeof item.userId !== 'number') throw new OAuthError('invalid_grant', 'Invalid Authentication Code.');
+  // Then taken, not just read: a code works once, even when two requests that pass every check race with it.
+  if (!(await deps.store.take(key))) throw new OAuthError('invalid_grant', 'Invalid Authentication Code.');
   return { client, userId: item.userId, scopes: typeof item.scopes === 'string' ? item.scopes : '' };
 }
 

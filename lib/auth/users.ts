@@ -99,31 +99,18 @@ export const SIGN_IN_WINDOW = 15 * 60;
 const failuresKey = (login: string): AuthKey => ({ kind: 'SIGNIN', id: login.trim().toLowerCase() });
 
 /**
- * Whether a login may try to sign in now: each attempt costs a scrypt, and a password can be
- * guessed only so fast. Counted per login (the counter is not atomic: concurrent failures may
- * count once, which only lets a few more through). A locked login answers without a check.
+ * Counts a sign-in attempt for a login BEFORE its password is checked, and says whether the check
+ * may go on: each attempt costs a scrypt, and a password can be guessed only so fast. The count is
+ * one atomic increment (no read first), so of any number of concurrent attempts exactly
+ * MAX_FAILED_SIGN_INS are checked; the others, and every attempt after them until SIGN_IN_WINDOW
+ * has passed since the first, are refused without a check. A successful sign-in clears the count
+ * (clearFailedSignIns), so only failures add up.
  */
-export async function signInAllowed(store: AuthStore, login: string, now?: () => number): Promise<boolean> {
+export async function signInAttemptAllowed(store: AuthStore, login: string, now?: () => number): Promise<boolean> {
   if (login.length > 128) return true;
-  const failures = await store.get(failuresKey(login));
-  return !(
-    typeof failures?.count === 'number' &&
-    typeof failures.expiresAt === 'number' &&
-    failures.expiresAt > nowSeconds(now) &&
-    failures.count >= MAX_FAILED_SIGN_INS
-  );
-}
-
-/** Counts a failed sign-in; the window starts at the first failure. */
-export async function recordFailedSignIn(store: AuthStore, login: string, now?: () => number): Promise<void> {
-  if (login.length > 128) return;
-  const current = await store.get(failuresKey(login));
-  const live =
-    typeof current?.count === 'number' && typeof current.expiresAt === 'number' && current.expiresAt > nowSeconds(now);
-  await store.put(failuresKey(login), {
-    count: live ? (current.count as number) + 1 : 1,
-    expiresAt: live ? (current.expiresAt as number) : nowSeconds(now) + SIGN_IN_WINDOW,
-  });
+  const seconds = nowSeconds(now);
+  const attempts = await store.increment(failuresKey(login), { now: seconds, expiresAt: seconds + SIGN_IN_WINDOW });
+  return attempts <= MAX_FAILED_SIGN_INS;
 }
 
 export async function clearFailedSignIns(store: AuthStore, login: string): Promise<void> {

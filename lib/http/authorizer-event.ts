@@ -12,6 +12,12 @@ export interface AuthorizerRequest {
   readonly path: string;
   /** The path as the client called it (with the stage or base path), as an OAuth 1.0a client signs it. */
   readonly calledPath: string;
+  /**
+   * The domain API Gateway reports the request came in on (`requestContext.domainName`: its
+   * execute-api domain or a custom domain, which API Gateway serves over https only). API Gateway
+   * sets it, not the client; serverless-offline sets a placeholder.
+   */
+  readonly domainName?: string;
   /** Every value of each header, by lower-case name. */
   readonly headers: ReadonlyMap<string, readonly string[]>;
   /** The query's pairs in order, every value of a repeated name kept. */
@@ -41,6 +47,7 @@ export function toAuthorizerRequest(event: APIGatewayRequestAuthorizerEvent): Au
     method: event.httpMethod,
     path: event.path,
     calledPath: event.requestContext?.path ?? event.path,
+    ...(event.requestContext?.domainName ? { domainName: event.requestContext.domainName } : {}),
     headers,
     query: queryPairs(event.multiValueQueryStringParameters),
     requestId: event.requestContext?.requestId,

@@ -9,6 +9,11 @@ export interface ApiRequest {
   readonly path: string;
   /** The path as the client called it, with the stage or base path (what links and signatures use). */
   readonly calledPath: string;
+  /**
+   * The domain API Gateway reports the request came in on (`requestContext.domainName`; https
+   * only), set by API Gateway, not the client: the host an OAuth 1.0a signature is checked for.
+   */
+  readonly domainName?: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly query: ReadonlyMap<string, readonly string[]>;
   readonly headers: ReadonlyMap<string, string>;
@@ -55,6 +60,7 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
     calledPath: event.requestContext?.path ?? event.path,
+    ...(event.requestContext?.domainName ? { domainName: event.requestContext.domainName } : {}),
     pathParameters,
     query: queryOf(event),
     headers: lowerCaseHeaders(event),

@@ -356,8 +356,9 @@ function refuse(message: string): never {
 
 /**
  * Checks a change of the definitions before it is made: custom names start with `x_`, base
- * records stay as shipped, a custom model with records is not deleted, and the registry after the
- * change is still valid (types, relations, selections, no name twice) — else 403, nothing written.
+ * records stay as shipped, a custom field keeps its model and type, a custom model with records is
+ * not deleted, and the registry after the change is still valid (types, relations, selections, no
+ * name twice) — else 403, nothing written.
  */
 export async function checkMetaChange(
   catalog: ModelCatalog,
@@ -390,6 +391,16 @@ export async function checkMetaChange(
       if ('state' in change.values && change.values.state !== 'manual')
         refuse('Properties of base fields cannot be altered in this manner!');
       if (change.model === IR_MODEL && 'model' in change.values) refuse('Field "Model" cannot be modified on models.');
+      // As Odoo 17's ir.model.fields write(): the stored values were written for the field's model
+      // and type (char 'abc' is no float), so neither changes; the field is dropped and created again.
+      if (change.model === IR_MODEL_FIELDS) {
+        for (const target of targets) {
+          if ('model_id' in change.values && change.values.model_id !== target.values.model_id)
+            refuse('Changing the model of a field is forbidden!');
+          if ('ttype' in change.values && change.values.ttype !== target.values.ttype)
+            refuse('Changing the type of a field is not yet supported. Please drop it and create it again!');
+        }
+      }
       const updated = own.map((record) =>
         change.ids.includes(record.id) ? { ...record, values: { ...record.values, ...change.values } } : record,
       );

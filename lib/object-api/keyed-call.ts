@@ -40,11 +40,20 @@ export function idempotencyKeyOf(headers: ReadonlyMap<string, string>): string |
 }
 
 /**
+ * RFC 5849 §3.1's protocol parameters: an OAuth 1.0a client signs each attempt afresh (a new nonce,
+ * timestamp and signature), so they say who sent the request and when, not what it asks for.
+ */
+const isOAuthProtocolParameter = (name: string) => name.startsWith('oauth_');
+
+/**
  * The claim a request with this key will make, valid a day from `now`. The same request
- * sent again has the same fingerprint: method, path, query pairs in order, media type and body.
+ * sent again has the same fingerprint: method, path, query pairs in order (but the oauth_*
+ * protocol parameters, which a retry signs afresh), media type and body.
  */
 export function pendingClaim(request: ApiRequest, clientId: string, key: string, now: Date): PendingClaim {
-  const query = [...request.query].flatMap(([name, values]) => values.map((value) => [name, value]));
+  const query = [...request.query]
+    .filter(([name]) => !isOAuthProtocolParameter(name))
+    .flatMap(([name, values]) => values.map((value) => [name, value]));
   const mediaType = mediaTypeOf(request.headers.get('content-type'));
   return {
     id: sha256(JSON.stringify([clientId, key])),

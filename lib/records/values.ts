@@ -263,14 +263,16 @@ export function readFieldValue(
   displayName: (key: RecordKey) => string | undefined,
 ): PyValue {
   if (stored === undefined || stored === null) return emptyValueOf(field);
+  // A value of another type (left by a custom field dropped and created again with another ttype)
+  // reads as empty, as Odoo's new column would: a float that is not a number must not fail the read.
   switch (field.type) {
     case 'float':
     case 'monetary':
-      return new PyFloat(Number(stored));
+      return typeof stored === 'number' && Number.isFinite(stored) ? new PyFloat(stored) : emptyValueOf(field);
     case 'many2one': {
-      const id = Number(stored);
-      const name = displayName({ model: field.relation as string, id });
-      return name === undefined ? false : [id, name];
+      if (typeof stored !== 'number' || !Number.isSafeInteger(stored) || stored <= 0) return false;
+      const name = displayName({ model: field.relation as string, id: stored });
+      return name === undefined ? false : [stored, name];
     }
     case 'one2many':
     case 'many2many':

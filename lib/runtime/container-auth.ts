@@ -35,5 +35,7 @@ export const getOAuth1Deps = once<OAuth1Deps>(() => ({
   store: getAuthStore(),
   keys: getKeyRing(),
   publicOrigin: getPublicOrigin(),
+  trustedProxy: getConfig().trustedProxy,
+  gatewayEmulated: getConfig().gatewayEmulated,
   timestampWindow: getConfig().oauth1TimestampWindow,
 }));

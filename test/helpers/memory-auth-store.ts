@@ -11,6 +11,9 @@
  * - put with ifAbsent returns false and writes nothing when the key has an item;
  * - take deletes and returns the old item atomically (no await between the read and the delete),
  *   so of two concurrent takes exactly one gets it; undefined when there was none;
+ * - increment adds one to a live counter's `count` (its expiresAt after `now`) and answers the new
+ *   count, atomically (no await between the read and the write), so concurrent increments each get
+ *   a count of their own; a missing or expired counter is replaced by {count: 1, expiresAt};
  * - delete of a missing key is not an error;
  * - list(kind) returns every item of that kind with its id (the part after `KIND#`).
  *
@@ -60,6 +63,18 @@ export class MemoryAuthStore implements AuthStore {
     const item = this.table.get(pk);
     this.table.delete(pk);
     return item;
+  }
+
+  async increment(key: AuthKey, window: { readonly now: number; readonly expiresAt: number }): Promise<number> {
+    const pk = pkOf(key);
+    const item = this.table.get(pk);
+    if (item && typeof item.expiresAt === 'number' && item.expiresAt > window.now) {
+      const count = (typeof item.count === 'number' ? item.count : 0) + 1;
+      this.table.set(pk, { ...item, count });
+      return count;
+    }
+    this.table.set(pk, { count: 1, expiresAt: window.expiresAt });
+    return 1;
   }
 
   async delete(key: AuthKey): Promise<void> {

@@ -122,6 +122,24 @@ describe('DynamoAuthStore against DynamoDB Local', () => {
     await expect(stores.auth.get(key)).resolves.toBeUndefined();
   });
 
+  it('counts 40 concurrent increments of a new counter 1 to 40, each count answered once, without a read', async () => {
+    const key: AuthKey = { kind: 'SIGNIN', id: 'concurrent' };
+    const counts = await Promise.all(Array.from({ length: 40 }, () => stores.auth.increment(key, { now: 1_000, expiresAt: 1_900 })));
+    expect([...counts].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    await expect(rawItem(stores, key)).resolves.toStrictEqual({ pk: 'SIGNIN#concurrent', count: 40, expiresAt: 1_900 });
+  });
+
+  it('keeps counting a live counter until its expiresAt, then starts again at 1 with the new expiresAt', async () => {
+    const key: AuthKey = { kind: 'SIGNIN', id: 'window' };
+    await expect(stores.auth.increment(key, { now: 1_000, expiresAt: 1_900 })).resolves.toBe(1);
+    await expect(stores.auth.increment(key, { now: 1_899, expiresAt: 2_799 })).resolves.toBe(2);
+    await expect(stores.auth.get(key)).resolves.toStrictEqual({ count: 2, expiresAt: 1_900 });
+    // Expired (DynamoDB's TTL deletes lazily, so the item may still be there): a new window.
+    const restarts = await Promise.all(Array.from({ length: 10 }, () => stores.auth.increment(key, { now: 1_900, expiresAt: 2_800 })));
+    expect([...restarts].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: 10 }, (_, index) => index + 1));
+    await expect(stores.auth.get(key)).resolves.toStrictEqual({ count: 10, expiresAt: 2_800 });
+  });
+
   it('deletes an item, and deleting a missing one is not an error', async () => {
     const key: AuthKey = { kind: 'SESSION', id: 'deleted' };
     await stores.auth.put(key, { userId: 7 });

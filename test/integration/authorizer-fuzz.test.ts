@@ -46,7 +46,7 @@ function event(authorization: string | undefined, query: Record<string, string[]
     queryStringParameters: Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values[0] ?? ''])),
     multiValueQueryStringParameters: query,
     stageVariables: null,
-    requestContext: { path: URL_PATH, requestId: 'fuzz' } as APIGatewayRequestAuthorizerEvent['requestContext'],
+    requestContext: { path: URL_PATH, requestId: 'fuzz', domainName: 'api.test' } as APIGatewayRequestAuthorizerEvent['requestContext'],
   };
 }
 
@@ -67,7 +67,7 @@ beforeAll(async () => {
     signature_method: 'HMAC-SHA1',
     hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
   });
-  valid.oauth = signer.toHeader(signer.authorize({ url: `http://api.test${URL_PATH}`, method: 'GET' }, { key: token.oauth_token, secret: token.oauth_token_secret })).Authorization;
+  valid.oauth = signer.toHeader(signer.authorize({ url: `https://api.test${URL_PATH}`, method: 'GET' }, { key: token.oauth_token, secret: token.oauth_token_secret })).Authorization;
 });
 
 afterAll(() => stores.client.destroy());

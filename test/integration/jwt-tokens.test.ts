@@ -1,10 +1,11 @@
 /**
  * ACCESS_TOKEN_FORMAT=jwt over DynamoDB Local: the token endpoint signs RFC 9068 access tokens
- * carrying the user's groups, and the authorizer accepts them without reading the table.
+ * carrying the user's groups, and the authorizer accepts them without reading the token: one
+ * BatchGetItem of the user and the client, so a revoked client's JWTs stop at once.
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createClient } from '../../lib/auth/admin';
+import { createClient, revokeClient } from '../../lib/auth/admin';
 import type { AuthStore } from '../../lib/auth/credentials';
 import { authorizeRequest, type AuthorizerDeps } from '../../lib/auth/authorizer';
 import { keyRingFrom } from '../../lib/auth/keys';
@@ -23,7 +24,7 @@ let client: { clientId: string; clientSecret: string };
 const keys = keyRingFrom(randomBytes(32));
 const reads: string[] = [];
 
-/** The real store, with every call noted (to show the authorizer makes none for a JWT). */
+/** The real store, with every call noted (to show the authorizer makes one, for user and client, for a JWT). */
 function counted(store: AuthStore): AuthStore {
   return new Proxy(store, {
     get(target, name, receiver) {
@@ -63,13 +64,22 @@ beforeAll(async () => {
 afterAll(() => stores.client.destroy());
 
 describe('JWT access tokens', () => {
-  it('are issued as at+jwt tokens and accepted by the authorizer without a table read', async () => {
+  it('are issued as at+jwt tokens and accepted by the authorizer with one read, of the user and the client', async () => {
     const issued = await oauth2TokenEndpoint(tokens, new Map([['scope', 'res.partner:*']]), client);
     expect(issued.access_token.split('.')).toHaveLength(3);
     reads.length = 0;
     const result = await authorizeEvent(deps, createLogger({}, () => undefined), event(`Bearer ${issued.access_token}`));
     expect(result.context).toStrictEqual({ userId: 4, clientId: client.clientId, scheme: 'jwt', tokenScopes: 'res.partner:*', groups: 'base.group_user,base.group_partner_manager' });
-    expect(reads).toStrictEqual([]);
+    expect(reads).toStrictEqual(['getMany']);
+  });
+
+  it('stop at once when their client is revoked, though they have not expired', async () => {
+    const revocable = await createClient(stores.auth, undefined, { userId: 4, name: 'jwt client to revoke', accessType: 'oauth2' });
+    const issued = await oauth2TokenEndpoint(tokens, new Map(), revocable);
+    const log = createLogger({}, () => undefined);
+    await expect(authorizeEvent(deps, log, event(`Bearer ${issued.access_token}`))).resolves.toMatchObject({ principalId: '4' });
+    await revokeClient(stores.auth, revocable.clientId);
+    await expect(authorizeEvent(deps, log, event(`Bearer ${issued.access_token}`))).rejects.toThrow('Unauthorized');
   });
 
   it('refresh tokens stay opaque and rotate, giving a new JWT', async () => {

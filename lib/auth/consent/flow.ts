@@ -25,10 +25,9 @@ import { renderConsentPage, renderLoginPage, renderMessagePage, type HtmlPage } 
 import {
   clearFailedSignIns,
   createSession,
-  recordFailedSignIn,
   sessionUser,
   signIn,
-  signInAllowed,
+  signInAttemptAllowed,
   SESSION_VALIDITY,
   type UserRecord,
 } from '../users';
@@ -264,7 +263,8 @@ async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | '
       );
     }
     const login = params.get('login') ?? '';
-    if (!(await signInAllowed(deps.store, login, deps.now))) {
+    // Counted before the check (one atomic increment): concurrent guesses cannot pass the limit.
+    if (!(await signInAttemptAllowed(deps.store, login, deps.now))) {
       return renderLogin(
         deps,
         request,
@@ -275,10 +275,7 @@ async function handle(deps: ConsentDeps, request: ApiRequest, kind: 'oauth1' | '
       );
     }
     const signedIn = await signIn(deps.store, login, params.get('password') ?? '');
-    if (!signedIn) {
-      await recordFailedSignIn(deps.store, login, deps.now);
-      return renderLogin(deps, request, flow, 'Wrong login or password.', login);
-    }
+    if (!signedIn) return renderLogin(deps, request, flow, 'Wrong login or password.', login);
     await clearFailedSignIns(deps.store, login);
     const newSession = await createSession(deps.store, signedIn.userId, deps.now);
     return renderConsent(deps, request, flow, signedIn, newSession, [

@@ -36,16 +36,18 @@ import {
   requestOrigin,
   verifySignature,
   type OAuthRequest,
+  type OriginSettings,
   type ParamPair,
-  type PublicOrigin,
 } from './signature';
 
-export interface OAuth1Deps {
+/**
+ * The origin settings (signature.ts's OriginSettings: PUBLIC_BASE_URL, else the domain API Gateway
+ * reports; X-Forwarded-* only with TRUSTED_PROXY) and what the flows need besides.
+ */
+export interface OAuth1Deps extends OriginSettings {
   readonly store: AuthStore;
   /** The key ring that seals OAuth 1.0a secrets, loaded on first use. */
   readonly keys: () => Promise<KeyRing>;
-  /** PUBLIC_BASE_URL: the scheme, host and base path clients sign; else the request's own headers. */
-  readonly publicOrigin: PublicOrigin | undefined;
   /** Accepted clock difference for oauth_timestamp, seconds (RFC 5849 §3.3). */
   readonly timestampWindow: number;
   readonly now?: () => number;
@@ -65,6 +67,8 @@ export interface SignedRequest {
   readonly method: string;
   /** The path the client called, without the public base path. */
   readonly path: string;
+  /** The domain API Gateway reports the request came in on (requestContext.domainName). */
+  readonly domainName: string | undefined;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly authorization: string | undefined;
   readonly query: readonly ParamPair[];
@@ -137,7 +141,7 @@ async function verifySignedRequest(
   const keys = await deps.keys();
   const consumerSecret = openSecret(keys, client.sealedSecret, clientKey(client.clientId));
   const tokenSecret = ownerOfToken ? openSecret(keys, token?.sealedSecret, ownerOfToken) : undefined;
-  const origin = requestOrigin(deps.publicOrigin, signed.headers);
+  const origin = requestOrigin(deps, { domainName: signed.domainName, headers: signed.headers });
   verifySignature(signed.method, requestBaseStringUri(origin, signed.path), request, consumerSecret, tokenSecret);
 
   const verified = { request, client, token };
@@ -167,6 +171,7 @@ function signedTokenRequest(deps: OAuth1Deps, request: ApiRequest): SignedReques
     method: request.method,
     // With a configured public base URL, its base path is added to the resource path instead.
     path: deps.publicOrigin ? request.path : request.calledPath,
+    domainName: request.domainName,
     headers: Object.fromEntries(request.headers),
     authorization: request.headers.get('authorization'),
     query: queryPairsOf(request),

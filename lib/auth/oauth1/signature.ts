@@ -464,28 +464,82 @@ export function parsePublicBaseUrl(text: string): PublicOrigin {
 
 type Headers = Readonly<Record<string, string | undefined>> | null | undefined;
 
-/** The first value of a header, whatever its case, from a comma list as proxies append them. */
-function firstHeaderValue(headers: Headers, name: string): string | undefined {
+/** A header's value, whatever its case (several lines of it joined with ", ", as RFC 9110 §5.3 allows). */
+function headerValue(headers: Headers, name: string): string | undefined {
+  const values: string[] = [];
   for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() !== name || value === undefined) continue;
-    const first = value.split(',', 1)[0]?.trim();
-    if (first) return first;
+    if (key.toLowerCase() === name && value !== undefined) values.push(value);
   }
-  return undefined;
+  const joined = values.join(', ').trim();
+  return joined === '' ? undefined : joined;
 }
 
 /**
- * The public origin of a request: the configured one when there is one (the safe choice behind
- * API Gateway, whose internal view of the request is not what the client signed), else the
- * X-Forwarded-Proto and X-Forwarded-Host or Host headers. Without X-Forwarded-Proto the scheme is
- * http, never assumed https, so PLAINTEXT cannot be allowed by a guess.
+ * The last element of a comma list such as X-Forwarded-Host: a proxy appends what it saw, so the
+ * last one is the trusted proxy's own; anything before it came from further out (the client).
  */
-export function requestOrigin(publicBase: PublicOrigin | undefined, headers: Headers): PublicOrigin {
-  if (publicBase) return publicBase;
-  const proto = firstHeaderValue(headers, 'x-forwarded-proto');
-  const host = firstHeaderValue(headers, 'x-forwarded-host') ?? firstHeaderValue(headers, 'host');
-  if (host === undefined) throw new AuthenticationRequiredError('no Host header');
-  return { scheme: proto === undefined ? 'http' : parseScheme(proto), host, basePath: '' };
+function lastListElement(value: string | undefined): string | undefined {
+  const last = value?.split(',').pop()?.trim();
+  return last === '' ? undefined : last;
+}
+
+/**
+ * Where the origin of a request is read from when no public base URL is configured
+ * (lib/runtime/config.ts: PUBLIC_BASE_URL, TRUSTED_PROXY; IS_OFFLINE, set by serverless-offline).
+ */
+export interface OriginSettings {
+  /** PUBLIC_BASE_URL: the scheme, host and base path clients sign, whatever the request says. */
+  readonly publicOrigin: PublicOrigin | undefined;
+  /**
+   * TRUSTED_PROXY: a proxy in front of API Gateway sets X-Forwarded-Host and X-Forwarded-Proto
+   * (the last element of each is its own). Without it those headers are ignored: a client could
+   * name any origin with them.
+   */
+  readonly trustedProxy?: boolean;
+  /**
+   * Under serverless-offline (IS_OFFLINE), which reports a placeholder domain name and serves
+   * plain http: the origin is http and the Host header the client connected with.
+   */
+  readonly gatewayEmulated?: boolean;
+}
+
+/** What the edge reports of one request, for its origin. */
+export interface OriginEvidence {
+  /**
+   * The domain API Gateway says the request came in on (`requestContext.domainName`: the
+   * execute-api domain or a custom domain), which a client cannot choose; API Gateway serves https only.
+   */
+  readonly domainName: string | undefined;
+  readonly headers: Headers;
+}
+
+/**
+ * The public origin of a request, never taken from a header the client controls: the configured
+ * PUBLIC_BASE_URL when there is one; else https and the domain API Gateway reports (so a request
+ * signed for another server sharing the consumer does not verify here, and PLAINTEXT is allowed
+ * only because API Gateway itself answers over TLS). X-Forwarded-Host and X-Forwarded-Proto count
+ * only with a trusted proxy (TRUSTED_PROXY), and then only the last element of each, which that
+ * proxy wrote. Under serverless-offline, the origin is http and the Host header.
+ */
+export function requestOrigin(settings: OriginSettings, request: OriginEvidence): PublicOrigin {
+  if (settings.publicOrigin) return settings.publicOrigin;
+  const gateway: { scheme: UriScheme; host: string | undefined } = settings.gatewayEmulated
+    ? { scheme: 'http', host: headerValue(request.headers, 'host') }
+    : { scheme: 'https', host: request.domainName || undefined };
+  let { scheme, host } = gateway;
+  if (settings.trustedProxy) {
+    const proto = lastListElement(headerValue(request.headers, 'x-forwarded-proto'));
+    if (proto !== undefined) scheme = parseScheme(proto);
+    host = lastListElement(headerValue(request.headers, 'x-forwarded-host')) ?? host;
+  }
+  if (host === undefined) {
+    throw new AuthenticationRequiredError(
+      settings.gatewayEmulated
+        ? 'no Host header'
+        : 'API Gateway reported no domain name (set PUBLIC_BASE_URL to the URL clients sign for)',
+    );
+  }
+  return { scheme, host, basePath: '' };
 }
 
 /** The base string URI of a request to `path` (as sent, relative to the origin's base path). */

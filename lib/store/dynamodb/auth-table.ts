@@ -1,10 +1,18 @@
 /**
  * AuthStore over DynamoDB (table AUTH_TABLE, partition key `pk` = `KIND#id`, TTL on `expiresAt`).
  * The kinds and what they hold are listed in lib/auth/credentials.ts. Every single-use credential is consumed
- * with a DeleteItem that returns the old item: of two concurrent uses exactly one sees it.
+ * with a DeleteItem that returns the old item: of two concurrent uses exactly one sees it. A counter
+ * (the sign-in lockout's) is counted with an UpdateItem ADD that returns the new count, never read first.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuthItem, AuthItemKind, AuthKey, AuthStore } from '../../auth/credentials';
 import { isConditionFailure, translateStoreError } from './client';
 
@@ -21,6 +29,34 @@ function withoutKey(item: Record<string, unknown> | undefined): AuthItem | undef
 /** BatchGetItem takes at most 100 keys; the core never asks for more than a handful. */
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_ATTEMPTS = 5;
+/** An increment meets an expired counter at most once per window; retries only cover racing restarts. */
+const MAX_INCREMENT_ATTEMPTS = 5;
+/** `count` is a DynamoDB reserved word, so both names go through placeholders. */
+const COUNTER_NAMES = { '#count': 'count', '#expiresAt': 'expiresAt' };
+
+/** UpdateItem: one more on a live counter (its expiresAt after now), the new count returned. */
+export function incrementLiveCounterParams(table: string, key: AuthKey, now: number) {
+  return {
+    TableName: table,
+    Key: { pk: authPk(key) },
+    UpdateExpression: 'ADD #count :one',
+    ConditionExpression: '#expiresAt > :now',
+    ExpressionAttributeNames: COUNTER_NAMES,
+    ExpressionAttributeValues: { ':one': 1, ':now': now },
+    ReturnValues: 'UPDATED_NEW' as const,
+  };
+}
+
+/** PutItem: a new counter at 1, only where there is none or it has expired (else another call just started it). */
+export function startCounterParams(table: string, key: AuthKey, now: number, expiresAt: number) {
+  return {
+    TableName: table,
+    Item: { pk: authPk(key), count: 1, expiresAt },
+    ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
+    ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: { ':now': now },
+  };
+}
 
 export class DynamoAuthStore implements AuthStore {
   constructor(
@@ -92,6 +128,31 @@ export class DynamoAuthStore implements AuthStore {
       if (isConditionFailure(error)) return undefined;
       return translateStoreError(error);
     }
+  }
+
+  /**
+   * One UpdateItem (ADD, conditional on the counter being live) that answers the new count; when
+   * there is no live counter, a conditional PutItem starts one at 1. Of two calls that find none,
+   * one starts it and the other counts on it. Never a read before the write.
+   */
+  async increment(key: AuthKey, window: { readonly now: number; readonly expiresAt: number }): Promise<number> {
+    for (let attempt = 0; attempt < MAX_INCREMENT_ATTEMPTS; attempt++) {
+      try {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand(incrementLiveCounterParams(this.table, key, window.now)),
+        );
+        return Number(Attributes?.count);
+      } catch (error) {
+        if (!isConditionFailure(error)) return translateStoreError(error);
+      }
+      try {
+        await this.client.send(new PutCommand(startCounterParams(this.table, key, window.now, window.expiresAt)));
+        return 1;
+      } catch (error) {
+        if (!isConditionFailure(error)) return translateStoreError(error);
+      }
+    }
+    throw new Error(`increment: the counter ${key.kind} kept being restarted by other calls`);
   }
 
   async delete(key: AuthKey): Promise<void> {

@@ -59,9 +59,12 @@ function secret<T extends string>(value: T): T {
   return value;
 }
 
+/** The domain API Gateway reports in these events (requestContext.domainName). */
+const DOMAIN = 'api.test';
+
 function authorizerEvent(
   headers: Record<string, string> = {},
-  options: { multiValueHeaders?: Record<string, string[]> | null; method?: string; query?: Record<string, string[]> } = {},
+  options: { multiValueHeaders?: Record<string, string[]> | null; method?: string; query?: Record<string, string[]>; domainName?: string } = {},
 ): APIGatewayRequestAuthorizerEvent {
   const query = options.query ?? { ids: ['17'] };
   return {
@@ -76,7 +79,7 @@ function authorizerEvent(
     queryStringParameters: Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values[values.length - 1] as string])),
     multiValueQueryStringParameters: query,
     stageVariables: null,
-    requestContext: { requestId: 'req-1', stage: 'prod', path: PATH } as APIGatewayRequestAuthorizerEvent['requestContext'],
+    requestContext: { requestId: 'req-1', stage: 'prod', path: PATH, domainName: options.domainName ?? DOMAIN } as APIGatewayRequestAuthorizerEvent['requestContext'],
   };
 }
 
@@ -128,23 +131,30 @@ function allowed(principalId: string, context: Record<string, string | number>) 
   };
 }
 
-/** An OAuth 1.0a signed GET of /restapi/1.0/object/res.partner?ids=17, as the oauth-1.0a client makes it. */
-function signedOAuth1Event(s: Setup, options: { timestamp?: number } = {}): APIGatewayRequestAuthorizerEvent {
+/**
+ * An OAuth 1.0a signed GET of /restapi/1.0/object/res.partner?ids=17, as the oauth-1.0a client makes
+ * it: signed for `signedFor` (by default https://api.test, the domain API Gateway reports), sent
+ * with `headers` (by default Host: api.test) and the event's domain name `domainName`.
+ */
+function signedOAuth1Event(
+  s: Setup,
+  options: { timestamp?: number; signedFor?: string; headers?: Record<string, string>; domainName?: string; method?: 'HMAC-SHA1' | 'PLAINTEXT' } = {},
+): APIGatewayRequestAuthorizerEvent {
   const client = new OAuth({
     consumer: { key: s.consumer.clientId, secret: s.consumer.clientSecret },
-    signature_method: 'HMAC-SHA1',
-    hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+    signature_method: options.method ?? 'HMAC-SHA1',
+    ...(options.method === 'PLAINTEXT' ? {} : { hash_function: (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64') }),
   });
   if (options.timestamp !== undefined) {
     const timestamp = options.timestamp;
     client.getTimeStamp = () => timestamp;
   }
-  const data = client.authorize({ url: `http://api.test${PATH}?ids=17`, method: 'GET' }, { key: s.oauth1Token.oauth_token, secret: s.oauth1Token.oauth_token_secret });
+  const data = client.authorize({ url: `${options.signedFor ?? `https://${DOMAIN}`}${PATH}?ids=17`, method: 'GET' }, { key: s.oauth1Token.oauth_token, secret: s.oauth1Token.oauth_token_secret });
   const header = client.toHeader(data).Authorization;
   secret(data.oauth_signature);
   secret(encodeURIComponent(data.oauth_signature));
   secret(header);
-  return authorizerEvent({ Authorization: header, Host: 'api.test' }, { method: 'GET', query: { ids: ['17'] } });
+  return authorizerEvent({ Authorization: header, ...(options.headers ?? { Host: DOMAIN }) }, { method: 'GET', query: { ids: ['17'] }, ...(options.domainName ? { domainName: options.domainName } : {}) });
 }
 
 describe('stageWildcardArn', () => {
@@ -295,6 +305,64 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
   });
 });
 
+describe('authorizeRequest: JWT access tokens (ACCESS_TOKEN_FORMAT=jwt)', () => {
+  /** The setup with the token endpoint and the authorizer in JWT mode, and a JWT issued to the OAuth 2 client. */
+  async function jwtSetup() {
+    const s = await setup();
+    const tokens: TokenDeps = { ...s.deps.tokens, accessTokenFormat: 'jwt', keys: async () => s.keys };
+    const deps: AuthorizerDeps = { ...s.deps, tokens };
+    const jwt = (await oauth2TokenEndpoint(tokens, new Map([['scope', 'res.partner:read']]), s.app)).access_token;
+    const bearer = () => authorizerEvent({ Authorization: `Bearer ${secret(jwt)}` });
+    return { ...s, deps, jwt, bearer };
+  }
+
+  it('allows a JWT with the scheme jwt, the user, client and scopes it names', async () => {
+    const s = await jwtSetup();
+    expect(s.jwt.split('.')).toHaveLength(3);
+    await expect(authorizeEvent(s.deps, log, s.bearer())).resolves.toStrictEqual(
+      allowed('7', { userId: 7, clientId: s.app.clientId, scheme: 'jwt', tokenScopes: 'res.partner:read', groups: GROUPS.join(',') }),
+    );
+  });
+
+  it("refuses the JWTs of a revoked (deleted) client at once, before they expire, and only that client's", async () => {
+    const s = await jwtSetup();
+    await revokeClient(s.store, s.app.clientId);
+    await expectUnauthorized(authorizeEvent(s.deps, log, s.bearer()));
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+  });
+
+  it('refuses the JWT of a user archived, or deleted, since it was issued', async () => {
+    const archived = await jwtSetup();
+    await updateUser(archived.store, { ...archived.user, active: false });
+    await expectUnauthorized(authorizeEvent(archived.deps, log, archived.bearer()));
+
+    const deleted = await jwtSetup();
+    await deleted.store.delete({ kind: 'USER', id: '7' });
+    await expectUnauthorized(authorizeEvent(deleted.deps, log, deleted.bearer()));
+  });
+
+  it('refuses a JWT whose client now acts for another user', async () => {
+    const s = await jwtSetup();
+    const client = clientFromItem(await s.store.get(clientKey(s.app.clientId)));
+    await s.store.put(clientKey(s.app.clientId), { ...client, userId: 8 } as AuthItem);
+    await expectUnauthorized(authorizeEvent(s.deps, log, s.bearer()));
+  });
+
+  it("passes the user's groups as they are now, not as the token was issued with", async () => {
+    const s = await jwtSetup();
+    await updateUser(s.store, { ...s.user, groups: ['base.group_user'] });
+    await expect(authorizeEvent(s.deps, log, s.bearer())).resolves.toMatchObject({ context: { scheme: 'jwt', groups: 'base.group_user' } });
+  });
+
+  it('checks user and client in one store read (getMany), as the opaque path does after its token read', async () => {
+    const s = await jwtSetup();
+    const getMany = jest.spyOn(s.store, 'getMany');
+    const get = jest.spyOn(s.store, 'get');
+    await authorizeEvent(s.deps, log, s.bearer());
+    expect([getMany.mock.calls.length, get.mock.calls.length]).toStrictEqual([1, 0]);
+  });
+});
+
 describe('authorizeRequest: OAuth 1.0a', () => {
   it('allows a request signed by the oauth-1.0a client library, with the scheme oauth1', async () => {
     const s = await setup();
@@ -315,10 +383,58 @@ describe('authorizeRequest: OAuth 1.0a', () => {
     ['an added query parameter', (event) => ({ ...event, multiValueQueryStringParameters: { ids: ['17'], fields: ["['name']"] } })],
     ['another method', (event) => ({ ...event, httpMethod: 'DELETE' })],
     ['another path', (event) => ({ ...event, path: '/restapi/1.0/object/res.users', requestContext: { ...event.requestContext, path: '/restapi/1.0/object/res.users' } })],
-    ['another host', (event) => ({ ...event, headers: { ...event.headers, Host: 'evil.test' }, multiValueHeaders: { ...event.multiValueHeaders, Host: ['evil.test'] } })],
+    ['another domain, as API Gateway reports it', (event) => ({ ...event, requestContext: { ...event.requestContext, domainName: 'evil.test' } })],
+    ['no domain reported by API Gateway', (event) => ({ ...event, requestContext: { ...event.requestContext, domainName: undefined } })],
   ])('refuses a signed request with %s', async (_label, tamper) => {
     const s = await setup();
     await expectUnauthorized(authorizeEvent(s.deps, log, tamper(signedOAuth1Event(s))));
+  });
+
+  // Issue 15 §6.1: the origin a signature is checked for comes from configuration or API Gateway, never from a client header.
+  it('refuses a request signed for another server sharing the consumer, whatever Host and X-Forwarded-* it sends', async () => {
+    const s = await setup();
+    const spoofed = { Host: 'other.example', 'X-Forwarded-Host': 'other.example', 'X-Forwarded-Proto': 'https' };
+    await expectUnauthorized(authorizeEvent(s.deps, log, signedOAuth1Event(s, { signedFor: 'https://other.example', headers: spoofed })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, signedOAuth1Event(s, { signedFor: 'http://other.example', headers: { Host: 'other.example' } })));
+  });
+
+  it('accepts PLAINTEXT behind API Gateway, which answers over https only', async () => {
+    const s = await setup();
+    await expect(authorizeEvent(s.deps, log, signedOAuth1Event(s, { method: 'PLAINTEXT' }))).resolves.toMatchObject({ principalId: '7', context: { scheme: 'oauth1' } });
+  });
+
+  describe('under serverless-offline (IS_OFFLINE: http, the Host header)', () => {
+    const PLACEHOLDER = 'random-api-id.execute-api.us-east-1.amazonaws.com';
+    const offline = (s: Setup): AuthorizerDeps => ({ ...s.deps, oauth1: { ...s.deps.oauth1, gatewayEmulated: true } });
+
+    it('allows a request signed for http://127.0.0.1:PORT, as npm start serves it', async () => {
+      const s = await setup();
+      const event = signedOAuth1Event(s, { signedFor: 'http://127.0.0.1:3000', headers: { Host: '127.0.0.1:3000' }, domainName: PLACEHOLDER });
+      await expect(authorizeEvent(offline(s), log, event)).resolves.toMatchObject({ principalId: '7', context: { scheme: 'oauth1' } });
+    });
+
+    it('refuses PLAINTEXT over its http, even with X-Forwarded-Proto: https', async () => {
+      const s = await setup();
+      const headers = { Host: '127.0.0.1:3000', 'X-Forwarded-Proto': 'https' };
+      await expectUnauthorized(authorizeEvent(offline(s), log, signedOAuth1Event(s, { method: 'PLAINTEXT', signedFor: 'https://127.0.0.1:3000', headers, domainName: PLACEHOLDER })));
+      await expectUnauthorized(authorizeEvent(offline(s), log, signedOAuth1Event(s, { method: 'PLAINTEXT', signedFor: 'http://127.0.0.1:3000', headers, domainName: PLACEHOLDER })));
+    });
+  });
+
+  describe('with a trusted proxy in front (TRUSTED_PROXY)', () => {
+    const proxied = (s: Setup): AuthorizerDeps => ({ ...s.deps, oauth1: { ...s.deps.oauth1, trustedProxy: true } });
+
+    it("allows a request signed for the origin the proxy names, by the last element of each header (the proxy's own)", async () => {
+      const s = await setup();
+      const headers = { Host: DOMAIN, 'X-Forwarded-Host': 'spoofed.example, api.example.com', 'X-Forwarded-Proto': 'https' };
+      await expect(authorizeEvent(proxied(s), log, signedOAuth1Event(s, { signedFor: 'https://api.example.com', headers }))).resolves.toMatchObject({ principalId: '7' });
+    });
+
+    it('refuses one signed for the origin a client put before it', async () => {
+      const s = await setup();
+      const headers = { Host: DOMAIN, 'X-Forwarded-Host': 'spoofed.example, api.example.com', 'X-Forwarded-Proto': 'https' };
+      await expectUnauthorized(authorizeEvent(proxied(s), log, signedOAuth1Event(s, { signedFor: 'https://spoofed.example', headers })));
+    });
   });
 
   it('refuses a signature made with a timestamp 10 minutes old', async () => {

@@ -20,6 +20,7 @@ import {
   signatureMatches,
   verifySignature,
   type OAuthParameterSources,
+  type OriginSettings,
   type ParamPair,
   type SignatureMethod,
 } from '../../../lib/auth/oauth1/signature';
@@ -78,12 +79,17 @@ const RFC_3_1 = {
     'oauth_timestamp%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7',
 };
 
+/** serverless-offline's origin (http and the Host header), as the RFC examples' plain-http requests have it. */
+const EMULATED: OriginSettings = { publicOrigin: undefined, gatewayEmulated: true };
+/** Behind API Gateway, no public base URL and no trusted proxy: the default in AWS. */
+const GATEWAY: OriginSettings = { publicOrigin: undefined };
+
 /** The RFC 5849 §1.2 photo-printing example: consumer credentials. */
 const PHOTOS = { consumerKey: 'dpf43f3p2l4k3l03', consumerSecret: 'kd94hf93k423kf44' };
 
 describe('RFC 5849 test vectors', () => {
   const rfcRequest = () => gather(RFC_3_1.header, { query: RFC_3_1.query, body: [...new URLSearchParams(RFC_3_1.body)] });
-  const rfcBaseUri = () => requestBaseStringUri(requestOrigin(undefined, { Host: 'example.com' }), '/request');
+  const rfcBaseUri = () => requestBaseStringUri(requestOrigin(EMULATED, { domainName: undefined, headers: { Host: 'example.com' } }), '/request');
 
   it('§3.4.1.1: reproduces the base string exactly', () => {
     const request = rfcRequest();
@@ -146,14 +152,14 @@ describe('RFC 5849 test vectors', () => {
       'OAuth realm="Photos", oauth_consumer_key="dpf43f3p2l4k3l03", oauth_token="nnch734d00sl2jdk", oauth_signature_method="HMAC-SHA1", ' +
       `oauth_timestamp="137131202", oauth_nonce="chapoH", oauth_signature="${percentEncode(signature)}"`;
 
-    it('verifies over http with the origin from the Host header', () => {
-      const origin = requestOrigin(undefined, { host: 'photos.example.net' });
+    it('verifies over http with the origin from the Host header (serverless-offline)', () => {
+      const origin = requestOrigin(EMULATED, { domainName: undefined, headers: { host: 'photos.example.net' } });
       const request = gather(header('MdpQcU8iPSUjWoN/UDMsK2sui9I='), { query });
       expect(() => verifySignature('GET', requestBaseStringUri(origin, '/photos'), request, PHOTOS.consumerSecret, 'pfkkdhi9sl3r4s00')).not.toThrow();
     });
 
-    it('signs differently over https: the scheme is part of the base string', () => {
-      const origin = requestOrigin(undefined, { host: 'photos.example.net', 'X-Forwarded-Proto': 'https' });
+    it('signs differently over https (the domain API Gateway reports): the scheme is part of the base string', () => {
+      const origin = requestOrigin(GATEWAY, { domainName: 'photos.example.net', headers: {} });
       const baseUri = requestBaseStringUri(origin, '/photos');
       expect(baseUri).toBe('https://photos.example.net/photos');
       expect(() => verifySignature('GET', baseUri, gather(header('91yh92rtXzicpezVYjTDNzieVps='), { query }), PHOTOS.consumerSecret, 'pfkkdhi9sl3r4s00')).not.toThrow();
@@ -244,8 +250,10 @@ describe('cross-check with the oauth-1.0a client library', () => {
         if (s.placement === 'header') header = client.toHeader(signed).Authorization;
         else (s.placement === 'query' ? query : body).push(...oauthPairs);
 
+        // The Host header and the X-Forwarded-Proto of a trusted proxy in front of serverless-offline.
         const headers = { Host: s.host.sent, 'X-Forwarded-Proto': scheme };
-        const origin = requestOrigin(s.publicBasePath === undefined ? undefined : parsePublicBaseUrl(`${scheme}://${s.host.canonical}${basePath}`), headers);
+        const publicOrigin = s.publicBasePath === undefined ? undefined : parsePublicBaseUrl(`${scheme}://${s.host.canonical}${basePath}`);
+        const origin = requestOrigin({ publicOrigin, trustedProxy: true, gatewayEmulated: true }, { domainName: undefined, headers });
         const baseUri = requestBaseStringUri(origin, path);
         const request = gather(header, { query, body });
         expect(request.location).toBe(s.placement);
@@ -556,8 +564,11 @@ describe('the base string URI', () => {
   it('takes the origin from a configured public base URL, base path included', () => {
     const origin = parsePublicBaseUrl('https://API.example.com:443/prod/');
     expect(origin).toEqual({ scheme: 'https', host: 'api.example.com', basePath: '/prod' });
-    // The configured origin wins over whatever the headers say.
-    expect(requestOrigin(origin, { Host: 'internal:8080', 'X-Forwarded-Proto': 'http' })).toBe(origin);
+    // The configured origin wins over whatever API Gateway or the headers say, in every mode.
+    const headers = { Host: 'internal:8080', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'other.example' };
+    for (const mode of [{}, { trustedProxy: true }, { gatewayEmulated: true }]) {
+      expect(requestOrigin({ publicOrigin: origin, ...mode }, { domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', headers })).toBe(origin);
+    }
     expect(requestBaseStringUri(origin, '/restapi/1.0/object/res.partner')).toBe('https://api.example.com/prod/restapi/1.0/object/res.partner');
     expect(parsePublicBaseUrl('http://localhost:3000')).toEqual({ scheme: 'http', host: 'localhost:3000', basePath: '' });
   });
@@ -568,15 +579,43 @@ describe('the base string URI', () => {
     expect(error).not.toBeInstanceOf(AuthenticationRequiredError);
   });
 
-  it('otherwise takes it from the forwarding headers, first value of a list, any header case', () => {
-    expect(requestOrigin(undefined, { 'x-forwarded-proto': 'HTTPS, http', 'X-Forwarded-Host': 'pub.example.com, inner', host: 'inner' })).toEqual({
-      scheme: 'https', host: 'pub.example.com', basePath: '',
+  describe('without a public base URL', () => {
+    const DOMAIN = 'abc123.execute-api.eu-west-1.amazonaws.com';
+    /** Everything a client could send to name another origin. */
+    const SPOOFED = { Host: 'other.example', 'X-Forwarded-Host': 'other.example', 'X-Forwarded-Proto': 'http' };
+
+    it('takes https and the domain API Gateway reports, whatever the Host and X-Forwarded-* headers say', () => {
+      expect(requestOrigin(GATEWAY, { domainName: DOMAIN, headers: SPOOFED })).toEqual({ scheme: 'https', host: DOMAIN, basePath: '' });
+      expect(requestOrigin(GATEWAY, { domainName: 'api.example.com', headers: { 'X-Forwarded-Proto': 'https', Host: 'h' } })).toEqual({ scheme: 'https', host: 'api.example.com', basePath: '' });
     });
-    expect(requestOrigin(undefined, { HOST: 'h.example:8080' })).toEqual({ scheme: 'http', host: 'h.example:8080', basePath: '' });
-    expect(requestOrigin(undefined, { 'X-Forwarded-Host': ' ', Host: 'h' }).host).toBe('h');
-    expect(refusal(() => requestOrigin(undefined, {}))).toBe('no Host header');
-    expect(refusal(() => requestOrigin(undefined, null))).toBe('no Host header');
-    expect(refusal(() => requestOrigin(undefined, { Host: 'h', 'X-Forwarded-Proto': 'gopher' }))).toBe('unsupported URI scheme');
+
+    it('refuses a request for which API Gateway reported no domain name, saying to set PUBLIC_BASE_URL', () => {
+      for (const domainName of [undefined, '']) {
+        expect(refusal(() => requestOrigin(GATEWAY, { domainName, headers: { Host: 'h' } }))).toBe('API Gateway reported no domain name (set PUBLIC_BASE_URL to the URL clients sign for)');
+      }
+    });
+
+    it("with a trusted proxy (TRUSTED_PROXY), takes X-Forwarded-Host and -Proto: the last element of each, the proxy's own, any header case", () => {
+      const trusted: OriginSettings = { publicOrigin: undefined, trustedProxy: true };
+      const appended = { 'x-forwarded-proto': 'http, HTTPS', 'X-Forwarded-Host': 'spoofed.example, pub.example.com', host: DOMAIN };
+      expect(requestOrigin(trusted, { domainName: DOMAIN, headers: appended })).toEqual({ scheme: 'https', host: 'pub.example.com', basePath: '' });
+      expect(requestOrigin(trusted, { domainName: DOMAIN, headers: { 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'pub.example.com:8443' } })).toEqual({ scheme: 'http', host: 'pub.example.com:8443', basePath: '' });
+      // Without them (or blank), what API Gateway reports.
+      expect(requestOrigin(trusted, { domainName: DOMAIN, headers: { 'X-Forwarded-Host': ' ' } })).toEqual({ scheme: 'https', host: DOMAIN, basePath: '' });
+      expect(refusal(() => requestOrigin(trusted, { domainName: DOMAIN, headers: { 'X-Forwarded-Proto': 'gopher' } }))).toBe('unsupported URI scheme');
+    });
+
+    it('under serverless-offline (IS_OFFLINE), takes http and the Host header, never X-Forwarded-* without a trusted proxy', () => {
+      const placeholder = 'random-api-id.execute-api.us-east-1.amazonaws.com';
+      expect(requestOrigin(EMULATED, { domainName: placeholder, headers: { HOST: '127.0.0.1:3000', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'other.example' } })).toEqual({
+        scheme: 'http', host: '127.0.0.1:3000', basePath: '',
+      });
+      expect(requestOrigin({ ...EMULATED, trustedProxy: true }, { domainName: placeholder, headers: { Host: '127.0.0.1:3000', 'X-Forwarded-Proto': 'https' } })).toEqual({
+        scheme: 'https', host: '127.0.0.1:3000', basePath: '',
+      });
+      expect(refusal(() => requestOrigin(EMULATED, { domainName: placeholder, headers: {} }))).toBe('no Host header');
+      expect(refusal(() => requestOrigin(EMULATED, { domainName: placeholder, headers: null }))).toBe('no Host header');
+    });
   });
 });
 
@@ -609,7 +648,8 @@ describe('signatures', () => {
     expect(refusal(() => assertPlaintextOverHttps('PLAINTEXT', 'http://h/'))).toBe('PLAINTEXT signature over http');
     expect(() => assertPlaintextOverHttps('HMAC-SHA1', 'http://h/')).not.toThrow();
     const request = gatherOAuthParameters({ header: [['oauth_consumer_key', 'ck'], ['oauth_signature_method', 'PLAINTEXT'], ['oauth_signature', 'cs&']] });
-    const origin = requestOrigin(undefined, { Host: 'h' });
+    // A client's X-Forwarded-Proto makes no http request https (here serverless-offline, without a trusted proxy).
+    const origin = requestOrigin(EMULATED, { domainName: undefined, headers: { Host: 'h', 'X-Forwarded-Proto': 'https' } });
     expect(refusal(() => verifySignature('GET', requestBaseStringUri(origin, '/'), request, 'cs', undefined))).toBe('PLAINTEXT signature over http');
   });
 });

@@ -284,6 +284,31 @@ describe('oauth2TokenEndpoint: authorization_code', () => {
     expect(tokenItems(store)).toHaveLength(0);
   });
 
+  it('leaves the code to its client when another client presents it first (a leaked code cannot be burnt)', async () => {
+    const { deps, app, other, code } = await withCode();
+    const refused = await oauthError(exchange(deps, other, { code, redirect_uri: REDIRECT }), 'invalid_grant');
+    expect(refused.message).toBe('Invalid Authentication Code.');
+    await expect(exchange(deps, app, { code, redirect_uri: REDIRECT })).resolves.toMatchObject({ token_type: 'Bearer', scope: 'res.partner:read' });
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['another redirect_uri', { redirect_uri: 'https://evil.example/callback' }],
+    ['a wrong code_verifier', { redirect_uri: REDIRECT, code_verifier: `${VERIFIER.slice(0, -1)}l` }],
+    ['no code_verifier', { redirect_uri: REDIRECT }],
+  ])('leaves the code usable after a request with %s is refused; then it still works once', async (_label, values) => {
+    const { deps, app, code } = await withCode({ codeChallenge: CHALLENGE });
+    await oauthError(exchange(deps, app, { code, ...values }), 'invalid_grant');
+    await expect(exchange(deps, app, { code, redirect_uri: REDIRECT, code_verifier: VERIFIER })).resolves.toMatchObject({ token_type: 'Bearer' });
+    await oauthError(exchange(deps, app, { code, redirect_uri: REDIRECT, code_verifier: VERIFIER }), 'invalid_grant');
+  });
+
+  it('gives a code to exactly one of two concurrent exchanges that both pass every check', async () => {
+    const { deps, app, code } = await withCode({ codeChallenge: CHALLENGE });
+    const both = { code, redirect_uri: REDIRECT, code_verifier: VERIFIER };
+    const results = await Promise.allSettled([exchange(deps, app, both), exchange(deps, app, both)]);
+    expect(results.map((result) => result.status).sort()).toStrictEqual(['fulfilled', 'rejected']);
+  });
+
   it.each<[string, Record<string, string>]>([
     ['another redirect_uri', { redirect_uri: 'https://evil.example/callback' }],
     ['a redirect_uri with a trailing slash', { redirect_uri: `${REDIRECT}/` }],

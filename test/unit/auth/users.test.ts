@@ -1,7 +1,7 @@
 import { sha256Hex } from '../../../lib/auth/credentials';
 import { BadRequestError } from '../../../lib/errors';
 import { verifyPassword } from '../../../lib/auth/password';
-import { clearFailedSignIns, createSession, createUser, getUser, MAX_FAILED_SIGN_INS, recordFailedSignIn, SESSION_VALIDITY, sessionUser, setPassword, SIGN_IN_WINDOW, signIn, signInAllowed, updateUser, userFromItem, userKey } from '../../../lib/auth/users';
+import { clearFailedSignIns, createSession, createUser, getUser, MAX_FAILED_SIGN_INS, SESSION_VALIDITY, sessionUser, setPassword, SIGN_IN_WINDOW, signIn, signInAttemptAllowed, updateUser, userFromItem, userKey } from '../../../lib/auth/users';
 import { MemoryAuthStore } from '../../helpers/memory-auth-store';
 import { rejection } from '../../helpers/thrown';
 
@@ -184,22 +184,28 @@ describe('userFromItem', () => {
   });
 });
 
-describe('failed sign-ins', () => {
-  it('lock a login after MAX_FAILED_SIGN_INS within the window, until the window ends; a success clears them', async () => {
+describe('sign-in attempts', () => {
+  it('allow MAX_FAILED_SIGN_INS attempts of a login within the window, counted before the check, until the window ends; a success clears them', async () => {
     const { store } = await withJane();
     let now = NOW_MS;
     const clock = () => now;
-    for (let attempt = 1; attempt < MAX_FAILED_SIGN_INS; attempt++) await recordFailedSignIn(store, 'Jane', clock);
-    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(true);
-    await recordFailedSignIn(store, 'JANE', clock);
-    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(false);
+    for (let attempt = 1; attempt < MAX_FAILED_SIGN_INS; attempt++) await expect(signInAttemptAllowed(store, 'Jane', clock)).resolves.toBe(true);
+    await expect(signInAttemptAllowed(store, 'JANE', clock)).resolves.toBe(true);
+    await expect(signInAttemptAllowed(store, 'jane', clock)).resolves.toBe(false);
     // Other logins are not affected.
-    await expect(signInAllowed(store, 'john', clock)).resolves.toBe(true);
-    now += SIGN_IN_WINDOW * 1000 + 1000;
-    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(true);
-    await recordFailedSignIn(store, 'jane', clock);
+    await expect(signInAttemptAllowed(store, 'john', clock)).resolves.toBe(true);
+    // The window runs from the first attempt; refused attempts do not extend it.
+    now += SIGN_IN_WINDOW * 1000 - 1000;
+    await expect(signInAttemptAllowed(store, 'jane', clock)).resolves.toBe(false);
+    now += 1000;
+    await expect(signInAttemptAllowed(store, 'jane', clock)).resolves.toBe(true);
     await clearFailedSignIns(store, 'jane');
-    for (let attempt = 1; attempt < MAX_FAILED_SIGN_INS; attempt++) await recordFailedSignIn(store, 'jane', clock);
-    await expect(signInAllowed(store, 'jane', clock)).resolves.toBe(true);
+    for (let attempt = 1; attempt <= MAX_FAILED_SIGN_INS; attempt++) await expect(signInAttemptAllowed(store, 'jane', clock)).resolves.toBe(true);
+  });
+
+  it('are counted atomically: of 40 concurrent attempts exactly MAX_FAILED_SIGN_INS are allowed', async () => {
+    const { store } = await withJane();
+    const allowed = await Promise.all(Array.from({ length: 40 }, () => signInAttemptAllowed(store, 'jane', () => NOW_MS)));
+    expect(allowed.filter(Boolean)).toHaveLength(MAX_FAILED_SIGN_INS);
   });
 });

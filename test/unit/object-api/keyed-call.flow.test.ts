@@ -157,6 +157,31 @@ describe('a keyed create (POST)', () => {
     expect(entriesOf(again.content)).toStrictEqual(entriesOf(first.content));
     expect(setup.store.calls.transact).toBe(0);
   });
+
+  it('signed with OAuth 1.0a in the query, sent again with a fresh nonce and signature: replayed, not 422', async () => {
+    const setup = await demoSetup();
+    const signed = (nonce: string, signature: string, timestamp: string): Call => ({
+      ...createAcme,
+      query: {
+        ...createAcme.query,
+        oauth_consumer_key: 'ck',
+        oauth_token: 'tk',
+        oauth_signature_method: 'HMAC-SHA1',
+        oauth_timestamp: timestamp,
+        oauth_nonce: nonce,
+        oauth_version: '1.0',
+        oauth_signature: signature,
+      },
+    });
+    const first = outcome(await send(setup, signed('nonce-1', 'c2lnbmF0dXJlLTE=', '1709528767')));
+    setup.store.resetCalls();
+
+    const again = outcome(await send(setup, signed('nonce-2', 'c2lnbmF0dXJlLTI=', '1709528790')));
+
+    expect([first.status, again.status, again.replayed]).toStrictEqual([201, 201, 'true']);
+    expect(entriesOf(again.content)).toStrictEqual(entriesOf(first.content));
+    expect(setup.store.calls.transact).toBe(0);
+  });
 });
 
 describe('the key sent with another request', () => {

@@ -71,4 +71,28 @@ describe('pendingClaim', () => {
       expect(pendingClaim(other, 'client-1', 'k', NOW).fingerprint).not.toBe(claim.fingerprint);
     }
   });
+
+  it('leaves the OAuth 1.0a protocol parameters (oauth_*) out of the fingerprint: a re-signed retry is the same request', () => {
+    const signed = (nonce: string, signature: string, timestamp: string) =>
+      request({
+        query: new Map([
+          ['vals', ["{'name': 'x'}"]],
+          ['oauth_consumer_key', ['ck']],
+          ['oauth_token', ['tk']],
+          ['oauth_signature_method', ['HMAC-SHA1']],
+          ['oauth_timestamp', [timestamp]],
+          ['oauth_nonce', [nonce]],
+          ['oauth_version', ['1.0']],
+          ['oauth_signature', [signature]],
+        ]),
+      });
+    const first = pendingClaim(signed('n1', 'c2lnMQ==', '1700000000'), 'client-1', 'k', NOW);
+    expect(pendingClaim(signed('n2', 'c2lnMg==', '1700000042'), 'client-1', 'k', NOW)).toStrictEqual(first);
+    // The same call with its credentials in the Authorization header instead.
+    expect(pendingClaim(request(), 'client-1', 'k', NOW)).toStrictEqual(first);
+    // The parameters of the call itself still count.
+    const otherVals = signed('n3', 'c2lnMw==', '1700000043');
+    (otherVals.query as Map<string, string[]>).set('vals', ["{'name': 'y'}"]);
+    expect(pendingClaim(otherVals, 'client-1', 'k', NOW).fingerprint).not.toBe(first.fingerprint);
+  });
 });

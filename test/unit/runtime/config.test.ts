@@ -26,6 +26,8 @@ describe('config', () => {
         secretsKeyFile: undefined,
         secretsKmsKeyId: undefined,
         publicBaseUrl: undefined,
+        trustedProxy: false,
+        gatewayEmulated: false,
         oauth1TimestampWindow: 300,
         accessTokenFormat: 'opaque',
       });
@@ -41,6 +43,8 @@ describe('config', () => {
           SECRETS_KEY_FILE: '/keys/local.key',
           SECRETS_KMS_KEY_ID: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
           PUBLIC_BASE_URL: 'https://api.example.com',
+          TRUSTED_PROXY: '1',
+          IS_OFFLINE: 'true',
           OAUTH1_TIMESTAMP_WINDOW: '600',
           ACCESS_TOKEN_FORMAT: 'jwt',
         }),
@@ -54,6 +58,8 @@ describe('config', () => {
         secretsKeyFile: '/keys/local.key',
         secretsKmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
         publicBaseUrl: 'https://api.example.com',
+        trustedProxy: true,
+        gatewayEmulated: true,
         oauth1TimestampWindow: 600,
         accessTokenFormat: 'jwt',
       });
@@ -65,6 +71,25 @@ describe('config', () => {
       ['', 'description'],
     ])('returns responseKey for RESPONSE_KEY=%j', (value, expected) => {
       expect(loadConfig({ ...BASE, RESPONSE_KEY: value }).responseKey).toBe(expected);
+    });
+
+    it.each<[string, boolean]>([
+      ['', false],
+      ['0', false],
+      ['false', false],
+      ['1', true],
+      ['true', true],
+      [' TRUE ', true],
+    ])('reads TRUSTED_PROXY=%j as %j', (value, expected) => {
+      expect(loadConfig({ ...BASE, TRUSTED_PROXY: value }).trustedProxy).toBe(expected);
+    });
+
+    it('refuses any other TRUSTED_PROXY at cold start, rather than guess whether a proxy is trusted', () => {
+      expect(thrownBy({ ...BASE, TRUSTED_PROXY: 'yes' }).message).toBe('TRUSTED_PROXY must be 1, true, 0, false or empty, not "yes"');
+    });
+
+    it('knows it runs under serverless-offline only by its IS_OFFLINE=true', () => {
+      expect([undefined, '', 'false', '1', 'true'].map((value) => loadConfig({ ...BASE, IS_OFFLINE: value }).gatewayEmulated)).toStrictEqual([false, false, false, false, true]);
     });
 
     it('returns the region from AWS_DEFAULT_REGION when AWS_REGION is not set', () => {

@@ -77,9 +77,10 @@ describe('serverless.yml', () => {
     const dataKey = { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resource: { 'Fn::GetAtt': ['SecretsKey', 'Arn'] } };
     // The authorizer reads credentials and records OAuth 1.0a nonces; it deletes nothing.
     expect(allow('AuthorizerRole')).toStrictEqual([{ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: authTable }, dataKey]);
-    for (const role of ['TokenRole', 'AuthorizeRole']) {
-      expect(allow(role)).toStrictEqual([{ actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: authTable }, dataKey]);
-    }
+    const takeCredentials = ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'];
+    expect(allow('TokenRole')).toStrictEqual([{ actions: takeCredentials, resource: authTable }, dataKey]);
+    // The consent pages also count sign-in attempts atomically (UpdateItem ADD).
+    expect(allow('AuthorizeRole')).toStrictEqual([{ actions: [...takeCredentials, 'dynamodb:UpdateItem'].sort(), resource: authTable }, dataKey]);
     const [objectStatement] = allow('ObjectRole');
     expect(objectStatement?.actions).not.toContain('dynamodb:Scan');
     expect(JSON.stringify(objectStatement?.resource)).not.toContain('AuthTable');
