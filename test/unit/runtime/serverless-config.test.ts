@@ -3,6 +3,7 @@
  * shape the design asks for, and tables that match what the local stack creates.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authTableDefinition, recordsTableDefinition } from '../../../lib/store/dynamodb/tables';
 
@@ -30,6 +31,7 @@ function statementsOf(roleName: string): Json[] {
 describe('serverless.yml', () => {
   it('runs every function on Node.js 22 behind a REST API (v1)', () => {
     expect(prod.provider.runtime).toBe('nodejs22.x');
+    expect(prod.custom.esbuild.target).toBe('node22');
     const events = Object.values(prod.functions as Json).flatMap((fn) => fn.events ?? []);
     expect(events.every((event: Json) => 'http' in event)).toBe(true);
   });
@@ -142,5 +144,17 @@ describe('serverless.yml', () => {
     expect(resources.SecretsKey.Properties.KeyPolicy.Statement[0].Principal).toStrictEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
     // Anything else, now or later (an IAM statement's resource, an environment value): arn:aws:, arn:aws-cn:, ...
     expect(JSON.stringify(prod).match(/arn:aws(?:-[a-z-]+)?:[^"]*/g)).toBeNull();
+  });
+});
+
+describe('the Node.js the tests run on', () => {
+  // The machines may have another Node; the project's own `node` devDependency (a registry package
+  // that ships the binary) comes first on npm scripts' PATH, so npm test runs on the Lambda's major.
+  it("is the Lambda runtime's major, and package.json's engines say so", () => {
+    const lambdaMajor = /^nodejs(\d+)\.x$/.exec(prod.provider.runtime)?.[1];
+    expect(process.versions.node.split('.')[0]).toBe(lambdaMajor);
+    const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Json;
+    expect(packageJson.engines.node).toMatch(new RegExp(`<${Number(lambdaMajor) + 1}$`));
+    expect(packageJson.devDependencies.node).toMatch(new RegExp(`^\\^${lambdaMajor}\\.`));
   });
 });
