@@ -41,6 +41,7 @@ import {
 import type { PyValue } from '../wire/pyvalue';
 import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
 import { changeDefinitions } from './meta-change';
+import { checkDomainAccess, checkRelatedWriteAccess } from './related-access';
 import {
   activeTestOf,
   bindParams,
@@ -161,13 +162,15 @@ const pageHeaders = (nextCursor: string | undefined): Record<string, string> =>
  * GET /object/{model}?ids=17,20: read a list of records (always a list). Without ids, search_read:
  * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
  */
-async function readList({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+async function readList({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
   const fieldNames = stringListParam(params, 'fields');
   const ids = idsParam(params);
   if (ids !== undefined)
     return { status: 200, model, data: await readRecords(deps, { model: model.model, ids, fields: fieldNames }) };
   const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
-  const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
+  const request = searchParams(params, model);
+  checkDomainAccess(access, deps.registry, model, request.domain);
+  const { records, nextCursor } = await searchRecords(deps, request);
   if (records.length === 0) throw new NoRecordFoundError();
   return {
     status: 200,
@@ -188,15 +191,19 @@ async function readOne({ deps, model, params }: ObjectContext, id: number): Prom
 }
 
 /** GET /object/{model}/search: the ids of the matching records. */
-async function searchIds({ deps, model, params }: ObjectContext): Promise<ApiResult> {
-  const { records, nextCursor } = await searchRecords(deps, searchParams(params, model));
+async function searchIds({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
+  const request = searchParams(params, model);
+  checkDomainAccess(access, deps.registry, model, request.domain);
+  const { records, nextCursor } = await searchRecords(deps, request);
   if (records.length === 0) throw new NoRecordFoundError();
   return { status: 200, model, data: records.map((record) => record.id), headers: pageHeaders(nextCursor) };
 }
 
 /** GET /object/{model}/search_count: `{"count": N}`, 0 included. */
-async function searchCount({ deps, model, params }: ObjectContext): Promise<ApiResult> {
-  const count = await countRecords(deps, { model, domain: domainParam(params), activeTest: activeTestOf(params) });
+async function searchCount({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
+  const domain = domainParam(params);
+  checkDomainAccess(access, deps.registry, model, domain);
+  const count = await countRecords(deps, { model, domain, activeTest: activeTestOf(params) });
   return { status: 200, payload: new Map([['count', count]]) };
 }
 
@@ -237,7 +244,7 @@ async function checkAccessRights({ access, model, params }: ObjectContext): Prom
 }
 
 /** GET /object/{model}/name_search?name=...&args=[domain]&operator=ilike&limit=100: [[id, name], ...]. */
-async function nameSearch({ deps, model, params }: ObjectContext): Promise<ApiResult> {
+async function nameSearch({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
   const name = params.literal('name') ?? '';
   const operator = params.text('operator') ?? 'ilike';
   const args = params.literal('args') ?? [];
@@ -245,6 +252,7 @@ async function nameSearch({ deps, model, params }: ObjectContext): Promise<ApiRe
     throw new BadRequestError("'name' must be a string and 'args' a domain list");
   // Odoo's _name_search: an empty name with ilike matches everything.
   const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
+  checkDomainAccess(access, deps.registry, model, domain);
   const { records } = await searchRecords(deps, {
     model,
     domain,
@@ -383,6 +391,10 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
   const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
   const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
   const context = { deps: requestDeps, access, caller, model, params };
+  // Before anything is read, reserved or written: the rights on every other model the x2many
+  // commands of a create or write act on (related-access.ts).
+  if (call.method.operation === 'create' || call.method.operation === 'write')
+    checkRelatedWriteAccess(access, registry, model, valsOf(params));
   const run = (runContext: ObjectContext) => {
     if (!deps.catalog || !isMetaModel(model)) return call.run(runContext);
     const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));

@@ -21,6 +21,7 @@ import {
   MAX_TRANSACTION_ACTIONS,
   recordKeyString,
   type PendingClaim,
+  type RecordKey,
   type StoredRecord,
   type WriteAction,
 } from './port';
@@ -99,7 +100,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * `attempt` reads the records and builds the transaction (the ids it reserves with `reserved` are
  * kept across attempts, and given back if the request fails). A version conflict or throttling
  * re-runs it after a jittered pause; once the attempts are spent it is a 409 (503 when only
- * throttling was seen).
+ * throttling was seen). So does a referenced record that a delete has marked: the write waits for
+ * that delete's outcome, as PostgreSQL makes an insert wait on a row being deleted.
  */
 export async function commitWithRetries<T>(
   deps: RecordsDeps,
@@ -110,25 +112,68 @@ export async function commitWithRetries<T>(
   const reserved = new ReservedIds(deps.store);
   try {
     for (let number = 1; ; number++) {
-      const { transaction, answer } = await attempt(reserved);
-      // Awaited once the commit succeeds; a failure before then must not go unhandled.
-      answer.catch(() => undefined);
-      const rejected = await commit(deps, transaction);
-      if (rejected === undefined) return await answer;
-      const outcome = classifyCancellation(rejected, transaction, target.model);
+      const outcome = await runAttempt(deps, attempt, reserved);
+      if (outcome.committed) return outcome.answer;
+      const { rejected, transaction } = outcome;
+      const beingDeleted = await targetsBeingDeleted(deps, rejected);
+      const classified = classifyCancellation(rejected, transaction, target.model, beingDeleted);
       if (number >= maxAttempts) {
-        if (outcome.throttledOnly) throw new ServiceUnavailableError(1, { cause: rejected.error });
-        const message = `${target.what} kept changing during the write (${number} attempts); nothing was written.`;
+        if (classified.throttledOnly) throw new ServiceUnavailableError(1, { cause: rejected.error });
+        const held = classified.beingDeleted;
+        const message = held
+          ? `${held.model}(${held.id}) is being deleted by another request (${number} attempts); nothing was written.`
+          : `${target.what} kept changing during the write (${number} attempts); nothing was written.`;
         throw new WriteConflictError(`${message} Retry the request.`, { cause: rejected.error });
       }
       // A new record's id is held by a record loaded behind the sequence's back: new ids, then again.
-      if (outcome.idTaken) reserved.forgetAll();
+      if (classified.idTaken) reserved.forgetAll();
       await (deps.sleep ?? defaultSleep)(Math.random() * 20 * 2 ** number);
     }
   } catch (error) {
     await reserved.giveBack();
     throw error;
   }
+}
+
+/** One attempt: its answer once committed, or what cancelled it (its commit, or a step before: commitStep). */
+async function runAttempt<T>(
+  deps: RecordsDeps,
+  attempt: (reserved: ReservedIds) => Promise<Attempt<T>>,
+  reserved: ReservedIds,
+): Promise<{ committed: true; answer: T } | { committed: false; rejected: Rejected; transaction: WriteTransaction }> {
+  let current: Attempt<T>;
+  try {
+    current = await attempt(reserved);
+  } catch (error) {
+    if (!(error instanceof StepCancelled)) throw error;
+    return { committed: false, rejected: error.rejected, transaction: error.transaction };
+  }
+  // Awaited once the commit succeeds; a failure before then must not go unhandled.
+  current.answer.catch(() => undefined);
+  const rejected = await commit(deps, current.transaction);
+  if (rejected === undefined) return { committed: true, answer: await current.answer };
+  return { committed: false, rejected, transaction: current.transaction };
+}
+
+/** An attempt's earlier transaction (commitStep) was cancelled: the attempt ends as a cancelled commit does. */
+class StepCancelled extends Error {
+  constructor(
+    readonly rejected: Rejected,
+    readonly transaction: WriteTransaction,
+  ) {
+    super('A step of the attempt was cancelled', { cause: rejected.error });
+  }
+}
+
+/**
+ * Commits `actions` that must land before the attempt goes on (a delete's marks, ondelete.ts),
+ * inside commitWithRetries' `attempt` only: a cancellation ends the attempt the way a cancelled
+ * commit does, retried or final by the same rules.
+ */
+export async function commitStep(deps: RecordsDeps, actions: WriteAction[]): Promise<void> {
+  const transaction: WriteTransaction = { actions, newStates: [], linkedStates: [], checkedFields: new Map() };
+  const rejected = await commit(deps, transaction);
+  if (rejected) throw new StepCancelled(rejected, transaction);
 }
 
 /** The actions a cancelled transaction refused, with why: data the caller branches on. */
@@ -153,16 +198,40 @@ async function commit(deps: RecordsDeps, transaction: WriteTransaction): Promise
 }
 
 /**
+ * Of the referenced records whose check failed, those that exist: a delete's mark holds them (or
+ * held them: that delete failed since). Read only after such a failure, never on the common path.
+ */
+async function targetsBeingDeleted(deps: RecordsDeps, { actions }: Rejected): Promise<ReadonlySet<string>> {
+  const keys = actions.flatMap(({ action, reason }) =>
+    reason === 'condition' && action.kind === 'check' ? [action.key] : [],
+  );
+  if (keys.length === 0) return new Set();
+  return new Set((await deps.store.getMany(keys, { consistent: true })).keys());
+}
+
+/**
  * What a cancellation means. Final, thrown at once: the key claimed by a request that committed
  * first (it is replayed), a record grown past DynamoDB's item size (413), a referenced record that
  * does not exist (403). Otherwise worth another attempt: another write got there first (a version
- * condition, or a transaction on the same item), DynamoDB throttled, or a new record's id was taken.
+ * condition, a delete's mark, or a transaction on the same item), DynamoDB throttled, a new
+ * record's id was taken, or a referenced record is being deleted (`beingDeleted`: its delete may
+ * yet fail; once it commits, the next attempt's check says it does not exist).
  */
-function classifyCancellation({ error, actions }: Rejected, { checkedFields }: WriteTransaction, model: ModelDef) {
+function classifyCancellation(
+  { error, actions }: Rejected,
+  { checkedFields }: WriteTransaction,
+  model: ModelDef,
+  beingDeleted: ReadonlySet<string>,
+) {
+  let held: RecordKey | undefined;
   for (const { action, reason } of actions) {
     if (reason === 'condition' && action.kind === 'claim') throw new KeyAlreadyClaimedError();
     if (reason === 'too-large') throw new RecordTooLargeError({ cause: error });
     if (reason === 'condition' && action.kind === 'check') {
+      if (beingDeleted.has(recordKeyString(action.key))) {
+        held = action.key;
+        continue;
+      }
       const field = checkedFields.get(recordKeyString(action.key));
       throw new InvalidValueError(
         `Invalid value for field '${field?.name}' (${field?.type}) on model '${model.model}': ` +
@@ -174,5 +243,6 @@ function classifyCancellation({ error, actions }: Rejected, { checkedFields }: W
   return {
     idTaken: actions.some(({ action, reason }) => reason === 'condition' && action.kind === 'create'),
     throttledOnly: actions.length > 0 && actions.every(({ reason }) => reason === 'throttled'),
+    beingDeleted: held,
   };
 }

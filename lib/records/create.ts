@@ -42,7 +42,8 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : new Map<string, StoredRecord>(),
       keyUnused(request),
     ]);
-    const commitTime = formatOdooDatetime(now());
+    const at = now();
+    const commitTime = formatOdooDatetime(at);
     const record = newRecord(model, ids.id, vals, request.caller, commitTime, {}, ids.createdIds);
     const transaction = buildCreateTransaction({
       model,
@@ -50,6 +51,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       vals,
       caller: request.caller,
       commitTime,
+      now: at.getTime(),
       linkedRecords,
       createdIds: ids.createdIds,
     });

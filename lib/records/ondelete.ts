@@ -5,16 +5,101 @@
  *
  * Finding the references reads every model that has a field pointing at a deleted record's model
  * (its index shards in parallel; there is no reverse index yet): the cost grows with their sizes.
+ *
+ * A scan finds the references that exist when it runs, not those a write adds while the delete
+ * goes on. So a delete first marks the records it deletes (DeletionMarks: one transaction per
+ * cascade level, before that level's scan), and a write's check of a referenced record refuses a
+ * marked one: a write that links to a record commits either before the mark (the scan finds its
+ * reference and the rule applies to it) or not at all while the mark holds. The mark moves the
+ * record's version on, so a write that read the record before it and writes the record itself
+ * fails too, and the delete's own commit, conditioned on the marked version, fails if anyone
+ * wrote the record since. A delete that fails removes its marks; a crashed one's expire.
  */
-import { BadRequestError, InvalidValueError } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { BadRequestError, InvalidValueError, WriteConflictError } from '../errors';
 import type { FieldDef, ModelDef, ModelRegistry, OnDelete } from '../models/registry';
+import { commitStep } from './commit';
+import type { RecordsDeps } from './deps';
 import {
   MAX_TRANSACTION_ACTIONS,
   recordKeyString,
+  type DeletionMark,
+  type RecordKey,
   type RecordStore,
   type StoredRecord,
   type StoredValue,
+  type WriteAction,
 } from './port';
+
+/**
+ * How long a delete's marks hold. A delete runs within one Lambda invocation (10 s at most); a
+ * crashed one keeps new references away from its records this long.
+ */
+export const DELETION_MARK_MS = 30_000;
+/**
+ * A delete commits only while its marks hold at least this much longer: time for the commit to
+ * land (SDK retries included) before any writer's clock could see them lapse, clock skew included.
+ */
+const MARK_MARGIN_MS = 15_000;
+
+/** One request's deletion marks: set before each level's scan, removed when it ends without deleting. */
+export class DeletionMarks {
+  readonly #token = randomUUID();
+  /** Every record this request marked (in any attempt), by recordKeyString. */
+  readonly #marked = new Map<string, RecordKey>();
+
+  constructor(private readonly deps: RecordsDeps) {}
+
+  #now(): number {
+    return (this.deps.now?.() ?? new Date()).getTime();
+  }
+
+  /**
+   * Marks `records` (as read: the mark requires their versions) in one transaction, and returns
+   * them as marked (version + 1). A mark refused (a record written since, or another delete's
+   * mark) ends the attempt as a conflict (commitStep).
+   */
+  async mark(records: readonly StoredRecord[]): Promise<StoredRecord[]> {
+    if (records.length === 0) return [];
+    const now = this.#now();
+    const mark: DeletionMark = { until: now + DELETION_MARK_MS, token: this.#token };
+    const actions = records.map((record): WriteAction => {
+      const key = { model: record.model, id: record.id };
+      // Noted before the commit: when its outcome is unknown, release() still tries.
+      this.#marked.set(recordKeyString(key), key);
+      return { kind: 'mark', key, expectedVersion: record.version, mark, now };
+    });
+    await commitStep(this.deps, actions);
+    return records.map((record) => ({ ...record, version: record.version + 1, deleting: mark }));
+  }
+
+  /**
+   * Refuses to commit the deletion of `records` once their marks might lapse before the commit
+   * lands: a writer could then link to them unseen. Only a request far slower than a Lambda may run.
+   */
+  assertHeld(records: readonly StoredRecord[]): void {
+    const now = this.#now();
+    if (records.some((record) => (record.deleting?.until ?? 0) - MARK_MARGIN_MS < now)) {
+      throw new WriteConflictError(
+        'The delete took too long to keep its records from new references; nothing was deleted. Retry the request.',
+      );
+    }
+  }
+
+  /**
+   * Removes this request's marks from every record but those `deleted` (gone with the commit): all
+   * at once, best effort. A mark that stays (the store failing, or the request ending first)
+   * expires after DELETION_MARK_MS.
+   */
+  async release(deleted: readonly RecordKey[] = []): Promise<void> {
+    const gone = new Set(deleted.map(recordKeyString));
+    const keys = [...this.#marked].filter(([keyString]) => !gone.has(keyString)).map(([, key]) => key);
+    this.#marked.clear();
+    await Promise.all(
+      keys.map((key) => this.deps.store.transact([{ kind: 'unmark', key, token: this.#token }]).catch(() => undefined)),
+    );
+  }
+}
 
 interface Reference {
   readonly model: ModelDef;
@@ -47,12 +132,17 @@ export interface UnlinkPlan {
   readonly updates: Array<{ readonly record: StoredRecord; readonly set: Record<string, StoredValue> }>;
 }
 
-/** The records to delete and the referencing records to update, following ondelete rules to the end. */
+/**
+ * The records to delete and the referencing records to update, following ondelete rules to the end.
+ * Each level of records to delete is marked (`marks`) before the references to it are looked for;
+ * the plan's deleted records are as marked (their versions the delete's conditions).
+ */
 export async function planUnlink(
   deps: { registry: ModelRegistry; store: RecordStore },
   records: readonly StoredRecord[],
+  marks: DeletionMarks,
 ): Promise<UnlinkPlan> {
-  const deleted = new Map(records.map((record) => [recordKeyString(record), record] as const));
+  const deleted = new Map<string, StoredRecord>();
   const updates = new Map<string, { record: StoredRecord; set: Record<string, StoredValue> }>();
 
   /** One record that may point at a deleted one: kept, cleared, or deleted too (returned). */
@@ -90,7 +180,10 @@ export async function planUnlink(
   };
 
   // Rounds: the records deleted by cascade in one round are the targets of the next.
-  for (let round: StoredRecord[] = [...records]; round.length > 0;) {
+  const named = new Map(records.map((record) => [recordKeyString(record), record] as const));
+  for (let round: StoredRecord[] = [...named.values()]; round.length > 0;) {
+    // Marked first: a reference a write adds from now on is refused, one added before is scanned.
+    for (const record of await marks.mark(round)) deleted.set(recordKeyString(record), record);
     const next: StoredRecord[] = [];
     const idsByModel = new Map<string, Set<number>>();
     for (const record of round)

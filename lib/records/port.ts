@@ -26,6 +26,21 @@ export interface StoredRecord extends RecordKey {
   readonly version: number;
   /** Field values by name (a null-prototype object: field names are data). */
   readonly values: Readonly<Record<string, StoredValue>>;
+  /** Set while a delete of this record is under way (see DeletionMark); the record reads as usual. */
+  readonly deleting?: DeletionMark;
+}
+
+/**
+ * A delete's claim on a record it is about to delete (lib/records/ondelete.ts): while it holds, no
+ * write can make a new reference to the record (a 'check' fails), so the references the delete
+ * finds after marking are all there will be. A delete that fails removes its marks; one that
+ * crashed leaves them to expire.
+ */
+export interface DeletionMark {
+  /** Epoch milliseconds; the mark counts as absent from then on. */
+  readonly until: number;
+  /** The marking request's (random): its own later attempts may mark the record again, no one else. */
+  readonly token: string;
 }
 
 export type WriteAction =
@@ -40,8 +55,26 @@ export type WriteAction =
     }
   /** Delete a record, if it is still at `expectedVersion`. */
   | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
-  /** Require that a record exists when the transaction commits (a many2one target, say). */
-  | { readonly kind: 'check'; readonly key: RecordKey }
+  /**
+   * Require that a record exists when the transaction commits (a many2one target, say) and that no
+   * delete holds a mark on it that is still valid at `now` (epoch ms): a new reference must not
+   * point at a record whose delete has already looked for references.
+   */
+  | { readonly kind: 'check'; readonly key: RecordKey; readonly now: number }
+  /**
+   * Mark a record for deletion (and move its version on by one, so a write that read it before
+   * fails), if it is still at `expectedVersion` and holds no mark valid at `now` (epoch ms) but one
+   * with the same token.
+   */
+  | {
+      readonly kind: 'mark';
+      readonly key: RecordKey;
+      readonly expectedVersion: number;
+      readonly mark: DeletionMark;
+      readonly now: number;
+    }
+  /** Remove the deletion mark with `token` from a record, if it still holds that one (the version stays). */
+  | { readonly kind: 'unmark'; readonly key: RecordKey; readonly token: string }
   /** Record an Idempotency-Key as used, if it is not (or its earlier use expired before `now`, epoch seconds). */
   | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number };
 

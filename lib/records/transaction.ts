@@ -58,6 +58,7 @@ class TransactionBuilder {
   constructor(
     private readonly caller: Caller,
     private readonly commitTime: string,
+    private readonly now: number,
   ) {}
 
   /**
@@ -143,7 +144,8 @@ class TransactionBuilder {
 
   /**
    * The Updates of the linked records that (1, id, vals) commands write, then a ConditionCheck per
-   * referenced record this transaction does not write (a written one is required by its own action).
+   * referenced record this transaction does not write (a written one is required by its own action,
+   * and a delete's mark on it moved its version on): it must exist and be no delete's to take.
    */
   finish(
     model: ModelDef,
@@ -169,7 +171,7 @@ class TransactionBuilder {
     const checkedFields = new Map<string, FieldDef>();
     for (const [keyString, { key, field }] of references) {
       if (this.#written.has(keyString)) continue;
-      this.actions.push({ kind: 'check', key });
+      this.actions.push({ kind: 'check', key, now: this.now });
       checkedFields.set(keyString, field);
     }
     return { actions: this.actions, newStates, linkedStates, checkedFields };
@@ -184,6 +186,8 @@ export interface WriteTransactionInput {
   readonly vals: ValidatedVals;
   readonly caller: Caller;
   readonly commitTime: string;
+  /** Epoch ms: a referenced record's check refuses it while a delete's mark on it holds at this time. */
+  readonly now: number;
   /** The current state of the linked records (1, id, vals) commands update, read with the records. */
   readonly linkedRecords?: ReadonlyMap<string, StoredRecord>;
   /** `createdIds[i]`: the ids reserved for the records that record i's (0, 0, vals) commands create. */
@@ -199,7 +203,7 @@ export interface WriteTransactionInput {
  */
 export function buildWriteTransaction(input: WriteTransactionInput): WriteTransaction {
   const { model, vals, createdIds = [] } = input;
-  const builder = new TransactionBuilder(input.caller, input.commitTime);
+  const builder = new TransactionBuilder(input.caller, input.commitTime, input.now);
   const newStates = input.records.map((record, i) => builder.update(record, vals, createdIds[i]));
   if (input.unlinkPlan) builder.remove(model, vals, input.unlinkPlan);
   return builder.finish(model, vals, input.linkedRecords ?? new Map(), newStates);
@@ -214,7 +218,7 @@ export interface CreateTransactionInput extends Omit<WriteTransactionInput, 'rec
 
 /** The transaction that creates `record` (a Put that requires its id to be free), with the same extras. */
 export function buildCreateTransaction(input: CreateTransactionInput): WriteTransaction {
-  const builder = new TransactionBuilder(input.caller, input.commitTime);
+  const builder = new TransactionBuilder(input.caller, input.commitTime, input.now);
   builder.create(input.record, input.vals, input.createdIds);
   return builder.finish(input.model, input.vals, input.linkedRecords ?? new Map(), [input.record]);
 }

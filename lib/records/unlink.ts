@@ -10,42 +10,57 @@ import {
   type KeyedRequest,
 } from './commit';
 import type { RecordsDeps } from './deps';
-import { planUnlink } from './ondelete';
-import type { WriteAction } from './port';
+import { DeletionMarks, planUnlink } from './ondelete';
+import type { RecordKey, WriteAction } from './port';
 
 export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
   readonly ids: readonly number[];
 }
 
-/** Deletes the records of `ids` and applies the ondelete rules, in one transaction or not at all. */
+/**
+ * Deletes the records of `ids` and applies the ondelete rules, in one transaction or not at all.
+ * Round trips: the records; their deletion marks (one more per cascade level), each before the
+ * scans for references to them; the commit. A delete that ends without deleting removes its marks.
+ */
 export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): Promise<void> {
   const model = getModel(deps.registry, request.model);
   checkRecordsPerWrite(request.ids, request);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const target = { model, what: `The records ${model.model}(${request.ids.join(', ')})` };
+  const marks = new DeletionMarks(deps);
+  let deleted: readonly RecordKey[] = [];
 
-  return commitWithRetries(deps, target, async () => {
-    const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), keyUnused(request)]);
-    const plan = await planUnlink(deps, requireRecords(model.model, request.ids, found));
-    const actions: WriteAction[] = [
-      ...plan.deleted.map((record): WriteAction => ({
-        kind: 'delete',
-        key: { model: record.model, id: record.id },
-        expectedVersion: record.version,
-      })),
-      ...plan.updates.map(({ record, set }): WriteAction => ({
-        kind: 'update',
-        key: { model: record.model, id: record.id },
-        expectedVersion: record.version,
-        set,
-      })),
-      ...claimActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
-    ];
-    checkTransactionSize(actions.length, request.ids.length);
-    return {
-      transaction: { actions, newStates: [], linkedStates: [], checkedFields: new Map() },
-      answer: Promise.resolve(),
-    };
-  });
+  try {
+    await commitWithRetries(deps, target, async () => {
+      const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), keyUnused(request)]);
+      const plan = await planUnlink(deps, requireRecords(model.model, request.ids, found), marks);
+      const actions: WriteAction[] = [
+        ...plan.deleted.map((record): WriteAction => ({
+          kind: 'delete',
+          key: { model: record.model, id: record.id },
+          expectedVersion: record.version,
+        })),
+        ...plan.updates.map(({ record, set }): WriteAction => ({
+          kind: 'update',
+          key: { model: record.model, id: record.id },
+          expectedVersion: record.version,
+          set,
+        })),
+        ...claimActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
+      ];
+      checkTransactionSize(actions.length, request.ids.length);
+      marks.assertHeld(plan.deleted);
+      deleted = plan.deleted;
+      return {
+        transaction: { actions, newStates: [], linkedStates: [], checkedFields: new Map() },
+        answer: Promise.resolve(),
+      };
+    });
+  } catch (error) {
+    await marks.release();
+    throw error;
+  }
+  // Records an earlier attempt marked that the committed one did not delete (usually none).
+  await marks.release(deleted);
 }

@@ -3,6 +3,7 @@
  * fields cleared, bad selections and command shapes are all 403s, with nothing read or written.
  */
 import { InvalidFieldError, InvalidValueError } from '../errors';
+import type { Operation } from '../models/access';
 import { getModel, type FieldDef, type ModelDef, type ModelRegistry } from '../models/registry';
 import type { PyValue } from '../wire/pyvalue';
 import { recordKeyString, type RecordKey } from './port';
@@ -110,4 +111,51 @@ function mergeValidated(earlier: ValidatedVals | undefined, later: ValidatedVals
     creates: [],
     deletes: new Map(),
   };
+}
+
+/** A right on another model than the one written that a request needs (its x2many commands'). */
+export interface AccessNeed {
+  readonly model: string;
+  readonly operation: Operation;
+  /** The x2many field whose command needs it. */
+  readonly field: FieldDef;
+}
+
+/**
+ * The rights the x2many commands of `vals` need on the models they act on, as Odoo's
+ * _RelationalMulti write_real checks them (the written model's own right is the caller's to check):
+ * (0, 0, vals) create, (1, id, vals) write, (2, id) unlink on the comodel; (3, id), (4, id), (5,)
+ * and (6, 0, ids) write on the comodel of a one2many (they set or clear the children's inverse
+ * many2one), nothing more on a many2many (only the written record's links change). Commands
+ * inside (0, 0, vals) and (1, id, vals) count too. One need per model and operation.
+ */
+export function accessNeeds(vals: ValidatedVals): AccessNeed[] {
+  const needs = new Map<string, AccessNeed>();
+  const need = (model: string, operation: Operation, field: FieldDef) => {
+    if (!needs.has(`${model}:${operation}`)) needs.set(`${model}:${operation}`, { model, operation, field });
+  };
+  const visit = (current: ValidatedVals) => {
+    for (const { field, change } of current.changes.values()) {
+      if (change.kind !== 'x2many' || field.relation === undefined) continue;
+      for (const command of change.commands) {
+        if (command.op === 'create') need(field.relation, 'create', field);
+        else if (command.op === 'update') need(field.relation, 'write', field);
+        else if (command.op === 'delete') need(field.relation, 'unlink', field);
+        else if (field.type === 'one2many') need(field.relation, 'write', field);
+      }
+    }
+    for (const create of current.creates) visit(create.vals);
+    for (const link of current.linked.values()) visit(link.vals);
+  };
+  visit(vals);
+  return [...needs.values()];
+}
+
+/** What writing or creating a `model` record with `vals` needs on other models; `vals` checked as validateVals does. */
+export function relatedAccessNeeds(
+  registry: ModelRegistry,
+  model: string,
+  vals: ReadonlyMap<string, PyValue>,
+): AccessNeed[] {
+  return accessNeeds(validateVals(getModel(registry, model), vals, registry));
 }

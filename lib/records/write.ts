@@ -7,7 +7,8 @@
  *   2. one TransactWriteItems (a version-conditioned Update per record and per record a (1, id, vals)
  *      command updates, a ConditionCheck per newly referenced record; the store sends a lone Update
  *      as a conditional UpdateItem), beside the BatchGet of the display names the answer shows.
- * A version conflict re-reads and tries again, a bounded number of times (commit.ts).
+ * A version conflict re-reads and tries again, a bounded number of times (commit.ts). (2, id)
+ * commands add their deletion marks and the scans for references before the commit (ondelete.ts).
  */
 import { BadRequestError, InvalidValueError } from '../errors';
 import { getModel } from '../models/registry';
@@ -23,8 +24,8 @@ import {
 } from './commit';
 import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
-import { planUnlink } from './ondelete';
-import type { StoredRecord } from './port';
+import { DeletionMarks, planUnlink } from './ondelete';
+import type { RecordKey, StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
 import type { ReservedIds } from './reserved-ids';
 import { buildWriteTransaction } from './transaction';
@@ -51,34 +52,50 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const now = deps.now ?? (() => new Date());
   const target = { model, what: `The records ${model.model}(${request.ids.join(', ')})` };
 
-  return commitWithRetries(deps, target, async (reserved) => {
-    const [found, createdIds] = await Promise.all([
-      store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
-      reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)),
-      keyUnused(request),
-    ]);
-    const records = requireRecords(model.model, request.ids, found);
-    // (2, id): what deleting those records takes (extra reads, only when the command is used).
-    const unlinkPlan = vals.deletes.size > 0 ? await planUnlink(deps, deletedTargets(vals, found)) : undefined;
-    const transaction = buildWriteTransaction({
-      model,
-      records,
-      vals,
-      caller: request.caller,
-      commitTime: formatOdooDatetime(now()),
-      linkedRecords: found,
-      createdIds,
-      unlinkPlan,
+  // (2, id) deletes records: marked before the references to them are looked for (ondelete.ts).
+  const marks = vals.deletes.size > 0 ? new DeletionMarks(deps) : undefined;
+  let deleted: readonly RecordKey[] = [];
+  try {
+    const answer = await commitWithRetries(deps, target, async (reserved) => {
+      const [found, createdIds] = await Promise.all([
+        store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
+        reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)),
+        keyUnused(request),
+      ]);
+      const records = requireRecords(model.model, request.ids, found);
+      // (2, id): what deleting those records takes (extra reads, only when the command is used).
+      const unlinkPlan = marks ? await planUnlink(deps, deletedTargets(vals, found), marks) : undefined;
+      const at = now();
+      const transaction = buildWriteTransaction({
+        model,
+        records,
+        vals,
+        caller: request.caller,
+        commitTime: formatOdooDatetime(at),
+        now: at.getTime(),
+        linkedRecords: found,
+        createdIds,
+        unlinkPlan,
+      });
+      transaction.actions.push(...claimActions(request, model.model, request.ids, now()));
+      checkTransactionSize(transaction.actions.length, records.length);
+      if (unlinkPlan) {
+        marks?.assertHeld(unlinkPlan.deleted);
+        deleted = unlinkPlan.deleted;
+      }
+      // The display names do not depend on the commit: read them while it runs.
+      const { newStates, linkedStates } = transaction;
+      const answer = readDisplayNames(registry, store, newStates, linkedStates, model.fields).then((displayName) =>
+        newStates.map((record) => renderRecord(model, record, displayName)),
+      );
+      return { transaction, answer };
     });
-    transaction.actions.push(...claimActions(request, model.model, request.ids, now()));
-    checkTransactionSize(transaction.actions.length, records.length);
-    // The display names do not depend on the commit: read them while it runs.
-    const { newStates, linkedStates } = transaction;
-    const answer = readDisplayNames(registry, store, newStates, linkedStates, model.fields).then((displayName) =>
-      newStates.map((record) => renderRecord(model, record, displayName)),
-    );
-    return { transaction, answer };
-  });
+    await marks?.release(deleted);
+    return answer;
+  } catch (error) {
+    await marks?.release();
+    throw error;
+  }
 }
 
 /**

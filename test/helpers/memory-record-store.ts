@@ -13,6 +13,10 @@
  *   item) is a plain Error, as a ValidationException reaches the core untranslated (a bug: a 500);
  * - a claim is an item of its own; its condition fails while a claim with its id exists and has not
  *   expired at the action's `now` (expiresAt > now);
+ * - a deletion mark lives on its record (StoredRecord.deleting, read back by every read) and holds
+ *   while `until` > the action's `now`: a 'check' fails on a record that is missing or holds one; a
+ *   'mark' needs the version and no mark that holds but one with its own token, and moves the
+ *   version on; an 'unmark' needs its token's mark and leaves the version; an 'update' keeps it;
  * - a model's sequence is a counter of the last id handed out: reserveIds adds to it, releaseIds
  *   moves it back below a reservation only while it still ends at that reservation's last id,
  *   raiseSequence and putMany only move it up;
@@ -61,7 +65,13 @@ function copyValues(values: Readonly<Record<string, StoredValue>>): Record<strin
 }
 
 function copyRecord(record: StoredRecord): StoredRecord {
-  return { model: record.model, id: record.id, version: record.version, values: copyValues(record.values) };
+  const copy = { model: record.model, id: record.id, version: record.version, values: copyValues(record.values) };
+  return record.deleting ? { ...copy, deleting: { ...record.deleting } } : copy;
+}
+
+/** Whether a record holds a deletion mark that still counts at `now` (epoch ms). */
+function markHolds(record: StoredRecord, now: number): boolean {
+  return record.deleting !== undefined && record.deleting.until > now;
 }
 
 /** Close to DynamoDB's own count (names plus values, UTF-8): enough to tell 100 KB from 500 KB. */
@@ -116,7 +126,10 @@ export class MemoryRecordStore implements RecordStore {
   // FAULT INJECTION (for tests only). Each queued entry is used up by one transact call, in order.
 
   readonly #transactFaults: TransactFault[] = [];
-  readonly #beforeTransact: Array<() => Promise<void> | void> = [];
+  readonly #beforeTransact: Array<{
+    readonly change: () => Promise<void> | void;
+    readonly when: ((actions: readonly WriteAction[]) => boolean) | undefined;
+  }> = [];
   #interleaving = false;
 
   /**
@@ -133,10 +146,17 @@ export class MemoryRecordStore implements RecordStore {
    * Runs `change` at the start of the next transact call, before its conditions are checked:
    * another request's write landing between this request's read and its commit (the race the
    * version conditions are for). Write through putMany or transact; calls it makes are not counted.
+   * With `when`, the change waits for the first transact call whose actions it accepts (a delete's
+   * own commit, say, past its marks); the changes queued after it wait behind it.
    */
-  beforeNextTransact(change: () => Promise<void> | void, times = 1): void {
-    for (let i = 0; i < times; i++) this.#beforeTransact.push(change);
+  beforeNextTransact(
+    change: () => Promise<void> | void,
+    times = 1,
+    when?: (actions: readonly WriteAction[]) => boolean,
+  ): void {
+    for (let i = 0; i < times; i++) this.#beforeTransact.push({ change, when });
   }
+
 
   /** Sets every call counter back to 0 (after a test's setup, say). */
   resetCalls(): void {
@@ -161,8 +181,11 @@ export class MemoryRecordStore implements RecordStore {
     // The writes of an interleaved change are the other request's: they neither run the queued
     // changes nor meet the queued faults, which are for the calls of the core under test.
     if (!this.#interleaving) {
-      const change = this.#beforeTransact.shift();
-      if (change) await this.#interleave(change);
+      const next = this.#beforeTransact[0];
+      if (next && (next.when === undefined || next.when(actions))) {
+        this.#beforeTransact.shift();
+        await this.#interleave(next.change);
+      }
       const fault = this.#transactFaults.shift();
       if (fault !== undefined) throw this.#faultError(fault, actions.length);
     }
@@ -307,7 +330,12 @@ export class MemoryRecordStore implements RecordStore {
         if (current) return 'condition';
         return this.#tooLarge(action.record) ? 'too-large' : 'none';
       case 'check':
-        return current ? 'none' : 'condition';
+        return current && !markHolds(current, action.now) ? 'none' : 'condition';
+      case 'mark':
+        if (current?.version !== action.expectedVersion) return 'condition';
+        return markHolds(current, action.now) && current.deleting?.token !== action.mark.token ? 'condition' : 'none';
+      case 'unmark':
+        return current?.deleting?.token === action.token ? 'none' : 'condition';
       case 'delete':
         return current?.version === action.expectedVersion ? 'none' : 'condition';
       case 'update':
@@ -334,6 +362,16 @@ export class MemoryRecordStore implements RecordStore {
       case 'update':
         this.#records.set(itemOf(action), updated(this.#records.get(itemOf(action)) as StoredRecord, action.set));
         return;
+      case 'mark': {
+        const current = this.#records.get(itemOf(action)) as StoredRecord;
+        this.#records.set(itemOf(action), { ...updated(current, {}), deleting: { ...action.mark } });
+        return;
+      }
+      case 'unmark': {
+        const { model, id, version, values } = this.#records.get(itemOf(action)) as StoredRecord;
+        this.#records.set(itemOf(action), { model, id, version, values });
+        return;
+      }
       case 'check':
         return;
     }

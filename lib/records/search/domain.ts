@@ -676,6 +676,26 @@ export function resolutionOf(leaf: LeafNode, registry: ModelRegistry): Resolutio
 }
 
 /**
+ * Every model whose records resolving `node` reads (the comodels of dotted paths and name searches,
+ * the hierarchies child_of/parent_of walk, and so on down their own sub-domains), once each, the
+ * domain's own model included only when a hierarchy walks it. Odoo 17 searches each with
+ * check_access_rights('read'): the caller checks them before anything is read.
+ */
+export function walkedModels(node: DomainNode, registry: ModelRegistry): ModelDef[] {
+  const models = new Map<string, ModelDef>();
+  const todo: DomainNode[] = [node];
+  while (todo.length > 0) {
+    for (const leaf of subpathLeaves(todo.pop() as DomainNode)) {
+      const resolution = resolutionOf(leaf, registry);
+      models.set(resolution.model.model, resolution.model);
+      if (resolution.kind === 'search') todo.push(resolution.domain);
+      else if ('domain' in resolution.start) todo.push(resolution.start.domain);
+    }
+  }
+  return [...models.values()];
+}
+
+/**
  * child_of: the start ids and all their descendants; parent_of: the start ids and all their
  * ancestors. A cycle in the data ends the walk instead of looping.
  */

@@ -14,6 +14,7 @@ import {
   parseDomain,
   resolutionOf,
   subpathLeaves,
+  walkedModels,
   type DomainNode,
   type LeafNode,
 } from './domain';
@@ -271,4 +272,13 @@ export async function countRecords(
     );
   }
   return (await matchingIds(deps, request.model, node, activeTest)).size;
+}
+
+/**
+ * The models besides `model` whose records searching `domain` on it reads (dotted paths, name
+ * searches, child_of/parent_of hierarchies): each needs the read right, checked by the caller
+ * before the search. The domain is validated as the search does (the same 400s and 403s).
+ */
+export function domainModels(registry: ModelRegistry, model: ModelDef, domain: PyValue | undefined): ModelDef[] {
+  return walkedModels(parseDomain(domain ?? [], model, registry), registry);
 }

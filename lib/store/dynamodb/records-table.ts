@@ -7,6 +7,7 @@
  *   shard   "res.partner#1"    the byModel index's partition key (id mod 16): lists a model without a scan
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
+ *   deleting, deletingBy       while a delete is under way: its mark's expiry (epoch ms) and token
  * Beside the records, in no model's index (they have no shard):
  *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
@@ -77,7 +78,9 @@ export function fromItem(item: Item): StoredRecord {
     Object.create(null) as Record<string, StoredValue>,
     item.v as Record<string, StoredValue>,
   );
-  return { model: String(item.model), id: Number(item.id), version: Number(item.version), values };
+  const record = { model: String(item.model), id: Number(item.id), version: Number(item.version), values };
+  if (item.deleting === undefined) return record;
+  return { ...record, deleting: { until: Number(item.deleting), token: String(item.deletingBy) } };
 }
 
 /** Names every attribute through a counter placeholder; field names are client data. */
@@ -142,18 +145,79 @@ export function buildCreateParams(
   return { TableName: table, Item: toItem(action.record), ConditionExpression: 'attribute_not_exists(pk)' };
 }
 
+/**
+ * A referenced record must exist and hold no deletion mark valid at `now`: a record whose delete
+ * has started cannot gain a reference (its delete may have looked for them already).
+ */
+export function buildCheckParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'check' }>,
+): {
+  TableName: string;
+  Key: { pk: string };
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#deleting) OR #deleting <= :now)',
+    ExpressionAttributeNames: { '#deleting': 'deleting' },
+    ExpressionAttributeValues: { ':now': action.now },
+  };
+}
+
+/**
+ * A delete's mark on a record and its version+1, if the record is still at the version read and
+ * no other delete holds a valid mark on it (this request's own earlier mark may be renewed).
+ */
+export function buildMarkParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'mark' }>,
+): UpdateCommandInput & { UpdateExpression: string } {
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    UpdateExpression: 'SET #deleting = :until, #deletingBy = :token, #version = :next',
+    ConditionExpression:
+      '#version = :expected AND (attribute_not_exists(#deleting) OR #deleting <= :now OR #deletingBy = :token)',
+    ExpressionAttributeNames: { '#deleting': 'deleting', '#deletingBy': 'deletingBy', '#version': 'version' },
+    ExpressionAttributeValues: {
+      ':until': action.mark.until,
+      ':token': action.mark.token,
+      ':next': action.expectedVersion + 1,
+      ':expected': action.expectedVersion,
+      ':now': action.now,
+    },
+  };
+}
+
+/** Removes a delete's mark, if the record still holds that mark (whatever its version now). */
+export function buildUnmarkParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'unmark' }>,
+): UpdateCommandInput & { UpdateExpression: string } {
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    UpdateExpression: 'REMOVE #deleting, #deletingBy',
+    ConditionExpression: '#deletingBy = :token',
+    ExpressionAttributeNames: { '#deleting': 'deleting', '#deletingBy': 'deletingBy' },
+    ExpressionAttributeValues: { ':token': action.token },
+  };
+}
+
 export function buildTransactWriteParams(table: string, actions: readonly WriteAction[]): TransactWriteCommandInput {
   return {
     TransactItems: actions.map((action) => {
       switch (action.kind) {
         case 'check':
-          return {
-            ConditionCheck: {
-              TableName: table,
-              Key: recordItemKey(action.key),
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          };
+          return { ConditionCheck: buildCheckParams(table, action) };
+        case 'mark':
+          return { Update: buildMarkParams(table, action) };
+        case 'unmark':
+          return { Update: buildUnmarkParams(table, action) };
         case 'create':
           return { Put: buildCreateParams(table, action) };
         case 'update':
@@ -316,7 +380,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** An action that can go alone as a conditional UpdateItem, DeleteItem or PutItem. */
-type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'delete' }>;
+type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'delete' | 'mark' | 'unmark' }>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -381,6 +445,9 @@ export class DynamoRecordStore implements RecordStore {
   async #writeOne(action: SingleWrite): Promise<void> {
     try {
       if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+      else if (action.kind === 'mark') await this.client.send(new UpdateCommand(buildMarkParams(this.table, action)));
+      else if (action.kind === 'unmark')
+        await this.client.send(new UpdateCommand(buildUnmarkParams(this.table, action)));
       else if (action.kind === 'delete')
         await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
       else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
@@ -414,6 +481,9 @@ export class DynamoRecordStore implements RecordStore {
     }
     if (action.kind === 'create') return sameData(item, toItem(action.record));
     if (action.kind === 'delete') return item === undefined;
+    if (action.kind === 'mark')
+      return item?.version === action.expectedVersion + 1 && item.deletingBy === action.mark.token;
+    if (action.kind === 'unmark') return item?.deletingBy !== action.token;
     const values = (item?.v ?? {}) as Item;
     return (
       item?.version === action.expectedVersion + 1 &&

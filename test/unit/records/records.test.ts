@@ -57,6 +57,8 @@ const vals = (entries: Array<[string, PyValue]>): PyDict => pyDict(entries);
 
 const caller: Caller = { userId: 2, clientId: 'client-a' };
 const COMMIT = '2024-03-04 05:06:07';
+/** The same moment in epoch ms: what a check compares deletion marks against. */
+const NOW_MS = Date.parse('2024-03-04T05:06:07Z');
 
 describe('records', () => {
   describe('getModel', () => {
@@ -313,7 +315,7 @@ describe('records', () => {
 
     it('returns one versioned update per record, in order, with write_uid and write_date', () => {
       const validated = validateVals(partner, vals([['street2', 'Chung Hsiao East Road']]));
-      expect(buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT })).toStrictEqual({
+      expect(buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS })).toStrictEqual({
         actions: [
           { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }) },
           { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 7, set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }) },
@@ -329,26 +331,26 @@ describe('records', () => {
 
     it('returns a check per referenced record that is not being written, after the updates', () => {
       const validated = validateVals(partner, vals([['country_id', 482], ['category_id', [[4, 5]]]]));
-      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
       expect(actions.map((a) => a.kind)).toStrictEqual(['update', 'update', 'check', 'check']);
       expect(actions.slice(2)).toStrictEqual([
-        { kind: 'check', key: { model: 'res.country', id: 482 } },
-        { kind: 'check', key: { model: 'res.partner.category', id: 5 } },
+        { kind: 'check', key: { model: 'res.country', id: 482 }, now: NOW_MS },
+        { kind: 'check', key: { model: 'res.partner.category', id: 5 }, now: NOW_MS },
       ]);
     });
 
     it('returns one check for a record referenced by several fields or commands', () => {
       const validated = validateVals(partner, vals([['category_id', [[4, 5], [6, 0, [5, 6]]]]]));
-      const { actions } = buildWriteTransaction({ model: partner, records: [edward], vals: validated, caller, commitTime: COMMIT });
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
       expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([
-        { kind: 'check', key: { model: 'res.partner.category', id: 5 } },
-        { kind: 'check', key: { model: 'res.partner.category', id: 6 } },
+        { kind: 'check', key: { model: 'res.partner.category', id: 5 }, now: NOW_MS },
+        { kind: 'check', key: { model: 'res.partner.category', id: 6 }, now: NOW_MS },
       ]);
     });
 
     it('returns no check for a referenced record that is itself written (its update already requires it)', () => {
       const validated = validateVals(partner, vals([['parent_id', 20]]));
-      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
       expect(actions).toStrictEqual([
         { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set: values({ parent_id: 20, write_uid: 2, write_date: COMMIT }) },
         { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 7, set: values({ parent_id: 20, write_uid: 2, write_date: COMMIT }) },
@@ -357,19 +359,19 @@ describe('records', () => {
 
     it('returns a check for a record of the same model that is not among the written ones', () => {
       const validated = validateVals(partner, vals([['parent_id', 30]]));
-      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
-      expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([{ kind: 'check', key: { model: 'res.partner', id: 30 } }]);
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
+      expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([{ kind: 'check', key: { model: 'res.partner', id: 30 }, now: NOW_MS }]);
     });
 
     it('returns no check for a cleared many2one', () => {
       const validated = validateVals(partner, vals([['country_id', false]]));
-      const { actions } = buildWriteTransaction({ model: partner, records: [edward], vals: validated, caller, commitTime: COMMIT });
+      const { actions } = buildWriteTransaction({ model: partner, records: [edward], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
       expect(actions.filter((a) => a.kind === 'check')).toStrictEqual([]);
     });
 
     it('returns x2many new states computed per record from its own links', () => {
       const validated = validateVals(partner, vals([['category_id', [[4, 9]]]]));
-      const { actions, newStates } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
+      const { actions, newStates } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
       expect(newStates.map((r) => r.values.category_id)).toStrictEqual([[1, 9], [9]]);
       expect(actions.map((a) => (a.kind === 'update' ? a.set.category_id : undefined))).toStrictEqual([[1, 9], [9], undefined]);
     });
@@ -377,7 +379,7 @@ describe('records', () => {
     it('returns new states with version + 1 and leaves the records it was given unchanged', () => {
       const before = JSON.stringify([edward, peter]);
       const validated = validateVals(partner, vals([['street', 'Changed']]));
-      const { newStates } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT });
+      const { newStates } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
       expect(newStates.map((r) => [r.id, r.version, r.values.street])).toStrictEqual([
         [17, 4, 'Changed'],
         [20, 8, 'Changed'],

@@ -13,7 +13,8 @@ import {
   WriteConflictError,
 } from '../../../lib/errors';
 import { buildRegistry } from '../../../lib/models/registry';
-import { createRecord, readRecords, unlinkRecords, writeRecords, type RecordsDeps, type StoredRecord, type StoredValue } from '../../../lib/records';
+import { createRecord, readRecords, unlinkRecords, writeRecords, type RecordsDeps, type StoredRecord, type StoredValue, type WriteAction } from '../../../lib/records';
+import { DELETION_MARK_MS } from '../../../lib/records/ondelete';
 import { recordsFromData } from '../../../lib/runtime/demo';
 import type { PyDict, PyValue } from '../../../lib/wire/pyvalue';
 import { shippedModels } from '../../../models';
@@ -62,6 +63,9 @@ function changed(record: PyDict, changes: Array<[string, PyValue]>): PyDict {
   }
   return copy;
 }
+
+/** A delete's own commit (past its marks): what a racing write is interleaved before. */
+const isCommitOfDelete = (actions: readonly WriteAction[]) => actions.some((action) => action.kind === 'delete');
 
 /** Another request's write of one record landing between our read and our commit. */
 function otherWrite(store: MemoryRecordStore, model: string, id: number, set: Record<string, StoredValue>) {
@@ -346,13 +350,13 @@ describe('createRecord through the store port', () => {
 });
 
 describe('unlinkRecords through the store port', () => {
-  it('deletes every record named in one transaction', async () => {
+  it('marks every record named in one transaction, then deletes them all in one transaction', async () => {
     const { store, deps } = await demoSetup();
 
     await unlinkRecords(deps, { model: 'res.partner', ids: [17, 20] });
 
     expect([store.record('res.partner', 17), store.record('res.partner', 20)]).toEqual([undefined, undefined]);
-    expect(store.calls.transact).toBe(1);
+    expect(store.calls.transact).toBe(2);
     const error = await rejection(readRecords(deps, { model: 'res.partner', ids: [17, 20] }));
     expect((error as RecordNotFoundError).missingIds).toEqual([17, 20]);
   });
@@ -366,7 +370,8 @@ describe('unlinkRecords through the store port', () => {
     // Category 3's parent_id (ondelete cascade) is 1; partners 18 (tags 1, 3) and 26 (tag 1) lose them; 12 (tag 2) keeps its.
     expect([1, 2, 3].map((id) => store.record('res.partner.category', id) !== undefined)).toEqual([false, true, false]);
     expect([12, 18, 26].map((id) => store.record('res.partner', id)?.values.category_id)).toEqual([[2], [], []]);
-    expect(store.calls.transact).toBe(1);
+    // The marks of tag 1, then of the tag it cascades to (3), then the one commit.
+    expect(store.calls.transact).toBe(3);
     const untouched = (records: StoredRecord[]) => records.filter((r) => !['res.partner.category#1', 'res.partner.category#3', 'res.partner#18', 'res.partner#26'].includes(`${r.model}#${r.id}`));
     expect(untouched(store.allRecords())).toEqual(untouched(before));
   });
@@ -386,16 +391,126 @@ describe('unlinkRecords through the store port', () => {
 
   it('all or nothing: while a record it must update keeps changing, nothing is deleted, then 409', async () => {
     const { store, deps } = await demoSetup();
-    store.beforeNextTransact(otherWrite(store, 'res.partner', 26, { city: 'Elsewhere' }), 4);
+    const tagValues = [1, 3].map((id) => store.record('res.partner.category', id)?.values);
+    store.beforeNextTransact(otherWrite(store, 'res.partner', 26, { city: 'Elsewhere' }), 4, isCommitOfDelete);
 
     const error = await rejection(unlinkRecords(deps, { model: 'res.partner.category', ids: [1] }));
 
     expect(error).toBeInstanceOf(WriteConflictError);
     expect((error as WriteConflictError).status).toBe(409);
-    expect(store.calls.transact).toBe(4);
-    expect([1, 3].map((id) => store.record('res.partner.category', id)?.version)).toEqual([1, 1]);
+    // Per attempt: the marks of tags 1 and 3, and the commit; at the end, the two marks removed.
+    expect(store.calls.transact).toBe(4 * 3 + 2);
+    // The values as they were and no mark left (the versions moved on with each attempt's marks).
+    expect([1, 3].map((id) => store.record('res.partner.category', id)?.deleting)).toEqual([undefined, undefined]);
+    expect([1, 3].map((id) => store.record('res.partner.category', id)?.values)).toEqual(tagValues);
     expect(store.record('res.partner', 18)?.values.category_id).toEqual([1, 3]);
     expect(store.record('res.partner', 26)?.values).toMatchObject({ category_id: [1], city: 'Elsewhere' });
+  });
+});
+
+/**
+ * Issue 15 §5: a delete plans its ondelete rules from a scan, so it first marks its records, and a
+ * write's check of a referenced record refuses a marked one. The racing write is interleaved at
+ * the exact moment through beforeNextTransact.
+ */
+describe('a delete racing a write that links to its records', () => {
+  const ATLANTIS = 900;
+  const atlantis: StoredRecord = { model: 'res.country', id: ATLANTIS, version: 1, values: { name: 'Atlantis', code: 'AQ', state_ids: [] } };
+  const isMark = (actions: readonly WriteAction[]) => actions.some((action) => action.kind === 'mark');
+  const linkTo = (deps: RecordsDeps, id: number, field: string, target: number) => writeRecords(deps, { model: 'res.partner', ids: [id], vals: vals([[field, target]]), caller });
+  const settle = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+
+  it('a write that links to a record whose delete has started fails, writing nothing (409 while it runs, 403 once it committed)', async () => {
+    const { store, deps } = await demoSetup();
+    await store.putMany([atlantis]);
+    const partner = store.record('res.partner', 17);
+    let raced: { value?: unknown; error?: unknown } = {};
+    // The write reads and commits between the delete's scan and its commit.
+    store.beforeNextTransact(async () => void (raced = await settle(linkTo(deps, 17, 'country_id', ATLANTIS))), 1, isCommitOfDelete);
+
+    await unlinkRecords(deps, { model: 'res.country', ids: [ATLANTIS] });
+
+    expect(raced.error).toBeInstanceOf(WriteConflictError);
+    expect((raced.error as WriteConflictError).message).toBe('res.country(900) is being deleted by another request (4 attempts); nothing was written. Retry the request.');
+    expect(store.record('res.country', ATLANTIS)).toBeUndefined();
+    expect(store.record('res.partner', 17)).toEqual(partner);
+    const after = await rejection(linkTo(deps, 17, 'country_id', ATLANTIS));
+    expect(after).toStrictEqual(new InvalidValueError("Invalid value for field 'country_id' (many2one) on model 'res.partner': res.country(900) does not exist"));
+  });
+
+  it('a delete that finds a reference made before its mark applies restrict: 403, its mark removed, the reference kept', async () => {
+    const { store, deps } = await demoSetup();
+    await store.putMany([atlantis]);
+    // The write lands after the delete read the country, before it marked it.
+    store.beforeNextTransact(async () => void (await linkTo(deps, 17, 'country_id', ATLANTIS)), 1, isMark);
+
+    const error = await rejection(unlinkRecords(deps, { model: 'res.country', ids: [ATLANTIS] }));
+
+    expect(error).toBeInstanceOf(InvalidValueError);
+    expect((error as InvalidValueError).message).toMatch(/Field: Country \(country_id\), record res\.partner\(17\)$/);
+    expect([store.record('res.country', ATLANTIS)?.values, store.record('res.country', ATLANTIS)?.deleting]).toEqual([atlantis.values, undefined]);
+    expect(store.record('res.partner', 17)?.values.country_id).toBe(ATLANTIS);
+    // No mark left behind: the next write may link to it at once.
+    const [answer] = await linkTo(deps, 20, 'country_id', ATLANTIS);
+    expect(answer?.get('country_id')).toStrictEqual([ATLANTIS, 'Atlantis']);
+  });
+
+  it('a delete that finds a reference made before its mark applies set null', async () => {
+    const { store, deps } = await demoSetup();
+    await store.putMany([{ model: 'res.partner', id: 900, version: 1, values: { name: 'Doomed Co', active: true, child_ids: [], category_id: [] } }]);
+    store.beforeNextTransact(async () => void (await linkTo(deps, 17, 'parent_id', 900)), 1, isMark);
+
+    await unlinkRecords(deps, { model: 'res.partner', ids: [900] });
+
+    expect(store.record('res.partner', 900)).toBeUndefined();
+    expect(store.record('res.partner', 17)?.values.parent_id).toBeNull();
+  });
+
+  it('a delete that finds a reference made before its mark applies cascade (and marks the cascaded record before looking further)', async () => {
+    const { store, deps } = await demoSetup();
+    await store.putMany([{ model: 'res.partner.category', id: 900, version: 1, values: { name: 'Doomed', active: true, child_ids: [] } }]);
+    let child = 0;
+    store.beforeNextTransact(async () => {
+      child = (await createRecord(deps, { model: 'res.partner.category', vals: vals([['name', 'Doomed child'], ['parent_id', 900]]), caller })).get('id') as number;
+    }, 1, isMark);
+
+    await unlinkRecords(deps, { model: 'res.partner.category', ids: [900] });
+
+    expect(child).toBeGreaterThan(0);
+    expect([store.record('res.partner.category', 900), store.record('res.partner.category', child)]).toEqual([undefined, undefined]);
+  });
+
+  it("a crashed delete's mark expires: a write linking to the record is refused while it holds (nothing written), and commits after", async () => {
+    const { store, deps } = await demoSetup();
+    let clock = NOW;
+    const timed: RecordsDeps = { ...deps, now: () => clock };
+    await store.putMany([atlantis]);
+    const partner = store.record('res.partner', 17);
+    // A delete that marked the country and never got further.
+    await store.transact([{ kind: 'mark', key: { model: 'res.country', id: ATLANTIS }, expectedVersion: 1, mark: { until: NOW.getTime() + DELETION_MARK_MS, token: 'crashed' }, now: NOW.getTime() }]);
+
+    const refused = await rejection(linkTo(timed, 17, 'country_id', ATLANTIS));
+    expect(refused).toBeInstanceOf(WriteConflictError);
+    expect(store.record('res.partner', 17)).toEqual(partner);
+
+    clock = new Date(NOW.getTime() + DELETION_MARK_MS);
+    const [answer] = await linkTo(timed, 17, 'country_id', ATLANTIS);
+    expect(answer?.get('country_id')).toStrictEqual([ATLANTIS, 'Atlantis']);
+    // And a new delete sees the reference (its own mark replaces the lapsed one): restrict.
+    expect(await rejection(unlinkRecords(timed, { model: 'res.country', ids: [ATLANTIS] }))).toBeInstanceOf(InvalidValueError);
+  });
+
+  it('a (2, id) delete marks its record too: a write linking to it in between fails', async () => {
+    const { store, deps } = await demoSetup();
+    await store.putMany([atlantis, { model: 'res.country.state', id: 900, version: 1, values: { name: 'Poseidonia', code: 'PO', country_id: ATLANTIS } }]);
+    let raced: { value?: unknown; error?: unknown } = {};
+    store.beforeNextTransact(async () => void (raced = await settle(linkTo(deps, 17, 'state_id', 900))), 1, isCommitOfDelete);
+
+    await writeRecords(deps, { model: 'res.country', ids: [ATLANTIS], vals: vals([['state_ids', [[2, 900]]]]), caller });
+
+    expect(raced.error).toBeInstanceOf(WriteConflictError);
+    expect(store.record('res.country.state', 900)).toBeUndefined();
+    expect(store.record('res.partner', 17)?.values.state_id).not.toBe(900);
   });
 });
 
@@ -419,7 +534,7 @@ describe('MemoryRecordStore (the port in memory)', () => {
     const error = await rejection(
       store.transact([
         { kind: 'update', key: key(17), expectedVersion: 1, set: { city: 'Ghent' } },
-        { kind: 'check', key: { model: 'res.country', id: 9999 } },
+        { kind: 'check', key: { model: 'res.country', id: 9999 }, now: NOW.getTime() },
         { kind: 'delete', key: key(20), expectedVersion: 7 },
         { kind: 'create', key: key(26), record: { ...key(26), version: 1, values: {} } },
       ]),
@@ -435,7 +550,7 @@ describe('MemoryRecordStore (the port in memory)', () => {
     const error = await rejection(
       store.transact([
         { kind: 'update', key: key(17), expectedVersion: 1, set: { city: 'Ghent' } },
-        { kind: 'check', key: key(17) },
+        { kind: 'check', key: key(17), now: NOW.getTime() },
       ]),
     );
     expect(error).not.toBeInstanceOf(TransactionCancelledError);

@@ -6,6 +6,15 @@ import { buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams,
 // per record (no hot key per model) and a sharded index to list a model without a scan.
 
 const TABLE = 'records-test';
+const NOW_MS = Date.parse('2024-03-04T05:06:07Z');
+/** The ConditionCheck of res.country 482 at NOW_MS. */
+const CHECK_482 = {
+  TableName: TABLE,
+  Key: { pk: 'res.country#482' },
+  ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#deleting) OR #deleting <= :now)',
+  ExpressionAttributeNames: { '#deleting': 'deleting' },
+  ExpressionAttributeValues: { ':now': NOW_MS },
+};
 
 function values(entries: Record<string, StoredValue>): Record<string, StoredValue> {
   return Object.assign(Object.create(null) as Record<string, StoredValue>, entries);
@@ -41,9 +50,44 @@ describe('store/records', () => {
       });
     });
 
-    it('returns a ConditionCheck with attribute_exists(pk) for a check action', () => {
-      expect(buildTransactWriteParams(TABLE, [{ kind: 'check', key: { model: 'res.country', id: 482 } }])).toStrictEqual({
-        TransactItems: [{ ConditionCheck: { TableName: TABLE, Key: { pk: 'res.country#482' }, ConditionExpression: 'attribute_exists(pk)' } }],
+    it('returns a ConditionCheck that the record exists and holds no deletion mark valid at the check time', () => {
+      expect(buildTransactWriteParams(TABLE, [{ kind: 'check', key: { model: 'res.country', id: 482 }, now: NOW_MS }])).toStrictEqual({
+        TransactItems: [{ ConditionCheck: CHECK_482 }],
+      });
+    });
+
+    it("returns a delete's mark as an Update: the mark, its token and version+1, if at the version read and no other delete's mark holds", () => {
+      const mark: WriteAction = { kind: 'mark', key: { model: 'res.country', id: 482 }, expectedVersion: 3, mark: { until: NOW_MS + 30_000, token: 'tok-1' }, now: NOW_MS };
+      expect(buildTransactWriteParams(TABLE, [mark])).toStrictEqual({
+        TransactItems: [
+          {
+            Update: {
+              TableName: TABLE,
+              Key: { pk: 'res.country#482' },
+              UpdateExpression: 'SET #deleting = :until, #deletingBy = :token, #version = :next',
+              ConditionExpression: '#version = :expected AND (attribute_not_exists(#deleting) OR #deleting <= :now OR #deletingBy = :token)',
+              ExpressionAttributeNames: { '#deleting': 'deleting', '#deletingBy': 'deletingBy', '#version': 'version' },
+              ExpressionAttributeValues: { ':until': NOW_MS + 30_000, ':token': 'tok-1', ':next': 4, ':expected': 3, ':now': NOW_MS },
+            },
+          },
+        ],
+      });
+    });
+
+    it("returns an unmark as an Update that removes the mark only while it is that request's (the version stays)", () => {
+      expect(buildTransactWriteParams(TABLE, [{ kind: 'unmark', key: { model: 'res.country', id: 482 }, token: 'tok-1' }])).toStrictEqual({
+        TransactItems: [
+          {
+            Update: {
+              TableName: TABLE,
+              Key: { pk: 'res.country#482' },
+              UpdateExpression: 'REMOVE #deleting, #deletingBy',
+              ConditionExpression: '#deletingBy = :token',
+              ExpressionAttributeNames: { '#deleting': 'deleting', '#deletingBy': 'deletingBy' },
+              ExpressionAttributeValues: { ':token': 'tok-1' },
+            },
+          },
+        ],
       });
     });
 
@@ -51,7 +95,7 @@ describe('store/records', () => {
       const actions: WriteAction[] = [
         { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 1, set: values({ country_id: 482 }) },
         { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 5, set: values({ country_id: 482 }) },
-        { kind: 'check', key: { model: 'res.country', id: 482 } },
+        { kind: 'check', key: { model: 'res.country', id: 482 }, now: NOW_MS },
       ];
       const update = (pk: string, expected: number) => ({
         Update: {
@@ -67,7 +111,7 @@ describe('store/records', () => {
         TransactItems: [
           update('res.partner#17', 1),
           update('res.partner#20', 5),
-          { ConditionCheck: { TableName: TABLE, Key: { pk: 'res.country#482' }, ConditionExpression: 'attribute_exists(pk)' } },
+          { ConditionCheck: CHECK_482 },
         ],
       });
     });
@@ -208,6 +252,11 @@ describe('store/records', () => {
     it('returns numbers for id and version even when the item holds them as strings', () => {
       const record = fromItem({ pk: 'res.partner#20', model: 'res.partner', id: '20', version: '7', v: {} });
       expect([record.id, record.version]).toStrictEqual([20, 7]);
+    });
+
+    it("returns a delete's mark with the record, which reads as usual", () => {
+      const item = { pk: 'res.country#274', model: 'res.country', id: 274, version: 2, v: { name: 'Belgium' }, deleting: NOW_MS, deletingBy: 'tok-1' };
+      expect(fromItem(item)).toStrictEqual({ model: 'res.country', id: 274, version: 2, values: values({ name: 'Belgium' }), deleting: { until: NOW_MS, token: 'tok-1' } });
     });
 
     it('returns the same record after toItem', () => {
