@@ -12,7 +12,7 @@ import {
 } from '../lib/runtime/container';
 
 const deps = { registry: getRegistry(), store: getRecordStore(), accessRules: getAccessRules(), catalog: getCatalog() };
-const options = { log: getLogger(), responseKey: getConfig().responseKey };
+const options = { log: getLogger(), responseKey: getConfig().responseKey, corsOrigins: getConfig().corsOrigins };
 
 export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   runHttp(event, options, (request) => routeObjectRequest(deps, request));

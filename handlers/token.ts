@@ -9,7 +9,7 @@ import { getConfig, getLogger } from '../lib/runtime/container';
 import { getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
 
 const deps = { ...getTokenDeps(), ...getOAuth1Deps() };
-const options = { log: getLogger(), responseKey: getConfig().responseKey };
+const options = { log: getLogger(), responseKey: getConfig().responseKey, corsOrigins: getConfig().corsOrigins };
 
 export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   runHttp(event, options, (request) => tokenEndpoint(deps, request));

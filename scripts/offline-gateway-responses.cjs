@@ -5,7 +5,12 @@
  * serverless-offline produces by itself, which it otherwise leaves in its own Boom shapes:
  * the authorizer's 401/403, its route-not-found 404 and any 5xx it raises.
  *
- * serverless-offline keeps its hapi server private, so the hook is added to every hapi Server
+ * It also undoes serverless-offline's own CORS: whenever a request has an Origin it echoes that
+ * origin with Access-Control-Allow-Credentials on every answer, and turns every OPTIONS answer into
+ * a 200 with CORS headers of its own. API Gateway adds nothing to a Lambda proxy answer, so locally
+ * the functions' CORS (lib/http/cors.ts, CORS_ORIGINS) and the gateway responses' must be all there is.
+ *
+ * serverless-offline keeps its hapi server private, so the hooks are added to every hapi Server
  * when it starts. It does nothing unless `offline` runs; deploys never load hapi.
  */
 const hapi = require('@hapi/hapi');
@@ -56,9 +61,41 @@ function otherClientError(request, h) {
   return h.response(body).code(status).type(`${xml ? 'application/xml' : 'application/json'}; charset=utf-8`);
 }
 
-function unquote(value) {
-  // CloudFormation header values are static expressions: a string in single quotes.
-  return String(value).replace(/^'(.*)'$/s, '$1');
+/**
+ * A gateway response header's value: a static string in single quotes, or
+ * method.request.header.NAME (the request's header; the header is left out when it has none).
+ */
+function headerValue(value, request) {
+  const text = String(value);
+  const fromRequest = /^method\.request\.header\.(.+)$/.exec(text);
+  if (fromRequest) return request.headers[fromRequest[1].toLowerCase()];
+  return text.replace(/^'(.*)'$/s, '$1');
+}
+
+/** What the function answered, before serverless-offline's CORS ext changes it (see restoreFunctionAnswer). */
+function rememberFunctionAnswer(request, h) {
+  const response = request.response;
+  if (response && !response.isBoom) {
+    request.plugins.gatewayResponses = { statusCode: response.statusCode, headers: { ...response.headers } };
+  }
+  return h.continue;
+}
+
+const isCorsHeader = (name) => name.toLowerCase().startsWith('access-control-');
+
+/** Puts back the function's status and drops every CORS header the function did not set. */
+function restoreFunctionAnswer(request) {
+  const response = request.response;
+  if (!response) return;
+  const headers = response.isBoom ? response.output.headers : response.headers;
+  const answered = request.plugins.gatewayResponses;
+  for (const name of Object.keys(headers)) {
+    if (isCorsHeader(name) && !(answered && name in answered.headers)) delete headers[name];
+  }
+  if (answered && !response.isBoom) {
+    for (const [name, value] of Object.entries(answered.headers)) if (isCorsHeader(name)) headers[name] = value;
+    response.statusCode = answered.statusCode;
+  }
 }
 
 class OfflineGatewayResponses {
@@ -77,7 +114,10 @@ class OfflineGatewayResponses {
     const originalStart = prototype.start;
     prototype.__gatewayResponsesInstalled = true;
     prototype.start = function start(...args) {
+      this.ext('onPostHandler', rememberFunctionAnswer);
+      // Runs after serverless-offline's own onPreResponse ext (added when its server was made).
       this.ext('onPreResponse', (request, h) => {
+        restoreFunctionAnswer(request);
         const type = responseType(request);
         const definition = type && (responses[type] || responses.DEFAULT_4XX);
         if (!definition) return otherClientError(request, h);
@@ -87,7 +127,8 @@ class OfflineGatewayResponses {
         const reply = h.response(templates[contentType] || '').code(status).type(`${contentType}; charset=utf-8`);
         for (const [name, value] of Object.entries(definition.ResponseParameters || {})) {
           const header = name.replace(/^gatewayresponse\.header\./, '');
-          if (header !== name) reply.header(header, unquote(value));
+          const headerText = header !== name ? headerValue(value, request) : undefined;
+          if (headerText !== undefined && headerText !== '') reply.header(header, headerText);
         }
         return reply;
       });

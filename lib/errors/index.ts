@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'PAYLOAD_TOO_LARGE'
   | 'URI_TOO_LONG'
+  | 'REQUEST_TOO_EXPENSIVE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -248,6 +249,29 @@ export class IdempotencyKeyReusedError extends AppError {
   constructor() {
     super(
       'This Idempotency-Key was used for a different request in the last 24 hours; send a new key with a new request',
+    );
+  }
+}
+
+/**
+ * 400: a request whose reads would pass the per-request budget of DynamoDB requests or items read
+ * (lib/records/budget.ts), ended before the Lambda would time out. Odoo has no equivalent (its
+ * queries run as long as PostgreSQL takes). A 400, as the transaction limit's is: the request
+ * itself is too big, and sending it again costs the same (a 429 would invite that); the message
+ * names the limit and what was spent.
+ */
+export class RequestTooExpensiveError extends AppError {
+  readonly code = 'REQUEST_TOO_EXPENSIVE' as const;
+  readonly status = 400;
+
+  constructor(
+    readonly limit: { readonly what: 'DynamoDB requests' | 'items read'; readonly max: number },
+    readonly spent: { readonly requests: number; readonly items: number },
+  ) {
+    super(
+      `This request needs more than ${limit.max} ${limit.what}, the most one request may spend ` +
+        `(${spent.requests} DynamoDB requests and ${spent.items} items read so far); nothing was written. ` +
+        'Narrow it: fewer or shorter dotted paths and name searches in the domain, or a smaller model to walk',
     );
   }
 }

@@ -2,5 +2,6 @@
 export * from './negotiate';
 export * from './request';
 export * from './respond';
+export * from './cors';
 export { mediaTypeOf } from '../wire/media-type';
 export * from './authorizer-event';

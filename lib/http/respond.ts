@@ -16,6 +16,7 @@ import { errorFields, type Logger } from '../runtime/log';
 import { toPythonJson } from '../wire/json';
 import type { PyDict, PyValue } from '../wire/pyvalue';
 import { toDictXml } from '../wire/xml';
+import { allowedOrigin, isPreflight, preflightResponse, withCors } from './cors';
 import { JSON_TYPE, negotiate, type Format, type Negotiated } from './negotiate';
 import { toApiRequest, type ApiRequest } from './request';
 
@@ -45,6 +46,8 @@ export interface HttpOptions {
   readonly responseKey: ResponseKeyRule;
   /** Answer JSON whatever Accept says (the browser pages' errors, in the original's JSON shapes). */
   readonly jsonOnly?: boolean;
+  /** The origins whose browser scripts may read the answers (CORS_ORIGINS); none when absent. */
+  readonly corsOrigins?: ReadonlySet<string>;
 }
 
 /**
@@ -139,8 +142,9 @@ export function errorResponse(error: unknown, negotiated: Negotiated, log: Logge
 }
 
 /**
- * Runs one request: normalises the event, negotiates the format, calls the route and maps
- * whatever it throws. Handlers are this plus their route.
+ * Runs one request: normalises the event, answers a CORS preflight (before any route, so without
+ * the authorizer), negotiates the format, calls the route and maps whatever it throws. Every answer
+ * and error gets the CORS headers for an allowed origin. Handlers are this plus their route.
  */
 export async function runHttp(
   event: APIGatewayProxyEvent,
@@ -148,23 +152,36 @@ export async function runHttp(
   route: (request: ApiRequest, log: Logger) => Promise<ApiResult>,
 ): Promise<APIGatewayProxyResult> {
   const started = performance.now();
+  const corsOrigins = options.corsOrigins ?? NO_ORIGINS;
   let negotiated = JSON_TYPE;
   let log = options.log;
+  let origin: string | undefined;
   try {
     const request = toApiRequest(event);
+    origin = allowedOrigin(request, corsOrigins);
     log = log.child({ requestId: request.requestId, method: request.method, path: request.path });
+    if (isPreflight(request)) {
+      log.info('preflight', { allowed: origin !== undefined });
+      return preflightResponse(origin);
+    }
     if (!options.jsonOnly) negotiated = negotiate(request.headers.get('accept'));
     const result = await route(request, log);
     log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
-    if ('body' in result) return madeResponse(result);
-    if ('payload' in result) return respond(result.status, result.payload, negotiated, result.headers);
-    return respond(
-      result.status,
-      modelEnvelope(result.model, result.data, negotiated.format, options.responseKey),
-      negotiated,
-      result.headers,
-    );
+    return withCors(resultResponse(result, negotiated, options.responseKey), origin, corsOrigins);
   } catch (error) {
-    return errorResponse(error, negotiated, log);
+    return withCors(errorResponse(error, negotiated, log), origin, corsOrigins);
   }
+}
+
+const NO_ORIGINS: ReadonlySet<string> = new Set();
+
+function resultResponse(result: ApiResult, negotiated: Negotiated, rule: ResponseKeyRule): APIGatewayProxyResult {
+  if ('body' in result) return madeResponse(result);
+  if ('payload' in result) return respond(result.status, result.payload, negotiated, result.headers);
+  return respond(
+    result.status,
+    modelEnvelope(result.model, result.data, negotiated.format, rule),
+    negotiated,
+    result.headers,
+  );
 }

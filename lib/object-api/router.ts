@@ -25,6 +25,7 @@ import { isMetaModel, type ModelCatalog } from '../models/catalog';
 import { defaultGet, fieldsGet } from '../models/introspection';
 import { getModel, type ModelDef } from '../models/registry';
 import {
+  budgeted,
   countRecords,
   createRecord,
   readRecords,
@@ -377,12 +378,16 @@ function claimOf(request: ApiRequest, call: Call, caller: Caller, deps: ObjectDe
 
 /** One object request, from the authorizer's caller to the route's answer. */
 export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest): Promise<ApiResult> {
+  // OPTIONS reaches the function without the authorizer, for CORS preflights (lib/http answers
+  // those); any other OPTIONS cannot be authenticated, so it calls no method (405, not 401).
+  if (request.method === 'OPTIONS') throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
   const caller = callerOf(request);
   checkQueryLength(request);
   const modelName = request.pathParameters.model ?? '';
   // The registry with the custom models and fields this instance knows (reloaded when stale).
   const registry = deps.catalog ? await deps.catalog.registryFor(modelName) : deps.registry;
-  const requestDeps: ObjectDeps = { ...deps, registry };
+  // Every DynamoDB request and item read from here on counts toward this request's budget.
+  const requestDeps: ObjectDeps = { ...deps, registry, store: budgeted(deps.store) };
   const model = getModel(registry, modelName);
   const call = resolveCall(request);
   const access = accessFromContext(deps.accessRules, request.authorizer);

@@ -13,7 +13,7 @@ import type { Caller, RecordsDeps } from './deps';
 import type { StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
 import type { ReservedIds } from './reserved-ids';
-import { buildCreateTransaction, newRecord } from './transaction';
+import { buildCreateTransaction, newRecord, plannedActions } from './transaction';
 import { validateVals, type LinkedCreate } from './validate';
 import { reserveCreatedIds } from './write';
 
@@ -35,6 +35,9 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   const now = deps.now ?? (() => new Date());
   // Required fields are checked before an id is spent on a record that cannot be created.
   newRecord(model, 0, vals, request.caller, formatOdooDatetime(now()));
+  // So is the size of its transaction (the record, its (0, 0, vals) records, linked records,
+  // checks, a key claim): more than one transaction holds is a 400 before any id is reserved.
+  checkTransactionSize(plannedActions(vals, [{ model: model.model, id: 0 }], request.key ? 1 : 0), 1);
 
   return commitWithRetries(deps, { model, what: `A new ${model.model} record` }, async (reserved) => {
     const [ids, linkedRecords] = await Promise.all([

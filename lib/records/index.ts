@@ -1,4 +1,5 @@
 /** The records core's public face: Odoo's write/read/create/unlink and search over a RecordStore port. */
+export { budgeted, DEFAULT_REQUEST_LIMITS, type BudgetedStore, type RequestCost, type RequestLimits } from './budget';
 export { createRecord, type CreateRequest } from './create';
 export { type KeyedRequest } from './commit';
 export { formatOdooDatetime } from './dates';

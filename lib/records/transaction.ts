@@ -209,6 +209,34 @@ export function buildWriteTransaction(input: WriteTransactionInput): WriteTransa
   return builder.finish(model, vals, input.linkedRecords ?? new Map(), newStates);
 }
 
+/**
+ * The actions a write of `records` with `vals` (or a create, `records` being the new one) will
+ * need, counted from the validated vals before anything is read or reserved, as
+ * TransactionBuilder counts them: an Update (or Put) per record, a Put per (0, 0, vals) command
+ * per record, an Update per (1, id, vals) record, a ConditionCheck per other referenced record,
+ * plus `extra` (a key claim). Exact without (2, id) commands; their deletes are known only once
+ * read, and never make the count smaller (a deleted record may drop its check, but adds a Delete).
+ */
+export function plannedActions(vals: ValidatedVals, records: readonly RecordKey[], extra: number): number {
+  const written = new Set([...records.map(recordKeyString), ...vals.linked.keys()]);
+  const referenced = new Set(vals.references.keys());
+  for (const create of vals.creates) for (const key of create.vals.references.keys()) referenced.add(key);
+  for (const link of vals.linked.values()) for (const key of link.vals.references.keys()) referenced.add(key);
+  const checks = [...referenced].filter((key) => !written.has(key)).length;
+  return records.length * (1 + vals.creates.length) + vals.linked.size + checks + extra;
+}
+
+/**
+ * Stand-in ids for the records (0, 0, vals) commands create, `perRecord` for each of `records`:
+ * negative, so no real record is ever mistaken for one. They let a transaction be built and its
+ * size checked before a real id is reserved.
+ */
+export function placeholderIds(records: number, perRecord: number): number[][] {
+  return Array.from({ length: records }, (_, i) =>
+    Array.from({ length: perRecord }, (_, j) => -(i * perRecord + j + 1)),
+  );
+}
+
 /** What a create's transaction is built from: as WriteTransactionInput, for one new record. */
 export interface CreateTransactionInput extends Omit<WriteTransactionInput, 'records' | 'createdIds' | 'unlinkPlan'> {
   readonly record: StoredRecord;

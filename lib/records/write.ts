@@ -2,13 +2,16 @@
  * Odoo's write(): the same vals on every id, all or nothing, answered as read() with all fields.
  *
  * Two sequential round trips for n ids (DESIGN §2):
- *   1. one consistent BatchGet of the records (their values and versions), beside the reservation
- *      of the ids (0, 0, vals) commands need and the Idempotency-Key lookup;
+ *   1. one consistent BatchGet of the records (their values and versions), beside the
+ *      Idempotency-Key lookup;
  *   2. one TransactWriteItems (a version-conditioned Update per record and per record a (1, id, vals)
  *      command updates, a ConditionCheck per newly referenced record; the store sends a lone Update
  *      as a conditional UpdateItem), beside the BatchGet of the display names the answer shows.
  * A version conflict re-reads and tries again, a bounded number of times (commit.ts). (2, id)
  * commands add their deletion marks and the scans for references before the commit (ondelete.ts).
+ * (0, 0, vals) commands add one round trip between the two: their ids are reserved only once the
+ * records are known to exist and the transaction to fit (counted first from the vals, then built
+ * with stand-in ids), so a write that fails those checks takes no id from any sequence.
  */
 import { BadRequestError, InvalidValueError } from '../errors';
 import { getModel } from '../models/registry';
@@ -28,7 +31,7 @@ import { DeletionMarks, planUnlink } from './ondelete';
 import type { RecordKey, StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
 import type { ReservedIds } from './reserved-ids';
-import { buildWriteTransaction } from './transaction';
+import { buildWriteTransaction, placeholderIds, plannedActions } from './transaction';
 import { validateVals, type LinkedCreate, type ValidatedVals } from './validate';
 
 export interface WriteRequest extends KeyedRequest {
@@ -57,28 +60,37 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   let deleted: readonly RecordKey[] = [];
   try {
     const answer = await commitWithRetries(deps, target, async (reserved) => {
-      const [found, createdIds] = await Promise.all([
+      const [found] = await Promise.all([
         store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
-        reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)),
         keyUnused(request),
       ]);
       const records = requireRecords(model.model, request.ids, found);
+      // Missing records are a 404 first, as the original checks them before writing; then a write
+      // that cannot fit one transaction is a 400, counted from the vals before anything else.
+      checkTransactionSize(plannedActions(vals, keys, request.key ? 1 : 0), keys.length);
       // (2, id): what deleting those records takes (extra reads, only when the command is used).
       const unlinkPlan = marks ? await planUnlink(deps, deletedTargets(vals, found), marks) : undefined;
       const at = now();
-      const transaction = buildWriteTransaction({
-        model,
-        records,
-        vals,
-        caller: request.caller,
-        commitTime: formatOdooDatetime(at),
-        now: at.getTime(),
-        linkedRecords: found,
-        createdIds,
-        unlinkPlan,
-      });
-      transaction.actions.push(...claimActions(request, model.model, request.ids, now()));
+      const build = (createdIds: readonly (readonly number[])[]) => {
+        const built = buildWriteTransaction({
+          model,
+          records,
+          vals,
+          caller: request.caller,
+          commitTime: formatOdooDatetime(at),
+          now: at.getTime(),
+          linkedRecords: found,
+          createdIds,
+          unlinkPlan,
+        });
+        built.actions.push(...claimActions(request, model.model, request.ids, now()));
+        return built;
+      };
+      // The records exist; the transaction, built with stand-in ids, must fit before ids are taken.
+      let transaction = build(placeholderIds(records.length, vals.creates.length));
       checkTransactionSize(transaction.actions.length, records.length);
+      if (vals.creates.length > 0)
+        transaction = build(await reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)));
       if (unlinkPlan) {
         marks?.assertHeld(unlinkPlan.deleted);
         deleted = unlinkPlan.deleted;
@@ -100,7 +112,8 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
 
 /**
  * Ids for the records that (0, 0, vals) commands create: `perRecord[i]` for written record i, one
- * per command in order. One counter increment per command, all at once (parallel to the reads).
+ * per command in order. One counter increment per command, all at once (after the reads for a
+ * write, beside them for a create).
  */
 export async function reserveCreatedIds(
   reserved: ReservedIds,

@@ -48,6 +48,12 @@ export interface Config {
    * archiving the user stops them at once, revoking one of them does not before it expires).
    */
   readonly accessTokenFormat: 'opaque' | 'jwt';
+  /**
+   * CORS_ORIGINS: the browser origins (comma-separated, exact: `https://app.example.com`, as a
+   * browser sends Origin) whose scripts may read this API's answers. Empty, the default: none.
+   * `*` is refused: the allow-list is the point (lib/http/cors.ts).
+   */
+  readonly corsOrigins: ReadonlySet<string>;
 }
 
 function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
@@ -61,6 +67,37 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   if (value === '' || value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
   throw new Error(`${name} must be 1, true, 0, false or empty, not ${JSON.stringify(env[name])}`);
+}
+
+/**
+ * The allowed origins of CORS_ORIGINS. Each must be written exactly as a browser serializes it
+ * (scheme, lower-case host, a port only when not the default, no path or trailing slash), since
+ * requests are matched by string equality; anything else fails at cold start rather than never match.
+ */
+export function parseCorsOrigins(value: string | undefined): ReadonlySet<string> {
+  const origins = new Set<string>();
+  for (const item of (value ?? '').split(',')) {
+    const origin = item.trim();
+    if (origin === '') continue;
+    if (origin === '*') throw new Error('CORS_ORIGINS must list exact origins; "*" (any site) is not allowed');
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
+      const hint =
+        url && (url.protocol === 'https:' || url.protocol === 'http:')
+          ? ` (write it as ${JSON.stringify(url.origin)})`
+          : '';
+      throw new Error(
+        `CORS_ORIGINS must list origins as a browser sends them, like https://app.example.com, not ${JSON.stringify(origin)}${hint}`,
+      );
+    }
+    origins.add(origin);
+  }
+  return origins;
 }
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
@@ -91,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayEmulated: env.IS_OFFLINE === 'true',
     oauth1TimestampWindow: positiveSeconds(env, 'OAUTH1_TIMESTAMP_WINDOW', '300'),
     accessTokenFormat,
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
   };
 }

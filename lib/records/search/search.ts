@@ -20,7 +20,7 @@ import {
 } from './domain';
 import { BadRequestError } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
-import type { PyValue } from '../../wire/pyvalue';
+import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import type { RecordStore, StoredRecord, StoredValue } from '../port';
 
 export interface SearchDeps {
@@ -118,15 +118,79 @@ function skipsArchived(model: ModelDef, node: DomainNode, activeTest: boolean): 
   return activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
 }
 
+/** Sub-searches of one domain that run at once (each scan queries every index shard in parallel too). */
+export const SUBSEARCH_CONCURRENCY = 4;
+
+/**
+ * One search's sub-searches (dotted paths, name searches, hierarchies), by what they resolve:
+ * the same leaf anywhere in the domain, at any depth, is searched once and its ids reused.
+ */
+interface Resolver {
+  readonly deps: SearchDeps;
+  readonly resolved: Map<string, Promise<ReadonlySet<number>>>;
+}
+
+function resolverFor(deps: SearchDeps): Resolver {
+  return { deps, resolved: new Map() };
+}
+
+/** Identifies a value exactly (type included: 1, 1.0, '1' and True are different terms). */
+function valueKey(value: PyValue): string {
+  if (value instanceof Map) return `{${[...value].map(([k, v]) => `${JSON.stringify(k)}:${valueKey(v)}`).join(',')}}`;
+  if (Array.isArray(value)) return `[${value.map(valueKey).join(',')}]`;
+  if (value instanceof PyFloat) return `f${Object.is(value.value, -0) ? '-0' : String(value.value)}`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `${typeof value}:${String(value)}`;
+}
+
+/** What a leaf's resolution depends on (resolutionOf reads nothing else of it). */
+function leafKey(leaf: LeafNode): string {
+  const { model, field, subpath, operator, nameSearch, value } = leaf;
+  return JSON.stringify([model.model, field.name, subpath, operator, nameSearch, valueKey(value)]);
+}
+
+/** Runs `tasks` with at most `limit` at a time; rejects with the first failure (no new task starts after it). */
+async function runBounded(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      try {
+        await task();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
 /** The matcher for `node` on `model`: subpath leaves resolved, archived records left out as Odoo does. */
 async function compile(
-  deps: SearchDeps,
+  resolver: Resolver,
   model: ModelDef,
   node: DomainNode,
   activeTest: boolean,
 ): Promise<(record: StoredRecord) => boolean> {
+  const byKey = new Map<string, LeafNode>();
+  for (const leaf of subpathLeaves(node)) if (!byKey.has(leafKey(leaf))) byKey.set(leafKey(leaf), leaf);
+  const ids = new Map<string, ReadonlySet<number>>();
+  // Distinct sub-searches, a few at a time; one already run (or running) for this search is reused.
+  await runBounded(
+    [...byKey].map(([key, leaf]) => async () => {
+      let pending = resolver.resolved.get(key);
+      if (!pending) {
+        pending = resolveLeaf(resolver, leaf);
+        resolver.resolved.set(key, pending);
+      }
+      ids.set(key, await pending);
+    }),
+    SUBSEARCH_CONCURRENCY,
+  );
   const resolved = new Map<LeafNode, ReadonlySet<number>>();
-  for (const leaf of subpathLeaves(node)) resolved.set(leaf, await resolveLeaf(deps, leaf));
+  for (const leaf of subpathLeaves(node)) resolved.set(leaf, ids.get(leafKey(leaf)) ?? new Set<number>());
   const lookup = (leaf: LeafNode) => resolved.get(leaf) ?? new Set<number>();
   const skipArchived = skipsArchived(model, node, activeTest);
   return (record) => (!skipArchived || record.values.active === true) && matchRecord(node, record, lookup);
@@ -152,26 +216,27 @@ async function walk(
 
 /** The ids of every record of `model` that `node` matches (order does not matter: a parallel scan). */
 async function matchingIds(
-  deps: SearchDeps,
+  resolver: Resolver,
   model: ModelDef,
   node: DomainNode,
   activeTest: boolean,
 ): Promise<Set<number>> {
-  const matches = await compile(deps, model, node, activeTest);
+  const matches = await compile(resolver, model, node, activeTest);
   const ids = new Set<number>();
-  await deps.store.scanModel(model.model, (records) => {
+  await resolver.deps.store.scanModel(model.model, (records) => {
     for (const record of records) if (matches(record)) ids.add(record.id);
   });
   return ids;
 }
 
-async function resolveLeaf(deps: SearchDeps, leaf: LeafNode): Promise<ReadonlySet<number>> {
+async function resolveLeaf(resolver: Resolver, leaf: LeafNode): Promise<ReadonlySet<number>> {
+  const { deps } = resolver;
   const resolution = resolutionOf(leaf, deps.registry);
   if (resolution.kind === 'search')
-    return matchingIds(deps, resolution.model, resolution.domain, resolution.activeTest);
+    return matchingIds(resolver, resolution.model, resolution.domain, resolution.activeTest);
   const { start } = resolution;
   const startIds =
-    'ids' in start ? start.ids : [...(await matchingIds(deps, resolution.model, start.domain, start.activeTest))];
+    'ids' in start ? start.ids : [...(await matchingIds(resolver, resolution.model, start.domain, start.activeTest))];
   // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
   const parent = new Map<number, number | null>();
   const children = new Map<number, number[]>();
@@ -212,7 +277,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const { model, limit } = request;
   const offset = request.offset ?? 0;
   const node = parseDomain(request.domain ?? [], model, deps.registry);
-  const matches = await compile(deps, model, node, request.activeTest ?? true);
+  const matches = await compile(resolverFor(deps), model, node, request.activeTest ?? true);
   const order = request.order ?? [];
   const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
   if (!byId) {
@@ -271,7 +336,7 @@ export async function countRecords(
       skipsArchived(request.model, node, activeTest) ? { whereTrue: 'active' } : {},
     );
   }
-  return (await matchingIds(deps, request.model, node, activeTest)).size;
+  return (await matchingIds(resolverFor(deps), request.model, node, activeTest)).size;
 }
 
 /**

@@ -459,3 +459,137 @@ describe('http', () => {
     });
   });
 });
+
+describe('runHttp CORS (CORS_ORIGINS)', () => {
+  const APP = 'https://app.example.com';
+  const corsOptions = (origins: readonly string[] = [APP]) => ({
+    log: memoryLogger().log,
+    responseKey: 'description' as const,
+    corsOrigins: new Set(origins),
+  });
+  const GRANT = {
+    'Access-Control-Allow-Origin': APP,
+    'Access-Control-Expose-Headers': 'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate',
+  };
+  const records: PyValue = [pyDict([['id', 17]])];
+  const modelRoute = async (): Promise<ApiResult> => ({
+    status: 200,
+    model: partner,
+    data: records,
+    headers: { 'X-Next-Cursor': 'c1' },
+  });
+  const preflight = (origin: string) =>
+    proxyEvent({
+      httpMethod: 'OPTIONS',
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'authorization',
+      },
+    });
+
+  it('grants an allowed origin on an answer, merging Vary and keeping the route headers', async () => {
+    await expect(runHttp(proxyEvent({ headers: { Origin: APP } }), corsOptions(), modelRoute)).resolves.toStrictEqual({
+      statusCode: 200,
+      headers: { ...BASE_HEADERS_JSON, Vary: 'Accept, Origin', 'X-Next-Cursor': 'c1', ...GRANT },
+      body: '{"Partner":[{"id":17}]}',
+    });
+  });
+
+  it('grants an allowed origin on a 4xx, with WWW-Authenticate among the exposed headers', async () => {
+    const route = async (): Promise<ApiResult> => {
+      throw new AuthenticationRequiredError('no token');
+    };
+    await expect(runHttp(proxyEvent({ headers: { origin: APP } }), corsOptions(), route)).resolves.toStrictEqual({
+      statusCode: 401,
+      headers: { ...BASE_HEADERS_JSON, Vary: 'Accept, Origin', 'WWW-Authenticate': 'Bearer realm="restapi"', ...GRANT },
+      body: '{"code":401,"message":"Authentication required"}',
+    });
+  });
+
+  it('grants an allowed origin on a 503 with Retry-After and on an unexpected 500', async () => {
+    const throttled = await runHttp(proxyEvent({ headers: { Origin: APP } }), corsOptions(), async () => {
+      throw new ServiceUnavailableError(2);
+    });
+    expect([throttled.statusCode, throttled.headers]).toStrictEqual([
+      503,
+      { ...BASE_HEADERS_JSON, Vary: 'Accept, Origin', 'Retry-After': '2', ...GRANT },
+    ]);
+    const crashed = await runHttp(proxyEvent({ headers: { Origin: APP } }), corsOptions(), async () => {
+      throw new Error('boom');
+    });
+    expect([crashed.statusCode, crashed.headers]).toStrictEqual([
+      500,
+      { ...BASE_HEADERS_JSON, Vary: 'Accept, Origin', ...GRANT },
+    ]);
+  });
+
+  it('gives another origin, or none, no grant but still Vary: Origin', async () => {
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { Origin: 'https://app.example.com.evil.example' },
+      { Origin: 'null' },
+      {},
+    ]) {
+      const response = await runHttp(proxyEvent({ headers }), corsOptions(), modelRoute);
+      expect(response.headers).toStrictEqual({ ...BASE_HEADERS_JSON, Vary: 'Accept, Origin', 'X-Next-Cursor': 'c1' });
+    }
+  });
+
+  it('changes nothing when no origin is configured (the default)', async () => {
+    for (const options of [corsOptions([]), { log: memoryLogger().log, responseKey: 'description' as const }]) {
+      const response = await runHttp(proxyEvent({ headers: { Origin: APP } }), options, modelRoute);
+      expect(response.headers).toStrictEqual({ ...BASE_HEADERS_JSON, 'X-Next-Cursor': 'c1' });
+    }
+  });
+
+  it('answers a preflight of an allowed origin 204 with the grant, calling no route and needing no authorizer context', async () => {
+    const route = jest.fn(modelRoute);
+    await expect(
+      runHttp(
+        { ...preflight(APP), requestContext: { ...preflight(APP).requestContext, authorizer: null } },
+        corsOptions(),
+        route,
+      ),
+    ).resolves.toStrictEqual({
+      statusCode: 204,
+      headers: {
+        Vary: 'Origin',
+        'Cache-Control': 'no-store',
+        'Access-Control-Allow-Origin': APP,
+        'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Idempotency-Key',
+        'Access-Control-Max-Age': '600',
+      },
+      body: '',
+    });
+    expect(route).not.toHaveBeenCalled();
+  });
+
+  it('answers a preflight of another origin, or with no origin configured, 204 without a grant', async () => {
+    const route = jest.fn(modelRoute);
+    for (const [origin, options] of [
+      ['https://evil.example', corsOptions()],
+      [APP, corsOptions([])],
+      [APP, { log: memoryLogger().log, responseKey: 'description' as const }],
+    ] as const) {
+      await expect(runHttp(preflight(origin), options, route)).resolves.toStrictEqual({
+        statusCode: 204,
+        headers: { Vary: 'Origin', 'Cache-Control': 'no-store' },
+        body: '',
+      });
+    }
+    expect(route).not.toHaveBeenCalled();
+  });
+
+  it('passes a plain OPTIONS (no Access-Control-Request-Method) to the route like any request', async () => {
+    const route = jest.fn(modelRoute);
+    const response = await runHttp(
+      proxyEvent({ httpMethod: 'OPTIONS', headers: { Origin: APP } }),
+      corsOptions(),
+      route,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(route).toHaveBeenCalledTimes(1);
+  });
+});

@@ -30,6 +30,7 @@ describe('config', () => {
         gatewayEmulated: false,
         oauth1TimestampWindow: 300,
         accessTokenFormat: 'opaque',
+        corsOrigins: new Set(),
       });
     });
 
@@ -47,6 +48,7 @@ describe('config', () => {
           IS_OFFLINE: 'true',
           OAUTH1_TIMESTAMP_WINDOW: '600',
           ACCESS_TOKEN_FORMAT: 'jwt',
+          CORS_ORIGINS: 'https://app.example.com',
         }),
       ).toStrictEqual({
         recordsTable: 'records-prod',
@@ -62,6 +64,7 @@ describe('config', () => {
         gatewayEmulated: true,
         oauth1TimestampWindow: 600,
         accessTokenFormat: 'jwt',
+        corsOrigins: new Set(['https://app.example.com']),
       });
     });
 
@@ -118,6 +121,43 @@ describe('config', () => {
 
     it.each(['0', '-5', 'abc', '1.5', '1e400', 'Infinity'])('throws naming ACCESS_TOKEN_VALIDITY when it is %j', (value) => {
       expect(thrownBy({ ...BASE, ACCESS_TOKEN_VALIDITY: value }).message).toContain('ACCESS_TOKEN_VALIDITY');
+    });
+  });
+
+  describe('CORS_ORIGINS', () => {
+    it.each<[string, string[]]>([
+      ['', []],
+      [' , ', []],
+      ['https://app.example.com', ['https://app.example.com']],
+      [
+        ' https://app.example.com , http://localhost:5173,https://app.example.com',
+        ['https://app.example.com', 'http://localhost:5173'],
+      ],
+      ['https://xn--bcher-kva.example:8443', ['https://xn--bcher-kva.example:8443']],
+    ])('reads %j as the exact origins %j', (value, expected) => {
+      expect([...loadConfig({ ...BASE, CORS_ORIGINS: value }).corsOrigins]).toStrictEqual(expected);
+    });
+
+    it('refuses "*" at cold start: origins are an allow-list', () => {
+      expect(thrownBy({ ...BASE, CORS_ORIGINS: 'https://a.example,*' }).message).toBe(
+        'CORS_ORIGINS must list exact origins; "*" (any site) is not allowed',
+      );
+    });
+
+    it.each<[string, string]>([
+      ['https://app.example.com/', ' (write it as "https://app.example.com")'],
+      ['https://App.Example.com', ' (write it as "https://app.example.com")'],
+      ['https://app.example.com:443', ' (write it as "https://app.example.com")'],
+      ['https://app.example.com/spa', ' (write it as "https://app.example.com")'],
+      ['https://user@app.example.com', ' (write it as "https://app.example.com")'],
+      ['app.example.com', ''],
+      ['ftp://app.example.com', ''],
+      ['null', ''],
+      ['file:///index.html', ''],
+    ])('refuses %j, which no browser sends as an Origin, at cold start', (value, hint) => {
+      expect(thrownBy({ ...BASE, CORS_ORIGINS: value }).message).toBe(
+        `CORS_ORIGINS must list origins as a browser sends them, like https://app.example.com, not ${JSON.stringify(value)}${hint}`,
+      );
     });
   });
 

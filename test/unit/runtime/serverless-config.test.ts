@@ -38,10 +38,48 @@ describe('serverless.yml', () => {
 
   it('puts the REQUEST authorizer, uncached, on every object route', () => {
     const objectEvents = (prod.functions.object.events as Json[]).map((event) => event.http);
-    expect(objectEvents.map((http) => [http.path, http.authorizer])).toStrictEqual([
-      ['/restapi/1.0/object/{model}', { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 }],
-      ['/restapi/1.0/object/{model}/{proxy+}', { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 }],
+    expect(
+      objectEvents.filter((http) => http.method !== 'options').map((http) => [http.path, http.method, http.authorizer]),
+    ).toStrictEqual([
+      ['/restapi/1.0/object/{model}', 'any', { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 }],
+      ['/restapi/1.0/object/{model}/{proxy+}', 'any', { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 }],
     ]);
+  });
+
+  it('answers CORS preflights of the object routes and the token endpoints without the authorizer, and of nothing else', () => {
+    const optionsEvents = Object.entries(prod.functions as Json).flatMap(([name, fn]) =>
+      ((fn.events ?? []) as Json[])
+        .filter((event) => event.http.method === 'options')
+        .map((event) => [name, event.http]),
+    );
+    expect(optionsEvents.map(([name, http]) => [name, http.path, http.authorizer])).toStrictEqual([
+      ['object', '/restapi/1.0/object/{model}', undefined],
+      ['object', '/restapi/1.0/object/{model}/{proxy+}', undefined],
+      ...(prod.functions.token.events as Json[])
+        .filter((event) => event.http.method === 'post')
+        .map((event) => ['token', event.http.path, undefined]),
+    ]);
+  });
+
+  it('allows no CORS origin unless CORS_ORIGINS is set, in every stage', () => {
+    expect(process.env.CORS_ORIGINS ?? '').toBe('');
+    expect([prod.provider.environment.CORS_ORIGINS, local.provider.environment.CORS_ORIGINS]).toStrictEqual(['', '']);
+  });
+
+  it("lets a browser read API Gateway's own errors, echoing the Origin, varying by it and never allowing credentials", () => {
+    const gatewayResponses = Object.values(resources).filter(
+      (resource: Json) => resource.Type === 'AWS::ApiGateway::GatewayResponse',
+    );
+    expect(gatewayResponses.length).toBeGreaterThan(0);
+    for (const { Properties } of gatewayResponses) {
+      expect(Properties.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin',
+        'gatewayresponse.header.Vary': "'Accept, Origin'",
+      });
+      expect(Object.keys(Properties.ResponseParameters)).not.toContain(
+        'gatewayresponse.header.Access-Control-Allow-Credentials',
+      );
+    }
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
