@@ -1,22 +1,13 @@
 /**
  * What a model says about itself: Odoo's fields_get() and default_get(), from the registry alone.
  */
-import type { FieldDef, ModelDef } from './registry';
+import { FIELD_TYPES, type FieldDef, type ModelDef } from './registry';
 import { PyFloat, type PyDict, type PyValue } from '../wire/pyvalue';
 
-const SORTABLE_TYPES = new Set([
-  'char',
-  'text',
-  'html',
-  'integer',
-  'float',
-  'monetary',
-  'boolean',
-  'date',
-  'datetime',
-  'selection',
-  'many2one',
-]);
+/** What Odoo can sort by in SQL: every stored type but the x2many lists and binary data. */
+const SORTABLE_TYPES: ReadonlySet<string> = new Set(
+  FIELD_TYPES.filter((type) => type !== 'one2many' && type !== 'many2many' && type !== 'binary'),
+);
 
 /** A field's description as Odoo's fields_get() gives it (the attributes this registry knows). */
 function describeField(field: FieldDef): PyDict {

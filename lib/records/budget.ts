@@ -12,18 +12,16 @@
  * 100-action limits, and a failed write's clean-up (its deletion marks, its reserved ids) must run.
  *
  * How requests are counted, from what the port shows (the DynamoDB adapter's shapes,
- * lib/store/dynamodb/records-table.ts): a model walk queries each of its INDEX_SHARDS shards, so
- * listModel and countModel cost INDEX_SHARDS each (at least: a 1 MB page or a second round costs
- * more, unseen here) and scanModel INDEX_SHARDS plus one per page beyond one per shard (it hands
+ * lib/store/dynamodb/records-table.ts): a model walk queries each of its MODEL_INDEX_SHARDS shards, so
+ * listModel and countModel cost MODEL_INDEX_SHARDS each (at least: a 1 MB page or a second round costs
+ * more, unseen here) and scanModel MODEL_INDEX_SHARDS plus one per page beyond one per shard (it hands
  * over every page, so that count is exact); getMany one per 100 distinct keys; putMany one per 25
  * records; every other call one. Items: the records each call returned (listModel's over-fetch per
  * shard and countModel's filtered-out records are not seen).
  */
 import { RequestTooExpensiveError } from '../errors';
-import { recordKeyString, type RecordStore, type StoredRecord } from './port';
+import { MODEL_INDEX_SHARDS, recordKeyString, type RecordStore, type StoredRecord } from './port';
 
-/** The model index's shards (MODEL_SHARDS in lib/store/dynamodb/records-table.ts): queries per model walk. */
-export const INDEX_SHARDS = 16;
 const BATCH_GET_KEYS = 100;
 const BATCH_WRITE_RECORDS = 25;
 
@@ -86,27 +84,27 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       return store.putMany(records);
     },
     async listModel(model, options) {
-      check(INDEX_SHARDS);
-      spend({ requests: INDEX_SHARDS });
+      check(MODEL_INDEX_SHARDS);
+      spend({ requests: MODEL_INDEX_SHARDS });
       const page: StoredRecord[] = await store.listModel(model, options);
       spend({ items: page.length });
       return page;
     },
     async scanModel(model, visit) {
-      check(INDEX_SHARDS);
-      spend({ requests: INDEX_SHARDS });
+      check(MODEL_INDEX_SHARDS);
+      spend({ requests: MODEL_INDEX_SHARDS });
       let pages = 0;
       await store.scanModel(model, (records) => {
         // Each page refused once over: the adapter's other shards stop at their next page.
-        if (++pages > INDEX_SHARDS) spend({ requests: 1 });
+        if (++pages > MODEL_INDEX_SHARDS) spend({ requests: 1 });
         spend({ items: records.length });
         check();
         visit(records);
       });
     },
     async countModel(model, options) {
-      check(INDEX_SHARDS);
-      spend({ requests: INDEX_SHARDS });
+      check(MODEL_INDEX_SHARDS);
+      spend({ requests: MODEL_INDEX_SHARDS });
       const count = await store.countModel(model, options);
       spend({ items: count });
       return count;

@@ -143,6 +143,12 @@ export interface RecordStore {
   raiseSequence(model: string, atLeast: number): Promise<void>;
 }
 
+/**
+ * How many shards a model's index is split into: a walk of one model (listModel, scanModel,
+ * countModel) queries each of them, which is what a request's budget counts (budget.ts).
+ */
+export const MODEL_INDEX_SHARDS = 16;
+
 /** The most actions one DynamoDB transaction can carry. */
 export const MAX_TRANSACTION_ACTIONS = 100;
 

@@ -30,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import { TransactionCancelledError, type CancellationReason } from '../../lib/errors';
 import {
   MAX_TRANSACTION_ACTIONS,
+  MODEL_INDEX_SHARDS,
   recordKeyString,
   type IdempotencyClaim,
   type IdReservation,
@@ -42,8 +43,6 @@ import {
 
 /** DynamoDB's item size limit. */
 const MAX_ITEM_BYTES = 400 * 1024;
-/** The byModel index's shards in DynamoRecordStore (a record's shard is its id mod this). */
-const INDEX_SHARDS = 16;
 
 /** What a test can make the next transact do instead of committing: see failNextTransact. */
 export type TransactFault = CancellationReason | readonly CancellationReason[] | Error;
@@ -215,8 +214,8 @@ export class MemoryRecordStore implements RecordStore {
 
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
     this.calls.scanModel++;
-    const shards = Array.from({ length: INDEX_SHARDS }, () => [] as StoredRecord[]);
-    for (const record of this.#ofModel(model)) shards[record.id % INDEX_SHARDS]?.push(this.#copy(record));
+    const shards = Array.from({ length: MODEL_INDEX_SHARDS }, () => [] as StoredRecord[]);
+    for (const record of this.#ofModel(model)) shards[record.id % MODEL_INDEX_SHARDS]?.push(this.#copy(record));
     for (const page of shards) if (page.length > 0) visit(page);
   }
 

@@ -34,6 +34,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  MODEL_INDEX_SHARDS,
   recordKeyString,
   type CancellationReason,
   type IdempotencyClaim,
@@ -47,7 +48,6 @@ import {
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
 
-export const MODEL_SHARDS = 16;
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const UNPROCESSED_RETRIES = 5;
@@ -59,7 +59,7 @@ export function recordItemKey(key: RecordKey): { pk: string } {
 }
 
 export function shardOf(key: RecordKey): string {
-  return `${key.model}#${key.id % MODEL_SHARDS}`;
+  return `${key.model}#${key.id % MODEL_INDEX_SHARDS}`;
 }
 
 export function toItem(record: StoredRecord): Item {
@@ -495,12 +495,12 @@ export class DynamoRecordStore implements RecordStore {
     // Each shard keeps the model's ids in order (the index's sort key). Ask every shard for a
     // fair share at once (one round trip per round) and merge: ids up to the smallest last id of
     // the shards that may hold more are complete; past it, a shard may still hide smaller ids.
-    const share = Math.ceil(limit / MODEL_SHARDS) + 2;
+    const share = Math.ceil(limit / MODEL_INDEX_SHARDS) + 2;
     const out: StoredRecord[] = [];
     let after = afterId;
     while (out.length < limit) {
       const pages = await Promise.all(
-        Array.from({ length: MODEL_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)),
+        Array.from({ length: MODEL_INDEX_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)),
       );
       const fullPages = pages.filter((page) => page.length === share);
       const bound =
@@ -544,7 +544,7 @@ export class DynamoRecordStore implements RecordStore {
     onPage: (page: QueryCommandOutput) => void,
   ): Promise<void> {
     await Promise.all(
-      Array.from({ length: MODEL_SHARDS }, async (_, shard) => {
+      Array.from({ length: MODEL_INDEX_SHARDS }, async (_, shard) => {
         let startKey: Record<string, unknown> | undefined;
         do {
           let page;

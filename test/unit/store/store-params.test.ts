@@ -1,5 +1,6 @@
 import type { StoredRecord, StoredValue, WriteAction } from '../../../lib/records/port';
-import { buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, MODEL_SHARDS, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
+import { buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
+import { MODEL_INDEX_SHARDS } from '../../../lib/records/port';
 
 // DESIGN §2: every attribute name goes through ExpressionAttributeNames; one TransactWriteItems
 // with a version condition per record and a ConditionCheck per referenced record; one partition
@@ -217,8 +218,8 @@ describe('store/records', () => {
 
     it('returns every one of the model shards for consecutive ids, so one model has no single hot key', () => {
       const shards = new Set(Array.from({ length: 64 }, (_, i) => shardOf({ model: 'res.partner', id: i + 1 })));
-      expect(shards.size).toBe(MODEL_SHARDS);
-      expect(MODEL_SHARDS).toBeGreaterThan(1);
+      expect(shards.size).toBe(MODEL_INDEX_SHARDS);
+      expect(MODEL_INDEX_SHARDS).toBeGreaterThan(1);
       for (const shard of shards) expect(shard.startsWith('res.partner#')).toBe(true);
     });
 
