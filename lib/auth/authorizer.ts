@@ -2,22 +2,24 @@
  * The authorizer's logic: the credentials of a request -> a grant with the caller in the context
  * (lib/http/authorizer-event.ts makes it API Gateway's IAM policy), or none (API Gateway's 401).
  * It dispatches as the original does (`valid_authentication`): `oauth_signature` present ->
- * OAuth 1.0a; `Bearer` -> an OAuth 2 token;
+ * OAuth 1.0a (with a form body, whose fields the signature covers, all but the signature and the
+ * nonce, which the object function checks: see preverifyOAuth1); `Bearer` -> an OAuth 2 token;
  * `Basic` -> the original's basic token; anything else -> 401. Then the user must be active and the
  * client still registered, and the user's groups go to the handler for the access rights.
  */
-import {
-  AUTH_ERROR_CONTEXT_KEY,
-  clientFromItem,
-  clientKey,
-  OAUTH1_FORM_BODY,
-  type AuthStore,
-  type Principal,
-} from './credentials';
+import { clientFromItem, clientKey, type AuthStore, type Principal } from './credentials';
 import { AuthenticationRequiredError } from '../errors';
 import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from '../runtime/log';
-import { authenticateOAuth1, isOAuth1Request, type OAuth1Deps } from './oauth1/flow';
+import {
+  authenticateOAuth1,
+  isOAuth1Request,
+  OAUTH1_SIGNATURE_CONTEXT_KEY,
+  OAUTH1_SIGNATURE_PENDING,
+  preverifyOAuth1,
+  type OAuth1Deps,
+  type SignedRequest,
+} from './oauth1/flow';
 import { lookUpAccessToken, parseTokenHeader, type TokenDeps } from './oauth2';
 import { userFromItem, userKey } from './users';
 import type { AuthorizerRequest, Grant } from '../http/authorizer-event';
@@ -42,15 +44,16 @@ export function authorizationHeader(request: AuthorizerRequest): string | undefi
 }
 
 /**
- * A signed form body: its parameters would be part of the signature (RFC 5849 §3.4.1.3.1), but
- * an API Gateway authorizer never sees the body, so such a signature cannot be checked.
+ * A form body: its fields are part of an OAuth 1.0a signature (RFC 5849 §3.4.1.3.1), but an API
+ * Gateway authorizer never sees the body, so the object function checks such a signature
+ * (lib/auth/oauth1/flow.ts, OAUTH1_SIGNATURE_PENDING). The Content-Type alone decides, as it
+ * decides for the object function whether the body has fields (lib/http's formPairs).
  */
 function hasFormBody(request: AuthorizerRequest): boolean {
-  const contentType = mediaTypeOf(headerValues(request, 'content-type')[0]);
-  const length = Number(headerValues(request, 'content-length')[0] ?? '0');
-  return (
-    contentType === 'application/x-www-form-urlencoded' &&
-    (length > 0 || headerValues(request, 'transfer-encoding').length > 0)
+  // Not Content-Length: an HTTP/2 request need not send one, and an empty form is verified alike.
+  // Any of several Content-Type values: the object function may read another one than the first.
+  return headerValues(request, 'content-type').some(
+    (value) => mediaTypeOf(value) === 'application/x-www-form-urlencoded',
   );
 }
 
@@ -79,20 +82,26 @@ async function authenticateJwt(deps: AuthorizerDeps, request: AuthorizerRequest)
   return withGroups(deps.store, { userId, clientId, scopes, scheme: 'jwt' });
 }
 
+/** An OAuth 1.0a request as the authorizer sees it: everything but the body. */
+function signedRequestOf(deps: AuthorizerDeps, request: AuthorizerRequest): SignedRequest {
+  return {
+    method: request.method,
+    path: calledPath(request, deps.oauth1),
+    domainName: request.domainName,
+    headers: joinedHeaders(request),
+    authorization: authorizationHeader(request),
+    query: request.query,
+  };
+}
+
 async function authenticate(deps: AuthorizerDeps, request: AuthorizerRequest): Promise<Principal> {
   const authorization = authorizationHeader(request);
   const query = request.query;
   if (isOAuth1Request(authorization, query)) {
-    const signed = {
-      method: request.method,
-      path: calledPath(request, deps.oauth1),
-      domainName: request.domainName,
-      headers: joinedHeaders(request),
-      authorization,
-      query,
-    };
     // The user and client are read while the nonce is written: two round trips in all.
-    return authenticateOAuth1(deps.oauth1, signed, (principal) => withGroups(deps.store, principal));
+    return authenticateOAuth1(deps.oauth1, signedRequestOf(deps, request), (principal) =>
+      withGroups(deps.store, principal),
+    );
   }
   const scheme = authorization?.trimStart().split(' ', 1)[0]?.toLowerCase();
   if (scheme !== 'bearer' && scheme !== 'basic')
@@ -154,10 +163,15 @@ export async function authorizeRequest(
   const requestLog = log.child({ requestId: request.requestId, path: request.path });
   try {
     if (isOAuth1Request(authorizationHeader(request), request.query) && hasFormBody(request)) {
-      // API Gateway's 401 body is fixed, so to say why, the request goes on without a user and
-      // the handler (which refuses any request without one) answers 401 with the reason.
-      requestLog.info('unauthorized', { reason: 'OAuth 1.0a with a form body' });
-      return { principalId: 'anonymous', context: { [AUTH_ERROR_CONTEXT_KEY]: OAUTH1_FORM_BODY } };
+      // Everything but the signature and the nonce, which the object function checks over the body.
+      const principal = await preverifyOAuth1(deps.oauth1, signedRequestOf(deps, request), (verified) =>
+        withGroups(deps.store, verified),
+      );
+      requestLog.info('OAuth 1.0a signature left to the object function', { reason: 'form body' });
+      return {
+        principalId: String(principal.userId),
+        context: { ...principalContext(principal), [OAUTH1_SIGNATURE_CONTEXT_KEY]: OAUTH1_SIGNATURE_PENDING },
+      };
     }
     const principal = (await authenticateJwt(deps, request)) ?? (await authenticate(deps, request));
     return { principalId: String(principal.userId), context: principalContext(principal) };

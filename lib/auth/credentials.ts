@@ -11,7 +11,8 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 /** The kinds of item in the auth table; an item's key is `KIND#id`. */
 export type AuthItemKind =
   | 'CLIENT' // an OAuth application: client id, type, user, secret (hash or sealed), redirect URIs
-  | 'TOKEN' // an OAuth 2 access or refresh token, or a Basic token, by SHA-256
+  | 'TOKEN' // an OAuth 2 access or refresh token (or a rotated one's marker), or a Basic token, by SHA-256
+  | 'FAMILY' // an OAuth 2 grant's refresh token family: its live refresh token and access tokens
   | 'CODE' // an OAuth 2 authorization code, by SHA-256; taken (deleted) on use
   | 'O1REQ' // an OAuth 1.0a request token (temporary credentials); taken on exchange
   | 'O1ACC' // an OAuth 1.0a access token (token credentials)
@@ -30,6 +31,22 @@ export interface AuthKey {
 export type AuthAttribute = string | number | boolean | readonly string[];
 /** An item's attributes. `expiresAt` (seconds since the epoch) is also the table's TTL. */
 export type AuthItem = Readonly<Record<string, AuthAttribute>>;
+
+/** What must hold of an item for a write of a transaction to go through. */
+export type AuthCondition =
+  /** No item has the key. */
+  | { readonly absent: true }
+  /** The item exists and each named attribute holds exactly this value. */
+  | { readonly matches: Readonly<Record<string, string | number>> };
+
+/** One write of a transaction (AuthStore.transact): at most one per key. */
+export type AuthWrite =
+  | { readonly kind: 'put'; readonly key: AuthKey; readonly item: AuthItem; readonly condition?: AuthCondition }
+  /** Deletes the item if there is one (a missing item is not a failure). */
+  | { readonly kind: 'delete'; readonly key: AuthKey };
+
+/** The most writes one transaction takes (DynamoDB's TransactWriteItems limit). */
+export const MAX_AUTH_TRANSACTION_WRITES = 100;
 
 /**
  * The auth table as the core needs it: items by key, with the conditional operations that make
@@ -50,6 +67,12 @@ export interface AuthStore {
    */
   increment(key: AuthKey, window: { readonly now: number; readonly expiresAt: number }): Promise<number>;
   delete(key: AuthKey): Promise<void>;
+  /**
+   * All the writes or none (at most MAX_AUTH_TRANSACTION_WRITES, each key once): true when they
+   * were made, false when a condition failed or a concurrent transaction on one of the items
+   * cancelled them (nothing written either way).
+   */
+  transact(writes: readonly AuthWrite[]): Promise<boolean>;
   /** Every item of a kind: for the admin CLI only (a scan; no function role may do it). */
   list(kind: AuthItemKind): Promise<{ readonly id: string; readonly item: AuthItem }[]>;
 }
@@ -70,6 +93,11 @@ export interface ClientRecord {
   /** Exact redirect URIs the authorize endpoints accept (oauth2 redirect_uri, oauth1 callback). */
   readonly redirectUris: readonly string[];
   readonly createdAt: number;
+  /**
+   * OAuth 2 only, set by the admin: a refresh keeps the refresh token (as the original did, for
+   * clients written against it) instead of rotating it. Absent: rotated, reuse revokes the grant.
+   */
+  readonly persistentRefreshTokens?: true;
 }
 
 export function clientKey(clientId: string): AuthKey {
@@ -92,6 +120,7 @@ export function clientFromItem(item: AuthItem | undefined): ClientRecord | undef
       ? item.redirectUris.filter((uri): uri is string => typeof uri === 'string')
       : [],
     createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
+    ...(accessType === 'oauth2' && item.persistentRefreshTokens === true ? { persistentRefreshTokens: true } : {}),
   };
 }
 

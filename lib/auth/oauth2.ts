@@ -2,14 +2,24 @@
  * OAuth 2.0 (RFC 6749) and the original's Basic tokens: the token endpoints' grants, the
  * authorization codes the consent page hands out, revocation (RFC 7009), and the bearer/basic
  * checks the authorizer makes. Tokens, refresh tokens and codes are opaque, random and stored as
- * SHA-256 hashes only; codes and refresh tokens are taken (deleted) atomically on use, so a second
- * use fails even when two arrive at once.
+ * SHA-256 hashes only; codes are taken (deleted) atomically on use, so a second use fails even
+ * when two arrive at once.
+ *
+ * Refresh tokens rotate, and the tokens of one grant form a family (RFC 9700 §4.14.2): a FAMILY
+ * item names the grant's live refresh token and the access tokens issued from it. A rotation is one
+ * transaction: the used token becomes a marker (kept until it would have expired), the new pair is
+ * written, and the family moves to the next version — on condition that the token was still live
+ * and the family still at the version read. A second use of a refresh token (a marker presented,
+ * or a rotation that loses that condition) is a reuse: the family is revoked, its live refresh token
+ * and access tokens deleted, in one transaction conditional on the family's version (a rotation
+ * that commits first makes it read the family again), so no token of the family outlives it.
  */
 import { createHash } from 'node:crypto';
 import { parseScopes } from '../models/access';
 import {
   clientFromItem,
   clientKey,
+  MAX_AUTH_TRANSACTION_WRITES,
   MAX_CREDENTIAL_LENGTH,
   NO_SECRET_HASH,
   nowSeconds,
@@ -20,6 +30,7 @@ import {
   type AuthItem,
   type AuthKey,
   type AuthStore,
+  type AuthWrite,
   type ClientRecord,
 } from './credentials';
 import { AuthenticationRequiredError, InvalidClientError, OAuthError } from '../errors';
@@ -57,10 +68,59 @@ export interface TokenRecord {
   readonly expiresAt: number;
   /** A refresh token's access token, revoked with it (RFC 7009 §2.1). */
   readonly accessHash?: string;
+  /** A refresh token's family (absent on those issued before families existed: each its own). */
+  readonly family?: string;
 }
 
 export const tokenKey = (tokenHash: string): AuthKey => ({ kind: 'TOKEN', id: tokenHash });
 const codeKey = (codeHash: string): AuthKey => ({ kind: 'CODE', id: codeHash });
+const familyKey = (familyId: string): AuthKey => ({ kind: 'FAMILY', id: familyId });
+
+/**
+ * Access tokens a family keeps track of (unexpired ones; a rotation past this many deletes the
+ * oldest): with the family item and its live refresh token, a revocation always fits one transaction.
+ */
+export const MAX_FAMILY_ACCESS_TOKENS = MAX_AUTH_TRANSACTION_WRITES - 10;
+/** Attempts at revoking a family that rotations keep moving on (each lost attempt means one committed). */
+const MAX_REVOKE_ATTEMPTS = 5;
+/** Attempts at a refresh of a persistent refresh token that concurrent refreshes keep beating. */
+const MAX_PERSISTENT_REFRESH_ATTEMPTS = 5;
+
+/** A grant's refresh token family, as its FAMILY item holds it. */
+interface Family {
+  readonly clientId: string;
+  /** The hash of the live refresh token ('' once revoked). */
+  readonly live: string;
+  /** The opaque access tokens issued from the family, as `hash:expiresAt`. */
+  readonly access: readonly string[];
+  /** Moved on by every rotation and by the revocation: the condition of the next one. */
+  readonly version: number;
+  readonly revoked: boolean;
+  readonly expiresAt: number;
+}
+
+function familyFromItem(item: AuthItem | undefined): Family | undefined {
+  if (!item || typeof item.clientId !== 'string' || typeof item.version !== 'number') return undefined;
+  return {
+    clientId: item.clientId,
+    live: typeof item.live === 'string' ? item.live : '',
+    access: Array.isArray(item.access) ? item.access.filter((entry): entry is string => typeof entry === 'string') : [],
+    version: item.version,
+    revoked: item.revoked === true,
+    expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : 0,
+  };
+}
+
+const accessEntry = (hash: string, expiresAt: number): string => `${hash}:${expiresAt}`;
+const entryHash = (entry: string): string => entry.slice(0, entry.indexOf(':'));
+const entryExpiresAt = (entry: string): number => Number(entry.slice(entry.indexOf(':') + 1));
+
+/** A rotated refresh token's marker: what tells a reuse from an unknown token. */
+function rotatedFamily(item: AuthItem | undefined, clientId: string): string | undefined {
+  return item?.kind === 'rotated' && item.clientId === clientId && typeof item.family === 'string'
+    ? item.family
+    : undefined;
+}
 
 function tokenFromItem(item: AuthItem | undefined): TokenRecord | undefined {
   if (
@@ -78,6 +138,7 @@ function tokenFromItem(item: AuthItem | undefined): TokenRecord | undefined {
     scopes: typeof item.scopes === 'string' ? item.scopes : '',
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : 0,
     ...(typeof item.accessHash === 'string' ? { accessHash: item.accessHash } : {}),
+    ...(typeof item.family === 'string' ? { family: item.family } : {}),
   };
 }
 
@@ -174,41 +235,110 @@ async function jwtAccessToken(deps: TokenDeps, grant: Grant, now: number): Promi
   );
 }
 
-async function issueTokens(deps: TokenDeps, grant: Grant, scheme: 'oauth2' | 'basic'): Promise<TokenResponse> {
-  const now = nowSeconds(deps.now);
+/** A new access token (stored by the caller when opaque) and, for OAuth 2, a new refresh token. */
+interface MintedTokens {
+  readonly response: TokenResponse;
+  /** The opaque access token's record and hash (none for a JWT). */
+  readonly access?: { readonly hash: string; readonly record: TokenRecord };
+  /** The refresh token's hash and record, its family not yet set. */
+  readonly refresh?: { readonly hash: string; readonly record: TokenRecord };
+}
+
+async function mintTokens(
+  deps: TokenDeps,
+  grant: Grant,
+  scheme: 'oauth2' | 'basic',
+  now: number,
+): Promise<MintedTokens> {
   const base = { scheme, clientId: grant.client.clientId, userId: grant.userId, scopes: grant.scopes };
-  const writes: Promise<boolean>[] = [];
   let accessToken: string;
-  let accessHash: string | undefined;
+  let access: MintedTokens['access'];
   if (scheme === 'oauth2' && deps.accessTokenFormat === 'jwt') {
     accessToken = await jwtAccessToken(deps, grant, now);
   } else {
     accessToken = randomToken();
-    accessHash = sha256Hex(accessToken);
-    const access: TokenRecord = { ...base, kind: 'access', expiresAt: now + deps.accessTokenValidity };
-    writes.push(deps.store.put(tokenKey(accessHash), { ...access }));
+    access = {
+      hash: sha256Hex(accessToken),
+      record: { ...base, kind: 'access', expiresAt: now + deps.accessTokenValidity },
+    };
   }
   let refreshToken: string | false = false;
+  let refresh: MintedTokens['refresh'];
   if (scheme === 'oauth2') {
     refreshToken = randomToken();
-    const refresh: TokenRecord = {
-      ...base,
-      kind: 'refresh',
-      expiresAt: now + REFRESH_TOKEN_VALIDITY,
-      ...(accessHash ? { accessHash } : {}),
+    refresh = {
+      hash: sha256Hex(refreshToken),
+      record: {
+        ...base,
+        kind: 'refresh',
+        expiresAt: now + REFRESH_TOKEN_VALIDITY,
+        ...(access ? { accessHash: access.hash } : {}),
+      },
     };
-    writes.push(deps.store.put(tokenKey(sha256Hex(refreshToken)), { ...refresh }));
   }
-  // Parallel single puts: one round trip.
-  await Promise.all(writes);
   return {
-    access_token: accessToken,
-    access_token_validity: deps.accessTokenValidity,
-    token_type: scheme === 'oauth2' ? 'Bearer' : 'Basic',
-    refresh_token: refreshToken,
-    expires_in: deps.accessTokenValidity,
-    ...(grant.scopes ? { scope: grant.scopes } : {}),
+    response: {
+      access_token: accessToken,
+      access_token_validity: deps.accessTokenValidity,
+      token_type: scheme === 'oauth2' ? 'Bearer' : 'Basic',
+      refresh_token: refreshToken,
+      expires_in: deps.accessTokenValidity,
+      ...(grant.scopes ? { scope: grant.scopes } : {}),
+    },
+    ...(access ? { access } : {}),
+    ...(refresh ? { refresh } : {}),
   };
+}
+
+/** The tokens of a new grant: a new family, named after its first refresh token. */
+async function issueTokens(deps: TokenDeps, grant: Grant, scheme: 'oauth2' | 'basic'): Promise<TokenResponse> {
+  const now = nowSeconds(deps.now);
+  const { response, access, refresh } = await mintTokens(deps, grant, scheme, now);
+  const writes: Promise<boolean>[] = [];
+  if (access) writes.push(deps.store.put(tokenKey(access.hash), { ...access.record }));
+  if (refresh) {
+    const family: Family = {
+      clientId: grant.client.clientId,
+      live: refresh.hash,
+      access: access ? [accessEntry(access.hash, access.record.expiresAt)] : [],
+      version: 1,
+      revoked: false,
+      expiresAt: refresh.record.expiresAt,
+    };
+    writes.push(
+      deps.store.put(tokenKey(refresh.hash), { ...refresh.record, family: refresh.hash }),
+      deps.store.put(familyKey(refresh.hash), { ...family }),
+    );
+  }
+  // Parallel single puts of fresh random keys: one round trip. (A refresh token whose family item
+  // was lost is rotated as one issued before families existed: its family is created then.)
+  await Promise.all(writes);
+  return response;
+}
+
+/**
+ * Revokes a family: marks it revoked and deletes its live refresh token and access tokens, in one
+ * transaction on condition that the family is still at the version read. A rotation that commits
+ * first moves the version on, so this reads the family again and revokes what that rotation issued;
+ * one that comes after finds the family revoked (or its token gone) and fails.
+ */
+async function revokeFamily(store: AuthStore, familyId: string): Promise<void> {
+  for (let attempt = 0; attempt < MAX_REVOKE_ATTEMPTS; attempt++) {
+    const family = familyFromItem(await store.get(familyKey(familyId)));
+    if (!family || family.revoked) return;
+    const doomed = [...new Set([family.live, ...family.access.map(entryHash)].filter((hash) => hash !== ''))];
+    const writes: AuthWrite[] = [
+      {
+        kind: 'put',
+        key: familyKey(familyId),
+        item: { ...family, live: '', access: [], revoked: true, version: family.version + 1 },
+        condition: { matches: { version: family.version } },
+      },
+      ...doomed.map((hash): AuthWrite => ({ kind: 'delete', key: tokenKey(hash) })),
+    ];
+    if (await store.transact(writes)) return;
+  }
+  throw new Error(`Could not revoke refresh token family ${familyId}: it kept changing`);
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -254,28 +384,121 @@ async function authorizationCodeGrant(
   return { client, userId: item.userId, scopes: typeof item.scopes === 'string' ? item.scopes : '' };
 }
 
-async function refreshTokenGrant(deps: TokenDeps, client: ClientRecord, params: TokenRequestParams): Promise<Grant> {
+const invalidRefreshToken = () => new OAuthError('invalid_grant', 'Invalid Refresh Token.');
+
+/**
+ * grant_type=refresh_token. A rotating client's refresh token is used up (a marker stays in its
+ * place); a client the admin set to persistent refresh tokens keeps its token, as with the original.
+ */
+async function refreshTokens(
+  deps: TokenDeps,
+  client: ClientRecord,
+  params: TokenRequestParams,
+): Promise<TokenResponse> {
   const presented = params.get('refresh_token');
   if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
-  const key = tokenKey(sha256Hex(presented));
-  const record = presented.length <= MAX_CREDENTIAL_LENGTH ? tokenFromItem(await deps.store.get(key)) : undefined;
-  if (
-    !record ||
-    record.kind !== 'refresh' ||
-    record.clientId !== client.clientId ||
-    record.expiresAt <= nowSeconds(deps.now)
-  ) {
-    throw new OAuthError('invalid_grant', 'Invalid Refresh Token.');
+  if (presented.length > MAX_CREDENTIAL_LENGTH) throw invalidRefreshToken();
+  const persistent = client.persistentRefreshTokens === true;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await rotateOnce(deps, client, params, presented, persistent);
+    if (typeof outcome !== 'string') return outcome;
+    if (!persistent) {
+      // The token was live when read, yet another use of it committed first: a reuse.
+      await revokeFamily(deps.store, outcome);
+      throw invalidRefreshToken();
+    }
+    // A persistent token stays live: concurrent refreshes with it each get their access token.
+    if (attempt >= MAX_PERSISTENT_REFRESH_ATTEMPTS) throw invalidRefreshToken();
+  }
+}
+
+/** One attempt at a refresh: the tokens, or the family id when a concurrent change won the race. */
+async function rotateOnce(
+  deps: TokenDeps,
+  client: ClientRecord,
+  params: TokenRequestParams,
+  presented: string,
+  persistent: boolean,
+): Promise<TokenResponse | string> {
+  const now = nowSeconds(deps.now);
+  const hash = sha256Hex(presented);
+  const item = await deps.store.get(tokenKey(hash));
+  const reused = rotatedFamily(item, client.clientId);
+  if (reused !== undefined) {
+    // RFC 9700 §4.14.2: a rotated token came back, so one of its holders is not the client.
+    // Everything the grant issued is revoked; the client signs in again.
+    await revokeFamily(deps.store, reused);
+    throw invalidRefreshToken();
+  }
+  const record = tokenFromItem(item);
+  if (!record || record.kind !== 'refresh' || record.clientId !== client.clientId || record.expiresAt <= now) {
+    throw invalidRefreshToken();
   }
   const narrowed = requestedScopes(params);
   // RFC 6749 §6: a refresh may narrow the scope, never widen it.
   if (narrowed && record.scopes && !narrowed.split(' ').every((scope) => record.scopes.split(' ').includes(scope))) {
     throw new OAuthError('invalid_scope', 'The requested scope exceeds the one originally granted');
   }
-  // Rotation, only once everything checked out (a refused refresh leaves the token usable): taken
-  // (deleted) as it is used, so of two concurrent uses one gets it and a second use finds nothing.
-  if (!(await deps.store.take(key))) throw new OAuthError('invalid_grant', 'Invalid Refresh Token.');
-  return { client, userId: record.userId, scopes: narrowed || record.scopes };
+  // A refresh token from before families is its own family's first token.
+  const familyId = record.family ?? hash;
+  const family = familyFromItem(await deps.store.get(familyKey(familyId)));
+  if (family && (family.revoked || family.live !== hash)) throw invalidRefreshToken();
+  const grant: Grant = { client, userId: record.userId, scopes: narrowed || record.scopes };
+  const minted = await mintTokens(deps, grant, 'oauth2', now);
+  const { access } = minted;
+  const next = minted.refresh as NonNullable<MintedTokens['refresh']>;
+  const writes: AuthWrite[] = [];
+  let live: string;
+  let response = minted.response;
+  if (persistent) {
+    // The same refresh token, for another validity period and pointing at the new access token.
+    live = hash;
+    response = { ...response, refresh_token: presented };
+    writes.push({
+      kind: 'put',
+      key: tokenKey(hash),
+      item: { ...next.record, family: familyId },
+      condition: { matches: { kind: 'refresh' } },
+    });
+  } else {
+    live = next.hash;
+    writes.push(
+      {
+        kind: 'put',
+        key: tokenKey(hash),
+        item: { kind: 'rotated', clientId: client.clientId, family: familyId, expiresAt: record.expiresAt },
+        condition: { matches: { kind: 'refresh' } },
+      },
+      {
+        kind: 'put',
+        key: tokenKey(next.hash),
+        item: { ...next.record, family: familyId },
+        condition: { absent: true },
+      },
+    );
+  }
+  if (access)
+    writes.push({ kind: 'put', key: tokenKey(access.hash), item: { ...access.record }, condition: { absent: true } });
+  // The family keeps its unexpired access tokens; past the limit the oldest are revoked now.
+  const kept = (family?.access ?? []).filter((entry) => entryExpiresAt(entry) > now);
+  if (access) kept.push(accessEntry(access.hash, access.record.expiresAt));
+  const dropped = kept.splice(0, Math.max(0, kept.length - MAX_FAMILY_ACCESS_TOKENS));
+  for (const entry of dropped) writes.push({ kind: 'delete', key: tokenKey(entryHash(entry)) });
+  const nextFamily: Family = {
+    clientId: client.clientId,
+    live,
+    access: kept,
+    version: (family?.version ?? 0) + 1,
+    revoked: false,
+    expiresAt: Math.max(family?.expiresAt ?? 0, record.expiresAt, next.record.expiresAt),
+  };
+  writes.push({
+    kind: 'put',
+    key: familyKey(familyId),
+    item: { ...nextFamily },
+    condition: family ? { matches: { version: family.version } } : { absent: true },
+  });
+  return (await deps.store.transact(writes)) ? response : familyId;
 }
 
 /**
@@ -294,8 +517,8 @@ export async function oauth2TokenEndpoint(
   }
   const client = await authenticateClient(deps.store, credentials, ['oauth2']);
   let grant: Grant;
+  if (grantType === 'refresh_token') return refreshTokens(deps, client, params);
   if (grantType === 'authorization_code') grant = await authorizationCodeGrant(deps, client, params);
-  else if (grantType === 'refresh_token') grant = await refreshTokenGrant(deps, client, params);
   else grant = { client, userId: client.userId, scopes: requestedScopes(params) };
   return issueTokens(deps, grant, 'oauth2');
 }
@@ -323,10 +546,18 @@ export async function revokeToken(
   const token = params.get('token');
   if (!token) throw new OAuthError('invalid_request', 'token is required');
   if (token.length > MAX_CREDENTIAL_LENGTH) return;
-  const key = tokenKey(sha256Hex(token));
-  const record = tokenFromItem(await deps.store.get(key));
+  const hash = sha256Hex(token);
+  const key = tokenKey(hash);
+  const item = await deps.store.get(key);
+  // A rotated refresh token names its grant all the same: the grant is what the client gives up.
+  const rotated = rotatedFamily(item, client.clientId);
+  if (rotated !== undefined) return revokeFamily(deps.store, rotated);
+  const record = tokenFromItem(item);
   // Another client's token is left alone (RFC 7009 §2.1), without saying so.
   if (!record || record.clientId !== client.clientId) return;
+  // RFC 7009 §2.1: a refresh token takes every access token of its grant with it.
+  if (record.kind === 'refresh') await revokeFamily(deps.store, record.family ?? hash);
+  // Also what no family lists: a token from before families, or one whose family item was lost.
   await Promise.all([
     deps.store.delete(key),
     record.accessHash ? deps.store.delete(tokenKey(record.accessHash)) : Promise.resolve(),

@@ -5,6 +5,13 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 
+/**
+ * The error message API Gateway answers 401 for (any other error from an authorizer is a 500).
+ * serverless-offline reports it like a crash, with a stack trace; scripts/local-stack.ts knows it
+ * by this message and leaves it out of the logs it shows, the refusal being logged already.
+ */
+export const AUTHORIZER_REFUSAL = 'Unauthorized';
+
 /** What the authorizer decides from: the request's method, paths, headers and query, never its body. */
 export interface AuthorizerRequest {
   readonly method: string;
@@ -81,7 +88,7 @@ export async function runAuthorizer(
   decide: (request: AuthorizerRequest) => Promise<Grant | undefined>,
 ): Promise<APIGatewayAuthorizerResult> {
   const grant = await decide(toAuthorizerRequest(event));
-  if (!grant) throw new Error('Unauthorized');
+  if (!grant) throw new Error(AUTHORIZER_REFUSAL);
   return {
     principalId: grant.principalId,
     policyDocument: {

@@ -15,7 +15,13 @@ import { AccessDeniedError, InvalidValueError, ModelDefinitionError, Transaction
 import { parsePythonLiteral } from '../wire/literal';
 import { buildRegistry, type ModelDef, type ModelRegistry } from './registry';
 import type { PyValue } from '../wire/pyvalue';
-import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../records/port';
+import {
+  recordKeyString,
+  type RecordStore,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from '../records/port';
 
 export const IR_MODEL = 'ir.model';
 export const IR_MODEL_FIELDS = 'ir.model.fields';
@@ -204,9 +210,52 @@ function sameValues(a: Readonly<Record<string, StoredValue>>, b: Readonly<Record
   return [...names].every((name) => JSON.stringify(a[name] ?? false) === JSON.stringify(b[name] ?? false));
 }
 
+/**
+ * ir.model.fields' `model` is the technical name of its model_id's model, for every field (Odoo's
+ * create() sets it from model_id, and clients search fields by it). The object routes write what
+ * the client sent, so a custom field created without it (or stored before it was filled) lacks it:
+ * these are the conditional updates that set it, each at the version read (a concurrent change
+ * wins, and the next load looks again). A field whose model is unknown is left alone.
+ */
+export function fieldModelRepairs(
+  models: readonly StoredRecord[],
+  fields: readonly StoredRecord[],
+): Extract<WriteAction, { kind: 'update' }>[] {
+  const modelNameById = new Map(models.map((record) => [record.id, str(record.values.model)] as const));
+  return fields.flatMap((record) => {
+    const name = modelNameById.get(Number(record.values.model_id));
+    if (!name || record.values.model === name) return [];
+    return [
+      {
+        kind: 'update' as const,
+        key: { model: record.model, id: record.id },
+        expectedVersion: record.version,
+        set: { model: name },
+      },
+    ];
+  });
+}
+
+async function repairFieldModels(
+  store: RecordStore,
+  repairs: readonly Extract<WriteAction, { kind: 'update' }>[],
+): Promise<void> {
+  // One conditional UpdateItem each: one that lost to a concurrent write must not hold back the rest.
+  await Promise.all(
+    repairs.map(async (repair) => {
+      try {
+        await store.transact([repair]);
+      } catch (error) {
+        if (!(error instanceof TransactionCancelledError)) throw error;
+      }
+    }),
+  );
+}
+
 async function loadMeta(
   store: RecordStore,
   base: readonly StoredRecord[],
+  repair = true,
 ): Promise<{ models: StoredRecord[]; fields: StoredRecord[] }> {
   const [models, fields] = await Promise.all([allOf(store, IR_MODEL), allOf(store, IR_MODEL_FIELDS)]);
   const stored = new Map([...models, ...fields].map((record) => [`${record.model}#${record.id}`, record]));
@@ -221,7 +270,14 @@ async function loadMeta(
       store.raiseSequence(IR_MODEL, BASE_ID_LIMIT),
       store.raiseSequence(IR_MODEL_FIELDS, BASE_ID_LIMIT),
     ]);
-    return loadMeta(store, []);
+    return loadMeta(store, [], repair);
+  }
+  const repairs = repair ? fieldModelRepairs(models, fields) : [];
+  if (repairs.length > 0) {
+    // A lazy repair: whichever instance loads the definitions first after such a field was stored
+    // (every instance does before its first request, and after every change of the definitions).
+    await repairFieldModels(store, repairs);
+    return loadMeta(store, [], false);
   }
   return { models, fields };
 }
@@ -364,8 +420,11 @@ export async function checkMetaChange(
   catalog: ModelCatalog,
   change: MetaChange,
   countRecords: (model: string) => Promise<number>,
-): Promise<void> {
+): Promise<MetaCheck> {
   const { models, fields } = await catalog.storedMeta();
+  const modelNameOf = (modelId: StoredValue | undefined): string | undefined =>
+    models.find((record) => record.id === Number(modelId))?.values.model as string | undefined;
+  let fieldModel: string | undefined;
   const own = change.model === IR_MODEL ? models : fields;
   let nextModels = models;
   let nextFields = fields;
@@ -379,6 +438,14 @@ export async function checkMetaChange(
           ? "The model name must start with 'x_'."
           : "Custom fields must have a name that starts with 'x_' !",
       );
+    }
+    if (change.model === IR_MODEL_FIELDS) {
+      // Odoo's create() takes `model` from model_id whatever vals say; here the vals are written as
+      // sent, so a `model` that is not model_id's is refused rather than stored (and one left out is
+      // filled in by the catalog's repair as soon as the field is created).
+      fieldModel = modelNameOf(values.model_id);
+      if (fieldModel !== undefined && isGiven(values.model) && values.model !== fieldModel)
+        refuse(fieldModelMismatch(values.model, fieldModel));
     }
     const record: StoredRecord = { model: change.model, id: Number.MAX_SAFE_INTEGER, version: 1, values };
     if (change.model === IR_MODEL) nextModels = [...models, record];
@@ -399,6 +466,11 @@ export async function checkMetaChange(
             refuse('Changing the model of a field is forbidden!');
           if ('ttype' in change.values && change.values.ttype !== target.values.ttype)
             refuse('Changing the type of a field is not yet supported. Please drop it and create it again!');
+          // Odoo's write() drops `model` (and model_id, state) from vals; dropping is not ours to do
+          // here, so only the value it already has (model_id's model) goes through.
+          const name = modelNameOf(target.values.model_id);
+          if ('model' in change.values && name !== undefined && change.values.model !== name)
+            refuse(fieldModelMismatch(change.values.model, name));
         }
       }
       const updated = own.map((record) =>
@@ -426,6 +498,19 @@ export async function checkMetaChange(
     if (error instanceof ModelDefinitionError) throw new InvalidValueError(error.message);
     throw error;
   }
+  return fieldModel === undefined ? {} : { fieldModel };
+}
+
+/** What a checked change tells the caller. */
+export interface MetaCheck {
+  /** A field created: its model's technical name (its `model`, as read back). */
+  readonly fieldModel?: string;
+}
+
+const isGiven = (value: StoredValue | undefined): boolean => value !== undefined && value !== false && value !== null;
+
+function fieldModelMismatch(given: StoredValue | undefined, name: string): string {
+  return `Field "Model Name" is the technical name of the field's model ("Model"): ${JSON.stringify(name)}, not ${JSON.stringify(given ?? false)}.`;
 }
 
 /** Whether a model is one of the definitions' (whose writes change the registry). */

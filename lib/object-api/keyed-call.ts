@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BadRequestError, IdempotencyKeyReusedError, KeyAlreadyClaimedError, WriteConflictError } from '../errors';
-import { mediaTypeOf, type ApiRequest, type ApiResult } from '../http';
+import { formPairs, mediaTypeOf, queryPairsOf, type ApiRequest, type ApiResult } from '../http';
 import type { IdempotencyClaim, KeyedRequest, PendingClaim, RecordsDeps } from '../records';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -48,16 +48,20 @@ const isOAuthProtocolParameter = (name: string) => name.startsWith('oauth_');
 /**
  * The claim a request with this key will make, valid a day from `now`. The same request
  * sent again has the same fingerprint: method, path, query pairs in order (but the oauth_*
- * protocol parameters, which a retry signs afresh), media type and body.
+ * protocol parameters, which a retry signs afresh), media type and body — for a form body, its
+ * fields in order, decoded (so `%2C` and `,` are one request) and without oauth_* ones, as the query's.
  */
 export function pendingClaim(request: ApiRequest, clientId: string, key: string, now: Date): PendingClaim {
-  const query = [...request.query]
-    .filter(([name]) => !isOAuthProtocolParameter(name))
-    .flatMap(([name, values]) => values.map((value) => [name, value]));
+  const withoutProtocol = (pairs: Iterable<readonly [string, string]>) =>
+    [...pairs].filter(([name]) => !isOAuthProtocolParameter(name)).map(([name, value]) => [name, value]);
+  const query = withoutProtocol(queryPairsOf(request));
   const mediaType = mediaTypeOf(request.headers.get('content-type'));
+  // A form's pairs are a list, a body's text a string: the two never share a fingerprint.
+  const form = formPairs(request);
+  const body = form === undefined ? (request.body ?? '') : withoutProtocol(form);
   return {
     id: sha256(JSON.stringify([clientId, key])),
-    fingerprint: sha256(JSON.stringify([request.method, request.path, query, mediaType, request.body ?? ''])),
+    fingerprint: sha256(JSON.stringify([request.method, request.path, query, mediaType, body])),
     expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_KEY_LIFETIME_SECONDS,
   };
 }

@@ -17,8 +17,8 @@ export interface DefinitionCall {
   readonly operation: Operation | undefined;
   readonly ids: () => number[];
   readonly vals: () => Map<string, PyValue>;
-  /** The call itself (the write of the ir.model or ir.model.fields records). */
-  readonly run: () => Promise<ApiResult>;
+  /** The call itself (the write of the ir.model or ir.model.fields records), with these vals if given. */
+  readonly run: (vals?: Map<string, PyValue>) => Promise<ApiResult>;
 }
 
 export async function changeDefinitions(
@@ -34,11 +34,15 @@ export async function changeDefinitions(
       : operation === 'write'
         ? { kind: 'write', model: model.model, ids: call.ids(), values: metaValues(call.vals()) }
         : { kind: 'unlink', model: model.model, ids: call.ids() };
-  await checkMetaChange(catalog, change, async (name) => {
+  const { fieldModel } = await checkMetaChange(catalog, change, async (name) => {
     const target = deps.registry.get(name);
     return target ? countRecords(deps, { model: target, activeTest: false }) : 0;
   });
-  const result = await call.run();
+  // A field is created with its model's technical name, as Odoo's create() sets it from model_id
+  // (the check refused any other; fields stored before are repaired by the catalog's reload).
+  const result = await call.run(
+    fieldModel === undefined ? undefined : new Map([...call.vals(), ['model', fieldModel]]),
+  );
   await catalog.changed();
   return result;
 }

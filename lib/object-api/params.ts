@@ -1,19 +1,28 @@
 /**
- * The parameters of one object-API call, wherever the client put them: query names, the keys of
- * the body, and the method's positional `args` and keyword `kwargs`, which the original hands on
+ * The parameters of one object-API call, wherever the client put them: query names, the fields of
+ * a form body (application/x-www-form-urlencoded, as Python's `requests.put(url, data={...})`
+ * sends them; read like query text), the keys of any other body, and the method's positional
+ * `args` and keyword `kwargs`, which the original hands on
  * as `getattr(records, method)(*args, **kwargs)`. Positional and keyword arguments are mapped
  * onto the method's Odoo signature (`args=[[('code','=','BE')], ['name']]` on search_read is its
  * `domain` and `fields`), so the routes read every parameter by its name, however it came.
  *
  * A parameter comes from one place only. Two places (a position and a keyword, a query name and a
- * body key...) is a 400 naming it, as Python's TypeError names it, rather than a guess at which
+ * form field or a body key...) is a 400 naming it, as Python's TypeError names it, rather than a guess at which
  * one was meant; so is an unknown keyword or one positional argument too many.
  *
  * Then each parameter's reader: ids, vals, names, integers, the domain and the search options, each
  * a 400 naming the parameter when it is not what the method takes.
  */
-import { BadRequestError, InvalidIdsError, PayloadTooLargeError, UriTooLongError, paramGivenTwice } from '../errors';
-import type { ApiRequest } from '../http';
+import {
+  BadRequestError,
+  InvalidIdsError,
+  InvalidLiteralError,
+  PayloadTooLargeError,
+  UriTooLongError,
+  paramGivenTwice,
+} from '../errors';
+import { formPairs, mediaTypeOf, type ApiRequest } from '../http';
 import type { ModelDef } from '../models/registry';
 import { parseOrder } from '../records';
 import { parseLiteralParam, parseVals } from '../wire/literal';
@@ -60,7 +69,11 @@ export function bodyParams(
     const { root, value } = parseXmlBody(body);
     return new Map([[root, value]]);
   }
-  const parsed = parseLiteralParam(body, 'body');
+  if (mediaTypeOf(contentType) === 'multipart/form-data')
+    throw new BadRequestError(
+      'multipart/form-data bodies are not read here: send the fields as application/x-www-form-urlencoded, or a JSON body',
+    );
+  const parsed = parseBody(body, contentType);
   if (!(parsed instanceof Map)) {
     throw new BadRequestError(
       takesVals
@@ -72,6 +85,49 @@ export function bodyParams(
   return parsed;
 }
 
+/** `name=value&...`: what a form looks like, which a literal, JSON or XML body never does. */
+const FORM_LIKE = /^[^\s&=]+=[^\s&]*(?:&[^\s&=]+=[^\s&]*)*$/;
+
+/** A media type fit to be shown back in a message (a client's header otherwise is not echoed). */
+const SHOWABLE_MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,40}\/[a-z0-9!#$&^_.+-]{1,40}$/;
+
+/**
+ * A body that is not XML: a Python literal, JSON or JSON5. A body without a form Content-Type is
+ * never taken for a form (werkzeug reads form fields by the Content-Type alone, and so does the
+ * OAuth 1.0a signature), so one that looks like a form — sent without a Content-Type (Python's
+ * `requests` with `data='a=b'`), as text/plain (fetch with a string), or mislabelled — is refused
+ * saying so.
+ */
+function parseBody(body: string, contentType: string | undefined): PyValue {
+  try {
+    return parseLiteralParam(body, 'body');
+  } catch (error) {
+    if (!(error instanceof InvalidLiteralError) || !FORM_LIKE.test(body.trim())) throw error;
+    const mediaType = mediaTypeOf(contentType);
+    const sentAs =
+      mediaType === ''
+        ? 'has no Content-Type'
+        : SHOWABLE_MEDIA_TYPE.test(mediaType)
+          ? `is sent as ${mediaType}`
+          : 'is sent with another Content-Type';
+    throw new BadRequestError(
+      `The body looks form-encoded but ${sentAs}: send it with 'Content-Type: application/x-www-form-urlencoded' (such a body is read as a Python literal, JSON or XML)`,
+    );
+  }
+}
+
+/** The fields of a form body (lib/http's formPairs), by name, every value kept; none without a form body. */
+export function formFields(request: Pick<ApiRequest, 'headers' | 'body'>): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  if (request.body !== undefined && request.body.length > MAX_BODY_LENGTH)
+    throw new PayloadTooLargeError(`The body is longer than ${MAX_BODY_LENGTH} characters`);
+  for (const [name, value] of formPairs(request) ?? []) fields.set(name, [...(fields.get(name) ?? []), value]);
+  return fields;
+}
+
+/** RFC 5849's protocol parameters (oauth_*): the signature's business, never a method's parameter. */
+const isOAuthProtocolParameter = (name: string) => name.startsWith('oauth_');
+
 /**
  * Puts together the parameters of a call to `signature.method`: the query's, the body's (from
  * bodyParams), and `args`/`kwargs` (from either) mapped onto the signature.
@@ -82,9 +138,17 @@ export function bindParams(
   signature: MethodSignature,
   query: ReadonlyMap<string, readonly string[]>,
   body: ReadonlyMap<string, PyValue>,
+  form: ReadonlyMap<string, readonly string[]> = new Map(),
 ): CallParams {
   const sources = new Map<string, Source>();
   for (const [name, texts] of query) sources.set(name, { texts, where: `the query parameter '${name}'` });
+  // Form fields are parameters as query ones are (Odoo's http layer merges them), text to parse alike.
+  for (const [name, texts] of form) {
+    if (isOAuthProtocolParameter(name)) continue;
+    if (sources.has(name))
+      throw new BadRequestError(`Parameter '${name}' is given more than once: in the query and in the form body`);
+    sources.set(name, { texts, where: `the form field '${name}'` });
+  }
   for (const [name, value] of body) {
     if (sources.has(name))
       throw new BadRequestError(`Parameter '${name}' is given twice: in the query and in the body`);
@@ -162,6 +226,12 @@ export class CallParams {
     return text === undefined ? undefined : { text };
   }
 
+  /** These parameters with `name` set to `value`, which the server gave it (`where` says so in errors). */
+  with(name: string, value: PyValue, where: string): CallParams {
+    const source: Source = { value, where };
+    return new CallParams(new Map([...this.sources, [name, source]]));
+  }
+
   /** The parameter's value: query text parsed as a Python literal (or JSON), other values as they are. */
   literal(name: string): PyValue | undefined {
     const input = this.get(name);
@@ -169,7 +239,36 @@ export class CallParams {
     return 'text' in input ? parseLiteralParam(input.text, name) : input.value;
   }
 
-  /** A parameter that is plain text (`order=name desc`): query text as it is, or a str value; None is no value. */
+  /**
+   * A parameter whose value is a string (`name`, `order`, `operator`...), as the original reads it:
+   * the text's Python literal (or JSON) if it is one (`name='x'` is x, `name=False` is False), else
+   * the text itself (`name=Edward Smith`, `order=name asc`, `operator=ilike`), which eval and
+   * json.loads both refused. Values that came parsed (body keys, args, kwargs) are as they came.
+   */
+  stringLiteral(name: string): PyValue | undefined {
+    const input = this.get(name);
+    if (input === undefined) return undefined;
+    if (!('text' in input)) return input.value;
+    try {
+      return parseLiteralParam(input.text, name);
+    } catch (error) {
+      if (error instanceof InvalidLiteralError) return input.text;
+      throw error;
+    }
+  }
+
+  /**
+   * A string parameter (see stringLiteral) whose None or False means no value (`order`,
+   * `operator`); any other value that is not a str is a 400.
+   */
+  string(name: string): string | undefined {
+    const value = this.stringLiteral(name);
+    if (value === undefined || value === null || value === false) return undefined;
+    if (typeof value === 'string') return value;
+    throw new BadRequestError(`'${name}' must be a string`);
+  }
+
+  /** A parameter that is opaque text (`cursor`): query text as it is, or a str value; None is no value. */
   text(name: string): string | undefined {
     const input = this.get(name);
     if (input === undefined) return undefined;
@@ -332,7 +431,7 @@ export function searchParams(params: CallParams, model: ModelDef) {
     domain,
     limit,
     offset: intParam(params, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
-    order: parseOrder(model, params.text('order')),
+    order: parseOrder(model, params.string('order')),
     cursor: params.text('cursor'),
     activeTest: activeTestOf(params),
   };

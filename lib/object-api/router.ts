@@ -2,7 +2,8 @@
  * The object API's routes: request parameters in, one records-core call, a result out.
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
-import { AUTH_ERROR_CONTEXT_KEY, OAUTH1_FORM_BODY } from '../auth/credentials';
+import { AUTH_ERROR_CONTEXT_KEY } from '../auth/credentials';
+import { OAUTH1_SIGNATURE_CONTEXT_KEY, OAUTH1_SIGNATURE_PENDING } from '../auth/oauth1/flow';
 import {
   AuthenticationRequiredError,
   BadRequestError,
@@ -11,7 +12,7 @@ import {
   NoRecordFoundError,
   RouteNotFoundError,
 } from '../errors';
-import type { ApiRequest, ApiResult } from '../http';
+import { formPairs, isFormRequest, type ApiRequest, type ApiResult } from '../http';
 import {
   accessFromContext,
   checkAccess,
@@ -49,7 +50,9 @@ import {
   bodyParams,
   checkQueryLength,
   domainParam,
+  formFields,
   idsParam,
+  MAX_BODY_LENGTH,
   intParam,
   MAX_LIMIT,
   pathId,
@@ -67,21 +70,47 @@ export interface ObjectDeps extends RecordsDeps {
    * alone (the shipped models) serves every request.
    */
   readonly catalog?: ModelCatalog;
+  /**
+   * Verifies the OAuth 1.0a signature of a request the authorizer left pending (its form fields
+   * are signed, and the authorizer never sees the body) and records its nonce, or throws 401
+   * (lib/auth/oauth1/flow.ts's verifyPendingOAuth1Signature). Without it such a request is a 401.
+   */
+  readonly verifyOAuth1Signature?: (request: ApiRequest, caller: Caller) => Promise<void>;
 }
 
 /** The caller the authorizer established; without one the request never should have got here. */
 export function callerOf(request: ApiRequest): Caller {
-  if (request.authorizer[AUTH_ERROR_CONTEXT_KEY] === OAUTH1_FORM_BODY) {
-    throw new AuthenticationRequiredError(
-      'OAuth 1.0a with a form body',
-      'Authentication required: the OAuth 1.0a signature covers form-body parameters, which cannot be verified here; send the oauth_* parameters in the Authorization header or the query, and the vals in the query or a JSON body',
-    );
-  }
+  // An authorizer that refused but let the request on to say why (none does now; any reason is a 401).
+  if (request.authorizer[AUTH_ERROR_CONTEXT_KEY] !== undefined)
+    throw new AuthenticationRequiredError(`authorizer error ${request.authorizer[AUTH_ERROR_CONTEXT_KEY]}`);
   const userId = Number(request.authorizer.userId);
   const clientId = request.authorizer.clientId;
   if (!Number.isSafeInteger(userId) || userId <= 0 || !clientId)
     throw new AuthenticationRequiredError('no authorizer context');
   return { userId, clientId };
+}
+
+/**
+ * The authorizer's caller, once the request is fully authenticated. An OAuth 1.0a request with a
+ * form body comes marked pending: its signature (which covers the form's fields) is verified here
+ * over the whole request, and its nonce recorded, before anything else is read or written. Any
+ * other OAuth 1.0a request was verified by the authorizer over its header and query only, so form
+ * fields beside it would be unsigned: a 401 (the authorizer marks every form-typed request
+ * pending, so this takes a Content-Type the two saw differently).
+ */
+export async function authenticatedCaller(deps: ObjectDeps, request: ApiRequest): Promise<Caller> {
+  const caller = callerOf(request);
+  if (request.authorizer[OAUTH1_SIGNATURE_CONTEXT_KEY] === OAUTH1_SIGNATURE_PENDING) {
+    if (!deps.verifyOAuth1Signature)
+      throw new AuthenticationRequiredError('pending OAuth 1.0a signature and no verifier');
+    if ((request.body?.length ?? 0) > MAX_BODY_LENGTH)
+      throw new AuthenticationRequiredError('pending OAuth 1.0a signature over a body too long to read');
+    await deps.verifyOAuth1Signature(request, caller);
+    return caller;
+  }
+  if (request.authorizer.scheme === 'oauth1' && isFormRequest(request) && (formPairs(request) ?? []).length > 0)
+    throw new AuthenticationRequiredError('form fields an OAuth 1.0a signature verified without them');
+  return caller;
 }
 
 /** What every object route starts from: the authorizer's caller, the model and the call's parameters. */
@@ -233,7 +262,7 @@ async function defaultGetMethod({ model, params }: ObjectContext): Promise<ApiRe
  * of operations keeps the last one's answer, as the original does.
  */
 async function checkAccessRights({ access, model, params }: ObjectContext): Promise<ApiResult> {
-  const operations = stringListParam(params, 'operation') ?? ['read'];
+  const operations = operationsParam(params) ?? ['read'];
   const unknown = operations.find((operation) => !(OPERATIONS as readonly string[]).includes(operation));
   if (unknown !== undefined)
     throw new InvalidValueError(`Invalid access mode '${unknown}'; expected one of ${OPERATIONS.join(', ')}`);
@@ -244,13 +273,30 @@ async function checkAccessRights({ access, model, params }: ObjectContext): Prom
   return { status: 200, payload: new Map([['return', true]]) };
 }
 
-/** GET /object/{model}/name_search?name=...&args=[domain]&operator=ilike&limit=100: [[id, name], ...]. */
+/**
+ * `operation`: Odoo's check_access_rights takes one mode (`operation=read`, raw text as the
+ * original reads it, or `'read'`); the original's documented `['read']` list is taken too.
+ */
+function operationsParam(params: CallParams): string[] | undefined {
+  const value = params.stringLiteral('operation');
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every((item): item is string => typeof item === 'string'))
+    return value;
+  throw new BadRequestError("'operation' must be an access mode, e.g. operation=read or operation=['write']");
+}
+
+/**
+ * GET /object/{model}/name_search?name=...&args=[domain]&operator=ilike&limit=100: [[id, name], ...].
+ * `name` is any scalar, as Odoo puts it in the term (`name=Edward`, raw text, is 'Edward'; `name=False`
+ * is False); `operator` a string.
+ */
 async function nameSearch({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
-  const name = params.literal('name') ?? '';
-  const operator = params.text('operator') ?? 'ilike';
+  const name = params.stringLiteral('name') ?? '';
+  const operator = params.string('operator') ?? 'ilike';
   const args = params.literal('args') ?? [];
-  if (typeof name !== 'string' || !Array.isArray(args))
-    throw new BadRequestError("'name' must be a string and 'args' a domain list");
+  if (name instanceof Map || Array.isArray(name)) throw new BadRequestError("'name' must be a string");
+  if (!Array.isArray(args)) throw new BadRequestError("'args' must be a domain list, e.g. args=[('active','=',True)]");
   // Odoo's _name_search: an empty name with ilike matches everything.
   const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
   checkDomainAccess(access, deps.registry, model, domain);
@@ -381,7 +427,7 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
   // OPTIONS reaches the function without the authorizer, for CORS preflights (lib/http answers
   // those); any other OPTIONS cannot be authenticated, so it calls no method (405, not 401).
   if (request.method === 'OPTIONS') throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
-  const caller = callerOf(request);
+  const caller = await authenticatedCaller(deps, request);
   checkQueryLength(request);
   const modelName = request.pathParameters.model ?? '';
   // The registry with the custom models and fields this instance knows (reloaded when stale).
@@ -393,8 +439,18 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
   const access = accessFromContext(deps.accessRules, request.authorizer);
   // Before anything is read or written: the user's groups and the token's scopes (403 as Odoo).
   if (call.method.operation) checkAccess(access, model, call.method.operation);
-  const body = bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
-  const params = bindParams({ method: call.name, params: call.method.params }, request.query, body);
+  // A form body's fields are parameters as the query's are (Odoo's http layer hands both to the
+  // route); any other body is a literal, JSON or XML (bodyParams).
+  const form = isFormRequest(request);
+  const body = form
+    ? new Map<string, PyValue>()
+    : bodyParams(request.body, request.headers.get('content-type'), call.method.params.includes('vals'));
+  const params = bindParams(
+    { method: call.name, params: call.method.params },
+    request.query,
+    body,
+    form ? formFields(request) : undefined,
+  );
   const context = { deps: requestDeps, access, caller, model, params };
   // Before anything is read, reserved or written: the rights on every other model the x2many
   // commands of a create or write act on (related-access.ts).
@@ -408,7 +464,12 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
       operation: call.method.operation,
       ids,
       vals: () => valsOf(params),
-      run: () => call.run(runContext),
+      run: (vals) =>
+        call.run(
+          vals
+            ? { ...runContext, params: runContext.params.with('vals', vals, 'the vals as completed by the server') }
+            : runContext,
+        ),
     });
   };
   const claim = claimOf(request, call, caller, deps);

@@ -3,9 +3,13 @@
  * Odoo `restapi` module fed to Python's eval (falling back to json.loads).
  *
  * This parser is hand-written on purpose: eval is forbidden (it is remote code execution), and
- * Python literal syntax has no well-kept JavaScript parser. It accepts only a safe literal subset:
- * dict, list, tuple, str, int, float, True/False/None (plus JSON's true/false/null). JSON5-only
- * syntax (unquoted keys, // comments, ...) is left to the `json5` package in parseLiteralParam.
+ * Python literal syntax has no well-kept JavaScript parser. It reads what CPython 3.11's
+ * ast.literal_eval reads, as it reads it (escapes, raw strings, number forms, signs), for the values
+ * the wire can carry: dict, list, tuple, str, int, float, True/False/None (plus JSON's
+ * true/false/null). What literal_eval would return that has no place here (bytes, complex, sets,
+ * bool, None, float or tuple dict keys, inf) is refused with a 400, never turned into something else.
+ * JSON5-only syntax (unquoted keys, // comments, ...) is read by the same parser in its JSON5 mode,
+ * so every token keeps its Python meaning there too (see parseLiteralParam).
  *
  * Robustness rules: the input length is bounded before any work, container nesting is bounded and
  * tracked on an explicit stack (so no input can overflow the call stack, whatever maxDepth is), and
@@ -14,6 +18,7 @@
 import JSON5 from 'json5';
 import { BadRequestError, InvalidLiteralError } from '../errors';
 import { PyFloat, type PyDict, type PyValue } from './pyvalue';
+import { lookupUnicodeName } from './unicode-names';
 
 export interface LiteralOptions {
   /** Deepest allowed nesting of dicts/lists/tuples (parentheses count too). Default 32. */
@@ -61,6 +66,11 @@ const NUMBER_RUN = /[0-9A-Za-z_.]*/y;
 const HEX = /^[0-9a-fA-F]+$/;
 /** Words Python reads as a string prefix when a quote follows (u, r, b, f, t and their pairs). */
 const STRING_PREFIX = /^[rbfut]{1,2}$/i;
+/** What JSON5 skips besides Python's blanks: vertical tab, NBSP, BOM, line/paragraph separators, Zs. */
+const JSON5_SPACE = /[\v\u00a0\ufeff\u2028\u2029\p{Zs}]/u;
+/** A JSON5 (ECMAScript 5.1) IdentifierName, the form of an unquoted JSON5 key; \uXXXX escapes included. */
+const JSON5_IDENTIFIER =
+  /(?:[\p{L}\p{Nl}$_]|\\u[0-9a-fA-F]{4})(?:[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$\u200c\u200d]|\\u[0-9a-fA-F]{4})*/uy;
 
 type Frame =
   | { kind: 'list'; items: PyValue[]; itemStart: number }
@@ -85,18 +95,46 @@ function showWord(word: string): string {
 class PythonLiteralParser {
   private pos = 0;
 
+  /**
+   * @param json5 also read JSON5's own syntax: // and /* *\/ comments, its extra blanks, and
+   *   identifier dict keys. Strings, numbers and words keep their Python meaning.
+   */
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly json5 = false,
   ) {}
 
   parse(): PyValue {
     this.skipTrivia();
     if (this.pos >= this.text.length) throw this.fail('empty input');
-    const value = this.parseValue();
+    const start = this.pos;
+    let value = this.parseValue(0);
     this.skipTrivia();
+    if (this.text[this.pos] === ',') {
+      // The first item is inside the tuple too: read again one level down, for the depth bound.
+      this.pos = start;
+      value = this.parseBareTuple();
+      this.skipTrivia();
+    }
     if (this.pos < this.text.length) throw this.fail('unexpected text after the value');
     return value;
+  }
+
+  /**
+   * `'a', 'b'` or `1,`: at the top level a comma makes a tuple without parentheses, which
+   * literal_eval (and the original's eval) read as one. Its items nest one level deeper.
+   */
+  private parseBareTuple(): PyValue[] {
+    const items = [this.parseValue(1)];
+    for (;;) {
+      this.skipTrivia();
+      if (this.text[this.pos] !== ',') return items;
+      this.pos++;
+      this.skipTrivia();
+      if (this.pos >= this.text.length) return items;
+      items.push(this.parseValue(1));
+    }
   }
 
   private fail(reason: string, at = this.pos): InvalidLiteralError {
@@ -107,7 +145,12 @@ class PythonLiteralParser {
     return this.fail('unexpected end of input', this.text.length);
   }
 
-  /** Skips what Python's tokenizer skips between tokens: blanks, newlines, comments, `\`-newline. */
+  /**
+   * Skips what Python's tokenizer skips between tokens: blanks, newlines, comments, `\`-newline.
+   * It is laxer about layout than Python, on purpose: a line break outside brackets (`'a'\n'b'`,
+   * `1,\n2`), an indented first line, a last line of blanks or a `\`-newline at the very end are
+   * errors there (the tokenizer's logical lines and indentation), but they change no value.
+   */
   private skipTrivia(): void {
     const { text } = this;
     while (this.pos < text.length) {
@@ -117,7 +160,14 @@ class PythonLiteralParser {
       } else if (c === '#') {
         while (this.pos < text.length && text[this.pos] !== '\n' && text[this.pos] !== '\r') this.pos++;
       } else if (c === '\\' && (text[this.pos + 1] === '\n' || text[this.pos + 1] === '\r')) {
-        this.pos += 2;
+        this.pos += text[this.pos + 1] === '\r' && text[this.pos + 2] === '\n' ? 3 : 2;
+      } else if (this.json5 && c === '/' && text[this.pos + 1] === '/') {
+        while (this.pos < text.length && !'\n\r\u2028\u2029'.includes(text[this.pos] as string)) this.pos++;
+      } else if (this.json5 && c === '/' && text[this.pos + 1] === '*') {
+        const end = text.indexOf('*/', this.pos + 2);
+        this.pos = end < 0 ? text.length : end + 2;
+      } else if (this.json5 && c !== undefined && JSON5_SPACE.test(c)) {
+        this.pos++;
       } else {
         return;
       }
@@ -128,7 +178,7 @@ class PythonLiteralParser {
    * One value, containers included. Containers live on an explicit stack rather than the call
    * stack so that the depth bound, not the engine's stack size, decides how deep input may go.
    */
-  private parseValue(): PyValue {
+  private parseValue(outerDepth: number): PyValue {
     const stack: Frame[] = [];
     for (;;) {
       this.skipTrivia();
@@ -137,7 +187,7 @@ class PythonLiteralParser {
       const c = this.text[this.pos];
       let value: PyValue;
       if (c === '[' || c === '(' || c === '{') {
-        if (stack.length >= this.maxDepth) throw this.fail(`nesting deeper than ${this.maxDepth}`);
+        if (outerDepth + stack.length >= this.maxDepth) throw this.fail(`nesting deeper than ${this.maxDepth}`);
         this.pos++;
         const frame: Frame =
           c === '['
@@ -153,7 +203,8 @@ class PythonLiteralParser {
         this.pos++;
         value = frame.kind === 'dict' ? frame.map : frame.items;
       } else {
-        value = this.parseScalar(top);
+        const key = top?.kind === 'dict' && top.key === undefined && this.json5 ? this.json5Key() : undefined;
+        value = key ?? this.parseScalar(top, outerDepth + stack.length);
       }
 
       // Hand the finished value to the enclosing containers, closing each one that ends here.
@@ -213,24 +264,14 @@ class PythonLiteralParser {
     throw this.fail('dict keys must be strings or integers', at);
   }
 
-  private parseScalar(container: Frame | undefined): PyValue {
+  private parseScalar(container: Frame | undefined, depth: number): PyValue {
     const { text } = this;
     const start = this.pos;
     const c = text[start];
     if (c === undefined) throw this.failEnd();
     if (c === "'" || c === '"') return this.parseStrings();
     if (isDigit(c) || (c === '.' && isDigit(text[start + 1]))) return this.parseNumber(false);
-    if (c === '+' || c === '-') {
-      this.pos++;
-      this.skipTrivia();
-      const next = text[this.pos];
-      if (next === undefined) throw this.failEnd();
-      if (next === '+' || next === '-') throw this.fail('a unary sign is only allowed once');
-      if (isDigit(next) || (next === '.' && isDigit(text[this.pos + 1]))) return this.parseNumber(c === '-');
-      const word = this.peekWord();
-      if (word !== undefined && isNanOrInfinity(word)) throw this.fail(NAN_REASON);
-      throw this.fail('a sign must be followed by a number');
-    }
+    if (c === '+' || c === '-') return this.parseSignedNumber(c === '-', depth);
     const word = this.peekWord();
     if (word !== undefined) return this.parseWord(word);
     if (c === ',' || c === ':' || c === ')' || c === ']' || c === '}') {
@@ -239,6 +280,56 @@ class PythonLiteralParser {
       );
     }
     throw this.fail(`unexpected character ${showChar(String.fromCodePoint(text.codePointAt(start) ?? 0))}`);
+  }
+
+  /**
+   * A sign and the number it applies to. Parentheses leave no trace in Python's syntax tree, so
+   * literal_eval reads `-(5)` and `-((0o17))` as signed numbers; a sign before another sign, a
+   * tuple, a bool or a complex sum is what it refuses (Lib/ast.py, _convert_signed_num).
+   */
+  private parseSignedNumber(negative: boolean, depth: number): PyValue {
+    const { text } = this;
+    this.pos++;
+    this.skipTrivia();
+    let parens = 0;
+    while (text[this.pos] === '(') {
+      if (depth + parens >= this.maxDepth) throw this.fail(`nesting deeper than ${this.maxDepth}`);
+      parens++;
+      this.pos++;
+      this.skipTrivia();
+    }
+    const next = text[this.pos];
+    if (next === undefined) throw this.failEnd();
+    if (next === '+' || next === '-') throw this.fail('a unary sign is only allowed once');
+    if (!isDigit(next) && !(next === '.' && isDigit(text[this.pos + 1]))) {
+      const word = this.peekWord();
+      if (word !== undefined && isNanOrInfinity(word)) throw this.fail(NAN_REASON);
+      throw this.fail('a sign must be followed by a number');
+    }
+    const value = this.parseNumber(negative);
+    for (; parens > 0; parens--) {
+      this.skipTrivia();
+      const close = text[this.pos];
+      if (close === undefined) throw this.failEnd();
+      if (close === ',') throw this.fail('a sign must be followed by a number, not a tuple');
+      if (close !== ')') throw this.fail("expected ')'");
+      this.pos++;
+    }
+    return value;
+  }
+
+  /**
+   * An unquoted JSON5 key, or undefined when there is none here. True/False/None are not keys:
+   * Python reads them as constants, and a dict with such keys is refused, not given other keys.
+   */
+  private json5Key(): string | undefined {
+    JSON5_IDENTIFIER.lastIndex = this.pos;
+    const word = JSON5_IDENTIFIER.exec(this.text)?.[0];
+    if (word === undefined || word === 'True' || word === 'False' || word === 'None') return undefined;
+    const after = this.text[this.pos + word.length];
+    if ((after === "'" || after === '"') && STRING_PREFIX.test(word)) return undefined;
+    this.pos += word.length;
+    return word.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
 
   private peekWord(): string | undefined {
@@ -295,11 +386,15 @@ class PythonLiteralParser {
     }
   }
 
-  /** One literal at this.pos, optionally behind a u/U prefix (the only prefix we accept). */
+  /** One literal at this.pos, behind an accepted prefix (u, r or none; see stringPrefixError). */
   private parseOneString(): string {
     const { text } = this;
     const start = this.pos;
-    if (text[this.pos] === 'u' || text[this.pos] === 'U') this.pos++;
+    let raw = false;
+    while (text[this.pos] !== "'" && text[this.pos] !== '"') {
+      if (text[this.pos] === 'r' || text[this.pos] === 'R') raw = true;
+      this.pos++;
+    }
     const quote = text[this.pos] as string;
     const triple = text.startsWith(quote.repeat(3), this.pos);
     this.pos += triple ? 3 : 1;
@@ -330,13 +425,31 @@ class PythonLiteralParser {
         continue;
       }
       parts.push(text.slice(chunk, i));
-      this.pos = this.escape(i, start, parts);
+      this.pos = raw ? this.rawEscape(i, start, parts) : this.escape(i, start, quote, parts);
       chunk = this.pos;
     }
   }
 
+  /**
+   * A backslash in a raw string: it and the character after it stay as they are (r'\n' is two
+   * characters), but that character is still consumed, so a quote there does not end the string
+   * and a raw string cannot end in an odd backslash, as in Python's tokenizer.
+   */
+  private rawEscape(at: number, stringStart: number, parts: string[]): number {
+    const { text } = this;
+    const e = text[at + 1];
+    if (e === undefined) throw this.fail('unterminated string', stringStart);
+    if (e === '\r') {
+      parts.push('\\\n');
+      return at + (text[at + 2] === '\n' ? 3 : 2);
+    }
+    // One UTF-16 unit is enough: the next scan copies a low surrogate after it with the chunk.
+    parts.push('\\', e);
+    return at + 2;
+  }
+
   /** Decodes the escape whose backslash is at `at` into parts; returns where the string resumes. */
-  private escape(at: number, stringStart: number, parts: string[]): number {
+  private escape(at: number, stringStart: number, quote: string, parts: string[]): number {
     const { text } = this;
     const e = text[at + 1];
     if (e === undefined) throw this.fail('unterminated string', stringStart);
@@ -365,10 +478,35 @@ class PythonLiteralParser {
       parts.push(String.fromCodePoint(code));
       return at + 2 + hexLength;
     }
-    if (e === 'N') throw this.fail('\\N{...} escapes are not supported', at);
+    if (e === 'N') return this.namedEscape(at, quote, parts);
     // Python keeps unknown escapes (\q, \/) verbatim, backslash included.
     parts.push('\\');
     return at + 1;
+  }
+
+  /**
+   * `\N{name}`: the character of that Unicode name (lib/wire/unicode-names.ts). The name runs to the
+   * first `}`; Python finds the string's end first, so a quote, a backslash or a line break before
+   * that `}` means the escape is malformed (no real name contains one).
+   */
+  private namedEscape(at: number, quote: string, parts: string[]): number {
+    const { text } = this;
+    const open = at + 2;
+    let end = open + 1;
+    if (text[open] === '{') {
+      while (end < text.length && !`}\\\n\r${quote}`.includes(text[end] as string)) end++;
+    }
+    if (text[open] !== '{' || text[end] !== '}' || end === open + 1) {
+      throw this.fail('malformed \\N character escape', at);
+    }
+    const name = text.slice(open + 1, end);
+    const code = lookupUnicodeName(name);
+    if (code === undefined) {
+      const shown = /^[\x20-\x7e]{1,60}$/.test(name) ? ` '${name}'` : '';
+      throw this.fail(`unknown Unicode character name${shown} in \\N{...}`, at);
+    }
+    parts.push(String.fromCodePoint(code));
+    return end + 1;
   }
 
   private parseNumber(negative: boolean): PyValue {
@@ -429,10 +567,12 @@ function isNanOrInfinity(word: string): boolean {
 /** Why a word directly before a quote is not an acceptable string prefix; undefined if it is. */
 function stringPrefixError(prefix: string): string | undefined {
   const lower = prefix.toLowerCase();
-  if (lower === 'u') return undefined;
+  // The prefixes Python 3.11 has for str: u, r and none (not ur).
+  if (lower === 'u' || lower === 'r') return undefined;
+  // literal_eval returns bytes for these; the wire has no bytes (json.dumps could not write them).
   if (lower === 'b' || lower === 'br' || lower === 'rb') return 'byte strings are not allowed';
+  // Not literals: literal_eval refuses them too, even without a placeholder.
   if (lower === 'f' || lower === 'fr' || lower === 'rf') return 'f-strings are not allowed';
-  if (lower === 'r') return 'raw strings are not allowed';
   return `string prefix '${showWord(prefix)}' is not allowed`;
 }
 
@@ -466,65 +606,6 @@ export function parsePythonLiteral(text: string, options: LiteralOptions = {}): 
   return new PythonLiteralParser(text, options.maxDepth ?? DEFAULT_MAX_DEPTH).parse();
 }
 
-type ConversionJob =
-  | { src: readonly unknown[]; keys: null; next: number; dst: PyValue[]; depth: number }
-  | { src: Readonly<Record<string, unknown>>; keys: string[]; next: number; dst: PyDict; depth: number };
-
-/**
- * Turns a JSON5 result into a PyValue. Iterative for the same reason as the parser: json5 itself
- * is iterative and happily returns values nested far deeper than the call stack allows.
- */
-function fromJson5(root: unknown, maxDepth: number): PyValue {
-  const jobs: ConversionJob[] = [];
-  const convert = (value: unknown, depth: number): PyValue => {
-    if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw new InvalidLiteralError(NAN_REASON, 0);
-      // Beyond 2**53 the double no longer holds the literal's digits, so it is honestly a float.
-      if (Number.isSafeInteger(value)) return value === 0 ? 0 : value;
-      return new PyFloat(value);
-    }
-    if (typeof value !== 'object') throw new InvalidLiteralError('unsupported value', 0);
-    if (depth > maxDepth) throw new InvalidLiteralError(`nesting deeper than ${maxDepth}`, 0);
-    if (Array.isArray(value)) {
-      const dst: PyValue[] = [];
-      jobs.push({ src: value, keys: null, next: 0, dst, depth });
-      return dst;
-    }
-    const dst: PyDict = new Map();
-    // json5 defines every key with defineProperty, so even '__proto__' is an own, enumerable key here.
-    const keys = Object.keys(value);
-    // A JavaScript object lists integer-like keys first, whatever the text's order: a dict's order
-    // would silently change, so such a dict is refused (the Python-literal or JSON form keeps it).
-    if (keys.length > 1 && keys.some((key) => INDEX_KEY.test(key) && Number(key) < 2 ** 32 - 1)) {
-      throw new InvalidLiteralError(
-        'a JSON5 object with integer-like keys (their order would be lost); write it as a Python literal or JSON',
-        0,
-      );
-    }
-    jobs.push({ src: value as Record<string, unknown>, keys, next: 0, dst, depth });
-    return dst;
-  };
-  const result = convert(root, 1);
-  for (let job = jobs[jobs.length - 1]; job !== undefined; job = jobs[jobs.length - 1]) {
-    if (job.keys === null) {
-      if (job.next >= job.src.length) {
-        jobs.pop();
-        continue;
-      }
-      job.dst.push(convert(job.src[job.next++], job.depth + 1));
-    } else {
-      const key = job.keys[job.next++];
-      if (key === undefined) {
-        jobs.pop();
-        continue;
-      }
-      job.dst.set(key, convert(job.src[key], job.depth + 1));
-    }
-  }
-  return result;
-}
-
 /**
  * JSON5.parse without its console.warn: it prints one line per U+2028/U+2029 in a string, so a
  * single request could write thousands of unstructured lines past lib/runtime/log.ts. Synchronous, so
@@ -540,13 +621,17 @@ function quietJson5Parse(text: string): unknown {
   }
 }
 
-/** A key JavaScript objects list before all others (an array index): JSON5's objects lose its place. */
-const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
-
 /**
  * Parses a request parameter the way the original did (Python literal first, then JSON), with
  * JSON5 standing in for json.loads so JSON-ish clients get the lenient syntax they expect.
- * @throws InvalidLiteralError naming `param`, carrying the Python parser's reason and position.
+ *
+ * The JSON5 fallback never gives a text a meaning Python would not: json5 only decides whether the
+ * text is JSON5; the value is then read by the Python parser in its JSON5 mode, which adds JSON5's
+ * syntax (comments, unquoted keys, its blanks) but keeps Python's reading of every string, number
+ * and word. So `{a: '\N{BULLET}'}` is `{'a': '•'}`, not json5's 'N{BULLET}'; `'\w'` keeps its
+ * backslash; `1.0` stays a float, a 20-digit int stays exact and dict keys keep their order; and
+ * what Python refuses (an unknown `\N` name, a `\x4`) is refused, whatever json5 would make of it.
+ * @throws InvalidLiteralError naming `param`, carrying the reason and position.
  */
 export function parseLiteralParam(text: string, param: string, options: LiteralOptions = {}): PyValue {
   let pythonError: InvalidLiteralError;
@@ -559,19 +644,17 @@ export function parseLiteralParam(text: string, param: string, options: LiteralO
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   // Over a bound, JSON5 would refuse too, only slower (a depth bomb costs it ~100x the time).
   if (text.length > maxLength || pythonError.reason.startsWith('nesting deeper')) throw pythonError.forParam(param);
-  let parsed: unknown;
   try {
-    parsed = quietJson5Parse(text);
+    quietJson5Parse(text);
   } catch {
     throw pythonError.forParam(param);
   }
   try {
-    return fromJson5(parsed, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    return new PythonLiteralParser(text, options.maxDepth ?? DEFAULT_MAX_DEPTH, true).parse();
   } catch (error) {
     if (!(error instanceof InvalidLiteralError)) throw error;
-    // Valid JSON5 with a value we refuse: its reason is the real one, but when the Python parser
-    // saw the same problem it also knows the exact position.
-    throw (error.reason === pythonError.reason ? pythonError : error).forParam(param);
+    // Valid JSON5 that Python reads as an error (an unknown \N name, NaN, too deep): that reason.
+    throw error.forParam(param);
   }
 }
 

@@ -1103,11 +1103,12 @@ describe('whole-request fuzzing over HTTP against the served API (issue 5, part 
       else demoProblems.push(`demo record ${model}(${id}) changed with no 200 showing it: ${JSON.stringify(snapshot.get(key)).slice(0, 300)} -> ${JSON.stringify(after).slice(0, 300)}`);
     }
 
-    const logFile = join(tmpdir(), `http-fuzz-${SEED}.jsonl`);
-    writeFileSync(logFile, `${entries.map((entry) => logLine(entry, token)).join('\n')}\n`);
+    const failures = entries.filter((entry) => entry.problems.length > 0);
+    // Every request of the run, kept for whoever investigates a failure; a clean run leaves nothing behind.
+    const logFile = failures.length > 0 || demoProblems.length > 0 ? join(tmpdir(), `http-fuzz-${SEED}.jsonl`) : undefined;
+    if (logFile) writeFileSync(logFile, `${entries.map((entry) => logLine(entry, token)).join('\n')}\n`);
     const byStatus = new Map<number, number>();
     for (const entry of entries) byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
-    const failures = entries.filter((entry) => entry.problems.length > 0);
     const count = (predicate: (entry: Entry) => boolean) => entries.filter(predicate).length;
     process.stdout.write(
       `http-fuzz seed ${SEED}: ${entries.length} requests in ${seconds.toFixed(1)} s (${(entries.length / seconds).toFixed(1)}/s); ` +
@@ -1116,7 +1117,7 @@ describe('whole-request fuzzing over HTTP against the served API (issue 5, part 
         `common ${count((e) => e.spec.kind === 'common')}, other ${count((e) => e.spec.kind === 'random')}; ` +
         `statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort(([a], [b]) => a - b)))}; XML answers ${count((e) => /xml/.test(e.contentType))}; ` +
         `answers of the local HTTP server itself ${count((e) => e.emulator !== undefined)}; ` +
-        `demo records changed ${changedDemo.size} (explained ${explained}); new records left ${leftBehind.join(' ') || 'none'}; failures ${failures.length}; log ${logFile}\n`,
+        `demo records changed ${changedDemo.size} (explained ${explained}); new records left ${leftBehind.join(' ') || 'none'}; failures ${failures.length}${logFile ? `; log ${logFile}` : ''}\n`,
     );
 
     expect({ failures: failures.slice(0, 30).map((entry) => describeEntry(entry, token)), total: failures.length, demoProblems, leftovers }).toStrictEqual({

@@ -177,17 +177,96 @@ describe('OAuth 1.0a, the three legs with the oauth-1.0a library, then a signed 
     expect(response.status).toBe(200);
   });
 
-  it('a signed form body cannot be verified by the authorizer: 401 saying so', async () => {
+  describe('a form body the signature covers (RFC 5849 §3.4.1.3.1): verified by the object function', () => {
     const url = `${apiUrl()}${SEED_PATH}`;
-    const data = { ids: '17', vals: "{'street2':'Form'}" };
-    const oauth = signer();
-    const response = await fetch(url, {
-      method: 'PUT',
-      headers: { ...oauth.toHeader(oauth.authorize({ url, method: 'PUT', data }, token)), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(data),
+    /** A PUT whose form fields the oauth-1.0a library signs (its `data`); `sent` is the body actually sent. */
+    const formPut = (data: Record<string, string>, sent: Record<string, string> = data, oauth = signer()) => {
+      const headers = { ...oauth.toHeader(oauth.authorize({ url, method: 'PUT', data: { ...data } }, token)), 'Content-Type': 'application/x-www-form-urlencoded' };
+      return () => fetch(url, { method: 'PUT', headers, body: new URLSearchParams(sent) });
+    };
+    const street2 = async (id: number) => {
+      const readUrl = `${apiUrl()}${SEED_PATH}/${id}?fields=['street2']`;
+      const response = await fetch(readUrl, { headers: { Authorization: signedHeader(signer(), 'GET', readUrl) } });
+      return ((await response.json()) as { Partner: { street2: unknown } }).Partner.street2;
+    };
+
+    it('a signed form PUT (ids and vals in the body) succeeds, with HMAC-SHA1 and HMAC-SHA256', async () => {
+      for (const method of ['HMAC-SHA1', 'HMAC-SHA256'] as const) {
+        const vals = `{'street2': 'Form ${method}'}`;
+        const response = await formPut({ ids: '17,20', vals }, undefined, signer(consumer().secret, method))();
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { Partner: { id: number; street2: string }[] }).Partner.map((p) => [p.id, p.street2])).toStrictEqual([
+          [17, `Form ${method}`],
+          [20, `Form ${method}`],
+        ]);
+      }
     });
-    expect(response.status).toBe(401);
-    expect(((await response.json()) as { message: string }).message).toMatch(/^Authentication required: the OAuth 1\.0a signature covers form-body parameters/);
+
+    it('the same signed form request replayed is 401, in the shape and with the header of the authorizer\'s own 401', async () => {
+      const send = formPut({ ids: '17', vals: "{'street2': 'Form once'}" });
+      expect((await send()).status).toBe(200);
+      const replay = await send();
+      const gateway = await fetch(url, { method: 'PUT', headers: { Authorization: 'OAuth oauth_consumer_key="nobody"' } });
+      const shape = async (response: Response) => ({
+        status: response.status,
+        body: await response.text(),
+        contentType: response.headers.get('content-type')?.split(';')[0],
+        wwwAuthenticate: response.headers.get('www-authenticate'),
+      });
+      const expected = { status: 401, body: '{"code":401,"message":"Authentication required"}', contentType: 'application/json', wwwAuthenticate: 'Bearer realm="restapi"' };
+      expect([await shape(replay), await shape(gateway)]).toStrictEqual([expected, expected]);
+    });
+
+    it('a tampered form field is 401 and writes nothing', async () => {
+      const before = await street2(17);
+      const response = await formPut({ ids: '17', vals: "{'street2': 'Signed'}" }, { ids: '17', vals: "{'street2': 'Tampered'}" })();
+      expect(response.status).toBe(401);
+      expect(await street2(17)).toBe(before);
+    });
+
+    it('form fields left out of the signature are 401 and write nothing', async () => {
+      const before = await street2(20);
+      const response = await formPut({}, { ids: '20', vals: "{'street2': 'Unsigned'}" })();
+      expect(response.status).toBe(401);
+      expect(await street2(20)).toBe(before);
+    });
+
+    it('concurrent replays of one signed form request: exactly one succeeds', async () => {
+      const send = formPut({ ids: '17', vals: "{'street2': 'Form race'}" });
+      const statuses = await Promise.all(Array.from({ length: 6 }, () => send().then((response) => response.status)));
+      expect(statuses.sort()).toStrictEqual([200, 401, 401, 401, 401, 401]);
+    });
+
+    it('a signature made by hand as Python (oauthlib, requests) makes it: a realm, quote(safe="~"), a urlencoded body with +', async () => {
+      // Python's urllib.parse.quote(s, safe='~'): RFC 3986 unreserved stays, everything else %XX.
+      const quote = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+      const fields: [string, string][] = [['ids', '17'], ['vals', "{'street2': 'Python É'}"], ['context', "{'lang': 'en_US'}"]];
+      const query: [string, string][] = [['fields', "['street2']"]];
+      const protocol: [string, string][] = [
+        ['oauth_consumer_key', consumer().key],
+        ['oauth_token', token.key],
+        ['oauth_signature_method', 'HMAC-SHA1'],
+        ['oauth_timestamp', String(Math.floor(Date.now() / 1000))],
+        ['oauth_nonce', randomBytes(16).toString('hex')],
+        ['oauth_version', '1.0'],
+      ];
+      const normalized = [...fields, ...query, ...protocol]
+        .map(([name, value]) => [quote(name), quote(value)])
+        .sort(([a = '', b = ''], [c = '', d = '']) => (a < c ? -1 : a > c ? 1 : b < d ? -1 : b > d ? 1 : 0))
+        .map(([name, value]) => `${name}=${value}`)
+        .join('&');
+      const baseString = ['PUT', quote(url), quote(normalized)].join('&');
+      const signature = createHmac('sha1', `${quote(consumer().secret)}&${quote(token.secret)}`).update(baseString).digest('base64');
+      const header = `OAuth realm="", ${[...protocol, ['oauth_signature', signature]].map(([name, value]) => `${name}="${quote(value as string)}"`).join(', ')}`;
+      const body = fields.map(([name, value]) => `${quote(name).replace(/%20/g, '+')}=${quote(value).replace(/%20/g, '+')}`).join('&');
+      const response = await fetch(`${url}?fields=${quote("['street2']")}`, {
+        method: 'PUT',
+        headers: { Authorization: header, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(body),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { Partner: { id: number; street2: string }[] }).Partner.map((p) => [p.id, p.street2])).toStrictEqual([[17, 'Python É']]);
+    });
   });
 
   it('concurrent replays of one signed request: exactly one succeeds', async () => {
@@ -267,7 +346,7 @@ describe('OAuth 2.0 against the served API', () => {
     expect([unknown.status, ((await unknown.json()) as { message: string }).message]).toStrictEqual([401, 'Invalid Credentials.']);
   });
 
-  it('a refresh token works once: rotated on use, the old one refused', async () => {
+  it('a refresh token works once: rotated on use; presenting the old one again revokes the grant (RFC 9700 §4.14.2)', async () => {
     const first = await formPost(tokenPath, { client_id: client.clientId, client_secret: client.clientSecret });
     const refresh = (token: string) => formPost(tokenPath, { grant_type: 'refresh_token', refresh_token: token, client_id: client.clientId, client_secret: client.clientSecret });
     const second = await refresh(first.body.refresh_token as string);
@@ -277,7 +356,7 @@ describe('OAuth 2.0 against the served API', () => {
       status: 400,
       body: { error: 'invalid_grant', error_description: 'Invalid Refresh Token.', code: 400, message: 'Invalid Refresh Token.' },
     });
-    expect((await putSeed(`Bearer ${second.body.access_token as string}`)).status).toBe(200);
+    expect((await putSeed(`Bearer ${second.body.access_token as string}`)).status).toBe(401);
   });
 
   it('a revoked token is 401 at once (RFC 7009), and revoking a refresh token revokes its access token', async () => {

@@ -132,27 +132,6 @@ export function pyValueProblem(value: unknown, maxDepth: number = DEFAULT_MAX_DE
   return undefined;
 }
 
-/** What parseLiteralParam gives for a value that went through json5: its numbers are JS numbers. */
-/**
- * Whether a dict in `value` has more than one key and one that JavaScript lists first (an array
- * index): a JSON5 text of it is refused, since json5's plain objects would lose the key order.
- */
-export function json5LosesOrder(value: PyValue): boolean {
-  if (Array.isArray(value)) return value.some(json5LosesOrder);
-  if (!(value instanceof Map)) return false;
-  const keys = [...value.keys()].map(String);
-  if (keys.length > 1 && keys.some((key) => /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1)) return true;
-  return [...value.values()].some(json5LosesOrder);
-}
-
-export function json5Semantics(value: PyValue): PyValue {
-  if (typeof value === 'bigint') return new PyFloat(Number(value));
-  if (value instanceof PyFloat) return Number.isSafeInteger(value.value) ? (value.value === 0 ? 0 : value.value) : value;
-  if (Array.isArray(value)) return value.map(json5Semantics);
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, json5Semantics(v)] as const));
-  return value;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
 
@@ -550,7 +529,7 @@ function printJson5Value(value: PyValue, ch: Chooser): string {
   return `{${json5Gap(ch)}${entries.join(sep())}${trailing(entries.length)}${json5Gap(ch)}}`;
 }
 
-/** JSON5 text that only json5 reads (it starts with a comment): expect json5Semantics(value). */
+/** JSON5 text that only json5 reads (it starts with a comment): the same value, with Python's meaning for every string and number. */
 export function printJson5(value: PyValue, ch: Chooser): string {
   return `${json5Marker(ch)}${printJson5Value(value, ch)}${json5Gap(ch)}`;
 }

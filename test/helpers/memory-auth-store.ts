@@ -15,13 +15,17 @@
  *   count, atomically (no await between the read and the write), so concurrent increments each get
  *   a count of their own; a missing or expired counter is replaced by {count: 1, expiresAt};
  * - delete of a missing key is not an error;
+ * - transact checks every condition, then makes every write, atomically (no await in between):
+ *   false and nothing written when a condition fails; it refuses (throws) more than 100 writes or
+ *   two writes of one key, as TransactWriteItems does;
  * - list(kind) returns every item of that kind with its id (the part after `KIND#`).
  *
  * `items()` exposes what is stored, so tests can check that no secret is kept in clear.
  */
-import type { AuthItem, AuthItemKind, AuthKey, AuthStore } from '../../lib/auth/credentials';
+import type { AuthCondition, AuthItem, AuthItemKind, AuthKey, AuthStore, AuthWrite } from '../../lib/auth/credentials';
 
 const MAX_BATCH_GET = 100;
+const MAX_TRANSACTION_WRITES = 100;
 
 const pkOf = (key: AuthKey): string => `${key.kind}#${key.id}`;
 
@@ -79,6 +83,23 @@ export class MemoryAuthStore implements AuthStore {
 
   async delete(key: AuthKey): Promise<void> {
     this.table.delete(pkOf(key));
+  }
+
+  async transact(writes: readonly AuthWrite[]): Promise<boolean> {
+    if (writes.length === 0 || writes.length > MAX_TRANSACTION_WRITES)
+      throw new Error(`transact: 1 to ${MAX_TRANSACTION_WRITES} writes, not ${writes.length}`);
+    if (new Set(writes.map((write) => pkOf(write.key))).size !== writes.length) throw new Error('transact: one write per key');
+    const holds = (condition: AuthCondition | undefined, item: AuthItem | undefined): boolean => {
+      if (!condition) return true;
+      if ('absent' in condition) return item === undefined;
+      return item !== undefined && Object.entries(condition.matches).every(([name, value]) => item[name] === value);
+    };
+    if (!writes.every((write) => write.kind === 'delete' || holds(write.condition, this.table.get(pkOf(write.key))))) return false;
+    for (const write of writes) {
+      if (write.kind === 'put') this.table.set(pkOf(write.key), stored(write.item));
+      else this.table.delete(pkOf(write.key));
+    }
+    return true;
   }
 
   async list(kind: AuthItemKind): Promise<{ readonly id: string; readonly item: AuthItem }[]> {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { clientFromItem, clientKey, sha256Hex, type AuthItem, type AuthKey } from '../../lib/auth/credentials';
-import { InvalidClientError } from '../../lib/errors';
+import { AuthenticationRequiredError, InvalidClientError } from '../../lib/errors';
 import { keyRingFrom } from '../../lib/auth/keys';
-import { authenticateClient, issueAuthorizationCode, lookUpAccessToken, oauth2TokenEndpoint, type TokenDeps } from '../../lib/auth/oauth2';
+import { authenticateClient, issueAuthorizationCode, lookUpAccessToken, oauth2TokenEndpoint, type TokenDeps, type TokenResponse } from '../../lib/auth/oauth2';
 import { createLocalKeyFile, loadLocalKey } from '../../lib/auth/secret-box';
 import { signIn } from '../../lib/auth/users';
 import { runAdmin } from '../../scripts/admin';
@@ -140,6 +140,51 @@ describe('DynamoAuthStore against DynamoDB Local', () => {
     await expect(stores.auth.get(key)).resolves.toStrictEqual({ count: 10, expiresAt: 2_800 });
   });
 
+  it('transacts puts and deletes all together: written when every condition holds, nothing at all when one fails', async () => {
+    const family: AuthKey = { kind: 'FAMILY', id: 'tx' };
+    const live: AuthKey = { kind: 'TOKEN', id: 'tx-live' };
+    const next: AuthKey = { kind: 'TOKEN', id: 'tx-next' };
+    await stores.auth.put(family, { version: 1, clientId: 'c' });
+    await stores.auth.put(live, { kind: 'refresh' });
+    const rotate = (version: number) => stores.auth.transact([
+      { kind: 'put', key: family, item: { version: version + 1, clientId: 'c' }, condition: { matches: { version } } },
+      { kind: 'put', key: live, item: { kind: 'rotated' }, condition: { matches: { kind: 'refresh' } } },
+      { kind: 'put', key: next, item: { kind: 'refresh' }, condition: { absent: true } },
+      { kind: 'delete', key: { kind: 'TOKEN', id: 'tx-missing' } },
+    ]);
+    await expect(rotate(1)).resolves.toBe(true);
+    expect(await stores.auth.getMany([family, live, next])).toStrictEqual([{ version: 2, clientId: 'c' }, { kind: 'rotated' }, { kind: 'refresh' }]);
+    await stores.auth.delete(next);
+    // The family moved on: the whole transaction fails, the free key included.
+    await expect(rotate(1)).resolves.toBe(false);
+    expect(await stores.auth.getMany([family, live, next])).toStrictEqual([{ version: 2, clientId: 'c' }, { kind: 'rotated' }, undefined]);
+  });
+
+  it('lets exactly one of 10 concurrent transactions conditioned on one version through', async () => {
+    const family: AuthKey = { kind: 'FAMILY', id: 'tx-race' };
+    await stores.auth.put(family, { version: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        stores.auth.transact([
+          { kind: 'put', key: family, item: { version: 2, by: i }, condition: { matches: { version: 1 } } },
+          { kind: 'put', key: { kind: 'TOKEN', id: `tx-race-${i}` }, item: { by: i }, condition: { absent: true } },
+        ]),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    await expect(stores.auth.get(family)).resolves.toStrictEqual({ version: 2, by: winner });
+    const tokens = await stores.auth.getMany(Array.from({ length: 10 }, (_, i): AuthKey => ({ kind: 'TOKEN', id: `tx-race-${i}` })));
+    expect(tokens.map((item) => item !== undefined)).toStrictEqual(results);
+  });
+
+  it('refuses a transaction of two writes of one key, or of more than 100 writes, before sending it', async () => {
+    const key: AuthKey = { kind: 'TOKEN', id: 'tx-twice' };
+    await expect(stores.auth.transact([{ kind: 'delete', key }, { kind: 'put', key, item: {} }])).rejects.toThrow('one write per key');
+    const many = Array.from({ length: 101 }, (_, i) => ({ kind: 'delete' as const, key: { kind: 'TOKEN' as const, id: `tx-${i}` } }));
+    await expect(stores.auth.transact(many)).rejects.toThrow('1 to 100 writes');
+  });
+
   it('deletes an item, and deleting a missing one is not an error', async () => {
     const key: AuthKey = { kind: 'SESSION', id: 'deleted' };
     await stores.auth.put(key, { userId: 7 });
@@ -217,11 +262,33 @@ describe('the OAuth 2 core over DynamoDB Local', () => {
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it('rotates a refresh token for exactly one of five concurrent refreshes', async () => {
+  const refreshWith = (refreshToken: string | false) =>
+    oauth2TokenEndpoint(deps, new Map([['grant_type', 'refresh_token'], ['refresh_token', String(refreshToken)]]), client);
+
+  /** Nothing the responses hold still works: no access token is accepted, no refresh token refreshes. */
+  async function expectAllDead(responses: readonly TokenResponse[]): Promise<void> {
+    for (const response of responses) {
+      await expect(rejection(lookUpAccessToken(deps, response.access_token, 'oauth2'))).resolves.toBeInstanceOf(AuthenticationRequiredError);
+      await expect(rejection(refreshWith(response.refresh_token))).resolves.toMatchObject({ oauthError: 'invalid_grant' });
+    }
+  }
+
+  it('rotates a refresh token for at most one of five concurrent refreshes, and the other uses revoke the grant', async () => {
     const tokens = await oauth2TokenEndpoint(deps, new Map(), client);
-    const refresh = () => oauth2TokenEndpoint(deps, new Map([['grant_type', 'refresh_token'], ['refresh_token', String(tokens.refresh_token)]]), client);
-    const results = await Promise.allSettled(Array.from({ length: 5 }, refresh));
-    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => refreshWith(tokens.refresh_token)));
+    const won = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    expect(won.length).toBeLessThanOrEqual(1);
+    await expectAllDead([tokens, ...won]);
+  });
+
+  it('leaves no live token of the family when the live refresh token and a rotated one are used at once (10 rounds)', async () => {
+    for (let round = 0; round < 10; round++) {
+      const first = await oauth2TokenEndpoint(deps, new Map(), client);
+      const live = await refreshWith(first.refresh_token);
+      const [legit, reuse] = await Promise.allSettled([refreshWith(live.refresh_token), refreshWith(first.refresh_token)]);
+      expect(reuse.status).toBe('rejected');
+      await expectAllDead([first, live, ...(legit.status === 'fulfilled' ? [legit.value] : [])]);
+    }
   });
 });
 
@@ -324,6 +391,24 @@ describe('npm run admin (scripts/admin.ts) against DynamoDB Local', () => {
     }
   });
 
+  it('--refresh persistent keeps an OAuth 2 client\'s refresh token; set-refresh switches it back and forth', async () => {
+    const credentials = issued(await admin(['create-client', ...stage, '--user-id', '7', '--name', 'Legacy sync', '--type', 'oauth2', '--refresh', 'persistent']));
+    const stored = () => stores.auth.get(clientKey(credentials.clientId)).then((item) => clientFromItem(item)?.persistentRefreshTokens);
+    expect(await stored()).toBe(true);
+    const listed = () => admin(['list-clients', ...stage]).then((out) => out.find((entry) => entry.startsWith(credentials.clientId)));
+    expect(await listed()).toBe(`${credentials.clientId}  oauth2  user 7  Legacy sync  (persistent refresh tokens)`);
+    await expect(admin(['set-refresh', ...stage, '--client-id', credentials.clientId, '--refresh', 'rotated'])).resolves.toStrictEqual([`client ${credentials.clientId}: refresh tokens rotated on use`]);
+    expect(await stored()).toBeUndefined();
+    expect(await listed()).toBe(`${credentials.clientId}  oauth2  user 7  Legacy sync`);
+    await admin(['set-refresh', ...stage, '--client-id', credentials.clientId, '--refresh', 'persistent']);
+    expect(await stored()).toBe(true);
+    await expect(admin(['set-refresh', ...stage, '--client-id', credentials.clientId, '--refresh', 'forever'])).rejects.toThrow('--refresh must be one of rotated, persistent');
+    await expect(admin(['set-refresh', ...stage, '--client-id', credentials.clientId])).rejects.toThrow(/^--refresh is required/);
+    const basic = issued(await admin(['create-client', ...stage, '--user-id', '7', '--name', 'No refresh', '--type', 'basic']));
+    await expect(admin(['set-refresh', ...stage, '--client-id', basic.clientId, '--refresh', 'persistent'])).rejects.toThrow('Only OAuth 2 clients have refresh tokens');
+    await expect(admin(['create-client', ...stage, '--user-id', '7', '--name', 'x', '--type', 'basic', '--refresh', 'persistent'])).rejects.toThrow('Only OAuth 2 clients have refresh tokens');
+  });
+
   it('revoke-client deletes the client: it no longer authenticates nor is listed', async () => {
     const credentials = issued(await admin(['create-client', ...stage, '--user-id', '7', '--name', 'Revoked', '--type', 'oauth2']));
     await expect(admin(['revoke-client', ...stage, '--client-id', credentials.clientId])).resolves.toStrictEqual([`client ${credentials.clientId} revoked; its tokens no longer work`]);
@@ -333,9 +418,8 @@ describe('npm run admin (scripts/admin.ts) against DynamoDB Local', () => {
   });
 
   it.each<[string, string[], RegExp]>([
-    ['no command', [], /^--stage is required\nusage: npm run admin/],
+    ['no command', [], /^usage: npm run admin -- COMMAND/],
     ['an unknown command', ['frobnicate', ...stage], /^usage: npm run admin -- COMMAND/],
-    ['a command without --stage', ['list-clients'], /^--stage is required/],
     ['create-client without --user-id', ['create-client', ...stage, '--name', 'x', '--type', 'oauth2'], /^--user-id is required/],
     ['create-client with a user id that is not a number', ['create-client', ...stage, '--user-id', 'abc', '--name', 'x', '--type', 'oauth2'], /^--user-id must be a positive integer/],
     ['create-client with user id 0', ['create-client', ...stage, '--user-id', '0', '--name', 'x', '--type', 'oauth2'], /^--user-id must be a positive integer/],

@@ -102,17 +102,21 @@ function openSecret(keys: KeyRing, sealed: unknown, owner: AuthKey): string {
   }
 }
 
+/** A signed request's parameters, client and token, looked up and checked; its signature not yet. */
+interface LookedUp extends Verified {
+  /** The key of the token's item, when the request names one. */
+  readonly ownerOfToken: AuthKey | undefined;
+}
+
 /**
- * RFC 5849 §3.2: parameters, secrets, signature, then freshness — the nonce is recorded only
- * after the signature checks out, so an unauthenticated caller cannot use up other clients' nonces.
+ * RFC 5849 §3.2's checks up to the signature: the protocol parameters, the client (an OAuth 1.0a
+ * one) and the token (the client's own, unexpired), in one read.
  */
-async function verifySignedRequest(
+async function lookUpSignedRequest(
   deps: OAuth1Deps,
   signed: SignedRequest,
   tokenKind: 'none' | 'O1REQ' | 'O1ACC',
-  /** Work that needs the verified request, run at the same time as the nonce's write (one round trip fewer). */
-  alongside: (verified: Verified) => Promise<unknown> = async () => undefined,
-): Promise<Verified> {
+): Promise<LookedUp> {
   const header =
     signed.authorization !== undefined && hasOAuthScheme(signed.authorization)
       ? parseOAuthAuthorizationHeader(signed.authorization).params
@@ -137,7 +141,21 @@ async function verifySignedRequest(
     throw new AuthenticationRequiredError('unknown token');
   if (ownerOfToken && typeof token?.expiresAt === 'number' && token.expiresAt <= nowSeconds(deps.now))
     throw new AuthenticationRequiredError('expired token');
+  return { request, client, token, ownerOfToken };
+}
 
+/**
+ * RFC 5849 §3.2: parameters, secrets, signature, then freshness — the nonce is recorded only
+ * after the signature checks out, so an unauthenticated caller cannot use up other clients' nonces.
+ */
+async function verifySignedRequest(
+  deps: OAuth1Deps,
+  signed: SignedRequest,
+  tokenKind: 'none' | 'O1REQ' | 'O1ACC',
+  /** Work that needs the verified request, run at the same time as the nonce's write (one round trip fewer). */
+  alongside: (verified: Verified) => Promise<unknown> = async () => undefined,
+): Promise<Verified> {
+  const { request, client, token, ownerOfToken } = await lookUpSignedRequest(deps, signed, tokenKind);
   const keys = await deps.keys();
   const consumerSecret = openSecret(keys, client.sealedSecret, clientKey(client.clientId));
   const tokenSecret = ownerOfToken ? openSecret(keys, token?.sealedSecret, ownerOfToken) : undefined;
@@ -165,8 +183,12 @@ async function verifySignedRequest(
   return verified;
 }
 
-/** The signed request of a token endpoint call (which, unlike the authorizer, sees a form body). */
-function signedTokenRequest(deps: OAuth1Deps, request: ApiRequest): SignedRequest {
+/**
+ * The signed request of a call that reaches a function with its body (a token endpoint, or an
+ * object route whose signature the authorizer left pending), which, unlike the authorizer, sees
+ * a form body.
+ */
+function signedApiRequest(deps: OAuth1Deps, request: ApiRequest): SignedRequest {
   return {
     method: request.method,
     // With a configured public base URL, its base path is added to the resource path instead.
@@ -196,7 +218,7 @@ export interface OAuth1Credentials {
 
 /** Leg 1, POST /restapi/1.0/common/oauth1/request_token: temporary credentials for the consumer. */
 export async function oauth1RequestToken(deps: OAuth1Deps, apiRequest: ApiRequest): Promise<OAuth1Credentials> {
-  const { request, client } = await verifySignedRequest(deps, signedTokenRequest(deps, apiRequest), 'none');
+  const { request, client } = await verifySignedRequest(deps, signedApiRequest(deps, apiRequest), 'none');
   const callback = checkedCallback(client, request.callback);
   const token = randomToken();
   const secret = randomToken();
@@ -256,7 +278,7 @@ export async function oauth1AccessToken(deps: OAuth1Deps, apiRequest: ApiRequest
     request,
     client,
     token: pending,
-  } = await verifySignedRequest(deps, signedTokenRequest(deps, apiRequest), 'O1REQ');
+  } = await verifySignedRequest(deps, signedApiRequest(deps, apiRequest), 'O1REQ');
   const requestToken = request.token as string;
   if (!request.verifier) throw new AuthenticationRequiredError('oauth_verifier is missing');
   if (typeof pending?.userId !== 'number' || typeof pending.verifierHash !== 'string')
@@ -288,6 +310,58 @@ export async function authenticateOAuth1<T>(
     });
   });
   return completed as T;
+}
+
+/**
+ * An OAuth 1.0a request with a form body: RFC 5849 §3.4.1.3.1 signs its fields, which an API
+ * Gateway authorizer never sees. The authorizer checks all it can (this function) and lets it
+ * through marked pending (OAUTH1_SIGNATURE_PENDING), with who it would be from; the object
+ * function, which sees the body, verifies the signature over the whole request and records the
+ * nonce before anything else (verifyPendingOAuth1Signature). The marker comes only from the
+ * authorizer's context, which no client can write.
+ */
+export const OAUTH1_SIGNATURE_CONTEXT_KEY = 'oauth1Signature';
+export const OAUTH1_SIGNATURE_PENDING = 'pending';
+
+/**
+ * The authorizer's part of a form-body request: the protocol parameters of the header and query,
+ * the consumer and its access token (known, the client's, unexpired), the timestamp's window and
+ * the origin — everything but the signature, which covers a body it cannot see, and the nonce,
+ * which is recorded once the signature checks out. Whom the request is from, or a 401; `complete`
+ * (the user's groups, say) then runs as for a verified request.
+ */
+export async function preverifyOAuth1<T>(
+  deps: OAuth1Deps,
+  signed: SignedRequest,
+  complete: (principal: Omit<Principal, 'groups'>) => Promise<T>,
+): Promise<T> {
+  const { request, client, token } = await lookUpSignedRequest(deps, signed, 'O1ACC');
+  if (typeof token?.userId !== 'number') throw new AuthenticationRequiredError('unknown token');
+  if (request.timestamp !== undefined) checkTimestamp(request.timestamp, nowSeconds(deps.now), deps.timestampWindow);
+  requestOrigin(deps, { domainName: signed.domainName, headers: signed.headers });
+  return complete({
+    userId: token.userId,
+    clientId: client.clientId,
+    scheme: 'oauth1',
+    scopes: typeof token.scopes === 'string' ? token.scopes : '',
+  });
+}
+
+/**
+ * The object function's part of a request the authorizer left pending: the signature over the
+ * whole request (header, query and form fields) and the nonce, recorded once it checks out (a
+ * conditional put, so a replay fails here as it does in the authorizer); and the request must be
+ * from whom the authorizer said. A 401 otherwise.
+ */
+export async function verifyPendingOAuth1Signature(
+  deps: OAuth1Deps,
+  apiRequest: ApiRequest,
+  expected: { readonly userId: number; readonly clientId: string },
+): Promise<void> {
+  await verifySignedRequest(deps, signedApiRequest(deps, apiRequest), 'O1ACC', async ({ client, token }) => {
+    if (token?.userId !== expected.userId || client.clientId !== expected.clientId)
+      throw new AuthenticationRequiredError('not the caller the authorizer let through');
+  });
 }
 
 /** Issues OAuth 1.0a token credentials (leg 3, and the admin CLI's setup without the browser leg). */

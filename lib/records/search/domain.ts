@@ -2,29 +2,48 @@
  * Odoo search domains: parsing (prefix notation -> a validated tree) and in-memory evaluation of
  * that tree on stored records, with the results Odoo's SQL would give on the same data.
  *
- * Semantics follow Odoo 17's odoo/osv/expression.py:
+ * Semantics follow Odoo 17's odoo/osv/expression.py and BaseModel._search / _where_calc:
  * - normalize_domain: terms next to each other are AND-ed; an empty domain is TRUE_LEAF;
  *   TRUE_LEAF (1, '=', 1) and FALSE_LEAF (0, '=', 1) are constants.
+ * - is_false (in _search): a domain that is false by three-valued logic over '&' (min), '|' (max),
+ *   '!', the constants, `in` a falsy value (false) and `not in` one (true) answers nothing, before
+ *   normalize_leaf would read `('x', 'in', False)` as `= False`; each comodel sub-search applies it
+ *   to its own sub-domain.
  * - _anyfy_leaves: a dotted path through a relational field becomes `field any [(rest, op, value)]`
  *   BEFORE negation is distributed, so `!` on a path is an exact complement ("not any"), while
  *   `('country_id.code', '!=', 'BE')` is `country_id in (ids whose code != 'BE')` (no NULLs).
+ *   'any' / 'not any' terms take a domain on the comodel; 'not any' is the exact complement
+ *   (`NOT IN (...) OR IS NULL` on a many2one, "no linked record" on an x2many).
  * - _tree_not: `!` is pushed into the terms through TERM_OPERATORS_NEGATION (`! (x < 5)` is
- *   `x >= 5`, which does not match NULL); a term without a negation (=like, =ilike, =?, child_of,
- *   parent_of) keeps a SQL NOT, so `! (email =like 'a%')` does not match a NULL email either.
+ *   `x >= 5`, which does not match NULL; `! any` is `not any`); a term without a negation (=like,
+ *   =ilike, =?, child_of, parent_of) keeps a SQL NOT, so `! (email =like 'a%')` does not match a
+ *   NULL email either.
+ * - _tree_combine_anies: 'any's on one field under '|' (and a many2one's under '&') are one
+ *   sub-search on the OR (AND) of their domains; 'not any's under '&' (a many2one's under '|') too.
+ * - The comodel sub-searches (parse()): a many2one's runs with active_test=False, an x2many's in the
+ *   caller's context (so below a many2one, archived records are found); each leaves archived
+ *   records out as _where_calc does: active_test on and no term of its domain on `active` itself
+ *   (a merged OR with an `active` term keeps archived records for every branch). res.users'
+ *   partner_id is auto_join: its condition joins into the caller's query (no archive filter, no
+ *   is_false, the caller's context below it, and 'not any' is SQL's NOT over the condition).
  * - normalize_leaf: '<>' is '!='; `in`/`not in` with a bool is `=`/`!=`; `=`/`!=` with a list is
  *   `in`/`not in`.
  * - __leaf_to_sql: `= False|None` is IS NULL and `!= False|None` IS NOT NULL; a boolean field
  *   `= False` also matches NULL; `in` with False in the list adds OR IS NULL, `not in` adds OR IS NULL
  *   unless False is in the list; `!=` and `not like`/`not ilike` with a truthy value add OR IS NULL;
- *   like/ilike wrap the value in %...% (its own % and _ stay wildcards, backslash escapes), and with
- *   an empty value they match every row, NULLs included; numbers given where Odoo converts them
- *   (Integer: int(value or 0), Float: float(value or 0.0)); a datetime compared with a bare date
- *   gets 23:59:59 for '>' and '<=', 00:00:00 otherwise.
+ *   like/ilike wrap pycompat.to_text(value) in %...% (its own % and _ stay wildcards, backslash
+ *   escapes; False and None are ''), and with an empty or falsy value they match every row, NULLs
+ *   included; =like/=ilike with False/None compare with NULL and match nothing; values converted
+ *   as convert_to_column does (Integer: int(value or 0), Float: float(value or 0.0), Many2one:
+ *   `value or None`, so a many2one compared with 0 is compared with NULL); a datetime compared
+ *   with a bare date gets 23:59:59 for '>' and '<=', 00:00:00 otherwise.
  * - parse(): a string on a many2one is a name search on the comodel (negative operators then also
  *   match NULL); on an x2many the name search uses the positive operator and the negative one is
- *   "no linked record matches"; x2many `in` means "some linked id is in", `= False` "no links";
- *   child_of/parent_of follow child_of_domain/parent_of_domain (on `id`, on a many2one to the same
- *   model the field itself is the parent link, otherwise the comodel's parent_id).
+ *   "no linked record matches"; x2many `in` means "some linked id is in", `= False` "no links",
+ *   and '=?' is '=' there; child_of/parent_of follow child_of_domain/parent_of_domain (on `id`, on
+ *   a many2one to the same model the field itself is the parent link, otherwise the comodel's
+ *   parent_id), walked over archived records too, a many2many's hierarchy then searched in the
+ *   caller's context (archived tags left out when active_test is on).
  *
  * Odoo 17 stores '' in a char field as '' (Char.convert_to_column keeps it) and `= False` is only
  * IS NULL, so '' is NOT treated as empty here either: `('email', '=', False)` does not match ''.
@@ -36,10 +55,15 @@
  *   values that cannot be converted to the field's type, `in` with a scalar (except the x2many id and
  *   the bool forms Odoo accepts), '<'/'>' between a many2one and a name (Odoo rewrites them to '='),
  *   any comparison of a binary field other than with False (Odoo logs and ignores it), child_of on a
- *   one2many to the same model (Odoo walks it upside down), the 'any'/'not any' operators.
+ *   one2many to the same model (Odoo walks it upside down), 'any' on a field that is not relational.
+ * - A domain is_false finds false still has its field names checked (an unknown one is the usual
+ *   403), where Odoo answers [] without looking at them; its values are not checked, as in Odoo.
+ * - The read right is checked on every comodel a domain reaches, auto_join ones included (Odoo's
+ *   JOIN skips the check there).
  * - ilike folds case with Unicode lower-casing and without unaccent (Odoo's default); text compares
  *   in code point order, as in the 'C' collation Odoo creates its databases with.
- * - Nesting of '&'/'|'/'!' and path length are bounded, so no input can exhaust the stack.
+ * - Nesting of '&'/'|'/'!', path length and 'any' nesting (counted with the paths) are bounded, so
+ *   no input can exhaust the stack.
  *
  * Pure: relational conditions are resolved by the caller (see subpathLeaves / resolutionOf).
  */
@@ -78,39 +102,89 @@ export interface LeafNode {
   readonly operator: Operator;
   /** The value as given in the term (conversions to the field's type happen when matching). */
   readonly value: PyValue;
-  /** The rest of a dotted path (`country_id.code` -> ['code']); [comodel recName] for a name search. */
+  /** [comodel recName] for a name search (dotted paths are AnyNodes); [] otherwise. */
   readonly subpath: readonly string[];
   /** A string compared with a relational field: Odoo's name search on the comodel. */
   readonly nameSearch: boolean;
+}
+
+/**
+ * `field any domain` (`not any`: its complement): a dotted path (`country_id.code = 'BE'` is
+ * `country_id any [code = 'BE']`) or an explicit 'any' term, after Odoo merged those on one field.
+ */
+export interface AnyNode {
+  readonly kind: 'any';
+  readonly model: ModelDef;
+  /** A relational field of `model`. */
+  readonly field: FieldDef;
+  readonly negated: boolean;
+  /** The condition on the comodel; FALSE when expression.is_false holds for it. */
+  readonly domain: DomainNode;
+  /** Whether that domain has a term on `active` itself (Odoo's sub-search then keeps archived records). */
+  readonly namesActive: boolean;
+  /** Odoo's auto_join many2one (see AUTO_JOIN): the condition is joined into the query, not sub-searched. */
+  readonly autoJoin: boolean;
 }
 
 export type DomainNode =
   | { readonly kind: 'and' | 'or'; readonly children: readonly DomainNode[] }
   | { readonly kind: 'not'; readonly child: DomainNode }
   | LeafNode
+  | AnyNode
   | { readonly kind: 'constant'; readonly value: boolean };
 
+/** What subpathLeaves() returns: the nodes whose id sets are searched beforehand. */
+export type ResolvableNode = LeafNode | AnyNode;
+
 /**
- * How the caller turns a leaf of subpathLeaves() into the id set that matchRecord's `resolved`
+ * One comodel search (BaseModel._search) that a node's ids come from:
+ * - activeTest: the context's active_test it runs in, handed down to its own sub-searches (a
+ *   many2one path or name search sets it False; x2many ones and hierarchies keep the caller's);
+ * - leaveArchivedOut: whether _where_calc adds `active = True` (active_test on, the model has
+ *   `active`, and the domain has no term on `active` itself);
+ * - select: true for the ids the domain matches; false for those it is false on (SQL's NOT of it
+ *   holds: an auto_join 'not any').
+ */
+export interface SubSearch {
+  readonly model: ModelDef;
+  readonly domain: DomainNode;
+  readonly activeTest: boolean;
+  readonly leaveArchivedOut: boolean;
+  readonly select: boolean;
+}
+
+/**
+ * How the caller turns a node of subpathLeaves() into the id set that matchRecord's `resolved`
  * returns for it:
- * - search: the ids of `model` records matching `domain` (itself possibly with subpath leaves);
- *   `activeTest` says whether archived records are left out, as Odoo's context does there
- *   (many2one paths and name searches search with active_test=False, x2many ones with the default).
- * - hierarchy: the start ids (or the ids of a name search, active_test on) expanded with
- *   hierarchyIds() along `parentField` over every record of `model`, archived ones included.
+ * - search: the ids of a SubSearch (whose domain may need resolutions of its own);
+ * - hierarchy: the start ids (or those of a name search) expanded with hierarchyIds() along
+ *   `parentField` over every record of `model`, archived ones included, then without the archived
+ *   ones when leaveArchivedOut (a many2many searches the hierarchy in the caller's context).
  */
 export type Resolution =
-  | { readonly kind: 'search'; readonly model: ModelDef; readonly domain: DomainNode; readonly activeTest: boolean }
+  | ({ readonly kind: 'search' } & SubSearch)
   | {
       readonly kind: 'hierarchy';
       readonly operator: 'child_of' | 'parent_of';
       readonly model: ModelDef;
       readonly parentField: FieldDef;
-      readonly start:
-        { readonly ids: readonly number[] } | { readonly domain: DomainNode; readonly activeTest: boolean };
+      readonly start: { readonly ids: readonly number[] } | { readonly search: SubSearch };
+      readonly leaveArchivedOut: boolean;
     };
 
-const OPERATORS: ReadonlySet<string> = new Set<Operator>([
+/**
+ * Fields Odoo 17 declares with auto_join=True (res.users.partner_id, in
+ * odoo/addons/base/models/res_users.py): a path or 'any' through them is a JOIN, not a sub-search.
+ * The model definitions do not carry the attribute, so it is named here.
+ */
+const AUTO_JOIN: ReadonlySet<string> = new Set(['res.users.partner_id']);
+
+/** Odoo 17's 'any' / 'not any': the right side is a domain on the comodel. */
+type AnyOperator = 'any' | 'not any';
+
+const OPERATORS: ReadonlySet<string> = new Set<Operator | AnyOperator>([
+  'any',
+  'not any',
   '=',
   '!=',
   '<',
@@ -163,11 +237,19 @@ const FALSE: DomainNode = { kind: 'constant', value: false };
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-function bad(index: number | undefined, problem: string): BadRequestError {
-  return new BadRequestError(`Invalid domain: ${index === undefined ? 'a term' : `term ${index}`} ${problem}`);
+/** Where a term is: its index in the domain, or a text for a term inside an 'any' domain. */
+type Where = number | string | undefined;
+
+function whereText(where: Where): string {
+  if (where === undefined) return 'a term';
+  return typeof where === 'number' ? `term ${where}` : where;
 }
 
-function cannotCompare(index: number | undefined, field: FieldDef, value: PyValue): BadRequestError {
+function bad(index: Where, problem: string): BadRequestError {
+  return new BadRequestError(`Invalid domain: ${whereText(index)} ${problem}`);
+}
+
+function cannotCompare(index: Where, field: FieldDef, value: PyValue): BadRequestError {
   return bad(index, `cannot compare field ${pyRepr(field.name)} (${field.type}) with ${describeValue(value)}`);
 }
 
@@ -201,8 +283,7 @@ function pyText(value: PyValue): string | undefined {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (value instanceof PyFloat) return formatPythonFloat(value.value);
   if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (value === null) return 'None';
+  if (value === false || value === null) return '';
   return undefined;
 }
 
@@ -303,9 +384,9 @@ function likeMatches(text: string, tokens: readonly LikeToken[]): boolean {
 type Raw =
   | {
       readonly kind: 'term';
-      readonly index: number;
+      readonly index: Where;
       readonly path: string;
-      readonly operator: Operator;
+      readonly operator: Operator | AnyOperator;
       readonly value: PyValue;
     }
   | { readonly kind: 'constant'; readonly value: boolean }
@@ -325,14 +406,13 @@ function constantTerm(term: readonly PyValue[]): boolean | undefined {
   return undefined;
 }
 
-function readTerm(token: readonly PyValue[], index: number): Raw {
+function readTerm(token: readonly PyValue[], index: Where): Raw {
   if (token.length !== 3) throw bad(index, `has ${token.length} items; a term is [field, operator, value]`);
   const constant = constantTerm(token);
   if (constant !== undefined) return { kind: 'constant', value: constant };
   const [path, operator, value] = token as [PyValue, PyValue, PyValue];
   if (typeof operator !== 'string')
     throw bad(index, `has an operator that is not a string: ${describeValue(operator)}`);
-  if (operator === 'any' || operator === 'not any') throw bad(index, `operator ${pyRepr(operator)} is not supported`);
   if (operator !== '<>' && !OPERATORS.has(operator)) throw bad(index, `has unknown operator ${pyRepr(operator)}`);
   if (typeof path !== 'string') throw bad(index, `has a field path that is not a string: ${describeValue(path)}`);
   return { kind: 'term', index, path, operator: operator === '<>' ? '!=' : (operator as Operator), value };
@@ -350,29 +430,35 @@ function combineRaw(kind: 'and' | 'or', a: Raw, b: Raw): Raw {
   return { kind, children: [a, b], depth: Math.max(level(a), level(b)) };
 }
 
+/** Where the items of a domain are: `term 3`, or inside an 'any' term `term 0 of the domain of term 3`. */
+function itemWhere(index: number, within: Where): Where {
+  return within === undefined ? index : `term ${index} of the domain of ${whereText(within)}`;
+}
+
 /** Reads the prefix notation right to left with a stack, as Odoo's parse() does. */
-function readDomain(raw: PyValue): Raw {
+function readDomain(raw: PyValue, within?: Where): Raw {
   if (!Array.isArray(raw))
     throw new BadRequestError(`Invalid domain: expected a list of terms, got ${describeValue(raw)}`);
   const stack: Raw[] = [];
   for (let index = raw.length - 1; index >= 0; index--) {
     const token = raw[index] as PyValue;
+    const where = itemWhere(index, within);
     let node: Raw;
     if (token === '&' || token === '|') {
-      if (stack.length < 2) throw bad(index, `('${token}') needs 2 operands, found ${stack.length}`);
+      if (stack.length < 2) throw bad(where, `('${token}') needs 2 operands, found ${stack.length}`);
       const first = stack.pop() as Raw;
       const second = stack.pop() as Raw;
       node = combineRaw(token === '&' ? 'and' : 'or', first, second);
     } else if (token === '!') {
-      if (stack.length < 1) throw bad(index, "('!') needs 1 operand, found 0");
+      if (stack.length < 1) throw bad(where, "('!') needs 1 operand, found 0");
       node = negateRaw(stack.pop() as Raw);
     } else if (Array.isArray(token)) {
-      node = readTerm(token, index);
+      node = readTerm(token, where);
     } else {
-      throw bad(index, `is ${describeValue(token)}; expected '&', '|', '!' or a [field, operator, value] term`);
+      throw bad(where, `is ${describeValue(token)}; expected '&', '|', '!' or a [field, operator, value] term`);
     }
     if (rawDepth(node) > MAX_DOMAIN_DEPTH)
-      throw bad(index, `nests '&', '|' and '!' more than ${MAX_DOMAIN_DEPTH} levels deep`);
+      throw bad(where, `nests '&', '|' and '!' more than ${MAX_DOMAIN_DEPTH} levels deep`);
     stack.push(node);
   }
   if (stack.length === 0) return { kind: 'constant', value: true };
@@ -382,34 +468,102 @@ function readDomain(raw: PyValue): Raw {
   return result;
 }
 
+/**
+ * expression.is_false on the domain as given: three-valued over '&' (min), '|' (max) and '!'
+ * (negation), TRUE_LEAF and FALSE_LEAF, `in` a falsy value (false) and `not in` one (true).
+ * BaseModel._search answers nothing, without a query, when it holds.
+ */
+function rawIsFalse(raw: Raw): boolean {
+  // Post-order with an explicit stack: a long '&' chain is a deep binary tree here.
+  const ranks: number[] = [];
+  const todo: Array<{ readonly node: Raw; readonly expanded: boolean }> = [{ node: raw, expanded: false }];
+  while (todo.length > 0) {
+    const { node, expanded } = todo.pop() as { node: Raw; expanded: boolean };
+    if (node.kind === 'constant') ranks.push(node.value ? 1 : -1);
+    else if (node.kind === 'term') ranks.push(termRank(node.operator, node.value));
+    else if (!expanded) {
+      todo.push({ node, expanded: true });
+      for (const child of node.kind === 'not' ? [node.child] : node.children)
+        todo.push({ node: child, expanded: false });
+    } else if (node.kind === 'not') {
+      ranks.push(-(ranks.pop() as number));
+    } else {
+      const a = ranks.pop() as number;
+      const b = ranks.pop() as number;
+      ranks.push(node.kind === 'and' ? Math.min(a, b) : Math.max(a, b));
+    }
+  }
+  return ranks.pop() === -1;
+}
+
+function termRank(operator: string, value: PyValue): number {
+  if (operator === 'in' && !truthy(value)) return -1;
+  if (operator === 'not in' && !truthy(value)) return 1;
+  return 0;
+}
+
+/**
+ * _where_calc's test, `any(item[0] == 'active' for item in domain)`: whether a term of the domain
+ * list as given (at any nesting of '&', '|', '!', not inside an 'any') is on `active` itself,
+ * whatever its operator. Then archived records are not left out.
+ */
+export function domainNamesActive(domain: PyValue | undefined): boolean {
+  return Array.isArray(domain) && domain.some((item) => Array.isArray(item) && item[0] === 'active');
+}
+
 // ---------------------------------------------------------------------------------------------
-// Phase 2: raw terms -> validated leaves, with `!` pushed down as Odoo's _tree_not does
+// Phase 2: raw terms -> Odoo's domain tree (expression.domain_combine_anies): paths become 'any'
+// (_anyfy_leaves), '!' is pushed into the terms (_tree_not), TRUE/FALSE leaves fold
+// (_tree_and/_tree_or), and 'any' conditions on one field are merged (_tree_combine_anies).
+// The terms stay as written (no normalize_leaf yet): is_false and _where_calc look at them so.
 
 interface Context {
   readonly registry: ModelRegistry;
 }
 
-function notNode(node: DomainNode): DomainNode {
-  if (node.kind === 'constant') return node.value ? FALSE : TRUE;
-  if (node.kind === 'not') return node.child;
-  return { kind: 'not', child: node };
-}
+type OTerm = {
+  readonly kind: 'term';
+  readonly index: Where;
+  readonly model: ModelDef;
+  readonly field: FieldDef;
+  readonly operator: Operator;
+  readonly value: PyValue;
+};
+
+type OAny = {
+  readonly kind: 'any';
+  readonly index: Where;
+  readonly model: ModelDef;
+  readonly field: FieldDef;
+  readonly negated: boolean;
+  readonly sub: OTree;
+};
+
+type OTree =
+  | { readonly kind: 'constant'; readonly value: boolean }
+  | { readonly kind: 'and' | 'or'; readonly children: readonly OTree[] }
+  | { readonly kind: 'not'; readonly child: OTerm }
+  | OTerm
+  | OAny;
 
 /** Builds an n-ary and/or, flattening same-kind children and folding constants. */
-function junction(kind: 'and' | 'or', parts: readonly DomainNode[]): DomainNode {
+function junction<T extends { readonly kind: string }>(
+  kind: 'and' | 'or',
+  parts: readonly T[],
+): T | { readonly kind: 'and' | 'or'; readonly children: readonly T[] } | { kind: 'constant'; value: boolean } {
   const absorbing = kind === 'or';
-  const children: DomainNode[] = [];
+  const children: T[] = [];
   for (const part of parts) {
     if (part.kind === 'constant') {
-      if (part.value === absorbing) return part;
+      if ((part as unknown as { value: boolean }).value === absorbing) return { kind: 'constant', value: absorbing };
     } else if (part.kind === kind) {
-      children.push(...part.children);
+      children.push(...(part as unknown as { children: readonly T[] }).children);
     } else {
       children.push(part);
     }
   }
-  if (children.length === 0) return absorbing ? FALSE : TRUE;
-  if (children.length === 1) return children[0] as DomainNode;
+  if (children.length === 0) return { kind: 'constant', value: !absorbing };
+  if (children.length === 1) return children[0] as T;
   return { kind, children };
 }
 
@@ -417,19 +571,24 @@ function effectiveKind(kind: 'and' | 'or', negate: boolean): 'and' | 'or' {
   return negate === (kind === 'and') ? 'or' : 'and';
 }
 
-function toNode(ctx: Context, model: ModelDef, raw: Raw, negate: boolean): DomainNode {
+/** How deep 'any' conditions and paths may nest, counted in relational steps. */
+function checkHops(hops: number, index: Where): void {
+  if (hops >= MAX_PATH_STEPS) throw bad(index, `has a field path of more than ${MAX_PATH_STEPS} fields`);
+}
+
+function toTree(ctx: Context, model: ModelDef, raw: Raw, negate: boolean, hops: number): OTree {
   switch (raw.kind) {
     case 'constant':
-      return raw.value !== negate ? TRUE : FALSE;
+      return { kind: 'constant', value: raw.value !== negate };
     case 'term':
-      return buildTerm(ctx, model, raw.path, raw.operator, raw.value, negate, raw.index);
+      return termTree(ctx, model, raw.path, raw.operator, raw.value, negate, raw.index, hops);
     case 'not':
-      return toNode(ctx, model, raw.child, !negate);
+      return toTree(ctx, model, raw.child, !negate, hops);
     case 'and':
     case 'or': {
       // Same-kind runs are gathered with an explicit stack: a long '&' chain costs no recursion.
       const kind = effectiveKind(raw.kind, negate);
-      const parts: DomainNode[] = [];
+      const parts: OTree[] = [];
       const todo: Array<[Raw, boolean]> = [[raw, negate]];
       while (todo.length > 0) {
         const [item, itemNegate] = todo.pop() as [Raw, boolean];
@@ -442,7 +601,7 @@ function toNode(ctx: Context, model: ModelDef, raw: Raw, negate: boolean): Domai
         ) {
           todo.push([item.child, !itemNegate]);
         } else {
-          parts.push(toNode(ctx, model, item, itemNegate));
+          parts.push(toTree(ctx, model, item, itemNegate, hops));
         }
       }
       return junction(kind, parts);
@@ -450,7 +609,7 @@ function toNode(ctx: Context, model: ModelDef, raw: Raw, negate: boolean): Domai
   }
 }
 
-function splitPath(path: string, index: number | undefined): string[] {
+function splitPath(path: string, index: Where): string[] {
   const steps = path.split('.');
   if (steps.some((step) => step === '')) throw bad(index, `has an empty field name in ${pyRepr(path)}`);
   if (steps.length > MAX_PATH_STEPS) throw bad(index, `has a field path of more than ${MAX_PATH_STEPS} fields`);
@@ -470,29 +629,165 @@ function comodelOf(ctx: Context, field: FieldDef): ModelDef {
   return comodel;
 }
 
-function buildTerm(
+/** One term (path, operator, value) of `model`, `negate`d: a path or an 'any' becomes an 'any' node. */
+function termTree(
   ctx: Context,
   model: ModelDef,
   path: string,
-  operator: Operator,
+  operator: Operator | AnyOperator,
   value: PyValue,
   negate: boolean,
-  index: number | undefined,
-): DomainNode {
+  index: Where,
+  hops: number,
+): OTree {
   const [first = '', ...rest] = splitPath(path, index);
   const field = fieldOf(model, first);
   if (rest.length > 0) {
     if (!RELATIONAL.has(field.type)) throw new InvalidFieldError(path, model.model);
-    const leaf: LeafNode = { kind: 'leaf', model, field, operator, value, subpath: rest, nameSearch: false };
-    resolve(ctx, leaf, index); // validates the rest of the path on the comodel, step by step
-    // Paths become 'any' before negation is distributed, so '!' on a path is its complement.
-    return negate ? notNode(leaf) : leaf;
+    checkHops(hops + rest.length, index);
+    // _anyfy_leaves: (a.b, op, v) is (a, 'any', [(b, op, v)]), before '!' is distributed.
+    const sub = termTree(ctx, comodelOf(ctx, field), rest.join('.'), operator, value, false, index, hops + 1);
+    return { kind: 'any', index, model, field, negated: negate, sub };
   }
-  if (!negate) return buildField(ctx, model, field, operator, value, index);
+  if (operator === 'any' || operator === 'not any') {
+    if (!RELATIONAL.has(field.type))
+      throw bad(index, `cannot use ${pyRepr(operator)} on field ${pyRepr(field.name)} (${field.type})`);
+    if (!Array.isArray(value))
+      throw bad(index, `operator ${pyRepr(operator)} needs a domain (a list of terms), got ${describeValue(value)}`);
+    // The field and at least one of its comodel's: as many fields as a path of hops + 2.
+    checkHops(hops + 1, index);
+    const sub = toTree(ctx, comodelOf(ctx, field), readDomain(value, index), false, hops + 1);
+    return { kind: 'any', index, model, field, negated: (operator === 'not any') !== negate, sub };
+  }
+  const term: OTerm = { kind: 'term', index, model, field, operator, value };
+  if (!negate) return term;
   const negated = NEGATION[operator];
-  return negated === undefined
-    ? notNode(buildField(ctx, model, field, operator, value, index))
-    : buildField(ctx, model, field, negated, value, index);
+  return negated === undefined ? { kind: 'not', child: term } : { ...term, operator: negated };
+}
+
+/**
+ * _tree_combine_anies: (f any A) or (f any B) is (f any (A or B)); (f not any A) and (f not any B)
+ * is (f not any (A or B)); on a many2one also (f any A) and (f any B) is (f any (A and B)) and
+ * (f not any A) or (f not any B) is (f not any (A and B)). The merged sub-domain is one
+ * sub-search, whose own terms decide _where_calc's archive filter (an `active` term among them
+ * keeps archived records for all of them).
+ */
+function combineAnies(tree: OTree): OTree {
+  if (tree.kind === 'any') return { ...tree, sub: combineAnies(tree.sub) };
+  if (tree.kind !== 'and' && tree.kind !== 'or') return tree;
+  const combined = junction(tree.kind, tree.children.map(combineAnies)) as OTree;
+  if (combined.kind !== tree.kind) return combined;
+  const others: OTree[] = [];
+  const groups = new Map<string, OAny[]>();
+  for (const child of combined.children) {
+    if (child.kind !== 'any') {
+      others.push(child);
+      continue;
+    }
+    const key = `${child.negated ? 'not any' : 'any'} ${child.field.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), child]);
+  }
+  for (const members of groups.values()) {
+    const [head] = members as [OAny, ...OAny[]];
+    // 'any' merges under '|', 'not any' under '&'; the other way round only on a many2one.
+    const mergesAlways = head.negated === (tree.kind === 'and');
+    const merges = mergesAlways || (head.field.type === 'many2one' && members.length > 1);
+    if (!merges) {
+      others.push(...members);
+      continue;
+    }
+    const subKind = mergesAlways ? 'or' : 'and';
+    const sub = combineAnies(
+      junction(
+        subKind,
+        members.map((member) => member.sub),
+      ) as OTree,
+    );
+    others.push({ ...head, sub });
+  }
+  return junction(tree.kind, others) as OTree;
+}
+
+/** is_false on the sub-domain Odoo hands to the comodel's _search (the tree as it stands). */
+function treeIsFalse(tree: OTree): boolean {
+  const rank = (node: OTree): number => {
+    switch (node.kind) {
+      case 'constant':
+        return node.value ? 1 : -1;
+      case 'not':
+        return -rank(node.child);
+      case 'and':
+        return node.children.reduce((least, child) => Math.min(least, rank(child)), 1);
+      case 'or':
+        return node.children.reduce((most, child) => Math.max(most, rank(child)), -1);
+      case 'term':
+        return termRank(node.operator, node.value);
+      case 'any':
+        return 0;
+    }
+  };
+  return rank(tree) === -1;
+}
+
+/** _where_calc's `item[0] == 'active'` on the sub-domain Odoo hands to the comodel's _search. */
+function treeNamesActive(tree: OTree): boolean {
+  switch (tree.kind) {
+    case 'and':
+    case 'or':
+      return tree.children.some(treeNamesActive);
+    case 'not':
+      return treeNamesActive(tree.child);
+    case 'term':
+      return tree.field.name === 'active';
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 3: Odoo's tree -> validated nodes (parse(): normalize_leaf and each field type's rules)
+
+function notNode(node: DomainNode): DomainNode {
+  if (node.kind === 'constant') return node.value ? FALSE : TRUE;
+  if (node.kind === 'not') return node.child;
+  return { kind: 'not', child: node };
+}
+
+function toDomain(ctx: Context, tree: OTree): DomainNode {
+  switch (tree.kind) {
+    case 'constant':
+      return tree.value ? TRUE : FALSE;
+    case 'and':
+    case 'or':
+      return junction(
+        tree.kind,
+        tree.children.map((child) => toDomain(ctx, child)),
+      ) as DomainNode;
+    case 'not':
+      return notNode(toDomain(ctx, tree.child));
+    case 'term':
+      return buildField(ctx, tree.model, tree.field, tree.operator, tree.value, tree.index);
+    case 'any': {
+      const autoJoin = AUTO_JOIN.has(`${tree.model.model}.${tree.field.name}`);
+      // The comodel's _search answers nothing for a false sub-domain before parsing its terms (its
+      // fields were checked by _anyfy_leaves); a joined condition is no _search: no shortcut there.
+      const domain = !autoJoin && treeIsFalse(tree.sub) ? FALSE : toDomain(ctx, tree.sub);
+      return {
+        kind: 'any',
+        model: tree.model,
+        field: tree.field,
+        negated: tree.negated,
+        domain,
+        namesActive: treeNamesActive(tree.sub),
+        autoJoin,
+      };
+    }
+  }
+}
+
+/** A whole domain on `model`, through the three phases. */
+function buildDomain(ctx: Context, model: ModelDef, raw: Raw, hops: number): DomainNode {
+  return toDomain(ctx, combineAnies(toTree(ctx, model, raw, false, hops)));
 }
 
 function isNameValue(value: PyValue): value is string | string[] {
@@ -513,10 +808,12 @@ function buildField(
   fieldDef: FieldDef,
   op: Operator,
   value: PyValue,
-  index: number | undefined,
+  index: Where,
 ): DomainNode {
+  const x2many = fieldDef.type === 'one2many' || fieldDef.type === 'many2many';
+  // parse()'s x2many branches never look at '=?': it is '=' there (`= False` is "no links").
+  let operator: Operator = x2many && op === '=?' ? '=' : op;
   // normalize_leaf
-  let operator = op;
   if (typeof value === 'boolean' && (operator === 'in' || operator === 'not in'))
     operator = operator === 'in' ? '=' : '!=';
   if (Array.isArray(value) && (operator === '=' || operator === '!=')) operator = operator === '=' ? 'in' : 'not in';
@@ -535,7 +832,7 @@ function buildField(
 
   if (operator === 'child_of' || operator === 'parent_of') {
     const node = leaf(operator);
-    const resolution = resolve(ctx, node, index);
+    const resolution = resolve(ctx, node, index, true);
     if (resolution.kind === 'hierarchy' && 'ids' in resolution.start && resolution.start.ids.length === 0) return FALSE;
     return node;
   }
@@ -549,7 +846,7 @@ function buildField(
       if (typeof value === 'string' && (operator === 'in' || operator === 'not in'))
         operator = operator === 'in' ? '=' : '!=';
       const node = leaf(operator, true);
-      resolve(ctx, node, index);
+      resolve(ctx, node, index, true);
       return node;
     }
     case 'one2many':
@@ -558,7 +855,7 @@ function buildField(
       const wrap = (node: DomainNode) => (NEGATIVE.has(operator) ? notNode(node) : node);
       if (typeof value === 'string') {
         const node = leaf(positive(operator), true);
-        resolve(ctx, node, index);
+        resolve(ctx, node, index, true);
         return wrap(node);
       }
       const node = leaf(positive(operator));
@@ -582,7 +879,7 @@ function buildField(
 // ---------------------------------------------------------------------------------------------
 // Resolutions (what the executor searches beforehand)
 
-function parentFieldOf(model: ModelDef, operator: string, index: number | undefined): FieldDef {
+function parentFieldOf(model: ModelDef, operator: string, index: Where): FieldDef {
   const parent = model.fieldsByName.get('parent_id');
   if (!parent || parent.type !== 'many2one' || parent.relation !== model.model) {
     throw bad(index, `cannot use ${pyRepr(operator)}: model ${pyRepr(model.model)} has no parent_id hierarchy`);
@@ -598,7 +895,7 @@ interface Hierarchy {
 }
 
 /** child_of_domain / parent_of_domain: which hierarchy a child_of/parent_of term walks. */
-function hierarchyOf(ctx: Context, leaf: LeafNode, index: number | undefined): Hierarchy {
+function hierarchyOf(ctx: Context, leaf: LeafNode, index: Where): Hierarchy {
   const { model, field, operator } = leaf;
   if (field.name === 'id') return { model, parentField: parentFieldOf(model, operator, index), matchSelf: true };
   if (!RELATIONAL.has(field.type))
@@ -614,7 +911,7 @@ function hierarchyOf(ctx: Context, leaf: LeafNode, index: number | undefined): H
 }
 
 /** Odoo's to_ids(): ids, or names to look up with ilike; False and 0 mean none. */
-function hierarchyStart(leaf: LeafNode, index: number | undefined): { ids: number[] } | { names: string[] } {
+function hierarchyStart(leaf: LeafNode, index: Where): { ids: number[] } | { names: string[] } {
   const { value } = leaf;
   const isId = (item: PyValue): item is number => typeof item === 'number' && Number.isSafeInteger(item) && item >= 0;
   if (value === false) return { ids: [] };
@@ -628,58 +925,108 @@ function hierarchyStart(leaf: LeafNode, index: number | undefined): { ids: numbe
   throw bad(index, `operator ${pyRepr(leaf.operator)} needs ids or names, got ${describeValue(value)}`);
 }
 
-function resolve(ctx: Context, leaf: LeafNode, index: number | undefined): Resolution {
-  // On a path, the hierarchy is the last field's (Odoo 17 makes the path 'any' first): the
-  // comodel's sub-domain below carries the operator down to it.
-  if ((leaf.operator === 'child_of' || leaf.operator === 'parent_of') && leaf.subpath.length === 0) {
-    const { model, parentField } = hierarchyOf(ctx, leaf, index);
-    const start = hierarchyStart(leaf, index);
-    if ('ids' in start) return { kind: 'hierarchy', operator: leaf.operator, model, parentField, start };
-    const byName = start.names.map((name) => buildTerm(ctx, model, model.recName, 'ilike', name, false, index));
+function hasActiveField(model: ModelDef): boolean {
+  return model.fieldsByName.get('active')?.type === 'boolean';
+}
+
+/** A comodel _search in a context whose active_test is `activeTest`, on a domain that does not name `active`. */
+function subSearch(model: ModelDef, domain: DomainNode, activeTest: boolean, namesActive = false): SubSearch {
+  return {
+    model,
+    domain,
+    activeTest,
+    leaveArchivedOut: activeTest && !namesActive && hasActiveField(model),
+    select: true,
+  };
+}
+
+function resolve(ctx: Context, node: ResolvableNode, index: Where, activeTest: boolean): Resolution {
+  if (node.kind === 'any') {
+    const comodel = comodelOf(ctx, node.field);
+    // auto_join: the condition joins into the caller's query (no archive filter, the caller's
+    // context below); 'not any' is SQL's NOT over it, so it selects where the condition is false.
+    if (node.autoJoin)
+      return {
+        kind: 'search',
+        model: comodel,
+        domain: node.domain,
+        activeTest,
+        leaveArchivedOut: false,
+        select: !node.negated,
+      };
+    // A many2one searches with active_test=False; an x2many in the caller's context.
+    const context = node.field.type === 'many2one' ? false : activeTest;
+    return { kind: 'search', ...subSearch(comodel, node.domain, context, node.namesActive) };
+  }
+  if ((node.operator === 'child_of' || node.operator === 'parent_of') && node.subpath.length === 0) {
+    const { model, parentField } = hierarchyOf(ctx, node, index);
+    // The walk includes archived records; a many2many then searches the hierarchy's ids in the
+    // caller's context (`comodel._search`), which leaves archived ones out.
+    const leaveArchivedOut = node.field.type === 'many2many' && activeTest && hasActiveField(model);
+    const start = hierarchyStart(node, index);
+    if ('ids' in start)
+      return { kind: 'hierarchy', operator: node.operator, model, parentField, start, leaveArchivedOut };
+    // to_ids(): a name search per name, in the caller's context.
+    const byName = start.names.map((name) =>
+      buildField(ctx, model, fieldOf(model, model.recName), 'ilike', name, index),
+    );
     return {
       kind: 'hierarchy',
-      operator: leaf.operator,
+      operator: node.operator,
       model,
       parentField,
-      start: { domain: junction('or', byName), activeTest: true },
+      start: { search: subSearch(model, junction('or', byName) as DomainNode, activeTest) },
+      leaveArchivedOut,
     };
   }
-  const comodel = comodelOf(ctx, leaf.field);
-  const domain = buildTerm(ctx, comodel, leaf.subpath.join('.'), leaf.operator, leaf.value, false, index);
-  return { kind: 'search', model: comodel, domain, activeTest: leaf.field.type !== 'many2one' };
+  // A name search: _name_search on the comodel, active_test=False for a many2one.
+  const comodel = comodelOf(ctx, node.field);
+  const domain = buildField(ctx, comodel, fieldOf(comodel, comodel.recName), node.operator, node.value, index);
+  return { kind: 'search', ...subSearch(comodel, domain, node.field.type === 'many2one' ? false : activeTest) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-/** Parses and validates a domain (already parsed from its literal text) for `model`. */
+/**
+ * Parses and validates a domain (already parsed from its literal text) for `model`. A domain that
+ * expression.is_false finds false is FALSE: BaseModel._search answers nothing for it before it
+ * looks at its terms; here its field names are still checked (an unknown one stays a 403), its
+ * values are not.
+ */
 export function parseDomain(raw: PyValue, model: ModelDef, registry: ModelRegistry): DomainNode {
-  return toNode({ registry }, model, readDomain(raw), false);
+  const read = readDomain(raw);
+  if (!rawIsFalse(read)) return buildDomain({ registry }, model, read, 0);
+  toTree({ registry }, model, read, false, 0);
+  return FALSE;
 }
 
-/** The leaves whose id sets the caller must resolve (see resolutionOf) before matchRecord. */
-export function subpathLeaves(node: DomainNode): LeafNode[] {
-  const leaves: LeafNode[] = [];
+/** The nodes whose id sets the caller must resolve (see resolutionOf) before matchRecord. */
+export function subpathLeaves(node: DomainNode): ResolvableNode[] {
+  const found: ResolvableNode[] = [];
   const todo: DomainNode[] = [node];
   while (todo.length > 0) {
     const item = todo.pop() as DomainNode;
     if (item.kind === 'and' || item.kind === 'or') todo.push(...[...item.children].reverse());
     else if (item.kind === 'not') todo.push(item.child);
-    else if (item.kind === 'leaf' && needsResolution(item)) leaves.push(item);
+    else if (item.kind === 'any' || (item.kind === 'leaf' && needsResolution(item))) found.push(item);
   }
-  return leaves;
-}
-
-/** What to search to resolve a leaf of subpathLeaves(). */
-export function resolutionOf(leaf: LeafNode, registry: ModelRegistry): Resolution {
-  return resolve({ registry }, leaf, undefined);
+  return found;
 }
 
 /**
- * Every model whose records resolving `node` reads (the comodels of dotted paths and name searches,
- * the hierarchies child_of/parent_of walk, and so on down their own sub-domains), once each, the
- * domain's own model included only when a hierarchy walks it. Odoo 17 searches each with
- * check_access_rights('read'): the caller checks them before anything is read.
+ * What to search to resolve a node of subpathLeaves(), for a search whose context has
+ * `activeTest` (Odoo's active_test; sub-searches hand it down, a many2one's sets it False).
+ */
+export function resolutionOf(node: ResolvableNode, registry: ModelRegistry, activeTest = true): Resolution {
+  return resolve({ registry }, node, undefined, activeTest);
+}
+
+/**
+ * Every model whose records resolving `node` reads (the comodels of dotted paths, 'any' terms and
+ * name searches, the hierarchies child_of/parent_of walk, and so on down their own sub-domains),
+ * once each, the domain's own model included only when a hierarchy walks it. Odoo 17 searches each
+ * with check_access_rights('read'): the caller checks them before anything is read.
  */
 export function walkedModels(node: DomainNode, registry: ModelRegistry): ModelDef[] {
   const models = new Map<string, ModelDef>();
@@ -689,7 +1036,7 @@ export function walkedModels(node: DomainNode, registry: ModelRegistry): ModelDe
       const resolution = resolutionOf(leaf, registry);
       models.set(resolution.model.model, resolution.model);
       if (resolution.kind === 'search') todo.push(resolution.domain);
-      else if ('domain' in resolution.start) todo.push(resolution.start.domain);
+      else if ('search' in resolution.start) todo.push(resolution.start.search.domain);
     }
   }
   return [...models.values()];
@@ -728,28 +1075,32 @@ export function hierarchyIds(
 
 /**
  * Whether `record` (of the domain's model) satisfies the domain. `resolved` gives the id set of
- * each leaf that subpathLeaves() returned (comodel ids satisfying the sub-leaf, or the hierarchy).
+ * each node that subpathLeaves() returned (comodel ids satisfying the sub-domain, or the hierarchy).
  */
-export function matchRecord(
-  node: DomainNode,
-  record: StoredRecord,
-  resolved: (leaf: LeafNode) => ReadonlySet<number>,
-): boolean {
+export function matchRecord(node: DomainNode, record: StoredRecord, resolved: Resolved): boolean {
   return evaluate(node, record, resolved) === true;
+}
+
+/** The domain on `record` in SQL's three-valued logic: true, false, or null (unknown). */
+export function evaluateRecord(node: DomainNode, record: StoredRecord, resolved: Resolved): boolean | null {
+  return evaluate(node, record, resolved);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Evaluation, in SQL's three-valued logic (null = unknown) so that NOT over a NULL stays false
 
 type Truth = boolean | null;
-type LeafTest = (record: StoredRecord, resolved: (leaf: LeafNode) => ReadonlySet<number>) => Truth;
+type Resolved = (node: ResolvableNode) => ReadonlySet<number>;
+type LeafTest = (record: StoredRecord, resolved: Resolved) => Truth;
 
-function evaluate(node: DomainNode, record: StoredRecord, resolved: (leaf: LeafNode) => ReadonlySet<number>): Truth {
+function evaluate(node: DomainNode, record: StoredRecord, resolved: Resolved): Truth {
   switch (node.kind) {
     case 'constant':
       return node.value;
     case 'leaf':
       return compileLeaf(node, undefined)(record, resolved);
+    case 'any':
+      return anyTest(node, record, resolved);
     case 'not': {
       const value = evaluate(node.child, record, resolved);
       return value === null ? null : !value;
@@ -768,6 +1119,21 @@ function evaluate(node: DomainNode, record: StoredRecord, resolved: (leaf: LeafN
   }
 }
 
+/**
+ * 'any': `field IN (ids)` (many2one) or "some linked id is in ids" (x2many), false on a NULL
+ * many2one; 'not any' its exact complement (`NOT IN ... OR IS NULL`, NOT EXISTS). An auto_join
+ * 'not any' was resolved to the ids whose condition is false (see resolve()).
+ */
+function anyTest(node: AnyNode, record: StoredRecord, resolved: Resolved): boolean {
+  const ids = resolved(node);
+  if (node.field.type === 'many2one') {
+    const value = own(record, node.field.name);
+    if (typeof value !== 'number') return node.negated;
+    return node.autoJoin && node.negated ? ids.has(value) : ids.has(value) !== node.negated;
+  }
+  return linkedIds(record, node.field.name).some((id) => ids.has(id)) !== node.negated;
+}
+
 function needsResolution(leaf: LeafNode): boolean {
   return leaf.subpath.length > 0 || leaf.operator === 'child_of' || leaf.operator === 'parent_of';
 }
@@ -775,7 +1141,7 @@ function needsResolution(leaf: LeafNode): boolean {
 const compiled = new WeakMap<LeafNode, LeafTest>();
 
 /** Turns a leaf into its test once (validating its value), cached per leaf. */
-function compileLeaf(leaf: LeafNode, index: number | undefined): LeafTest {
+function compileLeaf(leaf: LeafNode, index: Where): LeafTest {
   let test = compiled.get(leaf);
   if (!test) {
     test = buildTest(leaf, index);
@@ -794,7 +1160,7 @@ function linkedIds(record: StoredRecord, name: string): readonly number[] {
   return Array.isArray(stored) ? stored : [];
 }
 
-function buildTest(leaf: LeafNode, index: number | undefined): LeafTest {
+function buildTest(leaf: LeafNode, index: Where): LeafTest {
   const { field, operator } = leaf;
   const x2many = field.type === 'one2many' || field.type === 'many2many';
 
@@ -818,9 +1184,8 @@ function buildTest(leaf: LeafNode, index: number | undefined): LeafTest {
         return linkedIds(record, field.name).some((id) => ids.has(id));
       };
     }
-    // A path is 'any': a NULL many2one is false, so that '!' (its "not any") matches it.
-    // A name search is `field IN (...)`, OR IS NULL for the negative operators.
-    const nullResult: Truth = !leaf.nameSearch ? false : NEGATIVE.has(operator) ? true : null;
+    // A many2one name search is `field IN (...)`, OR IS NULL for the negative operators.
+    const nullResult: Truth = NEGATIVE.has(operator) ? true : null;
     return (record, resolved) => {
       const value = own(record, field.name);
       return typeof value === 'number' ? resolved(leaf).has(value) : nullResult;
@@ -835,7 +1200,7 @@ function buildTest(leaf: LeafNode, index: number | undefined): LeafTest {
   return buildScalarTest(leaf, index);
 }
 
-function buildX2ManyTest(leaf: LeafNode, index: number | undefined): LeafTest {
+function buildX2ManyTest(leaf: LeafNode, index: Where): LeafTest {
   const { field, value } = leaf;
   // `right is False`: "has no links" (the negative operators were turned into NOT of this).
   if (value === false) return (record) => linkedIds(record, field.name).length === 0;
@@ -879,7 +1244,7 @@ function convertValue(
   kind: Kind,
   operator: Operator,
   value: PyValue,
-  index: number | undefined,
+  index: Where,
 ): number | string | null {
   const fail = () => cannotCompare(index, field, value);
   switch (kind) {
@@ -902,7 +1267,8 @@ function convertValue(
       if (typeof value === 'string' && isIntText(value.trim())) return Number(value);
       const n = asNumber(value);
       if (n === undefined) throw fail();
-      return n;
+      // Many2one.convert_to_column is `value or None`: 0 is NULL, which nothing equals.
+      return kind === 'many2one' && n === 0 ? null : n;
     }
     case 'boolean':
       return truthy(value) ? 1 : 0;
@@ -939,7 +1305,7 @@ function storedText(stored: StoredValue): string | null {
   return String(stored);
 }
 
-function buildScalarTest(leaf: LeafNode, index: number | undefined): LeafTest {
+function buildScalarTest(leaf: LeafNode, index: Where): LeafTest {
   const { field, operator, value } = leaf;
   const kind = kindOf(field);
   const read = (record: StoredRecord) => own(record, field.name);
@@ -959,15 +1325,23 @@ function buildScalarTest(leaf: LeafNode, index: number | undefined): LeafTest {
       };
     }
     let checkNull = false;
+    // A value that converts to NULL (a many2one 0) stays in the SQL list: `x NOT IN (NULL, ...)`
+    // is never true, `x IN (NULL, ...)` unknown where no other value matches.
+    let nullParam = false;
     const params = new Set<number | string>();
     for (const item of value) {
       if (item === false || item === null) checkNull = true;
-      else params.add(convertValue(field, kind, 'in', item, index) as number | string);
+      else {
+        const param = convertValue(field, kind, 'in', item, index);
+        if (param === null) nullParam = true;
+        else params.add(param);
+      }
     }
     return (record) => {
       const stored = storedComparable(kind, read(record));
       if (stored === null) return wantIn ? checkNull : !checkNull;
-      return params.has(stored) === wantIn;
+      if (params.has(stored)) return wantIn;
+      return nullParam ? null : !wantIn;
     };
   }
 
@@ -982,11 +1356,14 @@ function buildScalarTest(leaf: LeafNode, index: number | undefined): LeafTest {
   }
 
   if (LIKE.has(operator)) {
+    const wildcard = WILDCARD.has(operator);
+    // =like/=ilike compare with convert_to_column(value): False/None are NULL, which matches nothing.
+    if (!wildcard && (value === false || value === null)) return () => null;
+    // like/ilike put pycompat.to_text(value) between the %: '' for False/None (then OR IS NULL).
     let text = pyText(value);
     if (text === undefined)
       throw bad(index, `operator ${pyRepr(operator)} needs a text value, got ${describeValue(value)}`);
     if (kind === 'datetime' && typeof value === 'string' && value.length === 10) text += ' 00:00:00';
-    const wildcard = WILDCARD.has(operator);
     const insensitive = operator.endsWith('ilike');
     const pattern = wildcard ? `%${text}%` : text;
     const tokens = compileLike(insensitive ? pattern.toLowerCase() : pattern);

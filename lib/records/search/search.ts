@@ -1,22 +1,25 @@
 /**
  * Odoo's search / search_read / search_count over a RecordStore: the domain (lib/records/search/domain.ts) is
  * evaluated in memory on a model's records, walked in id order through the model's index — never a
- * table scan — page by page. Dotted paths, name searches and child_of/parent_of are resolved first
- * into id sets by searching the comodels, as Odoo does with subqueries.
+ * table scan — page by page. Dotted paths and 'any' terms, name searches and child_of/parent_of are
+ * resolved first into id sets by searching the comodels, as Odoo does with subqueries, each in the
+ * context Odoo gives it (active_test handed down, False below a many2one).
  *
  * Paging: `offset`/`limit` as the original, plus an opaque continuation token (the last id of a
  * page, for the default id order) whose cost does not grow with depth. Ordering by other fields
  * sorts the matches in memory, up to MAX_SORTED_MATCHES of them.
  */
 import {
+  domainNamesActive,
+  evaluateRecord,
   hierarchyIds,
-  matchRecord,
   parseDomain,
   resolutionOf,
   subpathLeaves,
   walkedModels,
   type DomainNode,
-  type LeafNode,
+  type ResolvableNode,
+  type SubSearch,
 } from './domain';
 import { BadRequestError } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
@@ -96,26 +99,12 @@ function decodeCursor(cursor: string): number {
   throw new BadRequestError("Invalid 'cursor': pass back the X-Next-Cursor value of the previous page unchanged");
 }
 
-function mentionsActive(node: DomainNode): boolean {
-  switch (node.kind) {
-    case 'and':
-    case 'or':
-      return node.children.some(mentionsActive);
-    case 'not':
-      return mentionsActive(node.child);
-    case 'leaf':
-      return node.field.name === 'active';
-    default:
-      return false;
-  }
-}
-
 /**
- * Whether archived records are left out, as Odoo does: active_test on, an `active` field, a domain
- * that does not name it.
+ * Whether archived records are left out, as Odoo's _where_calc does: active_test on, an `active`
+ * field, and no term of the domain as given on `active` itself (`('active', '=?', False)` too).
  */
-function skipsArchived(model: ModelDef, node: DomainNode, activeTest: boolean): boolean {
-  return activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !mentionsActive(node);
+function skipsArchived(model: ModelDef, domain: PyValue | undefined, activeTest: boolean): boolean {
+  return activeTest && model.fieldsByName.get('active')?.type === 'boolean' && !domainNamesActive(domain);
 }
 
 /** Sub-searches of one domain that run at once (each scan queries every index shard in parallel too). */
@@ -143,10 +132,41 @@ function valueKey(value: PyValue): string {
   return `${typeof value}:${String(value)}`;
 }
 
-/** What a leaf's resolution depends on (resolutionOf reads nothing else of it). */
-function leafKey(leaf: LeafNode): string {
-  const { model, field, subpath, operator, nameSearch, value } = leaf;
-  return JSON.stringify([model.model, field.name, subpath, operator, nameSearch, valueKey(value)]);
+const nodeKeys = new WeakMap<DomainNode, string>();
+
+/** Identifies a node exactly, sub-domains included (what its resolution depends on). */
+function nodeKey(node: DomainNode): string {
+  let key = nodeKeys.get(node);
+  if (key !== undefined) return key;
+  switch (node.kind) {
+    case 'constant':
+      key = node.value ? 'T' : 'F';
+      break;
+    case 'and':
+    case 'or':
+      key = `${node.kind}(${node.children.map(nodeKey).join(',')})`;
+      break;
+    case 'not':
+      key = `not(${nodeKey(node.child)})`;
+      break;
+    case 'leaf': {
+      const { model, field, subpath, operator, nameSearch, value } = node;
+      key = JSON.stringify([model.model, field.name, subpath, operator, nameSearch, valueKey(value)]);
+      break;
+    }
+    case 'any': {
+      const { model, field, negated, namesActive, autoJoin } = node;
+      key = `any${JSON.stringify([model.model, field.name, negated, namesActive, autoJoin])}(${nodeKey(node.domain)})`;
+      break;
+    }
+  }
+  nodeKeys.set(node, key);
+  return key;
+}
+
+/** What a resolution depends on: the node, and the active_test of the search it is resolved for. */
+function resolutionKey(node: ResolvableNode, activeTest: boolean): string {
+  return `${activeTest ? 'A' : 'a'}${nodeKey(node)}`;
 }
 
 /** Runs `tasks` with at most `limit` at a time; rejects with the first failure (no new task starts after it). */
@@ -167,33 +187,37 @@ async function runBounded(tasks: readonly (() => Promise<void>)[], limit: number
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-/** The matcher for `node` on `model`: subpath leaves resolved, archived records left out as Odoo does. */
-async function compile(
-  resolver: Resolver,
-  model: ModelDef,
-  node: DomainNode,
-  activeTest: boolean,
-): Promise<(record: StoredRecord) => boolean> {
-  const byKey = new Map<string, LeafNode>();
-  for (const leaf of subpathLeaves(node)) if (!byKey.has(leafKey(leaf))) byKey.set(leafKey(leaf), leaf);
+/**
+ * The matcher of one search (Odoo's _search): `search.domain` with its sub-searches resolved in
+ * the search's context, archived records left out when `search.leaveArchivedOut`, and the records
+ * on which the domain is true (or, `select` false, false).
+ */
+async function compile(resolver: Resolver, search: SubSearch): Promise<(record: StoredRecord) => boolean> {
+  const { domain, activeTest, leaveArchivedOut, select } = search;
+  const leaves = subpathLeaves(domain);
+  const byKey = new Map<string, ResolvableNode>();
+  for (const leaf of leaves) {
+    const key = resolutionKey(leaf, activeTest);
+    if (!byKey.has(key)) byKey.set(key, leaf);
+  }
   const ids = new Map<string, ReadonlySet<number>>();
   // Distinct sub-searches, a few at a time; one already run (or running) for this search is reused.
   await runBounded(
     [...byKey].map(([key, leaf]) => async () => {
       let pending = resolver.resolved.get(key);
       if (!pending) {
-        pending = resolveLeaf(resolver, leaf);
+        pending = resolveLeaf(resolver, leaf, activeTest);
         resolver.resolved.set(key, pending);
       }
       ids.set(key, await pending);
     }),
     SUBSEARCH_CONCURRENCY,
   );
-  const resolved = new Map<LeafNode, ReadonlySet<number>>();
-  for (const leaf of subpathLeaves(node)) resolved.set(leaf, ids.get(leafKey(leaf)) ?? new Set<number>());
-  const lookup = (leaf: LeafNode) => resolved.get(leaf) ?? new Set<number>();
-  const skipArchived = skipsArchived(model, node, activeTest);
-  return (record) => (!skipArchived || record.values.active === true) && matchRecord(node, record, lookup);
+  const resolved = new Map<ResolvableNode, ReadonlySet<number>>();
+  for (const leaf of leaves) resolved.set(leaf, ids.get(resolutionKey(leaf, activeTest)) ?? new Set<number>());
+  const lookup = (leaf: ResolvableNode) => resolved.get(leaf) ?? new Set<number>();
+  return (record) =>
+    (!leaveArchivedOut || record.values.active === true) && evaluateRecord(domain, record, lookup) === select;
 }
 
 /** Every record of `model`, in id order, handed to `visit` until it returns false. */
@@ -214,46 +238,49 @@ async function walk(
   }
 }
 
-/** The ids of every record of `model` that `node` matches (order does not matter: a parallel scan). */
-async function matchingIds(
-  resolver: Resolver,
-  model: ModelDef,
-  node: DomainNode,
-  activeTest: boolean,
-): Promise<Set<number>> {
-  const matches = await compile(resolver, model, node, activeTest);
+/** The ids of every record a search selects (order does not matter: a parallel scan). */
+async function matchingIds(resolver: Resolver, search: SubSearch): Promise<Set<number>> {
   const ids = new Set<number>();
-  await resolver.deps.store.scanModel(model.model, (records) => {
+  // expression.is_false (or a sub-domain folded to FALSE): _search answers without a query.
+  if (search.domain.kind === 'constant' && !search.domain.value && search.select) return ids;
+  const matches = await compile(resolver, search);
+  await resolver.deps.store.scanModel(search.model.model, (records) => {
     for (const record of records) if (matches(record)) ids.add(record.id);
   });
   return ids;
 }
 
-async function resolveLeaf(resolver: Resolver, leaf: LeafNode): Promise<ReadonlySet<number>> {
+async function resolveLeaf(
+  resolver: Resolver,
+  leaf: ResolvableNode,
+  activeTest: boolean,
+): Promise<ReadonlySet<number>> {
   const { deps } = resolver;
-  const resolution = resolutionOf(leaf, deps.registry);
-  if (resolution.kind === 'search')
-    return matchingIds(resolver, resolution.model, resolution.domain, resolution.activeTest);
+  const resolution = resolutionOf(leaf, deps.registry, activeTest);
+  if (resolution.kind === 'search') return matchingIds(resolver, resolution);
   const { start } = resolution;
-  const startIds =
-    'ids' in start ? start.ids : [...(await matchingIds(resolver, resolution.model, start.domain, start.activeTest))];
+  const startIds = 'ids' in start ? start.ids : [...(await matchingIds(resolver, start.search))];
   // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
   const parent = new Map<number, number | null>();
   const children = new Map<number, number[]>();
+  const active = new Set<number>();
   await deps.store.scanModel(resolution.model.model, (records) => {
     for (const record of records) {
       const up = record.values[resolution.parentField.name];
       const parentId = typeof up === 'number' ? up : null;
       parent.set(record.id, parentId);
       if (parentId !== null) children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
+      if (record.values.active === true) active.add(record.id);
     }
   });
-  return hierarchyIds(
+  const found = hierarchyIds(
     resolution.operator,
     startIds,
     (id) => parent.get(id),
     (id) => children.get(id) ?? [],
   );
+  // A many2many's `comodel._search([('id', 'in', ids)])` in the caller's context.
+  return resolution.leaveArchivedOut ? new Set([...found].filter((id) => active.has(id))) : found;
 }
 
 /** PostgreSQL's order: NULLs last ascending, first descending; text by code point (Odoo's C collation). */
@@ -277,7 +304,11 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const { model, limit } = request;
   const offset = request.offset ?? 0;
   const node = parseDomain(request.domain ?? [], model, deps.registry);
-  const matches = await compile(resolverFor(deps), model, node, request.activeTest ?? true);
+  // expression.is_false: nothing to read.
+  if (node.kind === 'constant' && !node.value) return { records: [] };
+  const activeTest = request.activeTest ?? true;
+  const leaveArchivedOut = skipsArchived(model, request.domain, activeTest);
+  const matches = await compile(resolverFor(deps), { model, domain: node, activeTest, leaveArchivedOut, select: true });
   const order = request.order ?? [];
   const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
   if (!byId) {
@@ -329,19 +360,18 @@ export async function countRecords(
 ): Promise<number> {
   const node = parseDomain(request.domain ?? [], request.model, deps.registry);
   const activeTest = request.activeTest ?? true;
+  const leaveArchivedOut = skipsArchived(request.model, request.domain, activeTest);
   // Every record (the pagination total): DynamoDB counts, and nothing but the counts comes back.
   if (node.kind === 'constant' && node.value) {
-    return deps.store.countModel(
-      request.model.model,
-      skipsArchived(request.model, node, activeTest) ? { whereTrue: 'active' } : {},
-    );
+    return deps.store.countModel(request.model.model, leaveArchivedOut ? { whereTrue: 'active' } : {});
   }
-  return (await matchingIds(resolverFor(deps), request.model, node, activeTest)).size;
+  const search = { model: request.model, domain: node, activeTest, leaveArchivedOut, select: true };
+  return (await matchingIds(resolverFor(deps), search)).size;
 }
 
 /**
- * The models besides `model` whose records searching `domain` on it reads (dotted paths, name
- * searches, child_of/parent_of hierarchies): each needs the read right, checked by the caller
+ * The models besides `model` whose records searching `domain` on it reads (dotted paths and 'any'
+ * terms, name searches, child_of/parent_of hierarchies): each needs the read right, checked by the caller
  * before the search. The domain is validated as the search does (the same 400s and 403s).
  */
 export function domainModels(registry: ModelRegistry, model: ModelDef, domain: PyValue | undefined): ModelDef[] {

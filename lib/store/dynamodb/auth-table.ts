@@ -3,6 +3,8 @@
  * The kinds and what they hold are listed in lib/auth/credentials.ts. Every single-use credential is consumed
  * with a DeleteItem that returns the old item: of two concurrent uses exactly one sees it. A counter
  * (the sign-in lockout's) is counted with an UpdateItem ADD that returns the new count, never read first.
+ * Refresh token rotation and family revocation are TransactWriteItems of conditional Puts and Deletes (the
+ * SDK gives each a ClientRequestToken, so its own retry after a lost answer is not taken for a lost race).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
@@ -11,9 +13,20 @@ import {
   GetCommand,
   PutCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuthItem, AuthItemKind, AuthKey, AuthStore } from '../../auth/credentials';
+import {
+  MAX_AUTH_TRANSACTION_WRITES,
+  type AuthCondition,
+  type AuthItem,
+  type AuthItemKind,
+  type AuthKey,
+  type AuthStore,
+  type AuthWrite,
+} from '../../auth/credentials';
+import { ServiceUnavailableError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
 
 export const authPk = (key: AuthKey): string => `${key.kind}#${key.id}`;
@@ -57,6 +70,52 @@ export function startCounterParams(table: string, key: AuthKey, now: number, exp
     ExpressionAttributeValues: { ':now': now },
   };
 }
+
+/** A condition as a ConditionExpression, every attribute name and value through placeholders. */
+function conditionParams(condition: AuthCondition | undefined) {
+  if (!condition) return {};
+  if ('absent' in condition) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  const names: Record<string, string> = {};
+  const values: Record<string, string | number> = {};
+  const terms = Object.entries(condition.matches).map(([name, value], index) => {
+    names[`#c${index}`] = name;
+    values[`:c${index}`] = value;
+    return `#c${index} = :c${index}`;
+  });
+  // An empty `matches` still requires the item to exist.
+  return {
+    ConditionExpression: terms.length ? terms.join(' AND ') : 'attribute_exists(pk)',
+    ...(terms.length ? { ExpressionAttributeNames: names, ExpressionAttributeValues: values } : {}),
+  };
+}
+
+/**
+ * TransactWriteItems of Puts and Deletes only: IAM authorises it per item (PutItem, DeleteItem), the
+ * actions the token function has already.
+ */
+export function authTransactParams(table: string, writes: readonly AuthWrite[]): TransactWriteCommandInput {
+  if (writes.length === 0 || writes.length > MAX_AUTH_TRANSACTION_WRITES)
+    throw new Error(`transact: 1 to ${MAX_AUTH_TRANSACTION_WRITES} writes, not ${writes.length}`);
+  if (new Set(writes.map((write) => authPk(write.key))).size !== writes.length)
+    throw new Error('transact: one write per key');
+  return {
+    TransactItems: writes.map((write) =>
+      write.kind === 'put'
+        ? {
+            Put: {
+              TableName: table,
+              Item: { ...write.item, pk: authPk(write.key) },
+              ...conditionParams(write.condition),
+            },
+          }
+        : { Delete: { TableName: table, Key: { pk: authPk(write.key) } } },
+    ),
+  };
+}
+
+/** Why DynamoDB cancelled a transaction: the reasons that mean "someone else got there first". */
+const LOST_RACE = new Set(['None', 'NONE', 'ConditionalCheckFailed', 'TransactionConflict']);
+const THROTTLED = new Set(['ProvisionedThroughputExceeded', 'ThrottlingError', 'RequestLimitExceeded']);
 
 export class DynamoAuthStore implements AuthStore {
   constructor(
@@ -160,6 +219,25 @@ export class DynamoAuthStore implements AuthStore {
       await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: authPk(key) } }));
     } catch (error) {
       translateStoreError(error);
+    }
+  }
+
+  async transact(writes: readonly AuthWrite[]): Promise<boolean> {
+    const params = authTransactParams(this.table, writes);
+    try {
+      await this.client.send(new TransactWriteCommand(params));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') {
+        const codes = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+          (reason) => reason.Code ?? 'None',
+        );
+        if (codes.some((code) => THROTTLED.has(code))) throw new ServiceUnavailableError(1, { cause: error });
+        if (codes.every((code) => LOST_RACE.has(code))) return false;
+      }
+      // A plain write in flight on one of the items cancels the transaction this way too.
+      if (error instanceof Error && error.name === 'TransactionConflictException') return false;
+      return translateStoreError(error);
     }
   }
 

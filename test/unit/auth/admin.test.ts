@@ -5,6 +5,8 @@ import { BadRequestError, InvalidClientError } from '../../../lib/errors';
 import { keyRingFrom } from '../../../lib/auth/keys';
 import { authenticateClient } from '../../../lib/auth/oauth2';
 import { MemoryAuthStore } from '../../helpers/memory-auth-store';
+import { describeTarget, resolveTarget } from '../../../scripts/admin';
+import type { StackRecord } from '../../../scripts/local-stack';
 import { rejection } from '../../helpers/thrown';
 
 const NOW_MS = 1_700_000_000_000;
@@ -172,5 +174,74 @@ describe('listClients', () => {
     await store.put({ kind: 'CLIENT', id: 'broken' }, { name: 'no type' });
     await store.put({ kind: 'USER', id: '7' }, { userId: 7, login: 'jane' });
     expect(await listClients(store)).toStrictEqual([]);
+  });
+});
+
+describe('which stack the admin CLI works on (scripts/admin.ts)', () => {
+  const stack = (port: number, endpoint = `http://127.0.0.1:${port + 1000}`): StackRecord => ({
+    pid: 4242,
+    port,
+    apiUrl: `http://localhost:${port}`,
+    dynamodbEndpoint: endpoint,
+    keyFile: `/tmp/odoo-rest-lambda-${port}-x/secrets.key`,
+    region: 'eu-west-1',
+    tables: { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' },
+  });
+  const LOCAL = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
+
+  it('without --stage, the stack npm start runs, with its key file', () => {
+    const target = resolveTarget({}, {}, () => [stack(3000)]);
+    expect(target).toStrictEqual({
+      stage: 'local',
+      local: true,
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:4000',
+      endpointSource: 'npm start on port 3000, pid 4242',
+      tables: LOCAL,
+      keyFile: '/tmp/odoo-rest-lambda-3000-x/secrets.key',
+      keyFileSource: 'npm start on port 3000',
+      kmsKeyId: undefined,
+    });
+    expect(describeTarget(target)).toBe('admin: the local stage (DynamoDB at http://127.0.0.1:4000, from npm start on port 3000, pid 4242), tables odoo-rest-lambda-local-records and odoo-rest-lambda-local-auth');
+    expect(resolveTarget({ stage: 'local' }, {}, () => [stack(3000)])).toStrictEqual(target);
+  });
+
+  it('DYNAMODB_ENDPOINT and SECRETS_KEY_FILE come first; a running npm start on that endpoint lends its key file', () => {
+    const both = resolveTarget({}, { DYNAMODB_ENDPOINT: 'http://db:8000', SECRETS_KEY_FILE: '/k' }, () => [stack(3000)]);
+    expect([both.endpoint, both.keyFile, both.keyFileSource]).toStrictEqual(['http://db:8000', '/k', 'SECRETS_KEY_FILE']);
+    const endpointOnly = resolveTarget({}, { DYNAMODB_ENDPOINT: 'http://127.0.0.1:4001' }, () => [stack(3000), stack(3001)]);
+    expect([endpointOnly.keyFile, endpointOnly.keyFileSource]).toStrictEqual(['/tmp/odoo-rest-lambda-3001-x/secrets.key', 'npm start on port 3001']);
+    const elsewhere = resolveTarget({}, { DYNAMODB_ENDPOINT: 'http://db:8000' }, () => [stack(3000)]);
+    expect(elsewhere.keyFile).toBeUndefined();
+  });
+
+  it('asks for --port when several npm start run, and says when none does', () => {
+    const two = () => [stack(3000), stack(3001)];
+    expect(() => resolveTarget({}, {}, two)).toThrow('Several local stacks are running (ports 3000 (http://localhost:3000), 3001 (http://localhost:3001)): pass --port PORT');
+    expect(resolveTarget({ port: '3001' }, {}, two).endpoint).toBe('http://127.0.0.1:4001');
+    expect(() => resolveTarget({ port: '3002' }, {}, two)).toThrow('No npm start on port 3002; running: 3000');
+    expect(() => resolveTarget({}, {}, () => [])).toThrow(/^No local stack is running: start one with `npm start`/);
+  });
+
+  it("with --stage, the deployed stage: its tables, serverless.yml's region unless --region, its KMS key; no running stack consulted", () => {
+    const target = resolveTarget({ stage: 'prod' }, { AWS_REGION: 'us-east-1' }, () => {
+      throw new Error('not consulted');
+    });
+    expect(target).toStrictEqual({
+      stage: 'prod',
+      local: false,
+      region: 'eu-west-1',
+      endpoint: undefined,
+      endpointSource: 'AWS',
+      tables: { records: 'odoo-rest-lambda-prod-records', auth: 'odoo-rest-lambda-prod-auth' },
+      keyFile: undefined,
+      keyFileSource: 'SECRETS_KEY_FILE',
+      kmsKeyId: 'alias/odoo-rest-lambda-prod-secrets',
+    });
+    expect(describeTarget(target)).toBe('admin: stage prod in region eu-west-1, tables odoo-rest-lambda-prod-records and odoo-rest-lambda-prod-auth');
+    expect(resolveTarget({ stage: 'prod', region: 'us-east-1' }, {}).region).toBe('us-east-1');
+    expect(() => resolveTarget({ stage: 'prod', port: '3000' }, {})).toThrow('--port picks a local stack');
+    const tables = resolveTarget({ stage: 'test' }, { AUTH_TABLE: 'a', RECORDS_TABLE: 'r', SECRETS_KEY_FILE: '/k' });
+    expect([tables.tables, tables.keyFile, tables.kmsKeyId]).toStrictEqual([{ records: 'r', auth: 'a' }, '/k', undefined]);
   });
 });

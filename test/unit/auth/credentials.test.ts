@@ -131,6 +131,14 @@ describe('clientFromItem', () => {
     });
   });
 
+  it('keeps persistentRefreshTokens of an OAuth 2 client only, and only when it is exactly true', () => {
+    const persistent: ClientRecord = { ...complete, persistentRefreshTokens: true };
+    expect(clientFromItem(clientToItem(persistent))).toStrictEqual(persistent);
+    expect(clientFromItem({ ...complete, persistentRefreshTokens: 'true' })).toStrictEqual(complete);
+    expect(clientFromItem({ ...complete, persistentRefreshTokens: false })).toStrictEqual(complete);
+    expect(clientFromItem({ ...complete, accessType: 'basic', persistentRefreshTokens: true })).not.toHaveProperty('persistentRefreshTokens');
+  });
+
   it.each<[string, AuthItem | undefined]>([
     ['no item', undefined],
     ['an empty item', {}],

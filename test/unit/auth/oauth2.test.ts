@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createClient } from '../../../lib/auth/admin';
-import { randomToken, sha256Hex } from '../../../lib/auth/credentials';
+import { createClient, setPersistentRefreshTokens } from '../../../lib/auth/admin';
+import { randomToken, sha256Hex, type AuthWrite } from '../../../lib/auth/credentials';
 import { AuthenticationRequiredError, InvalidClientError, OAuthError, type OAuthErrorCode } from '../../../lib/errors';
 import { keyRingFrom } from '../../../lib/auth/keys';
+import { createUser } from '../../../lib/auth/users';
 import {
   AUTHORIZATION_CODE_VALIDITY,
   basicTokenEndpoint,
   clientCredentialsFromBasicHeader,
   issueAuthorizationCode,
   lookUpAccessToken,
+  MAX_FAMILY_ACCESS_TOKENS,
   oauth2TokenEndpoint,
   parseTokenHeader,
   REFRESH_TOKEN_VALIDITY,
@@ -60,6 +62,18 @@ async function expectInvalidClient(promise: Promise<unknown>): Promise<void> {
 
 async function expectNotAccepted(promise: Promise<unknown>): Promise<void> {
   expect(await rejection(promise)).toBeInstanceOf(AuthenticationRequiredError);
+}
+
+/** Every refresh token and access token of these responses is refused (a revoked grant). */
+async function expectFamilyDead(deps: TokenDeps, client: ClientCredentials, responses: readonly TokenResponse[]): Promise<void> {
+  for (const response of responses) {
+    await expectNotAccepted(lookUpAccessToken(deps, response.access_token, 'oauth2'));
+    const error = await oauthError(
+      oauth2TokenEndpoint(deps, params({ grant_type: 'refresh_token', refresh_token: String(response.refresh_token) }), client),
+      'invalid_grant',
+    );
+    expect(error.message).toBe('Invalid Refresh Token.');
+  }
 }
 
 function tokenItems(store: MemoryAuthStore) {
@@ -118,8 +132,23 @@ describe('oauth2TokenEndpoint: client credentials (no grant_type or client_crede
       scopes: '',
       expiresAt: NOW_S + REFRESH_TOKEN_VALIDITY,
       accessHash: sha256Hex(response.access_token),
+      family: sha256Hex(response.refresh_token as string),
     });
     expect(tokenItems(store)).toHaveLength(2);
+  });
+
+  it('starts a family for the grant, named after its first refresh token, listing the live refresh and access tokens', async () => {
+    const { deps, store, app } = await setup();
+    const response = await oauth2TokenEndpoint(deps, params(), app);
+    const refreshHash = sha256Hex(response.refresh_token as string);
+    await expect(store.get({ kind: 'FAMILY', id: refreshHash })).resolves.toStrictEqual({
+      clientId: app.clientId,
+      live: refreshHash,
+      access: [`${sha256Hex(response.access_token)}:${NOW_S + 1800}`],
+      version: 1,
+      revoked: false,
+      expiresAt: NOW_S + REFRESH_TOKEN_VALIDITY,
+    });
   });
 
   it('returns and stores the requested scopes, deduplicated', async () => {
@@ -393,7 +422,7 @@ describe('oauth2TokenEndpoint: refresh_token', () => {
   const refresh = (deps: TokenDeps, credentials: ClientCredentials, refreshToken: string | false, values: Record<string, string> = {}) =>
     oauth2TokenEndpoint(deps, params({ grant_type: 'refresh_token', refresh_token: String(refreshToken), ...values }), credentials);
 
-  it('returns a new working pair and rotates the refresh token: the old one fails the second time', async () => {
+  it('returns a new working pair and rotates the refresh token, which works in turn', async () => {
     const { deps, app, tokens } = await withTokens();
     const renewed = await refresh(deps, app, tokens.refresh_token);
     expect(renewed).toStrictEqual({
@@ -406,16 +435,19 @@ describe('oauth2TokenEndpoint: refresh_token', () => {
     expect(renewed.access_token).not.toBe(tokens.access_token);
     expect(renewed.refresh_token).not.toBe(tokens.refresh_token);
     await expect(lookUpAccessToken(deps, renewed.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7, clientId: app.clientId });
-
-    const error = await oauthError(refresh(deps, app, tokens.refresh_token), 'invalid_grant');
-    expect(error.message).toBe('Invalid Refresh Token.');
+    // The first access token lives on until it expires: rotation is not revocation.
+    await expect(lookUpAccessToken(deps, tokens.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
     await expect(refresh(deps, app, renewed.refresh_token)).resolves.toMatchObject({ token_type: 'Bearer' });
   });
 
-  it('gives a refresh token to exactly one of two concurrent refreshes', async () => {
+  it('gives a refresh token to at most one of two concurrent refreshes, and the second use revokes the grant', async () => {
     const { deps, app, tokens } = await withTokens();
     const results = await Promise.allSettled([refresh(deps, app, tokens.refresh_token), refresh(deps, app, tokens.refresh_token)]);
-    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const won = results.filter((result): result is PromiseFulfilledResult<TokenResponse> => result.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    // Two uses of one refresh token: no telling which holder is the client (RFC 9700 §4.14.2).
+    const [{ value }] = won as [PromiseFulfilledResult<TokenResponse>];
+    await expectFamilyDead(deps, app, [value, tokens]);
   });
 
   it('keeps the scopes of the grant when no scope is asked for', async () => {
@@ -502,6 +534,230 @@ describe('oauth2TokenEndpoint: refresh_token', () => {
   it('refuses a refresh with a wrong client secret with invalid_client', async () => {
     const { deps, app, tokens } = await withTokens();
     await expectInvalidClient(refresh(deps, { clientId: app.clientId, clientSecret: randomToken() }, tokens.refresh_token));
+  });
+});
+
+describe('oauth2TokenEndpoint: refresh token reuse (RFC 9700 §4.14.2)', () => {
+  const refresh = (deps: TokenDeps, credentials: ClientCredentials, refreshToken: string | false) =>
+    oauth2TokenEndpoint(deps, params({ grant_type: 'refresh_token', refresh_token: String(refreshToken) }), credentials);
+
+  /** Issues a grant, then rotates its refresh token `rotations` times: every response, oldest first. */
+  async function grantRotated(deps: TokenDeps, client: ClientCredentials, rotations: number): Promise<TokenResponse[]> {
+    const responses = [await oauth2TokenEndpoint(deps, params(), client)];
+    for (let i = 0; i < rotations; i++) responses.push(await refresh(deps, client, (responses.at(-1) as TokenResponse).refresh_token));
+    return responses;
+  }
+
+  it('revokes the live refresh token and every access token of the family when a rotated refresh token comes back', async () => {
+    const { deps, store, app } = await setup();
+    const family = await grantRotated(deps, app, 2);
+    const [first] = family as [TokenResponse];
+    const error = await oauthError(refresh(deps, app, first.refresh_token), 'invalid_grant');
+    expect(error.message).toBe('Invalid Refresh Token.');
+    await expectFamilyDead(deps, app, family);
+    await expect(store.get({ kind: 'FAMILY', id: sha256Hex(String(first.refresh_token)) })).resolves.toMatchObject({
+      revoked: true,
+      live: '',
+      access: [],
+    });
+  });
+
+  it("leaves the client's other grants alone", async () => {
+    const { deps, app } = await setup();
+    const [first] = (await grantRotated(deps, app, 1)) as [TokenResponse];
+    const [otherGrant] = (await grantRotated(deps, app, 0)) as [TokenResponse];
+    await oauthError(refresh(deps, app, first.refresh_token), 'invalid_grant');
+    await expect(lookUpAccessToken(deps, otherGrant.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
+    await expect(refresh(deps, app, otherGrant.refresh_token)).resolves.toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('revokes nothing when another client presents the rotated token (it cannot use it anyway)', async () => {
+    const { deps, app, other } = await setup();
+    const [first, live] = (await grantRotated(deps, app, 1)) as [TokenResponse, TokenResponse];
+    await oauthError(refresh(deps, other, first.refresh_token), 'invalid_grant');
+    await expect(lookUpAccessToken(deps, live.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
+    await expect(refresh(deps, app, live.refresh_token)).resolves.toMatchObject({ token_type: 'Bearer' });
+  });
+
+  it('keeps the rotated token as a marker holding no grant, until the refresh token would have expired', async () => {
+    const { deps, store, app } = await setup();
+    const [first] = (await grantRotated(deps, app, 1)) as [TokenResponse];
+    await expect(store.get(tokenKey(sha256Hex(String(first.refresh_token))))).resolves.toStrictEqual({
+      kind: 'rotated',
+      clientId: app.clientId,
+      family: sha256Hex(String(first.refresh_token)),
+      expiresAt: NOW_S + REFRESH_TOKEN_VALIDITY,
+    });
+    await expectNotAccepted(lookUpAccessToken(deps, String(first.refresh_token), 'oauth2'));
+  });
+
+  /**
+   * A store that runs `race` once, just before the first transaction `when` picks out: the other
+   * side of a race, committed between the reads of this side and its conditional write.
+   */
+  class RacingStore extends MemoryAuthStore {
+    race: { when: (writes: readonly AuthWrite[]) => boolean; run: () => Promise<unknown> } | undefined;
+    outcome: PromiseSettledResult<unknown> | undefined;
+
+    override async transact(writes: readonly AuthWrite[]): Promise<boolean> {
+      const race = this.race;
+      if (race && race.when(writes)) {
+        this.race = undefined;
+        [this.outcome] = await Promise.allSettled([race.run()]);
+      }
+      return super.transact(writes);
+    }
+  }
+
+  async function racing() {
+    const store = new RacingStore();
+    const deps: TokenDeps = { store, accessTokenValidity: 1800, now: () => NOW_MS };
+    const app = await createClient(store, undefined, { userId: 7, name: 'App', accessType: 'oauth2' });
+    return { store, deps, app };
+  }
+
+  const isRevocation = (writes: readonly AuthWrite[]) => writes.some((write) => write.kind === 'put' && write.item.revoked === true);
+  const isRotation = (writes: readonly AuthWrite[]) => writes.some((write) => write.kind === 'put' && write.item.kind === 'rotated');
+
+  it('revokes what a rotation committed while the reuse was revoking the family: no token of the family is left', async () => {
+    const { store, deps, app } = await racing();
+    const [first, live] = (await grantRotated(deps, app, 1)) as [TokenResponse, TokenResponse];
+    // The holder of the live token refreshes after the reuse read the family, before it wrote.
+    store.race = { when: isRevocation, run: () => refresh(deps, app, live.refresh_token) };
+    await oauthError(refresh(deps, app, first.refresh_token), 'invalid_grant');
+    expect(store.outcome?.status).toBe('fulfilled');
+    const raced = (store.outcome as PromiseFulfilledResult<TokenResponse>).value;
+    await expectFamilyDead(deps, app, [first, live, raced]);
+  });
+
+  it('refuses a rotation that a reuse beat to the family: no token of the family is left', async () => {
+    const { store, deps, app } = await racing();
+    const [first, live] = (await grantRotated(deps, app, 1)) as [TokenResponse, TokenResponse];
+    // The reuse revokes the family after the live token's refresh read it, before that one wrote.
+    store.race = { when: isRotation, run: () => refresh(deps, app, first.refresh_token) };
+    await oauthError(refresh(deps, app, live.refresh_token), 'invalid_grant');
+    expect(store.outcome?.status).toBe('rejected');
+    expect(tokenItems(store).filter(({ item }) => item.kind === 'refresh' || item.kind === 'access')).toStrictEqual([]);
+  });
+
+  it('rotates a refresh token issued before families (no family attribute) and starts its family then', async () => {
+    const { deps, store, app } = await setup();
+    const legacy = randomToken();
+    const legacyAccess = randomToken();
+    await store.put(tokenKey(sha256Hex(legacyAccess)), { kind: 'access', scheme: 'oauth2', clientId: app.clientId, userId: 7, scopes: '', expiresAt: NOW_S + 1800 });
+    await store.put(tokenKey(sha256Hex(legacy)), {
+      kind: 'refresh', scheme: 'oauth2', clientId: app.clientId, userId: 7, scopes: 'read', expiresAt: NOW_S + 100, accessHash: sha256Hex(legacyAccess),
+    });
+    const renewed = await refresh(deps, app, legacy);
+    expect(renewed.scope).toBe('read');
+    await expect(store.get({ kind: 'FAMILY', id: sha256Hex(legacy) })).resolves.toMatchObject({ live: sha256Hex(String(renewed.refresh_token)), version: 1 });
+    await oauthError(refresh(deps, app, legacy), 'invalid_grant');
+    await expectFamilyDead(deps, app, [renewed]);
+  });
+
+  it('revokes with the refresh token (RFC 7009) every access token the family issued, earlier ones included', async () => {
+    const { deps, app } = await setup();
+    const family = await grantRotated(deps, app, 2);
+    await revokeToken(deps, params({ token: String((family.at(-1) as TokenResponse).refresh_token) }), app);
+    await expectFamilyDead(deps, app, family);
+  });
+
+  it('revokes the family through a rotated refresh token too (RFC 7009: the grant is what is given up)', async () => {
+    const { deps, app } = await setup();
+    const family = await grantRotated(deps, app, 1);
+    await revokeToken(deps, params({ token: String((family[0] as TokenResponse).refresh_token) }), app);
+    await expectFamilyDead(deps, app, family);
+  });
+
+  it('with JWT access tokens (nothing stored to revoke), revokes the live refresh token', async () => {
+    const { deps: opaque, store, app } = await setup();
+    await createUser(store, { userId: 7, login: 'jane', name: 'Jane', groups: ['base.group_user'] });
+    const keys = keyRingFrom(randomBytes(32));
+    const deps: TokenDeps = { ...opaque, accessTokenFormat: 'jwt', keys: async () => keys };
+    const [first, live] = (await grantRotated(deps, app, 1)) as [TokenResponse, TokenResponse];
+    expect(live.access_token.split('.')).toHaveLength(3);
+    await expect(store.get({ kind: 'FAMILY', id: sha256Hex(String(first.refresh_token)) })).resolves.toMatchObject({ access: [], version: 2 });
+    await oauthError(refresh(deps, app, first.refresh_token), 'invalid_grant');
+    await oauthError(refresh(deps, app, live.refresh_token), 'invalid_grant');
+    expect(tokenItems(store).filter(({ item }) => item.kind === 'refresh')).toStrictEqual([]);
+  });
+
+  it('forgets expired access tokens, and keeps at most MAX_FAMILY_ACCESS_TOKENS, revoking the oldest beyond', async () => {
+    const { deps, store, app, clock } = await setup();
+    const [first] = (await grantRotated(deps, app, 0)) as [TokenResponse];
+    clock.ms = NOW_MS + 1800 * 1000;
+    const family = [first];
+    let last = first;
+    for (let i = 0; i < MAX_FAMILY_ACCESS_TOKENS + 2; i++) family.push((last = await refresh(deps, app, last.refresh_token)));
+    const stored = await store.get({ kind: 'FAMILY', id: sha256Hex(String(first.refresh_token)) });
+    // The first access token expired: dropped. Of the MAX + 2 since, the two oldest were revoked.
+    expect(stored?.access).toHaveLength(MAX_FAMILY_ACCESS_TOKENS);
+    for (const revoked of family.slice(1, 3)) await expectNotAccepted(lookUpAccessToken(deps, revoked.access_token, 'oauth2'));
+    await expect(lookUpAccessToken(deps, (family[3] as TokenResponse).access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
+    await oauthError(refresh(deps, app, first.refresh_token), 'invalid_grant');
+    await expectFamilyDead(deps, app, family.slice(3));
+  });
+});
+
+describe('oauth2TokenEndpoint: persistent refresh tokens (a client set to the original behaviour)', () => {
+  async function persistentSetup() {
+    const context = await setup();
+    const legacyApp = await createClient(context.store, undefined, { userId: 7, name: 'Legacy app', accessType: 'oauth2', persistentRefreshTokens: true });
+    const tokens = await oauth2TokenEndpoint(context.deps, params(), legacyApp);
+    return { ...context, legacyApp, tokens };
+  }
+  const refresh = (deps: TokenDeps, credentials: ClientCredentials, refreshToken: string | false) =>
+    oauth2TokenEndpoint(deps, params({ grant_type: 'refresh_token', refresh_token: String(refreshToken) }), credentials);
+
+  it('answers the same refresh token on every refresh, with a new access token each time', async () => {
+    const { deps, legacyApp, tokens, clock } = await persistentSetup();
+    const once = await refresh(deps, legacyApp, tokens.refresh_token);
+    clock.ms += 60_000;
+    const twice = await refresh(deps, legacyApp, tokens.refresh_token);
+    expect([once.refresh_token, twice.refresh_token]).toStrictEqual([tokens.refresh_token, tokens.refresh_token]);
+    expect(new Set([tokens.access_token, once.access_token, twice.access_token]).size).toBe(3);
+    for (const response of [tokens, once, twice])
+      await expect(lookUpAccessToken(deps, response.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
+  });
+
+  it('extends the refresh token\u2019s validity from its last use', async () => {
+    const { deps, legacyApp, tokens, clock } = await persistentSetup();
+    clock.ms = NOW_MS + (REFRESH_TOKEN_VALIDITY - 1) * 1000;
+    await refresh(deps, legacyApp, tokens.refresh_token);
+    clock.ms = NOW_MS + (REFRESH_TOKEN_VALIDITY + 10) * 1000;
+    await expect(refresh(deps, legacyApp, tokens.refresh_token)).resolves.toMatchObject({ refresh_token: tokens.refresh_token });
+  });
+
+  it('serves concurrent refreshes with the token, each with its own access token', async () => {
+    const { deps, legacyApp, tokens } = await persistentSetup();
+    const results = await Promise.all([1, 2, 3].map(() => refresh(deps, legacyApp, tokens.refresh_token)));
+    expect(new Set(results.map((result) => result.access_token)).size).toBe(3);
+    for (const result of results) await expect(lookUpAccessToken(deps, result.access_token, 'oauth2')).resolves.toMatchObject({ userId: 7 });
+  });
+
+  it('revokes (RFC 7009) the refresh token and every access token it issued', async () => {
+    const { deps, legacyApp, tokens } = await persistentSetup();
+    const once = await refresh(deps, legacyApp, tokens.refresh_token);
+    await revokeToken(deps, params({ token: String(tokens.refresh_token) }), legacyApp);
+    await expectFamilyDead(deps, legacyApp, [tokens, once]);
+  });
+
+  it('is switched on and off for an existing client by the admin, from the client\u2019s next refresh', async () => {
+    const { deps, store, app } = await setup();
+    const tokens = await oauth2TokenEndpoint(deps, params(), app);
+    await setPersistentRefreshTokens(store, app.clientId, true);
+    await expect(refresh(deps, app, tokens.refresh_token)).resolves.toMatchObject({ refresh_token: tokens.refresh_token });
+    await setPersistentRefreshTokens(store, app.clientId, false);
+    const rotated = await refresh(deps, app, tokens.refresh_token);
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+    await oauthError(refresh(deps, app, tokens.refresh_token), 'invalid_grant');
+    await expectFamilyDead(deps, app, [rotated]);
+  });
+
+  it('is refused for clients without refresh tokens', async () => {
+    const { store, basic } = await setup();
+    await expect(createClient(store, undefined, { userId: 7, name: 'B', accessType: 'basic', persistentRefreshTokens: true })).rejects.toThrow('Only OAuth 2 clients have refresh tokens');
+    await expect(setPersistentRefreshTokens(store, basic.clientId, true)).rejects.toThrow('Only OAuth 2 clients have refresh tokens');
   });
 });
 

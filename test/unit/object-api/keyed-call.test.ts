@@ -95,4 +95,32 @@ describe('pendingClaim', () => {
     (otherVals.query as Map<string, string[]>).set('vals', ["{'name': 'y'}"]);
     expect(pendingClaim(otherVals, 'client-1', 'k', NOW).fingerprint).not.toBe(first.fingerprint);
   });
+
+  describe('a form body (issue 16): its fields count as the query ones do', () => {
+    const formRequest = (body: string, contentType = 'application/x-www-form-urlencoded') =>
+      request({ method: 'PUT', query: new Map(), headers: new Map([['content-type', contentType]]), body });
+
+    it('is the same request when only its oauth_* fields or their encoding differ', () => {
+      const first = pendingClaim(formRequest('ids=17%2C20&vals=%7B%27ref%27%3A+%27x%27%7D&oauth_nonce=n1&oauth_signature=s1'), 'client-1', 'k', NOW);
+      // Re-signed, spelt with other (equivalent) escapes, and the charset said aloud.
+      const again = formRequest("ids=17,20&vals={'ref':%20'x'}&oauth_nonce=n2&oauth_signature=s2", 'application/x-www-form-urlencoded; charset=utf-8');
+      expect(pendingClaim(again, 'client-1', 'k', NOW)).toStrictEqual(first);
+      expect(pendingClaim(formRequest("ids=17,20&vals={'ref': 'x'}"), 'client-1', 'k', NOW)).toStrictEqual(first);
+    });
+
+    it('is another request when a field, its order or where it was sent differs', () => {
+      const first = pendingClaim(formRequest("ids=17,20&vals={'ref': 'x'}"), 'client-1', 'k', NOW).fingerprint;
+      for (const other of [
+        formRequest("ids=17,20&vals={'ref': 'y'}"),
+        formRequest("ids=17&vals={'ref': 'x'}"),
+        formRequest("vals={'ref': 'x'}&ids=17,20"),
+        // The same text with no form Content-Type is a body, not fields.
+        formRequest("ids=17,20&vals={'ref': 'x'}", 'text/plain'),
+        // The same fields in the query.
+        request({ method: 'PUT', query: new Map([['ids', ['17,20']], ['vals', ["{'ref': 'x'}"]]]), headers: new Map([['content-type', 'application/x-www-form-urlencoded']]) }),
+      ]) {
+        expect(pendingClaim(other, 'client-1', 'k', NOW).fingerprint).not.toBe(first);
+      }
+    });
+  });
 });

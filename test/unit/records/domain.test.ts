@@ -1,4 +1,4 @@
-import { hierarchyIds, matchRecord, parseDomain, resolutionOf, subpathLeaves, type DomainNode, type LeafNode, type Operator } from '../../../lib/records/search/domain';
+import { evaluateRecord, hierarchyIds, matchRecord, parseDomain, resolutionOf, subpathLeaves, type AnyNode, type DomainNode, type LeafNode, type Operator, type ResolvableNode, type SubSearch } from '../../../lib/records/search/domain';
 import { BadRequestError, InvalidFieldError } from '../../../lib/errors';
 import { parseLiteralParam } from '../../../lib/wire/literal';
 import { buildRegistry, type ModelDef } from '../../../lib/models/registry';
@@ -103,42 +103,49 @@ function table(model: string): readonly StoredRecord[] {
 }
 
 /**
- * A tiny executor, as the search executor will work: resolve each subpath leaf by searching its
- * comodel (recursively, with Odoo's active_test where the resolution asks for it), or by walking
- * the hierarchy, then match every record in memory. It refuses to resolve a leaf that
- * subpathLeaves() did not announce.
+ * A tiny executor, as the search executor works: resolve each node subpathLeaves() announces by
+ * searching its comodel (recursively, in the context and with the archive filter the resolution
+ * says), or by walking the hierarchy, then evaluate every record in memory. It refuses to resolve
+ * a node that subpathLeaves() did not announce.
  */
-function search(model: string, node: DomainNode, activeTest: boolean): number[] {
-  const announced = new Set(subpathLeaves(node));
-  const cache = new Map<LeafNode, ReadonlySet<number>>();
-  const resolved = (leaf: LeafNode): ReadonlySet<number> => {
-    if (!announced.has(leaf)) throw new Error(`leaf on ${leaf.field.name} was not announced by subpathLeaves`);
+function runSearch(sub: SubSearch): number[] {
+  const announced = new Set(subpathLeaves(sub.domain));
+  const cache = new Map<ResolvableNode, ReadonlySet<number>>();
+  const resolved = (leaf: ResolvableNode): ReadonlySet<number> => {
+    if (!announced.has(leaf)) throw new Error(`node on ${leaf.field.name} was not announced by subpathLeaves`);
     let ids = cache.get(leaf);
     if (!ids) {
-      ids = resolveLeaf(leaf);
+      ids = resolveLeaf(leaf, sub.activeTest);
       cache.set(leaf, ids);
     }
     return ids;
   };
-  const hasActive = modelDef(model).fieldsByName.has('active');
-  return table(model)
-    .filter((row) => !activeTest || !hasActive || row.values.active === true)
-    .filter((row) => matchRecord(node, row, resolved))
+  return table(sub.model.model)
+    .filter((row) => !sub.leaveArchivedOut || row.values.active === true)
+    .filter((row) => evaluateRecord(sub.domain, row, resolved) === sub.select)
     .map((row) => row.id);
 }
 
-function resolveLeaf(leaf: LeafNode): ReadonlySet<number> {
-  const resolution = resolutionOf(leaf, registry);
-  if (resolution.kind === 'search') return new Set(search(resolution.model.model, resolution.domain, resolution.activeTest));
+/** A top-level search: archived records left out when activeTest is on (and the model has `active`). */
+function search(model: string, node: DomainNode, activeTest: boolean): number[] {
+  const def = modelDef(model);
+  return runSearch({ model: def, domain: node, activeTest, leaveArchivedOut: activeTest && def.fieldsByName.has('active'), select: true });
+}
+
+function resolveLeaf(leaf: ResolvableNode, activeTest: boolean): ReadonlySet<number> {
+  const resolution = resolutionOf(leaf, registry, activeTest);
+  if (resolution.kind === 'search') return new Set(runSearch(resolution));
   const rows = table(resolution.model.model);
   const parentName = resolution.parentField.name;
-  const start = 'ids' in resolution.start ? resolution.start.ids : search(resolution.model.model, resolution.start.domain, resolution.start.activeTest);
+  const start = 'ids' in resolution.start ? resolution.start.ids : runSearch(resolution.start.search);
   const parentOf = (id: number) => {
     const parent = rows.find((row) => row.id === id)?.values[parentName];
     return typeof parent === 'number' ? parent : null;
   };
   const childrenOf = (id: number) => rows.filter((row) => row.values[parentName] === id).map((row) => row.id);
-  return hierarchyIds(resolution.operator, start, parentOf, childrenOf);
+  const ids = hierarchyIds(resolution.operator, start, parentOf, childrenOf);
+  if (!resolution.leaveArchivedOut) return ids;
+  return new Set([...ids].filter((id) => rows.find((row) => row.id === id)?.values.active === true));
 }
 
 function parse(text: string, model: ModelDef = partner): DomainNode {
@@ -154,6 +161,12 @@ function leaf(model: ModelDef, field: string, operator: Operator, value: PyValue
   const def = model.fieldsByName.get(field);
   if (!def) throw new Error(`no field ${field}`);
   return { kind: 'leaf', model, field: def, operator, value, subpath, nameSearch };
+}
+
+function anyNode(model: ModelDef, field: string, negated: boolean, domain: DomainNode, namesActive = false): AnyNode {
+  const def = model.fieldsByName.get(field);
+  if (!def) throw new Error(`no field ${field}`);
+  return { kind: 'any', model, field: def, negated, domain, namesActive, autoJoin: false };
 }
 
 function errorOf(fn: () => unknown): { type: string; status: unknown; message: string } {
@@ -238,7 +251,11 @@ describe('domain', () => {
         ["[('date', '=', False)]", [3, 7]],
         ["[('date', '!=', False)]", [1, 2, 4, 5, 6, 8, 9, 10]],
         ["[('country_id', '=', False)]", [7, 8]],
-        ["[('country_id', 'in', False)]", [7, 8]],
+        // expression.is_false: a domain that is `in` a falsy value is false as a whole, before
+        // normalize_leaf would make it `= False` ...
+        ["[('country_id', 'in', False)]", []],
+        // ... but not inside a larger domain that is not false.
+        ["['|', ('country_id', 'in', False), ('id', '=', 1)]", [1, 7, 8]],
         ["[('country_id', 'in', [2, False])]", [5, 6, 7, 8]],
         // x2many: `= False` is "no links".
         ["[('category_id', '=', False)]", [4, 8]],
@@ -353,8 +370,9 @@ describe('domain', () => {
         // many2one paths search with active_test=False: 10's parent is archived.
         ["[('parent_id.name', '=', 'Zoë Archive')]", [10]],
         ["[('category_id.name', '=', 'VIP')]", [2, 3, 10]],
-        // x2many paths keep active_test: the archived tag 'Old' is not found.
-        ["[('category_id.name', '=', 'Old')]", []],
+        // x2many paths search in the caller's context: here active_test=False, so the archived
+        // tag 'Old' is found (search-parity.test.ts has it on).
+        ["[('category_id.name', '=', 'Old')]", [7, 10]],
         ["[('child_ids.city', '=', 'Taipei')]", [5]],
         ["[('child_ids.name', 'ilike', 'a')]", [1, 5]],
         ["[('category_id.parent_id.name', '=', 'Customer')]", [2, 3, 10]],
@@ -447,6 +465,11 @@ describe('domain', () => {
       ["[('active', 'in', True)]", leaf(partner, 'active', '=', true)],
       ["[('name', '=', ['a', 'b'])]", leaf(partner, 'name', 'in', ['a', 'b'])],
       ["[('country_id', '=?', False)]", { kind: 'constant', value: true }],
+      // expression.is_false: false as a whole, whatever its values would be.
+      ["[('id', '=', 1), ('name', 'in', [])]", { kind: 'constant', value: false }],
+      ["[('color', 'in', None), ('date', '>', 'not a date')]", { kind: 'constant', value: false }],
+      ["['!', ('id', 'not in', False)]", { kind: 'constant', value: false }],
+      ["[('category_id', 'any', [('name', 'in', [])])]", anyNode(partner, 'category_id', false, { kind: 'constant', value: false })],
       ["[('display_name', 'ilike', 'x')]", leaf(partner, 'name', 'ilike', 'x')],
       [
         "[('name', '=', 'A'), '!', ('color', '<', 3)]",
@@ -460,7 +483,8 @@ describe('domain', () => {
         "['!', '&', ('id', '=', 1), ('name', 'like', 'x')]",
         { kind: 'or', children: [leaf(partner, 'id', '!=', 1), leaf(partner, 'name', 'not like', 'x')] },
       ],
-      ["['!', ('country_id.code', '=', 'BE')]", { kind: 'not', child: leaf(partner, 'country_id', '=', 'BE', ['code']) }],
+      ["['!', ('country_id.code', '=', 'BE')]", anyNode(partner, 'country_id', true, leaf(country, 'code', '=', 'BE'))],
+      ["[('country_id', 'not any', [('code', '=', 'BE')])]", anyNode(partner, 'country_id', true, leaf(country, 'code', '=', 'BE'))],
       ["[('country_id', '!=', 'Taiwan')]", leaf(partner, 'country_id', '!=', 'Taiwan', ['name'], true)],
       ["[('category_id', '!=', 'VIP')]", { kind: 'not', child: leaf(partner, 'category_id', '=', 'VIP', ['name'], true) }],
       ["[('category_id', 'not in', [1])]", { kind: 'not', child: leaf(partner, 'category_id', 'in', [1]) }],
@@ -473,6 +497,12 @@ describe('domain', () => {
       const terms = Array.from({ length: 300 }, (_, i) => `('id', '!=', ${i + 100})`);
       const domain = `[${"'&', ".repeat(299)}${terms.join(', ')}]`;
       expect(partnersMatching(domain)).toStrictEqual(ALL);
+    });
+
+    it('accepts a very long implicit chain, with is_false reading it without recursion', () => {
+      const terms: PyValue[] = Array.from({ length: 30_000 }, (_, i) => ['id', '!=', i + 100]);
+      expect(search('res.partner', parseDomain(terms, partner, registry), false)).toStrictEqual(ALL);
+      expect(parseDomain([...terms, ['id', 'in', []]], partner, registry)).toStrictEqual({ kind: 'constant', value: false });
     });
 
     it('accepts a long chain of !', () => {
@@ -490,7 +520,11 @@ describe('domain', () => {
         ["[('name', '=', 'a'), ('id', '>', 1), ('city', 'foo', 'x')]", "Invalid domain: term 2 has unknown operator 'foo'"],
         ["[('name', 'IN', ['a'])]", "Invalid domain: term 0 has unknown operator 'IN'"],
         ["[('name', 5, 'a')]", 'Invalid domain: term 0 has an operator that is not a string: 5'],
-        ["[('category_id', 'any', [('name', '=', 'x')])]", "Invalid domain: term 0 operator 'any' is not supported"],
+        ["[('name', 'any', [('name', '=', 'x')])]", "Invalid domain: term 0 cannot use 'any' on field 'name' (char)"],
+        ["[('category_id', 'any', 5)]", "Invalid domain: term 0 operator 'any' needs a domain (a list of terms), got 5"],
+        ["[('id', '=', 1), ('category_id', 'not any', [('name', '=', 'x'), ('nope', 'foo', 1)])]", "Invalid domain: term 1 of the domain of term 1 has unknown operator 'foo'"],
+        ["[('child_ids', 'any', ['|', ('name', '=', 'x')])]", "Invalid domain: term 0 of the domain of term 0 ('|') needs 2 operands, found 1"],
+        ["[('category_id', 'any', [('name', '=', 'x', 'y')])]", 'Invalid domain: term 0 of the domain of term 0 has 4 items; a term is [field, operator, value]'],
         ["['|', ('name', '=', 'a')]", "Invalid domain: term 0 ('|') needs 2 operands, found 1"],
         ["['&']", "Invalid domain: term 0 ('&') needs 2 operands, found 0"],
         ["[('name', '=', 'a'), '!']", "Invalid domain: term 1 ('!') needs 1 operand, found 0"],
@@ -541,7 +575,9 @@ describe('domain', () => {
         ["[('nope', '=', 1)]", 'nope', 'res.partner'],
         ["[('__proto__', '=', 1)]", '__proto__', 'res.partner'],
         ["[('constructor', '=', 1)]", 'constructor', 'res.partner'],
+        // A domain is_false finds false still has its field names checked.
         ["[('toString', 'in', [])]", 'toString', 'res.partner'],
+        ["[('country_id.nope', 'in', False)]", 'nope', 'res.country'],
         ["[('country_id.nope', '=', 1)]", 'nope', 'res.country'],
         ["[('country_id.__proto__', '=', 1)]", '__proto__', 'res.country'],
         ["[('parent_id.country_id.constructor', '=', 1)]", 'constructor', 'res.country'],
@@ -564,62 +600,66 @@ describe('domain', () => {
   });
 
   describe('subpathLeaves', () => {
-    it.each<[string, Array<[string, readonly string[], Operator]>]>([
+    const describeNode = (found: ResolvableNode) => (found.kind === 'any' ? [found.field.name, found.negated ? 'not any' : 'any'] : [found.field.name, found.subpath, found.operator]);
+    it.each<[string, unknown[]]>([
       ["[('name', '=', 'x'), ('id', '=', 1)]", []],
       [
         "['|', ('country_id.code', '=', 'BE'), '!', ('category_id', 'child_of', 1), ('name', '=', 'x'), ('parent_id', 'ilike', 'Acme')]",
+        // _tree_combine_anies puts the 'any' conditions after the other terms of their '|'.
         [
-          ['country_id', ['code'], '='],
           ['category_id', [], 'child_of'],
+          ['country_id', 'any'],
           ['parent_id', ['name'], 'ilike'],
         ],
       ],
       ["[('category_id', 'not ilike', 'vip')]", [['category_id', ['name'], 'ilike']]],
+      // The nodes inside an 'any' are its own search's, not this one's.
+      ["['!', ('child_ids', 'any', [('country_id.code', '=', 'BE')])]", [['child_ids', 'not any']]],
     ])('%s', (domain, expected) => {
-      expect(subpathLeaves(parse(domain)).map((found) => [found.field.name, found.subpath, found.operator])).toStrictEqual(expected);
+      expect(subpathLeaves(parse(domain)).map(describeNode)).toStrictEqual(expected);
     });
   });
 
   describe('resolutionOf', () => {
-    const only = (domain: string): LeafNode => {
+    const only = (domain: string): ResolvableNode => {
       const [first, ...others] = subpathLeaves(parse(domain));
       if (!first || others.length > 0) throw new Error('expected one subpath leaf');
       return first;
     };
+    const searchOf = (model: ModelDef, domain: DomainNode, activeTest: boolean, leaveArchivedOut: boolean) => ({ kind: 'search', model, domain, activeTest, leaveArchivedOut, select: true });
 
-    it('searches the comodel with the rest of the path, archived many2one targets included', () => {
-      expect(resolutionOf(only("[('country_id.code', '!=', 'BE')]"), registry)).toStrictEqual({
-        kind: 'search',
-        model: country,
-        domain: leaf(country, 'code', '!=', 'BE'),
-        activeTest: false,
-      });
+    it('searches a many2one comodel with the rest of the path and active_test=False, whatever the caller has', () => {
+      for (const callerActiveTest of [true, false]) {
+        expect(resolutionOf(only("[('parent_id.name', '!=', 'x')]"), registry, callerActiveTest)).toStrictEqual(searchOf(partner, leaf(partner, 'name', '!=', 'x'), false, false));
+      }
     });
 
-    it('searches an x2many comodel with active_test, with the positive operator of a name', () => {
-      expect(resolutionOf(only("[('category_id', '!=', 'VIP')]"), registry)).toStrictEqual({
-        kind: 'search',
-        model: category,
-        domain: leaf(category, 'name', '=', 'VIP'),
-        activeTest: true,
-      });
+    it("searches an x2many comodel in the caller's context: archived records left out only when its active_test is on", () => {
+      expect(resolutionOf(only("[('category_id', '!=', 'VIP')]"), registry)).toStrictEqual(searchOf(category, leaf(category, 'name', '=', 'VIP'), true, true));
+      expect(resolutionOf(only("[('category_id.name', '=', 'VIP')]"), registry, false)).toStrictEqual(searchOf(category, leaf(category, 'name', '=', 'VIP'), false, false));
+    });
+
+    it('keeps archived records when the sub-domain has a term on active', () => {
+      expect(resolutionOf(only("[('category_id', 'any', [('active', '=?', False)])]"), registry)).toStrictEqual(searchOf(category, { kind: 'constant', value: true }, true, false));
     });
 
     it('keeps a longer path for the next search', () => {
-      expect(resolutionOf(only("[('parent_id.country_id.code', '=', 'TW')]"), registry)).toStrictEqual({
-        kind: 'search',
-        model: partner,
-        domain: leaf(partner, 'country_id', '=', 'TW', ['code']),
-        activeTest: false,
-      });
+      const countryAny = anyNode(partner, 'country_id', false, leaf(country, 'code', '=', 'TW'));
+      expect(resolutionOf(only("[('parent_id.country_id.code', '=', 'TW')]"), registry)).toStrictEqual(searchOf(partner, countryAny, false, false));
     });
 
     it.each<[string, object]>([
-      ["[('id', 'child_of', [1, False, 3])]", { model: partner, parentField: partner.fieldsByName.get('parent_id'), start: { ids: [1, 3] } }],
-      ["[('parent_id', 'parent_of', 4)]", { model: partner, parentField: partner.fieldsByName.get('parent_id'), start: { ids: [4] } }],
+      ["[('id', 'child_of', [1, False, 3])]", { model: partner, parentField: partner.fieldsByName.get('parent_id'), start: { ids: [1, 3] }, leaveArchivedOut: false }],
+      ["[('parent_id', 'parent_of', 4)]", { model: partner, parentField: partner.fieldsByName.get('parent_id'), start: { ids: [4] }, leaveArchivedOut: false }],
       [
         "[('category_id', 'child_of', 'vip')]",
-        { model: category, parentField: category.fieldsByName.get('parent_id'), start: { domain: leaf(category, 'name', 'ilike', 'vip'), activeTest: true } },
+        {
+          model: category,
+          parentField: category.fieldsByName.get('parent_id'),
+          start: { search: { model: category, domain: leaf(category, 'name', 'ilike', 'vip'), activeTest: true, leaveArchivedOut: true, select: true } },
+          // A many2many searches the hierarchy's ids in the caller's context.
+          leaveArchivedOut: true,
+        },
       ],
     ])('walks the hierarchy for %s', (domain, expected) => {
       const found = resolutionOf(only(domain), registry);

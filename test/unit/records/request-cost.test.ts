@@ -105,13 +105,13 @@ describe('ids are reserved only for a write that can commit', () => {
   });
 });
 
-/** A path of `steps` fields: parent_id.parent_id. ... .name. */
-const deepPath = (steps: number) => `${'parent_id.'.repeat(steps - 1)}name`;
-/** `leaves` distinct deep leaves joined with '|': each its own chain of sub-searches. */
-const deepDomain = (leaves: number): PyValue => [
-  ...Array.from({ length: leaves - 1 }, () => '|'),
-  ...Array.from({ length: leaves }, (_, i) => [deepPath(16), '=', `nobody ${i}`]),
-];
+/** A path of `steps` fields: child_ids.child_ids. ... .name. */
+const deepPath = (steps: number) => `${'child_ids.'.repeat(steps - 1)}name`;
+/**
+ * `leaves` distinct deep leaves, AND-ed: each its own chain of sub-searches (Odoo merges the
+ * 'any's of one field under '|', and a many2one's under '&' too, but not an x2many's under '&').
+ */
+const deepDomain = (leaves: number): PyValue => Array.from({ length: leaves }, (_, i) => [deepPath(16), '=', `nobody ${i}`]);
 
 describe('the per-request budget', () => {
   function objectDeps(store: RecordStore): ObjectDeps {
@@ -203,7 +203,8 @@ describe("a domain's sub-searches", () => {
         running--;
       }
     });
-    const domain: PyValue = ['|', '|', '|', '|', ...[1, 2, 3, 4, 5].map((i) => ['parent_id.name', '=', `x${i}`])];
+    // Five fields: paths on one field under '|' would be one merged sub-search (_tree_combine_anies).
+    const domain: PyValue = ['|', '|', '|', '|', ...['parent_id', 'country_id', 'state_id', 'user_id', 'category_id'].map((field) => [`${field}.name`, '=', 'x'])];
 
     await countRecords({ registry, store }, { model: partners, domain });
 

@@ -11,10 +11,10 @@ const ROOT = join(__dirname, '..', '..', '..');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function resolvedConfig(stage: string): Json {
+function resolvedConfig(stage: string, env: NodeJS.ProcessEnv = process.env): Json {
   const out = execFileSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'print', '--stage', stage, '--format', 'json'], {
     cwd: ROOT,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    env: { ...env, SLS_TELEMETRY_DISABLED: '1' },
     encoding: 'utf8',
   });
   return JSON.parse(out.slice(out.indexOf('{')));
@@ -182,6 +182,38 @@ describe('serverless.yml', () => {
     expect(resources.SecretsKey.Properties.KeyPolicy.Statement[0].Principal).toStrictEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
     // Anything else, now or later (an IAM statement's resource, an environment value): arn:aws:, arn:aws-cn:, ...
     expect(JSON.stringify(prod).match(/arn:aws(?:-[a-z-]+)?:[^"]*/g)).toBeNull();
+  });
+});
+
+describe("the settings of the README's Configuration table", () => {
+  // Each as the README documents it: its default when unset, and any value set in the environment
+  // of npm start (the local stage) or npm run deploy (a deployed one) reaches every function.
+  const documented = {
+    RESPONSE_KEY: ['description', 'model'],
+    ACCESS_TOKEN_VALIDITY: ['1800', '60'],
+    ACCESS_TOKEN_FORMAT: ['opaque', 'jwt'],
+    OAUTH1_TIMESTAMP_WINDOW: ['300', '30'],
+    PUBLIC_BASE_URL: ['', 'https://api.example.com'],
+    TRUSTED_PROXY: ['', '1'],
+    CORS_ORIGINS: ['', 'https://app.example.com,http://localhost:5173'],
+  } as const;
+  const names = Object.keys(documented) as (keyof typeof documented)[];
+  const unset = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in documented)));
+  const set = { ...unset, ...Object.fromEntries(names.map((name) => [name, documented[name][1]])), SECRETS_KMS_KEY_ID: 'alias/elsewhere', SECRETS_KEY_FILE: '/keys/secrets.key' };
+  const pick = (config: Json) => Object.fromEntries(names.map((name) => [name, config.provider.environment[name]]));
+
+  it.each(['local', 'prod'])('are their documented defaults when unset, in the %s stage', (stage) => {
+    expect(pick(resolvedConfig(stage, unset))).toStrictEqual(Object.fromEntries(names.map((name) => [name, documented[name][0]])));
+  });
+
+  // The key ring stays serverless.yml's: the stack's KMS key in AWS, the key file npm start gives locally.
+  it.each([
+    ['local', { SECRETS_KMS_KEY_ID: '', SECRETS_KEY_FILE: '/keys/secrets.key' }],
+    ['prod', { SECRETS_KMS_KEY_ID: { 'Fn::GetAtt': ['SecretsKey', 'Arn'] }, SECRETS_KEY_FILE: '' }],
+  ])('take the values of the environment, in the %s stage', (stage, keyRing) => {
+    const { environment } = resolvedConfig(stage, set).provider;
+    expect(pick({ provider: { environment } })).toStrictEqual(Object.fromEntries(names.map((name) => [name, documented[name][1]])));
+    expect({ SECRETS_KMS_KEY_ID: environment.SECRETS_KMS_KEY_ID, SECRETS_KEY_FILE: environment.SECRETS_KEY_FILE }).toStrictEqual(keyRing);
   });
 });
 

@@ -74,7 +74,9 @@ describe('literal', () => {
     });
 
     it('returns int dict keys as their decimal strings', () => {
-      expect(entries(parsePythonLiteral("{1: 'a', -2: 'b', 0x10: 'c', 123456789012345678901234567890: 'd'}"))).toStrictEqual([
+      expect(
+        entries(parsePythonLiteral("{1: 'a', -2: 'b', 0x10: 'c', 123456789012345678901234567890: 'd'}")),
+      ).toStrictEqual([
         ['1', 'a'],
         ['-2', 'b'],
         ['16', 'c'],
@@ -83,7 +85,14 @@ describe('literal', () => {
     });
 
     it('returns True/False/None and their JSON aliases', () => {
-      expect(parsePythonLiteral('[True, False, None, true, false, null]')).toStrictEqual([true, false, null, true, false, null]);
+      expect(parsePythonLiteral('[True, False, None, true, false, null]')).toStrictEqual([
+        true,
+        false,
+        null,
+        true,
+        false,
+        null,
+      ]);
     });
 
     it('returns ints as numbers while safe and bigints beyond', () => {
@@ -100,7 +109,9 @@ describe('literal', () => {
     });
 
     it('returns floats as PyFloat', () => {
-      expect(parsePythonLiteral('[1e16, 2.5e-07, 100.0, 1., .5, 1_0.2_5, 1E+3, 1e-999, 0.30000000000000004]')).toStrictEqual([
+      expect(
+        parsePythonLiteral('[1e16, 2.5e-07, 100.0, 1., .5, 1_0.2_5, 1E+3, 1e-999, 0.30000000000000004]'),
+      ).toStrictEqual([
         new PyFloat(1e16),
         new PyFloat(2.5e-7),
         new PyFloat(100),
@@ -124,6 +135,108 @@ describe('literal', () => {
       expect(parsePythonLiteral("'a\\\r\nb'")).toBe('ab');
     });
 
+    it('returns \\N{...} escapes by Unicode name, alias, any ASCII case, and the computed CJK and Hangul names', () => {
+      expect(parsePythonLiteral(String.raw`{"street2": "\N{MUSICAL SYMBOL G CLEF}"}`)).toStrictEqual(
+        pyDict([['street2', '𝄞']]),
+      );
+      expect(parsePythonLiteral(String.raw`'\N{BULLET}\N{latin small letter e with acute}\N{Euro Sign}'`)).toBe('•é€');
+      // Aliases (NameAliases.txt): control names, abbreviations, corrections.
+      expect(parsePythonLiteral(String.raw`'\N{LF}\N{BEL}\N{NULL}\N{BYTE ORDER MARK}\N{nbsp}'`)).toBe(
+        '\n\x07\x00\ufeff\u00a0',
+      );
+      expect(
+        parsePythonLiteral(
+          String.raw`'\N{CJK UNIFIED IDEOGRAPH-4E00}\N{CJK UNIFIED IDEOGRAPH-2A6DF}\N{CJK UNIFIED IDEOGRAPH-04E00}'`,
+        ),
+      ).toBe('一𪛟一');
+      expect(parsePythonLiteral(String.raw`'\N{HANGUL SYLLABLE GA}\N{HANGUL SYLLABLE A}\N{HANGUL SYLLABLE HIH}'`)).toBe(
+        '가아힣',
+      );
+      expect(parsePythonLiteral(String.raw`u'\N{CJK COMPATIBILITY IDEOGRAPH-F900}'`)).toBe('\uf900');
+    });
+
+    it.each([
+      // CPython compares these prefixes case-sensitively and takes only upper-case hex digits.
+      String.raw`'\N{cjk unified ideograph-4E00}'`,
+      String.raw`'\N{CJK UNIFIED IDEOGRAPH-4e00}'`,
+      String.raw`'\N{hangul syllable GA}'`,
+      String.raw`'\N{HANGUL SYLLABLE ga}'`,
+      // Outside the unified blocks of Unicode 14.0; no computed Tangut names in Python 3.11.
+      String.raw`'\N{CJK UNIFIED IDEOGRAPH-2A6E0}'`,
+      String.raw`'\N{TANGUT IDEOGRAPH-17000}'`,
+      // A named sequence (unicodedata.lookup knows it, \N does not), stray blanks, non-ASCII case.
+      String.raw`'\N{LATIN CAPITAL LETTER A WITH MACRON AND GRAVE}'`,
+      String.raw`'\N{ LATIN SMALL LETTER A}'`,
+      String.raw`'\N{LATIN SMALL LETTER ſ}'`,
+    ])('rejects the name Python does not know in %s', (text) => {
+      expect(literalError(() => parsePythonLiteral(text)).reason).toMatch(/^unknown Unicode character name/);
+    });
+
+    it('keeps \\N{...} as text in raw strings', () => {
+      expect(parsePythonLiteral(String.raw`r'\N{BULLET}'`)).toBe(String.raw`\N{BULLET}`);
+    });
+
+    it('returns raw strings with their backslashes kept, in every prefix case and quoting', () => {
+      expect(
+        parsePythonLiteral(String.raw`[r'\n\t\x41\N{X}\w', R"\d+", r'''a\'''', r"a\"b", U'x', r'', r"\\"]`),
+      ).toStrictEqual([
+        String.raw`\n\t\x41\N{X}\w`,
+        String.raw`\d+`,
+        String.raw`a\'`,
+        String.raw`a\"b`,
+        'x',
+        '',
+        String.raw`\\`,
+      ]);
+      // A backslash before a line break keeps both (the tokenizer has already made \r\n a \n).
+      expect(parsePythonLiteral("r'a\\\nb'")).toBe('a\\\nb');
+      expect(parsePythonLiteral("r'''a\\\r\nb\r\nc'''")).toBe('a\\\nb\nc');
+      expect(parsePythonLiteral(String.raw`'\n' r'\n' u'\n'`)).toBe('\n\\n\n');
+    });
+
+    it('returns long runs of \\N{...} escapes and raw backslashes, and refuses an unclosed name of any length', () => {
+      expect(parsePythonLiteral(`'${String.raw`\N{BULLET}`.repeat(9000)}'`)).toBe('•'.repeat(9000));
+      expect(parsePythonLiteral(`r'${'\\'.repeat(90_000)}'`)).toBe('\\'.repeat(90_000));
+      const error = literalError(() => parsePythonLiteral(`'\\N{${'A'.repeat(99_000)}'`));
+      expect([error.reason, error.position]).toStrictEqual(['malformed \\N character escape', 1]);
+    });
+
+    it('returns a tuple written without parentheses at the top level, as literal_eval does', () => {
+      expect(parsePythonLiteral("'name', 'email'")).toStrictEqual(['name', 'email']);
+      expect(parsePythonLiteral('1,')).toStrictEqual([1]);
+      expect(parsePythonLiteral('(1, 2), [3],')).toStrictEqual([[1, 2], [3]]);
+      expect(literalError(() => parsePythonLiteral('1,,')).reason).toBe('expected a value');
+      expect(literalError(() => parsePythonLiteral(`${'['.repeat(32)}${']'.repeat(32)}, 1`)).reason).toBe(
+        'nesting deeper than 32',
+      );
+    });
+
+    it('returns a signed number in parentheses as the signed number, as literal_eval does', () => {
+      expect(parsePythonLiteral('[-(0o1135), +(5), -((5)), - ( 2.5 ), (-(1)), -(0x10)]')).toStrictEqual([
+        -605,
+        5,
+        -5,
+        new PyFloat(-2.5),
+        -1,
+        -16,
+      ]);
+      expect(entries(parsePythonLiteral('{-(1): 2}'))).toStrictEqual([['-1', 2]]);
+      expect(parsePythonLiteral('-(9007199254740993)')).toBe(-9007199254740993n);
+      expect(
+        Object.is(
+          parsePythonLiteral('-(0.0)') instanceof PyFloat && (parsePythonLiteral('-(0.0)') as PyFloat).value,
+          -0,
+        ),
+      ).toBe(true);
+    });
+
+    it('counts the parentheses after a sign toward the depth bound', () => {
+      expect(parsePythonLiteral(`-${'('.repeat(32)}1${')'.repeat(32)}`)).toBe(-1);
+      const error = literalError(() => parsePythonLiteral(`[-${'('.repeat(32)}1${')'.repeat(32)}]`));
+      expect(error.reason).toBe('nesting deeper than 32');
+      expect(error.position).toBe(33);
+    });
+
     it('returns unknown escapes with their backslash, as Python does', () => {
       expect(parsePythonLiteral(String.raw`'a\/b\q\ '`)).toBe('a\\/b\\q\\ ');
     });
@@ -145,7 +258,9 @@ describe('literal', () => {
     });
 
     it('returns values around whitespace, comments, trailing commas and line continuations', () => {
-      expect(parsePythonLiteral(" \t\f# leading comment\n{\n  'a': [1, 2,],  # trailing\n  'b': (3,),\n}\n")).toStrictEqual(
+      expect(
+        parsePythonLiteral(" \t\f# leading comment\n{\n  'a': [1, 2,],  # trailing\n  'b': (3,),\n}\n"),
+      ).toStrictEqual(
         pyDict([
           ['a', [1, 2]],
           ['b', [3]],
@@ -157,7 +272,9 @@ describe('literal', () => {
 
     it('returns JSON documents, keeping Python escape semantics', () => {
       expect(
-        parsePythonLiteral('{"name": "x", "ids": [1, 2.5, -3e2], "flags": [true, false, null], "nested": {"a": {"b": []}}}'),
+        parsePythonLiteral(
+          '{"name": "x", "ids": [1, 2.5, -3e2], "flags": [true, false, null], "nested": {"a": {"b": []}}}',
+        ),
       ).toStrictEqual(
         pyDict([
           ['name', 'x'],
@@ -223,14 +340,25 @@ describe('literal', () => {
       ["{'a'}", 4, 'sets are not allowed'],
       ["{'a': 1, 'b'}", 12, "expected ':' after dict key"],
       ["b'x'", 0, 'byte strings are not allowed'],
-      ["r'x'", 0, 'raw strings are not allowed'],
+      ["ur'x'", 0, "string prefix 'ur' is not allowed"],
+      ["rf'x'", 0, 'f-strings are not allowed'],
+      ["r'\\'", 0, 'unterminated string'],
+      ["r'a\\\\\\'", 0, 'unterminated string'],
       ["f'x'", 0, 'f-strings are not allowed'],
       ['Rb"x"', 0, 'byte strings are not allowed'],
       ["'a' b'b'", 4, 'byte strings are not allowed'],
       [String.raw`'\x4'`, 1, String.raw`truncated \xXX escape`],
       [String.raw`'ab\u12'`, 3, String.raw`truncated \uXXXX escape`],
       [String.raw`'\U00110000'`, 1, String.raw`illegal Unicode character in \U escape`],
-      [String.raw`'\N{BULLET}'`, 1, String.raw`\N{...} escapes are not supported`],
+      [String.raw`'\N{NO SUCH NAME}'`, 1, String.raw`unknown Unicode character name 'NO SUCH NAME' in \N{...}`],
+      [String.raw`'a\N{}'`, 2, String.raw`malformed \N character escape`],
+      [String.raw`'\N'`, 1, String.raw`malformed \N character escape`],
+      [String.raw`'\N{BULLET'`, 1, String.raw`malformed \N character escape`],
+      ['-(-(1))', 2, 'a unary sign is only allowed once'],
+      ['-(5,)', 3, 'a sign must be followed by a number, not a tuple'],
+      ['-(1+2j)', 3, "expected ')'"],
+      ['-(True)', 2, 'a sign must be followed by a number'],
+      ['-((5)', 5, 'unexpected end of input'],
       ['{[1]: 2}', 1, 'dict keys must be strings or integers'],
       ['{1.5: 2}', 1, 'dict keys must be strings or integers'],
       ["{'a': 1, None: 2}", 9, 'dict keys must be strings or integers'],
@@ -306,7 +434,9 @@ describe('literal', () => {
       const error = literalError(() => parsePythonLiteral(`'${'a'.repeat(200_000)}'`));
       expect(error.reason).toBe('input longer than 100000 characters');
       expect(error.position).toBe(100_000);
-      expect(literalError(() => parsePythonLiteral('[1]', { maxLength: 2 })).reason).toBe('input longer than 2 characters');
+      expect(literalError(() => parsePythonLiteral('[1]', { maxLength: 2 })).reason).toBe(
+        'input longer than 2 characters',
+      );
     });
 
     it('rejects pathological inputs in linear time', () => {
@@ -336,20 +466,73 @@ describe('literal', () => {
       expect(parseLiteralParam("{'a': (1, 2.0)}", 'vals')).toStrictEqual(pyDict([['a', [1, new PyFloat(2)]]]));
     });
 
-    it('returns JSON5 documents converted to PyValue', () => {
+    it('returns JSON5 documents with every number read as Python reads it', () => {
       const value = parseLiteralParam(
-        "{name: 'x', // comment\n ids: [0x10, +1, .5, 5., -0,], /* block */ nested: {deep: [null, true]},}",
+        "{name: 'x', // comment\n ids: [0x10, +1, .5, 5., -0, 1.0, 12345678901234567890,], /* block */ nested: {deep: [null, true]},}",
         'vals',
       );
       expect(entries(value)).toStrictEqual([
         ['name', 'x'],
-        ['ids', [16, 1, new PyFloat(0.5), 5, 0]],
+        ['ids', [16, 1, new PyFloat(0.5), new PyFloat(5), 0, new PyFloat(1), 12345678901234567890n]],
         ['nested', pyDict([['deep', [null, true]]])],
       ]);
+      expect(parseLiteralParam('{n: 1e20}', 'vals')).toStrictEqual(pyDict([['n', new PyFloat(1e20)]]));
     });
 
-    it('returns JSON5 numbers beyond the safe integer range as floats', () => {
-      expect(parseLiteralParam('{n: 1e20}', 'vals')).toStrictEqual(pyDict([['n', new PyFloat(1e20)]]));
+    // Issue 16: json5 read '\N{...}' as 'N{...}', '\U0002a707' as 'U0002a707' and '\w' as 'w', and
+    // wrote that with a 200. A JSON5 text now gets Python's reading of every string it holds.
+    it("returns JSON5 documents with every string read as Python reads it, never json5's way", () => {
+      expect(
+        entries(
+          parseLiteralParam(
+            String.raw`{street2: "\N{MUSICAL SYMBOL G CLEF}", a: '\U0002a707', b: '\w', c: "\a\/"}`,
+            'vals',
+          ),
+        ),
+      ).toStrictEqual([
+        ['street2', '𝄞'],
+        ['a', '𪜇'],
+        ['b', '\\w'],
+        ['c', '\x07\\/'],
+      ]);
+      expect(
+        entries(parseLiteralParam(String.raw`{"street2": "\N{MUSICAL SYMBOL G CLEF}"} // JSON5`, 'vals')),
+      ).toStrictEqual([['street2', '𝄞']]);
+    });
+
+    it("rejects a JSON5 document holding what Python refuses, rather than taking json5's reading", () => {
+      for (const [text, reason, position] of [
+        [
+          String.raw`{street2: '\N{NO SUCH NAME}'}`,
+          String.raw`unknown Unicode character name 'NO SUCH NAME' in \N{...}`,
+          11,
+        ],
+        [String.raw`/**/ '\N{'`, String.raw`malformed \N character escape`, 6],
+        ['{True: 1}', 'dict keys must be strings or integers', 1],
+        ['{a: 1} /* */', undefined, undefined],
+      ] as const) {
+        if (reason === undefined) {
+          expect(entries(parseLiteralParam(text, 'vals'))).toStrictEqual([['a', 1]]);
+          continue;
+        }
+        const error = literalError(() => parseLiteralParam(text, 'vals'));
+        expect([error.reason, error.position]).toStrictEqual([reason, position]);
+      }
+    });
+
+    it('returns JSON5 identifier keys (with \\u escapes), its comments and blanks, and true/null as key names', () => {
+      expect(
+        entries(
+          parseLiteralParam("\ufeff{$a_1: 1,\u00a0\\u0062: 2, null: 3, Infinity: 4, '2': 5, '1': 6,}\u2028", 'vals'),
+        ),
+      ).toStrictEqual([
+        ['$a_1', 1],
+        ['b', 2],
+        ['null', 3],
+        ['Infinity', 4],
+        ['2', 5],
+        ['1', 6],
+      ]);
     });
 
     it('returns JSON5 __proto__ and constructor keys as ordinary keys without touching Object.prototype', () => {
@@ -362,11 +545,14 @@ describe('literal', () => {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
-    it('rejects NaN and Infinity in a JSON5 document at position 0', () => {
-      for (const text of ['{a: NaN}', '{a: [1, -Infinity]}']) {
+    it('rejects NaN and Infinity in a JSON5 document at their position', () => {
+      for (const [text, position] of [
+        ['{a: NaN}', 4],
+        ['{a: [1, -Infinity]}', 9],
+      ] as const) {
         const error = literalError(() => parseLiteralParam(text, 'vals'));
         expect(error.reason).toBe(NAN);
-        expect(error.position).toBe(0);
+        expect(error.position).toBe(position);
         expect(error.param).toBe('vals');
       }
     });
@@ -380,7 +566,9 @@ describe('literal', () => {
       const text = `{a: ${'['.repeat(33)}${']'.repeat(33)}}`;
       expect(literalError(() => parseLiteralParam(text, 'vals')).reason).toBe('nesting deeper than 32');
       expect(parseLiteralParam('{a: [[1]]}', 'vals', { maxDepth: 3 })).toStrictEqual(pyDict([['a', [[1]]]]));
-      expect(literalError(() => parseLiteralParam('{a: [[1]]}', 'vals', { maxDepth: 2 })).reason).toBe('nesting deeper than 2');
+      expect(literalError(() => parseLiteralParam('{a: [[1]]}', 'vals', { maxDepth: 2 })).reason).toBe(
+        'nesting deeper than 2',
+      );
     });
 
     it("rejects what neither parser accepts with the Python parser's error naming the param", () => {
@@ -407,7 +595,9 @@ describe('literal', () => {
 
   describe('parseVals', () => {
     it('returns the seed vals', () => {
-      expect(parseVals("{'street2':'Chung Hsiao East Road'}")).toStrictEqual(pyDict([['street2', 'Chung Hsiao East Road']]));
+      expect(parseVals("{'street2':'Chung Hsiao East Road'}")).toStrictEqual(
+        pyDict([['street2', 'Chung Hsiao East Road']]),
+      );
     });
 
     it('returns a JSON5 dict', () => {
