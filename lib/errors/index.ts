@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'WRITE_CONFLICT'
+  | 'PRECONDITION_FAILED'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'PAYLOAD_TOO_LARGE'
   | 'URI_TOO_LONG'
@@ -239,6 +240,16 @@ export class MethodNotAllowedError extends AppError {
 export class WriteConflictError extends AppError {
   readonly code = 'WRITE_CONFLICT' as const;
   readonly status = 409;
+}
+
+/**
+ * 412: a conditional write whose condition did not hold on the records as read (a `where` domain
+ * they do not all match, an If-Match naming another version). Nothing was written; the message
+ * names the records that failed it.
+ */
+export class PreconditionFailedError extends AppError {
+  readonly code = 'PRECONDITION_FAILED' as const;
+  readonly status = 412;
 }
 
 /** 422: an Idempotency-Key already used for another request (the draft's answer to key reuse). */

@@ -5,3 +5,4 @@ export * from './respond';
 export * from './cors';
 export { mediaTypeOf } from '../wire/media-type';
 export * from './authorizer-event';
+export * from './etag';

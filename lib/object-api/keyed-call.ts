@@ -119,5 +119,7 @@ async function liveClaim({ deps, claim: pending }: KeyedCall): Promise<Idempoten
 }
 
 async function replayed(call: KeyedCall, claim: IdempotencyClaim): Promise<ApiResult> {
-  return { ...(await call.replay(claim.recordIds)), headers: { [REPLAYED_HEADER]: 'true' } };
+  const answer = await call.replay(claim.recordIds);
+  // The replay's own headers (a write's ETag) stay beside the mark.
+  return { ...answer, headers: { ...answer.headers, [REPLAYED_HEADER]: 'true' } };
 }

@@ -436,3 +436,15 @@ export function searchParams(params: CallParams, model: ModelDef) {
     activeTest: activeTestOf(params),
   };
 }
+
+/**
+ * `where=[domain]` on a write: every written record must match it as read, else 412 and nothing
+ * written (lib/records/write.ts). A domain as `domain` is: parsed and checked (the same 400s) when
+ * the router checks the read rights it needs (related-access.ts checkDomainAccess).
+ */
+export function whereParam(params: CallParams): PyValue | undefined {
+  const where = params.literal('where') ?? undefined;
+  if (where !== undefined && !Array.isArray(where))
+    throw new BadRequestError("'where' must be a domain list, e.g. where=[('credit_limit', '>=', 100)]");
+  return where;
+}

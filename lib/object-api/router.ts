@@ -12,7 +12,15 @@ import {
   NoRecordFoundError,
   RouteNotFoundError,
 } from '../errors';
-import { formPairs, isFormRequest, type ApiRequest, type ApiResult } from '../http';
+import {
+  entityTagOf,
+  formPairs,
+  isFormRequest,
+  requestConditions,
+  type ApiRequest,
+  type ApiResult,
+  type RequestConditions,
+} from '../http';
 import {
   accessFromContext,
   checkAccess,
@@ -30,18 +38,21 @@ import {
   countRecords,
   createRecord,
   readRecords,
+  readStoredRecords,
   renderRecords,
   searchRecords,
   selectFields,
   unlinkRecords,
   writeRecords,
   type Caller,
+  type StoredRecord,
   type KeyedRequest,
   type PendingClaim,
   type RecordsDeps,
 } from '../records';
 import type { PyValue } from '../wire/pyvalue';
 import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
+import { readConditionAnswer, WriteConditions } from './conditions';
 import { changeDefinitions } from './meta-change';
 import { checkDomainAccess, checkRelatedWriteAccess } from './related-access';
 import {
@@ -60,6 +71,7 @@ import {
   searchParams,
   stringListParam,
   valsOf,
+  whereParam,
   type CallParams,
 } from './params';
 
@@ -124,33 +136,46 @@ interface ObjectContext {
   readonly params: CallParams;
   /** A write's Idempotency-Key, to claim in its transaction (keyed-call.ts). */
   readonly key?: KeyedRequest['key'];
+  /** If-Match and If-None-Match (conditions.ts). */
+  readonly conditions: RequestConditions;
 }
 
 /** A write's Idempotency-Key to claim, if it was sent one. */
 const keyOf = ({ key }: ObjectContext): KeyedRequest => ({ key });
 
-/** PUT /object/{model}?ids=17,20&vals={...}: the same vals on every id, all or nothing. */
-async function writeList(context: ObjectContext): Promise<ApiResult> {
-  const { deps, caller, model, params } = context;
-  const ids = requiredIds(params);
-  return {
-    status: 200,
-    model,
-    data: await writeRecords(deps, { model: model.model, ids, vals: valsOf(params), caller, ...keyOf(context) }),
-  };
-}
+/** The ETag header, when there is a tag to answer. */
+const etagHeaders = (etag: string | undefined): Record<string, string> => (etag === undefined ? {} : { ETag: etag });
 
-/** PUT /object/{model}/{id}?vals={...}: update one record; answers it as one object. */
-async function writeOne(context: ObjectContext, id: number): Promise<ApiResult> {
+/**
+ * The write of `ids`, all or nothing, conditional on `where` and on If-Match / If-None-Match (each
+ * a 412 with nothing written); answers the records and their tag once written.
+ */
+async function conditionalWrite(context: ObjectContext, ids: readonly number[]) {
   const { deps, caller, model, params } = context;
-  const [record] = await writeRecords(deps, {
+  const conditions = new WriteConditions(context.conditions, model.model, ids);
+  const where = whereParam(params);
+  const records = await writeRecords(deps, {
     model: model.model,
-    ids: [id],
+    ids,
     vals: valsOf(params),
     caller,
+    ...(where === undefined ? {} : { where }),
+    precondition: conditions.precondition,
     ...keyOf(context),
   });
-  return { status: 200, model, data: record ?? null };
+  return { records, headers: etagHeaders(conditions.etagAfterWrite()) };
+}
+
+/** PUT /object/{model}?ids=17,20&vals={...}[&where=[...]]: the same vals on every id, all or nothing. */
+async function writeList(context: ObjectContext): Promise<ApiResult> {
+  const { records, headers } = await conditionalWrite(context, requiredIds(context.params));
+  return { status: 200, model: context.model, data: records, headers };
+}
+
+/** PUT /object/{model}/{id}?vals={...}[&where=[...]]: update one record; answers it as one object. */
+async function writeOne(context: ObjectContext, id: number): Promise<ApiResult> {
+  const { records, headers } = await conditionalWrite(context, [id]);
+  return { status: 200, model: context.model, data: records[0] ?? null, headers };
 }
 
 /** What an unlink answers, as the original (v17): `{"ids": "17,20"}`, or `{"id": 20}` on /{id}. */
@@ -161,16 +186,22 @@ function unlinkAnswer(ids: readonly number[], onRecord: boolean): ApiResult {
   };
 }
 
+/** The unlink of `ids`, conditional on If-Match / If-None-Match (a 412 with nothing deleted). */
+async function conditionalUnlink(context: ObjectContext, ids: readonly number[]): Promise<void> {
+  const { precondition } = new WriteConditions(context.conditions, context.model.model, ids);
+  await unlinkRecords(context.deps, { model: context.model.model, ids, precondition, ...keyOf(context) });
+}
+
 /** DELETE /object/{model}?ids=17,20. */
 async function deleteList(context: ObjectContext): Promise<ApiResult> {
   const ids = requiredIds(context.params);
-  await unlinkRecords(context.deps, { model: context.model.model, ids, ...keyOf(context) });
+  await conditionalUnlink(context, ids);
   return unlinkAnswer(ids, false);
 }
 
 /** DELETE /object/{model}/{id}. */
 async function deleteOne(context: ObjectContext, id: number): Promise<ApiResult> {
-  await unlinkRecords(context.deps, { model: context.model.model, ids: [id], ...keyOf(context) });
+  await conditionalUnlink(context, [id]);
   return unlinkAnswer([id], true);
 }
 
@@ -189,35 +220,55 @@ const pageHeaders = (nextCursor: string | undefined): Record<string, string> =>
   nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor };
 
 /**
+ * Records read, answered with their ETag (the tag of their versions, in order), or a 304 without
+ * rendering them when the If-None-Match names that tag (412 when an If-Match names another).
+ */
+async function taggedRead(
+  { deps, model, conditions }: ObjectContext,
+  records: readonly StoredRecord[],
+  fields: Parameters<typeof renderRecords>[3],
+  shape: (rendered: Awaited<ReturnType<typeof renderRecords>>) => ApiResult,
+): Promise<ApiResult> {
+  const unchanged = readConditionAnswer(conditions, model.model, records);
+  if (unchanged) return unchanged;
+  const answer = shape(await renderRecords(deps, model, records, fields));
+  return { ...answer, headers: { ...answer.headers, ETag: entityTagOf(model.model, records) } };
+}
+
+/**
  * GET /object/{model}?ids=17,20: read a list of records (always a list). Without ids, search_read:
  * `domain`, `fields`, `offset`, `limit`, `order`, `cursor`; nothing found is the original's 404.
  */
-async function readList({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
+async function readList(context: ObjectContext): Promise<ApiResult> {
+  const { deps, access, model, params } = context;
   const fieldNames = stringListParam(params, 'fields');
   const ids = idsParam(params);
-  if (ids !== undefined)
-    return { status: 200, model, data: await readRecords(deps, { model: model.model, ids, fields: fieldNames }) };
+  if (ids !== undefined) {
+    const { records, fields } = await readStoredRecords(deps, { model: model.model, ids, fields: fieldNames });
+    return taggedRead(context, records, fields, (data) => ({ status: 200, model, data }));
+  }
   const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
   const request = searchParams(params, model);
   checkDomainAccess(access, deps.registry, model, request.domain);
   const { records, nextCursor } = await searchRecords(deps, request);
   if (records.length === 0) throw new NoRecordFoundError();
-  return {
+  return taggedRead(context, records, fields, (data) => ({
     status: 200,
     model,
-    data: await renderRecords(deps, model, records, fields),
+    data,
     headers: pageHeaders(nextCursor),
-  };
+  }));
 }
 
 /** GET /object/{model}/{id}[?fields=[...]]: read one record; answers it as one object. */
-async function readOne({ deps, model, params }: ObjectContext, id: number): Promise<ApiResult> {
-  const [record] = await readRecords(deps, {
+async function readOne(context: ObjectContext, id: number): Promise<ApiResult> {
+  const { deps, model, params } = context;
+  const { records, fields } = await readStoredRecords(deps, {
     model: model.model,
     ids: [id],
     fields: stringListParam(params, 'fields'),
   });
-  return { status: 200, model, data: record ?? null };
+  return taggedRead(context, records, fields, ([record]) => ({ status: 200, model, data: record ?? null }));
 }
 
 /** GET /object/{model}/search: the ids of the matching records. */
@@ -409,9 +460,15 @@ function resolveCall(request: ApiRequest): Call {
 async function replayedAnswer({ deps, model }: ObjectContext, call: Call, ids: readonly number[]): Promise<ApiResult> {
   const onRecord = call.recordId !== undefined;
   if (call.method.operation === 'unlink') return unlinkAnswer(ids, onRecord);
-  const records = await readRecords(deps, { model: model.model, ids });
-  if (call.method.operation === 'create') return { status: 201, model, data: records[0] ?? null };
-  return { status: 200, model, data: onRecord ? (records[0] ?? null) : records };
+  if (call.method.operation === 'create') {
+    const [record] = await readRecords(deps, { model: model.model, ids });
+    return { status: 201, model, data: record ?? null };
+  }
+  // A write's replay answers the records' tag as they are now, as its data shows them.
+  const { records, fields } = await readStoredRecords(deps, { model: model.model, ids });
+  const data = await renderRecords(deps, model, records, fields);
+  const headers = { ETag: entityTagOf(model.model, records) };
+  return { status: 200, model, data: onRecord ? (data[0] ?? null) : data, headers };
 }
 
 /** The pending claim of a create's, write's or unlink's Idempotency-Key; reads ignore the header. */
@@ -451,11 +508,14 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
     body,
     form ? formFields(request) : undefined,
   );
-  const context = { deps: requestDeps, access, caller, model, params };
+  const conditions = requestConditions(request.headers);
+  const context = { deps: requestDeps, access, caller, model, params, conditions };
   // Before anything is read, reserved or written: the rights on every other model the x2many
   // commands of a create or write act on (related-access.ts).
   if (call.method.operation === 'create' || call.method.operation === 'write')
     checkRelatedWriteAccess(access, registry, model, valsOf(params));
+  // A write's `where` domain reads what a search's would: the same rights, and the same 400s.
+  if (call.method.operation === 'write') checkDomainAccess(access, registry, model, whereParam(params));
   const run = (runContext: ObjectContext) => {
     if (!deps.catalog || !isMetaModel(model)) return call.run(runContext);
     const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
@@ -482,5 +542,6 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
         replay: (ids) => replayedAnswer(context, call, ids),
       })
     : await run(context);
-  return call.explicit ? { ...result, status: 200 } : result;
+  // A 304 stays one: it says the client's copy is current, whatever the route's usual status.
+  return call.explicit && result.status !== 304 ? { ...result, status: 200 } : result;
 }

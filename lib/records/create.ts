@@ -14,7 +14,7 @@ import type { StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
 import type { ReservedIds } from './reserved-ids';
 import { buildCreateTransaction, newRecord, plannedActions } from './transaction';
-import { validateVals, type LinkedCreate } from './validate';
+import { validateVals, withoutOperators, type LinkedCreate } from './validate';
 import { reserveCreatedIds } from './write';
 
 export interface CreateRequest extends KeyedRequest {
@@ -26,7 +26,7 @@ export interface CreateRequest extends KeyedRequest {
 export async function createRecord(deps: RecordsDeps, request: CreateRequest): Promise<PyDict> {
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
-  const vals = validateVals(model, request.vals, registry);
+  const vals = withoutOperators(validateVals(model, request.vals, registry), undefined, 'create (POST)');
   if (vals.deletes.size > 0)
     throw new InvalidValueError(
       'Command (2, id) is not allowed in create: the new record has no linked records to delete yet',

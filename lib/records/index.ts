@@ -4,7 +4,7 @@ export { createRecord, type CreateRequest } from './create';
 export { type KeyedRequest } from './commit';
 export { formatOdooDatetime } from './dates';
 export type { Caller, RecordsDeps } from './deps';
-export { MAX_READ_IDS, readRecords, renderRecords, selectFields, type ReadRequest } from './read';
+export { MAX_READ_IDS, readRecords, readStoredRecords, renderRecords, selectFields, type ReadRequest } from './read';
 export { countRecords, domainModels, parseOrder, searchRecords } from './search/search';
 export { unlinkRecords, type UnlinkRequest } from './unlink';
 export { relatedAccessNeeds, type AccessNeed } from './validate';

@@ -47,6 +47,8 @@ export class DeletionMarks {
   readonly #token = randomUUID();
   /** Every record this request marked (in any attempt), by recordKeyString. */
   readonly #marked = new Map<string, RecordKey>();
+  /** Per record this request's marks hold: its version under the last mark, and before the first. */
+  readonly #versions = new Map<string, { readonly marked: number; readonly before: number }>();
 
   constructor(private readonly deps: RecordsDeps) {}
 
@@ -70,7 +72,25 @@ export class DeletionMarks {
       return { kind: 'mark', key, expectedVersion: record.version, mark, now };
     });
     await commitStep(this.deps, actions);
+    for (const record of records) {
+      const keyString = recordKeyString(record);
+      const before = this.asBeforeOwnMarks(record).version;
+      this.#versions.set(keyString, { marked: record.version + 1, before });
+    }
     return records.map((record) => ({ ...record, version: record.version + 1, deleting: mark }));
+  }
+
+  /**
+   * A record as it was before this request's own marks (an attempt that lost its commit leaves
+   * them, and each moved the version on): what the request's own conditions on the record
+   * (If-Match) compare, so a retry does not take its own mark for someone else's change. A record
+   * written by anyone since is as read.
+   */
+  asBeforeOwnMarks(record: StoredRecord): StoredRecord {
+    const versions = this.#versions.get(recordKeyString(record));
+    return versions?.marked === record.version && record.deleting?.token === this.#token
+      ? { ...record, version: versions.before }
+      : record;
   }
 
   /**
@@ -95,6 +115,7 @@ export class DeletionMarks {
     const gone = new Set(deleted.map(recordKeyString));
     const keys = [...this.#marked].filter(([keyString]) => !gone.has(keyString)).map(([, key]) => key);
     this.#marked.clear();
+    this.#versions.clear();
     await Promise.all(
       keys.map((key) => this.deps.store.transact([{ kind: 'unmark', key, token: this.#token }]).catch(() => undefined)),
     );

@@ -25,6 +25,15 @@ export interface ReadRequest {
  * 404 naming the missing ids. Two round trips: the records, then the display names they show.
  */
 export async function readRecords(deps: RecordsDeps, request: ReadRequest): Promise<PyDict[]> {
+  const { model, records, fields } = await readStoredRecords(deps, request);
+  return renderRecords(deps, model, records, fields);
+}
+
+/** readRecords' first round trip: the records as stored (their versions make ETags), not yet rendered. */
+export async function readStoredRecords(
+  deps: RecordsDeps,
+  request: ReadRequest,
+): Promise<{ model: ModelDef; records: StoredRecord[]; fields: readonly FieldDef[] }> {
   const { registry, store } = deps;
   const model = getModel(registry, request.model);
   const fields = selectFields(model, request.fields); // an unknown field is a 403 before anything is read
@@ -39,7 +48,7 @@ export async function readRecords(deps: RecordsDeps, request: ReadRequest): Prom
     request.ids.map((id) => ({ model: model.model, id })),
     { consistent: true },
   );
-  return renderRecords(deps, model, requireRecords(model.model, request.ids, found), fields);
+  return { model, records: requireRecords(model.model, request.ids, found), fields };
 }
 
 /** Stored records as read() renders them (`fields` from selectFields), the display names read at once. */

@@ -7,13 +7,15 @@
 import { InvalidValueError } from '../errors';
 import type { FieldDef, ModelDef } from '../models/registry';
 import type { Caller } from './deps';
+import { applyOperator } from './computed/operators';
 import type { UnlinkPlan } from './ondelete';
 import { recordKeyString, type RecordKey, type StoredRecord, type StoredValue, type WriteAction } from './port';
 import type { ValidatedVals } from './validate';
 import { applyX2ManyCommands } from './values';
 
 /**
- * The values to SET on one record for these changes, computed from its current state.
+ * The values to SET on one record for these changes, computed from its current state (x2many
+ * commands and operators such as $inc apply to its values as read).
  * `createdIds` gives the ids of the records its (0, 0, vals) commands create, in command order.
  */
 export function computeUpdate(
@@ -24,9 +26,12 @@ export function computeUpdate(
   createdIds?: Iterator<number>,
 ): Record<string, StoredValue> {
   const set: Record<string, StoredValue> = Object.create(null);
-  for (const [name, { change }] of vals.changes) {
+  for (const [name, { field, change }] of vals.changes) {
     if (change.kind === 'set') {
       set[name] = change.value;
+    } else if (change.kind === 'computed') {
+      // From this record's value as read: a re-read after a version conflict computes it again.
+      set[name] = applyOperator(field, record, change, commitTime);
     } else {
       const current = record.values[name];
       set[name] = applyX2ManyCommands(Array.isArray(current) ? current : [], change.commands, createdIds);

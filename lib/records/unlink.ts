@@ -11,11 +11,16 @@ import {
 } from './commit';
 import type { RecordsDeps } from './deps';
 import { DeletionMarks, planUnlink } from './ondelete';
-import type { RecordKey, WriteAction } from './port';
+import type { RecordKey, StoredRecord, WriteAction } from './port';
 
 export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
   readonly ids: readonly number[];
+  /**
+   * A check of the records as read (an If-Match), run on every attempt before anything is
+   * marked or deleted; it throws (a 412) to refuse. The version conditions hold it to the commit.
+   */
+  readonly precondition?: (records: readonly StoredRecord[]) => void;
 }
 
 /**
@@ -34,7 +39,10 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
   try {
     await commitWithRetries(deps, target, async () => {
       const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), keyUnused(request)]);
-      const plan = await planUnlink(deps, requireRecords(model.model, request.ids, found), marks);
+      const records = requireRecords(model.model, request.ids, found);
+      // On a retry its own marks from the attempt before are on the records: not a change by anyone.
+      request.precondition?.(records.map((record) => marks.asBeforeOwnMarks(record)));
+      const plan = await planUnlink(deps, records, marks);
       const actions: WriteAction[] = [
         ...plan.deleted.map((record): WriteAction => ({
           kind: 'delete',

@@ -6,11 +6,15 @@ import { InvalidFieldError, InvalidValueError } from '../errors';
 import type { Operation } from '../models/access';
 import { getModel, type FieldDef, type ModelDef, type ModelRegistry } from '../models/registry';
 import type { PyValue } from '../wire/pyvalue';
+import { isOperatorDict, parseOperator, type ComputedChange } from './computed/operators';
 import { recordKeyString, type RecordKey } from './port';
 import { parseFieldValue, referencedKeys, type FieldChange } from './values';
 
+/** A value to set or x2many commands (values.ts), or an operator computed from the current value. */
+export type ValChange = FieldChange | ComputedChange;
+
 export interface ValidatedVals {
-  readonly changes: ReadonlyMap<string, { readonly field: FieldDef; readonly change: FieldChange }>;
+  readonly changes: ReadonlyMap<string, { readonly field: FieldDef; readonly change: ValChange }>;
   /** Records that must exist at commit, by recordKeyString(), with the field that references each. */
   readonly references: ReadonlyMap<string, { readonly key: RecordKey; readonly field: FieldDef }>;
   /** Linked records that `(1, id, vals)` commands write in the same transaction, by recordKeyString(). */
@@ -43,7 +47,7 @@ export function validateVals(
   vals: ReadonlyMap<string, PyValue>,
   registry?: ModelRegistry,
 ): ValidatedVals {
-  const changes = new Map<string, { field: FieldDef; change: FieldChange }>();
+  const changes = new Map<string, { field: FieldDef; change: ValChange }>();
   const references = new Map<string, { key: RecordKey; field: FieldDef }>();
   const linked = new Map<string, LinkedWrite>();
   const creates: LinkedCreate[] = [];
@@ -52,6 +56,10 @@ export function validateVals(
     const field = model.fieldsByName.get(name);
     if (!field) throw new InvalidFieldError(name, model.model);
     if (field.magic) continue;
+    if (isOperatorDict(value)) {
+      changes.set(name, { field, change: parseOperator(model, field, value) });
+      continue;
+    }
     const change = parseFieldValue(model, field, value);
     if (change.kind === 'set' && change.value === null && field.required) {
       throw new InvalidValueError(
@@ -66,11 +74,18 @@ export function validateVals(
           linked.set(recordKeyString(key), {
             key,
             field,
-            vals: mergeValidated(earlier, validateVals(getModel(registry, key.model), command.vals)),
+            vals: mergeValidated(
+              earlier,
+              withoutOperators(validateVals(getModel(registry, key.model), command.vals), field, '(1, id, vals)'),
+            ),
           });
         } else if (command.op === 'create' && registry) {
           const comodel = getModel(registry, field.relation as string);
-          creates.push({ field, model: comodel, vals: validateVals(comodel, command.vals) });
+          creates.push({
+            field,
+            model: comodel,
+            vals: withoutOperators(validateVals(comodel, command.vals), field, '(0, 0, vals)'),
+          });
         } else if (command.op === 'delete' && registry) {
           const key = { model: field.relation as string, id: command.id };
           deletes.set(recordKeyString(key), { key, field });
@@ -87,6 +102,23 @@ export function validateVals(
     for (const key of referencedKeys(field, change)) references.set(recordKeyString(key), { key, field });
   }
   return { changes, references, linked, creates, deletes };
+}
+
+/**
+ * Refuses operators ($inc...) where they have no single record read to compute from, or where
+ * two commands on one record would merge them: in a create, and inside (0, 0, vals) or
+ * (1, id, vals). `where` says which, for the message.
+ */
+export function withoutOperators(vals: ValidatedVals, field: FieldDef | undefined, where: string): ValidatedVals {
+  for (const [name, { change }] of vals.changes) {
+    if (change.kind !== 'computed') continue;
+    const inside = field ? ` inside ${where} on field '${field.name}'` : ` in ${where}`;
+    throw new InvalidValueError(
+      `Operator '${change.operator}' on field '${name}' is not allowed${inside}: operators compute from a ` +
+        "record's current value, so they apply only to the fields of the records a write (PUT) updates",
+    );
+  }
+  return vals;
 }
 
 /** Two updates of one record, as applying one after the other would leave it. */

@@ -11,8 +11,8 @@ import { validCalendarDate } from './dates';
 import type { RecordKey, StoredValue } from './port';
 
 /** Odoo integers are PostgreSQL int4. */
-const INT_MIN = -(2 ** 31);
-const INT_MAX = 2 ** 31 - 1;
+export const INT_MIN = -(2 ** 31);
+export const INT_MAX = 2 ** 31 - 1;
 
 /** An x2many command, as Odoo's (code, id, value) triples. */
 export type X2ManyCommand =
@@ -117,8 +117,8 @@ function parseCommand(model: ModelDef, field: FieldDef, raw: PyValue): X2ManyCom
  * marshalling refuses numbers beyond 2**53 (it would lose their digits). Odoo's doubles go further;
  * outside this range a write is a 403 rather than a failed write (a 500).
  */
-const MIN_FLOAT_MAGNITUDE = 1e-130;
-function storableFloat(value: number): boolean {
+export const MIN_FLOAT_MAGNITUDE = 1e-130;
+export function storableFloat(value: number): boolean {
   const magnitude = Math.abs(value);
   return magnitude === 0 || (magnitude >= MIN_FLOAT_MAGNITUDE && magnitude <= Number.MAX_SAFE_INTEGER);
 }

@@ -12,6 +12,8 @@
  * (0, 0, vals) commands add one round trip between the two: their ids are reserved only once the
  * records are known to exist and the transaction to fit (counted first from the vals, then built
  * with stand-in ids), so a write that fails those checks takes no id from any sequence.
+ * Operators in vals ($inc...) and the `where` guard work on the read of step 1 (computed/), so
+ * they cost no round trip, and a re-read after a conflict computes and checks them again.
  */
 import { BadRequestError, InvalidValueError } from '../errors';
 import { getModel } from '../models/registry';
@@ -25,6 +27,7 @@ import {
   requireRecords,
   type KeyedRequest,
 } from './commit';
+import { assertWhere, parseWhere } from './computed/where';
 import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
 import { DeletionMarks, planUnlink } from './ondelete';
@@ -39,6 +42,17 @@ export interface WriteRequest extends KeyedRequest {
   readonly ids: readonly number[];
   readonly vals: ReadonlyMap<string, PyValue>;
   readonly caller: Caller;
+  /**
+   * An Odoo domain (already parsed from its literal) every written record must match, on the
+   * same consistent read the write is computed from; else a 412 naming those that do not, and
+   * nothing written. Fields of the model itself only (computed/where.ts).
+   */
+  readonly where?: PyValue;
+  /**
+   * A check of the records as read (an If-Match), run on every attempt before anything is
+   * computed; it throws (a 412) to refuse the write. The version conditions hold it to the commit.
+   */
+  readonly precondition?: (records: readonly StoredRecord[]) => void;
 }
 
 /** The committed records rendered as read() with all fields, in the order of `ids`. */
@@ -49,6 +63,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
     throw new BadRequestError("'ids' is empty: give the ids of the records to update, e.g. ids=17,20");
   checkRecordsPerWrite(request.ids, request);
   const vals = validateVals(model, request.vals, registry);
+  const where = request.where === undefined ? undefined : parseWhere(request.where, model, registry);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const deleteKeys = [...vals.deletes.values()].map((target) => target.key);
@@ -65,6 +80,10 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
         keyUnused(request),
       ]);
       const records = requireRecords(model.model, request.ids, found);
+      // The conditions, on this attempt's read (a retry re-reads, and checks again): a record that
+      // changed since stops the commit by its version, so what held here holds when it commits.
+      request.precondition?.(records);
+      if (where) assertWhere(model, where, records);
       // Missing records are a 404 first, as the original checks them before writing; then a write
       // that cannot fit one transaction is a 400, counted from the vals before anything else.
       checkTransactionSize(plannedActions(vals, keys, request.key ? 1 : 0), keys.length);
