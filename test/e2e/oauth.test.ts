@@ -11,6 +11,7 @@ import { sha256Hex } from '../../lib/auth/credentials';
 import { DEMO_REDIRECT_URI } from '../../lib/runtime/demo';
 import { createUser } from '../../lib/auth/users';
 import { apiUrl, demoBasicClient, demoOAuth1Client, demoPassword, servedAuthStore } from '../helpers/local';
+import { CookieJar, formOf, postForm } from '../helpers/consent-pages';
 
 const served = servedAuthStore();
 const store = served.store;
@@ -20,43 +21,6 @@ const seedUrl = () => `${apiUrl()}${SEED_PATH}?${SEED_QUERY.replace(/ /g, '%20')
 
 afterAll(() => served.close());
 
-/** A browser's cookie jar, reduced to what these pages set. */
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const equals = pair.indexOf('=');
-      this.#cookies.set(pair.slice(0, equals), pair.slice(equals + 1));
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
-
-const unescapeHtml = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-/** The hidden fields and the action of the page's form. */
-function formOf(html: string): { action: string; fields: Record<string, string> } {
-  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
-  if (action === undefined) throw new Error(`no form in:\n${html}`);
-  const fields: Record<string, string> = {};
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescapeHtml(match[1] as string)] = unescapeHtml(match[2] as string);
-  return { action: unescapeHtml(action), fields };
-}
-
-async function post(jar: CookieJar, action: string, fields: Record<string, string>): Promise<Response> {
-  const response = await fetch(`${apiUrl()}${action}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header() },
-    body: new URLSearchParams(fields),
-  });
-  jar.take(response);
-  return response;
-}
-
 /** GET the authorize page, sign in, then approve or deny; returns the final answer. */
 async function signInAndDecide(authorizeUrl: string, login: string, password: string, decision: 'approve' | 'deny'): Promise<Response> {
   const jar = new CookieJar();
@@ -64,11 +28,11 @@ async function signInAndDecide(authorizeUrl: string, login: string, password: st
   jar.take(loginPage);
   expect(loginPage.status).toBe(200);
   const loginForm = formOf(await loginPage.text());
-  const consentPage = await post(jar, loginForm.action, { ...loginForm.fields, login, password });
+  const consentPage = await postForm(jar, loginForm.action, { ...loginForm.fields, login, password });
   const consentHtml = await consentPage.text();
   expect({ status: consentPage.status, asks: consentHtml.includes('id="approve"') }).toStrictEqual({ status: 200, asks: true });
   const consentForm = formOf(consentHtml);
-  return post(jar, consentForm.action, { ...consentForm.fields, decision });
+  return postForm(jar, consentForm.action, { ...consentForm.fields, decision });
 }
 
 async function formPost(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -333,8 +297,8 @@ describe('OAuth 2.0 against the served API', () => {
     jar.take(loginPage);
     const form = formOf(await loginPage.text());
     const statuses: number[] = [];
-    for (let attempt = 0; attempt < 10; attempt++) statuses.push((await post(jar, form.action, { ...form.fields, login, password: `wrong ${attempt}` })).status);
-    const locked = await post(jar, form.action, { ...form.fields, login, password: 'the right one' });
+    for (let attempt = 0; attempt < 10; attempt++) statuses.push((await postForm(jar, form.action, { ...form.fields, login, password: `wrong ${attempt}` })).status);
+    const locked = await postForm(jar, form.action, { ...form.fields, login, password: 'the right one' });
     expect([...new Set(statuses), locked.status]).toStrictEqual([401, 429]);
     expect(await locked.text()).toContain('Too many failed sign-ins for this login');
   });

@@ -39,6 +39,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiUrl, demoBasicClient, demoClient, demoOAuth1Client, demoPassword, demoToken } from '../helpers/local';
+import { CookieJar, formOf, postForm } from '../helpers/consent-pages';
 import {
   EXECUTABLE_LANGS,
   exampleSections,
@@ -93,49 +94,6 @@ async function exampleEnvironment(): Promise<Record<string, string>> {
     SECRETS_KEY_FILE: required('TEST_SECRETS_KEY_FILE'),
     ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
   };
-}
-
-/** A browser's cookie jar, reduced to what the sign-in and consent pages set. */
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const equals = pair.indexOf('=');
-      this.#cookies.set(pair.slice(0, equals), pair.slice(equals + 1));
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
-
-const unescapeHtml = (text: string) =>
-  text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-
-function formOf(html: string): { action: string; fields: Record<string, string> } {
-  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
-  if (action === undefined) throw new Error(`no form in:\n${html}`);
-  const fields: Record<string, string> = {};
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
-    fields[unescapeHtml(match[1] as string)] = unescapeHtml(match[2] as string);
-  return { action: unescapeHtml(action), fields };
-}
-
-async function postForm(jar: CookieJar, action: string, fields: Record<string, string>): Promise<Response> {
-  const response = await fetch(new URL(action, apiUrl()), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header() },
-    body: new URLSearchParams(fields),
-  });
-  jar.take(response);
-  return response;
 }
 
 /** What the reader does in the browser: open the address, sign in as admin, approve; where the browser is sent. */
