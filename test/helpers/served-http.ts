@@ -83,7 +83,7 @@ export function closeConnections(): void {
 }
 
 /** Every status README.md documents; 503 is documented too, but only DynamoDB throttling causes it, which the local stack never does. */
-export const DOCUMENTED_STATUSES: ReadonlySet<number> = new Set([200, 201, 400, 401, 403, 404, 405, 409, 413, 414]);
+export const DOCUMENTED_STATUSES: ReadonlySet<number> = new Set([200, 201, 400, 401, 403, 404, 405, 409, 412, 413, 414]);
 
 /** What a body must never show (SECURITY.md: "a 5xx never shows internals", nor does anything else). */
 const LEAKS: ReadonlyArray<readonly [string, RegExp]> = [
@@ -166,7 +166,10 @@ export function responseProblems(req: RawRequest, res: RawResponse, requestText:
   const page = HTML_PATHS.test(path);
   // The authorization pages redirect the browser back to the client (RFC 6749 §4.1.2.1) once the client and its redirect URI are known.
   const redirect = page && (res.status === 302 || res.status === 303) && typeof res.headers.location === 'string';
-  if (!DOCUMENTED_STATUSES.has(res.status) && !redirect) problems.push(`status ${res.status} is not a documented one`);
+  // A 304 answers a GET whose If-None-Match matched (README: "Computed and conditional writes"), with no body.
+  const hasHeader = (name: string) => Object.keys(req.headers ?? {}).some((key) => key.toLowerCase() === name);
+  const notModified = res.status === 304 && req.method === 'GET' && hasHeader('if-none-match');
+  if (!DOCUMENTED_STATUSES.has(res.status) && !redirect && !notModified) problems.push(`status ${res.status} is not a documented one`);
   if (res.status === 405 && !res.headers.allow) problems.push('a 405 without Allow');
   if (res.status === 503 && !res.headers['retry-after']) problems.push('a 503 without Retry-After');
   const contentType = String(res.headers['content-type'] ?? '');
@@ -174,8 +177,8 @@ export function responseProblems(req: RawRequest, res: RawResponse, requestText:
   const accept = Object.entries(req.headers ?? {}).find(([name]) => name.toLowerCase() === 'accept')?.[1];
   let parsed: unknown;
   let said: string[] = [];
-  if (req.method === 'HEAD' || (redirect && res.body === '')) {
-    if (res.body !== '') problems.push('a body in the answer to HEAD');
+  if (req.method === 'HEAD' || notModified || (redirect && res.body === '')) {
+    if (res.body !== '') problems.push(`a body in the answer to ${notModified ? 'a 304' : 'HEAD'}`);
   } else if (mediaType === 'application/json') {
     try {
       parsed = JSON.parse(res.body);
