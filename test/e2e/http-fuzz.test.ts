@@ -2,8 +2,9 @@
  * Whole-request fuzzing over HTTP against the served API (issue 5, part 2): generated methods,
  * paths, query strings, headers and bodies, authenticated and not. Every answer must have a
  * documented status (200, 201, 400, 401, 403, 404, 405, 409, 412, 413, 414, or a bodiless 304 to
- * a GET with If-None-Match; never a 5xx) and a body that parses as its Content-Type says (JSON, or dicttoxml's root-less XML read with
- * lib/wire/xml-body.ts's strict reader; HTML only for the sign-in pages), errors in the documented
+ * a GET with If-None-Match; never a 5xx) and a body that parses as its Content-Type says (JSON,
+ * or dicttoxml's root-less XML read with lib/wire/xml-body.ts's strict reader; HTML only for the
+ * sign-in pages), errors in the documented
  * shapes, and nothing of the internals (stack frames, file paths, SDK names). Afterwards every
  * demo record is as it was, unless a 200 to a writing request shows that record in its answer.
  *
