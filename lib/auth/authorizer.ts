@@ -5,9 +5,10 @@
  * OAuth 1.0a (with a form body, whose fields the signature covers, all but the signature and the
  * nonce, which the object function checks: see preverifyOAuth1); `Bearer` -> an OAuth 2 token;
  * `Basic` -> the original's basic token; anything else -> 401. Then the user must be active and the
- * client still registered, and the user's groups go to the handler for the access rights.
+ * client still registered, and the user's groups go to the handler for the access rights. An opaque
+ * token, like a JWT, costs one DynamoDB round trip (see authenticateAccessToken).
  */
-import { clientFromItem, clientKey, type AuthStore, type Principal } from './credentials';
+import { clientFromItem, clientKey, nowSeconds, type AuthItem, type AuthStore, type Principal } from './credentials';
 import { AuthenticationRequiredError } from '../errors';
 import { looksLikeJwt, verifyAccessToken } from './jwt';
 import { errorFields, type Logger } from '../runtime/log';
@@ -20,7 +21,15 @@ import {
   type OAuth1Deps,
   type SignedRequest,
 } from './oauth1/flow';
-import { lookUpAccessToken, parseTokenHeader, type TokenDeps } from './oauth2';
+import {
+  accessTokenKey,
+  accessTokenNames,
+  checkAccessTokenItem,
+  lookUpAccessToken,
+  parseTokenHeader,
+  type TokenDeps,
+  type TokenRecord,
+} from './oauth2';
 import { userFromItem, userKey } from './users';
 import type { AuthorizerRequest, Grant } from '../http/authorizer-event';
 import { mediaTypeOf } from '../wire/media-type';
@@ -106,22 +115,58 @@ async function authenticate(deps: AuthorizerDeps, request: AuthorizerRequest): P
   const scheme = authorization?.trimStart().split(' ', 1)[0]?.toLowerCase();
   if (scheme !== 'bearer' && scheme !== 'basic')
     throw new AuthenticationRequiredError(authorization ? 'unsupported Authorization scheme' : 'no credentials');
-  const record = await lookUpAccessToken(
-    deps.tokens,
+  return authenticateAccessToken(
+    deps,
     parseTokenHeader(authorization, scheme),
     scheme === 'bearer' ? 'oauth2' : 'basic',
   );
-  return withGroups(deps.store, {
-    userId: record.userId,
-    clientId: record.clientId,
-    scheme: record.scheme,
-    scopes: record.scopes,
-  });
+}
+
+/**
+ * An opaque Bearer or Basic token. One that names its client and user (lib/auth/oauth2.ts,
+ * accessTokenNames) is read with them in one BatchGetItem: one round trip. The names only say what
+ * to read: the token's item, found by the hash of the whole token, decides, and must name the same
+ * client and user. Deleting that item (RFC 7009, a family's revocation), the client item or
+ * archiving the user stops the token at the next request, as the reads are strongly consistent.
+ * A token issued before it carried the names costs the token read, then the user and client.
+ */
+async function authenticateAccessToken(
+  deps: AuthorizerDeps,
+  token: string,
+  scheme: 'oauth2' | 'basic',
+): Promise<Principal> {
+  const named = accessTokenNames(token);
+  if (!named) {
+    const record = await lookUpAccessToken(deps.tokens, token, scheme);
+    return withGroups(deps.store, principalOf(record));
+  }
+  const [tokenItem, userItem, clientItem] = await deps.store.getMany([
+    accessTokenKey(token),
+    userKey(named.userId),
+    clientKey(named.clientId),
+  ]);
+  const record = checkAccessTokenItem(tokenItem, scheme, nowSeconds(deps.tokens.now));
+  if (record.clientId !== named.clientId || record.userId !== named.userId)
+    throw new AuthenticationRequiredError('token names another client or user');
+  return checkedPrincipal(principalOf(record), userItem, clientItem);
+}
+
+function principalOf(record: TokenRecord): Omit<Principal, 'groups'> {
+  return { userId: record.userId, clientId: record.clientId, scheme: record.scheme, scopes: record.scopes };
 }
 
 /** The user must still be active and the client still registered: a revoked client's tokens stop at once. */
 async function withGroups(store: AuthStore, principal: Omit<Principal, 'groups'>): Promise<Principal> {
   const [userItem, clientItem] = await store.getMany([userKey(principal.userId), clientKey(principal.clientId)]);
+  return checkedPrincipal(principal, userItem, clientItem);
+}
+
+/** The principal with the user's groups, if the user as read is active and the client as read acts for them. */
+function checkedPrincipal(
+  principal: Omit<Principal, 'groups'>,
+  userItem: AuthItem | undefined,
+  clientItem: AuthItem | undefined,
+): Principal {
   const user = userFromItem(userItem);
   const client = clientFromItem(clientItem);
   if (!user || !user.active) throw new AuthenticationRequiredError('user unknown or archived');

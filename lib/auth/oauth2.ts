@@ -2,8 +2,8 @@
  * OAuth 2.0 (RFC 6749) and the original's Basic tokens: the token endpoints' grants, the
  * authorization codes the consent page hands out, revocation (RFC 7009), and the bearer/basic
  * checks the authorizer makes. Tokens, refresh tokens and codes are opaque, random and stored as
- * SHA-256 hashes only; codes are taken (deleted) atomically on use, so a second use fails even
- * when two arrive at once.
+ * SHA-256 hashes only (an access token also names its client and user in clear: accessTokenNames);
+ * codes are taken (deleted) atomically on use, so a second use fails even when two arrive at once.
  *
  * Refresh tokens rotate, and the tokens of one grant form a family (RFC 9700 §4.14.2): a FAMILY
  * item names the grant's live refresh token and the access tokens issued from it. A rotation is one
@@ -26,6 +26,7 @@ import {
   randomToken,
   secretMatches,
   sha256Hex,
+  TOKEN_LENGTH,
   type AccessType,
   type AuthItem,
   type AuthKey,
@@ -256,7 +257,7 @@ async function mintTokens(
   if (scheme === 'oauth2' && deps.accessTokenFormat === 'jwt') {
     accessToken = await jwtAccessToken(deps, grant, now);
   } else {
-    accessToken = randomToken();
+    accessToken = newAccessToken(grant.client.clientId, grant.userId);
     access = {
       hash: sha256Hex(accessToken),
       record: { ...base, kind: 'access', expiresAt: now + deps.accessTokenValidity },
@@ -583,7 +584,7 @@ export async function issueAuthorizationCode(deps: TokenDeps, request: Authoriza
   return code;
 }
 
-/** Room for a JWT access token with its groups; an opaque one is 32 characters. */
+/** Room for a JWT access token with its groups; an opaque one is 180 characters at most. */
 const MAX_TOKEN_HEADER_LENGTH = 2048;
 
 /** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
@@ -602,17 +603,57 @@ export function parseTokenHeader(header: string | undefined, scheme: 'bearer' | 
   return token;
 }
 
-/** A stored access token of the given scheme, unexpired; anything else is a 401. */
+/**
+ * An opaque access token (Bearer or Basic) names its client and user in clear before its random
+ * part, `t1.<client id>.<user id>.<32 random [A-Za-z0-9]>`, so the authorizer can read the token,
+ * the client and the user in one BatchGetItem instead of the token first. The names are not
+ * secrets (the authorizer passes them to the handler anyway) and decide nothing: the token is
+ * stored by the SHA-256 of the whole string, prefix included, and its item must name the same
+ * client and user. Four dot-separated parts: never taken for a JWT (three). The characters stay
+ * RFC 6750's b64token and URL-safe, so clients that echo the token keep working; a client id that
+ * could not be written so (an admin-chosen one with other characters) gets the earlier format.
+ */
+const ACCESS_TOKEN_TAG = 't1';
+const CLEAR_CLIENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const CLEAR_USER_ID = /^(?:0|[1-9][0-9]{0,14})$/;
+const RANDOM_PART = new RegExp(`^[A-Za-z0-9]{${TOKEN_LENGTH}}$`);
+
+function newAccessToken(clientId: string, userId: number): string {
+  const random = randomToken();
+  return CLEAR_CLIENT_ID.test(clientId) && CLEAR_USER_ID.test(String(userId))
+    ? `${ACCESS_TOKEN_TAG}.${clientId}.${userId}.${random}`
+    : random;
+}
+
+/** The client and user an access token names in clear; undefined for a token without them (issued before). */
+export function accessTokenNames(token: string): { readonly clientId: string; readonly userId: number } | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 4) return undefined;
+  const [tag, clientId, userId, random] = parts as [string, string, string, string];
+  if (tag !== ACCESS_TOKEN_TAG || !CLEAR_CLIENT_ID.test(clientId) || !CLEAR_USER_ID.test(userId)) return undefined;
+  if (!RANDOM_PART.test(random)) return undefined;
+  return { clientId, userId: Number(userId) };
+}
+
+/** The key of the item an access token is stored as (by its SHA-256). */
+export const accessTokenKey = (token: string): AuthKey => tokenKey(sha256Hex(token));
+
+/** A stored access token's item checked: an access token of the given scheme, unexpired; anything else is a 401. */
+export function checkAccessTokenItem(item: AuthItem | undefined, scheme: 'oauth2' | 'basic', now: number): TokenRecord {
+  const record = tokenFromItem(item);
+  if (!record || record.kind !== 'access') throw new AuthenticationRequiredError('unknown token');
+  // A Basic token is not a Bearer token, nor the other way round (the original v17 checks the app type).
+  if (record.scheme !== scheme) throw new AuthenticationRequiredError('token of another scheme');
+  // DynamoDB's TTL deletes lazily (within days), so expiry is checked here, not left to it.
+  if (record.expiresAt <= now) throw new AuthenticationRequiredError('expired token');
+  return record;
+}
+
+/** A stored access token of the given scheme, unexpired, read on its own; anything else is a 401. */
 export async function lookUpAccessToken(
   deps: TokenDeps,
   token: string,
   scheme: 'oauth2' | 'basic',
 ): Promise<TokenRecord> {
-  const record = tokenFromItem(await deps.store.get(tokenKey(sha256Hex(token))));
-  if (!record || record.kind !== 'access') throw new AuthenticationRequiredError('unknown token');
-  // A Basic token is not a Bearer token, nor the other way round (the original v17 checks the app type).
-  if (record.scheme !== scheme) throw new AuthenticationRequiredError('token of another scheme');
-  // DynamoDB's TTL deletes lazily (within days), so expiry is checked here, not left to it.
-  if (record.expiresAt <= nowSeconds(deps.now)) throw new AuthenticationRequiredError('expired token');
-  return record;
+  return checkAccessTokenItem(await deps.store.get(accessTokenKey(token)), scheme, nowSeconds(deps.now));
 }

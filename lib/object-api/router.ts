@@ -361,7 +361,7 @@ async function nameSearch({ deps, access, model, params }: ObjectContext): Promi
 }
 
 /** A model method: its Odoo parameters, and what it does on the model and, if it can, on one record. */
-interface MethodDef {
+export interface MethodDef {
   /**
    * The Odoo signature's parameters in order (Odoo 17), which positional `args` fill and `kwargs`
    * name; `context` is always a keyword too. Record ids are not among them: they come from the
@@ -379,7 +379,7 @@ interface MethodDef {
  * /object/{model}/{id}/{method}) with any verb, as the original routes them; the verb routes are
  * these methods too (VERB_METHODS). The one table of signatures.
  */
-const METHODS: Readonly<Record<string, MethodDef>> = {
+export const METHODS: Readonly<Record<string, MethodDef>> = {
   search: { params: ['domain', 'offset', 'limit', 'order'], operation: 'read', onModel: searchIds },
   search_count: { params: ['domain'], operation: 'read', onModel: searchCount },
   search_read: { params: ['domain', 'fields', 'offset', 'limit', 'order'], operation: 'read', onModel: readList },
@@ -395,13 +395,13 @@ const METHODS: Readonly<Record<string, MethodDef>> = {
 };
 
 /** The method each verb means without a method in the path: on the model, and on /{id}. */
-const VERB_METHODS: Readonly<Record<string, string>> = {
+export const VERB_METHODS: Readonly<Record<string, string>> = {
   GET: 'search_read',
   POST: 'create',
   PUT: 'write',
   DELETE: 'unlink',
 };
-const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
+export const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
 
 /** What a request calls: the method, and how. */
 interface Call {

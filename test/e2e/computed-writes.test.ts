@@ -1,7 +1,8 @@
 /**
  * Operators in vals over HTTP (issue 14), against the served API over DynamoDB Local: the
- * Python-literal, JSON and XML forms, the errors, and many clients incrementing one record at
- * once. Each test works on partners of its own, created here and deleted afterwards.
+ * Python-literal, JSON and XML forms, the errors, the `where` guard's 412 and 400, and many clients
+ * incrementing one record at once. Each test works on partners of its own, created here and deleted
+ * afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { apiUrl, demoToken, servedItem } from '../helpers/local';
@@ -126,6 +127,57 @@ describe('operators in vals over HTTP', () => {
     const again = await put(id, "{'color': {'$inc': 1}}", key);
     expect([first.status, again.status]).toStrictEqual([200, 200]);
     expect((await stored(id)).v.color).toBe(1);
+  });
+
+  it('answers a where that a record does not match with a 412 naming it, in JSON and XML, writing nothing', async () => {
+    const low = await newPartner("'color': 1");
+    const high = await newPartner("'color': 5");
+    const before = [await stored(low), await stored(high)];
+    const guarded = `${OBJECT}?ids=${low},${high}&vals=${q("{'color': {'$inc': -2}}")}&where=${q("[('color', '>=', 2)]")}`;
+
+    const json = await call('PUT', guarded);
+    expect(json.status).toBe(412);
+    expect(JSON.parse(json.body)).toStrictEqual({
+      error: {
+        code: 412,
+        message: `The records res.partner(${low}) do not match the where domain; nothing was written`,
+      },
+    });
+
+    const xml = await call('PUT', guarded, { headers: { Accept: 'application/xml' } });
+    expect(xml.status).toBe(412);
+    expect(xml.body).toBe(
+      `<error type="dict"><code type="int">412</code><message type="str">The records res.partner(${low}) do not ` +
+        'match the where domain; nothing was written</message></error>',
+    );
+    expect([await stored(low), await stored(high)]).toStrictEqual(before);
+
+    // The same guard on the record that matches it alone is a write.
+    const matching = await call(
+      'PUT',
+      `${OBJECT}?ids=${high}&vals=${q("{'color': {'$inc': -2}}")}&where=${q("[('color', '>=', 2)]")}`,
+    );
+    expect(matching.status).toBe(200);
+    expect((await stored(high)).v.color).toBe(3);
+  });
+
+  it('refuses a where on a dotted path with a 400, writing nothing', async () => {
+    const id = await newPartner("'color': 1");
+    const before = await stored(id);
+    const dotted = await call(
+      'PUT',
+      `${OBJECT}?ids=${id}&vals=${q("{'color': {'$inc': 1}}")}&where=${q("[('parent_id.name', '=', 'x')]")}`,
+    );
+    expect(dotted.status).toBe(400);
+    expect(JSON.parse(dotted.body)).toStrictEqual({
+      error: {
+        code: 400,
+        message: expect.stringMatching(
+          /^'where' may only compare fields of the written records themselves: no dotted paths/,
+        ),
+      },
+    });
+    expect(await stored(id)).toStrictEqual(before);
   });
 
   it('50 concurrent {$inc: 1} PUTs on one record move it by exactly 50', async () => {

@@ -371,7 +371,7 @@ describe('OAuth 2.0 against the served API', () => {
 describe('Basic tokens (the original, Odoo 15+)', () => {
   it('issues a Basic token that works as Authorization: Basic, and not as Bearer', async () => {
     const issued = await formPost('/restapi/1.0/common/basic/access_token', { client_id: demoBasicClient().clientId, client_secret: demoBasicClient().clientSecret });
-    expect(issued).toStrictEqual({ status: 200, body: { access_token: expect.stringMatching(/^[A-Za-z0-9]{32}$/), access_token_validity: 1800, token_type: 'Basic', refresh_token: false, expires_in: 1800 } });
+    expect(issued).toStrictEqual({ status: 200, body: { access_token: expect.stringMatching(/^t1\.[A-Za-z0-9_-]+\.(?:0|[1-9][0-9]*)\.[A-Za-z0-9]{32}$/), access_token_validity: 1800, token_type: 'Basic', refresh_token: false, expires_in: 1800 } });
     expect((await putSeed(`Basic ${issued.body.access_token as string}`)).status).toBe(200);
     expect((await putSeed(`Bearer ${issued.body.access_token as string}`)).status).toBe(401);
   });

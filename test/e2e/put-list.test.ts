@@ -170,7 +170,7 @@ describe('POST /restapi/1.0/common/oauth2/access_token', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toStrictEqual({
-      access_token: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      access_token: expect.stringMatching(/^t1\.[A-Za-z0-9_-]+\.(?:0|[1-9][0-9]*)\.[A-Za-z0-9]{32}$/),
       access_token_validity: 1800,
       expires_in: 1800,
       token_type: 'Bearer',

@@ -8,12 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { clientFromItem, clientKey, sha256Hex, type AuthItem, type AuthKey } from '../../lib/auth/credentials';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { createClient, revokeClient } from '../../lib/auth/admin';
+import { authorizeRequest, type AuthorizerDeps } from '../../lib/auth/authorizer';
+import { clientFromItem, clientKey, randomToken, sha256Hex, type AuthItem, type AuthKey } from '../../lib/auth/credentials';
 import { AuthenticationRequiredError, InvalidClientError } from '../../lib/errors';
 import { keyRingFrom } from '../../lib/auth/keys';
-import { authenticateClient, issueAuthorizationCode, lookUpAccessToken, oauth2TokenEndpoint, type TokenDeps, type TokenResponse } from '../../lib/auth/oauth2';
+import { authenticateClient, issueAuthorizationCode, lookUpAccessToken, oauth2TokenEndpoint, revokeToken, tokenKey, type TokenDeps, type TokenResponse } from '../../lib/auth/oauth2';
 import { createLocalKeyFile, loadLocalKey } from '../../lib/auth/secret-box';
-import { signIn } from '../../lib/auth/users';
+import { createUser, signIn } from '../../lib/auth/users';
+import { toAuthorizerRequest } from '../../lib/http';
+import { createLogger } from '../../lib/runtime/log';
 import { runAdmin } from '../../scripts/admin';
 import { freshStores } from '../helpers/local';
 import { rejection } from '../helpers/thrown';
@@ -289,6 +294,81 @@ describe('the OAuth 2 core over DynamoDB Local', () => {
       expect(reuse.status).toBe('rejected');
       await expectAllDead([first, live, ...(legit.status === 'fulfilled' ? [legit.value] : [])]);
     }
+  });
+});
+
+describe('the authorizer over DynamoDB Local: one round trip per opaque token', () => {
+  let stores: Stores;
+  let deps: AuthorizerDeps;
+  let client: { clientId: string; clientSecret: string };
+  /** The DynamoDB commands the document client sent since the last reset, by name. */
+  let sent: string[] = [];
+  const log = createLogger({}, () => undefined);
+
+  beforeAll(async () => {
+    stores = await freshStores();
+    const keys = keyRingFrom(Buffer.alloc(32, 7));
+    const tokens: TokenDeps = { store: stores.auth, accessTokenValidity: 1800 };
+    deps = { store: stores.auth, tokens, oauth1: { store: stores.auth, keys: async () => keys, publicOrigin: undefined, timestampWindow: 300 } };
+    await createUser(stores.auth, { userId: 77, login: 'one-trip', name: 'One trip', groups: ['base.group_user'] });
+    client = await createClient(stores.auth, undefined, { userId: 77, name: 'One trip', accessType: 'oauth2' });
+    stores.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+  });
+
+  afterAll(() => stores.client.destroy());
+
+  const request = (token: string) =>
+    toAuthorizerRequest({
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/test/GET/restapi/1.0/object/res.partner',
+      resource: '/restapi/1.0/object/{model}',
+      path: '/restapi/1.0/object/res.partner',
+      httpMethod: 'GET',
+      headers: { Authorization: `Bearer ${token}` },
+      multiValueHeaders: { Authorization: [`Bearer ${token}`] },
+      pathParameters: { model: 'res.partner' },
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      requestContext: { requestId: 'r', path: '/restapi/1.0/object/res.partner', domainName: 'api.test' } as APIGatewayRequestAuthorizerEvent['requestContext'],
+    });
+
+  /** The grant's user id (undefined: refused) and the DynamoDB commands the authorization sent. */
+  async function authorize(token: string): Promise<[string | undefined, string[]]> {
+    sent = [];
+    const grant = await authorizeRequest(deps, log, request(token));
+    return [grant?.principalId, sent];
+  }
+
+  it('authorizes a token that names its client and user with one BatchGetItem, and nothing else', async () => {
+    const tokens = await oauth2TokenEndpoint(deps.tokens, new Map(), client);
+    await expect(authorize(tokens.access_token)).resolves.toStrictEqual(['77', ['BatchGetItemCommand']]);
+  });
+
+  it('authorizes a token stored before the format with a GetItem, then a BatchGetItem', async () => {
+    const legacy = randomToken();
+    await stores.auth.put(tokenKey(sha256Hex(legacy)), { kind: 'access', scheme: 'oauth2', clientId: client.clientId, userId: 77, scopes: '', expiresAt: Math.floor(Date.now() / 1000) + 1800 });
+    await expect(authorize(legacy)).resolves.toStrictEqual(['77', ['GetItemCommand', 'BatchGetItemCommand']]);
+  });
+
+  it('refuses a token at the next request after RFC 7009 revocation, refresh-token (family) revocation, or client revocation', async () => {
+    const revoke = (token: string) => revokeToken(deps.tokens, new Map([['token', token]]), client);
+    const first = await oauth2TokenEndpoint(deps.tokens, new Map(), client);
+    await revoke(first.access_token);
+    await expect(authorize(first.access_token)).resolves.toStrictEqual([undefined, ['BatchGetItemCommand']]);
+    const second = await oauth2TokenEndpoint(deps.tokens, new Map(), client);
+    await expect(authorize(second.access_token)).resolves.toStrictEqual(['77', ['BatchGetItemCommand']]);
+    await revoke(String(second.refresh_token));
+    await expect(authorize(second.access_token)).resolves.toStrictEqual([undefined, ['BatchGetItemCommand']]);
+    const third = await oauth2TokenEndpoint(deps.tokens, new Map(), client);
+    await revokeClient(stores.auth, client.clientId);
+    await expect(authorize(third.access_token)).resolves.toStrictEqual([undefined, ['BatchGetItemCommand']]);
   });
 });
 

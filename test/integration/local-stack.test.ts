@@ -95,7 +95,10 @@ describe('npm start', () => {
     expect(output).toContain('Ready.');
     expect(Object.keys(exports)).toStrictEqual(['API', 'CLIENT_ID', 'CLIENT_SECRET', 'CONSUMER_KEY', 'CONSUMER_SECRET', 'BASIC_ID', 'BASIC_SECRET', 'TOKEN']);
     expect(exports.API).toBe(`http://localhost:${port}`);
-    expect(Object.values(exports).slice(1).every((value) => /^[A-Za-z0-9]{32}$/.test(value))).toBe(true);
+    const secrets = ['CLIENT_ID', 'CLIENT_SECRET', 'CONSUMER_KEY', 'CONSUMER_SECRET', 'BASIC_ID', 'BASIC_SECRET'].map((name) => exports[name]);
+    expect(secrets.every((value) => /^[A-Za-z0-9]{32}$/.test(value ?? ''))).toBe(true);
+    // The access token names its client and user (user 1, the demo's): see lib/auth/oauth2.ts.
+    expect(exports.TOKEN).toMatch(/^t1\.[A-Za-z0-9]{32}\.1\.[A-Za-z0-9]{32}$/);
     expect(output.indexOf('export API=')).toBeGreaterThan(output.indexOf(`client_id     ${exports.CLIENT_ID}`));
   });
 

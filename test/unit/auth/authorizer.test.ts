@@ -2,13 +2,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import OAuth from 'oauth-1.0a';
 import { createClient, revokeClient } from '../../../lib/auth/admin';
-import { clientFromItem, clientKey, type AuthItem, type AuthKey } from '../../../lib/auth/credentials';
+import { clientFromItem, clientKey, randomToken, sha256Hex, type AuthItem, type AuthKey } from '../../../lib/auth/credentials';
 import { authorizationHeader, authorizeRequest, type AuthorizerDeps } from '../../../lib/auth/authorizer';
 import { AuthenticationRequiredError } from '../../../lib/errors';
 import { keyRingFrom, type KeyRing } from '../../../lib/auth/keys';
 import { createLogger, type Logger } from '../../../lib/runtime/log';
 import { issueOAuth1AccessToken } from '../../../lib/auth/oauth1/flow';
-import { basicTokenEndpoint, oauth2TokenEndpoint, type TokenDeps } from '../../../lib/auth/oauth2';
+import { basicTokenEndpoint, oauth2TokenEndpoint, revokeToken, tokenKey, type TokenDeps } from '../../../lib/auth/oauth2';
 import { createUser, updateUser } from '../../../lib/auth/users';
 import { MemoryAuthStore } from '../../helpers/memory-auth-store';
 import { runAuthorizer, stageWildcardArn, toAuthorizerRequest } from '../../../lib/http';
@@ -302,6 +302,118 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
       expect(typeof entry.reason).toBe('string');
     }
     // afterEach checks that none of the tokens and secrets is in any line.
+  });
+});
+
+describe('authorizeRequest: opaque tokens in one store read', () => {
+  const bearerEvent = (token: string) => authorizerEvent({ Authorization: `Bearer ${token}` });
+
+  /** The store reads one authorization makes: [getMany calls, get calls]. */
+  async function readsOf(s: Setup, header: string): Promise<[number, number]> {
+    const getMany = jest.spyOn(s.store, 'getMany');
+    const get = jest.spyOn(s.store, 'get');
+    await authorizeEvent(s.deps, log, authorizerEvent({ Authorization: header })).catch(() => undefined);
+    const reads: [number, number] = [getMany.mock.calls.length, get.mock.calls.length];
+    getMany.mockRestore();
+    get.mockRestore();
+    return reads;
+  }
+
+  /** An access token stored as tokens were before they named their client and user: 32 random characters. */
+  async function legacyToken(s: Setup, scheme: 'oauth2' | 'basic', clientId: string): Promise<string> {
+    const token = secret(randomToken());
+    const expiresAt = Math.floor(s.clock.ms / 1000) + 1800;
+    await s.store.put(tokenKey(sha256Hex(token)), { kind: 'access', scheme, clientId, userId: 7, scopes: '', expiresAt });
+    return token;
+  }
+
+  it('reads the token, its client and its user in one getMany for a Bearer and a Basic token', async () => {
+    const s = await setup();
+    const getMany = jest.spyOn(s.store, 'getMany');
+    await expect(authorizeEvent(s.deps, log, bearerEvent(s.bearer.access_token))).resolves.toMatchObject({ principalId: '7' });
+    expect(getMany.mock.calls[0]?.[0]).toStrictEqual([tokenKey(sha256Hex(s.bearer.access_token)), { kind: 'USER', id: '7' }, clientKey(s.app.clientId)]);
+    getMany.mockRestore();
+    expect(await readsOf(s, `Bearer ${s.bearer.access_token}`)).toStrictEqual([1, 0]);
+    expect(await readsOf(s, `Basic ${s.basic.access_token}`)).toStrictEqual([1, 0]);
+  });
+
+  it('still allows a token issued before the format (no names), with the token read first, then user and client', async () => {
+    const s = await setup();
+    const bearer = await legacyToken(s, 'oauth2', s.app.clientId);
+    const basic = await legacyToken(s, 'basic', s.basicApp.clientId);
+    await expect(authorizeEvent(s.deps, log, bearerEvent(bearer))).resolves.toMatchObject({ principalId: '7', context: { clientId: s.app.clientId, scheme: 'oauth2' } });
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${basic}` }))).resolves.toMatchObject({ context: { scheme: 'basic' } });
+    expect(await readsOf(s, `Bearer ${bearer}`)).toStrictEqual([1, 1]);
+  });
+
+  it('refuses a token whose prefix names another client or user: the hash of the whole token decides', async () => {
+    const s = await setup();
+    const [, clientId, , random] = s.bearer.access_token.split('.') as [string, string, string, string];
+    for (const forged of [`t1.${s.basicApp.clientId}.7.${random}`, `t1.${clientId}.8.${random}`, random]) {
+      await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(forged)));
+    }
+  });
+
+  it('refuses a stored token whose item names another client or user than its prefix', async () => {
+    const s = await setup();
+    await createUser(s.store, { userId: 8, login: 'joe', name: 'Joe', groups: GROUPS });
+    const expiresAt = Math.floor(s.clock.ms / 1000) + 1800;
+    // Stored under the hash of the token with the prefix, but naming someone else: never issued, refused all the same.
+    const otherUser = secret(`t1.${s.app.clientId}.8.${randomToken()}`);
+    await s.store.put(tokenKey(sha256Hex(otherUser)), { kind: 'access', scheme: 'oauth2', clientId: s.app.clientId, userId: 7, scopes: '', expiresAt });
+    const otherClient = secret(`t1.${s.basicApp.clientId}.7.${randomToken()}`);
+    await s.store.put(tokenKey(sha256Hex(otherClient)), { kind: 'access', scheme: 'oauth2', clientId: s.app.clientId, userId: 7, scopes: '', expiresAt });
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(otherUser)));
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(otherClient)));
+  });
+
+  it('refuses an access token at once once revoked by RFC 7009 (the client revokes it)', async () => {
+    const s = await setup();
+    await expect(authorizeEvent(s.deps, log, bearerEvent(s.bearer.access_token))).resolves.toMatchObject({ principalId: '7' });
+    await revokeToken(s.deps.tokens, new Map([['token', s.bearer.access_token]]), s.app);
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(s.bearer.access_token)));
+    await revokeToken(s.deps.tokens, new Map([['token', s.basic.access_token]]), s.basicApp);
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` })));
+  });
+
+  it('refuses every access token of a grant at once when its refresh token is revoked (the family)', async () => {
+    const s = await setup();
+    const renewed = await oauth2TokenEndpoint(s.deps.tokens, new Map([['grant_type', 'refresh_token'], ['refresh_token', String(s.bearer.refresh_token)]]), s.app);
+    secret(renewed.access_token);
+    secret(String(renewed.refresh_token));
+    await expect(authorizeEvent(s.deps, log, bearerEvent(renewed.access_token))).resolves.toMatchObject({ principalId: '7' });
+    await revokeToken(s.deps.tokens, new Map([['token', String(renewed.refresh_token)]]), s.app);
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(renewed.access_token)));
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(s.bearer.access_token)));
+  });
+
+  it('refuses every access token of a grant at once when a rotated refresh token comes back (reuse)', async () => {
+    const s = await setup();
+    const renew = (refreshToken: string) => oauth2TokenEndpoint(s.deps.tokens, new Map([['grant_type', 'refresh_token'], ['refresh_token', refreshToken]]), s.app);
+    const renewed = await renew(String(s.bearer.refresh_token));
+    secret(renewed.access_token);
+    secret(String(renewed.refresh_token));
+    await expect(renew(String(s.bearer.refresh_token))).rejects.toThrow('Invalid Refresh Token.');
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(renewed.access_token)));
+  });
+
+  it('refuses the tokens of a revoked client, and of an archived user, at once, legacy tokens too', async () => {
+    const s = await setup();
+    const legacy = await legacyToken(s, 'basic', s.basicApp.clientId);
+    await revokeClient(s.store, s.app.clientId);
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(s.bearer.access_token)));
+    await expect(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` }))).resolves.toMatchObject({ principalId: '7' });
+    await updateUser(s.store, { ...s.user, active: false });
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.basic.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${legacy}` })));
+  });
+
+  it('refuses a token of one scheme sent as the other, and an expired one, in the one-read path', async () => {
+    const s = await setup();
+    await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Basic ${s.bearer.access_token}` })));
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(s.basic.access_token)));
+    s.clock.ms += 1800 * 1000;
+    await expectUnauthorized(authorizeEvent(s.deps, log, bearerEvent(s.bearer.access_token)));
   });
 });
 

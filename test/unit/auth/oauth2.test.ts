@@ -5,6 +5,7 @@ import { AuthenticationRequiredError, InvalidClientError, OAuthError, type OAuth
 import { keyRingFrom } from '../../../lib/auth/keys';
 import { createUser } from '../../../lib/auth/users';
 import {
+  accessTokenNames,
   AUTHORIZATION_CODE_VALIDITY,
   basicTokenEndpoint,
   clientCredentialsFromBasicHeader,
@@ -28,6 +29,8 @@ const NOW_MS = 1_700_000_000_000;
 const NOW_S = 1_700_000_000;
 const REDIRECT = 'https://app.example/callback';
 const TOKEN = /^[A-Za-z0-9]{32}$/;
+/** An access token: its client's id and its user's id in clear, then its random part. */
+const ACCESS_TOKEN = /^t1\.[A-Za-z0-9]{32}\.(?:0|[1-9][0-9]*)\.[A-Za-z0-9]{32}$/;
 /** RFC 7636 Appendix B. */
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
@@ -98,7 +101,7 @@ describe('oauth2TokenEndpoint: client credentials (no grant_type or client_crede
     const { deps, app } = await setup();
     const response = await oauth2TokenEndpoint(deps, params(values), app);
     expect(response).toStrictEqual({
-      access_token: expect.stringMatching(TOKEN),
+      access_token: expect.stringMatching(ACCESS_TOKEN),
       access_token_validity: 1800,
       token_type: 'Bearer',
       refresh_token: expect.stringMatching(TOKEN),
@@ -265,7 +268,7 @@ describe('oauth2TokenEndpoint: authorization_code', () => {
     const { deps, app, code } = await withCode();
     const response = await exchange(deps, app, { code, redirect_uri: REDIRECT });
     expect(response).toStrictEqual({
-      access_token: expect.stringMatching(TOKEN),
+      access_token: expect.stringMatching(ACCESS_TOKEN),
       access_token_validity: 1800,
       token_type: 'Bearer',
       refresh_token: expect.stringMatching(TOKEN),
@@ -426,7 +429,7 @@ describe('oauth2TokenEndpoint: refresh_token', () => {
     const { deps, app, tokens } = await withTokens();
     const renewed = await refresh(deps, app, tokens.refresh_token);
     expect(renewed).toStrictEqual({
-      access_token: expect.stringMatching(TOKEN),
+      access_token: expect.stringMatching(ACCESS_TOKEN),
       access_token_validity: 1800,
       token_type: 'Bearer',
       refresh_token: expect.stringMatching(TOKEN),
@@ -765,7 +768,7 @@ describe('basicTokenEndpoint', () => {
   it('returns a Basic token without a refresh token', async () => {
     const { deps, basic } = await setup();
     await expect(basicTokenEndpoint(deps, params(), basic)).resolves.toStrictEqual({
-      access_token: expect.stringMatching(TOKEN),
+      access_token: expect.stringMatching(ACCESS_TOKEN),
       access_token_validity: 1800,
       token_type: 'Basic',
       refresh_token: false,
@@ -1053,5 +1056,76 @@ describe('secrets at rest', () => {
     for (const token of [fromCode.access_token, renewed.access_token, basicToken.access_token]) {
       expect(store.items().some(({ pk }) => pk === `TOKEN#${sha256Hex(token)}`)).toBe(true);
     }
+  });
+});
+
+describe('access token format: the client and user in clear before the random part', () => {
+  it('issues Bearer and Basic access tokens as t1.<client id>.<user id>.<random>, refresh tokens as before', async () => {
+    const { deps, app, basic } = await setup();
+    const bearer = await oauth2TokenEndpoint(deps, params(), app);
+    const basicToken = await basicTokenEndpoint(deps, params(), basic);
+    expect([bearer.access_token.split('.').slice(0, 3), basicToken.access_token.split('.').slice(0, 3)]).toStrictEqual([
+      ['t1', app.clientId, '7'],
+      ['t1', basic.clientId, '8'],
+    ]);
+    expect(bearer.refresh_token).toMatch(TOKEN);
+    // URL-safe as it is, and a b64token (RFC 6750 §2.1): a client echoes it unchanged.
+    expect(encodeURIComponent(bearer.access_token)).toBe(bearer.access_token);
+  });
+
+  it("names the user of an authorization code grant, not the client's own user", async () => {
+    const { deps, app, store } = await setup();
+    await createUser(store, { userId: 42, login: 'ann', name: 'Ann', groups: [] });
+    const code = await issueAuthorizationCode(deps, { clientId: app.clientId, userId: 42, redirectUri: '', scopes: '', codeChallenge: '' });
+    const response = await oauth2TokenEndpoint(deps, params({ grant_type: 'authorization_code', code }), app);
+    expect(accessTokenNames(response.access_token)).toStrictEqual({ clientId: app.clientId, userId: 42 });
+  });
+
+  it('stores the token by the SHA-256 of the whole string, prefix included, and no part of it in clear', async () => {
+    const { deps, app, store } = await setup();
+    const response = await oauth2TokenEndpoint(deps, params(), app);
+    const random = response.access_token.split('.')[3] as string;
+    expect(tokenItems(store).map(({ pk }) => pk)).toContain(`TOKEN#${sha256Hex(response.access_token)}`);
+    expect(tokenItems(store).map(({ pk }) => pk)).not.toContain(`TOKEN#${sha256Hex(random)}`);
+    expect(store.dump().includes(random)).toBe(false);
+  });
+
+  it('refuses the random part alone, or under another prefix (the hash covers the prefix)', async () => {
+    const { deps, app } = await setup();
+    const response = await oauth2TokenEndpoint(deps, params(), app);
+    const random = response.access_token.split('.')[3] as string;
+    await expectNotAccepted(lookUpAccessToken(deps, random, 'oauth2'));
+    await expectNotAccepted(lookUpAccessToken(deps, `t1.${app.clientId}.8.${random}`, 'oauth2'));
+  });
+
+  it.each([
+    [`t1.abc.7.${'A'.repeat(32)}`, { clientId: 'abc', userId: 7 }],
+    [`t1.a_b-C.0.${'z'.repeat(32)}`, { clientId: 'a_b-C', userId: 0 }],
+  ])('reads the names of %s', (token, names) => {
+    expect(accessTokenNames(token)).toStrictEqual(names);
+  });
+
+  it.each([
+    ['a token issued before (32 characters)', 'A'.repeat(32)],
+    ['a JWT (three parts)', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJl'],
+    ['another tag', `t2.abc.7.${'A'.repeat(32)}`],
+    ['an empty client id', `t1..7.${'A'.repeat(32)}`],
+    ['a user id with a sign', `t1.abc.-7.${'A'.repeat(32)}`],
+    ['a user id with a leading zero', `t1.abc.07.${'A'.repeat(32)}`],
+    ['a user id past 2^53', `t1.abc.9007199254740993.${'A'.repeat(32)}`],
+    ['a short random part', `t1.abc.7.${'A'.repeat(31)}`],
+    ['a random part with other characters', `t1.abc.7.${'A'.repeat(31)}~`],
+    ['five parts', `t1.abc.7.x.${'A'.repeat(32)}`],
+  ])('reads no names from %s', (_label, token) => {
+    expect(accessTokenNames(token)).toBeUndefined();
+  });
+
+  it('issues a token without names for a client id that cannot be written in clear, which still works', async () => {
+    const { deps, store } = await setup();
+    const client = { clientId: 'shop.example', name: 'Shop', userId: 7, accessType: 'oauth2', secretHash: sha256Hex('s3cret'), sealedSecret: '', redirectUris: [], createdAt: 0 };
+    await store.put({ kind: 'CLIENT', id: 'shop.example' }, client);
+    const response = await oauth2TokenEndpoint(deps, params(), { clientId: 'shop.example', clientSecret: 's3cret' });
+    expect(response.access_token).toMatch(TOKEN);
+    await expect(lookUpAccessToken(deps, response.access_token, 'oauth2')).resolves.toMatchObject({ clientId: 'shop.example', userId: 7 });
   });
 });

@@ -83,8 +83,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'token', 'version']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'start', 'token', 'version']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'token', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'start', 'token', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });
@@ -126,6 +126,21 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(objectStatement?.resource)).not.toContain('AuthTable');
     // No function may scan the auth table (only the admin CLI lists it, with an operator's credentials).
     expect(JSON.stringify(resources)).not.toContain('dynamodb:Scan');
+  });
+
+  it('serves GET /restapi/1.0/openapi.json without the authorizer, from a function that only reads the model definitions', () => {
+    const fn = prod.functions.openapi;
+    expect((fn.events as Json[]).map((event) => [event.http.path, event.http.method, event.http.authorizer])).toStrictEqual([
+      ['/restapi/1.0/openapi.json', 'get', undefined],
+    ]);
+    expect(fn.role).toBe('OpenApiRole');
+    expect(fn.environment.AWS_SDK_UA_APP_ID).toBe('odoo-rest-lambda-prod-openapi');
+    const records = { 'Fn::GetAtt': ['RecordsTable', 'Arn'] };
+    // The catalog's stamp (one item, BatchGetItem) and ir.model / ir.model.fields on the model index: no write, no auth table, no key.
+    expect(statementsOf('OpenApiRole').map((s) => ({ actions: [s.Action].flat(), resource: s.Resource }))).toStrictEqual([
+      { actions: ['dynamodb:BatchGetItem'], resource: records },
+      { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['/', [records, 'index', 'byModel']] } },
+    ]);
   });
 
   it('wraps the data key with a rotating KMS key, given to the functions by ARN in AWS and a key file locally', () => {
@@ -176,7 +191,7 @@ describe('serverless.yml', () => {
 
   it('builds every ARN with ${AWS::Partition}, never a literal partition', () => {
     const basicExecution = [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }];
-    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole']) {
+    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole', 'OpenApiRole']) {
       expect([role, resources[role].Properties.ManagedPolicyArns]).toStrictEqual([role, basicExecution]);
     }
     expect(resources.SecretsKey.Properties.KeyPolicy.Statement[0].Principal).toStrictEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
