@@ -28,6 +28,8 @@ const LAYERS = [
     patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_OBJECT_API, NO_RUNTIME, forbid('Auth knows no records core.', '**/records', '**/records/**')],
   },
   { files: ['lib/object-api/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_RUNTIME] },
+  // The API's description: built from the registry and the routes' tables, served by a thin handler.
+  { files: ['lib/openapi/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP] },
   { files: ['lib/errors/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/store/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/runtime/**/*.ts'], patterns: [NO_AWS_LAMBDA] },
