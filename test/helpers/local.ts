@@ -82,3 +82,24 @@ export async function servedItem(model: string, id: number): Promise<Record<stri
     client.destroy();
   }
 }
+
+/**
+ * The real records store of `stores`, with `beforeCommit` run ahead of each transaction (its
+ * attempt number given): another writer getting in between a request's read and its commit.
+ */
+export class InterferingStore extends DynamoRecordStore {
+  attempts = 0;
+
+  constructor(
+    stores: { readonly client: ConstructorParameters<typeof DynamoRecordStore>[0]; readonly tables: { readonly records: string } },
+    private readonly beforeCommit: (attempt: number) => Promise<void>,
+  ) {
+    super(stores.client, stores.tables.records);
+  }
+
+  override async transact(actions: Parameters<DynamoRecordStore['transact']>[0]): Promise<void> {
+    this.attempts++;
+    await this.beforeCommit(this.attempts);
+    return super.transact(actions);
+  }
+}

@@ -7,11 +7,9 @@
 import { PreconditionFailedError, WriteConflictError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models/registry';
 import { writeRecords, type Caller, type RecordsDeps } from '../../lib/records';
-import type { WriteAction } from '../../lib/records/port';
-import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
 import { PyFloat, type PyValue } from '../../lib/wire/pyvalue';
 import { shippedModels } from '../../models';
-import { freshStores } from '../helpers/local';
+import { freshStores, InterferingStore } from '../helpers/local';
 
 const registry = buildRegistry(shippedModels);
 const caller: Caller = { userId: 2, clientId: 'test-client' };
@@ -29,20 +27,6 @@ const vals = (entries: Record<string, PyValue>) => new Map(Object.entries(entrie
 const reserve = { credit_limit: op('$inc', new PyFloat(-1)) };
 const guard: PyValue = [['credit_limit', '>=', 1]];
 
-/** The real store, with `beforeCommit` run ahead of each transaction: another writer getting in first. */
-class InterferingStore extends DynamoRecordStore {
-  attempts = 0;
-
-  constructor(private readonly beforeCommit: (attempt: number) => Promise<void>) {
-    super(stores.client, stores.tables.records);
-  }
-
-  override async transact(actions: readonly WriteAction[]): Promise<void> {
-    this.attempts++;
-    await this.beforeCommit(this.attempts);
-    return super.transact(actions);
-  }
-}
 
 describe('where and operators against DynamoDB Local', () => {
   it('20 concurrent guarded reservations on a stock of 5: exactly 5 commit, the rest are refused, never below zero', async () => {
@@ -90,7 +74,7 @@ describe('where and operators against DynamoDB Local', () => {
       { registry, store: stores.records },
       { model: 'res.partner', ids: [26], vals: vals({ credit_limit: new PyFloat(1), color: 1 }), caller },
     );
-    const competing = new InterferingStore(async (attempt) => {
+    const competing = new InterferingStore(stores, async (attempt) => {
       if (attempt === 1)
         await writeRecords(
           { registry, store: stores.records },
@@ -114,7 +98,7 @@ describe('where and operators against DynamoDB Local', () => {
       { registry, store: stores.records },
       { model: 'res.partner', ids: [20], vals: vals({ color: 10 }), caller },
     );
-    const competing = new InterferingStore(async (attempt) => {
+    const competing = new InterferingStore(stores, async (attempt) => {
       if (attempt === 1)
         await writeRecords(
           { registry, store: stores.records },

@@ -6,11 +6,11 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidValueError, RecordNotFoundError, ServiceUnavailableError, TooManyIdsError, WriteConflictError, TransactionCancelledError } from '../../lib/errors';
 import { buildRegistry } from '../../lib/models/registry';
 import { PyFloat, type PyValue } from '../../lib/wire/pyvalue';
-import { type StoredRecord, type WriteAction } from '../../lib/records/port';
+import { type StoredRecord } from '../../lib/records/port';
 import { writeRecords, type Caller } from '../../lib/records';
-import { DynamoRecordStore, toItem } from '../../lib/store/dynamodb/records-table';
+import { toItem } from '../../lib/store/dynamodb/records-table';
 import { shippedModels } from '../../models';
-import { freshStores } from '../helpers/local';
+import { freshStores, InterferingStore } from '../helpers/local';
 
 const registry = buildRegistry(shippedModels);
 const caller: Caller = { userId: 2, clientId: 'test-client' };
@@ -27,22 +27,8 @@ afterAll(() => stores.client.destroy());
 const vals = (entries: Record<string, PyValue>) => new Map(Object.entries(entries));
 
 
-/** The real store, with `beforeCommit` run ahead of each transaction: another writer getting in first. */
-class InterferingStore extends DynamoRecordStore {
-  attempts = 0;
 
-  constructor(private readonly beforeCommit: (attempt: number) => Promise<void>) {
-    super(stores.client, stores.tables.records);
-  }
-
-  override async transact(actions: readonly WriteAction[]): Promise<void> {
-    this.attempts++;
-    await this.beforeCommit(this.attempts);
-    return super.transact(actions);
-  }
-}
-
-const interferingStore = (beforeCommit: (attempt: number) => Promise<void>) => new InterferingStore(beforeCommit);
+const interferingStore = (beforeCommit: (attempt: number) => Promise<void>) => new InterferingStore(stores, beforeCommit);
 
 describe('writeRecords against DynamoDB Local', () => {
   it('writes the same vals to every id and returns the committed records', async () => {

@@ -14,6 +14,23 @@ import { PyFloat, type PyDict, type PyValue } from '../../wire/pyvalue';
 import type { StoredRecord, StoredValue } from '../port';
 import { describeValue, INT_MAX, INT_MIN, MIN_FLOAT_MAGNITUDE, parseFieldValue, storableFloat } from '../values';
 
+/**
+ * $inc, $mul, $min or $max over one number type: BigInt for integers (exact whatever the operands),
+ * doubles for floats. Only the arithmetic differs between the two, hence add and mul passed in.
+ */
+function numericResult<N extends number | bigint>(
+  operator: OperatorName,
+  current: N,
+  by: N,
+  add: (a: N, b: N) => N,
+  mul: (a: N, b: N) => N,
+): N {
+  if (operator === '$inc') return add(current, by);
+  if (operator === '$mul') return mul(current, by);
+  if (operator === '$min') return by < current ? by : current;
+  return by > current ? by : current;
+}
+
 export type OperatorName = '$inc' | '$mul' | '$min' | '$max' | '$append' | '$prepend' | '$now';
 
 /** The field types each operator applies to. */
@@ -161,18 +178,13 @@ export function applyOperator(
       // BigInt: exact whatever the operands, so the range check never sees a rounded product.
       const current = BigInt(currentNumber(stored));
       const by = BigInt(operand as number);
-      const result =
-        operator === '$inc'
-          ? current + by
-          : operator === '$mul'
-            ? current * by
-            : operator === '$min'
-              ? current < by
-                ? current
-                : by
-              : current > by
-                ? current
-                : by;
+      const result = numericResult(
+        operator,
+        current,
+        by,
+        (a, b) => a + b,
+        (a, b) => a * b,
+      );
       if (result < BigInt(INT_MIN) || result > BigInt(INT_MAX))
         throw outOfRange(String(result), `Odoo's integer range ${INT_MIN} to ${INT_MAX}`);
       return Number(result);
@@ -181,14 +193,13 @@ export function applyOperator(
     case 'monetary': {
       const current = currentNumber(stored);
       const by = operand as number;
-      const result =
-        operator === '$inc'
-          ? current + by
-          : operator === '$mul'
-            ? current * by
-            : operator === '$min'
-              ? Math.min(current, by)
-              : Math.max(current, by);
+      const result = numericResult(
+        operator,
+        current,
+        by,
+        (a, b) => a + b,
+        (a, b) => a * b,
+      );
       if (!Number.isFinite(result) || !storableFloat(result))
         throw outOfRange(
           String(result),
