@@ -30,6 +30,10 @@ const LAYERS = [
   { files: ['lib/object-api/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_RUNTIME] },
   // The API's description: built from the registry and the routes' tables, served by a thin handler.
   { files: ['lib/openapi/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP] },
+  // Metering: plans, limits, the usage ledger and its exports, pure over its port (lib/metering/port.ts).
+  { files: ['lib/metering/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
+  // The change feed and webhooks: pure over ports (PutEvents via EventBusPort); only the sender uses node:http/https.
+  { files: ['lib/changes/**/*.ts', 'lib/webhooks/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/errors/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/store/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/runtime/**/*.ts'], patterns: [NO_AWS_LAMBDA] },
@@ -53,7 +57,7 @@ export default tseslint.config(
       'no-implied-eval': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/ban-ts-comment': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       'no-restricted-properties': ['error',
         { object: 'it', property: 'skip' }, { object: 'it', property: 'only' },
         { object: 'describe', property: 'skip' }, { object: 'describe', property: 'only' },

@@ -1,13 +1,15 @@
 /** The object routes: /restapi/1.0/object/{model}[/...], behind the authorizer. */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { verifyPendingOAuth1Signature } from '../lib/auth/oauth1/flow';
 import { runHttp } from '../lib/http';
-import { routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
+import { callLabels, routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
+import { callMetrics } from '../lib/runtime/metrics';
 import {
   getAccessRules,
   getCatalog,
   getConfig,
   getLogger,
+  getMeterStore,
   getRecordStore,
   getRegistry,
 } from '../lib/runtime/container';
@@ -16,14 +18,25 @@ import {
 import { getOAuth1Deps } from '../lib/runtime/container-auth';
 
 const oauth1 = getOAuth1Deps();
+const meterStore = getMeterStore();
 const deps: ObjectDeps = {
   registry: getRegistry(),
   store: getRecordStore(),
   accessRules: getAccessRules(),
   catalog: getCatalog(),
   verifyOAuth1Signature: (request, caller) => verifyPendingOAuth1Signature(oauth1, request, caller),
+  ...(meterStore ? { meter: { store: meterStore } } : {}),
 };
-const options = { log: getLogger(), responseKey: getConfig().responseKey, corsOrigins: getConfig().corsOrigins };
+const log = getLogger();
+const options = {
+  log,
+  responseKey: getConfig().responseKey,
+  corsOrigins: getConfig().corsOrigins,
+  metrics: callMetrics(log),
+  labels: (request: Parameters<typeof callLabels>[1]) => callLabels(deps.registry, request),
+};
 
-export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-  runHttp(event, options, (request) => routeObjectRequest(deps, request));
+export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
+  log.startInvocation(context);
+  return runHttp(event, options, (request) => routeObjectRequest(deps, request));
+};

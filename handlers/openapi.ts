@@ -4,11 +4,12 @@
  * a client, a user or a record. A function of its own so that its role may read the model
  * definitions (and nothing else) while the version function keeps reading nothing.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { shippedModels } from '../models';
 import { runHttp } from '../lib/http';
 import { OpenApiSource } from '../lib/openapi/source';
 import { getConfig, getLogger, getRecordStore } from '../lib/runtime/container';
+import { callMetrics } from '../lib/runtime/metrics';
 
 const config = getConfig();
 const source = new OpenApiSource(getRecordStore(), shippedModels, {
@@ -16,12 +17,21 @@ const source = new OpenApiSource(getRecordStore(), shippedModels, {
   version: '1.0',
   ...(config.publicBaseUrl === undefined ? {} : { baseUrl: config.publicBaseUrl }),
 });
-const options = { log: getLogger(), responseKey: config.responseKey, corsOrigins: config.corsOrigins, jsonOnly: true };
+const log = getLogger();
+const options = {
+  log,
+  responseKey: config.responseKey,
+  corsOrigins: config.corsOrigins,
+  jsonOnly: true,
+  metrics: callMetrics(log),
+};
 
-export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-  runHttp(event, options, async () => ({
+export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
+  log.startInvocation(context);
+  return runHttp(event, options, async () => ({
     status: 200,
     body: await source.json(),
     // A short shared cache: an added field shows within a minute even behind a CDN.
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=60' },
   }));
+};

@@ -7,6 +7,13 @@
  *   npm run admin -- set-groups    --user-id 7 --groups base.group_user,base.group_partner_manager
  *   npm run admin -- create-client --user-id 7 --name "Shop sync" --type oauth2 [--redirect-uri https://...]... [--refresh persistent]
  *   npm run admin -- set-refresh   --client-id ID --refresh persistent|rotated
+ *   npm run admin -- set-plan      --client ID [--rate N --burst N] [--quota-day N] [--quota-month N]
+ *                                  [--per-record] [--weight METHOD=N]... | --unlimited
+ *   npm run admin -- usage         --client ID [--from DATE] [--to DATE] [--granularity hour|day]
+ *   npm run admin -- export-usage  --format csv|json|stripe|marketplace [--client ID]... [--from DATE] [--to DATE]
+ *                                  [--out FILE] [--settle SECONDS]
+ *                                  stripe: --event-name NAME --customers FILE.json ({"client id": "cus_..."})
+ *                                  marketplace: --product-code CODE --dimension NAME --accounts FILE.json
  *   npm run admin -- list-clients
  *   npm run admin -- list-users
  *   npm run admin -- rotate-secret --client-id ID
@@ -28,7 +35,13 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { read } from 'read';
 import { ACCESS_TYPES, type AccessType, type AuthStore } from '../lib/auth/credentials';
-import { createClient, listClients, revokeClient, rotateClientSecret, setPersistentRefreshTokens } from '../lib/auth/admin';
+import { createClient, getClient, listClients, revokeClient, rotateClientSecret, setClientPlan, setPersistentRefreshTokens } from '../lib/auth/admin';
+import { describePlan, type Plan } from '../lib/metering/plan';
+import { granularityOf, usagePeriod, usageReport } from '../lib/metering/report';
+import { DynamoMeterStore } from '../lib/store/dynamodb/usage-table';
+import { exportUsage } from './usage-export';
+import { applyGatewayPlan, removeGatewayPlan, type GatewayPort } from '../lib/metering/gateway';
+import { apiGatewayPort } from '../lib/store/api-gateway';
 import { lazyKeyRing } from '../lib/auth/keys';
 import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
@@ -42,7 +55,7 @@ import { shippedModels } from '../models';
 import { findStackRecords, LOCAL_REGION, LOCAL_TABLES, type StackRecord } from './local-stack';
 
 const USAGE = `usage: npm run admin -- COMMAND [--stage STAGE [--region REGION]] [options]
-commands: create-user, set-password, set-groups, create-client, set-refresh, list-clients, list-users, rotate-secret, revoke-client
+commands: create-user, set-password, set-groups, create-client, set-refresh, set-plan, usage, export-usage, list-clients, list-users, rotate-secret, revoke-client
 Without --stage it works on the local stack (npm start); with --stage on that deployed stage.
 (see the comment at the top of scripts/admin.ts, or the README)`;
 
@@ -57,6 +70,27 @@ const OPTIONS = {
   type: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
   'client-id': { type: 'string' },
+  // set-plan, usage and export-usage name the client --client (the issue's spelling); --client-id works too.
+  client: { type: 'string', multiple: true },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  'quota-day': { type: 'string' },
+  'quota-month': { type: 'string' },
+  'per-record': { type: 'boolean' },
+  weight: { type: 'string', multiple: true },
+  unlimited: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  granularity: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  settle: { type: 'string' },
+  'event-name': { type: 'string' },
+  customers: { type: 'string' },
+  'product-code': { type: 'string' },
+  dimension: { type: 'string' },
+  accounts: { type: 'string' },
+  'rest-api-id': { type: 'string' },
   'password-stdin': { type: 'boolean' },
   refresh: { type: 'string' },
 } as const;
@@ -68,6 +102,51 @@ function persistentRefreshOf(mode: string | undefined): boolean {
   if (mode === undefined) return false;
   if (!(REFRESH_MODES as readonly string[]).includes(mode)) throw new AdminError(`--refresh must be one of ${REFRESH_MODES.join(', ')}`);
   return mode === 'persistent';
+}
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true }>>['values'];
+
+/** The one client a command is about: --client (or --client-id). */
+function clientOf(values: Values): string {
+  const named = [...(values.client ?? []), ...(values['client-id'] ? [values['client-id']] : [])];
+  if (named.length !== 1) throw new AdminError(`--client ID is required, once\n${USAGE}`);
+  return named[0] as string;
+}
+
+function positiveNumber(text: string | undefined, name: string, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isSafeInteger(value)))
+    throw new AdminError(`--${name} must be a positive ${integer ? 'whole ' : ''}number, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+/**
+ * The plan set-plan's options describe. A rate without a burst bursts to one second's worth; a
+ * burst without a rate is refused (it says nothing about the pace).
+ */
+export function planOf(values: Values): Plan {
+  const perSecond = positiveNumber(values.rate, 'rate', false);
+  const burst = positiveNumber(values.burst, 'burst', true);
+  if (burst !== undefined && perSecond === undefined) throw new AdminError('--burst needs --rate (units per second)');
+  const quotaDay = positiveNumber(values['quota-day'], 'quota-day', true);
+  const quotaMonth = positiveNumber(values['quota-month'], 'quota-month', true);
+  const weights: Record<string, number> = {};
+  for (const text of values.weight ?? []) {
+    const match = /^([a-z_]+)=(\d+)$/.exec(text);
+    if (!match) throw new AdminError(`--weight must be METHOD=UNITS, e.g. --weight write=2, not ${JSON.stringify(text)}`);
+    weights[match[1] as string] = positiveNumber(match[2], 'weight', true) as number;
+  }
+  const plan: Plan = {
+    ...(perSecond !== undefined ? { rate: { perSecond, burst: burst ?? Math.max(1, Math.ceil(perSecond)) } } : {}),
+    ...(quotaDay !== undefined ? { quotaDay } : {}),
+    ...(quotaMonth !== undefined ? { quotaMonth } : {}),
+    ...(values['per-record'] ? { perRecord: true } : {}),
+    ...(Object.keys(weights).length > 0 ? { weights } : {}),
+  };
+  if (Object.keys(plan).length === 0)
+    throw new AdminError('set-plan needs a limit (--rate, --quota-day, --quota-month), a price (--per-record, --weight) or --unlimited');
+  return plan;
 }
 
 /** The deployed stages' default region: serverless.yml's, which npm run deploy uses unless told. */
@@ -98,7 +177,7 @@ export interface Target {
   readonly endpoint: string | undefined;
   /** Where the endpoint came from, for the messages. */
   readonly endpointSource: string;
-  readonly tables: { readonly records: string; readonly auth: string };
+  readonly tables: { readonly records: string; readonly auth: string; readonly usage: string };
   /** The local data key file, if there is one. */
   readonly keyFile: string | undefined;
   readonly keyFileSource: string;
@@ -130,9 +209,10 @@ export function resolveTarget(
   runningStacks: () => readonly StackRecord[] = findStackRecords,
 ): Target {
   const stage = values.stage || 'local';
-  const tables = (fallback: { records: string; auth: string }) => ({
+  const tables = (fallback: { records: string; auth: string; usage: string }) => ({
     records: env.RECORDS_TABLE || fallback.records,
     auth: env.AUTH_TABLE || fallback.auth,
+    usage: env.USAGE_TABLE || fallback.usage,
   });
   const keyFromEnv = env.SECRETS_KEY_FILE || undefined;
   if (stage !== 'local') {
@@ -143,7 +223,11 @@ export function resolveTarget(
       region: values.region || DEPLOY_REGION,
       endpoint: env.DYNAMODB_ENDPOINT || undefined,
       endpointSource: env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'AWS',
-      tables: tables({ records: `odoo-rest-lambda-${stage}-records`, auth: `odoo-rest-lambda-${stage}-auth` }),
+      tables: tables({
+        records: `odoo-rest-lambda-${stage}-records`,
+        auth: `odoo-rest-lambda-${stage}-auth`,
+        usage: `odoo-rest-lambda-${stage}-usage`,
+      }),
       keyFile: keyFromEnv,
       keyFileSource: 'SECRETS_KEY_FILE',
       kmsKeyId: keyFromEnv ? undefined : env.SECRETS_KMS_KEY_ID || `alias/odoo-rest-lambda-${stage}-secrets`,
@@ -241,6 +325,24 @@ export interface AdminEnvironment {
   readonly err?: NodeJS.WritableStream & { isTTY?: boolean };
   /** The stacks npm start runs (tests replace it); by default those it recorded. */
   readonly runningStacks?: () => readonly StackRecord[];
+  /** API Gateway of a deployed stage (tests give a fake); by default the SDK's, in the target's region. */
+  readonly gatewayPort?: (region: string) => RestApiGateway;
+}
+
+type RestApiGateway = GatewayPort & { findRestApiId(name: string): Promise<string | undefined> };
+
+/** A deployed stage's API Gateway and REST API (found by its name, or --rest-api-id). */
+async function gatewayOf(
+  target: Target,
+  values: Values,
+  portOf: (region: string) => RestApiGateway = (region) => apiGatewayPort({ region, appId: 'odoo-rest-lambda-admin' }),
+) {
+  const port = portOf(target.region);
+  const apiName = `odoo-rest-lambda-${target.stage}`;
+  const restApiId = values['rest-api-id'] || (await port.findRestApiId(apiName));
+  if (!restApiId)
+    throw new AdminError(`No REST API named ${apiName} in ${target.region}: is stage ${target.stage} deployed there? Pass --rest-api-id if it has another name.`);
+  return { port, target: { service: 'odoo-rest-lambda', stage: target.stage, restApiId } };
 }
 
 /** The first line of a pipe or file, without waiting for its end (printf 'secret\n' | ...). */
@@ -265,11 +367,13 @@ async function readPassword(stdin: AdminEnvironment['stdin'], err: AdminEnvironm
   return password;
 }
 
+const COMMANDS = ['create-user', 'set-password', 'set-groups', 'create-client', 'set-refresh', 'set-plan', 'usage', 'export-usage', 'list-clients', 'list-users', 'rotate-secret', 'revoke-client'];
+
 /** Runs one admin command; exported for the tests, which run it against DynamoDB Local. */
-export async function runAdmin(argv: readonly string[], { env, stdin, out, err, runningStacks }: AdminEnvironment): Promise<void> {
+export async function runAdmin(argv: readonly string[], { env, stdin, out, err, runningStacks, gatewayPort }: AdminEnvironment): Promise<number | void> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
-  if (command === undefined || !['create-user', 'set-password', 'set-groups', 'create-client', 'set-refresh', 'list-clients', 'list-users', 'rotate-secret', 'revoke-client'].includes(command)) {
+  if (command === undefined || !COMMANDS.includes(command)) {
     throw new AdminError(USAGE);
   }
   const target = resolveTarget(values, env, runningStacks);
@@ -360,11 +464,38 @@ export async function runAdmin(argv: readonly string[], { env, stdin, out, err, 
         await revokeClient(store, required(values['client-id'], 'client-id'));
         out(`client ${values['client-id']} revoked; its tokens no longer work`);
         return;
+      case 'set-plan': {
+        const clientId = clientOf(values);
+        const previous = (await getClient(store, clientId)).plan;
+        const plan = values.unlimited ? undefined : planOf(values);
+        // Deployed stages: API Gateway's usage plan (the coarse backstop) first, so a failure
+        // there leaves the stored plan as it was; a removed plan's key goes once the client no
+        // longer names it (its calls fall back to the stage's default key meanwhile).
+        const gateway = target.local ? undefined : await gatewayOf(target, values, gatewayPort);
+        const stored = plan && gateway ? { ...plan, gateway: await applyGatewayPlan(gateway.port, { ...gateway.target, clientId, plan, previous }) } : plan;
+        const client = await setClientPlan(store, clientId, stored);
+        if (gateway && !plan) await removeGatewayPlan(gateway.port, { ...gateway.target, clientId, previous });
+        out(`client ${clientId}: ${describePlan(client.plan)} (from its next call)`);
+        return;
+      }
+      case 'usage': {
+        const clientId = clientOf(values);
+        const client = await getClient(store, clientId);
+        const meter = { store: new DynamoMeterStore(documents, target.tables.usage) };
+        const report = await usageReport(meter, clientId, client.plan, usagePeriod(values.from, values.to, new Date()), granularityOf(values.granularity));
+        out(`client ${clientId}: ${describePlan(client.plan)}; ${report.period.fromHour} to ${report.period.toHour}`);
+        for (const row of report.rows) out(`${row.hour}  ${row.model}  ${row.method}  ${row.outcome}  calls ${row.calls}  units ${row.units}`);
+        out(`billable: ${report.totals.billableCalls} calls, ${report.totals.billableUnits} units (all outcomes: ${report.totals.calls} calls)`);
+        for (const limit of report.limits) out(`${limit.policy}: ${limit.used} of ${limit.quota} used, ${limit.remaining} left, resets ${limit.resetsAt}`);
+        return;
+      }
+      case 'export-usage':
+        return await exportUsage(values, { store, meter: new DynamoMeterStore(documents, target.tables.usage), out, err });
       case 'list-clients':
         for (const client of await listClients(store)) {
           const refresh = client.persistentRefreshTokens ? '  (persistent refresh tokens)' : '';
           const uris = client.redirectUris.length ? `  -> ${client.redirectUris.join(' ')}` : '';
-          out(`${client.clientId}  ${client.accessType.padEnd(6)}  user ${client.userId}  ${client.name}${uris}${refresh}`);
+          out(`${client.clientId}  ${client.accessType.padEnd(6)}  user ${client.userId}  ${client.name}${uris}${refresh}  plan: ${describePlan(client.plan)}`);
         }
         return;
       case 'list-users':
@@ -382,7 +513,7 @@ export async function runAdmin(argv: readonly string[], { env, stdin, out, err, 
 
 if (require.main === module) {
   runAdmin(process.argv.slice(2), { env: process.env, stdin: process.stdin, out: (line) => process.stdout.write(`${line}\n`), err: process.stderr })
-    .then(() => process.exit(0))
+    .then((status) => process.exit(status ?? 0))
     .catch((error: Error) => {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);

@@ -28,7 +28,11 @@ import demoData from './demo-data.json';
 
 const ROOT = join(__dirname, '..');
 export const LOCAL_REGION = 'eu-west-1';
-export const LOCAL_TABLES = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
+export const LOCAL_TABLES = {
+  records: 'odoo-rest-lambda-local-records',
+  auth: 'odoo-rest-lambda-local-auth',
+  usage: 'odoo-rest-lambda-local-usage',
+};
 export type { DemoAuth, DemoClient } from '../lib/runtime/demo';
 
 export interface DynamoHandle {

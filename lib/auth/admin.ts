@@ -4,17 +4,18 @@
  * secrets are stored as SHA-256 hashes, OAuth 1.0a consumer secrets sealed with the key ring.
  */
 import {
+  clientToItem,
   clientFromItem,
   clientKey,
   nowSeconds,
   randomToken,
   sha256Hex,
   type AccessType,
-  type AuthItem,
   type AuthStore,
   type ClientRecord,
 } from './credentials';
 import { BadRequestError } from '../errors';
+import { planProblem, type Plan } from '../metering/plan';
 import type { KeyRing } from './keys';
 
 export interface NewClient {
@@ -82,7 +83,7 @@ export async function createClient(
     clientSecret,
     keys,
   );
-  await store.put(clientKey(clientId), { ...client }, { ifAbsent: true });
+  await store.put(clientKey(clientId), clientToItem(client), { ifAbsent: true });
   return { clientId, clientSecret };
 }
 
@@ -100,7 +101,7 @@ export async function rotateClientSecret(
 ): Promise<IssuedSecret> {
   const client = await getClient(store, clientId);
   const clientSecret = randomToken();
-  await store.put(clientKey(clientId), { ...withSecret(client, clientSecret, keys) });
+  await store.put(clientKey(clientId), clientToItem(withSecret(client, clientSecret, keys)));
   return { clientId, clientSecret };
 }
 
@@ -116,10 +117,23 @@ export async function setPersistentRefreshTokens(
 ): Promise<void> {
   const client = await getClient(store, clientId);
   if (client.accessType !== 'oauth2') throw new BadRequestError('Only OAuth 2 clients have refresh tokens');
-  const item: Record<string, AuthItem[string]> = { ...client };
-  if (persistent) item.persistentRefreshTokens = true;
-  else delete item.persistentRefreshTokens;
-  await store.put(clientKey(clientId), item);
+  const { persistentRefreshTokens: _was, ...rest } = client;
+  await store.put(clientKey(clientId), clientToItem(persistent ? { ...rest, persistentRefreshTokens: true } : rest));
+}
+
+/**
+ * Sets (or with undefined, removes) the client's plan: its rate and quotas take effect at its next
+ * call, as the authorizer reads the client item on every call (no authorizer cache).
+ */
+export async function setClientPlan(store: AuthStore, clientId: string, plan: Plan | undefined): Promise<ClientRecord> {
+  const { plan: _was, ...client } = await getClient(store, clientId);
+  if (plan) {
+    const problem = planProblem(plan);
+    if (problem) throw new BadRequestError(`Invalid plan: ${problem}`);
+  }
+  const updated: ClientRecord = plan ? { ...client, plan } : client;
+  await store.put(clientKey(clientId), clientToItem(updated));
+  return updated;
 }
 
 /**

@@ -33,11 +33,17 @@ import {
 import { userFromItem, userKey } from './users';
 import type { AuthorizerRequest, Grant } from '../http/authorizer-event';
 import { mediaTypeOf } from '../wire/media-type';
+import { PLAN_CONTEXT_KEY, planToContext } from '../metering/plan';
 
 export interface AuthorizerDeps {
   readonly store: AuthStore;
   readonly tokens: TokenDeps;
   readonly oauth1: OAuth1Deps;
+  /**
+   * Deployed stages: the value of the stage's default API key (serverless.yml), returned as
+   * usageIdentifierKey for clients without a key of their own; absent on the local stage.
+   */
+  readonly defaultApiKey?: string;
 }
 
 /** Every value of a header, whatever its case. */
@@ -171,7 +177,7 @@ function checkedPrincipal(
   const client = clientFromItem(clientItem);
   if (!user || !user.active) throw new AuthenticationRequiredError('user unknown or archived');
   if (!client || client.userId !== principal.userId) throw new AuthenticationRequiredError('client revoked');
-  return { ...principal, groups: user.groups.join(',') };
+  return { ...principal, groups: user.groups.join(','), ...(client.plan ? { plan: client.plan } : {}) };
 }
 
 /**
@@ -185,7 +191,15 @@ export function principalContext(principal: Principal): Record<string, string | 
     scheme: principal.scheme,
     tokenScopes: principal.scopes,
     groups: principal.groups,
+    // The functions meter the call by it (lib/metering) without reading the client again.
+    ...(principal.plan ? { [PLAN_CONTEXT_KEY]: planToContext(principal.plan) } : {}),
   };
+}
+
+/** The API key API Gateway meters the caller under (deployed stages): the client's own, else the stage's default. */
+function usageKeyOf(deps: AuthorizerDeps, principal: Principal): { usageIdentifierKey?: string } {
+  const key = principal.plan?.gateway?.apiKeyValue ?? deps.defaultApiKey;
+  return key === undefined ? {} : { usageIdentifierKey: key };
 }
 
 /**
@@ -216,10 +230,15 @@ export async function authorizeRequest(
       return {
         principalId: String(principal.userId),
         context: { ...principalContext(principal), [OAUTH1_SIGNATURE_CONTEXT_KEY]: OAUTH1_SIGNATURE_PENDING },
+        ...usageKeyOf(deps, principal),
       };
     }
     const principal = (await authenticateJwt(deps, request)) ?? (await authenticate(deps, request));
-    return { principalId: String(principal.userId), context: principalContext(principal) };
+    return {
+      principalId: String(principal.userId),
+      context: principalContext(principal),
+      ...usageKeyOf(deps, principal),
+    };
   } catch (error) {
     if (error instanceof AuthenticationRequiredError) requestLog.info('unauthorized', { reason: error.reason });
     else requestLog.error('authorizer failed; refusing the request', errorFields(error));

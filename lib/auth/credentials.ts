@@ -7,6 +7,7 @@
  * (lib/auth/password.ts).
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { planFromJson, type Plan } from '../metering/plan';
 
 /** The kinds of item in the auth table; an item's key is `KIND#id`. */
 export type AuthItemKind =
@@ -98,6 +99,8 @@ export interface ClientRecord {
    * clients written against it) instead of rotating it. Absent: rotated, reuse revokes the grant.
    */
   readonly persistentRefreshTokens?: true;
+  /** Set by the admin (`set-plan`): the client's rate and quotas (lib/metering/plan.ts); absent: unlimited. */
+  readonly plan?: Plan;
 }
 
 export function clientKey(clientId: string): AuthKey {
@@ -105,6 +108,16 @@ export function clientKey(clientId: string): AuthKey {
 }
 
 /** The typed view of a stored client; undefined for an item that is not one (never trusted blindly). */
+/**
+ * The plan stored on a client item, as a spread: `{ plan }`, or undefined without one. A stored
+ * plan that does not parse limits nothing rather than locking the client out; `set-plan` checks
+ * what it writes.
+ */
+function planOfItem(item: AuthItem): { plan: Plan } | undefined {
+  const plan = typeof item.plan === 'string' ? planFromJson(item.plan) : undefined;
+  return plan ? { plan } : undefined;
+}
+
 export function clientFromItem(item: AuthItem | undefined): ClientRecord | undefined {
   if (!item) return undefined;
   const accessType = ACCESS_TYPES.find((type) => type === item.accessType);
@@ -121,11 +134,13 @@ export function clientFromItem(item: AuthItem | undefined): ClientRecord | undef
       : [],
     createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
     ...(accessType === 'oauth2' && item.persistentRefreshTokens === true ? { persistentRefreshTokens: true } : {}),
+    ...(planOfItem(item) ?? {}),
   };
 }
 
-export function clientToItem(client: ClientRecord): AuthItem {
-  return { ...client };
+/** The client as its item: the plan, a nested object, as JSON text (an item's attributes are flat). */
+export function clientToItem({ plan, ...client }: ClientRecord): AuthItem {
+  return { ...client, ...(plan ? { plan: JSON.stringify(plan) } : {}) };
 }
 
 export type AuthScheme = 'oauth1' | 'oauth2' | 'basic' | 'jwt';
@@ -139,6 +154,8 @@ export interface Principal {
   readonly scopes: string;
   /** The user's groups (ir.model.access), comma-separated. */
   readonly groups: string;
+  /** The client's plan, for the functions' metering (lib/metering); absent: unlimited. */
+  readonly plan?: Plan;
 }
 
 /** The authorizer context key by which the handler learns why a request it must refuse got through. */

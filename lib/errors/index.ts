@@ -26,11 +26,18 @@ export type ErrorCode =
   | 'URI_TOO_LONG'
   | 'REQUEST_TOO_EXPENSIVE'
   | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
   | 'INTERNAL';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
   abstract readonly status: number;
+  /**
+   * Headers the answer to this error carries beside its own (the plan's RateLimit fields, which
+   * every answer of a metered call carries): set by the layer that knows them (withAnswerHeaders).
+   */
+  answerHeaders: Readonly<Record<string, string>> = {};
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -315,6 +322,29 @@ export class ServiceUnavailableError extends AppError {
   ) {
     super('The service is busy; retry later', options);
   }
+}
+
+/**
+ * 429: the caller's plan allows no more now (lib/metering): its rate (RATE_LIMITED: the window
+ * resets in seconds) or its daily or monthly quota (QUOTA_EXCEEDED). Nothing was written and no
+ * quota used; Retry-After says when the call can succeed.
+ */
+export class TooManyRequestsError extends AppError {
+  readonly status = 429;
+
+  constructor(
+    readonly code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED',
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** `error` with `headers` added to those its answer carries; anything but an AppError as it is. */
+export function withAnswerHeaders(error: unknown, headers: Readonly<Record<string, string>>): unknown {
+  if (error instanceof AppError) error.answerHeaders = { ...error.answerHeaders, ...headers };
+  return error;
 }
 
 // ---------------------------------------------------------------------------------------------

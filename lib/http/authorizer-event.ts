@@ -36,6 +36,11 @@ export interface AuthorizerRequest {
 export interface Grant {
   readonly principalId: string;
   readonly context: Readonly<Record<string, string | number>>;
+  /**
+   * Deployed stages: the value of the API key whose usage plan meters this caller at API Gateway
+   * (apiKeySourceType AUTHORIZER, a coarse backstop to the exact limits of lib/metering).
+   */
+  readonly usageIdentifierKey?: string;
 }
 
 export function toAuthorizerRequest(event: APIGatewayRequestAuthorizerEvent): AuthorizerRequest {
@@ -96,5 +101,6 @@ export async function runAuthorizer(
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcardArn(event.methodArn) }],
     },
     context: { ...grant.context },
+    ...(grant.usageIdentifierKey === undefined ? {} : { usageIdentifierKey: grant.usageIdentifierKey }),
   };
 }

@@ -7,7 +7,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { ApiRequest } from './request';
 
 /** What a browser script may read besides the CORS-safelisted headers. */
-export const CORS_EXPOSED_HEADERS = 'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag';
+export const CORS_EXPOSED_HEADERS =
+  'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag, RateLimit-Policy, RateLimit';
 export const CORS_ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
 export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match';
 /** Ten minutes: a browser caches a preflight no longer, so a change of CORS_ORIGINS soon applies. */

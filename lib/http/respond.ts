@@ -10,9 +10,11 @@ import {
   MethodNotAllowedError,
   OAuthError,
   ServiceUnavailableError,
+  TooManyRequestsError,
 } from '../errors';
 import type { ModelDef } from '../models/registry';
 import { errorFields, type Logger } from '../runtime/log';
+import type { Call, CallLabels, CallMetrics } from '../runtime/metrics';
 import { toPythonJson } from '../wire/json';
 import type { PyDict, PyValue } from '../wire/pyvalue';
 import { toDictXml } from '../wire/xml';
@@ -48,6 +50,14 @@ export interface HttpOptions {
   readonly jsonOnly?: boolean;
   /** The origins whose browser scripts may read the answers (CORS_ORIGINS); none when absent. */
   readonly corsOrigins?: ReadonlySet<string>;
+  /** Where each request's call metrics go (lib/runtime/metrics.ts); none are recorded when absent. */
+  readonly metrics?: CallMetrics;
+  /**
+   * What a request calls, for its metrics (and its clientId for its log lines too). Each value must
+   * come from a bounded set — a known model, a method of the table, the client id the authorizer
+   * established — never from raw input: every distinct value is a metric CloudWatch bills.
+   */
+  readonly labels?: (request: ApiRequest) => CallLabels;
 }
 
 /**
@@ -120,8 +130,9 @@ function oauthErrorPayload(error: OAuthError): PyDict {
 
 export function errorResponse(error: unknown, negotiated: Negotiated, log: Logger): APIGatewayProxyResult {
   if (error instanceof AppError) {
-    const headers: Record<string, string> = {};
-    if (error instanceof ServiceUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
+    const headers: Record<string, string> = { ...error.answerHeaders };
+    if (error instanceof ServiceUnavailableError || error instanceof TooManyRequestsError)
+      headers['Retry-After'] = String(error.retryAfterSeconds);
     if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
     if (error.status === 401)
       headers['WWW-Authenticate'] = error instanceof OAuthError ? 'Basic realm="restapi"' : 'Bearer realm="restapi"';
@@ -144,7 +155,8 @@ export function errorResponse(error: unknown, negotiated: Negotiated, log: Logge
 /**
  * Runs one request: normalises the event, answers a CORS preflight (before any route, so without
  * the authorizer), negotiates the format, calls the route and maps whatever it throws. Every answer
- * and error gets the CORS headers for an allowed origin. Handlers are this plus their route.
+ * and error gets the CORS headers for an allowed origin, and every request, errors included, one
+ * call metric (status and latency). Handlers are this plus their route.
  */
 export async function runHttp(
   event: APIGatewayProxyEvent,
@@ -156,20 +168,50 @@ export async function runHttp(
   let negotiated = JSON_TYPE;
   let log = options.log;
   let origin: string | undefined;
+  let labels: CallLabels = {};
+  let response: APIGatewayProxyResult;
   try {
     const request = toApiRequest(event);
     origin = allowedOrigin(request, corsOrigins);
-    log = log.child({ requestId: request.requestId, method: request.method, path: request.path });
+    labels = labelsOf(options, request);
+    log = log.child({
+      requestId: request.requestId,
+      method: request.method,
+      path: request.path,
+      ...(labels.clientId === undefined ? {} : { clientId: labels.clientId }),
+    });
     if (isPreflight(request)) {
       log.info('preflight', { allowed: origin !== undefined });
-      return preflightResponse(origin);
+      response = preflightResponse(origin);
+    } else {
+      if (!options.jsonOnly) negotiated = negotiate(request.headers.get('accept'));
+      const result = await route(request, log);
+      log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
+      response = withCors(resultResponse(result, negotiated, options.responseKey), origin, corsOrigins);
     }
-    if (!options.jsonOnly) negotiated = negotiate(request.headers.get('accept'));
-    const result = await route(request, log);
-    log.info('request done', { status: result.status, ms: Math.round(performance.now() - started) });
-    return withCors(resultResponse(result, negotiated, options.responseKey), origin, corsOrigins);
   } catch (error) {
-    return withCors(errorResponse(error, negotiated, log), origin, corsOrigins);
+    response = withCors(errorResponse(error, negotiated, log), origin, corsOrigins);
+  }
+  recordCall(options, log, { ...labels, status: response.statusCode, ms: performance.now() - started });
+  return response;
+}
+
+/** The request's labels; a labelling bug costs the metric its labels, never the request its answer. */
+function labelsOf(options: HttpOptions, request: ApiRequest): CallLabels {
+  try {
+    return options.labels?.(request) ?? {};
+  } catch (error) {
+    options.log.warn('call labels failed', errorFields(error));
+    return {};
+  }
+}
+
+/** Metrics are for operators: one that cannot be recorded is logged, and the answer still goes out. */
+function recordCall(options: HttpOptions, log: Logger, call: Call): void {
+  try {
+    options.metrics?.recordCall(call);
+  } catch (error) {
+    log.warn('call metric failed', errorFields(error));
   }
 }
 

@@ -11,6 +11,7 @@ import {
   MethodNotAllowedError,
   NoRecordFoundError,
   RouteNotFoundError,
+  withAnswerHeaders,
 } from '../errors';
 import {
   entityTagOf,
@@ -32,7 +33,7 @@ import {
 } from '../models/access';
 import { isMetaModel, type ModelCatalog } from '../models/catalog';
 import { defaultGet, fieldsGet } from '../models/introspection';
-import { getModel, type ModelDef } from '../models/registry';
+import { getModel, type ModelDef, type ModelRegistry } from '../models/registry';
 import {
   budgeted,
   countRecords,
@@ -51,7 +52,9 @@ import {
   type RecordsDeps,
 } from '../records';
 import type { PyValue } from '../wire/pyvalue';
-import { idempotencyKeyOf, pendingClaim, runKeyedCall } from './keyed-call';
+import { idempotencyKeyOf, pendingClaim, REPLAYED_HEADER, runKeyedCall } from './keyed-call';
+import { CallMeter, currentRateLimitHeaders, type MeterDeps } from '../metering/meter';
+import { PLAN_CONTEXT_KEY, planFromContext, unitsOf, type Plan } from '../metering/plan';
 import { readConditionAnswer, WriteConditions } from './conditions';
 import { changeDefinitions } from './meta-change';
 import { checkDomainAccess, checkRelatedWriteAccess } from './related-access';
@@ -88,6 +91,8 @@ export interface ObjectDeps extends RecordsDeps {
    * (lib/auth/oauth1/flow.ts's verifyPendingOAuth1Signature). Without it such a request is a 401.
    */
   readonly verifyOAuth1Signature?: (request: ApiRequest, caller: Caller) => Promise<void>;
+  /** The usage table: the plan's limits and the usage ledger (lib/metering). Without it nothing is metered. */
+  readonly meter?: MeterDeps;
 }
 
 /** The caller the authorizer established; without one the request never should have got here. */
@@ -136,12 +141,14 @@ interface ObjectContext {
   readonly params: CallParams;
   /** A write's Idempotency-Key, to claim in its transaction (keyed-call.ts). */
   readonly key?: KeyedRequest['key'];
+  /** A metered write's ledger count and limits, which ride in its transaction (lib/metering/meter.ts). */
+  readonly meter?: KeyedRequest['meter'];
   /** If-Match and If-None-Match (conditions.ts). */
   readonly conditions: RequestConditions;
 }
 
-/** A write's Idempotency-Key to claim, if it was sent one. */
-const keyOf = ({ key }: ObjectContext): KeyedRequest => ({ key });
+/** What rides in a write's transaction: its Idempotency-Key's claim and its ledger count, if any. */
+const keyOf = ({ key, meter }: ObjectContext): KeyedRequest => ({ key, meter });
 
 /** The ETag header, when there is a tag to answer. */
 const etagHeaders = (etag: string | undefined): Record<string, string> => (etag === undefined ? {} : { ETag: etag });
@@ -403,6 +410,28 @@ export const VERB_METHODS: Readonly<Record<string, string>> = {
 };
 export const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
 
+/**
+ * A call's metric labels (lib/runtime/metrics.ts), each from a bounded set, since every distinct
+ * value is a billed CloudWatch metric: the client the authorizer established, a model the registry
+ * knows (any other name is "other", so a client cannot mint metrics by inventing names) and a
+ * method of the table (none when the path names no known one).
+ */
+export function callLabels(registry: ModelRegistry, request: ApiRequest) {
+  const clientId = request.authorizer.clientId;
+  const model = request.pathParameters.model;
+  const rest = request.pathParameters.proxy;
+  const named = rest?.split('/').find((segment) => Object.hasOwn(METHODS, segment));
+  const method =
+    rest === undefined
+      ? VERB_METHODS[request.method]
+      : (named ?? (/^[0-9,]+$/.test(rest) ? RECORD_VERB_METHODS[request.method] : undefined));
+  return {
+    ...(clientId ? { clientId } : {}),
+    ...(model ? { model: registry.get(model) ? model : 'other' } : {}),
+    ...(method ? { method } : {}),
+  };
+}
+
 /** What a request calls: the method, and how. */
 interface Call {
   readonly name: string;
@@ -485,6 +514,68 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
   // those); any other OPTIONS cannot be authenticated, so it calls no method (405, not 401).
   if (request.method === 'OPTIONS') throw new MethodNotAllowedError(request.method, Object.keys(VERB_METHODS));
   const caller = await authenticatedCaller(deps, request);
+  const plan = planFromContext(request.authorizer[PLAN_CONTEXT_KEY]);
+  let meter: CallMeter | undefined;
+  try {
+    const { context, run, call } = await prepareCall(deps, request, caller);
+    meter = deps.meter && startMeter(deps.meter, context, call, plan);
+    const metered: ObjectContext =
+      meter && call.method.operation && call.method.operation !== 'read' ? { ...context, meter: meter.rider } : context;
+    const claim = claimOf(request, call, caller, deps);
+    const result = claim
+      ? await runKeyedCall({
+          deps: context.deps,
+          claim,
+          lookFirst: isMetaModel(context.model),
+          write: (key) => run({ ...metered, key }),
+          replay: (ids) => replayedAnswer(context, call, ids),
+        })
+      : await run(metered);
+    // A 304 stays one: it says the client's copy is current, whatever the route's usual status.
+    const answer = call.explicit && result.status !== 304 ? { ...result, status: 200 } : result;
+    if (!meter) return answer;
+    // A replay wrote nothing: its units go back, and the ledger counted nothing.
+    const served = result.headers?.[REPLAYED_HEADER] === undefined;
+    return { ...answer, headers: { ...answer.headers, ...(await meter.succeeded(served)) } };
+  } catch (error) {
+    if (meter) throw await meter.failed(error);
+    // Refused before it was metered (its parameters, say): the plan's counts as they are.
+    throw deps.meter ? withAnswerHeaders(error, await rateLimitHeadersNow(deps.meter, caller, plan)) : error;
+  }
+}
+
+/** The call's meter, its units priced by the plan: per call, or per record written. */
+function startMeter(meterDeps: MeterDeps, context: ObjectContext, call: Call, plan: Plan | undefined): CallMeter {
+  const operation = call.method.operation;
+  const kind = operation === undefined || operation === 'read' ? 'read' : 'write';
+  const records =
+    operation === 'write' || operation === 'unlink'
+      ? call.recordId !== undefined
+        ? 1
+        : requiredIds(context.params).length
+      : operation === 'create'
+        ? 1
+        : 0;
+  return new CallMeter(meterDeps, {
+    clientId: context.caller.clientId,
+    plan,
+    model: context.model.model,
+    method: call.name,
+    units: unitsOf(plan, call.name, records),
+    kind,
+  });
+}
+
+/** The RateLimit headers of an answer refused before metering; none if they cannot be read now. */
+async function rateLimitHeadersNow(meterDeps: MeterDeps, caller: Caller, plan: Plan | undefined) {
+  return currentRateLimitHeaders(meterDeps, caller.clientId, plan).catch(() => ({}));
+}
+
+/**
+ * Everything a call needs before it runs, each refusal before anything is read or written: the
+ * model, the method, the caller's rights, the parameters, the conditions.
+ */
+async function prepareCall(deps: ObjectDeps, request: ApiRequest, caller: Caller) {
   checkQueryLength(request);
   const modelName = request.pathParameters.model ?? '';
   // The registry with the custom models and fields this instance knows (reloaded when stale).
@@ -509,7 +600,7 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
     form ? formFields(request) : undefined,
   );
   const conditions = requestConditions(request.headers);
-  const context = { deps: requestDeps, access, caller, model, params, conditions };
+  const context: ObjectContext = { deps: requestDeps, access, caller, model, params, conditions };
   // Before anything is read, reserved or written: the rights on every other model the x2many
   // commands of a create or write act on (related-access.ts).
   if (call.method.operation === 'create' || call.method.operation === 'write')
@@ -532,16 +623,5 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
         ),
     });
   };
-  const claim = claimOf(request, call, caller, deps);
-  const result = claim
-    ? await runKeyedCall({
-        deps: requestDeps,
-        claim,
-        lookFirst: isMetaModel(model),
-        write: (key) => run({ ...context, key }),
-        replay: (ids) => replayedAnswer(context, call, ids),
-      })
-    : await run(context);
-  // A 304 stays one: it says the client's copy is current, whatever the route's usual status.
-  return call.explicit && result.status !== 304 ? { ...result, status: 200 } : result;
+  return { context, run, call };
 }

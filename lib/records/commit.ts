@@ -20,6 +20,7 @@ import type { RecordsDeps } from './deps';
 import {
   MAX_TRANSACTION_ACTIONS,
   recordKeyString,
+  type CounterIncrement,
   type PendingClaim,
   type RecordKey,
   type StoredRecord,
@@ -29,33 +30,63 @@ import { ReservedIds } from './reserved-ids';
 import type { WriteTransaction } from './transaction';
 
 /**
- * A request's Idempotency-Key (lib/object-api/keyed-call.ts owns the flow): the claim to commit in
- * the request's own transaction, and whether no earlier request used the key — looked up alongside
- * the first reads and awaited with them, so it costs no round trip of its own.
+ * What rides in a write's own transaction besides its records, each settled beside the first reads
+ * (awaited with them: no round trip of its own).
+ * - `key`, a request's Idempotency-Key (lib/object-api/keyed-call.ts owns the flow): the claim to
+ *   commit, and whether no earlier request used the key.
+ * - `meter`, a metered call's part (lib/metering/meter.ts owns the flow): the usage ledger's count
+ *   to commit, so a write is billed exactly when it committed, and the plan's limits, taken beside
+ *   the reads: the commit waits for them, and a call over its limits writes nothing.
  */
 export interface KeyedRequest {
   readonly key?: { readonly claim: PendingClaim; readonly unused: Promise<boolean> } | undefined;
+  readonly meter?: MeteredWrite | undefined;
 }
 
-/** Resolves once the key is known to be unused (at once without a key); KeyAlreadyClaimedError if not. */
-export async function keyUnused({ key }: KeyedRequest): Promise<void> {
-  if (key && !(await key.unused)) throw new KeyAlreadyClaimedError();
+export interface MeteredWrite {
+  /** The ledger's count of this write (a fresh one per attempt: its item is picked at random). */
+  readonly count: () => CounterIncrement;
+  /** Resolves once the plan lets the call in; rejects (a 429) if not. */
+  readonly allowed: Promise<void>;
+  /** Told once the transaction that carries the count has committed (whatever fails after it). */
+  readonly committed: () => void;
 }
 
-/** The transaction action that claims a request's key, if it has one, for the records it writes. */
-export function claimActions(
-  { key }: KeyedRequest,
+/**
+ * Resolves once the key is known to be unused and the plan lets the call in (at once without
+ * either); KeyAlreadyClaimedError if the key was used, the meter's 429 if the plan refuses.
+ */
+export async function requestReady({ key, meter }: KeyedRequest): Promise<void> {
+  const [unused] = await Promise.all([key?.unused ?? true, meter?.allowed]);
+  if (!unused) throw new KeyAlreadyClaimedError();
+}
+
+/**
+ * The transaction actions that ride with the records: the claim of the request's key, for the
+ * records it writes, and the ledger's count.
+ */
+export function requestActions(
+  { key, meter }: KeyedRequest,
   model: string,
   recordIds: readonly number[],
   now: Date,
 ): WriteAction[] {
-  if (!key) return [];
-  return [{ kind: 'claim', claim: { ...key.claim, model, recordIds }, now: Math.floor(now.getTime() / 1000) }];
+  const actions: WriteAction[] = [];
+  if (key)
+    actions.push({ kind: 'claim', claim: { ...key.claim, model, recordIds }, now: Math.floor(now.getTime() / 1000) });
+  if (meter) actions.push({ kind: 'count', increment: meter.count() });
+  return actions;
 }
 
-/** At most the records one transaction holds (less the action a key claim takes), else a 400 naming the limit. */
+/** How many actions requestActions adds to a transaction. */
+export const requestActionCount = ({ key, meter }: KeyedRequest): number => (key ? 1 : 0) + (meter ? 1 : 0);
+
+/**
+ * At most the records one transaction holds (less the actions a key claim and the ledger's count
+ * take), else a 400 naming the limit.
+ */
 export function checkRecordsPerWrite(ids: readonly number[], request: KeyedRequest): void {
-  const limit = MAX_TRANSACTION_ACTIONS - (request.key ? 1 : 0);
+  const limit = MAX_TRANSACTION_ACTIONS - requestActionCount(request);
   if (ids.length > limit) throw new TooManyIdsError(ids.length, limit);
 }
 
@@ -90,6 +121,8 @@ export interface WriteTarget {
   readonly model: ModelDef;
   /** E.g. `The records res.partner(17, 20)`. */
   readonly what: string;
+  /** Told once the write's transaction has committed, before its answer is awaited. */
+  readonly onCommit?: (() => void) | undefined;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 4;
@@ -112,7 +145,7 @@ export async function commitWithRetries<T>(
   const reserved = new ReservedIds(deps.store);
   try {
     for (let number = 1; ; number++) {
-      const outcome = await runAttempt(deps, attempt, reserved);
+      const outcome = await runAttempt(deps, attempt, reserved, target.onCommit);
       if (outcome.committed) return outcome.answer;
       const { rejected, transaction } = outcome;
       const beingDeleted = await targetsBeingDeleted(deps, rejected);
@@ -140,6 +173,7 @@ async function runAttempt<T>(
   deps: RecordsDeps,
   attempt: (reserved: ReservedIds) => Promise<Attempt<T>>,
   reserved: ReservedIds,
+  onCommit: (() => void) | undefined,
 ): Promise<{ committed: true; answer: T } | { committed: false; rejected: Rejected; transaction: WriteTransaction }> {
   let current: Attempt<T>;
   try {
@@ -151,7 +185,10 @@ async function runAttempt<T>(
   // Awaited once the commit succeeds; a failure before then must not go unhandled.
   current.answer.catch(() => undefined);
   const rejected = await commit(deps, current.transaction);
-  if (rejected === undefined) return { committed: true, answer: await current.answer };
+  if (rejected === undefined) {
+    onCommit?.();
+    return { committed: true, answer: await current.answer };
+  }
   return { committed: false, rejected, transaction: current.transaction };
 }
 

@@ -7,7 +7,14 @@
 import { InvalidValueError } from '../errors';
 import { getModel, type ModelDef } from '../models/registry';
 import type { PyDict, PyValue } from '../wire/pyvalue';
-import { checkTransactionSize, claimActions, commitWithRetries, keyUnused, type KeyedRequest } from './commit';
+import {
+  checkTransactionSize,
+  commitWithRetries,
+  requestActionCount,
+  requestActions,
+  requestReady,
+  type KeyedRequest,
+} from './commit';
 import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
 import type { StoredRecord } from './port';
@@ -37,13 +44,14 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   newRecord(model, 0, vals, request.caller, formatOdooDatetime(now()));
   // So is the size of its transaction (the record, its (0, 0, vals) records, linked records,
   // checks, a key claim): more than one transaction holds is a 400 before any id is reserved.
-  checkTransactionSize(plannedActions(vals, [{ model: model.model, id: 0 }], request.key ? 1 : 0), 1);
+  checkTransactionSize(plannedActions(vals, [{ model: model.model, id: 0 }], requestActionCount(request)), 1);
 
-  return commitWithRetries(deps, { model, what: `A new ${model.model} record` }, async (reserved) => {
+  const target = { model, what: `A new ${model.model} record`, onCommit: request.meter?.committed };
+  return commitWithRetries(deps, target, async (reserved) => {
     const [ids, linkedRecords] = await Promise.all([
       reserved.kept(() => takeCreateIds(reserved, model, vals.creates)),
       linkedKeys.length > 0 ? store.getMany(linkedKeys, { consistent: true }) : new Map<string, StoredRecord>(),
-      keyUnused(request),
+      requestReady(request),
     ]);
     const at = now();
     const commitTime = formatOdooDatetime(at);
@@ -58,7 +66,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       linkedRecords,
       createdIds: ids.createdIds,
     });
-    transaction.actions.push(...claimActions(request, model.model, [record.id], now()));
+    transaction.actions.push(...requestActions(request, model.model, [record.id], now()));
     checkTransactionSize(transaction.actions.length, 1);
     const answer = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields).then(
       (displayName) => renderRecord(model, record, displayName),

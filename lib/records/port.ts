@@ -76,7 +76,22 @@ export type WriteAction =
   /** Remove the deletion mark with `token` from a record, if it still holds that one (the version stays). */
   | { readonly kind: 'unmark'; readonly key: RecordKey; readonly token: string }
   /** Record an Idempotency-Key as used, if it is not (or its earlier use expired before `now`, epoch seconds). */
-  | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number };
+  | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number }
+  /** Add to counters of the usage table, unconditionally: the call's count in the usage ledger (lib/metering). */
+  | { readonly kind: 'count'; readonly increment: CounterIncrement };
+
+/**
+ * An addition to counters of one item of the usage table (lib/metering/windows.ts names them): the
+ * usage ledger's count of a write, committed in the write's own transaction, so a write is counted
+ * exactly when it committed.
+ */
+export interface CounterIncrement {
+  readonly key: { readonly pk: string; readonly sk: string };
+  /** Attribute name -> the number to add (negative to take away). */
+  readonly adds: Readonly<Record<string, number>>;
+  /** Epoch seconds: the table's TTL removes the item then. */
+  readonly expiresAt: number;
+}
 
 /** A transaction's outcome per action: the reasons a TransactionCancelledError (lib/errors) carries. */
 export type { CancellationReason };

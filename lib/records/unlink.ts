@@ -3,9 +3,9 @@ import { getModel } from '../models/registry';
 import {
   checkRecordsPerWrite,
   checkTransactionSize,
-  claimActions,
+  requestActions,
   commitWithRetries,
-  keyUnused,
+  requestReady,
   requireRecords,
   type KeyedRequest,
 } from './commit';
@@ -32,13 +32,17 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
   const model = getModel(deps.registry, request.model);
   checkRecordsPerWrite(request.ids, request);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
-  const target = { model, what: `The records ${model.model}(${request.ids.join(', ')})` };
+  const target = {
+    model,
+    what: `The records ${model.model}(${request.ids.join(', ')})`,
+    onCommit: request.meter?.committed,
+  };
   const marks = new DeletionMarks(deps);
   let deleted: readonly RecordKey[] = [];
 
   try {
     await commitWithRetries(deps, target, async () => {
-      const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), keyUnused(request)]);
+      const [found] = await Promise.all([deps.store.getMany(keys, { consistent: true }), requestReady(request)]);
       const records = requireRecords(model.model, request.ids, found);
       // On a retry its own marks from the attempt before are on the records: not a change by anyone.
       request.precondition?.(records.map((record) => marks.asBeforeOwnMarks(record)));
@@ -55,7 +59,7 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
           expectedVersion: record.version,
           set,
         })),
-        ...claimActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
+        ...requestActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
       ];
       checkTransactionSize(actions.length, request.ids.length);
       marks.assertHeld(plan.deleted);

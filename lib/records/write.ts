@@ -21,9 +21,10 @@ import type { PyDict, PyValue } from '../wire/pyvalue';
 import {
   checkRecordsPerWrite,
   checkTransactionSize,
-  claimActions,
   commitWithRetries,
-  keyUnused,
+  requestActionCount,
+  requestActions,
+  requestReady,
   requireRecords,
   type KeyedRequest,
 } from './commit';
@@ -68,7 +69,11 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const deleteKeys = [...vals.deletes.values()].map((target) => target.key);
   const now = deps.now ?? (() => new Date());
-  const target = { model, what: `The records ${model.model}(${request.ids.join(', ')})` };
+  const target = {
+    model,
+    what: `The records ${model.model}(${request.ids.join(', ')})`,
+    onCommit: request.meter?.committed,
+  };
 
   // (2, id) deletes records: marked before the references to them are looked for (ondelete.ts).
   const marks = vals.deletes.size > 0 ? new DeletionMarks(deps) : undefined;
@@ -77,7 +82,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
     const answer = await commitWithRetries(deps, target, async (reserved) => {
       const [found] = await Promise.all([
         store.getMany([...keys, ...linkedKeys, ...deleteKeys], { consistent: true }),
-        keyUnused(request),
+        requestReady(request),
       ]);
       const records = requireRecords(model.model, request.ids, found);
       // The conditions, on this attempt's read (a retry re-reads, and checks again): a record that
@@ -86,7 +91,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
       if (where) assertWhere(model, where, records);
       // Missing records are a 404 first, as the original checks them before writing; then a write
       // that cannot fit one transaction is a 400, counted from the vals before anything else.
-      checkTransactionSize(plannedActions(vals, keys, request.key ? 1 : 0), keys.length);
+      checkTransactionSize(plannedActions(vals, keys, requestActionCount(request)), keys.length);
       // (2, id): what deleting those records takes (extra reads, only when the command is used).
       const unlinkPlan = marks ? await planUnlink(deps, deletedTargets(vals, found), marks) : undefined;
       const at = now();
@@ -102,7 +107,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
           createdIds,
           unlinkPlan,
         });
-        built.actions.push(...claimActions(request, model.model, request.ids, now()));
+        built.actions.push(...requestActions(request, model.model, request.ids, now()));
         return built;
       };
       // The records exist; the transaction, built with stand-in ids, must fit before ids are taken.

@@ -7,6 +7,11 @@ export type ResponseKeyRule = 'description' | 'model';
 export interface Config {
   readonly recordsTable: string;
   readonly authTable: string;
+  /**
+   * The usage table (USAGE_TABLE): the plans' limits and the usage ledger (lib/metering). Every
+   * stage of serverless.yml sets it; without it (a bare test configuration) nothing is metered.
+   */
+  readonly usageTable: string | undefined;
   /** Set locally (DynamoDB Local); empty in AWS, where the SDK finds the regional endpoint. */
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
@@ -54,6 +59,11 @@ export interface Config {
    * `*` is refused: the allow-list is the point (lib/http/cors.ts).
    */
   readonly corsOrigins: ReadonlySet<string>;
+  /**
+   * DEFAULT_API_KEY (deployed stages, serverless.yml): the value of the stage's default API key, which
+   * the authorizer returns as usageIdentifierKey for clients without a key of their own. Unset locally.
+   */
+  readonly defaultApiKey?: string;
 }
 
 function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
@@ -117,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     recordsTable: requireEnv(env, 'RECORDS_TABLE'),
     authTable: requireEnv(env, 'AUTH_TABLE'),
+    usageTable: env.USAGE_TABLE || undefined,
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'eu-west-1',
     responseKey,
@@ -129,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauth1TimestampWindow: positiveSeconds(env, 'OAUTH1_TIMESTAMP_WINDOW', '300'),
     accessTokenFormat,
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    ...(env.DEFAULT_API_KEY ? { defaultApiKey: env.DEFAULT_API_KEY } : {}),
   };
 }

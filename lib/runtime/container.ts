@@ -8,12 +8,14 @@ import { buildAccessRules, type AccessRules } from '../models/access';
 import type { AuthStore } from '../auth/credentials';
 import { loadConfig, type Config } from './config';
 import { ModelCatalog } from '../models/catalog';
-import { createLogger, type Logger } from './log';
+import { createLogger, type FunctionLogger } from './log';
 import { buildRegistry, type ModelRegistry } from '../models/registry';
 import type { RecordStore } from '../records/port';
 import { DynamoAuthStore } from '../store/dynamodb/auth-table';
 import { createDocumentClient } from '../store/dynamodb/client';
 import { DynamoRecordStore } from '../store/dynamodb/records-table';
+import { DynamoMeterStore } from '../store/dynamodb/usage-table';
+import type { MeterStore } from '../metering/port';
 
 export function once<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -25,12 +27,18 @@ const getDocumentClient = once(() =>
   createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }),
 );
 export const getRecordStore = once<RecordStore>(
-  () => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable),
+  () => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable, getConfig().usageTable),
 );
+/** The plans' limits and the usage ledger; undefined without a usage table (nothing metered). */
+export const getMeterStore = once<MeterStore | undefined>(() => {
+  const table = getConfig().usageTable;
+  return table === undefined ? undefined : new DynamoMeterStore(getDocumentClient(), table);
+});
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
 export const getCatalog = once<ModelCatalog>(
   () => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()),
 );
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
-export const getLogger = once<Logger>(() => createLogger({ service: 'odoo-rest-lambda' }));
+// Named after the function Lambda runs (lib/runtime/log.ts functionNames): one logger per function.
+export const getLogger = once<FunctionLogger>(() => createLogger());

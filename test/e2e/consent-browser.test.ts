@@ -112,8 +112,9 @@ describe('the consent page in Chromium', () => {
     const { page, callbacks } = await clientPage();
     // A request token for the demo consumer, as leg 1 leaves it, with this test's callback registered.
     const { getClient } = await import('../../lib/auth/admin');
+    const { clientToItem } = await import('../../lib/auth/credentials');
     const consumer = await getClient(served.store, demoOAuth1Client().clientId);
-    await served.store.put({ kind: 'CLIENT', id: consumer.clientId }, { ...consumer, redirectUris: [...consumer.redirectUris, CALLBACK] });
+    await served.store.put({ kind: 'CLIENT', id: consumer.clientId }, clientToItem({ ...consumer, redirectUris: [...consumer.redirectUris, CALLBACK] }));
     await served.store.put({ kind: 'O1REQ', id: 'BrowserRequestToken0123456789abc' }, { clientId: consumer.clientId, sealedSecret: 'unused-here', callback: CALLBACK, expiresAt: Math.floor(Date.now() / 1000) + 600 });
     await page.goto(`${apiUrl()}/restapi/1.0/common/oauth1/authorize?oauth_token=BrowserRequestToken0123456789abc`);
     await page.fill('#login', 'admin');

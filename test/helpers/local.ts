@@ -10,6 +10,7 @@ import { shippedModels } from '../../models';
 import demoData from '../../scripts/demo-data.json';
 import { DynamoAuthStore } from '../../lib/store/dynamodb/auth-table';
 import { createDocumentClient } from '../../lib/store/dynamodb/client';
+import { DynamoMeterStore } from '../../lib/store/dynamodb/usage-table';
 import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
 import { ensureTables } from '../../lib/store/dynamodb/tables';
 
@@ -39,16 +40,18 @@ export function servedAuthStore() {
 export async function freshStores(options: { demo?: boolean } = {}) {
   const endpoint = required('TEST_DYNAMODB_ENDPOINT');
   const suffix = randomUUID().slice(0, 8);
-  const tables = { records: `test-records-${suffix}`, auth: `test-auth-${suffix}` };
+  const tables = { records: `test-records-${suffix}`, auth: `test-auth-${suffix}`, usage: `test-usage-${suffix}` };
   await ensureTables({ endpoint, region: 'eu-west-1' }, tables);
   const client = createDocumentClient({ endpoint, region: 'eu-west-1' });
-  const records = new DynamoRecordStore(client, tables.records);
+  const records = new DynamoRecordStore(client, tables.records, tables.usage);
   if (options.demo) await records.putMany(recordsFromData(buildRegistry(shippedModels), demoData.records));
   return {
     client,
     tables,
     records,
     auth: new DynamoAuthStore(client, tables.auth),
+    /** The usage table: limit counters and the usage ledger (lib/metering). */
+    meter: new DynamoMeterStore(client, tables.usage),
     /** A record's item exactly as stored (read consistently), undefined when there is none. */
     async rawItem(model: string, id: number): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
       const { Item } = await client.send(new GetCommand({ TableName: tables.records, Key: { pk: `${model}#${id}` }, ConsistentRead: true }));

@@ -40,6 +40,7 @@ import {
   type StoredValue,
   type WriteAction,
 } from '../../lib/records/port';
+import { MemoryMeterStore } from './memory-meter-store';
 
 /** DynamoDB's item size limit. */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -54,6 +55,7 @@ const claimItemKey = (id: string) => `idempotency#${id}`;
 /** The item an action writes or checks. A create puts its record under the record's own key, as DynamoRecordStore does. */
 function itemOf(action: WriteAction): string {
   if (action.kind === 'claim') return claimItemKey(action.claim.id);
+  if (action.kind === 'count') return `usage#${action.increment.key.pk}|${action.increment.key.sk}`;
   return recordKeyString(action.kind === 'create' ? action.record : action.key);
 }
 
@@ -101,6 +103,8 @@ export interface MemoryRecordStoreOptions {
    * counted as ours; tests keep the default (false).
    */
   readonly lean?: boolean;
+  /** Where the ledger counts that transactions commit land (a MemoryMeterStore of the same test); default: one of its own. */
+  readonly usage?: MemoryMeterStore;
 }
 
 export class MemoryRecordStore implements RecordStore {
@@ -113,8 +117,12 @@ export class MemoryRecordStore implements RecordStore {
   /** Calls of each port method, but not those the double makes itself nor those of a beforeNextTransact change. */
   readonly calls: Record<Method, number> = noCalls();
 
-  constructor({ lean = false }: MemoryRecordStoreOptions = {}) {
+  /** The usage table's items: the ledger counts transactions commit (the metering tests read them). */
+  readonly usage: MemoryMeterStore;
+
+  constructor({ lean = false, usage = new MemoryMeterStore() }: MemoryRecordStoreOptions = {}) {
     this.#lean = lean;
+    this.usage = usage;
   }
 
   #copy(record: StoredRecord): StoredRecord {
@@ -319,6 +327,7 @@ export class MemoryRecordStore implements RecordStore {
   }
 
   #reasonOf(action: WriteAction): CancellationReason {
+    if (action.kind === 'count') return 'none';
     if (action.kind === 'claim') {
       const earlier = this.#claims.get(claimItemKey(action.claim.id));
       return earlier && earlier.expiresAt > action.now ? 'condition' : 'none';
@@ -372,6 +381,9 @@ export class MemoryRecordStore implements RecordStore {
         return;
       }
       case 'check':
+        return;
+      case 'count':
+        this.usage.apply(action.increment);
         return;
     }
   }

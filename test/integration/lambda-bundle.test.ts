@@ -118,7 +118,12 @@ describe('the Lambda bundles', () => {
   it('logged what they did, as JSON lines, and never a secret or a token', () => {
     const lines = logsSeen.join('\n').split('\n').filter((line) => line.trim() !== '');
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(String), message: expect.any(String) });
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Outside serverless-offline each call also prints its CloudWatch embedded metrics (lib/runtime/metrics.ts).
+    const metrics = entries.filter((entry) => '_aws' in entry);
+    for (const entry of entries.filter((entry) => !('_aws' in entry))) expect(entry).toMatchObject({ level: expect.any(String), message: expect.any(String) });
+    expect(metrics.length).toBeGreaterThan(0);
+    for (const entry of metrics) expect(entry).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'odoo-rest-lambda' }] }, calls: 1 });
     for (const secret of [accessToken, client.clientSecret]) expect(logsSeen.join('\n')).not.toContain(secret);
   });
 });

@@ -77,10 +77,10 @@ export function refusedPermissions(roles: TemplateRoles, localStage: string, fn:
 /**
  * The template's name for a table the tests use: the served stage's tables
  * (`odoo-rest-lambda-local-records`), and the fresh ones a test file makes for itself
- * (`test-records-1a2b3c4d`, test/helpers/local.ts), stand for the stage's records and auth tables.
+ * (`test-records-1a2b3c4d`, test/helpers/local.ts), stand for the stage's records, auth and usage tables.
  */
 function templateTableName(table: string, localStage: string): string {
-  const own = new RegExp(`^(?:${SERVICE}-${localStage}|test)-(records|auth)(?:-[0-9a-f]{8})?$`).exec(table);
+  const own = new RegExp(`^(?:${SERVICE}-${localStage}|test)-(records|auth|usage)(?:-[0-9a-f]{8})?$`).exec(table);
   return own ? `${SERVICE}-${TEMPLATE_STAGE}-${own[1] as string}` : table;
 }
 

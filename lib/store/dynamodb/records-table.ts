@@ -47,6 +47,7 @@ import {
 } from '../../records/port';
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
+import { buildCounterAddParams } from './usage-table';
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
@@ -208,7 +209,15 @@ export function buildUnmarkParams(
   };
 }
 
-export function buildTransactWriteParams(table: string, actions: readonly WriteAction[]): TransactWriteCommandInput {
+/**
+ * The transaction of `actions`: the records' table, and the usage table for a ledger count (which
+ * a store made without `usageTable` cannot commit: a bug in its wiring).
+ */
+export function buildTransactWriteParams(
+  table: string,
+  actions: readonly WriteAction[],
+  usageTable?: string,
+): TransactWriteCommandInput {
   return {
     TransactItems: actions.map((action) => {
       switch (action.kind) {
@@ -226,6 +235,9 @@ export function buildTransactWriteParams(table: string, actions: readonly WriteA
           return { Delete: buildDeleteParams(table, action) };
         case 'claim':
           return { Put: buildClaimParams(table, action) };
+        case 'count':
+          if (usageTable === undefined) throw new Error('a ledger count to commit, and no usage table');
+          return { Update: buildCounterAddParams(usageTable, action.increment) };
       }
     }),
   };
@@ -388,6 +400,8 @@ export class DynamoRecordStore implements RecordStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The usage table, where the ledger's counts of writes are committed with them (usage-table.ts). */
+    private readonly usageTable?: string,
   ) {}
 
   async getMany(
@@ -426,9 +440,10 @@ export class DynamoRecordStore implements RecordStore {
     const [only] = actions;
     // One record and nothing to check: a conditional UpdateItem/PutItem is just as atomic, at half
     // the write cost of a transaction (AWS bills each transactional write twice).
-    if (actions.length === 1 && only && only.kind !== 'check' && only.kind !== 'claim') return this.#writeOne(only);
+    if (actions.length === 1 && only && only.kind !== 'check' && only.kind !== 'claim' && only.kind !== 'count')
+      return this.#writeOne(only);
     try {
-      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions)));
+      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions, this.usageTable)));
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionCanceledException') {
         const reasons =

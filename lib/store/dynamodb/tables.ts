@@ -43,10 +43,26 @@ export function authTableDefinition(name: string): CreateTableCommandInput {
   };
 }
 
+/** The usage table (usage-table.ts): limit counters and the usage ledger, keys pk + sk, TTL on expiresAt. */
+export function usageTableDefinition(name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  };
+}
+
 /** Creates the tables that do not exist yet; returns the names of those it created. */
 export async function ensureTables(
   connection: DynamoConnection,
-  tables: { records: string; auth: string },
+  tables: { records: string; auth: string; usage?: string },
 ): Promise<string[]> {
   const client = new DynamoDBClient({
     region: connection.region,
@@ -56,7 +72,9 @@ export async function ensureTables(
   });
   const created: string[] = [];
   try {
-    for (const definition of [recordsTableDefinition(tables.records), authTableDefinition(tables.auth)]) {
+    const definitions = [recordsTableDefinition(tables.records), authTableDefinition(tables.auth)];
+    if (tables.usage !== undefined) definitions.push(usageTableDefinition(tables.usage));
+    for (const definition of definitions) {
       try {
         await client.send(new CreateTableCommand(definition));
         created.push(definition.TableName as string);

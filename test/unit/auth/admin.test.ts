@@ -187,7 +187,7 @@ describe('which stack the admin CLI works on (scripts/admin.ts)', () => {
     region: 'eu-west-1',
     tables: { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' },
   });
-  const LOCAL = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth' };
+  const LOCAL = { records: 'odoo-rest-lambda-local-records', auth: 'odoo-rest-lambda-local-auth', usage: 'odoo-rest-lambda-local-usage' };
 
   it('without --stage, the stack npm start runs, with its key file', () => {
     const target = resolveTarget({}, {}, () => [stack(3000)]);
@@ -233,7 +233,7 @@ describe('which stack the admin CLI works on (scripts/admin.ts)', () => {
       region: 'eu-west-1',
       endpoint: undefined,
       endpointSource: 'AWS',
-      tables: { records: 'odoo-rest-lambda-prod-records', auth: 'odoo-rest-lambda-prod-auth' },
+      tables: { records: 'odoo-rest-lambda-prod-records', auth: 'odoo-rest-lambda-prod-auth', usage: 'odoo-rest-lambda-prod-usage' },
       keyFile: undefined,
       keyFileSource: 'SECRETS_KEY_FILE',
       kmsKeyId: 'alias/odoo-rest-lambda-prod-secrets',
@@ -242,6 +242,6 @@ describe('which stack the admin CLI works on (scripts/admin.ts)', () => {
     expect(resolveTarget({ stage: 'prod', region: 'us-east-1' }, {}).region).toBe('us-east-1');
     expect(() => resolveTarget({ stage: 'prod', port: '3000' }, {})).toThrow('--port picks a local stack');
     const tables = resolveTarget({ stage: 'test' }, { AUTH_TABLE: 'a', RECORDS_TABLE: 'r', SECRETS_KEY_FILE: '/k' });
-    expect([tables.tables, tables.keyFile, tables.kmsKeyId]).toStrictEqual([{ records: 'r', auth: 'a' }, '/k', undefined]);
+    expect([tables.tables, tables.keyFile, tables.kmsKeyId]).toStrictEqual([{ records: 'r', auth: 'a', usage: 'odoo-rest-lambda-test-usage' }, '/k', undefined]);
   });
 });

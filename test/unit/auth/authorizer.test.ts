@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import OAuth from 'oauth-1.0a';
 import { createClient, revokeClient } from '../../../lib/auth/admin';
-import { clientFromItem, clientKey, randomToken, sha256Hex, type AuthItem, type AuthKey } from '../../../lib/auth/credentials';
+import { clientFromItem, clientKey, clientToItem, randomToken, sha256Hex, type AuthItem, type AuthKey, type ClientRecord } from '../../../lib/auth/credentials';
 import { authorizationHeader, authorizeRequest, type AuthorizerDeps } from '../../../lib/auth/authorizer';
 import { AuthenticationRequiredError } from '../../../lib/errors';
 import { keyRingFrom, type KeyRing } from '../../../lib/auth/keys';
@@ -276,8 +276,8 @@ describe('authorizeRequest: Bearer and Basic tokens', () => {
 
   it('refuses a token whose client now acts for another user', async () => {
     const s = await setup();
-    const client = clientFromItem(await s.store.get(clientKey(s.app.clientId)));
-    await s.store.put(clientKey(s.app.clientId), { ...client, userId: 8 } as AuthItem);
+    const client = clientFromItem(await s.store.get(clientKey(s.app.clientId))) as ClientRecord;
+    await s.store.put(clientKey(s.app.clientId), clientToItem({ ...client, userId: 8 }));
     await expectUnauthorized(authorizeEvent(s.deps, log, authorizerEvent({ Authorization: `Bearer ${s.bearer.access_token}` })));
   });
 
@@ -455,8 +455,8 @@ describe('authorizeRequest: JWT access tokens (ACCESS_TOKEN_FORMAT=jwt)', () => 
 
   it('refuses a JWT whose client now acts for another user', async () => {
     const s = await jwtSetup();
-    const client = clientFromItem(await s.store.get(clientKey(s.app.clientId)));
-    await s.store.put(clientKey(s.app.clientId), { ...client, userId: 8 } as AuthItem);
+    const client = clientFromItem(await s.store.get(clientKey(s.app.clientId))) as ClientRecord;
+    await s.store.put(clientKey(s.app.clientId), clientToItem({ ...client, userId: 8 }));
     await expectUnauthorized(authorizeEvent(s.deps, log, s.bearer()));
   });
 

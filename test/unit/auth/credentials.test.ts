@@ -101,7 +101,7 @@ describe('clientFromItem', () => {
   });
 
   it.each(['oauth1', 'oauth2', 'basic'] as const)('accepts the access type %s', (accessType) => {
-    expect(clientFromItem({ ...complete, accessType })?.accessType).toBe(accessType);
+    expect(clientFromItem({ ...clientToItem(complete), accessType })?.accessType).toBe(accessType);
   });
 
   it('fills the optional attributes with empty values when they are missing', () => {
@@ -131,12 +131,21 @@ describe('clientFromItem', () => {
     });
   });
 
+  it('keeps a plan through its item (JSON text) and drops one that is not a plan', () => {
+    const planned: ClientRecord = { ...complete, plan: { rate: { perSecond: 5, burst: 10 }, quotaDay: 100, perRecord: true } };
+    const item = clientToItem(planned);
+    expect(typeof item.plan).toBe('string');
+    expect(clientFromItem(item)).toStrictEqual(planned);
+    expect(clientFromItem({ ...item, plan: '{"quotaDay": -1}' })).toStrictEqual(complete);
+    expect(clientFromItem({ ...item, plan: 'not json' })).toStrictEqual(complete);
+  });
+
   it('keeps persistentRefreshTokens of an OAuth 2 client only, and only when it is exactly true', () => {
     const persistent: ClientRecord = { ...complete, persistentRefreshTokens: true };
     expect(clientFromItem(clientToItem(persistent))).toStrictEqual(persistent);
-    expect(clientFromItem({ ...complete, persistentRefreshTokens: 'true' })).toStrictEqual(complete);
-    expect(clientFromItem({ ...complete, persistentRefreshTokens: false })).toStrictEqual(complete);
-    expect(clientFromItem({ ...complete, accessType: 'basic', persistentRefreshTokens: true })).not.toHaveProperty('persistentRefreshTokens');
+    expect(clientFromItem({ ...clientToItem(complete), persistentRefreshTokens: 'true' })).toStrictEqual(complete);
+    expect(clientFromItem({ ...clientToItem(complete), persistentRefreshTokens: false })).toStrictEqual(complete);
+    expect(clientFromItem({ ...clientToItem(complete), accessType: 'basic', persistentRefreshTokens: true })).not.toHaveProperty('persistentRefreshTokens');
   });
 
   it.each<[string, AuthItem | undefined]>([

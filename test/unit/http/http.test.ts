@@ -469,7 +469,7 @@ describe('runHttp CORS (CORS_ORIGINS)', () => {
   });
   const GRANT = {
     'Access-Control-Allow-Origin': APP,
-    'Access-Control-Expose-Headers': 'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag',
+    'Access-Control-Expose-Headers': 'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag, RateLimit-Policy, RateLimit',
   };
   const records: PyValue = [pyDict([['id', 17]])];
   const modelRoute = async (): Promise<ApiResult> => ({

@@ -19,6 +19,7 @@ describe('config', () => {
       expect(loadConfig({ ...BASE })).toStrictEqual({
         recordsTable: 'records-prod',
         authTable: 'auth-prod',
+        usageTable: undefined,
         dynamodbEndpoint: undefined,
         region: 'eu-central-1',
         responseKey: 'description',
@@ -49,10 +50,12 @@ describe('config', () => {
           OAUTH1_TIMESTAMP_WINDOW: '600',
           ACCESS_TOKEN_FORMAT: 'jwt',
           CORS_ORIGINS: 'https://app.example.com',
+          USAGE_TABLE: 'usage-prod',
         }),
       ).toStrictEqual({
         recordsTable: 'records-prod',
         authTable: 'auth-prod',
+        usageTable: 'usage-prod',
         dynamodbEndpoint: 'http://localhost:8000',
         region: 'eu-central-1',
         responseKey: 'model',

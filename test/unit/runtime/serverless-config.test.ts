@@ -58,6 +58,7 @@ describe('serverless.yml', () => {
       ...(prod.functions.token.events as Json[])
         .filter((event) => event.http.method === 'post')
         .map((event) => ['token', event.http.path, undefined]),
+      ['usage', '/restapi/1.0/usage', undefined],
     ]);
   });
 
@@ -83,8 +84,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'token', 'version']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'start', 'token', 'version']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'token', 'usage', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'start', 'token', 'usage', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });
@@ -180,18 +181,20 @@ describe('serverless.yml', () => {
       return { id, DeletionPolicy, UpdateReplacePolicy, ...protection };
     };
     const stateful = Object.keys(resources).filter((id) => ['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::KMS::Alias'].includes(resources[id].Type));
-    expect(stateful.sort()).toStrictEqual(['AuthTable', 'RecordsTable', 'SecretsKey', 'SecretsKeyAlias']);
+    expect(stateful.sort()).toStrictEqual(['AuthTable', 'RecordsTable', 'SecretsKey', 'SecretsKeyAlias', 'UsageTable']);
     expect(stateful.map(retention)).toStrictEqual([
       { id: 'AuthTable', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', DeletionProtectionEnabled: true },
       { id: 'RecordsTable', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', DeletionProtectionEnabled: true },
       { id: 'SecretsKey', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' },
       { id: 'SecretsKeyAlias', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' },
+      // The usage ledger is the billing record: kept like the records.
+      { id: 'UsageTable', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', DeletionProtectionEnabled: true },
     ]);
   });
 
   it('builds every ARN with ${AWS::Partition}, never a literal partition', () => {
     const basicExecution = [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }];
-    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole', 'OpenApiRole']) {
+    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole', 'OpenApiRole', 'UsageRole']) {
       expect([role, resources[role].Properties.ManagedPolicyArns]).toStrictEqual([role, basicExecution]);
     }
     expect(resources.SecretsKey.Properties.KeyPolicy.Statement[0].Principal).toStrictEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
@@ -241,5 +244,53 @@ describe('the Node.js the tests run on', () => {
     const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Json;
     expect(packageJson.engines.node).toMatch(new RegExp(`<${Number(lambdaMajor) + 1}$`));
     expect(packageJson.devDependencies.node).toMatch(new RegExp(`^\\^${lambdaMajor}\\.`));
+  });
+});
+
+describe('API Gateway usage plans, a coarse backstop in deployed stages (lib/metering/gateway.ts)', () => {
+  const httpEvents = (config: Json) =>
+    Object.entries(config.functions as Json).flatMap(([name, fn]) => ((fn.events ?? []) as Json[]).map((event) => ({ name, ...event.http })));
+  const defaultKeyValue = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: 'DefaultApiKeySecret' }, ':SecretString}}']] };
+
+  it("takes each call's API key from the authorizer (usageIdentifierKey), never from the client", () => {
+    expect(prod.provider.apiGateway.apiKeySourceType).toBe('AUTHORIZER');
+  });
+
+  it('requires an API key on every route behind the authorizer in a deployed stage only (serverless-offline would ask local clients for x-api-key)', () => {
+    const privateRoutes = (config: Json) => httpEvents(config).filter((http) => http.private === true).map((http) => [http.name, http.path, http.method]);
+    const authorized = httpEvents(prod).filter((http) => http.authorizer !== undefined).map((http) => [http.name, http.path, http.method]);
+    // Without an API key requirement API Gateway would meter nothing; the preflights carry no credentials.
+    expect(privateRoutes(prod)).toStrictEqual(authorized);
+    expect(authorized).toEqual(
+      expect.arrayContaining([
+        ['object', '/restapi/1.0/object/{model}', 'any'],
+        ['object', '/restapi/1.0/object/{model}/{proxy+}', 'any'],
+      ]),
+    );
+    expect(privateRoutes(local)).toStrictEqual([]);
+  });
+
+  it('meters the clients without a key of their own under a default usage plan with generous limits', () => {
+    const { throttle, quota } = prod.provider.apiGateway.usagePlan;
+    expect(quota).toBeUndefined();
+    expect(throttle.rateLimit).toBeGreaterThanOrEqual(1000);
+    expect(throttle.burstLimit).toBeGreaterThanOrEqual(throttle.rateLimit);
+    expect(resources.DefaultUsagePlanKey).toStrictEqual({
+      Type: 'AWS::ApiGateway::UsagePlanKey',
+      Properties: { KeyId: { Ref: 'DefaultApiKey' }, KeyType: 'API_KEY', UsagePlanId: { Ref: 'ApiGatewayUsagePlan' } },
+    });
+  });
+
+  it("generates the default key's value at deploy time (no secret in the repo) and gives it to the authorizer alone", () => {
+    expect(resources.DefaultApiKeySecret.Type).toBe('AWS::SecretsManager::Secret');
+    // API Gateway takes 20 to 128 alphanumerics.
+    expect(resources.DefaultApiKeySecret.Properties.GenerateSecretString).toStrictEqual({ PasswordLength: 40, ExcludePunctuation: true, IncludeSpace: false });
+    expect(resources.DefaultApiKey.Type).toBe('AWS::ApiGateway::ApiKey');
+    expect(resources.DefaultApiKey.Properties).toMatchObject({ Enabled: true, Value: defaultKeyValue });
+    expect(prod.functions.authorizer.environment.DEFAULT_API_KEY).toStrictEqual(defaultKeyValue);
+    expect(local.functions.authorizer.environment.DEFAULT_API_KEY).toBe('');
+    const others = Object.entries(prod.functions as Json).filter(([name]) => name !== 'authorizer');
+    expect(others.filter(([, fn]) => fn.environment?.DEFAULT_API_KEY !== undefined)).toStrictEqual([]);
+    expect(prod.provider.environment.DEFAULT_API_KEY).toBeUndefined();
   });
 });
