@@ -495,7 +495,8 @@ export async function runAdmin(argv: readonly string[], { env, stdin, out, err, 
         for (const client of await listClients(store)) {
           const refresh = client.persistentRefreshTokens ? '  (persistent refresh tokens)' : '';
           const uris = client.redirectUris.length ? `  -> ${client.redirectUris.join(' ')}` : '';
-          out(`${client.clientId}  ${client.accessType.padEnd(6)}  user ${client.userId}  ${client.name}${uris}${refresh}  plan: ${describePlan(client.plan)}`);
+          const plan = client.plan ? `  plan: ${describePlan(client.plan)}` : '';
+          out(`${client.clientId}  ${client.accessType.padEnd(6)}  user ${client.userId}  ${client.name}${uris}${refresh}${plan}`);
         }
         return;
       case 'list-users':

@@ -21,8 +21,11 @@
  *      PUT (still 2 sequential round trips); then why they exist: RACE_CLIENTS concurrent clients
  *      adding 1 to one record's color by reading then writing (GET, then PUT color+1) against as
  *      many concurrent {'$inc': 1} PUTs, and how many increments each lost.
+ *   8. Metering (issue 13): PUT of 1, 10 and 99 ids and a GET of one record in process, unmetered,
+ *      with the usage ledger only, and under a plan (rate window + day and month quota): DynamoDB
+ *      commands and sequential round trips per call, and the p50 each adds.
  *
- * BENCH_ONLY=large runs 5. alone, BENCH_ONLY=computed runs 7. alone.
+ * BENCH_ONLY=large runs 5. alone, BENCH_ONLY=computed runs 7. alone, BENCH_ONLY=metering runs 8. alone.
  *
  * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
  */
@@ -52,7 +55,9 @@ import { formatOdooDatetime } from '../lib/records';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore, recordItemKey } from '../lib/store/dynamodb/records-table';
 import { ensureTables } from '../lib/store/dynamodb/tables';
-import type { RecordStore, StoredRecord } from '../lib/records/port';
+import { MAX_TRANSACTION_ACTIONS, type RecordStore, type StoredRecord } from '../lib/records/port';
+import { PLAN_CONTEXT_KEY, planToContext, type Plan } from '../lib/metering/plan';
+import { DynamoMeterStore } from '../lib/store/dynamodb/usage-table';
 import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
@@ -101,6 +106,8 @@ const SEQUENTIAL_BASELINE_CALLS: Record<Size, number> = { 1: 300, 10: 200, 100: 
 const ROW_TIME_LIMIT_MS = 20_000;
 
 const HTTP_CONCURRENCY = 8;
+/** The most records a metered write holds: one transaction's actions, less the usage ledger's count. */
+const MAX_METERED_WRITE = MAX_TRANSACTION_ACTIONS - 1;
 const HTTP_REQUESTS: Record<Size, number> = { 1: 400, 10: 200, 100: 100 };
 const HTTP_TIME_LIMIT_MS = 15_000;
 /** Two requests per worker first, so serverless-offline has started its Lambda instances. */
@@ -453,7 +460,8 @@ async function runLoad(apiUrl: string, token: string, size: Size, total: number)
   const begin = performance.now();
   const deadline = begin + HTTP_TIME_LIMIT_MS;
   const worker = async (index: number) => {
-    const ids = idBlock(size, index).join(',');
+    // The served API meters every call: its ledger count rides in the write's transaction.
+    const ids = idBlock(size, index).slice(0, MAX_METERED_WRITE).join(',');
     while (started < total && performance.now() < deadline) {
       const n = started++;
       const url = `${apiUrl}/restapi/1.0/object/${MODEL}?ids=${ids}&vals=${encodeURIComponent(benchVals(n))}`;
@@ -614,12 +622,13 @@ function printHttp(stats: ReadonlyMap<Size, LoadStats>): void {
     ['ids', 'requests', 'requests/s', 'p50 ms', 'p99 ms', 'non-200'],
     SIZES.map((size) => {
       const s = stats.get(size) as LoadStats;
-      return [String(size), String(s.requests), s.perSecond.toFixed(1), ms1(s.p50), ms1(s.p99), String(s.unexpected)];
+      return [String(Math.min(size, MAX_METERED_WRITE)), String(s.requests), s.perSecond.toFixed(1), ms1(s.p50), ms1(s.p99), String(s.unexpected)];
     }),
     [
       '   serverless-offline runs the authorizer and the handler as two local Lambda invocations in worker',
       `   threads per request, on the same ${cpus().length} cores as DynamoDB Local: a floor for the emulator, not AWS figures.`,
       `   Requests asked: ${SIZES.map((size) => HTTP_REQUESTS[size]).join(' / ')}; a row with fewer stopped at its ${HTTP_TIME_LIMIT_MS / 1000} s limit.`,
+      `   The served API meters every call, and a metered write holds ${MAX_METERED_WRITE} records (its ledger count is the 100th action).`,
       ...SIZES.flatMap((size) => {
         const first = stats.get(size)?.firstUnexpected;
         return first === undefined ? [] : [`   First non-200 with ${size} ids: ${first}`];
@@ -972,6 +981,79 @@ function printComputed(results: ComputedResults): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 8. Metering (issue 13): what the limits and the usage ledger cost a call
+
+type MeteringVariant = 'unmetered' | 'ledger only (no plan)' | 'plan: rate + day + month';
+const METERING_VARIANTS: readonly MeteringVariant[] = ['unmetered', 'ledger only (no plan)', 'plan: rate + day + month'];
+/** Limits no bench run reaches: the plan's counters are taken and checked on every call all the same. */
+const BENCH_PLAN: Plan = { rate: { perSecond: 1_000_000, burst: 1_000_000 }, quotaDay: 1_000_000_000, quotaMonth: 1_000_000_000 };
+const METERING_OPERATIONS = ['PUT 1 id', 'PUT 10 ids', `PUT ${MAX_METERED_WRITE} ids`, 'GET 1 record'] as const;
+type MeteringOperation = (typeof METERING_OPERATIONS)[number];
+const METERING_CALLS = 150;
+
+/** One in-process call of `operation` as the bench's client under `variant`, checked. */
+function meteredCall(deps: ObjectDeps, variant: MeteringVariant, operation: MeteringOperation): (n: number) => Promise<void> {
+  const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
+  const size = operation === 'PUT 1 id' ? 1 : operation === 'PUT 10 ids' ? 10 : MAX_METERED_WRITE;
+  const ids = idBlock(100).slice(0, size).join(',');
+  return async (n) => {
+    const event =
+      operation === 'GET 1 record'
+        ? objectEvent('GET', MODEL, String(FIRST_BENCH_ID), { fields: "['name']" }, `metering-get-${n}`)
+        : objectEvent('PUT', MODEL, undefined, { ids, vals: benchVals(n) }, `metering-${size}-${n}`);
+    if (variant === 'plan: rate + day + month')
+      (event.requestContext.authorizer as Record<string, unknown>)[PLAN_CONTEXT_KEY] = planToContext(BENCH_PLAN);
+    const response = await serveObject(deps, options, event);
+    if (response.statusCode !== 200) throw new Error(`metering ${variant}, ${operation} answered ${response.statusCode}: ${response.body.slice(0, 500)}`);
+  };
+}
+
+async function benchMetering(
+  deps: ObjectDeps,
+  client: DynamoDBDocumentClient,
+  trace: DynamoTrace,
+): Promise<Map<MeteringVariant, Map<MeteringOperation, RowStats>>> {
+  const metered: ObjectDeps = {
+    ...deps,
+    store: new DynamoRecordStore(client, LOCAL_TABLES.records, LOCAL_TABLES.usage),
+    meter: { store: new DynamoMeterStore(client, LOCAL_TABLES.usage) },
+  };
+  const depsOf = (variant: MeteringVariant) => (variant === 'unmetered' ? deps : metered);
+  progress('metering: warming up');
+  for (const variant of METERING_VARIANTS) for (const operation of METERING_OPERATIONS) await warmUp(50, meteredCall(depsOf(variant), variant, operation));
+  const results = new Map<MeteringVariant, Map<MeteringOperation, RowStats>>();
+  for (const variant of METERING_VARIANTS) {
+    const byOperation = new Map<MeteringOperation, RowStats>();
+    for (const operation of METERING_OPERATIONS) {
+      progress(`metering, ${variant}, ${operation}`);
+      byOperation.set(operation, await measureRow(trace, METERING_CALLS, meteredCall(depsOf(variant), variant, operation)));
+    }
+    results.set(variant, byOperation);
+  }
+  return results;
+}
+
+function printMetering(results: ReadonlyMap<MeteringVariant, ReadonlyMap<MeteringOperation, RowStats>>): void {
+  const unmetered = results.get('unmetered');
+  printTable(
+    '8. Metering: the same calls unmetered, with the usage ledger only, and under a plan (in process, DynamoDB Local)',
+    ['variant, call', 'calls', 'DynamoDB commands/call', 'round trips/call', 'p50 ms', 'p99 ms', 'p50 delta ms'],
+    METERING_VARIANTS.flatMap((variant) =>
+      METERING_OPERATIONS.map((operation) => {
+        const stats = results.get(variant)?.get(operation) as RowStats;
+        const base = unmetered?.get(operation) as RowStats;
+        return [`${variant}: ${operation}`, String(stats.calls), perCall(stats.commands), String(stats.maxWaves), ms1(stats.p50), ms1(stats.p99), (stats.p50 - base.p50).toFixed(1)];
+      }),
+    ),
+    [
+      "   Ledger only: a write's count rides in its own transaction (a single-record write becomes a two-item transaction);",
+      "   a read's count is one UpdateItem beside the read. Plan: the rate window and the quota month are two more conditional",
+      '   UpdateItems, sent beside the first read. Round trips: the most sequential waves of DynamoDB requests in any call.',
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function bench(cleanup: Cleanup): Promise<void> {
   printMachine();
@@ -1002,6 +1084,11 @@ async function bench(cleanup: Cleanup): Promise<void> {
     printComputed(await benchComputed(objectDeps, trace));
     return;
   }
+  // BENCH_ONLY=metering: what metering costs a call alone (section 8).
+  if (process.env.BENCH_ONLY === 'metering') {
+    printMetering(await benchMetering(objectDeps, client, trace));
+    return;
+  }
 
   const inProcess = await benchInProcess(objectDeps, trace);
   const coreOnly = await benchCoreOnly();
@@ -1018,6 +1105,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   printAuthorizer(await benchAuthorizer(client, trace, demo, keyFile));
   const computed = await benchComputed(objectDeps, trace);
   printComputed(computed);
+  printMetering(await benchMetering(objectDeps, client, trace));
   await cleanup.run(); // the bundles' load times are steadier without the stack running
 
   const outdir = await mkdtemp(join(tmpdir(), 'odoo-rest-bench-'));

@@ -45,8 +45,18 @@ const ERROR_STATUSES: Readonly<Record<string, { readonly name: string; readonly 
   '413': { name: 'PayloadTooLarge', description: 'The body is too large.' },
   '414': { name: 'UriTooLong', description: 'The query is too long.' },
   '422': { name: 'IdempotencyKeyReused', description: 'An Idempotency-Key reused for another request.' },
+  '429': {
+    name: 'TooManyRequests',
+    description: "The client's plan allows no more now (rate or quota); retry after Retry-After seconds.",
+  },
   '500': { name: 'InternalError', description: 'Our failure; the body never shows internals.' },
   '503': { name: 'ServiceUnavailable', description: 'Throttled; retry after Retry-After seconds.' },
+};
+
+/** The plan's headers, on every answer to a client with a plan (lib/metering/headers.ts). */
+const RATE_LIMIT_HEADERS: Record<string, Schema> = {
+  'RateLimit-Policy': { $ref: '#/components/headers/RateLimitPolicy' },
+  RateLimit: { $ref: '#/components/headers/RateLimit' },
 };
 
 /** The parameters the router's methods take, described; a name not here is still documented. */
@@ -184,7 +194,7 @@ function operation(model: ModelDef, key: string, name: string, onRecord: boolean
   const [status, success] = successResponse(name, model, key, onRecord);
   const writes = method.operation !== undefined && method.operation !== 'read';
   const reads = method.operation === 'read';
-  const errors = ['400', '401', '403', '404', '405', '413', '414', '500', '503'];
+  const errors = ['400', '401', '403', '404', '405', '413', '414', '429', '500', '503'];
   if (writes) errors.push('409', '412', '422');
   if (reads) errors.push('412');
   const headers = [
@@ -227,7 +237,7 @@ function operation(model: ModelDef, key: string, name: string, onRecord: boolean
         }
       : {}),
     responses: {
-      [status]: success,
+      [status]: { ...success, headers: { ...(success.headers as Schema | undefined), ...RATE_LIMIT_HEADERS } },
       ...(reads ? { '304': ref('responses', 'NotModified') } : {}),
       ...errorResponses(errors),
     },
@@ -326,6 +336,9 @@ function components(registry: ModelRegistry): Schema {
     responses[name] = {
       description,
       ...(status === '503' ? { headers: { 'Retry-After': { schema: { type: 'integer' } } } } : {}),
+      ...(status === '429'
+        ? { headers: { 'Retry-After': { schema: { type: 'integer' } }, ...RATE_LIMIT_HEADERS } }
+        : {}),
       ...(status === '405' ? { headers: { Allow: { schema: { type: 'string' } } } } : {}),
       ...(status === '401' ? { headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } } : {}),
       content: { 'application/json': { schema }, 'application/xml': { schema: ref('schemas', 'Xml') } },
@@ -371,6 +384,16 @@ function components(registry: ModelRegistry): Schema {
       },
     },
     headers: {
+      RateLimitPolicy: {
+        description:
+          'The client\'s plan (draft-ietf-httpapi-ratelimit-headers): each limit with its quota q and window w (s), e.g. `"burst";q=20;w=2, "day";q=1000;w=86400`. Only for clients with a plan.',
+        schema: { type: 'string' },
+      },
+      RateLimit: {
+        description:
+          'What is left of each limit now: remaining units r and seconds to reset t, e.g. `"burst";r=19;t=1, "day";r=998;t=3600`.',
+        schema: { type: 'string' },
+      },
       ETag: { description: "The records' version tag.", schema: { type: 'string' } },
       XNextCursor: {
         description: 'Present when there may be a next page: pass it as `cursor`.',
@@ -443,6 +466,37 @@ function commonPaths(): Record<string, Schema> {
         security: [],
         tags: ['common'],
         responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: {} } } } },
+      },
+    },
+    '/restapi/1.0/usage': {
+      get: {
+        operationId: 'usage',
+        summary: "The calling client's usage (from the ledger) and what is left of its plan.",
+        tags: ['common'],
+        parameters: [
+          {
+            name: 'from',
+            in: 'query',
+            required: false,
+            description: 'UTC date or time; default the month so far.',
+            schema: str,
+          },
+          {
+            name: 'to',
+            in: 'query',
+            required: false,
+            description: 'UTC date or time (excluded); default the end of this hour.',
+            schema: str,
+          },
+          { name: 'granularity', in: 'query', required: false, schema: { type: 'string', enum: ['hour', 'day'] } },
+        ],
+        responses: {
+          '200': {
+            ...plainAnswer({ type: 'object', properties: { usage: { type: 'object' } } }, 'The usage report.'),
+            headers: RATE_LIMIT_HEADERS,
+          },
+          ...errorResponses(['400', '401', '500', '503']),
+        },
       },
     },
     '/restapi/1.0/common/version': {

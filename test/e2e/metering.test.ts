@@ -7,14 +7,31 @@
 import { parseList } from 'structured-headers';
 import { createClient, setClientPlan } from '../../lib/auth/admin';
 import type { Plan } from '../../lib/metering/plan';
-import { apiUrl, servedAuthStore } from '../helpers/local';
+import { apiUrl, demoToken, servedAuthStore } from '../helpers/local';
 import { closeConnections, send, type RawResponse } from '../helpers/served-http';
 
 const served = servedAuthStore();
-afterAll(() => {
+const created: number[] = [];
+afterAll(async () => {
+  if (created.length > 0) {
+    const token = await demoToken();
+    await fetch(`${apiUrl()}/restapi/1.0/object/res.partner?ids=${created.join(',')}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  }
   served.close();
   closeConnections();
 });
+
+/** A partner of this file's own, created by the (unmetered) demo client. */
+async function ownPartner(name: string): Promise<number> {
+  const response = await fetch(`${apiUrl()}/restapi/1.0/object/res.partner?vals=${encodeURIComponent(`{'name': '${name}'}`)}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${await demoToken()}` },
+  });
+  expect(response.status).toBe(201);
+  const id = ((await response.json()) as { Partner: { id: number } }).Partner.id;
+  created.push(id);
+  return id;
+}
 
 /** A client of its own with `plan`, and a Bearer token for it. */
 async function clientWithPlan(name: string, plan: Plan) {
@@ -74,12 +91,14 @@ describe('plans over HTTP', () => {
   });
 
   it('refuses past the burst with RATE_LIMITED, and answers the usage of the client with its limits', async () => {
+    // Two partners of this test's own (written by the unmetered demo client), so the demo records stay as they are.
+    const [a, b] = await Promise.all(['Burst A', 'Burst B'].map(ownPartner));
     // A burst of 3 in a window of a day (3 units at 3 per 86400 s): the test cannot cross its end.
     const { clientId, authorization } = await clientWithPlan('Burst', { rate: { perSecond: 3 / 86_400, burst: 3 }, perRecord: true });
     const put = () =>
-      fetch(`${apiUrl()}/restapi/1.0/object/res.partner?ids=17&vals={'color': 2}`, { method: 'PUT', headers: { Authorization: authorization } });
+      fetch(`${apiUrl()}/restapi/1.0/object/res.partner?ids=${a}&vals={'color': 2}`, { method: 'PUT', headers: { Authorization: authorization } });
     expect((await put()).status).toBe(200);
-    const list = await fetch(`${apiUrl()}/restapi/1.0/object/res.partner?ids=17,20&vals={'color': 3}`, { method: 'PUT', headers: { Authorization: authorization } });
+    const list = await fetch(`${apiUrl()}/restapi/1.0/object/res.partner?ids=${a},${b}&vals={'color': 3}`, { method: 'PUT', headers: { Authorization: authorization } });
     expect(list.status).toBe(200);
     expect(rateLimit(list).now.get('burst')?.r).toBe(0);
     const refused = await put();
