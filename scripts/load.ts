@@ -24,8 +24,13 @@
  * one whose answer never came), never that of a refused PUT, a value nobody sent, the original
  * value after a 200, or a value older than a 200 PUT that started after it was answered.
  *
+ * The usage ledger (issue 13) must agree: the demo client's `ok` count grows during the load by
+ * exactly the 2xx answers received (plus, at most, the requests still in flight when it stopped,
+ * which the server may have served). test/integration/ledger-exactness.test.ts checks the same
+ * under injected faults (throttling, answers lost after the commit, replays).
+ *
  * Prints the machine, the settings, a table per kind with the total (requests/s, p50/p99/p99.9
- * latency, statuses, errors, timeouts), a table per route, the consistency check, and
+ * latency, statuses, errors, timeouts), a table per route, the ledger check, the consistency check, and
  * PASS/FAIL; exit code 1 on FAIL.
  */
 import { rm } from 'node:fs/promises';
@@ -35,6 +40,8 @@ import { recordsFromData } from '../lib/runtime/demo';
 import { buildRegistry } from '../lib/models/registry';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
+import { DynamoMeterStore } from '../lib/store/dynamodb/usage-table';
+import { hourOf } from '../lib/metering/ledger';
 import { shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { freePort, LOCAL_TABLES, localKeyFile, portIsFree, prepareData, startApi, startDynamo } from './local-stack';
@@ -286,8 +293,11 @@ class LoadState {
   readonly seen = new Map<number, Set<string | false>>();
   readonly #searchCount = expectedSearchCount();
   #next = 0;
+  /** Requests built and answers received, and those answered 2xx (the usage ledger's check). */
+  readonly counts = { sent: 0, answered: 0, answered2xx: 0 };
 
   plan(kind: Kind): Plan {
+    this.counts.sent++;
     switch (kind) {
       case 'put': {
         const ids = listIds();
@@ -314,6 +324,8 @@ class LoadState {
 
   /** Records an answer; returns what it was. */
   answer(plan: Plan, status: number, body: string): Outcome {
+    this.counts.answered++;
+    if (status >= 200 && status < 300) this.counts.answered2xx++;
     if (plan.put) {
       plan.put.status = status;
       plan.put.doneAt = performance.now();
@@ -370,6 +382,26 @@ class LoadState {
     }
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The usage ledger's check
+
+/** How long the ledger check waits for calls in flight when the load stopped. */
+const LEDGER_SETTLE_MS = 2_000;
+
+/** The usage ledger's `ok` calls of one client in the last day and the next hour (read consistently). */
+function usageLedger(endpoint: string, clientId: string) {
+  const client = createDocumentClient({ endpoint, region: REGION });
+  const meter = new DynamoMeterStore(client, LOCAL_TABLES.usage);
+  return {
+    async okCalls(): Promise<number> {
+      const now = Date.now();
+      const rows = await meter.ledger(clientId, hourOf(new Date(now - 86_400_000)), hourOf(new Date(now + 3_600_000)));
+      return rows.filter((row) => row.outcome === 'ok').reduce((sum, row) => sum + row.calls, 0);
+    },
+    close: () => client.destroy(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,6 +681,11 @@ async function load(options: Options, cleanup: Cleanup, run: { readonly interrup
   const warmupUnexpected = [...state.tallies.values()].reduce((sum, t) => sum + t.unexpected, 0);
   // The tallies count the measured load only; the warm-up's PUTs stay in the consistency check.
   for (const tally of state.tallies.values()) Object.assign(tally, { requests: 0, ok: 0, empty: 0, conflict: 0, unexpected: 0 });
+  Object.assign(state.counts, { sent: 0, answered: 0, answered2xx: 0 });
+  // The usage ledger's count of the demo client's served calls, before and after the measured load.
+  const ledger = usageLedger(dynamo.endpoint, demo.oauth2.clientId);
+  cleanup.add(async () => ledger.close());
+  const ledgerBefore = await ledger.okCalls();
 
   progress(`load: ${options.durationS} s`);
   const cannonOptions = (kind: Kind): CannonOptions => ({
@@ -719,6 +756,18 @@ async function load(options: Options, cleanup: Cleanup, run: { readonly interrup
   for (const sample of state.samples) say(`Unexpected: ${sample}`);
   if (state.samples.length > 0) say();
 
+  progress('checking the usage ledger');
+  // Calls still in flight when autocannon stopped may still commit (and be counted): a moment for them.
+  await new Promise((resolve) => setTimeout(resolve, LEDGER_SETTLE_MS));
+  const counted = (await ledger.okCalls()) - ledgerBefore;
+  const inFlight = state.counts.sent - state.counts.answered;
+  const ledgerExact = counted >= state.counts.answered2xx && counted <= state.counts.answered2xx + inFlight;
+  say(
+    `Usage ledger: ${counted} calls of the demo client counted ok during the load; ${state.counts.answered2xx} answered 2xx, ` +
+      `${inFlight} sent and never answered (in flight when the load stopped: counted if they were served): ` +
+      `${ledgerExact ? (inFlight === 0 ? 'equal' : 'within them') : 'MISMATCH'}`,
+  );
+
   progress('checking consistency');
   const touched = [...new Set(state.puts.flatMap((put) => put.ids))].sort((a, b) => a - b);
   const { values, settled } = touched.length > 0 ? await settledReadBack(api.url, token, touched) : { values: new Map<number, string | false>(), settled: true };
@@ -739,6 +788,7 @@ async function load(options: Options, cleanup: Cleanup, run: { readonly interrup
     total.aggregate.errors > 0 ? `${total.aggregate.errors} errors (${total.aggregate.timeouts} timeouts)` : '',
     report.problems.length + report.readProblems.length > 0 ? `${report.problems.length + report.readProblems.length} consistency problems` : '',
     settled ? '' : 'the records did not settle after the load',
+    ledgerExact ? '' : `the usage ledger counted ${counted} calls ok for ${state.counts.answered2xx} answered 2xx`,
     totals.responses === 0 ? 'no answer at all' : '',
   ].filter((failure) => failure !== '');
   say();
