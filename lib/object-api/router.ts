@@ -57,6 +57,7 @@ import { CallMeter, currentRateLimitHeaders, type MeterDeps } from '../metering/
 import { PLAN_CONTEXT_KEY, planFromContext, unitsOf, type Plan } from '../metering/plan';
 import { readConditionAnswer, WriteConditions } from './conditions';
 import { changeDefinitions } from './meta-change';
+import { METHOD_SIGNATURES, RECORD_VERB_METHODS, VERB_METHODS, type MethodName, type MethodSignature } from './methods';
 import { checkDomainAccess, checkRelatedWriteAccess } from './related-access';
 import {
   activeTestOf,
@@ -367,48 +368,36 @@ async function nameSearch({ deps, access, model, params }: ObjectContext): Promi
   return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
 }
 
-/** A model method: its Odoo parameters, and what it does on the model and, if it can, on one record. */
+/** A model method: its signature (methods.ts), and what it does on the model and, if it can, on one record. */
 export interface MethodDef {
-  /**
-   * The Odoo signature's parameters in order (Odoo 17), which positional `args` fill and `kwargs`
-   * name; `context` is always a keyword too. Record ids are not among them: they come from the
-   * path or `ids`, as the original passes them first.
-   */
-  readonly params: readonly string[];
-  /** The access right (ir.model.access) it needs; introspection needs none, as in Odoo. */
+  readonly params: MethodSignature['params'];
   readonly operation?: Operation;
   readonly onModel: (context: ObjectContext) => Promise<ApiResult>;
   readonly onRecord?: (context: ObjectContext, id: number) => Promise<ApiResult>;
 }
 
-/**
- * The model's methods, reachable as /object/{model}/{method} (and those with onRecord as
- * /object/{model}/{id}/{method}) with any verb, as the original routes them; the verb routes are
- * these methods too (VERB_METHODS). The one table of signatures.
- */
-export const METHODS: Readonly<Record<string, MethodDef>> = {
-  search: { params: ['domain', 'offset', 'limit', 'order'], operation: 'read', onModel: searchIds },
-  search_count: { params: ['domain'], operation: 'read', onModel: searchCount },
-  search_read: { params: ['domain', 'fields', 'offset', 'limit', 'order'], operation: 'read', onModel: readList },
-  read: { params: ['fields'], operation: 'read', onModel: readList, onRecord: readOne },
-  write: { params: ['vals'], operation: 'write', onModel: writeList, onRecord: writeOne },
-  create: { params: ['vals'], operation: 'create', onModel: create },
-  unlink: { params: [], operation: 'unlink', onModel: deleteList, onRecord: deleteOne },
-  fields_get: { params: ['allfields', 'attributes'], onModel: fieldsGetMethod },
-  default_get: { params: ['fields_list'], onModel: defaultGetMethod },
-  check_access_rights: { params: ['operation', 'raise_exception'], onModel: checkAccessRights },
-  // Its `args` is its own parameter (a domain), so name_search takes keywords only.
-  name_search: { params: ['name', 'args', 'operator', 'limit'], operation: 'read', onModel: nameSearch },
+/** What each method of METHOD_SIGNATURES does; the signatures say which take a record. */
+const ROUTES: Readonly<Record<MethodName, Pick<MethodDef, 'onModel' | 'onRecord'>>> = {
+  search: { onModel: searchIds },
+  search_count: { onModel: searchCount },
+  search_read: { onModel: readList },
+  read: { onModel: readList, onRecord: readOne },
+  write: { onModel: writeList, onRecord: writeOne },
+  create: { onModel: create },
+  unlink: { onModel: deleteList, onRecord: deleteOne },
+  fields_get: { onModel: fieldsGetMethod },
+  default_get: { onModel: defaultGetMethod },
+  check_access_rights: { onModel: checkAccessRights },
+  name_search: { onModel: nameSearch },
 };
 
-/** The method each verb means without a method in the path: on the model, and on /{id}. */
-export const VERB_METHODS: Readonly<Record<string, string>> = {
-  GET: 'search_read',
-  POST: 'create',
-  PUT: 'write',
-  DELETE: 'unlink',
-};
-export const RECORD_VERB_METHODS: Readonly<Record<string, string>> = { GET: 'read', PUT: 'write', DELETE: 'unlink' };
+/** The methods, signature and route together. */
+export const METHODS: Readonly<Record<string, MethodDef>> = Object.fromEntries(
+  (Object.keys(METHOD_SIGNATURES) as MethodName[]).map((name) => {
+    const { onRecord: _onRecord, ...signature }: MethodSignature = METHOD_SIGNATURES[name];
+    return [name, { ...signature, ...ROUTES[name] }];
+  }),
+);
 
 /**
  * A call's metric labels (lib/runtime/metrics.ts), each from a bounded set, since every distinct

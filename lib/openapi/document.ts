@@ -7,7 +7,13 @@
  */
 import type { ModelDef, ModelRegistry } from '../models/registry';
 import { OPERATIONS } from '../models/access';
-import { METHODS, RECORD_VERB_METHODS, VERB_METHODS, type MethodDef } from '../object-api/router';
+import {
+  METHOD_SIGNATURES,
+  RECORD_VERB_METHODS,
+  VERB_METHODS,
+  type MethodName,
+  type MethodSignature,
+} from '../object-api/methods';
 import type { ResponseKeyRule } from '../runtime/config';
 import { recordSchema, schemaName, valsSchema, valsSchemaName, type Schema } from './schemas';
 
@@ -82,7 +88,7 @@ const PARAMETER_DOCS: Readonly<Record<string, { readonly description: string; re
 };
 
 /** Parameters a route takes beside the method's own signature (router.ts reads them). */
-function routeParameters(method: MethodDef, onRecord: boolean): string[] {
+function routeParameters(method: MethodSignature, onRecord: boolean): string[] {
   const extra: string[] = [];
   if (!onRecord && method.operation !== undefined && method.operation !== 'create') extra.push('ids');
   if (method.operation === 'write') extra.push('where');
@@ -190,7 +196,7 @@ function verbOf(name: string, table: Readonly<Record<string, string>>): string {
 }
 
 function operation(model: ModelDef, key: string, name: string, onRecord: boolean, routeNote: string): Schema {
-  const method = METHODS[name] as MethodDef;
+  const method: MethodSignature = METHOD_SIGNATURES[name as MethodName];
   const [status, success] = successResponse(name, model, key, onRecord);
   const writes = method.operation !== undefined && method.operation !== 'read';
   const reads = method.operation === 'read';
@@ -262,7 +268,7 @@ function modelPaths(model: ModelDef, key: string): Record<string, Schema> {
     );
   paths[base] = verbs(VERB_METHODS, false);
   paths[`${base}/{id}`] = { parameters: [idParameter], ...verbs(RECORD_VERB_METHODS, true) };
-  for (const [name, method] of Object.entries(METHODS)) {
+  for (const [name, method] of Object.entries(METHOD_SIGNATURES) as [MethodName, MethodSignature][]) {
     const verb = verbOf(name, VERB_METHODS).toLowerCase();
     paths[`${base}/${name}`] = { [verb]: operation(model, key, name, false, '_named') };
     if (method.onRecord) {

@@ -7,7 +7,8 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { IR_MODEL, IR_MODEL_FIELDS, servableRegistry, CATALOG_STAMP_KEY } from '../../../lib/models/catalog';
 import { buildRegistry } from '../../../lib/models/registry';
-import { METHODS, RECORD_VERB_METHODS, VERB_METHODS } from '../../../lib/object-api/router';
+import { RECORD_VERB_METHODS, VERB_METHODS } from '../../../lib/object-api/methods';
+import { METHODS } from '../../../lib/object-api/router';
 import { openApiDocument, TOKEN_PATH } from '../../../lib/openapi/document';
 import { OpenApiSource, STAMP_CHECK_MS } from '../../../lib/openapi/source';
 import type { StoredRecord } from '../../../lib/records/port';
