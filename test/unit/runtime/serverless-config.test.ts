@@ -173,6 +173,20 @@ describe('serverless.yml', () => {
     ]);
   });
 
+  it("shapes the usage plans' own 429s and the 403 of an unknown key as the function's errors, JSON and XML", () => {
+    const shape = (id: string) => {
+      const { ResponseType, StatusCode, ResponseTemplates } = resources[id].Properties;
+      const json = JSON.parse(ResponseTemplates['application/json']) as { error: { code: number } };
+      return [ResponseType, StatusCode, json.error.code, ResponseTemplates['application/xml'].startsWith(`<error type="dict"><code type="int">${StatusCode}</code>`)];
+    };
+    expect(['ThrottledResponse', 'QuotaExceededResponse', 'InvalidApiKeyResponse'].map(shape)).toStrictEqual([
+      ['THROTTLED', '429', 429, true],
+      ['QUOTA_EXCEEDED', '429', 429, true],
+      ['INVALID_API_KEY', '403', 403, true],
+    ]);
+    expect(resources.ThrottledResponse.Properties.ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'1'");
+  });
+
   it('keeps every table, the KMS key and its alias when the stack is deleted or would replace them', () => {
     const retention = (id: string) => {
       const { Type, DeletionPolicy, UpdateReplacePolicy, Properties } = resources[id];
