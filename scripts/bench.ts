@@ -542,6 +542,7 @@ process.stdout.write(String(performance.now() - started));
 const HANDLER_ENV = {
   RECORDS_TABLE: LOCAL_TABLES.records,
   AUTH_TABLE: LOCAL_TABLES.auth,
+  USAGE_TABLE: LOCAL_TABLES.usage,
   DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
   DEMO_CLIENT_ID: 'bench',
   DEMO_CLIENT_SECRET: 'bench',
