@@ -34,6 +34,8 @@ const LAYERS = [
   { files: ['lib/metering/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   // The change feed and webhooks: pure over ports (PutEvents via EventBusPort); only the sender uses node:http/https.
   { files: ['lib/changes/**/*.ts', 'lib/webhooks/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
+  // Writes pushed in through a queue: the object routes injected, the dead letters through a port.
+  { files: ['lib/queue/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/errors/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/store/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   { files: ['lib/runtime/**/*.ts'], patterns: [NO_AWS_LAMBDA] },

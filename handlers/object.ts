@@ -4,28 +4,15 @@ import { verifyPendingOAuth1Signature } from '../lib/auth/oauth1/flow';
 import { runHttp } from '../lib/http';
 import { callLabels, routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
 import { callMetrics } from '../lib/runtime/metrics';
-import {
-  getAccessRules,
-  getCatalog,
-  getConfig,
-  getLogger,
-  getMeterStore,
-  getRecordStore,
-  getRegistry,
-} from '../lib/runtime/container';
+import { getConfig, getLogger, getObjectDeps } from '../lib/runtime/container';
 // The key ring, for the OAuth 1.0a requests with a form body whose signature the authorizer left
 // to this function (it never sees the body); loaded on the first such request only.
 import { getOAuth1Deps } from '../lib/runtime/container-auth';
 
 const oauth1 = getOAuth1Deps();
-const meterStore = getMeterStore();
 const deps: ObjectDeps = {
-  registry: getRegistry(),
-  store: getRecordStore(),
-  accessRules: getAccessRules(),
-  catalog: getCatalog(),
+  ...getObjectDeps(),
   verifyOAuth1Signature: (request, caller) => verifyPendingOAuth1Signature(oauth1, request, caller),
-  ...(meterStore ? { meter: { store: meterStore } } : {}),
 };
 const log = getLogger();
 const options = {

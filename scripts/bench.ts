@@ -543,6 +543,7 @@ const HANDLER_ENV = {
   RECORDS_TABLE: LOCAL_TABLES.records,
   AUTH_TABLE: LOCAL_TABLES.auth,
   USAGE_TABLE: LOCAL_TABLES.usage,
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-dead.fifo',
   DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
   DEMO_CLIENT_ID: 'bench',
   DEMO_CLIENT_SECRET: 'bench',

@@ -12,6 +12,10 @@ export interface Config {
    * stage of serverless.yml sets it; without it (a bare test configuration) nothing is metered.
    */
   readonly usageTable: string | undefined;
+  /** QUEUE_USERS: the res.users ids the writes queue's producers may act as (lib/queue); empty: none. */
+  readonly queueUsers: ReadonlySet<number>;
+  /** The queue writer's dead-letter queue (deployed stages). */
+  readonly deadLetterQueueUrl: string | undefined;
   /** Set locally (DynamoDB Local); empty in AWS, where the SDK finds the regional endpoint. */
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
@@ -110,6 +114,16 @@ export function parseCorsOrigins(value: string | undefined): ReadonlySet<string>
   return origins;
 }
 
+/** A comma-separated list of user ids; anything else fails the cold start. */
+function userIds(env: NodeJS.ProcessEnv, name: string): ReadonlySet<number> {
+  const text = (env[name] ?? '').trim();
+  if (text === '') return new Set();
+  const ids = text.split(',').map((part) => Number(part.trim()));
+  if (!ids.every((id) => Number.isSafeInteger(id) && id > 0))
+    throw new Error(`${name} must be comma-separated res.users ids, not ${JSON.stringify(text)}`);
+  return new Set(ids);
+}
+
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === '') throw new Error(`Missing required environment variable ${name}`);
@@ -128,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recordsTable: requireEnv(env, 'RECORDS_TABLE'),
     authTable: requireEnv(env, 'AUTH_TABLE'),
     usageTable: env.USAGE_TABLE || undefined,
+    queueUsers: userIds(env, 'QUEUE_USERS'),
+    deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'eu-west-1',
     responseKey,

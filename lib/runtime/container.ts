@@ -16,6 +16,7 @@ import { createDocumentClient } from '../store/dynamodb/client';
 import { DynamoRecordStore } from '../store/dynamodb/records-table';
 import { DynamoMeterStore } from '../store/dynamodb/usage-table';
 import type { MeterStore } from '../metering/port';
+import type { ObjectDeps } from '../object-api/router';
 
 export function once<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -40,5 +41,16 @@ export const getCatalog = once<ModelCatalog>(
   () => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()),
 );
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
+/** What the object routes run on: the object function's, and the queue writer's (the same routes). */
+export const getObjectDeps = once<ObjectDeps>(() => {
+  const meterStore = getMeterStore();
+  return {
+    registry: getRegistry(),
+    store: getRecordStore(),
+    accessRules: getAccessRules(),
+    catalog: getCatalog(),
+    ...(meterStore ? { meter: { store: meterStore } } : {}),
+  };
+});
 // Named after the function Lambda runs (lib/runtime/log.ts functionNames): one logger per function.
 export const getLogger = once<FunctionLogger>(() => createLogger());

@@ -139,6 +139,8 @@ export class TemplateRoles {
     }
     if (resource?.Type === 'AWS::KMS::Key') return `arn:${PARTITION}:kms:${this.region}:${ACCOUNT}:key/${logicalId}`;
     if (resource?.Type === 'AWS::IAM::Role') return `arn:${PARTITION}:iam::${ACCOUNT}:role/${logicalId}`;
+    if (resource?.Type === 'AWS::SQS::Queue')
+      return `arn:${PARTITION}:sqs:${this.region}:${ACCOUNT}:${String(resource.Properties?.QueueName ?? logicalId)}`;
     throw new Error(`No ARN for ${logicalId} (${resource?.Type ?? 'not in the template'})`);
   }
 }

@@ -33,7 +33,8 @@ describe('serverless.yml', () => {
     expect(prod.provider.runtime).toBe('nodejs22.x');
     expect(prod.custom.esbuild.target).toBe('node22');
     const events = Object.values(prod.functions as Json).flatMap((fn) => fn.events ?? []);
-    expect(events.every((event: Json) => 'http' in event)).toBe(true);
+    // Every event an HTTP route, but the writes queue's (SQS) of the queue function.
+    expect(events.every((event: Json) => 'http' in event || (event.sqs !== undefined && prod.functions.queue.events.includes(event)))).toBe(true);
   });
 
   it('puts the REQUEST authorizer, uncached, on every object route', () => {
@@ -49,7 +50,7 @@ describe('serverless.yml', () => {
   it('answers CORS preflights of the object routes and the token endpoints without the authorizer, and of nothing else', () => {
     const optionsEvents = Object.entries(prod.functions as Json).flatMap(([name, fn]) =>
       ((fn.events ?? []) as Json[])
-        .filter((event) => event.http.method === 'options')
+        .filter((event) => event.http?.method === 'options')
         .map((event) => [name, event.http]),
     );
     expect(optionsEvents.map(([name, http]) => [name, http.path, http.authorizer])).toStrictEqual([
@@ -84,8 +85,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'token', 'usage', 'version']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'start', 'token', 'usage', 'version']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'queue', 'token', 'usage', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'queue', 'start', 'token', 'usage', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });
@@ -187,6 +188,21 @@ describe('serverless.yml', () => {
     expect(resources.ThrottledResponse.Properties.ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'1'");
   });
 
+  it('feeds the writes queue (FIFO, redrive to a FIFO dead-letter queue) to the queue function with partial batch failures', () => {
+    const queue = resources.WritesQueue.Properties;
+    expect([queue.FifoQueue, queue.RedrivePolicy.maxReceiveCount, queue.RedrivePolicy.deadLetterTargetArn]).toStrictEqual([
+      true,
+      5,
+      { 'Fn::GetAtt': ['WritesDeadLetterQueue', 'Arn'] },
+    ]);
+    expect(resources.WritesDeadLetterQueue.Properties.FifoQueue).toBe(true);
+    expect(prod.functions.queue.events).toStrictEqual([
+      { sqs: { arn: { 'Fn::GetAtt': ['WritesQueue', 'Arn'] }, batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } },
+    ]);
+    // The queue's visibility outlasts the function's timeout (SQS would deliver a message again mid-call).
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * prod.functions.queue.timeout);
+  });
+
   it('keeps every table, the KMS key and its alias when the stack is deleted or would replace them', () => {
     const retention = (id: string) => {
       const { Type, DeletionPolicy, UpdateReplacePolicy, Properties } = resources[id];
@@ -208,7 +224,7 @@ describe('serverless.yml', () => {
 
   it('builds every ARN with ${AWS::Partition}, never a literal partition', () => {
     const basicExecution = [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }];
-    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole', 'OpenApiRole', 'UsageRole']) {
+    for (const role of ['ObjectRole', 'AuthorizerRole', 'TokenRole', 'AuthorizeRole', 'OpenApiRole', 'UsageRole', 'QueueRole']) {
       expect([role, resources[role].Properties.ManagedPolicyArns]).toStrictEqual([role, basicExecution]);
     }
     expect(resources.SecretsKey.Properties.KeyPolicy.Statement[0].Principal).toStrictEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
