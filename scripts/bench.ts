@@ -25,7 +25,10 @@
  *      with the usage ledger only, and under a plan (rate window + day and month quota): DynamoDB
  *      commands and sequential round trips per call, and the p50 each adds.
  *
- * BENCH_ONLY=large runs 5. alone, BENCH_ONLY=computed runs 7. alone, BENCH_ONLY=metering runs 8. alone.
+ *   9. The writes queue (issue 12): batches of 10 write messages of 1 and 99 ids through runQueueBatch.
+ *
+ * BENCH_ONLY=large runs 5. alone, BENCH_ONLY=computed runs 7. alone, BENCH_ONLY=metering runs 8. alone,
+ * BENCH_ONLY=queue runs 9. alone.
  *
  * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
  */
@@ -58,6 +61,8 @@ import { ensureTables } from '../lib/store/dynamodb/tables';
 import { MAX_TRANSACTION_ACTIONS, type RecordStore, type StoredRecord } from '../lib/records/port';
 import { PLAN_CONTEXT_KEY, planToContext, type Plan } from '../lib/metering/plan';
 import { DynamoMeterStore } from '../lib/store/dynamodb/usage-table';
+import { runQueueBatch } from '../lib/queue/batch';
+import type { DeadLetters, QueueDeps } from '../lib/queue/run';
 import { shippedAccessRules, shippedModels } from '../models';
 import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
@@ -1056,6 +1061,78 @@ function printMetering(results: ReadonlyMap<MeteringVariant, ReadonlyMap<Meterin
 }
 
 // ---------------------------------------------------------------------------------------------
+// 9. The writes queue (issue 12): queue messages through the same routes, in process
+
+const QUEUE_SIZES = [1, MAX_METERED_WRITE] as const;
+const QUEUE_BATCHES = 20;
+const QUEUE_BATCH_SIZE = 10;
+
+interface QueueStats {
+  readonly ids: number;
+  readonly messages: number;
+  readonly perSecond: number;
+  readonly p50BatchMs: number;
+}
+
+/** Batches of 10 write messages (as SQS hands them to the queue function), each a fresh message id. */
+async function benchQueue(deps: ObjectDeps, client: DynamoDBDocumentClient): Promise<QueueStats[]> {
+  const metered: ObjectDeps = {
+    ...deps,
+    store: new DynamoRecordStore(client, LOCAL_TABLES.records, LOCAL_TABLES.usage),
+    meter: { store: new DynamoMeterStore(client, LOCAL_TABLES.usage) },
+  };
+  const queueDeps: QueueDeps = {
+    route: (request) => routeObjectRequest(metered, request),
+    userGroups: async () => ['base.group_system', 'base.group_user', 'base.group_partner_manager'],
+    allowedUsers: new Set([DEMO_USER_ID]),
+    clientId: 'bench-queue',
+  };
+  const deadLetters: DeadLetters = {
+    async send(_message, reason) {
+      throw new Error(`bench queue message dead-lettered: ${reason.message}`);
+    },
+  };
+  const log = createLogger({}, () => undefined);
+  const results: QueueStats[] = [];
+  for (const size of QUEUE_SIZES) {
+    progress(`writes queue, ${size} ids per message`);
+    const batchMs: number[] = [];
+    const started = performance.now();
+    let messages = 0;
+    for (let batch = 0; batch < QUEUE_BATCHES; batch++) {
+      const records = Array.from({ length: QUEUE_BATCH_SIZE }, (_, i) => {
+        const n = batch * QUEUE_BATCH_SIZE + i;
+        const ids = idBlock(100, 1).slice(0, size);
+        return {
+          messageId: `bench-queue-${size}-${n}-${Date.now()}`,
+          body: JSON.stringify({ model: MODEL, method: 'write', ids, vals: { street2: `queue ${n}` }, user: DEMO_USER_ID }),
+          attributes: { MessageGroupId: `${MODEL}-${size}` },
+        };
+      });
+      const t0 = performance.now();
+      const { batchItemFailures } = await runQueueBatch(queueDeps, deadLetters, log, records);
+      batchMs.push(performance.now() - t0);
+      if (batchItemFailures.length > 0) throw new Error(`bench queue batch: ${batchItemFailures.length} messages to deliver again`);
+      messages += records.length;
+    }
+    results.push({ ids: size, messages, perSecond: messages / ((performance.now() - started) / 1000), p50BatchMs: percentile(batchMs, 50) });
+  }
+  return results;
+}
+
+function printQueue(stats: readonly QueueStats[]): void {
+  printTable(
+    '9. The writes queue: batches of 10 write messages through runQueueBatch (Powertools FIFO processor), in process',
+    ['ids per message', 'messages', 'messages/s', 'p50 ms per batch of 10'],
+    stats.map((s) => [String(s.ids), String(s.messages), s.perSecond.toFixed(1), ms1(s.p50BatchMs)]),
+    [
+      '   One message group: in order, one at a time (a FIFO group is never run in parallel). Each message: the same',
+      '   route as a PUT (its records read, one transaction with the Idempotency-Key claim and the ledger count).',
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function bench(cleanup: Cleanup): Promise<void> {
   printMachine();
@@ -1091,6 +1168,11 @@ async function bench(cleanup: Cleanup): Promise<void> {
     printMetering(await benchMetering(objectDeps, client, trace));
     return;
   }
+  // BENCH_ONLY=queue: the writes queue alone (section 9).
+  if (process.env.BENCH_ONLY === 'queue') {
+    printQueue(await benchQueue(objectDeps, client));
+    return;
+  }
 
   const inProcess = await benchInProcess(objectDeps, trace);
   const coreOnly = await benchCoreOnly();
@@ -1108,6 +1190,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   const computed = await benchComputed(objectDeps, trace);
   printComputed(computed);
   printMetering(await benchMetering(objectDeps, client, trace));
+  printQueue(await benchQueue(objectDeps, client));
   await cleanup.run(); // the bundles' load times are steadier without the stack running
 
   const outdir = await mkdtemp(join(tmpdir(), 'odoo-rest-bench-'));
