@@ -3,8 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { verifyPendingOAuth1Signature } from '../lib/auth/oauth1/flow';
 import { runHttp } from '../lib/http';
 import { callLabels, routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
-import { callMetrics } from '../lib/runtime/metrics';
-import { getConfig, getLogger, getObjectDeps } from '../lib/runtime/container';
+import { getHttpOptions, getObjectDeps } from '../lib/runtime/container';
 // The key ring, for the OAuth 1.0a requests with a form body whose signature the authorizer left
 // to this function (it never sees the body); loaded on the first such request only.
 import { getOAuth1Deps } from '../lib/runtime/container-auth';
@@ -14,16 +13,12 @@ const deps: ObjectDeps = {
   ...getObjectDeps(),
   verifyOAuth1Signature: (request, caller) => verifyPendingOAuth1Signature(oauth1, request, caller),
 };
-const log = getLogger();
 const options = {
-  log,
-  responseKey: getConfig().responseKey,
-  corsOrigins: getConfig().corsOrigins,
-  metrics: callMetrics(log),
+  ...getHttpOptions(),
   labels: (request: Parameters<typeof callLabels>[1]) => callLabels(deps.registry, request),
 };
 
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
-  log.startInvocation(context);
+  options.log.startInvocation(context);
   return runHttp(event, options, (request) => routeObjectRequest(deps, request));
 };

@@ -8,8 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { shippedModels } from '../models';
 import { runHttp } from '../lib/http';
 import { OpenApiSource } from '../lib/openapi/source';
-import { getConfig, getLogger, getRecordStore } from '../lib/runtime/container';
-import { callMetrics } from '../lib/runtime/metrics';
+import { getConfig, getHttpOptions, getRecordStore } from '../lib/runtime/container';
 
 const config = getConfig();
 const source = new OpenApiSource(getRecordStore(), shippedModels, {
@@ -17,14 +16,8 @@ const source = new OpenApiSource(getRecordStore(), shippedModels, {
   version: '1.0',
   ...(config.publicBaseUrl === undefined ? {} : { baseUrl: config.publicBaseUrl }),
 });
-const log = getLogger();
-const options = {
-  log,
-  responseKey: config.responseKey,
-  corsOrigins: config.corsOrigins,
-  jsonOnly: true,
-  metrics: callMetrics(log),
-};
+const options = { ...getHttpOptions(), jsonOnly: true };
+const { log } = options;
 
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   log.startInvocation(context);

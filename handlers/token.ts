@@ -5,18 +5,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { tokenEndpoint } from '../lib/auth/token-api';
 import { runHttp } from '../lib/http';
-import { getConfig, getLogger } from '../lib/runtime/container';
+import { getHttpOptions } from '../lib/runtime/container';
 import { getOAuth1Deps, getTokenDeps } from '../lib/runtime/container-auth';
-import { callMetrics } from '../lib/runtime/metrics';
 
 const deps = { ...getTokenDeps(), ...getOAuth1Deps() };
-const log = getLogger();
-const options = {
-  log,
-  responseKey: getConfig().responseKey,
-  corsOrigins: getConfig().corsOrigins,
-  metrics: callMetrics(log),
-};
+const options = getHttpOptions();
+const { log } = options;
 
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   log.startInvocation(context);

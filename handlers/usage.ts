@@ -2,23 +2,18 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { runHttp } from '../lib/http';
 import { routeUsageRequest } from '../lib/object-api/usage-route';
-import { getConfig, getLogger, getMeterStore } from '../lib/runtime/container';
-import { callMetrics } from '../lib/runtime/metrics';
+import { getHttpOptions, getMeterStore } from '../lib/runtime/container';
 
 const store = getMeterStore();
 if (!store) throw new Error('Missing required environment variable USAGE_TABLE');
 const deps = { meter: { store } };
-const log = getLogger();
 const options = {
-  log,
-  responseKey: getConfig().responseKey,
-  corsOrigins: getConfig().corsOrigins,
-  metrics: callMetrics(log),
+  ...getHttpOptions(),
   labels: ({ authorizer }: { authorizer: Readonly<Record<string, string | undefined>> }) =>
     authorizer.clientId ? { clientId: authorizer.clientId, method: 'usage' } : { method: 'usage' },
 };
 
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
-  log.startInvocation(context);
+  options.log.startInvocation(context);
   return runHttp(event, options, (request) => routeUsageRequest(deps, request));
 };

@@ -9,6 +9,7 @@ import type { AuthStore } from '../auth/credentials';
 import { loadConfig, type Config } from './config';
 import { ModelCatalog } from '../models/catalog';
 import { createLogger, type FunctionLogger } from './log';
+import { callMetrics } from './metrics';
 import { buildRegistry, type ModelRegistry } from '../models/registry';
 import type { RecordStore } from '../records/port';
 import { DynamoAuthStore } from '../store/dynamodb/auth-table';
@@ -54,3 +55,11 @@ export const getObjectDeps = once<ObjectDeps>(() => {
 });
 // Named after the function Lambda runs (lib/runtime/log.ts functionNames): one logger per function.
 export const getLogger = once<FunctionLogger>(() => createLogger());
+/**
+ * What every HTTP function's runHttp takes from the container: its logger, the response key, the
+ * CORS origins and its call metrics (a handler adds what is its own: jsonOnly, labels).
+ */
+export const getHttpOptions = once(() => {
+  const log = getLogger();
+  return { log, responseKey: getConfig().responseKey, corsOrigins: getConfig().corsOrigins, metrics: callMetrics(log) };
+});
