@@ -28,9 +28,21 @@ export function buildDeadLetterParams(
   };
 }
 
-/** The SDK names the function in its User-Agent from AWS_SDK_UA_APP_ID, as every client here. */
-export function sqsDeadLetters(queueUrl: string, options: { region: string }): DeadLetters {
-  const client = new SQSClient({ region: options.region });
+export interface SqsConnection {
+  readonly region: string;
+  /** A stand-in SQS (tests: the local stage has none); the function's SDK names it in its User-Agent as appId. */
+  readonly endpoint?: string;
+  readonly appId?: string;
+}
+
+/** In a function, the SDK names it in its User-Agent from AWS_SDK_UA_APP_ID, as every client here. */
+export function sqsDeadLetters(queueUrl: string, { region, endpoint, appId }: SqsConnection): DeadLetters {
+  const client = new SQSClient({
+    region,
+    ...(appId ? { userAgentAppId: appId } : {}),
+    // A stand-in answers without the MD5 digests SQS adds, and takes any credentials.
+    ...(endpoint ? { endpoint, md5: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
   return {
     async send(message, reason) {
       await client.send(new SendMessageCommand(buildDeadLetterParams(queueUrl, message, reason)));
