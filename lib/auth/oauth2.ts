@@ -83,7 +83,7 @@ const familyKey = (familyId: string): AuthKey => ({ kind: 'FAMILY', id: familyId
  */
 export const MAX_FAMILY_ACCESS_TOKENS = MAX_AUTH_TRANSACTION_WRITES - 10;
 /** Attempts at revoking a family that rotations keep moving on (each lost attempt means one committed). */
-const MAX_REVOKE_ATTEMPTS = 5;
+const MAX_REVOKE_ATTEMPTS = 8;
 /** Attempts at a refresh of a persistent refresh token that concurrent refreshes keep beating. */
 const MAX_PERSISTENT_REFRESH_ATTEMPTS = 5;
 
@@ -338,6 +338,9 @@ async function revokeFamily(store: AuthStore, familyId: string): Promise<void> {
       ...doomed.map((hash): AuthWrite => ({ kind: 'delete', key: tokenKey(hash) })),
     ];
     if (await store.transact(writes)) return;
+    // Lost to a rotation (the next read sees it) or to a concurrent revocation's transaction
+    // (DynamoDB cancels both of two transactions on one item): apart, jittered, before trying again.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
   }
   throw new Error(`Could not revoke refresh token family ${familyId}: it kept changing`);
 }

@@ -105,10 +105,10 @@ describe('the usage ledger under faults', () => {
     };
     await batch(8, 8);
     // Throttled transactions: the SDK's own retries, then ours, then a 503 the client sends again.
-    injector.arm({ command: 'TransactWriteItemsCommand', fault: 'throttling', times: 14 });
+    injector.arm({ command: 'TransactWriteItemsCommand', fault: 'throttling', times: 6 });
     await batch(0, 6);
     // Reads throttled until they fail (503), then answered.
-    injector.arm({ command: 'BatchGetItemCommand', fault: 'throttling', times: 7 });
+    injector.arm({ command: 'BatchGetItemCommand', fault: 'throttling', times: 3 });
     await batch(4, 0);
     // Answers lost after the write committed: every SDK attempt's answer (same token, written once), a 503.
     injector.arm({ command: 'TransactWriteItemsCommand', fault: 'connection-reset', after: true, times: 3 });
@@ -140,5 +140,6 @@ describe('the usage ledger under faults', () => {
     expect(lostCommitted).toBe(1);
     const [used] = await stores.meter.readCounts(limitCounters(CLIENT, PLAN, new Date(), 0)[0]!.counter);
     expect(used).toBe((await ledgerOf('ok')).units - lostCommitted * 2);
-  });
+    // The SDK's own backoff on throttling is real time: a bound well above a loaded machine's run.
+  }, 180_000);
 });
