@@ -2,7 +2,6 @@
  * The object API's routes: request parameters in, one records-core call, a result out.
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
-import { AUTH_ERROR_CONTEXT_KEY } from '../auth/credentials';
 import { OAUTH1_SIGNATURE_CONTEXT_KEY, OAUTH1_SIGNATURE_PENDING } from '../auth/oauth1/flow';
 import {
   AuthenticationRequiredError,
@@ -52,6 +51,7 @@ import {
   type RecordsDeps,
 } from '../records';
 import type { PyValue } from '../wire/pyvalue';
+import { callerOf } from './caller';
 import { idempotencyKeyOf, pendingClaim, REPLAYED_HEADER, runKeyedCall } from './keyed-call';
 import { CallMeter, currentRateLimitHeaders, type MeterDeps } from '../metering/meter';
 import { PLAN_CONTEXT_KEY, planFromContext, unitsOf, type Plan } from '../metering/plan';
@@ -94,18 +94,6 @@ export interface ObjectDeps extends RecordsDeps {
   readonly verifyOAuth1Signature?: (request: ApiRequest, caller: Caller) => Promise<void>;
   /** The usage table: the plan's limits and the usage ledger (lib/metering). Without it nothing is metered. */
   readonly meter?: MeterDeps;
-}
-
-/** The caller the authorizer established; without one the request never should have got here. */
-export function callerOf(request: ApiRequest): Caller {
-  // An authorizer that refused but let the request on to say why (none does now; any reason is a 401).
-  if (request.authorizer[AUTH_ERROR_CONTEXT_KEY] !== undefined)
-    throw new AuthenticationRequiredError(`authorizer error ${request.authorizer[AUTH_ERROR_CONTEXT_KEY]}`);
-  const userId = Number(request.authorizer.userId);
-  const clientId = request.authorizer.clientId;
-  if (!Number.isSafeInteger(userId) || userId <= 0 || !clientId)
-    throw new AuthenticationRequiredError('no authorizer context');
-  return { userId, clientId };
 }
 
 /**

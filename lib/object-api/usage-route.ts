@@ -10,7 +10,7 @@ import { currentRateLimitHeaders, type MeterDeps } from '../metering/meter';
 import { PLAN_CONTEXT_KEY, describePlan, planFromContext } from '../metering/plan';
 import { granularityOf, usagePeriod, usageReport, type UsageReport } from '../metering/report';
 import type { PyDict, PyValue } from '../wire/pyvalue';
-import { callerOf } from './router';
+import { callerOf } from './caller';
 
 const dict = (entries: Record<string, PyValue>): PyDict => new Map(Object.entries(entries));
 
