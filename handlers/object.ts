@@ -5,13 +5,15 @@ import { runHttp } from '../lib/http';
 import { callLabels, routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
 import { getHttpOptions, getObjectDeps } from '../lib/runtime/container';
 // The key ring, for the OAuth 1.0a requests with a form body whose signature the authorizer left
-// to this function (it never sees the body); loaded on the first such request only.
-import { getOAuth1Deps } from '../lib/runtime/container-auth';
+// to this function (it never sees the body), and to seal the signing secret of a webhook
+// subscription; loaded on the first such request only.
+import { getKeyRing, getOAuth1Deps } from '../lib/runtime/container-auth';
 
 const oauth1 = getOAuth1Deps();
 const deps: ObjectDeps = {
   ...getObjectDeps(),
   verifyOAuth1Signature: (request, caller) => verifyPendingOAuth1Signature(oauth1, request, caller),
+  keys: getKeyRing(),
 };
 const options = {
   ...getHttpOptions(),

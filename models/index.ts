@@ -4,12 +4,24 @@
  */
 import irModel from './ir.model.json';
 import irModelFields from './ir.model.fields.json';
+import irWebhook from './ir.webhook.json';
+import irWebhookDelivery from './ir.webhook.delivery.json';
 import resCountry from './res.country.json';
 import resCountryState from './res.country.state.json';
 import resPartner from './res.partner.json';
 import resPartnerCategory from './res.partner.category.json';
 import resUsers from './res.users.json';
 
-export const shippedModels: readonly unknown[] = [resPartner, resCountry, resCountryState, resPartnerCategory, resUsers, irModel, irModelFields];
+export const shippedModels: readonly unknown[] = [
+  resPartner,
+  resCountry,
+  resCountryState,
+  resPartnerCategory,
+  resUsers,
+  irModel,
+  irModelFields,
+  irWebhook,
+  irWebhookDelivery,
+];
 
 export { default as shippedAccessRules } from './access.json';

@@ -26,14 +26,20 @@
  *      commands and sequential round trips per call, and the p50 each adds.
  *
  *   9. The writes queue (issue 12): batches of 10 write messages of 1 and 98 ids through runQueueBatch.
+ *  10. The change feed (issue 12): the local stage's consumer (scripts/local-changes.ts, the stream
+ *      handler's code on DynamoDB Local's stream): changes per second out of a burst of PUT lists, and
+ *      the delay from a write's answer to its signed webhook at a receiver on this machine.
  *
  * BENCH_ONLY=large runs 5. alone, BENCH_ONLY=computed runs 7. alone, BENCH_ONLY=metering runs 8. alone,
- * BENCH_ONLY=queue runs 9. alone.
+ * BENCH_ONLY=queue runs 9. alone, BENCH_ONLY=changes runs 10. alone.
  *
  * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
  */
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +60,9 @@ import { createLogger, type Logger } from '../lib/runtime/log';
 import { buildRegistry } from '../lib/models/registry';
 import { buildAccessRules } from '../lib/models/access';
 import { routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
-import { formatOdooDatetime } from '../lib/records';
+import { createRecord, formatOdooDatetime, writeRecords } from '../lib/records';
+import { newSigningSecret } from '../lib/webhooks/signature';
+import type { PyValue } from '../lib/wire/pyvalue';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore, recordItemKey } from '../lib/store/dynamodb/records-table';
 import { ensureTables } from '../lib/store/dynamodb/tables';
@@ -69,7 +77,7 @@ import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { objectRouteEvent } from './api-events';
 import { bulkLoad } from './bulk-load';
 import { fetchToken, machineLine, runWithCleanup, type Cleanup } from './script-run';
-import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
+import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startChangeFeed, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
 // The core-only CPU row runs the same handler code over the port in memory, so the CPU left is ours, not
 // the SDK's (plus the double's copies of what it returns and stores: microseconds per record).
 import { MemoryRecordStore } from '../test/helpers/memory-record-store';
@@ -1125,6 +1133,117 @@ async function benchQueue(deps: ObjectDeps, client: DynamoDBDocumentClient): Pro
   return results;
 }
 
+/** Section 10: PUT lists of 99 ids in a burst, then single writes one by one for the webhook delay. */
+const FEED_BURST_WRITES = 20;
+const FEED_BURST_IDS = 99;
+const FEED_DELAY_WRITES = 60;
+
+interface ChangeFeedStats {
+  readonly changes: number;
+  readonly writeSeconds: number;
+  /** From the first write sent to the last of its changes in the events file. */
+  readonly feedSeconds: number;
+  readonly delaysMs: readonly number[];
+}
+
+/** Lines in a file (0 while it does not exist). */
+async function lineCount(file: string): Promise<number> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+async function waitUntil(what: string, done: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`bench: ${what} did not happen within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function benchChanges(deps: ObjectDeps, endpoint: string, keyFile: string, cleanup: Cleanup): Promise<ChangeFeedStats> {
+  progress('change feed: starting the local consumer and a webhook receiver');
+  const caller = { userId: DEMO_USER_ID, clientId: 'bench' };
+  // The receiver notes when each version of each record arrived (this process's clock, as the writes').
+  const arrivals = new Map<string, number>();
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const { data } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { record_id: number; version: number } };
+      arrivals.set(`${data.record_id}:${data.version}`, performance.now());
+      response.writeHead(204).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  cleanup.add(() => new Promise((done) => receiver.close(done)));
+  const { port } = receiver.address() as AddressInfo;
+  // A subscription as the object API makes one: its secret sealed with the stack's key ring.
+  const keys = keyRingFrom(loadLocalKey(keyFile));
+  const sealed = keys.secretBox.seal(newSigningSecret(), 'ir.webhook');
+  await createRecord(deps, {
+    model: 'ir.webhook',
+    caller,
+    vals: new Map<string, PyValue>([
+      ['name', 'bench'],
+      ['model', MODEL],
+      ['url', `http://127.0.0.1:${port}/hook`],
+      ['fields', 'ref'],
+      ['secret_sealed', sealed],
+    ]),
+  });
+  const eventsFile = join(tmpdir(), `odoo-rest-bench-events-${process.pid}.jsonl`);
+  cleanup.add(() => rm(eventsFile, { force: true }));
+  const feed = await startChangeFeed({ endpoint, keyFile, eventsFile });
+  cleanup.add(() => feed.stop());
+
+  progress(`change feed: ${FEED_BURST_WRITES} PUT lists of ${FEED_BURST_IDS} ids`);
+  const before = await lineCount(eventsFile);
+  const changes = FEED_BURST_WRITES * FEED_BURST_IDS;
+  const started = performance.now();
+  for (let n = 0; n < FEED_BURST_WRITES; n++) {
+    const ids = Array.from({ length: FEED_BURST_IDS }, (_, i) => FIRST_BENCH_ID + ((n * FEED_BURST_IDS + i) % BENCH_PARTNERS));
+    await writeRecords(deps, { model: MODEL, ids, vals: new Map([['street2', `feed ${n}`]]), caller });
+  }
+  const written = performance.now();
+  await waitUntil('the burst\'s changes', async () => (await lineCount(eventsFile)) - before >= changes);
+  const out = performance.now();
+
+  progress(`change feed: ${FEED_DELAY_WRITES} single writes, each to its webhook`);
+  const delaysMs: number[] = [];
+  for (let n = 0; n < FEED_DELAY_WRITES; n++) {
+    const id = FIRST_BENCH_ID + (n % BENCH_PARTNERS);
+    const [record] = await writeRecords(deps, { model: MODEL, ids: [id], vals: new Map([['ref', `hook ${n}`]]), caller });
+    const answered = performance.now();
+    const version = (await deps.store.getMany([{ model: MODEL, id }], { consistent: true })).get(`${MODEL}#${id}`)?.version;
+    if (!record || version === undefined) throw new Error('bench: the written record is gone');
+    await waitUntil('a webhook delivery', () => arrivals.has(`${id}:${version}`), 30_000);
+    delaysMs.push((arrivals.get(`${id}:${version}`) as number) - answered);
+  }
+  await feed.stop();
+  return { changes, writeSeconds: (written - started) / 1000, feedSeconds: (out - started) / 1000, delaysMs };
+}
+
+function printChanges(stats: ChangeFeedStats): void {
+  printTable(
+    '10. The change feed, local stage: DynamoDB Local stream -> the stream handler (EventBridge stand-in + webhooks)',
+    ['measure', 'value'],
+    [
+      [`changes out of ${FEED_BURST_WRITES} PUT lists of ${FEED_BURST_IDS} ids`, String(stats.changes)],
+      ['the writes took', `${stats.writeSeconds.toFixed(2)} s`],
+      ['all their changes out after', `${stats.feedSeconds.toFixed(2)} s`],
+      ['changes/s through the consumer', (stats.changes / stats.feedSeconds).toFixed(0)],
+      [`write answered -> signed webhook received, p50 / p99 (${stats.delaysMs.length} writes)`, `${ms1(percentile(stats.delaysMs, 50))} / ${ms1(percentile(stats.delaysMs, 99))} ms`],
+    ],
+    [
+      '   The consumer polls the stream every 250 ms when it is idle (scripts/local-changes.ts), as a deployed',
+      '   event source mapping polls each shard about 4 times a second; the delay is mostly that wait.',
+    ],
+  );
+}
+
 function printQueue(stats: readonly QueueStats[]): void {
   printTable(
     '9. The writes queue: batches of 10 write messages through runQueueBatch (Powertools FIFO processor), in process',
@@ -1178,6 +1297,11 @@ async function bench(cleanup: Cleanup): Promise<void> {
     printQueue(await benchQueue(objectDeps, client));
     return;
   }
+  // BENCH_ONLY=changes: the change feed alone (section 10).
+  if (process.env.BENCH_ONLY === 'changes') {
+    printChanges(await benchChanges(objectDeps, dynamo.endpoint, keyFile, cleanup));
+    return;
+  }
 
   const inProcess = await benchInProcess(objectDeps, trace);
   const coreOnly = await benchCoreOnly();
@@ -1196,6 +1320,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   printComputed(computed);
   printMetering(await benchMetering(objectDeps, client, trace));
   printQueue(await benchQueue(objectDeps, client));
+  printChanges(await benchChanges(objectDeps, dynamo.endpoint, keyFile, cleanup));
   await cleanup.run(); // the bundles' load times are steadier without the stack running
 
   const outdir = await mkdtemp(join(tmpdir(), 'odoo-rest-bench-'));

@@ -50,7 +50,8 @@ export function describeEvent(event: unknown): string {
   const data = isObject(event.data) ? event.data : {};
   const parts = [text(event.type) ?? '(no type)'];
   const model = text(data.model) ?? text(data._model);
-  const id = text(data.id) ?? text(data.record_id) ?? text(data._id);
+  // The change feed's record is `record_id` (its `id` is the event's); Odoo's own webhooks send `_id`.
+  const id = text(data.record_id) ?? text(data._id) ?? text(data.id);
   if (model !== undefined || id !== undefined) parts.push(`${model ?? '?'}${id === undefined ? '' : ` #${id}`}`);
   const transaction = isObject(data.transaction) ? data.transaction : undefined;
   if (transaction) {

@@ -47,6 +47,8 @@ export interface LocalStack {
   readonly demo: DemoAuth;
   /** The data key file the functions seal OAuth 1.0a secrets with. */
   readonly keyFile: string;
+  /** The EventBridge stand-in's file: one JSON line per change event the deployed stage would publish. */
+  readonly eventsFile: string;
   /** Stops everything it started and removes the key file when it was a temporary one. */
   stop(): Promise<void>;
 }
@@ -355,10 +357,81 @@ export async function startApi(options: {
   return { url, stop };
 }
 
+/**
+ * The change feed on DynamoDB Local's stream (scripts/local-changes.ts), in a process of its own with
+ * the environment the local stage's functions get; its output goes where the API's goes.
+ */
+export async function startChangeFeed(options: {
+  endpoint: string;
+  /**
+   * Where the stream is read (the tests: DynamoDB Local itself, past the IAM guard, which checks the
+   * function's own calls: the stream is read by Lambda's event source mapping). Default: `endpoint`.
+   */
+  streamEndpoint?: string;
+  keyFile: string;
+  /** Where the EventBridge stand-in writes the entries it would publish (one JSON line each). */
+  eventsFile: string;
+  env?: NodeJS.ProcessEnv;
+  logFile?: string;
+  apiLog?: (text: string) => void;
+  say?: Say;
+}): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/local-changes.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      ...options.env,
+      RECORDS_TABLE: LOCAL_TABLES.records,
+      AUTH_TABLE: LOCAL_TABLES.auth,
+      USAGE_TABLE: LOCAL_TABLES.usage,
+      DYNAMODB_ENDPOINT: options.endpoint,
+      AWS_REGION: LOCAL_REGION,
+      SECRETS_KEY_FILE: options.keyFile,
+      LOCAL_EVENTS_FILE: options.eventsFile,
+      EVENT_SOURCE: 'odoo-rest-lambda.local',
+      WEBHOOK_LOCAL_TARGETS: 'true',
+      STREAM_ENDPOINT: options.streamEndpoint ?? options.endpoint,
+      // Named as serverless.yml names the deployed function: the IAM guard checks its calls against its role.
+      AWS_SDK_UA_APP_ID: 'odoo-rest-lambda-local-changes',
+      AWS_LAMBDA_FUNCTION_NAME: 'odoo-rest-lambda-local-changes',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+  });
+  const dismissWatchdog = reapIfOrphaned(child, false);
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output = (output + text).slice(-20_000);
+      if (options.logFile) appendFileSync(options.logFile, chunk);
+      options.apiLog?.(text);
+      if (output.includes('change feed: reading the stream')) resolve();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.once('exit', (code) => reject(new Error(`The change feed exited with code ${code} while starting\n${output.slice(-4000)}`)));
+  });
+  const stop = async () => {
+    dismissWatchdog();
+    await stopProcess(child, false);
+  };
+  try {
+    await Promise.race([ready, delay(60_000).then(() => Promise.reject(new Error(`The change feed did not start\n${output.slice(-4000)}`)))]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  options.say?.(`Change feed: DynamoDB Local's stream -> webhooks, and the EventBridge entries to ${options.eventsFile}`);
+  return { stop };
+}
+
 /** Everything npm start runs. */
 export async function startLocalStack(options: {
   port: number;
   endpoint?: string;
+  /** Where the change feed reads the stream, when not `endpoint` (startChangeFeed). */
+  streamEndpoint?: string;
   dataDir?: string;
   /** The data key file to use (created if missing) and keep; else DATA_DIR/secrets.key, else a temporary one. */
   keyFile?: string;
@@ -374,18 +447,28 @@ export async function startLocalStack(options: {
     keyFile = openKeyFile(options.dataDir, options.port, options.keyFile);
     const demo = await prepareData(dynamo.endpoint, keyFile.path, options.say);
     const api = await startApi({ ...options, endpoint: dynamo.endpoint, demo, keyFile: keyFile.path });
+    const eventsFile = join(options.dataDir ?? tmpdir(), `odoo-rest-lambda-events-${options.port}.jsonl`);
+    const feed = await startChangeFeed({ ...options, endpoint: dynamo.endpoint, keyFile: keyFile.path, eventsFile }).catch(
+      async (error: unknown) => {
+        await api.stop();
+        throw error;
+      },
+    );
     const key = keyFile;
     return {
       apiUrl: api.url,
       dynamo,
       demo,
       keyFile: key.path,
+      eventsFile,
       stop: async () => {
         try {
+          await feed.stop();
           await api.stop();
           await dynamo.stop();
         } finally {
           key.remove();
+          if (options.dataDir === undefined) rmSync(eventsFile, { force: true });
         }
       },
     };

@@ -2,6 +2,7 @@
  * The object API's routes: request parameters in, one records-core call, a result out.
  * Read, search, write, create and unlink, and the model methods of METHODS.
  */
+import type { KeyRing } from '../auth/keys';
 import { OAUTH1_SIGNATURE_CONTEXT_KEY, OAUTH1_SIGNATURE_PENDING } from '../auth/oauth1/flow';
 import {
   AuthenticationRequiredError,
@@ -59,6 +60,7 @@ import { readConditionAnswer, WriteConditions } from './conditions';
 import { changeDefinitions } from './meta-change';
 import { METHOD_SIGNATURES, RECORD_VERB_METHODS, VERB_METHODS, type MethodName, type MethodSignature } from './methods';
 import { checkDomainAccess, checkRelatedWriteAccess } from './related-access';
+import { changeSubscriptions, checkServiceOnly, isWebhookModel, withoutServiceFields } from './webhook-subscriptions';
 import {
   activeTestOf,
   bindParams,
@@ -94,6 +96,13 @@ export interface ObjectDeps extends RecordsDeps {
   readonly verifyOAuth1Signature?: (request: ApiRequest, caller: Caller) => Promise<void>;
   /** The usage table: the plan's limits and the usage ledger (lib/metering). Without it nothing is metered. */
   readonly meter?: MeterDeps;
+  /**
+   * The key ring, loaded on first use: it seals the signing secret of a webhook subscription
+   * (webhook-subscriptions.ts). Without it, creating one is refused (a function that holds no key).
+   */
+  readonly keys?: () => Promise<KeyRing>;
+  /** WEBHOOK_LOCAL_TARGETS (the local stage): subscriptions may target http and loopback URLs. */
+  readonly webhookLocalTargets?: boolean;
 }
 
 /**
@@ -185,7 +194,13 @@ function unlinkAnswer(ids: readonly number[], onRecord: boolean): ApiResult {
 /** The unlink of `ids`, conditional on If-Match / If-None-Match (a 412 with nothing deleted). */
 async function conditionalUnlink(context: ObjectContext, ids: readonly number[]): Promise<void> {
   const { precondition } = new WriteConditions(context.conditions, context.model.model, ids);
-  await unlinkRecords(context.deps, { model: context.model.model, ids, precondition, ...keyOf(context) });
+  await unlinkRecords(context.deps, {
+    model: context.model.model,
+    ids,
+    caller: context.caller,
+    precondition,
+    ...keyOf(context),
+  });
 }
 
 /** DELETE /object/{model}?ids=17,20. */
@@ -499,7 +514,7 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
     const metered: ObjectContext =
       meter && call.method.operation && call.method.operation !== 'read' ? { ...context, meter: meter.rider } : context;
     const claim = claimOf(request, call, caller, deps);
-    const result = claim
+    const ran = claim
       ? await runKeyedCall({
           deps: context.deps,
           claim,
@@ -508,6 +523,8 @@ export async function routeObjectRequest(deps: ObjectDeps, request: ApiRequest):
           replay: (ids) => replayedAnswer(context, call, ids),
         })
       : await run(metered);
+    // What the service keeps to itself (a subscription's sealed secret) leaves no answer, replays included.
+    const result = withoutServiceFields(ran);
     // A 304 stays one: it says the client's copy is current, whatever the route's usual status.
     const answer = call.explicit && result.status !== 304 ? { ...result, status: 200 } : result;
     if (!meter) return answer;
@@ -578,6 +595,13 @@ async function prepareCall(deps: ObjectDeps, request: ApiRequest, caller: Caller
   );
   const conditions = requestConditions(request.headers);
   const context: ObjectContext = { deps: requestDeps, access, caller, model, params, conditions };
+  // Deliveries are the service's to write, and a subscription's sealed secret is never read or written.
+  checkServiceOnly(model, call.method.operation, {
+    vals: () => valsOf(params),
+    fields: () => stringListParam(params, 'fields'),
+    domains: () => [domainParam(params), whereParam(params)],
+    order: () => params.string('order'),
+  });
   // Before anything is read, reserved or written: the rights on every other model the x2many
   // commands of a create or write act on (related-access.ts).
   if (call.method.operation === 'create' || call.method.operation === 'write')
@@ -585,19 +609,34 @@ async function prepareCall(deps: ObjectDeps, request: ApiRequest, caller: Caller
   // A write's `where` domain reads what a search's would: the same rights, and the same 400s.
   if (call.method.operation === 'write') checkDomainAccess(access, registry, model, whereParam(params));
   const run = (runContext: ObjectContext) => {
-    if (!deps.catalog || !isMetaModel(model)) return call.run(runContext);
     const ids = () => (call.recordId !== undefined ? [call.recordId] : requiredIds(params));
+    const runWith = (vals?: Map<string, PyValue>) =>
+      call.run(
+        vals
+          ? { ...runContext, params: runContext.params.with('vals', vals, 'the vals as completed by the server') }
+          : runContext,
+      );
+    if (isWebhookModel(model)) {
+      const subscriptionDeps = {
+        records: requestDeps,
+        ...(deps.catalog ? { catalog: deps.catalog } : {}),
+        ...(deps.keys ? { keys: deps.keys } : {}),
+        localTargets: deps.webhookLocalTargets ?? false,
+      };
+      return changeSubscriptions(subscriptionDeps, {
+        operation: call.method.operation,
+        ids,
+        vals: () => valsOf(params),
+        run: runWith,
+      });
+    }
+    if (!deps.catalog || !isMetaModel(model)) return call.run(runContext);
     return changeDefinitions(deps.catalog, requestDeps, {
       model,
       operation: call.method.operation,
       ids,
       vals: () => valsOf(params),
-      run: (vals) =>
-        call.run(
-          vals
-            ? { ...runContext, params: runContext.params.with('vals', vals, 'the vals as completed by the server') }
-            : runContext,
-        ),
+      run: runWith,
     });
   };
   return { context, run, call };

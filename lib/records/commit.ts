@@ -16,10 +16,12 @@ import {
   type CancellationReason,
 } from '../errors';
 import type { ModelDef } from '../models/registry';
-import type { RecordsDeps } from './deps';
+import { formatOdooDatetime } from './dates';
+import type { Caller, RecordsDeps } from './deps';
 import {
   MAX_TRANSACTION_ACTIONS,
   recordKeyString,
+  type ChangeStamp,
   type CounterIncrement,
   type PendingClaim,
   type RecordKey,
@@ -82,11 +84,11 @@ export function requestActions(
 export const requestActionCount = ({ key, meter }: KeyedRequest): number => (key ? 1 : 0) + (meter ? 1 : 0);
 
 /**
- * At most the records one transaction holds (less the actions a key claim and the ledger's count
- * take), else a 400 naming the limit.
+ * At most the records one transaction holds (less the actions a key claim, the ledger's count and
+ * `extra` — a delete's transaction header — take), else a 400 naming the limit.
  */
-export function checkRecordsPerWrite(ids: readonly number[], request: KeyedRequest): void {
-  const limit = MAX_TRANSACTION_ACTIONS - requestActionCount(request);
+export function checkRecordsPerWrite(ids: readonly number[], request: KeyedRequest, extra = 0): void {
+  const limit = MAX_TRANSACTION_ACTIONS - requestActionCount(request) - extra;
   if (ids.length > limit) throw new TooManyIdsError(ids.length, limit);
 }
 
@@ -121,6 +123,13 @@ export interface WriteTarget {
   readonly model: ModelDef;
   /** E.g. `The records res.partner(17, 20)`. */
   readonly what: string;
+  /** Who writes: the committed records are stamped with it (stampChanges). */
+  readonly caller: Caller;
+  /**
+   * The request's transaction id (random; its deletion marks' token when it deletes, so a deleted
+   * record's last state names its transaction): the same on every attempt, since one commits.
+   */
+  readonly transactionId: string;
   /** Told once the write's transaction has committed, before its answer is awaited. */
   readonly onCommit?: (() => void) | undefined;
 }
@@ -145,7 +154,7 @@ export async function commitWithRetries<T>(
   const reserved = new ReservedIds(deps.store);
   try {
     for (let number = 1; ; number++) {
-      const outcome = await runAttempt(deps, attempt, reserved, target.onCommit);
+      const outcome = await runAttempt(deps, attempt, reserved, target);
       if (outcome.committed) return outcome.answer;
       const { rejected, transaction } = outcome;
       const beingDeleted = await targetsBeingDeleted(deps, rejected);
@@ -173,7 +182,7 @@ async function runAttempt<T>(
   deps: RecordsDeps,
   attempt: (reserved: ReservedIds) => Promise<Attempt<T>>,
   reserved: ReservedIds,
-  onCommit: (() => void) | undefined,
+  target: WriteTarget,
 ): Promise<{ committed: true; answer: T } | { committed: false; rejected: Rejected; transaction: WriteTransaction }> {
   let current: Attempt<T>;
   try {
@@ -184,12 +193,46 @@ async function runAttempt<T>(
   }
   // Awaited once the commit succeeds; a failure before then must not go unhandled.
   current.answer.catch(() => undefined);
-  const rejected = await commit(deps, current.transaction);
+  const actions = stampChanges(current.transaction.actions, target, deps.now?.() ?? new Date());
+  checkTransactionSize(actions.length, current.transaction.newStates.length);
+  // The classification reads the actions by their index in the transaction: the stamped ones.
+  const transaction = { ...current.transaction, actions };
+  const rejected = await commit(deps, transaction);
   if (rejected === undefined) {
-    onCommit?.();
+    target.onCommit?.();
     return { committed: true, answer: await current.answer };
   }
-  return { committed: false, rejected, transaction: current.transaction };
+  return { committed: false, rejected, transaction };
+}
+
+/** How long a transaction header is kept: the stream holds a change 24 h; a stalled consumer may take longer. */
+const HEADER_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The transaction's actions with its changes stamped for the change feed (lib/changes): each
+ * created or updated record carries the transaction's id, its number of changed records and its
+ * own place among them; a transaction that deletes also writes its header (one more action), where
+ * the deleted records find theirs. The places follow the actions' order.
+ */
+export function stampChanges(
+  actions: readonly WriteAction[],
+  { transactionId, caller }: Pick<WriteTarget, 'transactionId' | 'caller'>,
+  now: Date,
+): WriteAction[] {
+  const count = actions.filter(({ kind }) => kind === 'create' || kind === 'update' || kind === 'delete').length;
+  let position = 0;
+  const stamp = (): ChangeStamp => ({ transactionId, count, position: position++, clientId: caller.clientId });
+  const deleted: (RecordKey & { position: number })[] = [];
+  const stamped = actions.map((action): WriteAction => {
+    if (action.kind === 'create' || action.kind === 'update') return { ...action, stamp: stamp() };
+    if (action.kind === 'delete') deleted.push({ ...action.key, position: stamp().position });
+    return action;
+  });
+  if (deleted.length === 0) return stamped;
+  const at = formatOdooDatetime(now);
+  const expiresAt = Math.floor(now.getTime() / 1000) + HEADER_TTL_SECONDS;
+  const header = { transactionId, count, deleted, clientId: caller.clientId, userId: caller.userId, at, expiresAt };
+  return [...stamped, { kind: 'header', header }];
 }
 
 /** An attempt's earlier transaction (commitStep) was cancelled: the attempt ends as a cancelled commit does. */

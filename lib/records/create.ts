@@ -4,6 +4,7 @@
  * Round trips: the id (and any records (1, id, vals) commands update), then the commit beside the
  * display names.
  */
+import { randomUUID } from 'node:crypto';
 import { InvalidValueError } from '../errors';
 import { getModel, type ModelDef } from '../models/registry';
 import type { PyDict, PyValue } from '../wire/pyvalue';
@@ -46,7 +47,13 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
   // checks, a key claim): more than one transaction holds is a 400 before any id is reserved.
   checkTransactionSize(plannedActions(vals, [{ model: model.model, id: 0 }], requestActionCount(request)), 1);
 
-  const target = { model, what: `A new ${model.model} record`, onCommit: request.meter?.committed };
+  const target = {
+    model,
+    what: `A new ${model.model} record`,
+    caller: request.caller,
+    transactionId: randomUUID(),
+    onCommit: request.meter?.committed,
+  };
   return commitWithRetries(deps, target, async (reserved) => {
     const [ids, linkedRecords] = await Promise.all([
       reserved.kept(() => takeCreateIds(reserved, model, vals.creates)),

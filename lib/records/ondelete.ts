@@ -44,13 +44,19 @@ const MARK_MARGIN_MS = 15_000;
 
 /** One request's deletion marks: set before each level's scan, removed when it ends without deleting. */
 export class DeletionMarks {
-  readonly #token = randomUUID();
+  /** The request's transaction id (commit.ts WriteTarget): a deleted record's last state names it. */
+  readonly #token: string;
   /** Every record this request marked (in any attempt), by recordKeyString. */
   readonly #marked = new Map<string, RecordKey>();
   /** Per record this request's marks hold: its version under the last mark, and before the first. */
   readonly #versions = new Map<string, { readonly marked: number; readonly before: number }>();
 
-  constructor(private readonly deps: RecordsDeps) {}
+  constructor(
+    private readonly deps: RecordsDeps,
+    token: string = randomUUID(),
+  ) {
+    this.#token = token;
+  }
 
   #now(): number {
     return (this.deps.now?.() ?? new Date()).getTime();

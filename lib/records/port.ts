@@ -43,15 +43,50 @@ export interface DeletionMark {
   readonly token: string;
 }
 
+/**
+ * What a committed write leaves on each record it creates or updates, for the change feed
+ * (lib/changes): the transaction it belongs to, so a consumer of the table's stream can regroup
+ * what committed together (a stream gives a transaction's items unordered and unrelated).
+ */
+export interface ChangeStamp {
+  /** The committing request's transaction: random, the same on every record it changes. */
+  readonly transactionId: string;
+  /** How many records the transaction changes (creates, updates and deletes). */
+  readonly count: number;
+  /** This record's place among them. */
+  readonly position: number;
+  /** The client whose call it is. */
+  readonly clientId: string;
+}
+
+/**
+ * What a transaction that deletes records says about itself, written in it as an item of its own:
+ * a deleted record cannot carry a stamp (a Delete sets nothing), so the change feed finds its
+ * transaction here, by the id its delete's mark left on it (DeletionMark.token).
+ */
+export interface TransactionHeader {
+  readonly transactionId: string;
+  readonly count: number;
+  /** The deleted records and their places among the transaction's changes. */
+  readonly deleted: readonly (RecordKey & { readonly position: number })[];
+  readonly clientId: string;
+  /** Who deleted (the deleted records' write_uid), and when (Odoo datetime text, UTC). */
+  readonly userId: number;
+  readonly at: string;
+  /** Epoch seconds: the table's TTL removes the header then (long after the stream has let go of it). */
+  readonly expiresAt: number;
+}
+
 export type WriteAction =
   /** Create a record, if no record has its id yet. */
-  | { readonly kind: 'create'; readonly key: RecordKey; readonly record: StoredRecord }
+  | { readonly kind: 'create'; readonly key: RecordKey; readonly record: StoredRecord; readonly stamp?: ChangeStamp }
   /** Set some fields of an existing record, if it is still at `expectedVersion`. */
   | {
       readonly kind: 'update';
       readonly key: RecordKey;
       readonly expectedVersion: number;
       readonly set: Readonly<Record<string, StoredValue>>;
+      readonly stamp?: ChangeStamp;
     }
   /** Delete a record, if it is still at `expectedVersion`. */
   | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
@@ -78,7 +113,9 @@ export type WriteAction =
   /** Record an Idempotency-Key as used, if it is not (or its earlier use expired before `now`, epoch seconds). */
   | { readonly kind: 'claim'; readonly claim: IdempotencyClaim; readonly now: number }
   /** Add to counters of the usage table, unconditionally: the call's count in the usage ledger (lib/metering). */
-  | { readonly kind: 'count'; readonly increment: CounterIncrement };
+  | { readonly kind: 'count'; readonly increment: CounterIncrement }
+  /** Write the header of a transaction that deletes records (TransactionHeader). */
+  | { readonly kind: 'header'; readonly header: TransactionHeader };
 
 /**
  * An addition to counters of one item of the usage table (lib/metering/windows.ts names them): the

@@ -96,7 +96,7 @@ export function renderRecord(
 /** Reads the display names of every many2one target of these records (one parallel round trip). */
 export async function readDisplayNames(
   registry: ModelRegistry,
-  store: RecordStore,
+  store: Pick<RecordStore, 'getMany'>,
   records: readonly StoredRecord[],
   linked: readonly StoredRecord[],
   fields: readonly FieldDef[],

@@ -1,4 +1,5 @@
 /** Odoo's unlink(): delete records, all or nothing, with the ondelete rules of ondelete.ts. */
+import { randomUUID } from 'node:crypto';
 import { getModel } from '../models/registry';
 import {
   checkRecordsPerWrite,
@@ -9,13 +10,14 @@ import {
   requireRecords,
   type KeyedRequest,
 } from './commit';
-import type { RecordsDeps } from './deps';
+import type { Caller, RecordsDeps } from './deps';
 import { DeletionMarks, planUnlink } from './ondelete';
 import type { RecordKey, StoredRecord, WriteAction } from './port';
 
 export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
   readonly ids: readonly number[];
+  readonly caller: Caller;
   /**
    * A check of the records as read (an If-Match), run on every attempt before anything is
    * marked or deleted; it throws (a 412) to refuse. The version conditions hold it to the commit.
@@ -30,14 +32,18 @@ export interface UnlinkRequest extends KeyedRequest {
  */
 export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): Promise<void> {
   const model = getModel(deps.registry, request.model);
-  checkRecordsPerWrite(request.ids, request);
+  // The transaction's header (commit.ts stampChanges) takes one action beside the records.
+  checkRecordsPerWrite(request.ids, request, 1);
   const keys = request.ids.map((id) => ({ model: model.model, id }));
+  const transactionId = randomUUID();
   const target = {
     model,
     what: `The records ${model.model}(${request.ids.join(', ')})`,
+    caller: request.caller,
+    transactionId,
     onCommit: request.meter?.committed,
   };
-  const marks = new DeletionMarks(deps);
+  const marks = new DeletionMarks(deps, transactionId);
   let deleted: readonly RecordKey[] = [];
 
   try {

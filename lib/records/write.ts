@@ -15,6 +15,7 @@
  * Operators in vals ($inc...) and the `where` guard work on the read of step 1 (computed/), so
  * they cost no round trip, and a re-read after a conflict computes and checks them again.
  */
+import { randomUUID } from 'node:crypto';
 import { BadRequestError, InvalidValueError } from '../errors';
 import { getModel } from '../models/registry';
 import type { PyDict, PyValue } from '../wire/pyvalue';
@@ -69,14 +70,16 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
   const linkedKeys = [...vals.linked.values()].map((link) => link.key);
   const deleteKeys = [...vals.deletes.values()].map((target) => target.key);
   const now = deps.now ?? (() => new Date());
+  // (2, id) deletes records: marked before the references to them are looked for (ondelete.ts).
+  const transactionId = randomUUID();
+  const marks = vals.deletes.size > 0 ? new DeletionMarks(deps, transactionId) : undefined;
   const target = {
     model,
     what: `The records ${model.model}(${request.ids.join(', ')})`,
+    caller: request.caller,
+    transactionId,
     onCommit: request.meter?.committed,
   };
-
-  // (2, id) deletes records: marked before the references to them are looked for (ondelete.ts).
-  const marks = vals.deletes.size > 0 ? new DeletionMarks(deps) : undefined;
   let deleted: readonly RecordKey[] = [];
   try {
     const answer = await commitWithRetries(deps, target, async (reserved) => {

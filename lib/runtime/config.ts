@@ -16,6 +16,23 @@ export interface Config {
   readonly queueUsers: ReadonlySet<number>;
   /** The queue writer's dead-letter queue (deployed stages). */
   readonly deadLetterQueueUrl: string | undefined;
+  /**
+   * The change feed (lib/changes): the EventBridge bus its events go to (EVENT_BUS_NAME, deployed
+   * stages) and their `source` (EVENT_SOURCE: the service and stage). Without a bus (the local
+   * stage) the entries are written to LOCAL_EVENTS_FILE, or only counted.
+   */
+  readonly eventBusName: string | undefined;
+  readonly eventSource: string;
+  readonly localEventsFile: string | undefined;
+  /** The webhook deliveries' queue (DELIVERIES_QUEUE_URL, deployed stages); locally an in-process queue. */
+  readonly deliveriesQueueUrl: string | undefined;
+  /**
+   * WEBHOOK_LOCAL_TARGETS=true (the local stage only): webhook URLs may be http and point at
+   * loopback or private addresses. Never set on a deployed stage.
+   */
+  readonly webhookLocalTargets: boolean;
+  /** WEBHOOK_RETRY_SCALE (local stage and tests): the retry schedule's offsets times this (1: as specified). */
+  readonly webhookRetryScale: number;
   /** Set locally (DynamoDB Local); empty in AWS, where the SDK finds the regional endpoint. */
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
@@ -124,6 +141,14 @@ function userIds(env: NodeJS.ProcessEnv, name: string): ReadonlySet<number> {
   return new Set(ids);
 }
 
+function retryScale(env: NodeJS.ProcessEnv): number {
+  const text = env.WEBHOOK_RETRY_SCALE || '1';
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1)
+    throw new Error(`WEBHOOK_RETRY_SCALE must be a number in (0, 1], not ${JSON.stringify(text)}`);
+  return scale;
+}
+
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === '') throw new Error(`Missing required environment variable ${name}`);
@@ -144,6 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageTable: env.USAGE_TABLE || undefined,
     queueUsers: userIds(env, 'QUEUE_USERS'),
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
+    eventBusName: env.EVENT_BUS_NAME || undefined,
+    eventSource: env.EVENT_SOURCE || 'odoo-rest-lambda.local',
+    localEventsFile: env.LOCAL_EVENTS_FILE || undefined,
+    deliveriesQueueUrl: env.DELIVERIES_QUEUE_URL || undefined,
+    webhookLocalTargets: flag(env, 'WEBHOOK_LOCAL_TARGETS'),
+    webhookRetryScale: retryScale(env),
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'eu-west-1',
     responseKey,

@@ -51,6 +51,9 @@ export const getObjectDeps = once<ObjectDeps>(() => {
     accessRules: getAccessRules(),
     catalog: getCatalog(),
     ...(meterStore ? { meter: { store: meterStore } } : {}),
+    // The key ring that seals webhook signing secrets is not here: it would put the KMS client in
+    // every bundle. The object function adds it (handlers/object.ts, from container-auth.ts).
+    webhookLocalTargets: getConfig().webhookLocalTargets,
   };
 });
 // Named after the function Lambda runs (lib/runtime/log.ts functionNames): one logger per function.

@@ -108,6 +108,8 @@ export class TemplateRoles {
     const intrinsic = value as Record<string, unknown>;
     if ('Fn::GetAtt' in intrinsic) {
       const [logicalId, attribute] = intrinsic['Fn::GetAtt'] as [string, string];
+      // A table's stream: its ARN is the table's with a stream label, unknown until deployed.
+      if (attribute === 'StreamArn') return `${this.#arnOf(logicalId)}/stream/*`;
       if (attribute !== 'Arn') throw new Error(`Fn::GetAtt ${logicalId}.${attribute} is not resolved here`);
       return this.#arnOf(logicalId);
     }
@@ -139,6 +141,8 @@ export class TemplateRoles {
     }
     if (resource?.Type === 'AWS::KMS::Key') return `arn:${PARTITION}:kms:${this.region}:${ACCOUNT}:key/${logicalId}`;
     if (resource?.Type === 'AWS::IAM::Role') return `arn:${PARTITION}:iam::${ACCOUNT}:role/${logicalId}`;
+    if (resource?.Type === 'AWS::Events::EventBus')
+      return `arn:${PARTITION}:events:${this.region}:${ACCOUNT}:event-bus/${String(resource.Properties?.Name ?? logicalId)}`;
     if (resource?.Type === 'AWS::SQS::Queue')
       return `arn:${PARTITION}:sqs:${this.region}:${ACCOUNT}:${String(resource.Properties?.QueueName ?? logicalId)}`;
     throw new Error(`No ARN for ${logicalId} (${resource?.Type ?? 'not in the template'})`);

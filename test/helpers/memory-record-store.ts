@@ -38,6 +38,7 @@ import {
   type RecordStore,
   type StoredRecord,
   type StoredValue,
+  type TransactionHeader,
   type WriteAction,
 } from '../../lib/records/port';
 import { MemoryMeterStore } from './memory-meter-store';
@@ -56,6 +57,7 @@ const claimItemKey = (id: string) => `idempotency#${id}`;
 function itemOf(action: WriteAction): string {
   if (action.kind === 'claim') return claimItemKey(action.claim.id);
   if (action.kind === 'count') return `usage#${action.increment.key.pk}|${action.increment.key.sk}`;
+  if (action.kind === 'header') return `txn#${action.header.transactionId}`;
   return recordKeyString(action.kind === 'create' ? action.record : action.key);
 }
 
@@ -117,6 +119,8 @@ export class MemoryRecordStore implements RecordStore {
   /** Calls of each port method, but not those the double makes itself nor those of a beforeNextTransact change. */
   readonly calls: Record<Method, number> = noCalls();
 
+  /** The headers of the transactions that deleted records (commit.ts stampChanges), by transaction id. */
+  readonly transactionHeaders = new Map<string, TransactionHeader>();
   /** The usage table's items: the ledger counts transactions commit (the metering tests read them). */
   readonly usage: MemoryMeterStore;
 
@@ -327,7 +331,7 @@ export class MemoryRecordStore implements RecordStore {
   }
 
   #reasonOf(action: WriteAction): CancellationReason {
-    if (action.kind === 'count') return 'none';
+    if (action.kind === 'count' || action.kind === 'header') return 'none';
     if (action.kind === 'claim') {
       const earlier = this.#claims.get(claimItemKey(action.claim.id));
       return earlier && earlier.expiresAt > action.now ? 'condition' : 'none';
@@ -384,6 +388,9 @@ export class MemoryRecordStore implements RecordStore {
         return;
       case 'count':
         this.usage.apply(action.increment);
+        return;
+      case 'header':
+        this.transactionHeaders.set(action.header.transactionId, action.header);
         return;
     }
   }

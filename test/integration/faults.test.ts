@@ -116,11 +116,13 @@ const WRITTEN_KEYS: Array<[string, number]> = [
  */
 function versionsAdded(before: Item | undefined, after: Item | undefined, written: Record<string, unknown>, label: string): number {
   if (isDeepStrictEqual(before, after)) return 0;
-  const { v: beforeValues, version: beforeVersion, ...beforeAttributes } = before ?? {};
-  const { v: afterValues, version: afterVersion, ...afterAttributes } = after ?? {};
-  expect({ label, attributes: afterAttributes, values: afterValues, newer: afterVersion > beforeVersion }).toStrictEqual({
+  const { v: beforeValues, version: beforeVersion, tx: _beforeStamp, ...beforeAttributes } = before ?? {};
+  const { v: afterValues, version: afterVersion, tx: afterStamp, ...afterAttributes } = after ?? {};
+  expect({ label, attributes: afterAttributes, values: afterValues, newer: afterVersion > beforeVersion, stamp: afterStamp }).toStrictEqual({
     label,
     attributes: beforeAttributes,
+    // The change feed's stamp (lib/records/commit.ts stampChanges): the write's transaction.
+    stamp: { id: expect.any(String), n: expect.any(Number), i: expect.any(Number), c: expect.any(String) },
     values: { ...beforeValues, ...written, write_uid: CALLER_ID, write_date: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) },
     newer: true,
   });
@@ -408,6 +410,7 @@ describe('POST create under faults: ids are never reused', () => {
         id,
         shard: `res.partner#${id % 16}`,
         version: 1,
+        tx: { id: expect.any(String), n: 1, i: 0, c: expect.any(String) },
         v: expect.objectContaining({ name: CREATE_NAME, city: 'Faultville', create_uid: CALLER_ID, write_uid: CALLER_ID, create_date: expect.any(String), write_date: expect.any(String) }),
       });
     }

@@ -50,7 +50,14 @@ export default async function globalSetup(): Promise<void> {
     writeFileSync(templateFile, JSON.stringify(template));
     process.env.TEST_TEMPLATE_FILE = templateFile;
     process.env.TEST_DYNAMODB_UNGUARDED_ENDPOINT = dynamo.endpoint;
-    const stack = await startLocalStack({ port: await freePort(), logFile, endpoint: guard.endpoint, env: DOCUMENTED_DEFAULTS });
+    const stack = await startLocalStack({
+      port: await freePort(),
+      logFile,
+      endpoint: guard.endpoint,
+      streamEndpoint: dynamo.endpoint,
+      // Webhook retries at 1/1000 of the schedule: 5 s becomes 5 ms (the e2e tests see a retry happen).
+      env: { ...DOCUMENTED_DEFAULTS, WEBHOOK_RETRY_SCALE: '0.001' },
+    });
     Object.assign(globalThis, { __localStack: { stack, guard, dynamo } });
     process.env.TEST_API_LOG_FILE = logFile;
     process.env.TEST_DYNAMODB_ENDPOINT = guard.endpoint;
@@ -63,6 +70,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_DEMO_BASIC_SECRET = stack.demo.basic.clientSecret;
     process.env.TEST_DEMO_PASSWORD = stack.demo.password;
     process.env.TEST_SECRETS_KEY_FILE = stack.keyFile;
+    process.env.TEST_EVENTS_FILE = stack.eventsFile;
   } catch (error) {
     // jest runs no teardown when the setup fails: stop what did start and leave nothing behind.
     const started = (globalThis as { __localStack?: { guard?: { stop(): Promise<void> }; dynamo?: { stop(): Promise<void> } } }).__localStack;

@@ -7,10 +7,15 @@
  *   shard   "res.partner#1"    the byModel index's partition key (id mod 16): lists a model without a scan
  *   version 3                  optimistic lock, +1 per write
  *   v       { name: ..., ... } the field values, under one map so field names never meet ours
- *   deleting, deletingBy       while a delete is under way: its mark's expiry (epoch ms) and token
+ *   deleting, deletingBy       while a delete is under way: its mark's expiry (epoch ms) and token (the
+ *                              deleting request's transaction id)
+ *   tx { id, n, i, c }         the change stamp of the write that last created or updated it (records/port.ts
+ *                              ChangeStamp): transaction id, its record count, this record's place, the client
  * Beside the records, in no model's index (they have no shard):
  *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
+ *   "txn#<transaction id>"     a deleting transaction's header (TransactionHeader): count, deleted [[model, id,
+ *                              position]], client, uid, at, expiresAt (TTL)
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -43,7 +48,9 @@ import {
   type RecordStore,
   type StoredRecord,
   type StoredValue,
+  type TransactionHeader,
   type WriteAction,
+  type ChangeStamp,
 } from '../../records/port';
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
@@ -103,6 +110,11 @@ class ExpressionNames {
   }
 }
 
+/** A change stamp as the item's `tx` attribute: short names, since every record carries one. */
+export function stampAttribute(stamp: ChangeStamp): Item {
+  return { id: stamp.transactionId, n: stamp.count, i: stamp.position, c: stamp.clientId };
+}
+
 /** The Update of one record: its changed fields and version+1, if still at the expected version. */
 export function buildUpdateParams(
   table: string,
@@ -113,6 +125,7 @@ export function buildUpdateParams(
   const version = expr.name('version');
   const sets = Object.entries(action.set).map(([field, value]) => `${v}.${expr.name(field)} = ${expr.value(value)}`);
   sets.push(`${version} = ${expr.value(action.expectedVersion + 1)}`);
+  if (action.stamp) sets.push(`${expr.name('tx')} = ${expr.value(stampAttribute(action.stamp))}`);
   const condition = `${version} = ${expr.value(action.expectedVersion)}`;
   return {
     TableName: table,
@@ -143,7 +156,49 @@ export function buildCreateParams(
   table: string,
   action: Extract<WriteAction, { kind: 'create' }>,
 ): PutCommandInput & { Item: Item } {
-  return { TableName: table, Item: toItem(action.record), ConditionExpression: 'attribute_not_exists(pk)' };
+  const item = toItem(action.record);
+  if (action.stamp) item.tx = stampAttribute(action.stamp);
+  return { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
+}
+
+/** The item of a transaction's header: outside every model's index, removed by the TTL. */
+export function headerKey(transactionId: string): { pk: string } {
+  return { pk: `txn#${transactionId}` };
+}
+
+export function buildHeaderParams(
+  table: string,
+  { header }: Extract<WriteAction, { kind: 'header' }>,
+): PutCommandInput {
+  return {
+    TableName: table,
+    Item: {
+      ...headerKey(header.transactionId),
+      count: header.count,
+      deleted: header.deleted.map(({ model, id, position }) => [model, id, position]),
+      client: header.clientId,
+      uid: header.userId,
+      at: header.at,
+      expiresAt: header.expiresAt,
+    },
+  };
+}
+
+export function headerFromItem(item: Item): TransactionHeader {
+  const deleted = Array.isArray(item.deleted) ? (item.deleted as unknown[][]) : [];
+  return {
+    transactionId: String(item.pk).slice('txn#'.length),
+    count: Number(item.count),
+    deleted: deleted.map(([model, id, position]) => ({
+      model: String(model),
+      id: Number(id),
+      position: Number(position),
+    })),
+    clientId: String(item.client),
+    userId: Number(item.uid),
+    at: String(item.at),
+    expiresAt: Number(item.expiresAt),
+  };
 }
 
 /**
@@ -238,6 +293,8 @@ export function buildTransactWriteParams(
         case 'count':
           if (usageTable === undefined) throw new Error('a ledger count to commit, and no usage table');
           return { Update: buildCounterAddParams(usageTable, action.increment) };
+        case 'header':
+          return { Put: buildHeaderParams(table, action) };
       }
     }),
   };
@@ -394,6 +451,13 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 /** An action that can go alone as a conditional UpdateItem, DeleteItem or PutItem. */
 type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'delete' | 'mark' | 'unmark' }>;
 
+const isSingleWrite = (action: WriteAction): action is SingleWrite =>
+  action.kind === 'create' ||
+  action.kind === 'update' ||
+  action.kind === 'delete' ||
+  action.kind === 'mark' ||
+  action.kind === 'unmark';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DynamoRecordStore implements RecordStore {
@@ -440,8 +504,7 @@ export class DynamoRecordStore implements RecordStore {
     const [only] = actions;
     // One record and nothing to check: a conditional UpdateItem/PutItem is just as atomic, at half
     // the write cost of a transaction (AWS bills each transactional write twice).
-    if (actions.length === 1 && only && only.kind !== 'check' && only.kind !== 'claim' && only.kind !== 'count')
-      return this.#writeOne(only);
+    if (actions.length === 1 && only && isSingleWrite(only)) return this.#writeOne(only);
     try {
       await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions, this.usageTable)));
     } catch (error) {
@@ -494,7 +557,8 @@ export class DynamoRecordStore implements RecordStore {
     } catch (error) {
       return translateStoreError(error);
     }
-    if (action.kind === 'create') return sameData(item, toItem(action.record));
+    // The item as the Put wrote it, change stamp included.
+    if (action.kind === 'create') return sameData(item, buildCreateParams(this.table, action).Item);
     if (action.kind === 'delete') return item === undefined;
     if (action.kind === 'mark')
       return item?.version === action.expectedVersion + 1 && item.deletingBy === action.mark.token;
@@ -623,6 +687,34 @@ export class DynamoRecordStore implements RecordStore {
     } catch (error) {
       return translateStoreError(error);
     }
+  }
+
+  /** The headers of these transactions that exist (the change feed's: lib/changes), read consistently. */
+  async getTransactionHeaders(ids: readonly string[]): Promise<Map<string, TransactionHeader>> {
+    const headers = new Map<string, TransactionHeader>();
+    await Promise.all(
+      chunks([...new Set(ids)], BATCH_GET_LIMIT).map(async (chunk) => {
+        let pending: Item[] = chunk.map(headerKey);
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
+          if (attempt > 0) await sleep(backoffMs(attempt));
+          let response;
+          try {
+            response = await this.client.send(
+              new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+            );
+          } catch (error) {
+            translateStoreError(error);
+          }
+          for (const item of response.Responses?.[this.table] ?? []) {
+            const header = headerFromItem(item);
+            headers.set(header.transactionId, header);
+          }
+          pending = (response.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+        }
+      }),
+    );
+    return headers;
   }
 
   async getClaim(id: string): Promise<IdempotencyClaim | undefined> {

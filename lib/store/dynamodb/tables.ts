@@ -7,6 +7,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoConnection } from './client';
@@ -31,6 +32,9 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
         Projection: { ProjectionType: 'ALL' },
       },
     ],
+    // Every committed change, old and new item, for the change feed (read by Lambda when deployed,
+    // by lib/store/dynamodb/streams.ts locally).
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   };
 }
 
@@ -81,7 +85,17 @@ export async function ensureTables(
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
-      await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+      // A table kept from before it had a stream (npm start's data folder, a DYNAMODB_ENDPOINT)
+      // gets one, or the local change feed would have nothing to read.
+      if (definition.StreamSpecification && Table?.StreamSpecification?.StreamEnabled !== true) {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: definition.TableName,
+            StreamSpecification: definition.StreamSpecification,
+          }),
+        );
+      }
     }
   } finally {
     client.destroy();

@@ -40,7 +40,7 @@ describe('models', () => {
 
       it('returns every shipped model', () => {
         expect(registry.models.map((m) => m.model).sort()).toStrictEqual(
-          ['ir.model', 'ir.model.fields', 'res.country', 'res.country.state', 'res.partner', 'res.partner.category', 'res.users'],
+          ['ir.model', 'ir.model.fields', 'ir.webhook', 'ir.webhook.delivery', 'res.country', 'res.country.state', 'res.partner', 'res.partner.category', 'res.users'],
         );
       });
 

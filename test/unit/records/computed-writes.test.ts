@@ -400,6 +400,7 @@ describe('the where guard', () => {
     const { store, deps } = await demoSetup();
     const error = await rejection(
       unlinkRecords(deps, {
+        caller,
         model: 'res.partner',
         ids: [26],
         precondition: ([record]) => {
@@ -409,7 +410,7 @@ describe('the where guard', () => {
     );
     expect((error as Error).message).toBe('version 1');
     expect(partner(store, 26)).toBeDefined();
-    await unlinkRecords(deps, { model: 'res.partner', ids: [26], precondition: () => undefined });
+    await unlinkRecords(deps, { caller, model: 'res.partner', ids: [26], precondition: () => undefined });
     expect(store.record('res.partner', 26)).toBeUndefined();
   });
 
@@ -423,6 +424,7 @@ describe('the where guard', () => {
       (actions) => actions.some((action) => action.kind === 'delete'),
     );
     await unlinkRecords(deps, {
+      caller,
       model: 'res.partner',
       ids: [26],
       precondition: ([record]) => {

@@ -13,7 +13,16 @@ import {
   WriteConflictError,
 } from '../../../lib/errors';
 import { buildRegistry } from '../../../lib/models/registry';
-import { createRecord, readRecords, unlinkRecords, writeRecords, type RecordsDeps, type StoredRecord, type StoredValue, type WriteAction } from '../../../lib/records';
+import {
+  createRecord,
+  readRecords,
+  unlinkRecords,
+  writeRecords,
+  type RecordsDeps,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from '../../../lib/records';
 import { DELETION_MARK_MS } from '../../../lib/records/ondelete';
 import { recordsFromData } from '../../../lib/runtime/demo';
 import type { PyDict, PyValue } from '../../../lib/wire/pyvalue';
@@ -21,6 +30,7 @@ import { shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore, noCalls } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
+const unlinkCaller = { userId: 1, clientId: 'test' };
 
 const registry = buildRegistry(shippedModels);
 const NOW = new Date('2024-03-04T05:06:07Z');
@@ -81,10 +91,23 @@ describe('writeRecords through the store port', () => {
     const before = await readRecords(deps, { model: 'res.partner', ids: [17, 20] });
     store.resetCalls();
 
-    const answer = await writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['city', 'Ghent'], ['country_id', 274]]), caller });
+    const answer = await writeRecords(deps, {
+      model: 'res.partner',
+      ids: [17, 20],
+      vals: vals([
+        ['city', 'Ghent'],
+        ['country_id', 274],
+      ]),
+      caller,
+    });
 
     const expected = before.map((record) =>
-      changed(record, [['city', 'Ghent'], ['country_id', [274, 'Belgium']], ['write_uid', MARC_DEMO], ['write_date', COMMIT_TIME]]),
+      changed(record, [
+        ['city', 'Ghent'],
+        ['country_id', [274, 'Belgium']],
+        ['write_uid', MARC_DEMO],
+        ['write_date', COMMIT_TIME],
+      ]),
     );
     expect(entries(answer)).toEqual(entries(expected));
     expect(entries(await readRecords(deps, { model: 'res.partner', ids: [17, 20] }))).toEqual(entries(expected));
@@ -99,7 +122,15 @@ describe('writeRecords through the store port', () => {
 
   it('answers the whole record, related names included', async () => {
     const { deps } = await demoSetup();
-    const [answer] = await writeRecords(deps, { model: 'res.partner.category', ids: [3], vals: vals([['name', 'IT Services'], ['color', 5]]), caller });
+    const [answer] = await writeRecords(deps, {
+      model: 'res.partner.category',
+      ids: [3],
+      vals: vals([
+        ['name', 'IT Services'],
+        ['color', 5],
+      ]),
+      caller,
+    });
     expect(entries([answer as PyDict])).toEqual([
       [
         ['id', 3],
@@ -121,35 +152,55 @@ describe('writeRecords through the store port', () => {
     const { store, deps, pauses } = await demoSetup();
     store.beforeNextTransact(otherWrite(store, 'res.partner', 17, { street: '1 Other Street' }));
 
-    const [answer] = await writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['city', 'Ghent']]), caller });
+    const [answer] = await writeRecords(deps, {
+      model: 'res.partner',
+      ids: [17],
+      vals: vals([['city', 'Ghent']]),
+      caller,
+    });
 
     expect([answer?.get('street'), answer?.get('city')]).toEqual(['1 Other Street', 'Ghent']);
-    expect(store.record('res.partner', 17)).toMatchObject({ version: 3, values: { street: '1 Other Street', city: 'Ghent', write_uid: 2 } });
+    expect(store.record('res.partner', 17)).toMatchObject({
+      version: 3,
+      values: { street: '1 Other Street', city: 'Ghent', write_uid: 2 },
+    });
     expect(store.calls.transact).toBe(2);
     expect(pauses).toHaveLength(1);
   });
 
-  it.each(['condition', 'conflict'] as const)("retries a transaction cancelled once with '%s' and commits", async (reason) => {
-    const { store, deps } = await demoSetup();
-    store.failNextTransact(reason);
+  it.each(['condition', 'conflict'] as const)(
+    "retries a transaction cancelled once with '%s' and commits",
+    async (reason) => {
+      const { store, deps } = await demoSetup();
+      store.failNextTransact(reason);
 
-    const [answer] = await writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['city', 'Ghent']]), caller });
+      const [answer] = await writeRecords(deps, {
+        model: 'res.partner',
+        ids: [17],
+        vals: vals([['city', 'Ghent']]),
+        caller,
+      });
 
-    expect(answer?.get('city')).toBe('Ghent');
-    expect(store.record('res.partner', 17)).toMatchObject({ version: 2, values: { city: 'Ghent' } });
-    expect(store.calls.transact).toBe(2);
-  });
+      expect(answer?.get('city')).toBe('Ghent');
+      expect(store.record('res.partner', 17)).toMatchObject({ version: 2, values: { city: 'Ghent' } });
+      expect(store.calls.transact).toBe(2);
+    },
+  );
 
   it('gives up after maxAttempts conflicts: WriteConflictError (409), nothing written', async () => {
     const { store, deps, pauses } = await demoSetup();
     const before = store.allRecords();
     store.failNextTransact('conflict', 4);
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['city', 'Ghent']]), caller }));
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['city', 'Ghent']]), caller }),
+    );
 
     expect(error).toBeInstanceOf(WriteConflictError);
     expect((error as WriteConflictError).status).toBe(409);
-    expect((error as Error).message).toBe('The records res.partner(17, 20) kept changing during the write (4 attempts); nothing was written. Retry the request.');
+    expect((error as Error).message).toBe(
+      'The records res.partner(17, 20) kept changing during the write (4 attempts); nothing was written. Retry the request.',
+    );
     expect(store.calls.transact).toBe(4);
     expect(pauses).toHaveLength(3);
     expect(store.allRecords()).toEqual(before);
@@ -160,7 +211,9 @@ describe('writeRecords through the store port', () => {
     const before = store.allRecords();
     store.failNextTransact('throttled', 2);
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['city', 'Ghent']]), caller }));
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['city', 'Ghent']]), caller }),
+    );
 
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect((error as ServiceUnavailableError).status).toBe(503);
@@ -172,7 +225,9 @@ describe('writeRecords through the store port', () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17, 999, 20, 998], vals: vals([['city', 'Ghent']]), caller }));
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17, 999, 20, 998], vals: vals([['city', 'Ghent']]), caller }),
+    );
 
     expect(error).toBeInstanceOf(RecordNotFoundError);
     expect((error as RecordNotFoundError).status).toBe(404);
@@ -186,11 +241,15 @@ describe('writeRecords through the store port', () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['country_id', 9999]]), caller }));
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['country_id', 9999]]), caller }),
+    );
 
     expect(error).toBeInstanceOf(InvalidValueError);
     expect((error as InvalidValueError).status).toBe(403);
-    expect((error as Error).message).toBe("Invalid value for field 'country_id' (many2one) on model 'res.partner': res.country(9999) does not exist");
+    expect((error as Error).message).toBe(
+      "Invalid value for field 'country_id' (many2one) on model 'res.partner': res.country(9999) does not exist",
+    );
     expect(store.calls.transact).toBe(1);
     expect(store.allRecords()).toEqual(before);
   });
@@ -200,7 +259,9 @@ describe('writeRecords through the store port', () => {
     const before = store.allRecords();
     store.failNextTransact(['none', 'too-large']);
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['comment', 'long']]), caller }));
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['comment', 'long']]), caller }),
+    );
 
     expect(error).toBeInstanceOf(RecordTooLargeError);
     expect((error as RecordTooLargeError).status).toBe(413);
@@ -212,7 +273,14 @@ describe('writeRecords through the store port', () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['comment', 'x'.repeat(410 * 1024)]]), caller }));
+    const error = await rejection(
+      writeRecords(deps, {
+        model: 'res.partner',
+        ids: [17],
+        vals: vals([['comment', 'x'.repeat(410 * 1024)]]),
+        caller,
+      }),
+    );
 
     expect(error).toBeInstanceOf(RecordTooLargeError);
     expect(store.allRecords()).toEqual(before);
@@ -223,7 +291,9 @@ describe('writeRecords through the store port', () => {
     const failure = new Error('socket hang up');
     store.failNextTransact(failure);
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['city', 'Ghent']]), caller }));
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['city', 'Ghent']]), caller }),
+    );
 
     expect(error).toBe(failure);
     expect(store.calls.transact).toBe(1);
@@ -232,18 +302,35 @@ describe('writeRecords through the store port', () => {
   it('creates the records of (0, 0, vals) with ids from their sequence, linked to the written record', async () => {
     const { store, deps } = await demoSetup();
 
-    const [answer] = await writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['child_ids', [[0, 0, vals([['name', 'Child']])]]]]), caller });
+    const [answer] = await writeRecords(deps, {
+      model: 'res.partner',
+      ids: [17],
+      vals: vals([['child_ids', [[0, 0, vals([['name', 'Child']])]]]]),
+      caller,
+    });
 
     const childId = LAST_DEMO_PARTNER + 1;
     expect(answer?.get('child_ids')).toEqual([childId]);
-    expect(store.record('res.partner', childId)?.values).toMatchObject({ name: 'Child', parent_id: 17, create_uid: 2, create_date: COMMIT_TIME });
+    expect(store.record('res.partner', childId)?.values).toMatchObject({
+      name: 'Child',
+      parent_id: 17,
+      create_uid: 2,
+      create_date: COMMIT_TIME,
+    });
   });
 
   it('a write that fails gives back the ids its (0, 0, vals) took: the next create gets the first of them', async () => {
     const { store, deps } = await demoSetup();
     store.failNextTransact('throttled', 4);
 
-    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['child_ids', [[0, 0, vals([['name', 'Child']])]]]]), caller }));
+    const error = await rejection(
+      writeRecords(deps, {
+        model: 'res.partner',
+        ids: [17],
+        vals: vals([['child_ids', [[0, 0, vals([['name', 'Child']])]]]]),
+        caller,
+      }),
+    );
     const next = await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'Next']]), caller });
 
     expect(error).toBeInstanceOf(ServiceUnavailableError);
@@ -255,7 +342,14 @@ describe('createRecord through the store port', () => {
   it("takes the next id from the model's sequence and answers the whole record as read() does", async () => {
     const { store, deps } = await demoSetup();
 
-    const answer = await createRecord(deps, { model: 'res.partner.category', vals: vals([['name', 'Retail'], ['parent_id', 2]]), caller });
+    const answer = await createRecord(deps, {
+      model: 'res.partner.category',
+      vals: vals([
+        ['name', 'Retail'],
+        ['parent_id', 2],
+      ]),
+      caller,
+    });
 
     const expected = [
       ['id', 4],
@@ -281,7 +375,9 @@ describe('createRecord through the store port', () => {
     const before = store.allRecords();
     store.failNextTransact('throttled', 4);
 
-    const error = await rejection(createRecord(deps, { model: 'res.partner', vals: vals([['name', 'First']]), caller }));
+    const error = await rejection(
+      createRecord(deps, { model: 'res.partner', vals: vals([['name', 'First']]), caller }),
+    );
 
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(store.allRecords()).toEqual(before);
@@ -304,7 +400,9 @@ describe('createRecord through the store port', () => {
   it('an id found taken (a record written behind the sequence) is skipped: the create retries with a new id', async () => {
     const { store, deps } = await demoSetup();
     const taken = LAST_DEMO_PARTNER + 1;
-    const loaded = recordsFromData(registry, { 'res.partner': [{ id: taken, name: 'Loaded with its own id' }] })[0] as StoredRecord;
+    const loaded = recordsFromData(registry, {
+      'res.partner': [{ id: taken, name: 'Loaded with its own id' }],
+    })[0] as StoredRecord;
     await store.transact([{ kind: 'create', key: { model: 'res.partner', id: taken }, record: loaded }]);
     store.resetCalls();
 
@@ -330,7 +428,16 @@ describe('createRecord through the store port', () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
 
-    const error = await rejection(createRecord(deps, { model: 'res.partner', vals: vals([['name', 'New'], ['country_id', 9999]]), caller }));
+    const error = await rejection(
+      createRecord(deps, {
+        model: 'res.partner',
+        vals: vals([
+          ['name', 'New'],
+          ['country_id', 9999],
+        ]),
+        caller,
+      }),
+    );
 
     expect(error).toBeInstanceOf(InvalidValueError);
     expect((error as InvalidValueError).status).toBe(403);
@@ -342,7 +449,9 @@ describe('createRecord through the store port', () => {
   it('a required field left out is refused (403) before an id is taken', async () => {
     const { store, deps } = await demoSetup();
 
-    const error = await rejection(createRecord(deps, { model: 'res.partner', vals: vals([['city', 'Ghent']]), caller }));
+    const error = await rejection(
+      createRecord(deps, { model: 'res.partner', vals: vals([['city', 'Ghent']]), caller }),
+    );
 
     expect(error).toBeInstanceOf(InvalidValueError);
     expect(store.calls).toEqual(noCalls());
@@ -353,7 +462,7 @@ describe('unlinkRecords through the store port', () => {
   it('marks every record named in one transaction, then deletes them all in one transaction', async () => {
     const { store, deps } = await demoSetup();
 
-    await unlinkRecords(deps, { model: 'res.partner', ids: [17, 20] });
+    await unlinkRecords(deps, { caller: unlinkCaller, model: 'res.partner', ids: [17, 20] });
 
     expect([store.record('res.partner', 17), store.record('res.partner', 20)]).toEqual([undefined, undefined]);
     expect(store.calls.transact).toBe(2);
@@ -365,14 +474,20 @@ describe('unlinkRecords through the store port', () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
 
-    await unlinkRecords(deps, { model: 'res.partner.category', ids: [1] });
+    await unlinkRecords(deps, { caller: unlinkCaller, model: 'res.partner.category', ids: [1] });
 
     // Category 3's parent_id (ondelete cascade) is 1; partners 18 (tags 1, 3) and 26 (tag 1) lose them; 12 (tag 2) keeps its.
     expect([1, 2, 3].map((id) => store.record('res.partner.category', id) !== undefined)).toEqual([false, true, false]);
     expect([12, 18, 26].map((id) => store.record('res.partner', id)?.values.category_id)).toEqual([[2], [], []]);
     // The marks of tag 1, then of the tag it cascades to (3), then the one commit.
     expect(store.calls.transact).toBe(3);
-    const untouched = (records: StoredRecord[]) => records.filter((r) => !['res.partner.category#1', 'res.partner.category#3', 'res.partner#18', 'res.partner#26'].includes(`${r.model}#${r.id}`));
+    const untouched = (records: StoredRecord[]) =>
+      records.filter(
+        (r) =>
+          !['res.partner.category#1', 'res.partner.category#3', 'res.partner#18', 'res.partner#26'].includes(
+            `${r.model}#${r.id}`,
+          ),
+      );
     expect(untouched(store.allRecords())).toEqual(untouched(before));
   });
 
@@ -380,7 +495,9 @@ describe('unlinkRecords through the store port', () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
 
-    const error = await rejection(unlinkRecords(deps, { model: 'res.partner', ids: [17, 999, 20] }));
+    const error = await rejection(
+      unlinkRecords(deps, { caller: unlinkCaller, model: 'res.partner', ids: [17, 999, 20] }),
+    );
 
     expect(error).toBeInstanceOf(RecordNotFoundError);
     expect((error as RecordNotFoundError).status).toBe(404);
@@ -394,7 +511,9 @@ describe('unlinkRecords through the store port', () => {
     const tagValues = [1, 3].map((id) => store.record('res.partner.category', id)?.values);
     store.beforeNextTransact(otherWrite(store, 'res.partner', 26, { city: 'Elsewhere' }), 4, isCommitOfDelete);
 
-    const error = await rejection(unlinkRecords(deps, { model: 'res.partner.category', ids: [1] }));
+    const error = await rejection(
+      unlinkRecords(deps, { caller: unlinkCaller, model: 'res.partner.category', ids: [1] }),
+    );
 
     expect(error).toBeInstanceOf(WriteConflictError);
     expect((error as WriteConflictError).status).toBe(409);
@@ -415,10 +534,20 @@ describe('unlinkRecords through the store port', () => {
  */
 describe('a delete racing a write that links to its records', () => {
   const ATLANTIS = 900;
-  const atlantis: StoredRecord = { model: 'res.country', id: ATLANTIS, version: 1, values: { name: 'Atlantis', code: 'AQ', state_ids: [] } };
+  const atlantis: StoredRecord = {
+    model: 'res.country',
+    id: ATLANTIS,
+    version: 1,
+    values: { name: 'Atlantis', code: 'AQ', state_ids: [] },
+  };
   const isMark = (actions: readonly WriteAction[]) => actions.some((action) => action.kind === 'mark');
-  const linkTo = (deps: RecordsDeps, id: number, field: string, target: number) => writeRecords(deps, { model: 'res.partner', ids: [id], vals: vals([[field, target]]), caller });
-  const settle = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+  const linkTo = (deps: RecordsDeps, id: number, field: string, target: number) =>
+    writeRecords(deps, { model: 'res.partner', ids: [id], vals: vals([[field, target]]), caller });
+  const settle = <T>(promise: Promise<T>) =>
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
 
   it('a write that links to a record whose delete has started fails, writing nothing (409 while it runs, 403 once it committed)', async () => {
     const { store, deps } = await demoSetup();
@@ -426,16 +555,26 @@ describe('a delete racing a write that links to its records', () => {
     const partner = store.record('res.partner', 17);
     let raced: { value?: unknown; error?: unknown } = {};
     // The write reads and commits between the delete's scan and its commit.
-    store.beforeNextTransact(async () => void (raced = await settle(linkTo(deps, 17, 'country_id', ATLANTIS))), 1, isCommitOfDelete);
+    store.beforeNextTransact(
+      async () => void (raced = await settle(linkTo(deps, 17, 'country_id', ATLANTIS))),
+      1,
+      isCommitOfDelete,
+    );
 
-    await unlinkRecords(deps, { model: 'res.country', ids: [ATLANTIS] });
+    await unlinkRecords(deps, { caller: unlinkCaller, model: 'res.country', ids: [ATLANTIS] });
 
     expect(raced.error).toBeInstanceOf(WriteConflictError);
-    expect((raced.error as WriteConflictError).message).toBe('res.country(900) is being deleted by another request (4 attempts); nothing was written. Retry the request.');
+    expect((raced.error as WriteConflictError).message).toBe(
+      'res.country(900) is being deleted by another request (4 attempts); nothing was written. Retry the request.',
+    );
     expect(store.record('res.country', ATLANTIS)).toBeUndefined();
     expect(store.record('res.partner', 17)).toEqual(partner);
     const after = await rejection(linkTo(deps, 17, 'country_id', ATLANTIS));
-    expect(after).toStrictEqual(new InvalidValueError("Invalid value for field 'country_id' (many2one) on model 'res.partner': res.country(900) does not exist"));
+    expect(after).toStrictEqual(
+      new InvalidValueError(
+        "Invalid value for field 'country_id' (many2one) on model 'res.partner': res.country(900) does not exist",
+      ),
+    );
   });
 
   it('a delete that finds a reference made before its mark applies restrict: 403, its mark removed, the reference kept', async () => {
@@ -444,11 +583,14 @@ describe('a delete racing a write that links to its records', () => {
     // The write lands after the delete read the country, before it marked it.
     store.beforeNextTransact(async () => void (await linkTo(deps, 17, 'country_id', ATLANTIS)), 1, isMark);
 
-    const error = await rejection(unlinkRecords(deps, { model: 'res.country', ids: [ATLANTIS] }));
+    const error = await rejection(unlinkRecords(deps, { caller: unlinkCaller, model: 'res.country', ids: [ATLANTIS] }));
 
     expect(error).toBeInstanceOf(InvalidValueError);
     expect((error as InvalidValueError).message).toMatch(/Field: Country \(country_id\), record res\.partner\(17\)$/);
-    expect([store.record('res.country', ATLANTIS)?.values, store.record('res.country', ATLANTIS)?.deleting]).toEqual([atlantis.values, undefined]);
+    expect([store.record('res.country', ATLANTIS)?.values, store.record('res.country', ATLANTIS)?.deleting]).toEqual([
+      atlantis.values,
+      undefined,
+    ]);
     expect(store.record('res.partner', 17)?.values.country_id).toBe(ATLANTIS);
     // No mark left behind: the next write may link to it at once.
     const [answer] = await linkTo(deps, 20, 'country_id', ATLANTIS);
@@ -457,10 +599,17 @@ describe('a delete racing a write that links to its records', () => {
 
   it('a delete that finds a reference made before its mark applies set null', async () => {
     const { store, deps } = await demoSetup();
-    await store.putMany([{ model: 'res.partner', id: 900, version: 1, values: { name: 'Doomed Co', active: true, child_ids: [], category_id: [] } }]);
+    await store.putMany([
+      {
+        model: 'res.partner',
+        id: 900,
+        version: 1,
+        values: { name: 'Doomed Co', active: true, child_ids: [], category_id: [] },
+      },
+    ]);
     store.beforeNextTransact(async () => void (await linkTo(deps, 17, 'parent_id', 900)), 1, isMark);
 
-    await unlinkRecords(deps, { model: 'res.partner', ids: [900] });
+    await unlinkRecords(deps, { caller: unlinkCaller, model: 'res.partner', ids: [900] });
 
     expect(store.record('res.partner', 900)).toBeUndefined();
     expect(store.record('res.partner', 17)?.values.parent_id).toBeNull();
@@ -468,16 +617,34 @@ describe('a delete racing a write that links to its records', () => {
 
   it('a delete that finds a reference made before its mark applies cascade (and marks the cascaded record before looking further)', async () => {
     const { store, deps } = await demoSetup();
-    await store.putMany([{ model: 'res.partner.category', id: 900, version: 1, values: { name: 'Doomed', active: true, child_ids: [] } }]);
+    await store.putMany([
+      { model: 'res.partner.category', id: 900, version: 1, values: { name: 'Doomed', active: true, child_ids: [] } },
+    ]);
     let child = 0;
-    store.beforeNextTransact(async () => {
-      child = (await createRecord(deps, { model: 'res.partner.category', vals: vals([['name', 'Doomed child'], ['parent_id', 900]]), caller })).get('id') as number;
-    }, 1, isMark);
+    store.beforeNextTransact(
+      async () => {
+        child = (
+          await createRecord(deps, {
+            model: 'res.partner.category',
+            vals: vals([
+              ['name', 'Doomed child'],
+              ['parent_id', 900],
+            ]),
+            caller,
+          })
+        ).get('id') as number;
+      },
+      1,
+      isMark,
+    );
 
-    await unlinkRecords(deps, { model: 'res.partner.category', ids: [900] });
+    await unlinkRecords(deps, { caller: unlinkCaller, model: 'res.partner.category', ids: [900] });
 
     expect(child).toBeGreaterThan(0);
-    expect([store.record('res.partner.category', 900), store.record('res.partner.category', child)]).toEqual([undefined, undefined]);
+    expect([store.record('res.partner.category', 900), store.record('res.partner.category', child)]).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it("a crashed delete's mark expires: a write linking to the record is refused while it holds (nothing written), and commits after", async () => {
@@ -487,7 +654,15 @@ describe('a delete racing a write that links to its records', () => {
     await store.putMany([atlantis]);
     const partner = store.record('res.partner', 17);
     // A delete that marked the country and never got further.
-    await store.transact([{ kind: 'mark', key: { model: 'res.country', id: ATLANTIS }, expectedVersion: 1, mark: { until: NOW.getTime() + DELETION_MARK_MS, token: 'crashed' }, now: NOW.getTime() }]);
+    await store.transact([
+      {
+        kind: 'mark',
+        key: { model: 'res.country', id: ATLANTIS },
+        expectedVersion: 1,
+        mark: { until: NOW.getTime() + DELETION_MARK_MS, token: 'crashed' },
+        now: NOW.getTime(),
+      },
+    ]);
 
     const refused = await rejection(linkTo(timed, 17, 'country_id', ATLANTIS));
     expect(refused).toBeInstanceOf(WriteConflictError);
@@ -497,16 +672,35 @@ describe('a delete racing a write that links to its records', () => {
     const [answer] = await linkTo(timed, 17, 'country_id', ATLANTIS);
     expect(answer?.get('country_id')).toStrictEqual([ATLANTIS, 'Atlantis']);
     // And a new delete sees the reference (its own mark replaces the lapsed one): restrict.
-    expect(await rejection(unlinkRecords(timed, { model: 'res.country', ids: [ATLANTIS] }))).toBeInstanceOf(InvalidValueError);
+    expect(
+      await rejection(unlinkRecords(timed, { caller: unlinkCaller, model: 'res.country', ids: [ATLANTIS] })),
+    ).toBeInstanceOf(InvalidValueError);
   });
 
   it('a (2, id) delete marks its record too: a write linking to it in between fails', async () => {
     const { store, deps } = await demoSetup();
-    await store.putMany([atlantis, { model: 'res.country.state', id: 900, version: 1, values: { name: 'Poseidonia', code: 'PO', country_id: ATLANTIS } }]);
+    await store.putMany([
+      atlantis,
+      {
+        model: 'res.country.state',
+        id: 900,
+        version: 1,
+        values: { name: 'Poseidonia', code: 'PO', country_id: ATLANTIS },
+      },
+    ]);
     let raced: { value?: unknown; error?: unknown } = {};
-    store.beforeNextTransact(async () => void (raced = await settle(linkTo(deps, 17, 'state_id', 900))), 1, isCommitOfDelete);
+    store.beforeNextTransact(
+      async () => void (raced = await settle(linkTo(deps, 17, 'state_id', 900))),
+      1,
+      isCommitOfDelete,
+    );
 
-    await writeRecords(deps, { model: 'res.country', ids: [ATLANTIS], vals: vals([['state_ids', [[2, 900]]]]), caller });
+    await writeRecords(deps, {
+      model: 'res.country',
+      ids: [ATLANTIS],
+      vals: vals([['state_ids', [[2, 900]]]]),
+      caller,
+    });
 
     expect(raced.error).toBeInstanceOf(WriteConflictError);
     expect(store.record('res.country.state', 900)).toBeUndefined();

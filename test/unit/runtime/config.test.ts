@@ -22,6 +22,12 @@ describe('config', () => {
         usageTable: undefined,
         queueUsers: new Set(),
         deadLetterQueueUrl: undefined,
+        eventBusName: undefined,
+        eventSource: 'odoo-rest-lambda.local',
+        localEventsFile: undefined,
+        deliveriesQueueUrl: undefined,
+        webhookLocalTargets: false,
+        webhookRetryScale: 1,
         dynamodbEndpoint: undefined,
         region: 'eu-central-1',
         responseKey: 'description',
@@ -55,6 +61,12 @@ describe('config', () => {
           USAGE_TABLE: 'usage-prod',
           QUEUE_USERS: '7, 9',
           DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/dead.fifo',
+          EVENT_BUS_NAME: 'odoo-rest-lambda-prod',
+          EVENT_SOURCE: 'odoo-rest-lambda.prod',
+          LOCAL_EVENTS_FILE: '/tmp/events.jsonl',
+          DELIVERIES_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries.fifo',
+          WEBHOOK_LOCAL_TARGETS: 'true',
+          WEBHOOK_RETRY_SCALE: '0.001',
         }),
       ).toStrictEqual({
         recordsTable: 'records-prod',
@@ -62,6 +74,12 @@ describe('config', () => {
         usageTable: 'usage-prod',
         queueUsers: new Set([7, 9]),
         deadLetterQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/dead.fifo',
+        eventBusName: 'odoo-rest-lambda-prod',
+        eventSource: 'odoo-rest-lambda.prod',
+        localEventsFile: '/tmp/events.jsonl',
+        deliveriesQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries.fifo',
+        webhookLocalTargets: true,
+        webhookRetryScale: 0.001,
         dynamodbEndpoint: 'http://localhost:8000',
         region: 'eu-central-1',
         responseKey: 'model',
@@ -75,6 +93,10 @@ describe('config', () => {
         accessTokenFormat: 'jwt',
         corsOrigins: new Set(['https://app.example.com']),
       });
+    });
+
+    it.each(['0', '-1', '2', 'fast', 'NaN'])('refuses WEBHOOK_RETRY_SCALE=%j (a number in (0, 1])', (value) => {
+      expect(() => loadConfig({ ...BASE, WEBHOOK_RETRY_SCALE: value })).toThrow(/WEBHOOK_RETRY_SCALE/);
     });
 
     it.each<[string, string]>([

@@ -33,8 +33,37 @@ describe('serverless.yml', () => {
     expect(prod.provider.runtime).toBe('nodejs22.x');
     expect(prod.custom.esbuild.target).toBe('node22');
     const events = Object.values(prod.functions as Json).flatMap((fn) => fn.events ?? []);
-    // Every event an HTTP route, but the writes queue's (SQS) of the queue function.
-    expect(events.every((event: Json) => 'http' in event || (event.sqs !== undefined && prod.functions.queue.events.includes(event)))).toBe(true);
+    // Every event an HTTP route, but the queues' (SQS) of the queue and deliveries functions and the
+    // records' stream of the change feed.
+    const queued = [...prod.functions.queue.events, ...prod.functions.deliveries.events];
+    expect(
+      events.every(
+        (event: Json) =>
+          'http' in event ||
+          (event.sqs !== undefined && queued.includes(event)) ||
+          (event.stream !== undefined && prod.functions.changes.events.includes(event)),
+      ),
+    ).toBe(true);
+  });
+
+  it('feeds the change feed from the records’ stream: in order, bisected, bounded, with an on-failure queue', () => {
+    expect(resources.RecordsTable.Properties.StreamSpecification).toStrictEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    const { stream } = (prod.functions.changes.events as Json[])[0] as Json;
+    expect(stream).toMatchObject({
+      type: 'dynamodb',
+      arn: { 'Fn::GetAtt': ['RecordsTable', 'StreamArn'] },
+      bisectBatchOnFunctionError: true,
+      functionResponseType: 'ReportBatchItemFailures',
+      maximumRetryAttempts: 10,
+      destinations: { onFailure: { arn: { 'Fn::GetAtt': ['ChangesDeadLetterQueue', 'Arn'] }, type: 'sqs' } },
+    });
+    expect(stream.parallelizationFactor ?? 1).toBe(1);
+    expect(resources.ChangesBus.Type).toBe('AWS::Events::EventBus');
+    const actions = statementsOf('ChangesRole').flatMap((statement) => statement.Action);
+    for (const action of ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream', 'dynamodb:ListStreams', 'events:PutEvents', 'sqs:SendMessage'])
+      expect(actions).toContain(action);
+    expect(resources.DeliveriesQueue.Properties).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1209600 });
+    expect(statementsOf('DeliveriesRole').flatMap((statement) => statement.Action)).toContain('sqs:ChangeMessageVisibility');
   });
 
   it('puts the REQUEST authorizer, uncached, on every object route', () => {
@@ -85,8 +114,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'queue', 'token', 'usage', 'version']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'object', 'openapi', 'queue', 'start', 'token', 'usage', 'version']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'changes', 'deliveries', 'object', 'openapi', 'queue', 'token', 'usage', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'changes', 'deliveries', 'object', 'openapi', 'queue', 'start', 'token', 'usage', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });
