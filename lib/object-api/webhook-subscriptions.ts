@@ -21,6 +21,7 @@ import type { ApiResult } from '../http';
 import type { Operation } from '../models/access';
 import type { ModelCatalog } from '../models/catalog';
 import type { ModelDef, ModelRegistry } from '../models/registry';
+import { SEALED_SECRET_FIELD, serviceFieldsOf } from '../models/service-fields';
 import { readStoredRecords, type RecordsDeps } from '../records';
 import { parseDomain, subpathLeaves, type ResolvableNode } from '../records/search/domain';
 import { checkTargetUrl } from '../webhooks/address-guard';
@@ -30,8 +31,8 @@ import type { PyDict, PyValue } from '../wire/pyvalue';
 
 export const WEBHOOK_MODEL = 'ir.webhook';
 export const DELIVERY_MODEL = 'ir.webhook.delivery';
-/** Where the sealed signing secret is kept on an ir.webhook record. */
-export const SEALED_SECRET_FIELD = 'secret_sealed';
+/** Where the sealed signing secret is kept on an ir.webhook record (a service-only field). */
+export { SEALED_SECRET_FIELD };
 /** The key of the clear secret in the create's answer. */
 export const SECRET_ANSWER_KEY = 'secret';
 /**
@@ -39,11 +40,6 @@ export const SECRET_ANSWER_KEY = 'secret';
  * before the create commits). A sealed secret copied into another kind of record does not open.
  */
 export const SECRET_ASSOCIATED_DATA = WEBHOOK_MODEL;
-
-/** Fields the service keeps to itself: never read, never written through the API. */
-const SERVICE_FIELDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  [WEBHOOK_MODEL, new Set([SEALED_SECRET_FIELD])],
-]);
 
 /** The subscription fields whose values depend on the target model. */
 const TARGET_DEPENDENT = ['fields', 'domain'] as const;
@@ -106,7 +102,7 @@ export function checkServiceOnly(model: ModelDef, operation: Operation | undefin
         `To stop deliveries, archive or delete the subscription (${WEBHOOK_MODEL}).`,
     );
   }
-  const hidden = SERVICE_FIELDS.get(model.model);
+  const hidden = serviceFieldsOf(model.model);
   if (hidden === undefined || operation === undefined) return;
   const written = operation === 'create' || operation === 'write' ? [...named.vals().keys()] : [];
   const refusedWrite = written.filter((name) => hidden.has(name));
@@ -135,7 +131,7 @@ function withoutFields(data: PyValue, hidden: ReadonlySet<string>): PyValue {
  */
 export function withoutServiceFields(result: ApiResult): ApiResult {
   if (!('model' in result)) return result;
-  const hidden = SERVICE_FIELDS.get(result.model.model);
+  const hidden = serviceFieldsOf(result.model.model);
   return hidden === undefined ? result : { ...result, data: withoutFields(result.data, hidden) };
 }
 

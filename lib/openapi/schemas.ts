@@ -5,6 +5,11 @@
  * `[id, display name]`, an x2many a list of ids; written values take ids and x2many commands.
  */
 import type { FieldDef, ModelDef } from '../models/registry';
+import { serviceFieldsOf } from '../models/service-fields';
+
+/** The fields the API shows and takes: all but the service's own (a webhook's sealed secret). */
+const apiFields = (model: ModelDef): FieldDef[] =>
+  model.fields.filter((field) => !serviceFieldsOf(model.model)?.has(field.name));
 
 export type Schema = Record<string, unknown>;
 
@@ -88,7 +93,7 @@ export function recordSchema(model: ModelDef): Schema {
     type: 'object',
     title: model.description,
     description: `A ${model.model} record as read (only the fields asked for, id always).`,
-    properties: Object.fromEntries(model.fields.map((field) => [field.name, readSchema(field)])),
+    properties: Object.fromEntries(apiFields(model).map((field) => [field.name, readSchema(field)])),
     required: ['id'],
   };
 }
@@ -100,7 +105,9 @@ export function valsSchema(model: ModelDef): Schema {
     title: `${model.description} values`,
     description: `The vals of a ${model.model} create or write (a dict; fields the server sets are ignored).`,
     properties: Object.fromEntries(
-      model.fields.filter((field) => !field.magic).map((field) => [field.name, writeSchema(field)]),
+      apiFields(model)
+        .filter((field) => !field.magic)
+        .map((field) => [field.name, writeSchema(field)]),
     ),
     additionalProperties: false,
   };

@@ -474,13 +474,23 @@ export class DynamoRecordStore implements RecordStore {
   ): Promise<Map<string, StoredRecord>> {
     const unique = [...new Map(keys.map((k) => [recordKeyString(k), k] as const)).values()];
     const found = new Map<string, StoredRecord>();
-    // Chunks go out in parallel: one sequential round trip whatever the number of keys.
-    await Promise.all(chunks(unique, BATCH_GET_LIMIT).map((chunk) => this.#batchGet(chunk, consistent, found)));
+    await this.#batchGet(unique.map(recordItemKey), consistent, (item) => {
+      const record = fromItem(item);
+      found.set(recordKeyString(record), record);
+    });
     return found;
   }
 
-  async #batchGet(keys: readonly RecordKey[], consistent: boolean, found: Map<string, StoredRecord>): Promise<void> {
-    let pending: Item[] = keys.map(recordItemKey);
+  /**
+   * The items of `keys` that exist, each handed to `onItem`: BatchGetItem in chunks of 100 sent in
+   * parallel (one sequential round trip whatever the number of keys), unprocessed keys sent again.
+   */
+  async #batchGet(keys: readonly Item[], consistent: boolean, onItem: (item: Item) => void): Promise<void> {
+    await Promise.all(chunks(keys, BATCH_GET_LIMIT).map((chunk) => this.#batchGetChunk(chunk, consistent, onItem)));
+  }
+
+  async #batchGetChunk(keys: readonly Item[], consistent: boolean, onItem: (item: Item) => void): Promise<void> {
+    let pending: Item[] = [...keys];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
       if (attempt > 0) await sleep(backoffMs(attempt));
@@ -492,10 +502,7 @@ export class DynamoRecordStore implements RecordStore {
       } catch (error) {
         translateStoreError(error);
       }
-      for (const item of response.Responses?.[this.table] ?? []) {
-        const record = fromItem(item);
-        found.set(recordKeyString(record), record);
-      }
+      for (const item of response.Responses?.[this.table] ?? []) onItem(item);
       pending = (response.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
     }
   }
@@ -692,28 +699,10 @@ export class DynamoRecordStore implements RecordStore {
   /** The headers of these transactions that exist (the change feed's: lib/changes), read consistently. */
   async getTransactionHeaders(ids: readonly string[]): Promise<Map<string, TransactionHeader>> {
     const headers = new Map<string, TransactionHeader>();
-    await Promise.all(
-      chunks([...new Set(ids)], BATCH_GET_LIMIT).map(async (chunk) => {
-        let pending: Item[] = chunk.map(headerKey);
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);
-          if (attempt > 0) await sleep(backoffMs(attempt));
-          let response;
-          try {
-            response = await this.client.send(
-              new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-            );
-          } catch (error) {
-            translateStoreError(error);
-          }
-          for (const item of response.Responses?.[this.table] ?? []) {
-            const header = headerFromItem(item);
-            headers.set(header.transactionId, header);
-          }
-          pending = (response.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
-        }
-      }),
-    );
+    await this.#batchGet([...new Set(ids)].map(headerKey), true, (item) => {
+      const header = headerFromItem(item);
+      headers.set(header.transactionId, header);
+    });
     return headers;
   }
 

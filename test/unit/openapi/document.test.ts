@@ -57,6 +57,14 @@ describe('openApiDocument', () => {
     }
   });
 
+  it('leaves the service-only fields out (a webhook subscription’s sealed secret), in reads and vals alike', () => {
+    const schemas = shipped().components.schemas as Json;
+    expect(Object.keys(schemas.ir_webhook.properties)).toEqual(expect.arrayContaining(['name', 'model', 'url', 'fields', 'domain', 'active']));
+    expect(schemas.ir_webhook.properties).not.toHaveProperty('secret_sealed');
+    expect(schemas.ir_webhook_vals.properties).not.toHaveProperty('secret_sealed');
+    expect(schemas.ir_webhook_vals.properties).toHaveProperty('url');
+  });
+
   it('keys the JSON answer by description or technical name, as RESPONSE_KEY says', () => {
     const schemaOf = (doc: Json) =>
       doc.paths['/restapi/1.0/object/res.partner'].put.responses['200'].content['application/json'].schema;
