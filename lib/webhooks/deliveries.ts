@@ -69,10 +69,22 @@ function changeTimestamp(writeDate: string | null, fallback: Date): string {
   return (Number.isNaN(parsed) ? fallback : new Date(parsed)).toISOString();
 }
 
-/** The exact bytes every attempt of the delivery sends and signs. */
+/**
+ * The most a delivery's body holds: EventBridge's bound for one event, well under a record item's
+ * 400 KB (the body is kept on the delivery record) and what any receiver takes.
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/**
+ * The exact bytes every attempt of the delivery sends and signs. A change too large for one body (big
+ * text fields) goes without its values, saying so, as its EventBridge event does: never dropped.
+ */
 export function eventBody(change: Change, now: Date): string {
   const { data } = change;
-  return JSON.stringify({ type: data.type, timestamp: changeTimestamp(data.write_date, now), data });
+  const timestamp = changeTimestamp(data.write_date, now);
+  const body = JSON.stringify({ type: data.type, timestamp, data });
+  if (Buffer.byteLength(body, 'utf8') <= MAX_EVENT_BYTES) return body;
+  return JSON.stringify({ type: data.type, timestamp, data: { ...data, old: null, new: null, values_omitted: true } });
 }
 
 /** Runs `work` on every item with at most `limit` at once; the results in the items' order. */

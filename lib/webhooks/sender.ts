@@ -87,8 +87,27 @@ function guardedLookup(resolve: Resolver, local: boolean): LookupFunction {
   };
 }
 
-function networkMessage(error: NodeJS.ErrnoException): string {
-  return error.code && !error.message.includes(error.code) ? `${error.code} ${error.message}` : error.message;
+/** Node's network error codes in words: what an attempt's last error says to the subscriber. */
+const NETWORK_FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  EPIPE: 'the connection was closed while sending',
+  ENOTFOUND: 'the host name was not found',
+  EAI_AGAIN: 'the host name could not be resolved (temporary DNS failure)',
+};
+
+/**
+ * What a failed connection says, in words and without Node's internals (error codes, syscalls): the
+ * subscriber reads it on the delivery; the target's address is theirs and stays in it.
+ */
+function networkMessage(error: NodeJS.ErrnoException, target: URL): string {
+  const known = error.code === undefined ? undefined : NETWORK_FAILURES[error.code];
+  if (known) return `${known} (${target.host})`;
+  // TLS and the rest: Node's message (e.g. "certificate has expired"), any E-code taken out.
+  return error.message.replace(/\b(?:E[A-Z_]{3,}|ERR_[A-Z_]+)\b:?\s*/g, '').trim() || 'network failure';
 }
 
 export function sendDelivery(request: DeliveryRequest): Promise<AttemptOutcome> {
@@ -134,7 +153,7 @@ export function sendDelivery(request: DeliveryRequest): Promise<AttemptOutcome> 
       if (answered) return;
       if (error instanceof RefusedTarget) finish({ kind: 'refused', message: error.message });
       else if (error instanceof DeadlineReached) finish({ kind: 'timeout', message: error.message });
-      else finish({ kind: 'network', message: networkMessage(error) });
+      else finish({ kind: 'network', message: networkMessage(error, target) });
     });
 
     req.on('response', (res) => {

@@ -197,7 +197,8 @@ describe('sendDelivery on the local stage (http and loopback allowed)', () => {
       local: true,
     });
     expect(outcome.kind).toBe('network');
-    expect(outcome.kind === 'network' && outcome.message).toContain('ECONNREFUSED 127.0.0.1');
+    // In words, with the target: no Node error code (the subscriber reads it on the delivery record).
+    expect(outcome.kind === 'network' && outcome.message).toBe(`the connection was refused (127.0.0.1:${closedPort})`);
   });
 
   it('connects to the address its resolver answered for the name', async () => {

@@ -6,6 +6,8 @@ import { SecretBox } from '../../../lib/auth/secret-box';
 import {
   attemptDelivery,
   deliveryEventId,
+  eventBody,
+  MAX_EVENT_BYTES,
   fanOut,
   scaledNextAttempt,
   type AttemptDeps,
@@ -30,7 +32,12 @@ const ok = (status = 200): AttemptOutcome => ({ kind: 'response', status, body: 
 function setup(answers: (request: DeliveryRequest) => AttemptOutcome = () => ok()) {
   const store = new MemoryWebhookStore();
   const secret = newSigningSecret();
-  store.addSubscription({ id: 1, model: 'res.partner', url: 'https://one.example.com/hook', secretSealed: box.seal(secret, WEBHOOK_SECRET_AAD) });
+  store.addSubscription({
+    id: 1,
+    model: 'res.partner',
+    url: 'https://one.example.com/hook',
+    secretSealed: box.seal(secret, WEBHOOK_SECRET_AAD),
+  });
   const sent: DeliveryRequest[] = [];
   const attemptDeps: AttemptDeps = {
     store,
@@ -53,7 +60,11 @@ describe('fanOut', () => {
     const { store, queue, fanOutDeps } = setup();
     store.addSubscription({ id: 2, model: 'res.partner', fields: 'email' });
     store.addSubscription({ id: 3, model: 'res.country' });
-    const changes = [change({ id: 7, version: 2, changed: ['name'] }), change({ id: 7, version: 3, changed: ['email'] }), change({ id: 9, version: 1, type: 'record.created' })];
+    const changes = [
+      change({ id: 7, version: 2, changed: ['name'] }),
+      change({ id: 7, version: 3, changed: ['email'] }),
+      change({ id: 9, version: 1, type: 'record.created' }),
+    ];
 
     const counts = await fanOut(fanOutDeps, changes);
 
@@ -77,7 +88,11 @@ describe('fanOut', () => {
       state: 'pending',
       nextAttempt: T0,
     });
-    expect(JSON.parse(first!.payload)).toStrictEqual({ type: 'record.updated', timestamp: '2026-12-06T10:20:30.000Z', data: changes[0]!.data });
+    expect(JSON.parse(first!.payload)).toStrictEqual({
+      type: 'record.updated',
+      timestamp: '2026-12-06T10:20:30.000Z',
+      data: changes[0]!.data,
+    });
     expect(first!.eventId).toMatch(/^msg_[A-Za-z0-9_-]{32}$/);
   });
 
@@ -101,23 +116,53 @@ describe('fanOut', () => {
     const { store, queue, fanOutDeps } = setup();
     store.addSubscription({ id: 5, model: 'x.gone' });
     const warnings: unknown[] = [];
-    const log = { info: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: () => undefined, child: () => log };
-    const counts = await fanOut({ ...fanOutDeps, log }, [change({ model: 'ir.webhook.delivery' }), change({ model: 'res.country' })]);
+    const log = {
+      info: () => undefined,
+      warn: (...args: unknown[]) => warnings.push(args),
+      error: () => undefined,
+      child: () => log,
+    };
+    const counts = await fanOut({ ...fanOutDeps, log }, [
+      change({ model: 'ir.webhook.delivery' }),
+      change({ model: 'res.country' }),
+    ]);
     expect(counts).toStrictEqual({ changes: 2, deliveries: 0, created: 0, unusable: 1, tooLarge: 0 });
-    expect(warnings).toStrictEqual([['webhook subscription skipped', { webhookId: 5, reason: 'the model "x.gone" does not exist (any more)' }]]);
+    expect(warnings).toStrictEqual([
+      ['webhook subscription skipped', { webhookId: 5, reason: 'the model "x.gone" does not exist (any more)' }],
+    ]);
     expect(queue.jobs).toStrictEqual([]);
+  });
+
+  it('sends a change too large for one body without its values, saying so', () => {
+    const big = change({ id: 8, values: { comment: 'x'.repeat(MAX_EVENT_BYTES) } });
+    const body = JSON.parse(eventBody(big, T0)) as { type: string; data: Record<string, unknown> };
+    expect(body.type).toBe(big.data.type);
+    expect(body.data).toMatchObject({ id: big.data.id, record_id: 8, old: null, new: null, values_omitted: true });
+    expect(Buffer.byteLength(eventBody(big, T0))).toBeLessThan(MAX_EVENT_BYTES);
+    const small = JSON.parse(eventBody(change({ id: 9 }), T0)) as { data: Record<string, unknown> };
+    expect(small.data).not.toHaveProperty('values_omitted');
   });
 
   it('leaves out, and counts, an event too large to store rather than failing the batch', async () => {
     const { store, queue, fanOutDeps } = setup();
     store.maxPayload = 2000;
     const errors: unknown[] = [];
-    const log = { info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => errors.push(args), child: () => log };
+    const log = {
+      info: () => undefined,
+      warn: () => undefined,
+      error: (...args: unknown[]) => errors.push(args),
+      child: () => log,
+    };
     const big = change({ id: 8, values: { comment: 'x'.repeat(5000) } });
     const counts = await fanOut({ ...fanOutDeps, log }, [change({ id: 7 }), big, change({ id: 9 })]);
     expect(counts).toStrictEqual({ changes: 3, deliveries: 2, created: 2, unusable: 0, tooLarge: 1 });
     expect(queue.jobs.map((job) => job.lane)).toStrictEqual(['1:res.partner:7', '1:res.partner:9']);
-    expect(errors).toStrictEqual([['webhook event too large to deliver', { webhookId: 1, eventId: deliveryEventId(big.data.id, 1), change: big.data.id }]]);
+    expect(errors).toStrictEqual([
+      [
+        'webhook event too large to deliver',
+        { webhookId: 1, eventId: deliveryEventId(big.data.id, 1), change: big.data.id },
+      ],
+    ]);
   });
 });
 
@@ -138,21 +183,43 @@ describe('attemptDelivery', () => {
     const delivery = store.deliveries.get(job.deliveryId)!;
     expect(sent).toHaveLength(1);
     const request = sent[0]!;
-    expect(request).toMatchObject({ url: 'https://one.example.com/hook', body: delivery.payload, timeoutMs: 15_000, maxResponseBytes: 65_536, local: false });
+    expect(request).toMatchObject({
+      url: 'https://one.example.com/hook',
+      body: delivery.payload,
+      timeoutMs: 15_000,
+      maxResponseBytes: 65_536,
+      local: false,
+    });
     expect(request.headers['webhook-id']).toBe(delivery.eventId);
     expect(request.headers['webhook-timestamp']).toBe(String(now.getTime() / 1000));
     // The independent oracle: the standardwebhooks package verifies what was signed.
     const verified = new Webhook(secret.slice('whsec_'.length)).verify(request.body, request.headers);
     expect(verified).toStrictEqual(JSON.parse(delivery.payload));
-    expect(delivery).toMatchObject({ state: 'delivered', attemptCount: 1, firstAttempt: now, nextAttempt: undefined, lastStatus: 200, lastError: null, deliveredAt: now });
-    expect(delivery.attemptLog).toStrictEqual([{ number: 1, at: now.toISOString(), status: 200, error: null, duration_ms: 0 }]);
+    expect(delivery).toMatchObject({
+      state: 'delivered',
+      attemptCount: 1,
+      firstAttempt: now,
+      nextAttempt: undefined,
+      lastStatus: 200,
+      lastError: null,
+      deliveredAt: now,
+    });
+    expect(delivery.attemptLog).toStrictEqual([
+      { number: 1, at: now.toISOString(), status: 200, error: null, duration_ms: 0 },
+    ]);
   });
 
   it('retries a failed attempt on the schedule, answers an early wake without sending, and delivers on attempt 2', async () => {
     let status = 500;
     const { store, sent, attemptDeps, job } = await oneDelivery(() => ok(status));
     expect(await attemptDelivery(attemptDeps, job, at(0))).toStrictEqual({ kind: 'retry', at: at(5) });
-    expect(store.deliveries.get(job.deliveryId)).toMatchObject({ state: 'pending', attemptCount: 1, nextAttempt: at(5), lastStatus: 500, lastError: 'HTTP 500' });
+    expect(store.deliveries.get(job.deliveryId)).toMatchObject({
+      state: 'pending',
+      attemptCount: 1,
+      nextAttempt: at(5),
+      lastStatus: 500,
+      lastError: 'HTTP 500',
+    });
 
     expect(await attemptDelivery(attemptDeps, job, at(2))).toStrictEqual({ kind: 'retry', at: at(5) });
     expect(sent).toHaveLength(1);
@@ -160,7 +227,13 @@ describe('attemptDelivery', () => {
     status = 204;
     expect(await attemptDelivery(attemptDeps, job, at(6))).toStrictEqual({ kind: 'done' });
     const delivery = store.deliveries.get(job.deliveryId)!;
-    expect(delivery).toMatchObject({ state: 'delivered', attemptCount: 2, lastStatus: 204, lastError: null, firstAttempt: at(0) });
+    expect(delivery).toMatchObject({
+      state: 'delivered',
+      attemptCount: 2,
+      lastStatus: 204,
+      lastError: null,
+      firstAttempt: at(0),
+    });
     expect(delivery.attemptLog.map(({ number, status: s, error }) => [number, s, error])).toStrictEqual([
       [1, 500, 'HTTP 500'],
       [2, 204, null],
@@ -178,7 +251,10 @@ describe('attemptDelivery', () => {
   });
 
   it('gives the delivery up as failed once the schedule is spent', async () => {
-    const { store, sent, attemptDeps, job } = await oneDelivery(() => ({ kind: 'timeout', message: 'no answer within 15000 ms' }));
+    const { store, sent, attemptDeps, job } = await oneDelivery(() => ({
+      kind: 'timeout',
+      message: 'no answer within 15000 ms',
+    }));
     let now = at(0);
     for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
       const result = await attemptDelivery(attemptDeps, job, now);
@@ -187,16 +263,32 @@ describe('attemptDelivery', () => {
     }
     expect(await attemptDelivery(attemptDeps, job, now)).toStrictEqual({ kind: 'done' });
     const delivery = store.deliveries.get(job.deliveryId)!;
-    expect(delivery).toMatchObject({ state: 'failed', attemptCount: MAX_ATTEMPTS, nextAttempt: undefined, lastStatus: 0, lastError: 'timeout: no answer within 15000 ms' });
+    expect(delivery).toMatchObject({
+      state: 'failed',
+      attemptCount: MAX_ATTEMPTS,
+      nextAttempt: undefined,
+      lastStatus: 0,
+      lastError: 'timeout: no answer within 15000 ms',
+    });
     expect(delivery.attemptLog).toHaveLength(MAX_ATTEMPTS);
     expect(await attemptDelivery(attemptDeps, job, at(200_000))).toStrictEqual({ kind: 'done' });
     expect(sent).toHaveLength(MAX_ATTEMPTS);
   });
 
   it('disables the delivery and the subscription when the receiver answers 410 Gone', async () => {
-    const { store, attemptDeps, job } = await oneDelivery(() => ({ kind: 'response', status: 410, body: 'gone', truncated: false }));
+    const { store, attemptDeps, job } = await oneDelivery(() => ({
+      kind: 'response',
+      status: 410,
+      body: 'gone',
+      truncated: false,
+    }));
     expect(await attemptDelivery(attemptDeps, job, at(0))).toStrictEqual({ kind: 'done' });
-    expect(store.deliveries.get(job.deliveryId)).toMatchObject({ state: 'disabled', attemptCount: 1, lastStatus: 410, lastError: 'HTTP 410 Gone: the receiver asked to stop: gone' });
+    expect(store.deliveries.get(job.deliveryId)).toMatchObject({
+      state: 'disabled',
+      attemptCount: 1,
+      lastStatus: 410,
+      lastError: 'HTTP 410 Gone: the receiver asked to stop: gone',
+    });
     expect(store.subscriptions.get(1)?.active).toBe(false);
   });
 
@@ -204,13 +296,20 @@ describe('attemptDelivery', () => {
     const { store, sent, attemptDeps, job } = await oneDelivery();
     store.subscriptions.get(1)!.active = false;
     expect(await attemptDelivery(attemptDeps, job, at(0))).toStrictEqual({ kind: 'done' });
-    expect(store.deliveries.get(job.deliveryId)).toMatchObject({ state: 'disabled', attemptCount: 0, lastError: 'Not sent: the subscription is inactive' });
+    expect(store.deliveries.get(job.deliveryId)).toMatchObject({
+      state: 'disabled',
+      attemptCount: 0,
+      lastError: 'Not sent: the subscription is inactive',
+    });
     expect(sent).toHaveLength(0);
 
     const other = await oneDelivery();
     other.store.subscriptions.delete(1);
     await attemptDelivery(other.attemptDeps, other.job, at(0));
-    expect(other.store.deliveries.get(other.job.deliveryId)).toMatchObject({ state: 'disabled', lastError: 'Not sent: the subscription was deleted' });
+    expect(other.store.deliveries.get(other.job.deliveryId)).toMatchObject({
+      state: 'disabled',
+      lastError: 'Not sent: the subscription was deleted',
+    });
   });
 
   it('does nothing for a delivery that is over or unknown', async () => {
@@ -234,7 +333,10 @@ describe('attemptDelivery', () => {
 
   it('records a secret that cannot be opened as the attempt error, sending nothing', async () => {
     const { store, sent, attemptDeps, job } = await oneDelivery();
-    store.subscriptions.get(1)!.secretSealed = new SecretBox(randomBytes(32), 'other').seal('whsec_x', WEBHOOK_SECRET_AAD);
+    store.subscriptions.get(1)!.secretSealed = new SecretBox(randomBytes(32), 'other').seal(
+      'whsec_x',
+      WEBHOOK_SECRET_AAD,
+    );
     expect(await attemptDelivery(attemptDeps, job, at(0))).toStrictEqual({ kind: 'retry', at: at(5) });
     expect(sent).toHaveLength(0);
     const { lastError, lastStatus } = store.deliveries.get(job.deliveryId) as { lastError: string; lastStatus: number };
