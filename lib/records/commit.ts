@@ -225,7 +225,7 @@ export function stampChanges(
   const deleted: (RecordKey & { position: number })[] = [];
   const stamped = actions.map((action): WriteAction => {
     if (action.kind === 'create' || action.kind === 'update') return { ...action, stamp: stamp() };
-    if (action.kind === 'delete') deleted.push({ ...action.key, position: stamp().position });
+    if (action.kind === 'delete') deleted.push({ ...action.key, position: position++ });
     return action;
   });
   if (deleted.length === 0) return stamped;

@@ -22,11 +22,8 @@ export interface AttemptLogEntry {
   readonly duration_ms: number;
 }
 
-/** A delivery record, as the engine reads it. */
-export interface Delivery {
-  readonly id: number;
-  /** The record's version when read: recording an attempt is conditioned on it. */
-  readonly version: number;
+/** What a new delivery record holds (state pending, no attempt yet). */
+export interface NewDelivery {
   readonly webhookId: number;
   /** The webhook-id header, the same on every attempt. */
   readonly eventId: string;
@@ -36,24 +33,20 @@ export interface Delivery {
   readonly resVersion: number;
   /** The exact body every attempt sends and signs. */
   readonly payload: string;
+  /** When its first attempt is due: the time the change was fanned out. */
+  readonly nextAttempt: Date;
+}
+
+/** A delivery record, as the engine reads it. */
+export interface Delivery extends Omit<NewDelivery, 'nextAttempt'> {
+  readonly id: number;
+  /** The record's version when read: recording an attempt is conditioned on it. */
+  readonly version: number;
   readonly state: DeliveryState;
   readonly attemptCount: number;
   readonly firstAttempt: Date | undefined;
   readonly nextAttempt: Date | undefined;
   readonly attemptLog: readonly AttemptLogEntry[];
-}
-
-/** What a new delivery record holds (state pending, no attempt yet). */
-export interface NewDelivery {
-  readonly webhookId: number;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly resModel: string;
-  readonly resId: number;
-  readonly resVersion: number;
-  readonly payload: string;
-  /** When its first attempt is due: the time the change was fanned out. */
-  readonly nextAttempt: Date;
 }
 
 /**
