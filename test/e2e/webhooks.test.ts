@@ -133,10 +133,17 @@ describe('webhooks (local stage)', () => {
   it('retries a receiver that answered 500, and records both attempts on the delivery', async () => {
     const target = await receiver([500]);
     try {
-      const hook = await subscribe({ name: 'e2e retried', model: 'res.partner.category', url: target.url });
+      // Only this tag (its domain): the receiver's one 500 must go to its first attempt, not to another change.
+      const name = `Retried tag ${Date.now()}`;
+      const hook = await subscribe({
+        name: 'e2e retried',
+        model: 'res.partner.category',
+        url: target.url,
+        domain: `[('name', '=', '${name}')]`,
+      });
       const { status, body } = await call(
         'POST',
-        `res.partner.category?vals=${encodeURIComponent("{'name': 'Retried tag'}")}`,
+        `res.partner.category?vals=${encodeURIComponent(`{'name': '${name}'}`)}`,
       );
       expect(status).toBe(201);
       const tag = first(body).id as number;
