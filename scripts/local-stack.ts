@@ -23,6 +23,7 @@ import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
 import { ensureTables } from '../lib/store/dynamodb/tables';
+import { reindex } from './reindex';
 import { shippedModels } from '../models';
 import demoData from './demo-data.json';
 
@@ -177,12 +178,22 @@ export async function prepareData(endpoint: string, keyFile: string, say?: Say):
   const created = await ensureTables({ endpoint, region: LOCAL_REGION }, LOCAL_TABLES);
   const documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
   try {
+    const recordStore = new DynamoRecordStore(documents, LOCAL_TABLES.records);
     if (created.includes(LOCAL_TABLES.records)) {
       const records = recordsFromData(buildRegistry(shippedModels), demoData.records);
-      await new DynamoRecordStore(documents, LOCAL_TABLES.records).putMany(records);
+      await recordStore.putMany(records);
+      // Loaded with their index entries: the indexes are complete from the start.
+      await recordStore.markIndexesReady();
       say?.(`Loaded ${records.length} demo records into ${LOCAL_TABLES.records}`);
     } else {
       say?.(`Kept the existing records in ${LOCAL_TABLES.records}`);
+      // A data folder from before an index was declared: its records get their entries (quick when they have them).
+      if (!(await recordStore.indexesReady())) {
+        const { scanned, written } = await reindex(recordStore, {
+          checkpointFile: join(tmpdir(), `odoo-rest-lambda-reindex-${LOCAL_TABLES.records}.json`),
+        });
+        say?.(`Reindexed ${LOCAL_TABLES.records}: ${scanned} records read, ${written} given their index entries`);
+      }
     }
     const store = new DynamoAuthStore(documents, LOCAL_TABLES.auth);
     return await seedDemoAuth(store, await lazyKeyRing({ keyFile, kms: undefined, store })(), process.env.DEMO_PASSWORD);

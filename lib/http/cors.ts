@@ -8,9 +8,10 @@ import type { ApiRequest } from './request';
 
 /** What a browser script may read besides the CORS-safelisted headers. */
 export const CORS_EXPOSED_HEADERS =
-  'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag, RateLimit-Policy, RateLimit';
+  'X-Next-Cursor, X-Query-Plan, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag, RateLimit-Policy, RateLimit';
 export const CORS_ALLOWED_METHODS = 'GET, POST, PUT, DELETE';
-export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match';
+export const CORS_ALLOWED_HEADERS =
+  'Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match, X-Query-Plan';
 /** Ten minutes: a browser caches a preflight no longer, so a change of CORS_ORIGINS soon applies. */
 export const CORS_MAX_AGE_SECONDS = 600;
 

@@ -17,6 +17,7 @@ import { buildRegistry, type ModelDef, type ModelRegistry } from './registry';
 import type { PyValue } from '../wire/pyvalue';
 import {
   recordKeyString,
+  updateAction,
   type RecordStore,
   type StoredRecord,
   type StoredValue,
@@ -225,14 +226,7 @@ export function fieldModelRepairs(
   return fields.flatMap((record) => {
     const name = modelNameById.get(Number(record.values.model_id));
     if (!name || record.values.model === name) return [];
-    return [
-      {
-        kind: 'update' as const,
-        key: { model: record.model, id: record.id },
-        expectedVersion: record.version,
-        set: { model: name },
-      },
-    ];
+    return [updateAction(record, { model: name })];
   });
 }
 

@@ -45,6 +45,8 @@ export interface FieldDef {
   readonly selection?: ReadonlyArray<readonly [string, string]>;
   readonly default?: DefaultValue;
   readonly ondelete?: OnDelete;
+  /** Declared indexed (Odoo's `index=True`): searches on it read lib/indexes' entries, not the model. */
+  readonly index?: boolean;
 }
 
 export interface ModelDef {
@@ -65,6 +67,20 @@ export interface ModelRegistry {
 }
 
 const RELATIONAL: ReadonlySet<FieldType> = new Set(['many2one', 'one2many', 'many2many']);
+/** The types a declared index serves (lib/indexes/keys.ts gives each its keys). */
+export const INDEXABLE_TYPES: ReadonlySet<FieldType> = new Set([
+  'char',
+  'text',
+  'selection',
+  'integer',
+  'float',
+  'monetary',
+  'many2one',
+  'date',
+  'datetime',
+]);
+/** Indexed fields one model may declare: the records table has a secondary index per slot. */
+export const MAX_INDEXED_FIELDS = 8;
 const FIELD_NAME = /^[a-z_][a-z0-9_]*$/;
 const MODEL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 
@@ -93,7 +109,8 @@ function isObject(value: unknown): value is Json {
 
 function parseField(model: string, raw: unknown): FieldDef {
   if (!isObject(raw)) throw new ModelDefinitionError(model, 'a field is not an object');
-  const { name, type, string: label, help, required, relation, relationField, selection, default: def, ondelete } = raw;
+  const { name, type, string: label, help, required, relation, relationField, selection, default: def, ondelete, index } =
+    raw;
   if (typeof name !== 'string' || !FIELD_NAME.test(name))
     throw new ModelDefinitionError(model, `bad field name ${JSON.stringify(name)}`);
   const where = `field ${name}`;
@@ -129,6 +146,8 @@ function parseField(model: string, raw: unknown): FieldDef {
     throw new ModelDefinitionError(model, `${where} has unknown ondelete ${JSON.stringify(ondelete)}`);
   }
   if (def !== undefined) checkDefault(model, where, fieldType, def, choices);
+  if (index !== undefined && (index !== true || !INDEXABLE_TYPES.has(fieldType)))
+    throw new ModelDefinitionError(model, `${where} cannot be indexed ("index": true on ${[...INDEXABLE_TYPES].join(', ')})`);
   return {
     name,
     type: fieldType,
@@ -141,6 +160,7 @@ function parseField(model: string, raw: unknown): FieldDef {
     ...(choices ? { selection: choices } : {}),
     ...(def !== undefined ? { default: def as DefaultValue } : {}),
     ...(ondelete !== undefined ? { ondelete: ondelete as OnDelete } : {}),
+    ...(index === true ? { index: true } : {}),
   };
 }
 
@@ -176,6 +196,8 @@ function parseModel(raw: unknown): ModelDef {
   }
   const ordered = [MAGIC_FIELDS[0] as FieldDef, ...declared.filter((f) => f.name !== 'id')];
   for (const magic of MAGIC_FIELDS) if (!byName.has(magic.name) && magic.name !== 'id') ordered.push(magic);
+  if (ordered.filter((f) => f.index).length > MAX_INDEXED_FIELDS)
+    throw new ModelDefinitionError(model, `at most ${MAX_INDEXED_FIELDS} fields can be indexed`);
   const fieldsByName = new Map(ordered.map((f) => [f.name, f] as const));
   const rec = typeof recName === 'string' ? recName : 'name';
   const recField = fieldsByName.get(rec);

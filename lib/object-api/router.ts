@@ -36,7 +36,7 @@ import { defaultGet, fieldsGet } from '../models/introspection';
 import { getModel, type ModelDef, type ModelRegistry } from '../models/registry';
 import {
   budgeted,
-  countRecords,
+  countWithPlan,
   createRecord,
   readRecords,
   readStoredRecords,
@@ -50,6 +50,7 @@ import {
   type KeyedRequest,
   type PendingClaim,
   type RecordsDeps,
+  type SearchPlan,
 } from '../records';
 import type { PyValue } from '../wire/pyvalue';
 import { callerOf } from './caller';
@@ -143,6 +144,8 @@ interface ObjectContext {
   readonly meter?: KeyedRequest['meter'];
   /** If-Match and If-None-Match (conditions.ts). */
   readonly conditions: RequestConditions;
+  /** The caller asked how its search is run (X-Query-Plan): the plan is answered in that header. */
+  readonly explain: boolean;
 }
 
 /** What rides in a write's transaction: its Idempotency-Key's claim and its ledger count, if any. */
@@ -230,6 +233,22 @@ async function create(context: ObjectContext): Promise<ApiResult> {
 const pageHeaders = (nextCursor: string | undefined): Record<string, string> =>
   nextCursor === undefined ? {} : { 'X-Next-Cursor': nextCursor };
 
+/** A request's X-Query-Plan: any value but 0 or false asks for the plan. */
+export const QUERY_PLAN_HEADER = 'X-Query-Plan';
+const asksForPlan = (value: string | undefined) =>
+  value !== undefined && !['', '0', 'false'].includes(value.trim().toLowerCase());
+
+/**
+ * The plan a search ran, when asked, as a structured field (RFC 8941 parameters):
+ * `index; via="ref ="; estimated=1000; entries=1000; read=81`.
+ */
+function planHeaders({ explain }: ObjectContext, plan: SearchPlan): Record<string, string> {
+  if (!explain) return {};
+  const via = plan.via.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`);
+  const estimated = plan.estimated === undefined ? '' : `; estimated=${plan.estimated}`;
+  return { [QUERY_PLAN_HEADER]: `${plan.strategy}; via="${via}"${estimated}; entries=${plan.entries}; read=${plan.read}` };
+}
+
 /**
  * Records read, answered with their ETag (the tag of their versions, in order), or a 304 without
  * rendering them when the If-None-Match names that tag (412 when an If-Match names another).
@@ -261,13 +280,13 @@ async function readList(context: ObjectContext): Promise<ApiResult> {
   const fields = selectFields(model, fieldNames); // an unknown field is a 403 before the search
   const request = searchParams(params, model);
   checkDomainAccess(access, deps.registry, model, request.domain);
-  const { records, nextCursor } = await searchRecords(deps, request);
-  if (records.length === 0) throw new NoRecordFoundError();
+  const { records, nextCursor, plan } = await searchRecords(deps, { ...request, explain: context.explain });
+  if (records.length === 0) throw withAnswerHeaders(new NoRecordFoundError(), planHeaders(context, plan));
   return taggedRead(context, records, fields, (data) => ({
     status: 200,
     model,
     data,
-    headers: pageHeaders(nextCursor),
+    headers: { ...pageHeaders(nextCursor), ...planHeaders(context, plan) },
   }));
 }
 
@@ -283,20 +302,24 @@ async function readOne(context: ObjectContext, id: number): Promise<ApiResult> {
 }
 
 /** GET /object/{model}/search: the ids of the matching records. */
-async function searchIds({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
+async function searchIds(context: ObjectContext): Promise<ApiResult> {
+  const { deps, access, model, params } = context;
   const request = searchParams(params, model);
   checkDomainAccess(access, deps.registry, model, request.domain);
-  const { records, nextCursor } = await searchRecords(deps, request);
-  if (records.length === 0) throw new NoRecordFoundError();
-  return { status: 200, model, data: records.map((record) => record.id), headers: pageHeaders(nextCursor) };
+  const { records, nextCursor, plan } = await searchRecords(deps, { ...request, explain: context.explain });
+  if (records.length === 0) throw withAnswerHeaders(new NoRecordFoundError(), planHeaders(context, plan));
+  const headers = { ...pageHeaders(nextCursor), ...planHeaders(context, plan) };
+  return { status: 200, model, data: records.map((record) => record.id), headers };
 }
 
 /** GET /object/{model}/search_count: `{"count": N}`, 0 included. */
-async function searchCount({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
+async function searchCount(context: ObjectContext): Promise<ApiResult> {
+  const { deps, access, model, params } = context;
   const domain = domainParam(params);
   checkDomainAccess(access, deps.registry, model, domain);
-  const count = await countRecords(deps, { model, domain, activeTest: activeTestOf(params) });
-  return { status: 200, payload: new Map([['count', count]]) };
+  const request = { model, domain, activeTest: activeTestOf(params), explain: context.explain };
+  const { count, plan } = await countWithPlan(deps, request);
+  return { status: 200, payload: new Map([['count', count]]), headers: planHeaders(context, plan) };
 }
 
 /** GET /object/{model}/fields_get[?allfields=[...]&attributes=[...]]. */
@@ -353,7 +376,8 @@ function operationsParam(params: CallParams): string[] | undefined {
  * `name` is any scalar, as Odoo puts it in the term (`name=Edward`, raw text, is 'Edward'; `name=False`
  * is False); `operator` a string.
  */
-async function nameSearch({ deps, access, model, params }: ObjectContext): Promise<ApiResult> {
+async function nameSearch(context: ObjectContext): Promise<ApiResult> {
+  const { deps, access, model, params } = context;
   const name = params.stringLiteral('name') ?? '';
   const operator = params.string('operator') ?? 'ilike';
   const args = params.literal('args') ?? [];
@@ -362,13 +386,15 @@ async function nameSearch({ deps, access, model, params }: ObjectContext): Promi
   // Odoo's _name_search: an empty name with ilike matches everything.
   const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
   checkDomainAccess(access, deps.registry, model, domain);
-  const { records } = await searchRecords(deps, {
+  const { records, plan } = await searchRecords(deps, {
     model,
     domain,
     limit: intParam(params, 'limit', 1, MAX_LIMIT) ?? 100,
+    explain: context.explain,
   });
-  if (records.length === 0) throw new NoRecordFoundError();
-  return { status: 200, model, data: records.map((record) => [record.id, String(record.values[model.recName] ?? '')]) };
+  if (records.length === 0) throw withAnswerHeaders(new NoRecordFoundError(), planHeaders(context, plan));
+  const data = records.map((record) => [record.id, String(record.values[model.recName] ?? '')]);
+  return { status: 200, model, data, headers: planHeaders(context, plan) };
 }
 
 /** A model method: its signature (methods.ts), and what it does on the model and, if it can, on one record. */
@@ -594,7 +620,8 @@ async function prepareCall(deps: ObjectDeps, request: ApiRequest, caller: Caller
     form ? formFields(request) : undefined,
   );
   const conditions = requestConditions(request.headers);
-  const context: ObjectContext = { deps: requestDeps, access, caller, model, params, conditions };
+  const explain = asksForPlan(request.headers.get(QUERY_PLAN_HEADER));
+  const context: ObjectContext = { deps: requestDeps, access, caller, model, params, conditions, explain };
   // Deliveries are the service's to write, and a subscription's sealed secret is never read or written.
   checkServiceOnly(model, call.method.operation, {
     vals: () => valsOf(params),

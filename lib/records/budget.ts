@@ -4,7 +4,8 @@
  * naming the limit and what was spent) before it would outrun the Lambda's timeout. The object
  * router wraps the store once per request (lib/object-api/router.ts).
  *
- * What is refused: the calls that walk a model's index (listModel, scanModel, countModel), checked
+ * What is refused: the calls that walk a model's index (listModel, scanModel, countModel) or read a
+ * field index (queryIndex, countIndex: one query per partition of the field's entries), checked
  * before each call and on each page a scan hands over. They are the only calls whose cost the
  * request's input does not bound: a few dotted paths in a domain can walk whole models again and
  * again. Point calls (a BatchGet of at most 100 keys per request, a transaction, a claim lookup, a
@@ -108,6 +109,23 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       const count = await store.countModel(model, options);
       spend({ items: count });
       return count;
+    },
+    async queryIndex(query, options) {
+      check(query.partitions.length);
+      spend({ requests: query.partitions.length });
+      const found = await store.queryIndex(query, options);
+      spend({ items: found.ids.length });
+      return found;
+    },
+    async countIndex(query) {
+      check(query.partitions.length);
+      spend({ requests: query.partitions.length });
+      const count = await store.countIndex(query);
+      spend({ items: count });
+      return count;
+    },
+    async indexesReady() {
+      return store.indexesReady();
     },
     async getClaim(id) {
       spend({ requests: 1 });

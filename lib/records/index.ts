@@ -5,7 +5,7 @@ export { type KeyedRequest, type MeteredWrite } from './commit';
 export { formatOdooDatetime } from './dates';
 export type { Caller, RecordsDeps } from './deps';
 export { MAX_READ_IDS, readRecords, readStoredRecords, renderRecords, selectFields, type ReadRequest } from './read';
-export { countRecords, domainModels, parseOrder, searchRecords } from './search/search';
+export { countRecords, countWithPlan, domainModels, parseOrder, searchRecords, type SearchPlan } from './search/search';
 export { unlinkRecords, type UnlinkRequest } from './unlink';
 export { relatedAccessNeeds, type AccessNeed } from './validate';
 export { writeRecords, type WriteRequest } from './write';

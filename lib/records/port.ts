@@ -86,6 +86,11 @@ export type WriteAction =
       readonly key: RecordKey;
       readonly expectedVersion: number;
       readonly set: Readonly<Record<string, StoredValue>>;
+      /**
+       * The record's whole values once the update is applied (its values at `expectedVersion` with
+       * `set` over them): what the store computes the record's index entries from, never `set` alone.
+       */
+      readonly after: Readonly<Record<string, StoredValue>>;
       readonly stamp?: ChangeStamp;
     }
   /** Delete a record, if it is still at `expectedVersion`. */
@@ -116,6 +121,53 @@ export type WriteAction =
   | { readonly kind: 'count'; readonly increment: CounterIncrement }
   /** Write the header of a transaction that deletes records (TransactionHeader). */
   | { readonly kind: 'header'; readonly header: TransactionHeader };
+
+/** The Update of `record`, read at its current version, that sets `set` on it. */
+export function updateAction(
+  record: StoredRecord,
+  set: Readonly<Record<string, StoredValue>>,
+): Extract<WriteAction, { kind: 'update' }> {
+  return {
+    kind: 'update',
+    key: { model: record.model, id: record.id },
+    expectedVersion: record.version,
+    set,
+    after: Object.assign(Object.create(null) as Record<string, StoredValue>, record.values, set),
+  };
+}
+
+/** One entry of a declared field index (lib/indexes/keys.ts): its partition and sort keys. */
+export interface IndexEntry {
+  readonly partition: string;
+  readonly sort: string;
+}
+
+/**
+ * A record's entries in the declared field indexes, one per slot (null: none in that slot), and,
+ * for a model with an `active` field, whether it is active (so a count can leave archived ones out).
+ */
+export interface IndexState {
+  readonly entries: readonly (IndexEntry | null)[];
+  readonly active?: boolean;
+}
+
+/** The index entries of a record as it is whole (lib/indexes): given to the store, which writes them with it. */
+export type Indexer = (record: Pick<StoredRecord, 'model' | 'id' | 'values'>) => IndexState | undefined;
+
+/** Which entries of one index slot a lookup reads: a key prefix, or a range of keys (both ends included). */
+export type IndexRange =
+  | { readonly kind: 'prefix'; readonly prefix: string }
+  | { readonly kind: 'between'; readonly from: string; readonly to: string };
+
+export interface IndexQuery {
+  /** 1..the number of slots. */
+  readonly slot: number;
+  /** The partitions of the field's entries (all of them are read). */
+  readonly partitions: readonly string[];
+  readonly range: IndexRange;
+  /** Only the entries of active records. */
+  readonly activeOnly?: boolean;
+}
 
 /**
  * An addition to counters of one item of the usage table (lib/metering/windows.ts names them): the
@@ -178,6 +230,20 @@ export interface RecordStore {
    * counted by DynamoDB on the model's index: the records are read there, only the counts come back.
    */
   countModel(model: string, options?: { whereTrue?: string }): Promise<number>;
+  /**
+   * The ids of the records whose entries `query` selects, at most `limit` of them (`complete` false
+   * when there are more), in no particular order. Indexes are eventually consistent: an entry may
+   * lag its record by a moment, so a caller reads the records themselves before trusting them.
+   */
+  queryIndex(query: IndexQuery, options: { limit: number }): Promise<{ ids: number[]; complete: boolean }>;
+  /** How many entries `query` selects, counted by DynamoDB (only the count comes back). */
+  countIndex(query: IndexQuery): Promise<number>;
+  /**
+   * Whether every record has its entries in the declared indexes as they are now declared (the
+   * reindex command marks the table when it has written them all): until then a lookup could miss
+   * records written before, so searches walk the model.
+   */
+  indexesReady(): Promise<boolean>;
   /** The claim of an Idempotency-Key, expired or not; read consistently. */
   getClaim(id: string): Promise<IdempotencyClaim | undefined>;
   /**

@@ -9,7 +9,14 @@ import type { FieldDef, ModelDef } from '../models/registry';
 import type { Caller } from './deps';
 import { applyOperator } from './computed/operators';
 import type { UnlinkPlan } from './ondelete';
-import { recordKeyString, type RecordKey, type StoredRecord, type StoredValue, type WriteAction } from './port';
+import {
+  recordKeyString,
+  updateAction,
+  type RecordKey,
+  type StoredRecord,
+  type StoredValue,
+  type WriteAction,
+} from './port';
 import type { ValidatedVals } from './validate';
 import { applyX2ManyCommands } from './values';
 
@@ -72,15 +79,11 @@ class TransactionBuilder {
    */
   update(record: StoredRecord, changes: ValidatedVals, createdIds: readonly number[] = []): StoredRecord {
     const set = computeUpdate(record, changes, this.caller, this.commitTime, createdIds[Symbol.iterator]());
-    this.actions.push({
-      kind: 'update',
-      key: { model: record.model, id: record.id },
-      expectedVersion: record.version,
-      set,
-    });
+    const action = updateAction(record, set);
+    this.actions.push(action);
     this.#written.add(recordKeyString(record));
     this.createChildren(record.id, changes, createdIds);
-    return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), record.values, set) };
+    return { ...record, version: record.version + 1, values: Object.assign(Object.create(null), action.after) };
   }
 
   create(record: StoredRecord, changes: ValidatedVals, createdIds: readonly number[] = []): void {
@@ -127,12 +130,7 @@ class TransactionBuilder {
     }
     for (const { record, set } of plan.updates) {
       if (!this.#written.has(recordKeyString(record))) {
-        this.actions.push({
-          kind: 'update',
-          key: { model: record.model, id: record.id },
-          expectedVersion: record.version,
-          set,
-        });
+        this.actions.push(updateAction(record, set));
         continue;
       }
       const covered = Object.keys(set).every((name) => {

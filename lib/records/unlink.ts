@@ -12,7 +12,7 @@ import {
 } from './commit';
 import type { Caller, RecordsDeps } from './deps';
 import { DeletionMarks, planUnlink } from './ondelete';
-import type { RecordKey, StoredRecord, WriteAction } from './port';
+import { updateAction, type RecordKey, type StoredRecord, type WriteAction } from './port';
 
 export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
@@ -59,12 +59,7 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
           key: { model: record.model, id: record.id },
           expectedVersion: record.version,
         })),
-        ...plan.updates.map(({ record, set }): WriteAction => ({
-          kind: 'update',
-          key: { model: record.model, id: record.id },
-          expectedVersion: record.version,
-          set,
-        })),
+        ...plan.updates.map(({ record, set }): WriteAction => updateAction(record, set)),
         ...requestActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
       ];
       checkTransactionSize(actions.length, request.ids.length);

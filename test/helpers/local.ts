@@ -44,6 +44,8 @@ export async function freshStores(options: { demo?: boolean } = {}) {
   await ensureTables({ endpoint, region: 'eu-west-1' }, tables);
   const client = createDocumentClient({ endpoint, region: 'eu-west-1' });
   const records = new DynamoRecordStore(client, tables.records, tables.usage);
+  // New tables: every record written from now on carries its index entries.
+  await records.markIndexesReady();
   if (options.demo) await records.putMany(recordsFromData(buildRegistry(shippedModels), demoData.records));
   return {
     client,

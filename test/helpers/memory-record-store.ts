@@ -40,7 +40,11 @@ import {
   type StoredValue,
   type TransactionHeader,
   type WriteAction,
+  type Indexer,
+  type IndexQuery,
+  type IndexState,
 } from '../../lib/records/port';
+import { shippedIndexer } from '../../lib/indexes/indexer';
 import { MemoryMeterStore } from './memory-meter-store';
 
 /** DynamoDB's item size limit. */
@@ -95,6 +99,9 @@ export function noCalls(): Record<Method, number> {
     reserveIds: 0,
     releaseIds: 0,
     raiseSequence: 0,
+    queryIndex: 0,
+    countIndex: 0,
+    indexesReady: 0,
   };
 }
 
@@ -107,6 +114,10 @@ export interface MemoryRecordStoreOptions {
   readonly lean?: boolean;
   /** Where the ledger counts that transactions commit land (a MemoryMeterStore of the same test); default: one of its own. */
   readonly usage?: MemoryMeterStore;
+  /** The records' index entries (default: the shipped models' declared indexes, as the DynamoDB store). */
+  readonly indexer?: Indexer;
+  /** Whether the indexes are marked complete (default true); false: every search walks its model. */
+  readonly indexesReady?: boolean;
 }
 
 export class MemoryRecordStore implements RecordStore {
@@ -124,9 +135,30 @@ export class MemoryRecordStore implements RecordStore {
   /** The usage table's items: the ledger counts transactions commit (the metering tests read them). */
   readonly usage: MemoryMeterStore;
 
-  constructor({ lean = false, usage = new MemoryMeterStore() }: MemoryRecordStoreOptions = {}) {
+  readonly #indexer: Indexer;
+  /**
+   * The index entries as they were when freezeIndex() was called: a lookup reads these instead of
+   * the records' present state, as a lagging secondary index would (until thawIndex()).
+   */
+  #frozenIndex: Map<string, { record: StoredRecord; state: IndexState | undefined }> | undefined;
+
+  readonly #indexesReady: boolean;
+
+  constructor({
+    lean = false,
+    usage = new MemoryMeterStore(),
+    indexer = shippedIndexer,
+    indexesReady = true,
+  }: MemoryRecordStoreOptions = {}) {
     this.#lean = lean;
     this.usage = usage;
+    this.#indexer = indexer;
+    this.#indexesReady = indexesReady;
+  }
+
+  async indexesReady(): Promise<boolean> {
+    this.calls.indexesReady++;
+    return this.#indexesReady;
   }
 
   #copy(record: StoredRecord): StoredRecord {
@@ -234,6 +266,51 @@ export class MemoryRecordStore implements RecordStore {
   async countModel(model: string, { whereTrue }: { whereTrue?: string } = {}): Promise<number> {
     this.calls.countModel++;
     return this.#ofModel(model).filter((record) => whereTrue === undefined || record.values[whereTrue] === true).length;
+  }
+
+  async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {
+    this.calls.queryIndex++;
+    const ids = this.#indexHits(query);
+    return { ids: ids.slice(0, limit), complete: ids.length <= limit };
+  }
+
+  async countIndex(query: IndexQuery): Promise<number> {
+    this.calls.countIndex++;
+    return this.#indexHits(query).length;
+  }
+
+  /** From now on, lookups see the index entries of this moment, whatever is written after (a lagging index). */
+  freezeIndex(): void {
+    this.#frozenIndex = new Map(
+      [...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const),
+    );
+  }
+
+  /** Lookups see the records' present entries again. */
+  thawIndex(): void {
+    this.#frozenIndex = undefined;
+  }
+
+  /** The ids whose entry in the query's slot lies in its partitions and range (shuffled per partition, like DynamoDB's answer). */
+  #indexHits({ slot, partitions, range, activeOnly }: IndexQuery): number[] {
+    const wanted = new Set(partitions);
+    const entries =
+      this.#frozenIndex ??
+      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const));
+    const hits: { partition: string; sort: string; id: number }[] = [];
+    for (const { record, state } of entries.values()) {
+      const entry = state?.entries[slot - 1];
+      if (!entry || !wanted.has(entry.partition) || (activeOnly && state?.active !== true)) continue;
+      const inRange =
+        range.kind === 'prefix'
+          ? entry.sort.startsWith(range.prefix)
+          : utf8Compare(entry.sort, range.from) >= 0 && utf8Compare(entry.sort, range.to) <= 0;
+      if (inRange) hits.push({ partition: entry.partition, sort: entry.sort, id: record.id });
+    }
+    // Partition by partition (in the order asked), each in its sort key order, as the queries return them.
+    const order = new Map(partitions.map((partition, position) => [partition, position] as const));
+    hits.sort((a, b) => (order.get(a.partition) ?? 0) - (order.get(b.partition) ?? 0) || utf8Compare(a.sort, b.sort));
+    return hits.map(({ id }) => id);
   }
 
   async getClaim(id: string): Promise<IdempotencyClaim | undefined> {
@@ -352,6 +429,9 @@ export class MemoryRecordStore implements RecordStore {
         return current?.version === action.expectedVersion ? 'none' : 'condition';
       case 'update':
         if (current?.version !== action.expectedVersion) return 'condition';
+        // The port's contract: `after` is the record as read with `set` over it (its index entries come from it).
+        if (!sameValues(action.after, updated(current, action.set).values))
+          throw new Error(`an update of ${itemOf(action)} whose 'after' is not its values with 'set' applied`);
         return !this.#lean && this.#tooLarge(updated(current, action.set)) ? 'too-large' : 'none';
     }
   }
@@ -394,6 +474,19 @@ export class MemoryRecordStore implements RecordStore {
         return;
     }
   }
+}
+
+/** DynamoDB's order of string keys: their UTF-8 bytes. */
+function utf8Compare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function sameValues(a: Readonly<Record<string, StoredValue>>, b: Readonly<Record<string, StoredValue>>): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((key) => Object.hasOwn(b, key) && JSON.stringify(a[key]) === JSON.stringify(b[key]))
+  );
 }
 
 /** A record with `set` applied and its version moved on by one, as an Update does. */

@@ -58,7 +58,7 @@ describe('the usage table', () => {
     // A version condition that fails cancels the whole transaction, the count with it.
     await expect(
       stores.records.transact([
-        { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 0, set: { color: 6 } },
+        { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 0, set: { color: 6 }, after: { color: 6 } },
         { kind: 'count', increment: count },
       ]),
     ).rejects.toBeInstanceOf(TransactionCancelledError);

@@ -1405,3 +1405,74 @@ function buildScalarTest(leaf: LeafNode, index: Where): LeafTest {
     }
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// What an index can look up for a leaf (lib/indexes/plan.ts): the same conversions as its test
+
+/**
+ * The records a leaf can be true on, as an index lookup can find them (a superset is fine: the
+ * search evaluates the whole domain on each record it reads; `exact` says there is none to drop):
+ * - equals: the stored value is one of `values` (null: NULL);
+ * - range: the stored value compares with `value` (NULLs never do);
+ * - prefix: the stored text starts with `prefix` (`folded`: after ilike's lower-casing, both sides).
+ * Undefined where no lookup can find them (negations, wildcards on both sides, booleans, x2many).
+ */
+export type LeafTerm =
+  | { readonly kind: 'equals'; readonly values: readonly (number | string | null)[]; readonly exact: true }
+  | {
+      readonly kind: 'range';
+      readonly operator: '<' | '<=' | '>' | '>=';
+      readonly value: number | string;
+      readonly exact: true;
+    }
+  | { readonly kind: 'prefix'; readonly prefix: string; readonly folded: boolean; readonly exact: boolean };
+
+export function leafTerm(leaf: LeafNode): LeafTerm | undefined {
+  const { field, operator, value } = leaf;
+  if (needsResolution(leaf) || ['one2many', 'many2many', 'binary', 'boolean'].includes(field.type)) return undefined;
+  const kind = kindOf(field);
+  const equals = (values: (number | string | null)[]): LeafTerm => ({ kind: 'equals', values, exact: true });
+  try {
+    if (operator === 'in') {
+      if (!Array.isArray(value)) return undefined;
+      const values: (number | string | null)[] = [];
+      for (const item of value) {
+        // False stands for NULL; a value that converts to NULL (a many2one 0) matches nothing.
+        if (item === false || item === null) values.push(null);
+        else {
+          const param = convertValue(field, kind, 'in', item, undefined);
+          if (param !== null) values.push(param);
+        }
+      }
+      return equals([...new Set(values)]);
+    }
+    if (operator === '=' || operator === '=?') {
+      if (value === false || value === null) return operator === '=' ? equals([null]) : undefined;
+      const target = convertValue(field, kind, operator, value, undefined);
+      return equals(target === null ? [] : [target]);
+    }
+    if (operator === '<' || operator === '<=' || operator === '>' || operator === '>=') {
+      const target = convertValue(field, kind, operator, value, undefined);
+      return target === null ? equals([]) : { kind: 'range', operator, value: target, exact: true };
+    }
+    if (operator === '=like' || operator === '=ilike') {
+      if (value === false || value === null) return equals([]);
+      let text = pyText(value);
+      if (text === undefined) return undefined;
+      if (kind === 'datetime' && typeof value === 'string' && value.length === 10) text += ' 00:00:00';
+      const folded = operator === '=ilike';
+      const tokens = compileLike(folded ? text.toLowerCase() : text);
+      if (!tokens) return undefined;
+      const fixed = tokens.findIndex((token) => token.kind !== 'char');
+      const chars = tokens.slice(0, fixed === -1 ? tokens.length : fixed) as { kind: 'char'; char: string }[];
+      if (chars.length === 0) return undefined;
+      // The pattern is its prefix and one '%' (or no wildcard at all: then it is the whole text).
+      const whole = fixed === -1 || (fixed === tokens.length - 1 && tokens[fixed]?.kind === 'any');
+      return { kind: 'prefix', prefix: chars.map((token) => token.char).join(''), folded, exact: whole && fixed !== -1 };
+    }
+  } catch {
+    // A value the leaf's own test refuses (its 400 comes from the evaluation): no lookup.
+    return undefined;
+  }
+  return undefined;
+}

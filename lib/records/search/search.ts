@@ -24,7 +24,17 @@ import {
 import { BadRequestError } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
 import { PyFloat, type PyValue } from '../../wire/pyvalue';
-import type { RecordStore, StoredRecord, StoredValue } from '../port';
+import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
+import {
+  MAX_CANDIDATES,
+  candidateIds,
+  countAll,
+  describeSource,
+  estimate,
+  sourceOf,
+  type PlanReport,
+  type ResolvedIds,
+} from '../../indexes/plan';
 
 export interface SearchDeps {
   readonly registry: ModelRegistry;
@@ -47,13 +57,34 @@ export interface SearchRequest {
   readonly cursor?: string | undefined;
   /** Odoo's context active_test: leave archived records out unless the domain names `active`. */
   readonly activeTest?: boolean;
+  /** The caller asked for the plan: count the chosen lookup's candidates before reading them. */
+  readonly explain?: boolean;
 }
 
 export interface SearchResult {
   readonly records: StoredRecord[];
   /** Where the next page starts, when there may be one (id order only). */
   readonly nextCursor?: string;
+  readonly plan: SearchPlan;
 }
+
+/**
+ * How a search found its records (the X-Query-Plan header): through an index lookup (`index`),
+ * DynamoDB's count of index entries or of the model (`count`), or a walk of the whole model (`scan`).
+ */
+export interface SearchPlan {
+  readonly strategy: 'index' | 'count' | 'scan';
+  /** The terms looked up (e.g. `ref =`), or the model walked. */
+  readonly via: string;
+  /** The candidates the lookup held, counted before reading them (when the caller asked for the plan). */
+  readonly estimated?: number;
+  /** Index entries read. */
+  readonly entries: number;
+  /** Records of the model read (consistently, for a lookup's candidates). */
+  readonly read: number;
+}
+
+const NOTHING_READ: SearchPlan = { strategy: 'index', via: '', entries: 0, read: 0 };
 
 /**
  * Records read from the index in the first step of a walk; each further step reads twice as many,
@@ -192,7 +223,7 @@ async function runBounded(tasks: readonly (() => Promise<void>)[], limit: number
  * the search's context, archived records left out when `search.leaveArchivedOut`, and the records
  * on which the domain is true (or, `select` false, false).
  */
-async function compile(resolver: Resolver, search: SubSearch): Promise<(record: StoredRecord) => boolean> {
+async function compile(resolver: Resolver, search: SubSearch): Promise<Compiled> {
   const { domain, activeTest, leaveArchivedOut, select } = search;
   const leaves = subpathLeaves(domain);
   const byKey = new Map<string, ResolvableNode>();
@@ -216,8 +247,70 @@ async function compile(resolver: Resolver, search: SubSearch): Promise<(record: 
   const resolved = new Map<ResolvableNode, ReadonlySet<number>>();
   for (const leaf of leaves) resolved.set(leaf, ids.get(resolutionKey(leaf, activeTest)) ?? new Set<number>());
   const lookup = (leaf: ResolvableNode) => resolved.get(leaf) ?? new Set<number>();
-  return (record) =>
-    (!leaveArchivedOut || record.values.active === true) && evaluateRecord(domain, record, lookup) === select;
+  return {
+    matches: (record) =>
+      (!leaveArchivedOut || record.values.active === true) && evaluateRecord(domain, record, lookup) === select,
+    resolvedIds: (node) => resolved.get(node),
+  };
+}
+
+interface Compiled {
+  /** Whether the search selects a record. */
+  readonly matches: (record: StoredRecord) => boolean;
+  /** The ids a dotted path or name search of the domain resolved to. */
+  readonly resolvedIds: ResolvedIds;
+}
+
+/**
+ * The candidates the planner (lib/indexes/plan.ts) finds for `domain`, sorted by id, with its
+ * report; undefined when the domain has nothing an index can look up. `ids` is undefined when the
+ * lookup held more than MAX_CANDIDATES (the search walks the model instead).
+ */
+async function plannedCandidates(
+  store: RecordStore,
+  model: ModelDef,
+  domain: DomainNode,
+  resolvedIds: ResolvedIds,
+  explain = false,
+): Promise<{ ids: number[] | undefined; report: PlanReport } | undefined> {
+  const source = sourceOf(model, domain, resolvedIds);
+  if (!source || !(await store.indexesReady())) return undefined;
+  const report: PlanReport = { via: describeSource(source), entries: 0 };
+  if (explain) report.estimated = await estimate(store, source);
+  const ids = await candidateIds(store, source, report);
+  return { ids: ids && [...ids].sort((a, b) => a - b), report };
+}
+
+/**
+ * The candidates' records, read consistently in id order (after `afterId`), handed to `visit`
+ * until it returns false; chunks grow from `firstChunk` as a walk's steps do. Returns how many
+ * records were read.
+ */
+async function readCandidates(
+  store: RecordStore,
+  model: string,
+  ids: readonly number[],
+  afterId: number,
+  visit: (record: StoredRecord) => boolean,
+  firstChunk = MAX_WALK_PAGE,
+): Promise<number> {
+  let read = 0;
+  let next = ids.findIndex((id) => id > afterId);
+  if (next === -1) return 0;
+  for (let size = Math.max(1, firstChunk); next < ids.length; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+    const chunk = ids.slice(next, next + size);
+    next += chunk.length;
+    const found = await store.getMany(
+      chunk.map((id) => ({ model, id })),
+      { consistent: true },
+    );
+    read += found.size;
+    for (const id of chunk) {
+      const record = found.get(recordKeyString({ model, id }));
+      if (record && !visit(record)) return read;
+    }
+  }
+  return read;
 }
 
 /** Every record of `model`, in id order, handed to `visit` until it returns false. */
@@ -243,8 +336,18 @@ async function matchingIds(resolver: Resolver, search: SubSearch): Promise<Set<n
   const ids = new Set<number>();
   // expression.is_false (or a sub-domain folded to FALSE): _search answers without a query.
   if (search.domain.kind === 'constant' && !search.domain.value && search.select) return ids;
-  const matches = await compile(resolver, search);
-  await resolver.deps.store.scanModel(search.model.model, (records) => {
+  const { matches, resolvedIds } = await compile(resolver, search);
+  const { store } = resolver.deps;
+  // The complement of a domain (select false) has no lookup: it walks the model.
+  const planned = search.select ? await plannedCandidates(store, search.model, search.domain, resolvedIds) : undefined;
+  if (planned?.ids) {
+    await readCandidates(store, search.model.model, planned.ids, 0, (record) => {
+      if (matches(record)) ids.add(record.id);
+      return true;
+    });
+    return ids;
+  }
+  await store.scanModel(search.model.model, (records) => {
     for (const record of records) if (matches(record)) ids.add(record.id);
   });
   return ids;
@@ -305,52 +408,75 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const offset = request.offset ?? 0;
   const node = parseDomain(request.domain ?? [], model, deps.registry);
   // expression.is_false: nothing to read.
-  if (node.kind === 'constant' && !node.value) return { records: [] };
+  if (node.kind === 'constant' && !node.value) return { records: [], plan: { ...NOTHING_READ, via: 'FALSE' } };
   const activeTest = request.activeTest ?? true;
   const leaveArchivedOut = skipsArchived(model, request.domain, activeTest);
-  const matches = await compile(resolverFor(deps), { model, domain: node, activeTest, leaveArchivedOut, select: true });
+  const search = { model, domain: node, activeTest, leaveArchivedOut, select: true };
+  const { matches, resolvedIds } = await compile(resolverFor(deps), search);
   const order = request.order ?? [];
   const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
+  if (!byId && request.cursor !== undefined)
+    throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
+  const planned = await plannedCandidates(deps.store, model, node, resolvedIds, request.explain);
+  const plan = (read: number): SearchPlan =>
+    planned?.ids
+      ? { strategy: 'index', ...planned.report, read }
+      : {
+          strategy: 'scan',
+          via: planned ? `${model.model} (${planned.report.via}: over ${MAX_CANDIDATES} candidates)` : model.model,
+          entries: planned?.report.entries ?? 0,
+          ...(planned?.report.estimated === undefined ? {} : { estimated: planned.report.estimated }),
+          read,
+        };
+  const afterId = request.cursor === undefined ? 0 : decodeCursor(request.cursor);
+
   if (!byId) {
-    if (request.cursor !== undefined)
-      throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
     const all: StoredRecord[] = [];
-    await deps.store.scanModel(model.model, (records) => {
-      for (const record of records) if (matches(record)) all.push(record);
+    const keep = (record: StoredRecord) => {
+      if (matches(record)) all.push(record);
       if (all.length > MAX_SORTED_MATCHES) {
         throw new BadRequestError(
           `More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`,
         );
       }
-    });
-    return { records: all.sort(compareBy(order)).slice(offset, offset + limit) };
+      return true;
+    };
+    let read = 0;
+    if (planned?.ids) read = await readCandidates(deps.store, model.model, planned.ids, 0, keep);
+    else {
+      await deps.store.scanModel(model.model, (records) => {
+        read += records.length;
+        for (const record of records) keep(record);
+      });
+    }
+    return { records: all.sort(compareBy(order)).slice(offset, offset + limit), plan: plan(read) };
   }
+
   const records: StoredRecord[] = [];
   let skipped = 0;
   let more = false;
-  // Without a domain the first step is the page itself, plus one to know whether more follow.
-  const firstStep = offset + limit + 1;
-  await walk(
-    deps.store,
-    model.model,
-    request.cursor === undefined ? 0 : decodeCursor(request.cursor),
-    (record) => {
-      if (!matches(record)) return true;
-      if (skipped < offset) {
-        skipped++;
-        return true;
-      }
-      if (records.length === limit) {
-        more = true;
-        return false;
-      }
-      records.push(record);
+  let read = 0;
+  const visit = (record: StoredRecord) => {
+    read++;
+    if (!matches(record)) return true;
+    if (skipped < offset) {
+      skipped++;
       return true;
-    },
-    firstStep,
-  );
+    }
+    if (records.length === limit) {
+      more = true;
+      return false;
+    }
+    records.push(record);
+    return true;
+  };
+  // The first step is the page itself, plus one to know whether more follow.
+  const firstStep = offset + limit + 1;
+  if (planned?.ids) await readCandidates(deps.store, model.model, planned.ids, afterId, visit, firstStep);
+  else await walk(deps.store, model.model, afterId, visit, firstStep);
   const last = records.at(-1);
-  return more && last ? { records, nextCursor: encodeCursor(last.id) } : { records };
+  const result = { records, plan: plan(read) };
+  return more && last ? { ...result, nextCursor: encodeCursor(last.id) } : result;
 }
 
 /** search_count: how many records match (0 included). */
@@ -358,15 +484,51 @@ export async function countRecords(
   deps: SearchDeps,
   request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest'>,
 ): Promise<number> {
-  const node = parseDomain(request.domain ?? [], request.model, deps.registry);
+  return (await countWithPlan(deps, request)).count;
+}
+
+/** search_count, and how the records were counted. */
+export async function countWithPlan(
+  deps: SearchDeps,
+  request: Pick<SearchRequest, 'model' | 'domain' | 'activeTest' | 'explain'>,
+): Promise<{ count: number; plan: SearchPlan }> {
+  const { model } = request;
+  const node = parseDomain(request.domain ?? [], model, deps.registry);
   const activeTest = request.activeTest ?? true;
-  const leaveArchivedOut = skipsArchived(request.model, request.domain, activeTest);
+  const leaveArchivedOut = skipsArchived(model, request.domain, activeTest);
   // Every record (the pagination total): DynamoDB counts, and nothing but the counts comes back.
   if (node.kind === 'constant' && node.value) {
-    return deps.store.countModel(request.model.model, leaveArchivedOut ? { whereTrue: 'active' } : {});
+    const count = await deps.store.countModel(model.model, leaveArchivedOut ? { whereTrue: 'active' } : {});
+    return { count, plan: { strategy: 'count', via: model.model, entries: 0, read: 0 } };
   }
-  const search = { model: request.model, domain: node, activeTest, leaveArchivedOut, select: true };
-  return (await matchingIds(resolverFor(deps), search)).size;
+  if (node.kind === 'constant') return { count: 0, plan: { ...NOTHING_READ, via: 'FALSE' } };
+  const search = { model, domain: node, activeTest, leaveArchivedOut, select: true };
+  const resolver = resolverFor(deps);
+  // One leaf that an index answers exactly: DynamoDB counts its entries (the active ones only
+  // when archived records are left out), and nothing but the counts comes back.
+  if (node.kind === 'leaf' && node.subpath.length === 0 && (await deps.store.indexesReady())) {
+    const source = sourceOf(model, node, () => undefined);
+    if (source?.kind === 'lookup' && source.lookup.exact) {
+      const queries = source.lookup.queries.map((query) => ({ ...query, activeOnly: leaveArchivedOut }));
+      const count = await countAll(deps.store, queries);
+      return { count, plan: { strategy: 'count', via: source.label, entries: 0, read: 0 } };
+    }
+  }
+  const { matches, resolvedIds } = await compile(resolver, search);
+  const planned = await plannedCandidates(deps.store, model, node, resolvedIds, request.explain);
+  let count = 0;
+  let read = 0;
+  const tally = (record: StoredRecord) => {
+    read++;
+    if (matches(record)) count++;
+    return true;
+  };
+  if (planned?.ids) {
+    await readCandidates(deps.store, model.model, planned.ids, 0, tally);
+    return { count, plan: { strategy: 'index', ...planned.report, read } };
+  }
+  await deps.store.scanModel(model.model, (records) => records.forEach(tally));
+  return { count, plan: { strategy: 'scan', via: model.model, entries: planned?.report.entries ?? 0, read } };
 }
 
 /**

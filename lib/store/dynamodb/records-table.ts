@@ -11,11 +11,17 @@
  *                              deleting request's transaction id)
  *   tx { id, n, i, c }         the change stamp of the write that last created or updated it (records/port.ts
  *                              ChangeStamp): transaction id, its record count, this record's place, the client
+ *   x1p, x1s .. x8p, x8s       its entries in the declared field indexes (lib/indexes/keys.ts), the keys of the
+ *                              global secondary indexes ix1..ix8, computed from the whole record on every write
+ *   a                          true/false: the record is active (models with an `active` field), projected
+ *                              into ix1..ix8 so DynamoDB can count active records only
  * Beside the records, in no model's index (they have no shard):
  *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)
  *   "txn#<transaction id>"     a deleting transaction's header (TransactionHeader): count, deleted [[model, id,
  *                              position]], client, uid, at, expiresAt (TTL)
+ *   "indexes#<layout id>"      the reindex command's mark: every record has its entries in the indexes as
+ *                              declared (lib/indexes/indexer.ts layoutIdOf); searches use them from then on
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -32,6 +38,7 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
+  ScanCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -51,7 +58,12 @@ import {
   type TransactionHeader,
   type WriteAction,
   type ChangeStamp,
+  type Indexer,
+  type IndexQuery,
+  type IndexState,
 } from '../../records/port';
+import { shippedIndexer, shippedLayoutId } from '../../indexes/indexer';
+import { INDEX_SLOTS } from '../../indexes/keys';
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
 import { buildCounterAddParams } from './usage-table';
@@ -70,7 +82,26 @@ export function shardOf(key: RecordKey): string {
   return `${key.model}#${key.id % MODEL_INDEX_SHARDS}`;
 }
 
-export function toItem(record: StoredRecord): Item {
+/** The global secondary index of a declared field index slot (1..INDEX_SLOTS), and its key attributes. */
+export const indexName = (slot: number) => `ix${slot}`;
+export const indexPartitionAttribute = (slot: number) => `x${slot}p`;
+export const indexSortAttribute = (slot: number) => `x${slot}s`;
+/** The record's active flag, projected into the field indexes. */
+export const ACTIVE_ATTRIBUTE = 'a';
+
+/** A record's index entries as item attributes (slots without an entry have none). */
+export function indexAttributes(state: IndexState | undefined): Item {
+  const attributes: Item = {};
+  state?.entries.forEach((entry, position) => {
+    if (!entry) return;
+    attributes[indexPartitionAttribute(position + 1)] = entry.partition;
+    attributes[indexSortAttribute(position + 1)] = entry.sort;
+  });
+  if (state?.active !== undefined) attributes[ACTIVE_ATTRIBUTE] = state.active;
+  return attributes;
+}
+
+export function toItem(record: StoredRecord, indexer: Indexer = shippedIndexer): Item {
   return {
     ...recordItemKey(record),
     model: record.model,
@@ -78,6 +109,7 @@ export function toItem(record: StoredRecord): Item {
     shard: shardOf(record),
     version: record.version,
     v: record.values,
+    ...indexAttributes(indexer(record)),
   };
 }
 
@@ -119,6 +151,7 @@ export function stampAttribute(stamp: ChangeStamp): Item {
 export function buildUpdateParams(
   table: string,
   action: Extract<WriteAction, { kind: 'update' }>,
+  indexer: Indexer = shippedIndexer,
 ): UpdateCommandInput & { UpdateExpression: string } {
   const expr = new ExpressionNames();
   const v = expr.name('v');
@@ -126,11 +159,24 @@ export function buildUpdateParams(
   const sets = Object.entries(action.set).map(([field, value]) => `${v}.${expr.name(field)} = ${expr.value(value)}`);
   sets.push(`${version} = ${expr.value(action.expectedVersion + 1)}`);
   if (action.stamp) sets.push(`${expr.name('tx')} = ${expr.value(stampAttribute(action.stamp))}`);
+  // The index entries of the record as the update leaves it, whole: every slot set or removed.
+  const removes: string[] = [];
+  const state = indexer({ ...action.key, values: action.after });
+  state?.entries.forEach((entry, position) => {
+    const keys = [indexPartitionAttribute(position + 1), indexSortAttribute(position + 1)];
+    if (!entry) removes.push(...keys.map((key) => expr.name(key)));
+    else {
+      const [partition, sort] = keys as [string, string];
+      sets.push(`${expr.name(partition)} = ${expr.value(entry.partition)}`);
+      sets.push(`${expr.name(sort)} = ${expr.value(entry.sort)}`);
+    }
+  });
+  if (state?.active !== undefined) sets.push(`${expr.name(ACTIVE_ATTRIBUTE)} = ${expr.value(state.active)}`);
   const condition = `${version} = ${expr.value(action.expectedVersion)}`;
   return {
     TableName: table,
     Key: recordItemKey(action.key),
-    UpdateExpression: `SET ${sets.join(', ')}`,
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: condition,
     ExpressionAttributeNames: expr.names,
     ExpressionAttributeValues: expr.values,
@@ -155,8 +201,9 @@ export function buildDeleteParams(
 export function buildCreateParams(
   table: string,
   action: Extract<WriteAction, { kind: 'create' }>,
+  indexer: Indexer = shippedIndexer,
 ): PutCommandInput & { Item: Item } {
-  const item = toItem(action.record);
+  const item = toItem(action.record, indexer);
   if (action.stamp) item.tx = stampAttribute(action.stamp);
   return { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
 }
@@ -272,6 +319,7 @@ export function buildTransactWriteParams(
   table: string,
   actions: readonly WriteAction[],
   usageTable?: string,
+  indexer: Indexer = shippedIndexer,
 ): TransactWriteCommandInput {
   return {
     TransactItems: actions.map((action) => {
@@ -283,9 +331,9 @@ export function buildTransactWriteParams(
         case 'unmark':
           return { Update: buildUnmarkParams(table, action) };
         case 'create':
-          return { Put: buildCreateParams(table, action) };
+          return { Put: buildCreateParams(table, action, indexer) };
         case 'update':
-          return { Update: buildUpdateParams(table, action) };
+          return { Update: buildUpdateParams(table, action, indexer) };
         case 'delete':
           return { Delete: buildDeleteParams(table, action) };
         case 'claim':
@@ -368,6 +416,90 @@ export function buildShardCountParams(
     Select: 'COUNT',
     ...(startKey ? { ExclusiveStartKey: startKey } : {}),
   };
+}
+
+/**
+ * One partition of a declared field index lookup (lib/indexes): its entries in the key range, the
+ * active records' only if asked (the flag is projected into the index); COUNT sends only the number.
+ */
+export function buildIndexQueryParams(
+  table: string,
+  query: IndexQuery,
+  partition: string,
+  options: { count?: boolean; limit?: number; startKey?: Record<string, unknown> } = {},
+): QueryCommandInput {
+  const { slot, range, activeOnly } = query;
+  const names: Record<string, string> = { '#p': indexPartitionAttribute(slot), '#s': indexSortAttribute(slot) };
+  const values: Record<string, unknown> = { ':p': partition };
+  let condition: string;
+  if (range.kind === 'prefix') {
+    condition = '#p = :p AND begins_with(#s, :prefix)';
+    values[':prefix'] = range.prefix;
+  } else {
+    condition = '#p = :p AND #s BETWEEN :from AND :to';
+    values[':from'] = range.from;
+    values[':to'] = range.to;
+  }
+  if (activeOnly) {
+    names['#a'] = ACTIVE_ATTRIBUTE;
+    values[':true'] = true;
+  }
+  return {
+    TableName: table,
+    IndexName: indexName(slot),
+    KeyConditionExpression: condition,
+    ...(activeOnly ? { FilterExpression: '#a = :true' } : {}),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ...(options.count ? { Select: 'COUNT' } : { ProjectionExpression: 'pk' }),
+    ...(options.limit === undefined ? {} : { Limit: options.limit }),
+    ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
+  };
+}
+
+/** The item that says every record has its entries in the declared indexes of `layoutId`. */
+export function indexesMarkKey(layoutId: string): { pk: string } {
+  return { pk: `indexes#${layoutId}` };
+}
+
+/** How long a table found without the mark is taken at its word before asking again. */
+const UNMARKED_RECHECK_MS = 10_000;
+
+/**
+ * The update that gives a record item the index entries its whole state has, at the version it
+ * holds; undefined when it holds them already (the reindex command writes only what differs).
+ */
+export function buildReindexParams(table: string, item: Item, indexer: Indexer): UpdateCommandInput | undefined {
+  const wanted = indexAttributes(indexer(fromItem(item)));
+  const names = Array.from({ length: INDEX_SLOTS }, (_, i) => [
+    indexPartitionAttribute(i + 1),
+    indexSortAttribute(i + 1),
+  ]).flat();
+  names.push(ACTIVE_ATTRIBUTE);
+  if (names.every((name) => item[name] === wanted[name])) return undefined;
+  const expr = new ExpressionNames();
+  const sets: string[] = [];
+  const removes: string[] = [];
+  for (const name of names) {
+    if (wanted[name] === undefined) {
+      if (item[name] !== undefined) removes.push(expr.name(name));
+    } else sets.push(`${expr.name(name)} = ${expr.value(wanted[name])}`);
+  }
+  return {
+    TableName: table,
+    Key: { pk: item.pk },
+    UpdateExpression: [sets.length > 0 ? `SET ${sets.join(', ')}` : '', removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' '),
+    ConditionExpression: `${expr.name('version')} = ${expr.value(item.version)}`,
+    ExpressionAttributeNames: expr.names,
+    ExpressionAttributeValues: expr.values,
+  };
+}
+
+/** The record id in a record item's key ("res.partner#17"). */
+export function idOfKey(pk: string): number {
+  return Number(pk.slice(pk.lastIndexOf('#') + 1));
 }
 
 /** The counter item of a model's id sequence; its key cannot be a record's (ids are numbers). */
@@ -466,7 +598,45 @@ export class DynamoRecordStore implements RecordStore {
     private readonly table: string,
     /** The usage table, where the ledger's counts of writes are committed with them (usage-table.ts). */
     private readonly usageTable?: string,
+    /** Each written record's index entries (the shipped models' declared indexes). */
+    private readonly indexer: Indexer = shippedIndexer,
+    /** The declarations those entries follow (indexesMarkKey). */
+    private readonly layoutId: string = shippedLayoutId(),
   ) {}
+
+  /** Once marked, a table stays so (for this store): the mark is read again only while it is missing. */
+  #indexesMarked = false;
+  #unmarkedSince = -Infinity;
+
+  async indexesReady(): Promise<boolean> {
+    if (this.#indexesMarked) return true;
+    if (Date.now() - this.#unmarkedSince < UNMARKED_RECHECK_MS) return false;
+    let item: Item | undefined;
+    try {
+      item = (await this.client.send(new GetCommand({ TableName: this.table, Key: indexesMarkKey(this.layoutId) })))
+        .Item;
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    this.#indexesMarked = item !== undefined;
+    if (!this.#indexesMarked) this.#unmarkedSince = Date.now();
+    return this.#indexesMarked;
+  }
+
+  /** Marks the table: every record has its entries (the reindex command, and a table just created). */
+  async markIndexesReady(): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...indexesMarkKey(this.layoutId), at: new Date().toISOString() },
+        }),
+      );
+    } catch (error) {
+      translateStoreError(error);
+    }
+    this.#indexesMarked = true;
+  }
 
   async getMany(
     keys: readonly RecordKey[],
@@ -513,7 +683,7 @@ export class DynamoRecordStore implements RecordStore {
     // the write cost of a transaction (AWS bills each transactional write twice).
     if (actions.length === 1 && only && isSingleWrite(only)) return this.#writeOne(only);
     try {
-      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions, this.usageTable)));
+      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions, this.usageTable, this.indexer)));
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionCanceledException') {
         const reasons =
@@ -529,13 +699,14 @@ export class DynamoRecordStore implements RecordStore {
 
   async #writeOne(action: SingleWrite): Promise<void> {
     try {
-      if (action.kind === 'update') await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action)));
+      if (action.kind === 'update')
+        await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action, this.indexer)));
       else if (action.kind === 'mark') await this.client.send(new UpdateCommand(buildMarkParams(this.table, action)));
       else if (action.kind === 'unmark')
         await this.client.send(new UpdateCommand(buildUnmarkParams(this.table, action)));
       else if (action.kind === 'delete')
         await this.client.send(new DeleteCommand(buildDeleteParams(this.table, action)));
-      else await this.client.send(new PutCommand(buildCreateParams(this.table, action)));
+      else await this.client.send(new PutCommand(buildCreateParams(this.table, action, this.indexer)));
     } catch (error) {
       if (isConditionFailure(error)) {
         // A single write has no idempotency token (a transaction has): when the SDK retried it
@@ -565,7 +736,7 @@ export class DynamoRecordStore implements RecordStore {
       return translateStoreError(error);
     }
     // The item as the Put wrote it, change stamp included.
-    if (action.kind === 'create') return sameData(item, buildCreateParams(this.table, action).Item);
+    if (action.kind === 'create') return sameData(item, buildCreateParams(this.table, action, this.indexer).Item);
     if (action.kind === 'delete') return item === undefined;
     if (action.kind === 'mark')
       return item?.version === action.expectedVersion + 1 && item.deletingBy === action.mark.token;
@@ -666,6 +837,110 @@ export class DynamoRecordStore implements RecordStore {
     return records;
   }
 
+  async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {
+    const ids: number[] = [];
+    let complete = true;
+    await Promise.all(
+      query.partitions.map(async (partition) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          if (ids.length > limit) {
+            complete = false;
+            return;
+          }
+          let page;
+          try {
+            page = await this.client.send(
+              new QueryCommand(
+                buildIndexQueryParams(this.table, query, partition, { limit: limit + 1 - ids.length, startKey }),
+              ),
+            );
+          } catch (error) {
+            return translateStoreError(error);
+          }
+          for (const item of page.Items ?? []) ids.push(idOfKey(String(item.pk)));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return undefined;
+      }),
+    );
+    if (ids.length > limit) return { ids: ids.slice(0, limit), complete: false };
+    return { ids, complete };
+  }
+
+  async countIndex(query: IndexQuery): Promise<number> {
+    const counts = await Promise.all(
+      query.partitions.map(async (partition) => {
+        let count = 0;
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          let page;
+          try {
+            page = await this.client.send(
+              new QueryCommand(buildIndexQueryParams(this.table, query, partition, { count: true, startKey })),
+            );
+          } catch (error) {
+            return translateStoreError(error);
+          }
+          count += page.Count ?? 0;
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return count;
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  /**
+   * One page of the reindex command (scripts/reindex.ts): the records of one segment of a parallel
+   * Scan from `startKey`, each given the entries its whole state has where they differ from those
+   * it holds. Each write is conditioned on the version read; a record that changed since was given
+   * its entries by that change, and is read again to be sure. Returns where the segment goes on
+   * (undefined: done), and how many records it read and rewrote.
+   */
+  async reindexPage(
+    segment: { readonly segment: number; readonly of: number },
+    startKey: Record<string, unknown> | undefined,
+  ): Promise<{ next: Record<string, unknown> | undefined; scanned: number; written: number }> {
+    let page;
+    try {
+      page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          Segment: segment.segment,
+          TotalSegments: segment.of,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+    } catch (error) {
+      return translateStoreError(error);
+    }
+    const records = (page.Items ?? []).filter((item) => typeof item.shard === 'string' && item.v !== undefined);
+    const written = await Promise.all(records.map((item) => this.#reindexItem(item)));
+    return {
+      next: page.LastEvaluatedKey,
+      scanned: records.length,
+      written: written.filter(Boolean).length,
+    };
+  }
+
+  async #reindexItem(item: Item): Promise<boolean> {
+    for (let current: Item | undefined = item, attempt = 0; current && attempt < UNPROCESSED_RETRIES; attempt++) {
+      const params = buildReindexParams(this.table, current, this.indexer);
+      if (!params) return false;
+      try {
+        await this.client.send(new UpdateCommand(params));
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) return translateStoreError(error);
+      }
+      current = (
+        await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: current.pk }, ConsistentRead: true }))
+      ).Item;
+    }
+    return false;
+  }
+
   async reserveIds(model: string, count: number): Promise<IdReservation> {
     const token = randomUUID();
     let last: number | undefined;
@@ -750,7 +1025,7 @@ export class DynamoRecordStore implements RecordStore {
     for (const record of records) highest.set(record.model, Math.max(highest.get(record.model) ?? 0, record.id));
     for (const chunk of chunks(records, BATCH_WRITE_LIMIT)) {
       let pending: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = chunk.map((r) => ({
-        PutRequest: { Item: toItem(r) },
+        PutRequest: { Item: toItem(r, this.indexer) },
       }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > UNPROCESSED_RETRIES) throw new ServiceUnavailableError(1);

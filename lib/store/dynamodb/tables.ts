@@ -11,6 +11,26 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoConnection } from './client';
+import { INDEX_SLOTS } from '../../indexes/keys';
+import { ACTIVE_ATTRIBUTE, indexName, indexPartitionAttribute, indexSortAttribute } from './records-table';
+
+const slots = Array.from({ length: INDEX_SLOTS }, (_, i) => i + 1);
+
+/**
+ * The declared field indexes (lib/indexes): one per slot, keyed by the slot's partition and sort
+ * attributes, holding the record's key and its active flag only (a lookup reads the records
+ * themselves, consistently). Sparse: a record of a model with no field in the slot has no entry.
+ */
+export function fieldIndexDefinitions(): NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']> {
+  return slots.map((slot) => ({
+    IndexName: indexName(slot),
+    KeySchema: [
+      { AttributeName: indexPartitionAttribute(slot), KeyType: 'HASH' },
+      { AttributeName: indexSortAttribute(slot), KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [ACTIVE_ATTRIBUTE] },
+  }));
+}
 
 export function recordsTableDefinition(name: string): CreateTableCommandInput {
   return {
@@ -20,6 +40,10 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'shard', AttributeType: 'S' },
       { AttributeName: 'id', AttributeType: 'N' },
+      ...slots.flatMap((slot) => [
+        { AttributeName: indexPartitionAttribute(slot), AttributeType: 'S' as const },
+        { AttributeName: indexSortAttribute(slot), AttributeType: 'S' as const },
+      ]),
     ],
     KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -31,6 +55,7 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      ...fieldIndexDefinitions(),
     ],
     // Every committed change, old and new item, for the change feed (read by Lambda when deployed,
     // by lib/store/dynamodb/streams.ts locally).
@@ -75,6 +100,7 @@ export async function ensureTables(
       : {}),
   });
   const created: string[] = [];
+  const missingIndexes: string[] = [];
   try {
     const definitions = [recordsTableDefinition(tables.records), authTableDefinition(tables.auth)];
     if (tables.usage !== undefined) definitions.push(usageTableDefinition(tables.usage));
@@ -85,7 +111,27 @@ export async function ensureTables(
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+      let { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+      // A table kept from before an index was declared gets it (one per UpdateTable, as DynamoDB
+      // allows); its entries are filled in by `npm run reindex` (scripts/reindex.ts).
+      const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+      for (const index of definition.GlobalSecondaryIndexes ?? []) {
+        if (present.has(index.IndexName)) continue;
+        await client.send(
+          new UpdateTableCommand({
+            TableName: definition.TableName,
+            AttributeDefinitions: definition.AttributeDefinitions,
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
+          }),
+        );
+        missingIndexes.push(`${definition.TableName}/${index.IndexName}`);
+      }
+      // Queries wait for new indexes to be usable (DynamoDB Local builds them in a moment).
+      for (let wait = 0; missingIndexes.length > 0 && wait < 600; wait++) {
+        ({ Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName })));
+        if ((Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       // A table kept from before it had a stream (npm start's data folder, a DYNAMODB_ENDPOINT)
       // gets one, or the local change feed would have nothing to read.
       if (definition.StreamSpecification && Table?.StreamSpecification?.StreamEnabled !== true) {

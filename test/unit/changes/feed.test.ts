@@ -47,6 +47,7 @@ describe('stampChanges', () => {
     key: { model: 'res.partner', id },
     expectedVersion: 1,
     set: { name: 'x' },
+    after: { name: 'x' },
   });
 
   it('stamps every created and updated record with the transaction, its count and the record’s place', () => {

@@ -469,7 +469,7 @@ describe('runHttp CORS (CORS_ORIGINS)', () => {
   });
   const GRANT = {
     'Access-Control-Allow-Origin': APP,
-    'Access-Control-Expose-Headers': 'X-Next-Cursor, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag, RateLimit-Policy, RateLimit',
+    'Access-Control-Expose-Headers': 'X-Next-Cursor, X-Query-Plan, Idempotent-Replayed, Retry-After, WWW-Authenticate, ETag, RateLimit-Policy, RateLimit',
   };
   const records: PyValue = [pyDict([['id', 17]])];
   const modelRoute = async (): Promise<ApiResult> => ({
@@ -558,7 +558,7 @@ describe('runHttp CORS (CORS_ORIGINS)', () => {
         'Cache-Control': 'no-store',
         'Access-Control-Allow-Origin': APP,
         'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Idempotency-Key, If-Match, If-None-Match, X-Query-Plan',
         'Access-Control-Max-Age': '600',
       },
       body: '',

@@ -92,7 +92,7 @@ describe('models', () => {
 
       it('returns res.partner.name as a required char and street2 as an optional char', () => {
         const def = registry.get('res.partner') as ModelDef;
-        expect(def.fieldsByName.get('name')).toStrictEqual({ name: 'name', type: 'char', string: 'Name', help: '', required: true, magic: false });
+        expect(def.fieldsByName.get('name')).toStrictEqual({ name: 'name', type: 'char', string: 'Name', help: '', required: true, magic: false, index: true });
         expect(def.fieldsByName.get('street2')).toStrictEqual({ name: 'street2', type: 'char', string: 'Street2', help: '', required: false, magic: false });
       });
 
@@ -205,6 +205,12 @@ describe('models', () => {
         [users(), model([{ name: 's', type: 'selection', string: 'S', selection: [['a', 'A']], default: 'b' }])],
       ],
       ['an unknown ondelete', [users(), model([{ name: 'u_id', type: 'many2one', string: 'U', relation: 'res.users', ondelete: 'explode' }])]],
+      ['an index on a many2many', [users(), model([{ name: 'u_ids', type: 'many2many', string: 'U', relation: 'res.users', index: true }])]],
+      ['an index declared with a string', [users(), model([{ name: 'code', type: 'char', string: 'C', index: 'btree' }])]],
+      [
+        'more indexed fields than the table has index slots (8)',
+        [users(), model(Array.from({ length: 9 }, (_, i) => ({ name: `f${i}`, type: 'char', string: `F${i}`, index: true })))],
+      ],
       ['a model defined twice', [users(), model([]), model([])]],
       ['a model with no description', [users(), model([], { description: '' })]],
       ['a model with a bad technical name', [users(), model([], { model: 'X Test' })]],

@@ -1,7 +1,7 @@
 import { InvalidFieldError, InvalidValueError, ModelNotFoundError } from '../../../lib/errors';
 import { buildRegistry, getModel, type FieldDef, type ModelDef } from '../../../lib/models/registry';
 import { PyFloat, pyDict, type PyDict, type PyValue } from '../../../lib/wire/pyvalue';
-import type { RecordKey, StoredRecord, StoredValue } from '../../../lib/records/port';
+import type { RecordKey, StoredRecord, StoredValue, WriteAction } from '../../../lib/records/port';
 import { formatOdooDatetime } from '../../../lib/records/dates';
 import type { Caller } from '../../../lib/records/deps';
 import { renderRecord, selectFields } from '../../../lib/records/read';
@@ -310,12 +310,20 @@ describe('records', () => {
   });
 
   describe('buildWriteTransaction', () => {
+    const withoutAfter = (action: WriteAction) => {
+      if (action.kind !== 'update') return action;
+      const { after: _after, ...rest } = action;
+      return rest;
+    };
     const edward = stored('res.partner', 17, 3, { name: 'Edward Foster', street: 'Rue 1', category_id: [1], write_uid: 1, write_date: '2017-01-01 00:00:00' });
     const peter = stored('res.partner', 20, 7, { name: 'Peter Mitchell', street: 'Road 2', category_id: [], write_uid: 1, write_date: '2017-01-01 00:00:00' });
 
     it('returns one versioned update per record, in order, with write_uid and write_date', () => {
       const validated = validateVals(partner, vals([['street2', 'Chung Hsiao East Road']]));
-      expect(buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS })).toStrictEqual({
+      const transaction = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
+      // Each update carries the record's whole values once written (its index entries come from them).
+      expect(transaction.actions.map((action) => (action.kind === 'update' ? action.after : undefined))).toStrictEqual(transaction.newStates.map((state) => state.values));
+      expect({ ...transaction, actions: transaction.actions.map(withoutAfter) }).toStrictEqual({
         actions: [
           { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }) },
           { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 7, set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: COMMIT }) },
@@ -351,7 +359,7 @@ describe('records', () => {
     it('returns no check for a referenced record that is itself written (its update already requires it)', () => {
       const validated = validateVals(partner, vals([['parent_id', 20]]));
       const { actions } = buildWriteTransaction({ model: partner, records: [edward, peter], vals: validated, caller, commitTime: COMMIT, now: NOW_MS });
-      expect(actions).toStrictEqual([
+      expect(actions.map(withoutAfter)).toStrictEqual([
         { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set: values({ parent_id: 20, write_uid: 2, write_date: COMMIT }) },
         { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 7, set: values({ parent_id: 20, write_uid: 2, write_date: COMMIT }) },
       ]);

@@ -266,7 +266,7 @@ describe('search parity with Odoo 17', () => {
       const store = await storeWithData();
       const model = getModel(registry, 'res.partner');
       const domain = parseLiteralParam("[('country_id.code', '=', 'BE'), ('id', 'in', [])]", 'domain');
-      expect(await searchRecords({ registry, store }, { model, domain, limit: 10 })).toStrictEqual({ records: [] });
+      expect((await searchRecords({ registry, store }, { model, domain, limit: 10 })).records).toStrictEqual([]);
       expect(await countRecords({ registry, store }, { model, domain })).toBe(0);
       expect(store.calls).toMatchObject({ listModel: 0, scanModel: 0, countModel: 0 });
     });

@@ -23,6 +23,7 @@ import {
   type StoredValue,
   type WriteAction,
 } from '../../../lib/records';
+import { updateAction } from '../../../lib/records/port';
 import { DELETION_MARK_MS } from '../../../lib/records/ondelete';
 import { recordsFromData } from '../../../lib/runtime/demo';
 import type { PyDict, PyValue } from '../../../lib/wire/pyvalue';
@@ -727,7 +728,7 @@ describe('MemoryRecordStore (the port in memory)', () => {
 
     const error = await rejection(
       store.transact([
-        { kind: 'update', key: key(17), expectedVersion: 1, set: { city: 'Ghent' } },
+        updateAction(store.record('res.partner', 17) as StoredRecord, { city: 'Ghent' }),
         { kind: 'check', key: { model: 'res.country', id: 9999 }, now: NOW.getTime() },
         { kind: 'delete', key: key(20), expectedVersion: 7 },
         { kind: 'create', key: key(26), record: { ...key(26), version: 1, values: {} } },
@@ -743,7 +744,7 @@ describe('MemoryRecordStore (the port in memory)', () => {
     const { store } = await demoSetup();
     const error = await rejection(
       store.transact([
-        { kind: 'update', key: key(17), expectedVersion: 1, set: { city: 'Ghent' } },
+        updateAction(store.record('res.partner', 17) as StoredRecord, { city: 'Ghent' }),
         { kind: 'check', key: key(17), now: NOW.getTime() },
       ]),
     );

@@ -16,7 +16,7 @@ function storeThrowing(error: Error): DynamoRecordStore {
   return new DynamoRecordStore(client, 'records');
 }
 
-const update = { kind: 'update', key: { model: 'res.partner', id: 1 }, expectedVersion: 1, set: { ref: 'x' } } as const;
+const update = { kind: 'update', key: { model: 'res.partner', id: 1 }, expectedVersion: 1, set: { ref: 'x' }, after: { ref: 'x' } } as const;
 const check = { kind: 'check', key: { model: 'res.country', id: 2 }, now: 0 } as const;
 
 describe('store/records', () => {

@@ -1,4 +1,5 @@
-import type { StoredRecord, StoredValue, WriteAction } from '../../../lib/records/port';
+import type { Indexer, StoredRecord, StoredValue, WriteAction } from '../../../lib/records/port';
+import { numberKey } from '../../../lib/indexes/keys';
 import { buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
 import { MODEL_INDEX_SHARDS } from '../../../lib/records/port';
 
@@ -24,6 +25,9 @@ function values(entries: Record<string, StoredValue>): Record<string, StoredValu
 /** DynamoDB reserved words that are also Odoo field names (a sample of the 573). */
 const RESERVED_FIELD_NAMES = ['name', 'comment', 'date', 'type', 'zip', 'function', 'active', 'ref', 'lang', 'color', 'state', 'user', 'key', 'value'];
 
+/** No declared indexes: the expressions below are those of the record's own attributes only. */
+const NO_INDEXES: Indexer = () => undefined;
+
 describe('store/records', () => {
   describe('buildTransactWriteParams', () => {
     it('returns an Update with counter placeholders, a version condition and the version bump', () => {
@@ -33,9 +37,10 @@ describe('store/records', () => {
           key: { model: 'res.partner', id: 17 },
           expectedVersion: 3,
           set: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: '2024-03-04 05:06:07' }),
+          after: values({ street2: 'Chung Hsiao East Road', write_uid: 2, write_date: '2024-03-04 05:06:07' }),
         },
       ];
-      expect(buildTransactWriteParams(TABLE, actions)).toStrictEqual({
+      expect(buildTransactWriteParams(TABLE, actions, undefined, NO_INDEXES)).toStrictEqual({
         TransactItems: [
           {
             Update: {
@@ -94,8 +99,8 @@ describe('store/records', () => {
 
     it('returns the items in action order, each Update with its own placeholder counter', () => {
       const actions: WriteAction[] = [
-        { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 1, set: values({ country_id: 482 }) },
-        { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 5, set: values({ country_id: 482 }) },
+        { kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 1, set: values({ country_id: 482 }), after: values({ country_id: 482 }) },
+        { kind: 'update', key: { model: 'res.partner', id: 20 }, expectedVersion: 5, set: values({ country_id: 482 }), after: values({ country_id: 482 }) },
         { kind: 'check', key: { model: 'res.country', id: 482 }, now: NOW_MS },
       ];
       const update = (pk: string, expected: number) => ({
@@ -108,7 +113,7 @@ describe('store/records', () => {
           ExpressionAttributeValues: { ':v3': 482, ':v4': expected + 1, ':v5': expected },
         },
       });
-      expect(buildTransactWriteParams(TABLE, actions)).toStrictEqual({
+      expect(buildTransactWriteParams(TABLE, actions, undefined, NO_INDEXES)).toStrictEqual({
         TransactItems: [
           update('res.partner#17', 1),
           update('res.partner#20', 5),
@@ -119,14 +124,14 @@ describe('store/records', () => {
 
     it('returns null, false, lists and empty lists as the values to set', () => {
       const [item] = buildTransactWriteParams(TABLE, [
-        { kind: 'update', key: { model: 'res.partner', id: 1 }, expectedVersion: 0, set: values({ street: null, is_company: false, category_id: [1, 2], child_ids: [] }) },
-      ]).TransactItems ?? [];
+        { kind: 'update', key: { model: 'res.partner', id: 1 }, expectedVersion: 0, set: values({ street: null, is_company: false, category_id: [1, 2], child_ids: [] }), after: values({ street: null, is_company: false, category_id: [1, 2], child_ids: [] }) },
+      ], undefined, NO_INDEXES).TransactItems ?? [];
       expect(item?.Update?.ExpressionAttributeValues).toStrictEqual({ ':v3': null, ':v5': false, ':v7': [1, 2], ':v9': [], ':v10': 1, ':v11': 0 });
     });
 
     it('returns expressions that alias every attribute name, reserved words included', () => {
       const set = values(Object.fromEntries(RESERVED_FIELD_NAMES.map((name, i) => [name, `value ${i}`])));
-      const [item] = buildTransactWriteParams(TABLE, [{ kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set }]).TransactItems ?? [];
+      const [item] = buildTransactWriteParams(TABLE, [{ kind: 'update', key: { model: 'res.partner', id: 17 }, expectedVersion: 3, set, after: set }], undefined, NO_INDEXES).TransactItems ?? [];
       const update = item?.Update;
       expect(update).toBeDefined();
       // Nothing but placeholders, '=', ',' and the SET keyword in the expressions.
@@ -144,7 +149,7 @@ describe('store/records', () => {
     it('returns a field named __proto__ as an ordinary aliased attribute', () => {
       const set = values({});
       Object.defineProperty(set, '__proto__', { value: 'x', enumerable: true, writable: true, configurable: true });
-      const [item] = buildTransactWriteParams(TABLE, [{ kind: 'update', key: { model: 'res.partner', id: 1 }, expectedVersion: 0, set }]).TransactItems ?? [];
+      const [item] = buildTransactWriteParams(TABLE, [{ kind: 'update', key: { model: 'res.partner', id: 1 }, expectedVersion: 0, set, after: set }], undefined, NO_INDEXES).TransactItems ?? [];
       expect(Object.values(item?.Update?.ExpressionAttributeNames ?? {})).toContain('__proto__');
       expect(Object.values(item?.Update?.ExpressionAttributeValues ?? {})).toContain('x');
     });
@@ -231,13 +236,40 @@ describe('store/records', () => {
   describe('toItem', () => {
     it('returns the item with its key, model, id, shard, version and the values under v', () => {
       const record: StoredRecord = { model: 'res.partner', id: 17, version: 3, values: values({ name: 'Edward Foster', country_id: 274 }) };
-      expect(toItem(record)).toStrictEqual({
+      expect(toItem(record, NO_INDEXES)).toStrictEqual({
         pk: 'res.partner#17',
         model: 'res.partner',
         id: 17,
         shard: 'res.partner#1',
         version: 3,
         v: values({ name: 'Edward Foster', country_id: 274 }),
+      });
+    });
+
+    it("returns the record's entries in res.partner's declared indexes, one slot per field in declaration order, and its active flag", () => {
+      const record: StoredRecord = { model: 'res.partner', id: 17, version: 3, values: values({ name: 'Edward Foster', country_id: 274, active: true }) };
+      const nullEntry = '2\u0001000000000000017';
+      expect(toItem(record)).toStrictEqual({
+        pk: 'res.partner#17',
+        model: 'res.partner',
+        id: 17,
+        shard: 'res.partner#1',
+        version: 3,
+        v: values({ name: 'Edward Foster', country_id: 274, active: true }),
+        // name, country_id, vat, ref, parent_id, date; shard 17 mod 16 = 1
+        x1p: 'res.partner#name#1',
+        x1s: '1edward foster\u0001Edward Foster\u0001000000000000017',
+        x2p: 'res.partner#country_id#1',
+        x2s: `1${numberKey(274)}\u0001000000000000017`,
+        x3p: 'res.partner#vat#1',
+        x3s: nullEntry,
+        x4p: 'res.partner#ref#1',
+        x4s: nullEntry,
+        x5p: 'res.partner#parent_id#1',
+        x5s: nullEntry,
+        x6p: 'res.partner#date#1',
+        x6s: nullEntry,
+        a: true,
       });
     });
   });

@@ -1,0 +1,41 @@
+/**
+ * The Indexer the records table is given (lib/records/port.ts): a record's entries from the shipped
+ * model definitions. Only those declare indexes (a custom field cannot be indexed yet), so the
+ * entries of a record are the same whatever custom models or fields a request's registry adds.
+ */
+import { createHash } from 'node:crypto';
+import { shippedModels } from '../../models';
+import { buildRegistry, type ModelRegistry } from '../models/registry';
+import type { Indexer } from '../records/port';
+import { indexedFields, indexStateOf } from './keys';
+
+export function indexerOf(registry: ModelRegistry): Indexer {
+  return ({ model, id, values }) => {
+    const definition = registry.get(model);
+    return definition ? indexStateOf(definition, id, values) : undefined;
+  };
+}
+
+let shipped: Indexer | undefined;
+
+/** The entries of the shipped models' indexed fields (built once, on first use). */
+export const shippedIndexer: Indexer = (record) => {
+  shipped ??= indexerOf(buildRegistry(shippedModels));
+  return shipped(record);
+};
+
+/**
+ * What the declared indexes are, in a few characters: the reindex command marks a table with it
+ * once every record has its entries (records-table.ts), and a change of the declarations (a field
+ * indexed, a slot moved) makes the mark another, so searches walk until the command ran again.
+ */
+export function layoutIdOf(registry: ModelRegistry): string {
+  const layout = registry.models.flatMap((model) =>
+    indexedFields(model).map(({ field, kind, slot }) => [model.model, field.name, kind, slot]),
+  );
+  return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
+}
+
+let shippedLayout: string | undefined;
+
+export const shippedLayoutId = (): string => (shippedLayout ??= layoutIdOf(buildRegistry(shippedModels)));

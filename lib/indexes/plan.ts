@@ -1,0 +1,169 @@
+/**
+ * The planner: which records a search reads instead of its whole model. From a domain it takes the
+ * terms a declared index (or the ids themselves) can look up, and turns them into candidate ids:
+ * - a leaf on an indexed field: its lookup (lookup.ts); on `id`: the ids;
+ * - a dotted path or name search through an indexed many2one (`country_id.code = 'BE'`), once its
+ *   comodel ids are resolved: a lookup of those ids;
+ * - '&': the most selective of its children that can be looked up (each counted by DynamoDB when
+ *   there is a choice), intersected with the others that are at most INTERSECT_FACTOR times as
+ *   many (reading keys costs less than reading the records they would let through);
+ * - '|': the union of its children, if every one of them can be looked up;
+ * - anything else ('!', 'not any', negative operators, unindexed fields): nothing.
+ * The candidates are a superset of the matches; the search reads each candidate record
+ * consistently and evaluates the whole domain on it, so a lagging index entry can make a search
+ * read a record it then drops, never return one that does not match.
+ */
+import type { ModelDef } from '../models/registry';
+import type { IndexQuery, RecordStore } from '../records/port';
+import { leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
+import { indexedField } from './keys';
+import { lookupOf, MAX_LOOKUP_VALUES, type Lookup } from './lookup';
+
+/** Candidates a plan may read; a source that holds more is not used (the search walks the model). */
+export const MAX_CANDIDATES = 10_000;
+/** '&': another child is intersected when it holds at most this many times the chosen one's candidates. */
+export const INTERSECT_FACTOR = 8;
+
+export type Source =
+  | { readonly kind: 'ids'; readonly ids: readonly number[]; readonly label: string }
+  | { readonly kind: 'lookup'; readonly lookup: Lookup; readonly label: string }
+  | { readonly kind: 'union' | 'all'; readonly sources: readonly Source[] };
+
+/** The ids resolved for a dotted path or name search (search.ts resolves them before planning). */
+export type ResolvedIds = (node: ResolvableNode) => ReadonlySet<number> | undefined;
+
+/** What the domain's candidates can be read from, or undefined if only a walk of the model finds them. */
+export function sourceOf(model: ModelDef, node: DomainNode, resolved: ResolvedIds): Source | undefined {
+  switch (node.kind) {
+    case 'constant':
+      return node.value ? undefined : { kind: 'ids', ids: [], label: 'FALSE' };
+    case 'not':
+      return undefined;
+    case 'and': {
+      const sources = node.children.flatMap((child) => sourceOf(model, child, resolved) ?? []);
+      if (sources.length === 0) return undefined;
+      return sources.length === 1 ? sources[0] : { kind: 'all', sources };
+    }
+    case 'or': {
+      const sources = node.children.map((child) => sourceOf(model, child, resolved));
+      return sources.every((source) => source !== undefined) ? { kind: 'union', sources } : undefined;
+    }
+    case 'any':
+      if (node.negated || node.field.type !== 'many2one') return undefined;
+      return resolvedLookup(model, node, resolved);
+    case 'leaf': {
+      const { field, operator } = node;
+      if (node.subpath.length > 0) {
+        // A many2one name search with a positive operator is `field IN (ids)`.
+        const positive = !['!=', 'not in', 'not like', 'not ilike'].includes(operator);
+        return positive && field.type === 'many2one' ? resolvedLookup(model, node, resolved) : undefined;
+      }
+      const term = leafTerm(node);
+      if (!term) return undefined;
+      const label = `${field.name} ${operator}`;
+      if (field.name === 'id') {
+        if (term.kind !== 'equals') return undefined;
+        return { kind: 'ids', ids: term.values.filter((id): id is number => typeof id === 'number'), label };
+      }
+      const indexed = indexedField(model, field.name);
+      const lookup = indexed && lookupOf(model, indexed, term);
+      return lookup ? { kind: 'lookup', lookup, label } : undefined;
+    }
+  }
+}
+
+function resolvedLookup(model: ModelDef, node: ResolvableNode, resolved: ResolvedIds): Source | undefined {
+  const ids = resolved(node);
+  const indexed = indexedField(model, node.field.name);
+  if (!ids || !indexed || ids.size > MAX_LOOKUP_VALUES) return undefined;
+  const lookup = lookupOf(model, indexed, { kind: 'equals', values: [...ids], exact: true });
+  return lookup && { kind: 'lookup', lookup, label: `${node.field.name} in (${ids.size} resolved)` };
+}
+
+/** What a plan read, for the X-Query-Plan header. */
+export interface PlanReport {
+  /** The terms the candidates came from, e.g. `ref =` or `name =ilike & date >=`. */
+  readonly via: string;
+  /** The candidates the chosen source holds, counted by DynamoDB (when it was counted). */
+  estimated?: number;
+  /** Index entries read. */
+  entries: number;
+}
+
+/** The candidate ids of `source`, or undefined when there are more than MAX_CANDIDATES. */
+export async function candidateIds(
+  store: RecordStore,
+  source: Source,
+  report: PlanReport,
+): Promise<Set<number> | undefined> {
+  switch (source.kind) {
+    case 'ids':
+      return new Set(source.ids);
+    case 'lookup': {
+      const pages = await Promise.all(
+        source.lookup.queries.map((query) => store.queryIndex(query, { limit: MAX_CANDIDATES })),
+      );
+      const ids = new Set<number>();
+      for (const page of pages) {
+        report.entries += page.ids.length;
+        if (!page.complete) return undefined;
+        for (const id of page.ids) ids.add(id);
+      }
+      return ids.size > MAX_CANDIDATES ? undefined : ids;
+    }
+    case 'union': {
+      const parts = await Promise.all(source.sources.map((part) => candidateIds(store, part, report)));
+      const ids = new Set<number>();
+      for (const part of parts) {
+        if (!part) return undefined;
+        for (const id of part) ids.add(id);
+      }
+      return ids.size > MAX_CANDIDATES ? undefined : ids;
+    }
+    case 'all': {
+      const counts = await Promise.all(source.sources.map((part) => estimate(store, part)));
+      const smallest = Math.min(...counts);
+      if (smallest > MAX_CANDIDATES) return undefined;
+      const chosen = source.sources.filter((_, i) => (counts[i] as number) <= smallest * INTERSECT_FACTOR);
+      const parts = await Promise.all(chosen.map((part) => candidateIds(store, part, report)));
+      let ids: Set<number> | undefined;
+      for (const part of parts) {
+        if (!part) continue;
+        ids = ids ? new Set([...ids].filter((id) => part.has(id))) : part;
+      }
+      return ids;
+    }
+  }
+}
+
+/** How many candidates `source` holds, counted by DynamoDB (a union's parts may overlap: their sum). */
+export async function estimate(store: RecordStore, source: Source): Promise<number> {
+  switch (source.kind) {
+    case 'ids':
+      return source.ids.length;
+    case 'lookup':
+      return countAll(store, source.lookup.queries);
+    case 'union':
+      return (await Promise.all(source.sources.map((part) => estimate(store, part)))).reduce((a, b) => a + b, 0);
+    case 'all':
+      return Math.min(...(await Promise.all(source.sources.map((part) => estimate(store, part)))));
+  }
+}
+
+/** The sum of the queries' counts (disjoint ranges: one lookup's values are distinct). */
+export async function countAll(store: RecordStore, queries: readonly IndexQuery[]): Promise<number> {
+  return (await Promise.all(queries.map((query) => store.countIndex(query)))).reduce((a, b) => a + b, 0);
+}
+
+/** The terms a source reads, for the plan's report. */
+export function describeSource(source: Source): string {
+  switch (source.kind) {
+    case 'ids':
+    case 'lookup':
+      return source.label;
+    case 'union':
+      return source.sources.map(describeSource).join(' | ');
+    case 'all':
+      return source.sources.map(describeSource).join(' & ');
+  }
+}
