@@ -1,0 +1,200 @@
+/**
+ * The planner (lib/indexes/plan.ts) through search and search_count, over the in-memory store:
+ * - a search that reads an index answers exactly what the walk of the whole model answers, for
+ *   random records and random domains (every operator an index serves, the ones it cannot, '&',
+ *   '|', '!', dotted paths), pages and counts included;
+ * - what it reads: the candidates, not the model; a count DynamoDB makes; the plan it reports;
+ * - a lagging index (entries of an earlier state) never makes a search return a record that does
+ *   not match; what it can miss is what the README says.
+ */
+import fc from 'fast-check';
+import { buildRegistry, getModel } from '../../../lib/models/registry';
+import { countRecords, countWithPlan, searchRecords } from '../../../lib/records/search/search';
+import { updateAction, type StoredRecord, type StoredValue } from '../../../lib/records/port';
+import type { PyValue } from '../../../lib/wire/pyvalue';
+import { shippedModels } from '../../../models';
+import { MemoryRecordStore } from '../../helpers/memory-record-store';
+import { MAX_CANDIDATES } from '../../../lib/indexes/plan';
+
+const registry = buildRegistry(shippedModels);
+const partner = getModel(registry, 'res.partner');
+
+const NAMES = ['Azure', 'azure', 'Azure Interior', 'AZURE', 'Deco', 'deco addict', 'ΑΣΑ', 'ασα', '', 'Zoë', 'a%b', 'a_b'];
+const REFS = ['R1', 'r1', 'R10', 'R2', 'X'];
+const DATES = ['2024-01-01', '2024-01-31', '2024-02-01', '2023-12-31'];
+
+const partnerArb = (id: number) =>
+  fc.record({
+    name: fc.constantFrom(...NAMES),
+    ref: fc.option(fc.constantFrom(...REFS), { nil: null }),
+    vat: fc.option(fc.constantFrom('BE0477472701', 'be0477', 'US1'), { nil: null }),
+    date: fc.option(fc.constantFrom(...DATES), { nil: null }),
+    parent_id: fc.option(fc.integer({ min: 1, max: 12 }), { nil: null }),
+    country_id: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
+    city: fc.option(fc.constantFrom('Ghent', 'Namur'), { nil: null }),
+    active: fc.boolean(),
+  }).map((values): StoredRecord => ({ model: 'res.partner', id, version: 1, values: values as Record<string, StoredValue> }));
+
+const COUNTRIES: StoredRecord[] = [
+  { model: 'res.country', id: 1, version: 1, values: { name: 'Belgium', code: 'BE' } },
+  { model: 'res.country', id: 2, version: 1, values: { name: 'France', code: 'FR' } },
+  { model: 'res.country', id: 3, version: 1, values: { name: 'Belize', code: 'BZ' } },
+];
+
+const leafArb: fc.Arbitrary<PyValue> = fc.oneof(
+  fc.tuple(fc.constant('name'), fc.constantFrom('=', '!=', '=ilike', '=like', 'ilike', 'in'), fc.constantFrom(...NAMES, 'az%', 'AZ%', 'Azure%', 'ασ%', 'ΑΣ%', 'a\\%%', 'a_b', 'de_o%')),
+  fc.tuple(fc.constant('ref'), fc.constantFrom('=', 'in', '=like', '<', '>='), fc.constantFrom(...REFS, false, 'R%')),
+  fc.tuple(fc.constant('date'), fc.constantFrom('=', '<', '<=', '>', '>=', '=like', 'in', '!='), fc.constantFrom(...DATES, false, '2024-01%')),
+  fc.tuple(fc.constant('parent_id'), fc.constantFrom('=', 'in', '!=', '<', '>'), fc.oneof(fc.integer({ min: 0, max: 13 }), fc.constant(false))),
+  fc.tuple(fc.constant('country_id.code'), fc.constantFrom('=', '=like', 'in'), fc.constantFrom('BE', 'B%', 'FR')),
+  fc.tuple(fc.constant('id'), fc.constantFrom('in', '=', '>'), fc.integer({ min: 0, max: 30 })),
+  fc.tuple(fc.constant('city'), fc.constantFrom('=', '!='), fc.constantFrom('Ghent', false)),
+  fc.tuple(fc.constant('vat'), fc.constantFrom('=ilike', '='), fc.constantFrom('be%', 'BE0477472701', 'us1')),
+).map(([field, operator, value]) => {
+  // `in` takes a list (one or two values drawn from the same pool).
+  const wanted: PyValue = operator === 'in' ? [value as PyValue, ...(typeof value === 'number' ? [value + 1] : [])] : (value as PyValue);
+  return [field, operator, wanted];
+});
+
+const domainArb: fc.Arbitrary<PyValue[]> = fc.oneof(
+  fc.array(leafArb, { minLength: 1, maxLength: 3 }),
+  fc.tuple(leafArb, leafArb).map(([a, b]) => ['|', a, b]),
+  fc.tuple(leafArb, leafArb, leafArb).map(([a, b, c]) => ['&', '|', a, b, c]),
+  fc.tuple(leafArb, leafArb).map(([a, b]) => [a, '!', b]),
+);
+
+async function storesWith(records: readonly StoredRecord[]) {
+  const indexed = new MemoryRecordStore();
+  const walked = new MemoryRecordStore({ indexesReady: false });
+  for (const store of [indexed, walked]) await store.putMany([...COUNTRIES, ...records]);
+  return { indexed, walked };
+}
+
+describe('searching through the declared indexes', () => {
+  it('answers what a walk of the whole model answers, for random records and domains (ids, pages, counts)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(...Array.from({ length: 24 }, (_, i) => partnerArb(i + 1))),
+        domainArb,
+        fc.boolean(),
+        async (records, domain, activeTest) => {
+          const { indexed, walked } = await storesWith(records);
+          const request = { model: partner, domain, limit: 1000, activeTest };
+          const viaWalk = await searchRecords({ registry, store: walked }, request).catch((error: Error) => error);
+          // A domain the walk refuses (a value its field cannot compare with) is refused the same way.
+          if (viaWalk instanceof Error) {
+            await expect(searchRecords({ registry, store: indexed }, request)).rejects.toThrow(viaWalk.message);
+            return;
+          }
+          const viaIndex = await searchRecords({ registry, store: indexed }, request);
+          expect(viaIndex.records.map((r) => r.id)).toStrictEqual(viaWalk.records.map((r) => r.id));
+          expect(await countRecords({ registry, store: indexed }, request)).toBe(viaWalk.records.length);
+          // A page in the middle, and where the next one starts.
+          const page = { ...request, offset: 1, limit: 2 };
+          const [pageIndex, pageWalk] = await Promise.all([
+            searchRecords({ registry, store: indexed }, page),
+            searchRecords({ registry, store: walked }, page),
+          ]);
+          expect(pageIndex.records.map((r) => r.id)).toStrictEqual(pageWalk.records.map((r) => r.id));
+          expect(pageIndex.nextCursor).toBe(pageWalk.nextCursor);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads the candidates of an indexed equality, not the model, and reports the plan', async () => {
+    const records = Array.from({ length: 200 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: { name: `Partner ${i + 1}`, ref: i % 50 === 0 ? 'GOLD' : `R${i}`, active: true },
+    }));
+    const { indexed } = await storesWith(records);
+    indexed.resetCalls();
+    const { records: found, plan } = await searchRecords(
+      { registry, store: indexed },
+      { model: partner, domain: [['ref', '=', 'GOLD']], limit: 80, explain: true },
+    );
+    expect(found.map((r) => r.id)).toStrictEqual([1, 51, 101, 151]);
+    expect(plan).toStrictEqual({ strategy: 'index', via: 'ref =', estimated: 4, entries: 4, read: 4 });
+    expect(indexed.calls).toMatchObject({ listModel: 0, scanModel: 0, getMany: 1 });
+  });
+
+  it('counts an exact indexed leaf with DynamoDB (active records only when archived ones are left out), and reads the records otherwise', async () => {
+    const records = Array.from({ length: 30 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: { name: i < 10 ? 'Gold' : 'Silver', active: i % 2 === 0 },
+    }));
+    const { indexed } = await storesWith(records);
+    indexed.resetCalls();
+    expect(await countWithPlan({ registry, store: indexed }, { model: partner, domain: [['name', '=', 'Gold']] })).toStrictEqual({
+      count: 5,
+      plan: { strategy: 'count', via: 'name =', entries: 0, read: 0 },
+    });
+    expect(await countRecords({ registry, store: indexed }, { model: partner, domain: [['name', '=', 'Gold']], activeTest: false })).toBe(10);
+    expect(indexed.calls).toMatchObject({ countIndex: 2, getMany: 0, scanModel: 0 });
+    // =like is never exact (the lookup folds case): the candidates are read and evaluated.
+    const like = await countWithPlan({ registry, store: indexed }, { model: partner, domain: [['name', '=like', 'G%']] });
+    expect(like).toMatchObject({ count: 5, plan: { strategy: 'index', via: 'name =like', entries: 10, read: 10 } });
+  });
+
+  it('resolves a dotted path through the comodel index, then looks up the many2one, without walking either model', async () => {
+    const records = Array.from({ length: 60 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: { name: `P${i}`, country_id: (i % 3) + 1, active: true },
+    }));
+    const { indexed } = await storesWith(records);
+    indexed.resetCalls();
+    const { records: found, plan } = await searchRecords(
+      { registry, store: indexed },
+      { model: partner, domain: [['country_id.code', '=', 'BE']], limit: 100 },
+    );
+    expect(found).toHaveLength(20);
+    expect(plan.strategy).toBe('index');
+    expect(indexed.calls).toMatchObject({ listModel: 0, scanModel: 0 });
+  });
+
+  it('walks the model when a lookup would hold more than MAX_CANDIDATES, and says so', async () => {
+    const records = Array.from({ length: MAX_CANDIDATES + 1 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: { name: 'Same', active: true },
+    }));
+    const store = new MemoryRecordStore({ lean: true });
+    await store.putMany(records);
+    const { records: found, plan } = await searchRecords({ registry, store }, { model: partner, domain: [['name', '=', 'Same']], limit: 3 });
+    expect(found.map((r) => r.id)).toStrictEqual([1, 2, 3]);
+    expect(plan).toMatchObject({ strategy: 'scan', via: `res.partner (name =: over ${MAX_CANDIDATES} candidates)` });
+  });
+
+  it('never returns a record that no longer matches when the index lags its records; it may miss one just changed to match', async () => {
+    const records = [1, 2, 3].map((id): StoredRecord => ({ model: 'res.partner', id, version: 1, values: { name: `P${id}`, ref: 'OLD', active: true } }));
+    const { indexed: store } = await storesWith(records);
+    store.freezeIndex();
+    // Record 2 moves from OLD to NEW; the index still has it under OLD.
+    await store.transact([updateAction(store.record('res.partner', 2) as StoredRecord, { ref: 'NEW' })]);
+    const old = await searchRecords({ registry, store }, { model: partner, domain: [['ref', '=', 'OLD']], limit: 10 });
+    expect(old.records.map((r) => r.id)).toStrictEqual([1, 3]);
+    expect(old.plan).toMatchObject({ entries: 3, read: 3 });
+    const fresh = await searchRecords({ registry, store }, { model: partner, domain: [['ref', '=', 'NEW']], limit: 10 });
+    expect(fresh.records).toStrictEqual([]);
+    store.thawIndex();
+    const caughtUp = await searchRecords({ registry, store }, { model: partner, domain: [['ref', '=', 'NEW']], limit: 10 });
+    expect(caughtUp.records.map((r) => r.id)).toStrictEqual([2]);
+  });
+
+  it('walks every model until the table is marked reindexed (a table kept from before its indexes)', async () => {
+    const store = new MemoryRecordStore({ indexesReady: false });
+    await store.putMany([{ model: 'res.partner', id: 1, version: 1, values: { name: 'A', ref: 'X', active: true } }]);
+    store.resetCalls();
+    const { plan } = await searchRecords({ registry, store }, { model: partner, domain: [['ref', '=', 'X']], limit: 10 });
+    expect(plan).toMatchObject({ strategy: 'scan', via: 'res.partner' });
+    expect(store.calls).toMatchObject({ queryIndex: 0, countIndex: 0 });
+  });
+});
