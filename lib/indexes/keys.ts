@@ -135,9 +135,10 @@ export function idKey(id: number): string {
 
 /** The sort key of a record's entry: its value's (or NULL's), then its id. */
 export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, id: number): string {
-  const key = value === null || value === undefined || typeof value === 'boolean' || Array.isArray(value)
-    ? undefined
-    : valueKey(kind, value);
+  const key =
+    value === null || value === undefined || typeof value === 'boolean' || Array.isArray(value)
+      ? undefined
+      : valueKey(kind, value);
   return key === undefined ? `${NULL_TAG}${SEPARATOR}${idKey(id)}` : `${VALUE_TAG}${key}${SEPARATOR}${idKey(id)}`;
 }
 

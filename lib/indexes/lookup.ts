@@ -94,7 +94,8 @@ function rangesOf(indexed: IndexedField, term: LeafTerm): { ranges: IndexRange[]
     }
     case 'prefix': {
       if (kind === 'number') return undefined;
-      if (kind === 'date') return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${term.prefix}` }], exact: term.exact };
+      if (kind === 'date')
+        return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${term.prefix}` }], exact: term.exact };
       if (!term.folded && term.prefix.includes('\u03a3')) return undefined;
       const folded = term.folded ? term.prefix : foldCase(term.prefix);
       const exact = term.folded && term.exact && !isCut(folded) && !folded.includes(SEPARATOR);

@@ -109,8 +109,19 @@ function isObject(value: unknown): value is Json {
 
 function parseField(model: string, raw: unknown): FieldDef {
   if (!isObject(raw)) throw new ModelDefinitionError(model, 'a field is not an object');
-  const { name, type, string: label, help, required, relation, relationField, selection, default: def, ondelete, index } =
-    raw;
+  const {
+    name,
+    type,
+    string: label,
+    help,
+    required,
+    relation,
+    relationField,
+    selection,
+    default: def,
+    ondelete,
+    index,
+  } = raw;
   if (typeof name !== 'string' || !FIELD_NAME.test(name))
     throw new ModelDefinitionError(model, `bad field name ${JSON.stringify(name)}`);
   const where = `field ${name}`;
@@ -147,7 +158,10 @@ function parseField(model: string, raw: unknown): FieldDef {
   }
   if (def !== undefined) checkDefault(model, where, fieldType, def, choices);
   if (index !== undefined && (index !== true || !INDEXABLE_TYPES.has(fieldType)))
-    throw new ModelDefinitionError(model, `${where} cannot be indexed ("index": true on ${[...INDEXABLE_TYPES].join(', ')})`);
+    throw new ModelDefinitionError(
+      model,
+      `${where} cannot be indexed ("index": true on ${[...INDEXABLE_TYPES].join(', ')})`,
+    );
   return {
     name,
     type: fieldType,

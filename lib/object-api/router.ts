@@ -246,7 +246,9 @@ function planHeaders({ explain }: ObjectContext, plan: SearchPlan): Record<strin
   if (!explain) return {};
   const via = plan.via.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`);
   const estimated = plan.estimated === undefined ? '' : `; estimated=${plan.estimated}`;
-  return { [QUERY_PLAN_HEADER]: `${plan.strategy}; via="${via}"${estimated}; entries=${plan.entries}; read=${plan.read}` };
+  return {
+    [QUERY_PLAN_HEADER]: `${plan.strategy}; via="${via}"${estimated}; entries=${plan.entries}; read=${plan.read}`,
+  };
 }
 
 /**
@@ -620,7 +622,7 @@ async function prepareCall(deps: ObjectDeps, request: ApiRequest, caller: Caller
     form ? formFields(request) : undefined,
   );
   const conditions = requestConditions(request.headers);
-  const explain = asksForPlan(request.headers.get(QUERY_PLAN_HEADER));
+  const explain = asksForPlan(request.headers.get(QUERY_PLAN_HEADER.toLowerCase()));
   const context: ObjectContext = { deps: requestDeps, access, caller, model, params, conditions, explain };
   // Deliveries are the service's to write, and a subscription's sealed secret is never read or written.
   checkServiceOnly(model, call.method.operation, {

@@ -86,3 +86,31 @@ describe('GET /object/{model}/search and /search_count', () => {
     expect(await get("res.partner/search_count?domain=[('name','=','Nobody')]", 'application/xml')).toMatchObject({ status: 200, body: '<count type="int">0</count>' });
   });
 });
+
+describe('X-Query-Plan: how a search ran, on request', () => {
+  async function planned(path: string, ask: boolean) {
+    const headers: Record<string, string> = { Authorization: `Bearer ${await demoToken()}`, ...(ask ? { 'X-Query-Plan': '1' } : {}) };
+    const response = await fetch(`${apiUrl()}/restapi/1.0/object/${path}`, { headers });
+    return { status: response.status, body: await response.text(), plan: response.headers.get('x-query-plan') };
+  }
+
+  it('answers an indexed lookup with its plan (estimated, index entries and records read), and a walk as a scan', async () => {
+    const byName = await planned("res.partner?domain=[('name','=','Deco Addict')]&fields=['name']", true);
+    expect([byName.status, names(byName.body), byName.plan]).toStrictEqual([200, [[18, 'Deco Addict']], 'index; via="name ="; estimated=1; entries=1; read=1']);
+    const byCity = await planned("res.partner/search?domain=[('city','=','Taipei')]", true);
+    expect([byCity.status, byCity.body, byCity.plan]).toStrictEqual([200, '{"Partner":[20]}', 'scan; via="res.partner"; entries=0; read=8']);
+    const count = await planned("res.partner/search_count?domain=[('name','=ilike','deco%')]", true);
+    expect([count.status, count.body, count.plan]).toStrictEqual([200, '{"count":1}', 'count; via="name =ilike"; entries=0; read=0']);
+    // A dotted path: the comodel's code index, then the partners' country_id index.
+    const path = await planned("res.partner/search?domain=[('country_id.code','=','TW')]", true);
+    expect([path.body, path.plan]).toStrictEqual(['{"Partner":[20]}', 'index; via="country_id in (1 resolved)"; estimated=1; entries=1; read=1']);
+    // Nothing found: the 404 carries the plan too.
+    const none = await planned("res.partner?domain=[('ref','=','no such ref')]", true);
+    expect([none.status, none.plan]).toStrictEqual([404, 'index; via="ref ="; estimated=0; entries=0; read=0']);
+  });
+
+  it('sends no plan unless asked', async () => {
+    expect((await planned("res.partner?domain=[('name','=','Deco Addict')]", false)).plan).toBeNull();
+    expect((await planned("res.partner?domain=[('name','=','Deco Addict')]", true)).plan).not.toBeNull();
+  });
+});

@@ -1468,7 +1468,12 @@ export function leafTerm(leaf: LeafNode): LeafTerm | undefined {
       if (chars.length === 0) return undefined;
       // The pattern is its prefix and one '%' (or no wildcard at all: then it is the whole text).
       const whole = fixed === -1 || (fixed === tokens.length - 1 && tokens[fixed]?.kind === 'any');
-      return { kind: 'prefix', prefix: chars.map((token) => token.char).join(''), folded, exact: whole && fixed !== -1 };
+      return {
+        kind: 'prefix',
+        prefix: chars.map((token) => token.char).join(''),
+        folded,
+        exact: whole && fixed !== -1,
+      };
     }
   } catch {
     // A value the leaf's own test refuses (its 400 comes from the evaluation): no lookup.

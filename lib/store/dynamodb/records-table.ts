@@ -488,7 +488,10 @@ export function buildReindexParams(table: string, item: Item, indexer: Indexer):
   return {
     TableName: table,
     Key: { pk: item.pk },
-    UpdateExpression: [sets.length > 0 ? `SET ${sets.join(', ')}` : '', removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '']
+    UpdateExpression: [
+      sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+      removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join(' '),
     ConditionExpression: `${expr.name('version')} = ${expr.value(item.version)}`,
@@ -683,7 +686,9 @@ export class DynamoRecordStore implements RecordStore {
     // the write cost of a transaction (AWS bills each transactional write twice).
     if (actions.length === 1 && only && isSingleWrite(only)) return this.#writeOne(only);
     try {
-      await this.client.send(new TransactWriteCommand(buildTransactWriteParams(this.table, actions, this.usageTable, this.indexer)));
+      await this.client.send(
+        new TransactWriteCommand(buildTransactWriteParams(this.table, actions, this.usageTable, this.indexer)),
+      );
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionCanceledException') {
         const reasons =
