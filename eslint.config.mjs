@@ -19,6 +19,8 @@ const LAYERS = [
       forbid('lib/wire is formats only: no records, models or auth.', '**/records', '**/records/**', '**/models/*', '**/auth/**')],
   },
   { files: ['lib/records/**/*.ts', 'lib/models/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
+  // Declared field indexes: keys, lookups and the planner, pure over the records port.
+  { files: ['lib/indexes/**/*.ts'], patterns: [NO_AWS_LAMBDA, NO_AWS_SDK, NO_STORE, NO_HTTP, NO_OBJECT_API, NO_RUNTIME] },
   {
     files: ['lib/http/**/*.ts'],
     patterns: [NO_AWS_SDK, NO_STORE, NO_OBJECT_API, forbid('lib/http is the edge: it knows no route and no core.', '**/auth/**', '**/records', '**/records/**')],

@@ -186,7 +186,12 @@ interface CommandSpan {
 interface DynamoTrace {
   spans: CommandSpan[];
   httpRequests: number;
+  /** Write capacity units the writes consumed, table and indexes (ReturnConsumedCapacity INDEXES). */
+  writeUnits: number;
 }
+
+/** The commands whose consumed capacity the trace asks for and adds up. */
+const WRITE_COMMANDS = new Set(['TransactWriteCommand', 'UpdateCommand', 'PutCommand', 'DeleteCommand']);
 
 /**
  * Counts on the client's own middleware stack, so nothing in lib/ changes: once per command at
@@ -194,12 +199,19 @@ interface DynamoTrace {
  * `finalizeRequest` with low priority (inside the SDK's retry middleware, which is high priority).
  */
 function instrument(client: DynamoDBDocumentClient): DynamoTrace {
-  const trace: DynamoTrace = { spans: [], httpRequests: 0 };
+  const trace: DynamoTrace = { spans: [], httpRequests: 0, writeUnits: 0 };
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const started = performance.now();
+      const write = WRITE_COMMANDS.has(String(context.commandName));
+      if (write) (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
       try {
-        return await next(args);
+        const result = await next(args);
+        if (write) {
+          const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
+          for (const entry of [consumed ?? []].flat()) trace.writeUnits += entry.CapacityUnits ?? 0;
+        }
+        return result;
       } finally {
         trace.spans.push({ started, ended: performance.now() });
       }
@@ -234,6 +246,7 @@ function countWaves(spans: readonly CommandSpan[]): number {
 // Measuring calls
 
 interface CallSample {
+  readonly writeUnits: number;
   readonly commands: number;
   readonly httpRequests: number;
   readonly waves: number;
@@ -242,6 +255,8 @@ interface CallSample {
 }
 
 interface RowStats {
+  /** Write capacity units per call (table and indexes), as DynamoDB Local reports them. */
+  readonly writeUnits: number;
   readonly calls: number;
   readonly commands: number;
   readonly httpRequests: number;
@@ -256,12 +271,13 @@ interface RowStats {
 async function sampleCall(trace: DynamoTrace, call: () => Promise<void>): Promise<CallSample> {
   trace.spans = [];
   trace.httpRequests = 0;
+  trace.writeUnits = 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
   await call();
   const ms = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
-  return { commands: trace.spans.length, httpRequests: trace.httpRequests, waves: countWaves(trace.spans), cpuMs: (user + system) / 1000, ms };
+  return { commands: trace.spans.length, httpRequests: trace.httpRequests, waves: countWaves(trace.spans), cpuMs: (user + system) / 1000, ms, writeUnits: trace.writeUnits };
 }
 
 /** `count` unmeasured calls, fewer if ROW_TIME_LIMIT_MS runs out. */
@@ -280,6 +296,7 @@ async function measureRow(trace: DynamoTrace, calls: number, call: (n: number) =
   if (samples.length === 0) throw new Error('no call finished within the row time limit');
   const latencies = samples.map((s) => s.ms);
   return {
+    writeUnits: mean(samples.map((s) => s.writeUnits)),
     calls: samples.length,
     commands: mean(samples.map((s) => s.commands)),
     httpRequests: mean(samples.map((s) => s.httpRequests)),
@@ -701,7 +718,9 @@ function largePartners(registry: ReturnType<typeof buildRegistry>): StoredRecord
     id: i + 1,
     name: `Partner ${i + 1}`,
     city: `City ${i % CITIES}`,
-    country_id: DEMO_COUNTRY_ID,
+    // Indexed (ref, country_id): 1% share a ref, 1% are in Belgium (the demo's other countries for the rest).
+    ref: `REF ${i % CITIES}`,
+    country_id: i % CITIES === 0 ? DEMO_COUNTRY_ID : i % 2 === 0 ? 233 : 482,
     create_uid: DEMO_USER_ID,
     write_uid: DEMO_USER_ID,
     create_date: '2024-01-01 00:00:00',
@@ -717,12 +736,25 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   // The countries and users the partners point at, then the partners themselves.
   await store.putMany(recordsFromData(registry, { 'res.country': demoData.records['res.country'], 'res.users': demoData.records['res.users'] }));
   await bulkLoad(store, largePartners(registry), `.. loading ${LARGE_RECORDS} partners`);
+  // Loaded with their index entries (putMany writes them): the indexes are complete.
+  await store.markIndexesReady();
   const deps = { registry, store, accessRules: buildAccessRules(shippedAccessRules) };
   const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
-  const get = (proxy: string | undefined, query: Record<string, string>, expected = 200) => async (n: number) => {
-    const response = await serveObject(deps, options, objectEvent('GET', MODEL, proxy, query, `large-${n}`));
+  // Every search asks for its plan (X-Query-Plan): the last one per row is printed with the table.
+  const get = (proxy: string | undefined, query: Record<string, string>, expected = 200, label = '') => async (n: number) => {
+    const event = objectEvent('GET', MODEL, proxy, query, `large-${n}`, { 'X-Query-Plan': '1' });
+    const response = await serveObject(deps, options, event);
     if (response.statusCode !== expected) throw new Error(`${proxy ?? 'search_read'} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+    const plan = response.headers?.['X-Query-Plan'];
+    if (label && plan !== undefined) largePlans.set(label, String(plan));
   };
+  const put = (field: 'street2' | 'ref') => async (n: number) => {
+    const vals = `{'${field}': 'Bench ${field} ${n}'}`;
+    const response = await serveObject(deps, options, objectEvent('PUT', MODEL, undefined, { ids: putIds, vals }, `large-put-${n}`));
+    if (response.statusCode !== 200) throw new Error(`PUT answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+  };
+  // 100 ids apart from the searched ones (their refs and cities end in 1..99 but 7): a PUT moves no searched row.
+  const putIds = Array.from({ length: 100 }, (_, i) => 1_000 + i * CITIES + 1 + (i % 5)).join(',');
   const create = (keyed = false) => async (n: number) => {
     const headers: Record<string, string> = keyed ? { 'Idempotency-Key': `bench-${n}-${Date.now()}` } : {};
     const response = await serveObject(deps, options, objectEvent('POST', MODEL, undefined, { vals: `{'name':'Created ${n}','city':'Bench'}` }, `create-${n}`, headers));
@@ -732,16 +764,24 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   const cases: Array<[string, number, (n: number) => Promise<void>]> = [
     ['search_read, first page of 80', 30, get(undefined, { limit: '80' })],
     ['search_read, 80 from the middle (cursor)', 30, get(undefined, { limit: '80', cursor: Buffer.from(JSON.stringify({ a: Math.floor(LARGE_RECORDS / 2) })).toString('base64url') })],
-    [`search_read, 80 of city = 1% (domain)`, 10, get(undefined, { limit: '80', domain: "[('city','=','City 7')]" })],
+    [`search_read, 80 of city = 1% (unindexed: walks)`, 10, get(undefined, { limit: '80', domain: "[('city','=','City 7')]" }, 200, 'city')],
+    [`search_read, 80 of ref = 1% (indexed)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]" }, 200, 'ref')],
+    [`search_read, 80 of ref = 1% ordered by name desc (indexed)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", order: 'name desc' }, 200, 'ref, name desc')],
+    ["search_read, 80 of country_id.code = 'BE' (1%, dotted path)", 10, get(undefined, { limit: '80', domain: "[('country_id.code','=','BE')]" }, 200, 'country_id.code')],
     ['search_count, all', 5, get('search_count', {})],
-    ['search_count, city = 1% (domain)', 5, get('search_count', { domain: "[('city','=','City 7')]" })],
+    ['search_count, city = 1% (unindexed: walks)', 5, get('search_count', { domain: "[('city','=','City 7')]" }, 200, 'count city')],
+    ['search_count, ref = 1% (indexed: DynamoDB counts)', 10, get('search_count', { domain: "[('ref','=','REF 7')]" }, 200, 'count ref')],
+    ['search_count, ref = 1% & city (indexed candidates, read)', 10, get('search_count', { domain: "[('ref','=','REF 7'),('city','=','City 7')]" }, 200, 'count ref & city')],
+    ["name_search 'Partner 4242%' =ilike (indexed prefix)", 30, get('name_search', { name: 'Partner 4242%', operator: '=ilike' }, 200, 'name_search')],
     // The per-request budget (lib/records/budget.ts: 1,000 DynamoDB requests, 200,000 items read).
     // The heaviest legal request: a dotted path walks the whole model for its ids, the count walks it again.
     ['heaviest legal: search_count, parent_id.city = 1% (2 whole walks, 200,000 items)', 3, get('search_count', { domain: "[('parent_id.city','=','City 7')]" })],
-    ['over budget: search_count, two such paths (400 at 200,000 items)', 3, get('search_count', { domain: "['|',('parent_id.city','=','City 7'),('parent_id.name','=','Partner 7')]" }, 400)],
+    ['over budget: search_count, two such paths (400 at 200,000 items)', 3, get('search_count', { domain: "['|',('parent_id.city','=','City 7'),('parent_id.email','=','Partner 7')]" }, 400)],
     ['read 100 ids', 30, get(undefined, { ids: middleIds })],
     ['create one record', 30, create()],
     ['create one record, with an Idempotency-Key', 30, create(true)],
+    ['PUT list of 100 ids, an unindexed field (street2)', 10, put('street2')],
+    ['PUT list of 100 ids, an indexed field (ref)', 10, put('ref')],
   ];
   const rows: Array<[string, RowStats]> = [];
   // BENCH_ROWS=regex: only the rows whose label matches (with BENCH_ONLY=large, a quick look at a few).
@@ -754,12 +794,20 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   return rows;
 }
 
+/** The X-Query-Plan of the last call of the large model's search rows, by row. */
+const largePlans = new Map<string, string>();
+
 function printLargeModel(rows: ReadonlyArray<[string, RowStats]>): void {
   printTable(
     `5. ${MODEL} with ${LARGE_RECORDS} records, in process (routeObjectRequest over DynamoDB Local)`,
-    ['operation', 'calls', 'DynamoDB commands/call', 'round trips/call', 'CPU ms/call', 'p50 ms', 'p99 ms'],
-    rows.map(([label, s]) => [label, String(s.calls), perCall(s.commands), String(s.maxWaves), ms2(s.cpuMs), ms1(s.p50), ms1(s.p99)]),
+    ['operation', 'calls', 'DynamoDB commands/call', 'round trips/call', 'write units/call', 'CPU ms/call', 'p50 ms', 'p99 ms'],
+    rows.map(([label, s]) => [label, String(s.calls), perCall(s.commands), String(s.maxWaves), s.writeUnits > 0 ? perCall(s.writeUnits) : '-', ms2(s.cpuMs), ms1(s.p50), ms1(s.p99)]),
     [
+      '   X-Query-Plan of the searches (strategy; terms looked up; estimated candidates; index entries read; records read):',
+      ...[...largePlans].map(([label, plan]) => `     ${label.padEnd(18)} ${plan}`),
+      '   Indexed: the lookup queries the field index\'s 16 partitions at once (keys only), then one BatchGet (consistent)',
+      '   of the candidates in id order, chunks of what the page needs; the whole domain is evaluated on them.',
+      '   Write units: ReturnConsumedCapacity INDEXES (a transaction\'s writes count twice; each index whose key moves, 2).',
       '   A page in id order: 16 index shards queried at once (a fair share each), merged; the same cost at any depth.',
       '   A domain is evaluated in memory on the records read in id order until the page is full (1% matching: ~8,000 read).',
       '   Counts: 16 shards in parallel, 1 MB pages; without a domain DynamoDB counts (Select COUNT: only counts come back),',

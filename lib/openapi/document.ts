@@ -128,19 +128,24 @@ function envelope(key: string, data: Schema, description: string, headers: Recor
   };
 }
 
-function plainAnswer(schema: Schema, description: string): Schema {
+function plainAnswer(schema: Schema, description: string, headers: Record<string, Schema> = {}): Schema {
   return {
     description,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
     content: { 'application/json': { schema }, 'application/xml': { schema: ref('schemas', 'Xml') } },
   };
 }
+
+/** The methods that search, whose answers can carry their plan (X-Query-Plan). */
+const SEARCHES: ReadonlySet<string> = new Set(['search', 'search_read', 'search_count', 'read', 'name_search']);
 
 /** What a method answers on a model (or one record when `onRecord`). */
 function successResponse(name: string, model: ModelDef, key: string, onRecord: boolean): [string, Schema] {
   const record = ref('schemas', schemaName(model.model));
   const records = { type: 'array', items: record };
   const etag = { ETag: ref('headers', 'ETag') };
-  const paged = { 'X-Next-Cursor': ref('headers', 'XNextCursor') };
+  const plan = { 'X-Query-Plan': ref('headers', 'XQueryPlan') };
+  const paged = { 'X-Next-Cursor': ref('headers', 'XNextCursor'), ...plan };
   switch (name) {
     case 'search_read':
       return ['200', envelope(key, records, 'The records found (a 404 when none).', { ...etag, ...paged })];
@@ -167,7 +172,11 @@ function successResponse(name: string, model: ModelDef, key: string, onRecord: b
     case 'search_count':
       return [
         '200',
-        plainAnswer({ type: 'object', properties: { count: { type: 'integer' } }, required: ['count'] }, 'The count.'),
+        plainAnswer(
+          { type: 'object', properties: { count: { type: 'integer' } }, required: ['count'] },
+          'The count.',
+          plan,
+        ),
       ];
     case 'check_access_rights':
       return [
@@ -181,6 +190,7 @@ function successResponse(name: string, model: ModelDef, key: string, onRecord: b
           key,
           { type: 'array', items: { type: 'array', prefixItems: [{ type: 'integer' }, { type: 'string' }] } },
           '[id, display name] pairs.',
+          plan,
         ),
       ];
     case 'fields_get':
@@ -209,6 +219,7 @@ function operation(model: ModelDef, key: string, name: string, onRecord: boolean
       ? [ref('parameters', 'IfMatch'), ref('parameters', 'IfNoneMatch')]
       : []),
     ...(writes ? [ref('parameters', 'IdempotencyKey')] : []),
+    ...(SEARCHES.has(name) ? [ref('parameters', 'XQueryPlan')] : []),
   ];
   const paramNames = routeParameters(method, onRecord);
   return {
@@ -381,6 +392,13 @@ function components(registry: ModelRegistry): Schema {
         description: 'A read answers 304 when the records still have this ETag.',
         schema: { type: 'string' },
       },
+      XQueryPlan: {
+        name: 'X-Query-Plan',
+        in: 'header',
+        required: false,
+        description: 'Any value but 0 or false: the answer says how the search ran, in its own X-Query-Plan header.',
+        schema: { type: 'string', example: '1' },
+      },
       IdempotencyKey: {
         name: 'Idempotency-Key',
         in: 'header',
@@ -403,6 +421,11 @@ function components(registry: ModelRegistry): Schema {
       ETag: { description: "The records' version tag.", schema: { type: 'string' } },
       XNextCursor: {
         description: 'Present when there may be a next page: pass it as `cursor`.',
+        schema: { type: 'string' },
+      },
+      XQueryPlan: {
+        description:
+          'When asked for (the X-Query-Plan request header): how the search ran. `index` (candidates looked up in a declared field index, then read), `count` (counted by DynamoDB) or `scan` (the model walked); `via` the terms looked up; `estimated` candidates, index `entries` and records `read`, e.g. `index; via="ref ="; estimated=12; entries=12; read=12`.',
         schema: { type: 'string' },
       },
     },

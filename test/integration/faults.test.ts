@@ -22,7 +22,9 @@ import { createLogger } from '../../lib/runtime/log';
 import { buildRegistry } from '../../lib/models/registry';
 import { routeObjectRequest, type ObjectDeps } from '../../lib/object-api/router';
 import { createDocumentClient } from '../../lib/store/dynamodb/client';
-import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
+import { DynamoRecordStore, indexAttributes } from '../../lib/store/dynamodb/records-table';
+import { shippedIndexer } from '../../lib/indexes/indexer';
+import type { StoredValue } from '../../lib/records/port';
 import { shippedAccessRules, shippedModels } from '../../models';
 import { objectRouteEvent } from '../../scripts/api-events';
 import demoData from '../../scripts/demo-data.json';
@@ -118,9 +120,21 @@ function versionsAdded(before: Item | undefined, after: Item | undefined, writte
   if (isDeepStrictEqual(before, after)) return 0;
   const { v: beforeValues, version: beforeVersion, tx: _beforeStamp, ...beforeAttributes } = before ?? {};
   const { v: afterValues, version: afterVersion, tx: afterStamp, ...afterAttributes } = after ?? {};
-  expect({ label, attributes: afterAttributes, values: afterValues, newer: afterVersion > beforeVersion, stamp: afterStamp }).toStrictEqual({
+  // The index entries are those of the new values, whole (lib/indexes/keys.ts); the rest as before.
+  const [model, id] = [String(after?.model), Number(after?.id)];
+  const entries = indexAttributes(shippedIndexer({ model, id, values: (afterValues ?? {}) as Record<string, StoredValue> }));
+  const withoutEntries = (attributes: Item) => Object.fromEntries(Object.entries(attributes).filter(([name]) => !(name in entries)));
+  expect({
     label,
-    attributes: beforeAttributes,
+    attributes: withoutEntries(afterAttributes),
+    entries: Object.fromEntries(Object.keys(entries).map((name) => [name, afterAttributes[name]])),
+    values: afterValues,
+    newer: afterVersion > beforeVersion,
+    stamp: afterStamp,
+  }).toStrictEqual({
+    label,
+    attributes: withoutEntries(beforeAttributes),
+    entries,
     // The change feed's stamp (lib/records/commit.ts stampChanges): the write's transaction.
     stamp: { id: expect.any(String), n: expect.any(Number), i: expect.any(Number), c: expect.any(String) },
     values: { ...beforeValues, ...written, write_uid: CALLER_ID, write_date: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) },
@@ -404,7 +418,10 @@ describe('POST create under faults: ids are never reused', () => {
     const created = ids.filter((id) => !DEMO_PARTNER_IDS.includes(id));
     expect(created.every((id) => id > LAST_DEMO_PARTNER_ID)).toBe(true);
     for (const id of created) {
-      expect(await stores.rawItem('res.partner', id)).toStrictEqual({
+      const item = await stores.rawItem('res.partner', id);
+      expect(item).toStrictEqual({
+        // Its index entries, from its values as written.
+        ...indexAttributes(shippedIndexer({ model: 'res.partner', id, values: item?.v ?? {} })),
         pk: `res.partner#${id}`,
         model: 'res.partner',
         id,
