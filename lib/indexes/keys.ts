@@ -6,8 +6,9 @@
  * An entry of field F of record R (model M) in slot S:
  *   partition  "M#F#<R.id mod INDEX_SHARDS>"   the field's entries spread like the model's own index
  *   sort       tag, the value's key, SEPARATOR, R's id (15 digits)
- * where tag is VALUE_TAG, or NULL_TAG for NULL / False (so `= False` is a lookup too, and NULLs sort
- * last as in PostgreSQL), and the value's key:
+ * where tag is VALUE_TAG (NULL_TAG is kept for a value no key can be made of: it sorts after every
+ * value), and the value's key; a NULL / False value has no entry (the indexes are sparse: a record
+ * pays for the fields it has, and `= False` is left to a walk), and the value's key:
  *   - text (char, text, selection): the value lower-cased (ilike's folding), SEPARATOR, the value
  *     itself: ilike prefixes and =like prefixes read the first part, `=` both;
  *   - numbers (integer, float, monetary, many2one): 16 hex digits whose text order is the numbers' order;
@@ -145,13 +146,15 @@ export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, id: n
 /**
  * The index entries of a record as it is (always its whole state, never a partial update: a key
  * computed from part of a record is how secondary keys drift), one per slot; null where the model
- * has no field in the slot. `active` for models with an `active` field, so a count can leave
- * archived records out.
+ * has no field in the slot or the record no value in it. `active` for models with an `active`
+ * field, so a count can leave archived records out.
  */
 export function indexStateOf(model: ModelDef, id: number, values: Readonly<Record<string, StoredValue>>): IndexState {
   const entries: (IndexEntry | null)[] = Array.from({ length: INDEX_SLOTS }, () => null);
   for (const { field, kind, slot } of indexedFields(model)) {
     const value = Object.hasOwn(values, field.name) ? values[field.name] : null;
+    // Sparse: NULL (and False) has no entry, so a record pays only for the fields it has.
+    if (value === null || value === undefined || value === false) continue;
     entries[slot - 1] = {
       partition: partitionOf(model.model, field.name, id % INDEX_SHARDS),
       sort: sortKeyOf(kind, value, id),

@@ -4,7 +4,7 @@
  *
  * The ranges are a superset (the search evaluates the whole domain on every record it reads), and
  * exact when they hold nothing else, which lets a count be DynamoDB's:
- *   =, in       the value's whole key and SEPARATOR (NULL: NULL_TAG and SEPARATOR)   exact
+ *   =, in       the value's whole key and SEPARATOR (NULL has no entry: no lookup)    exact
  *   <, <=, >, >= a BETWEEN over the values' keys (numbers, dates; never text, whose key
  *               starts with its folded form)                                           exact
  *   =ilike 'p%' the folded part of text keys starts with p                             exact if p is short
@@ -17,7 +17,6 @@ import type { IndexQuery, IndexRange } from '../records/port';
 import type { ModelDef } from '../models/registry';
 import {
   END_OF_VALUES,
-  NULL_TAG,
   SEPARATOR,
   VALUE_TAG,
   cutText,
@@ -61,11 +60,10 @@ function rangesOf(indexed: IndexedField, term: LeafTerm): { ranges: IndexRange[]
       if (term.values.length > MAX_LOOKUP_VALUES) return undefined;
       const ranges: IndexRange[] = [];
       let exact = true;
+      // NULL has no entry (the indexes are sparse): a term that takes it is left to a walk.
+      if (term.values.includes(null)) return undefined;
       for (const value of term.values) {
-        if (value === null) {
-          ranges.push({ kind: 'prefix', prefix: `${NULL_TAG}${SEPARATOR}` });
-          continue;
-        }
+        if (value === null) continue;
         const key = valueKey(kind, value);
         // A value of another type never equals a stored one: nothing to read for it.
         if (key === undefined) continue;
