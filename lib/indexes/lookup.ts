@@ -37,6 +37,11 @@ export interface Lookup {
   readonly queries: readonly IndexQuery[];
   /** Every entry the queries read is a record the leaf is true on (and no record is read twice). */
   readonly exact: boolean;
+  /**
+   * Each query is one value's whole key (`=`, `in`): its entries follow in id order, so the lookup
+   * can be walked in id order a page at a time (plan.ts candidatesInIdOrder).
+   */
+  readonly values: boolean;
 }
 
 /**
@@ -50,10 +55,12 @@ export function lookupOf(model: ModelDef, indexed: IndexedField, term: LeafTerm)
   return {
     queries: ranges.ranges.map((range) => ({ slot: indexed.slot, partitions, range })),
     exact: ranges.exact,
+    values: term.kind === 'equals',
   };
 }
 
 function rangesOf(indexed: IndexedField, term: LeafTerm): { ranges: IndexRange[]; exact: boolean } | undefined {
+  // (`=`/`in` ranges are prefixes ending in SEPARATOR: what lookupOf marks as `values`.)
   const { kind } = indexed;
   switch (term.kind) {
     case 'equals': {

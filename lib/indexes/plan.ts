@@ -16,7 +16,7 @@
 import type { ModelDef } from '../models/registry';
 import type { IndexQuery, RecordStore } from '../records/port';
 import { leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
-import { indexedField } from './keys';
+import { idKey, indexedField } from './keys';
 import { lookupOf, MAX_LOOKUP_VALUES, type Lookup } from './lookup';
 
 /** Candidates a plan may read; a source that holds more is not used (the search walks the model). */
@@ -165,5 +165,49 @@ export function describeSource(source: Source): string {
       return source.sources.map(describeSource).join(' | ');
     case 'all':
       return source.sources.map(describeSource).join(' & ');
+  }
+}
+
+/** Above every digit of an id's key: the end of one value's entries. */
+const AFTER_IDS = '\u007f';
+/** Steps of an ordered walk grow to this many candidates at most. */
+const MAX_STEP = 3_200;
+
+/**
+ * The candidates of a lookup of values (`=`, `in`) with ids above `afterId`, in id order, a step
+ * at a time: each partition of each value keeps its entries in id order, so a fair share of each,
+ * merged, holds every candidate up to the smallest last id of the partitions that may hold more.
+ * A page costs the same at any depth (as the model's own walk, listModel), and reads about as many
+ * entries as the page needs, not every candidate. `firstStep` candidates first, then twice as many.
+ */
+export async function* candidatesInIdOrder(
+  store: RecordStore,
+  lookup: Lookup,
+  afterId: number,
+  firstStep: number,
+  report: PlanReport,
+): AsyncGenerator<number[]> {
+  const streams = lookup.queries.reduce((sum, query) => sum + query.partitions.length, 0);
+  for (let after = afterId, step = Math.max(1, firstStep); ; step = Math.min(step * 2, MAX_STEP)) {
+    const share = Math.ceil(step / streams) + 2;
+    const shares = (
+      await Promise.all(
+        lookup.queries.map((query) => {
+          const prefix = query.range.kind === 'prefix' ? query.range.prefix : '';
+          const range = { kind: 'between' as const, from: `${prefix}${idKey(after + 1)}`, to: `${prefix}${AFTER_IDS}` };
+          return store.queryIndexShares({ ...query, range }, share);
+        }),
+      )
+    ).flat();
+    const unfinished = shares.filter(({ ids, more }) => more && ids.length > 0);
+    const bound = unfinished.length > 0 ? Math.min(...unfinished.map(({ ids }) => ids.at(-1) as number)) : Infinity;
+    const ids: number[] = [];
+    for (const share of shares) {
+      report.entries += share.ids.length;
+      for (const id of share.ids) if (id <= bound) ids.push(id);
+    }
+    yield ids.sort((a, b) => a - b);
+    if (bound === Infinity) return;
+    after = bound;
   }
 }

@@ -117,6 +117,13 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       spend({ items: found.ids.length });
       return found;
     },
+    async queryIndexShares(query, share) {
+      check(query.partitions.length);
+      spend({ requests: query.partitions.length });
+      const shares = await store.queryIndexShares(query, share);
+      spend({ items: shares.reduce((sum, { ids }) => sum + ids.length, 0) });
+      return shares;
+    },
     async countIndex(query) {
       check(query.partitions.length);
       spend({ requests: query.partitions.length });

@@ -236,6 +236,11 @@ export interface RecordStore {
    * lag its record by a moment, so a caller reads the records themselves before trusting them.
    */
   queryIndex(query: IndexQuery, options: { limit: number }): Promise<{ ids: number[]; complete: boolean }>;
+  /**
+   * Per partition of `query` (in its order), the ids of its first `share` entries in the range, in
+   * key order, and whether it may hold more: one step of a walk through a lookup in key order.
+   */
+  queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]>;
   /** How many entries `query` selects, counted by DynamoDB (only the count comes back). */
   countIndex(query: IndexQuery): Promise<number>;
   /**

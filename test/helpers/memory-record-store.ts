@@ -101,6 +101,7 @@ export function noCalls(): Record<Method, number> {
     raiseSequence: 0,
     queryIndex: 0,
     countIndex: 0,
+    queryIndexShares: 0,
     indexesReady: 0,
   };
 }
@@ -272,6 +273,14 @@ export class MemoryRecordStore implements RecordStore {
     this.calls.queryIndex++;
     const ids = this.#indexHits(query);
     return { ids: ids.slice(0, limit), complete: ids.length <= limit };
+  }
+
+  async queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]> {
+    this.calls.queryIndexShares++;
+    return query.partitions.map((partition) => {
+      const ids = this.#indexHits({ ...query, partitions: [partition] });
+      return { ids: ids.slice(0, share), more: ids.length > share };
+    });
   }
 
   async countIndex(query: IndexQuery): Promise<number> {

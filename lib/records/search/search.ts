@@ -28,12 +28,14 @@ import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue 
 import {
   MAX_CANDIDATES,
   candidateIds,
+  candidatesInIdOrder,
   countAll,
   describeSource,
   estimate,
   sourceOf,
   type PlanReport,
   type ResolvedIds,
+  type Source,
 } from '../../indexes/plan';
 
 export interface SearchDeps {
@@ -262,9 +264,28 @@ interface Compiled {
 }
 
 /**
- * The candidates the planner (lib/indexes/plan.ts) finds for `domain`, sorted by id, with its
- * report; undefined when the domain has nothing an index can look up. `ids` is undefined when the
- * lookup held more than MAX_CANDIDATES (the search walks the model instead).
+ * The plan (lib/indexes/plan.ts) for `domain`: the source of its candidates and its report (with
+ * the candidates counted first when the caller asked); undefined when the domain has nothing an
+ * index can look up, or the table's indexes are not marked complete.
+ */
+async function planOf(
+  store: RecordStore,
+  model: ModelDef,
+  domain: DomainNode,
+  resolvedIds: ResolvedIds,
+  explain = false,
+): Promise<{ source: Source; report: PlanReport } | undefined> {
+  const source = sourceOf(model, domain, resolvedIds);
+  if (!source || !(await store.indexesReady())) return undefined;
+  const report: PlanReport = { via: describeSource(source), entries: 0 };
+  if (explain) report.estimated = await estimate(store, source);
+  return { source, report };
+}
+
+/**
+ * Every candidate of the plan for `domain`, sorted by id, with its report; undefined when the
+ * domain has nothing an index can look up. `ids` is undefined when the lookup held more than
+ * MAX_CANDIDATES (the search walks the model instead).
  */
 async function plannedCandidates(
   store: RecordStore,
@@ -273,12 +294,14 @@ async function plannedCandidates(
   resolvedIds: ResolvedIds,
   explain = false,
 ): Promise<{ ids: number[] | undefined; report: PlanReport } | undefined> {
-  const source = sourceOf(model, domain, resolvedIds);
-  if (!source || !(await store.indexesReady())) return undefined;
-  const report: PlanReport = { via: describeSource(source), entries: 0 };
-  if (explain) report.estimated = await estimate(store, source);
+  const plan = await planOf(store, model, domain, resolvedIds, explain);
+  return plan && { ids: await sortedCandidates(store, plan.source, plan.report), report: plan.report };
+}
+
+/** Every candidate of `source` in id order; undefined when there are more than MAX_CANDIDATES. */
+async function sortedCandidates(store: RecordStore, source: Source, report: PlanReport): Promise<number[] | undefined> {
   const ids = await candidateIds(store, source, report);
-  return { ids: ids && [...ids].sort((a, b) => a - b), report };
+  return ids && [...ids].sort((a, b) => a - b);
 }
 
 /**
@@ -417,7 +440,25 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
   if (!byId && request.cursor !== undefined)
     throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
-  const planned = await plannedCandidates(deps.store, model, node, resolvedIds, request.explain);
+  const afterId = request.cursor === undefined ? 0 : decodeCursor(request.cursor);
+  const chosen = await planOf(deps.store, model, node, resolvedIds, request.explain);
+  // An id-order page of a lookup of values walks it in id order, reading about what the page needs.
+  if (byId && chosen?.source.kind === 'lookup' && chosen.source.lookup.values) {
+    const { source, report } = chosen;
+    const { read, ...page } = await pageInIdOrder(request, matches, (visit, firstStep) =>
+      readInIdOrder(
+        deps.store,
+        model.model,
+        candidatesInIdOrder(deps.store, source.lookup, afterId, firstStep, report),
+        visit,
+      ),
+    );
+    return { ...page, plan: { strategy: 'index', ...report, read } };
+  }
+  const planned = chosen && {
+    ids: await sortedCandidates(deps.store, chosen.source, chosen.report),
+    report: chosen.report,
+  };
   const plan = (read: number): SearchPlan =>
     planned?.ids
       ? { strategy: 'index', ...planned.report, read }
@@ -428,7 +469,6 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
           ...(planned?.report.estimated === undefined ? {} : { estimated: planned.report.estimated }),
           read,
         };
-  const afterId = request.cursor === undefined ? 0 : decodeCursor(request.cursor);
 
   if (!byId) {
     const all: StoredRecord[] = [];
@@ -452,31 +492,69 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     return { records: all.sort(compareBy(order)).slice(offset, offset + limit), plan: plan(read) };
   }
 
+  const { read, ...page } = await pageInIdOrder(request, matches, (visit, firstStep) =>
+    planned?.ids
+      ? readCandidates(deps.store, model.model, planned.ids, afterId, visit, firstStep)
+      : walk(deps.store, model.model, afterId, visit, firstStep),
+  );
+  return { ...page, plan: plan(read) };
+}
+
+/**
+ * One page in id order: the matching records `offset` in, at most `limit` of them, and where the
+ * next page starts, from `source` handing over the records (in id order) to a visitor until it
+ * says stop; `firstStep` is what the source should read first (the page, and one to know there is
+ * more). Returns how many records the source handed over too.
+ */
+async function pageInIdOrder(
+  request: SearchRequest,
+  matches: (record: StoredRecord) => boolean,
+  source: (visit: (record: StoredRecord) => boolean, firstStep: number) => Promise<unknown>,
+): Promise<{ records: StoredRecord[]; nextCursor?: string; read: number }> {
+  const { limit } = request;
+  const offset = request.offset ?? 0;
   const records: StoredRecord[] = [];
   let skipped = 0;
   let more = false;
   let read = 0;
-  const visit = (record: StoredRecord) => {
-    read++;
-    if (!matches(record)) return true;
-    if (skipped < offset) {
-      skipped++;
+  await source(
+    (record) => {
+      read++;
+      if (!matches(record)) return true;
+      if (skipped < offset) {
+        skipped++;
+        return true;
+      }
+      if (records.length === limit) {
+        more = true;
+        return false;
+      }
+      records.push(record);
       return true;
-    }
-    if (records.length === limit) {
-      more = true;
-      return false;
-    }
-    records.push(record);
-    return true;
-  };
-  // The first step is the page itself, plus one to know whether more follow.
-  const firstStep = offset + limit + 1;
-  if (planned?.ids) await readCandidates(deps.store, model.model, planned.ids, afterId, visit, firstStep);
-  else await walk(deps.store, model.model, afterId, visit, firstStep);
+    },
+    offset + limit + 1,
+  );
   const last = records.at(-1);
-  const result = { records, plan: plan(read) };
-  return more && last ? { ...result, nextCursor: encodeCursor(last.id) } : result;
+  return more && last ? { records, nextCursor: encodeCursor(last.id), read } : { records, read };
+}
+
+/** The records of candidates handed over in id order, step by step, read consistently, until `visit` says stop. */
+async function readInIdOrder(
+  store: RecordStore,
+  model: string,
+  steps: AsyncGenerator<number[]>,
+  visit: (record: StoredRecord) => boolean,
+): Promise<void> {
+  for await (const ids of steps) {
+    const found = await store.getMany(
+      ids.map((id) => ({ model, id })),
+      { consistent: true },
+    );
+    for (const id of ids) {
+      const record = found.get(recordKeyString({ model, id }));
+      if (record && !visit(record)) return;
+    }
+  }
 }
 
 /** search_count: how many records match (0 included). */

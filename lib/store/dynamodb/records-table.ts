@@ -873,6 +873,27 @@ export class DynamoRecordStore implements RecordStore {
     return { ids, complete };
   }
 
+  async queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]> {
+    return Promise.all(
+      query.partitions.map(async (partition) => {
+        const ids: number[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          let page;
+          try {
+            const params = buildIndexQueryParams(this.table, query, partition, { limit: share - ids.length, startKey });
+            page = await this.client.send(new QueryCommand(params));
+          } catch (error) {
+            return translateStoreError(error);
+          }
+          for (const item of page.Items ?? []) ids.push(idOfKey(String(item.pk)));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey && ids.length < share);
+        return { ids, more: startKey !== undefined };
+      }),
+    );
+  }
+
   async countIndex(query: IndexQuery): Promise<number> {
     const counts = await Promise.all(
       query.partitions.map(async (partition) => {

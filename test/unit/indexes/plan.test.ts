@@ -159,7 +159,7 @@ describe('searching through the declared indexes', () => {
     expect(indexed.calls).toMatchObject({ listModel: 0, scanModel: 0 });
   });
 
-  it('walks the model when a lookup would hold more than MAX_CANDIDATES, and says so', async () => {
+  it('walks the model when a lookup would hold more than MAX_CANDIDATES, and says so; an equality pages through its lookup in id order', async () => {
     const records = Array.from({ length: MAX_CANDIDATES + 1 }, (_, i): StoredRecord => ({
       model: 'res.partner',
       id: i + 1,
@@ -168,9 +168,20 @@ describe('searching through the declared indexes', () => {
     }));
     const store = new MemoryRecordStore({ lean: true });
     await store.putMany(records);
-    const { records: found, plan } = await searchRecords({ registry, store }, { model: partner, domain: [['name', '=', 'Same']], limit: 3 });
+    const { records: found, plan } = await searchRecords({ registry, store }, { model: partner, domain: [['name', '=like', 'Same%']], limit: 3 });
     expect(found.map((r) => r.id)).toStrictEqual([1, 2, 3]);
-    expect(plan).toMatchObject({ strategy: 'scan', via: `res.partner (name =: over ${MAX_CANDIDATES} candidates)` });
+    expect(plan).toMatchObject({ strategy: 'scan', via: `res.partner (name =like: over ${MAX_CANDIDATES} candidates)` });
+    // An equality is walked in id order instead: a fair share of each partition, about what the page needs.
+    const equal = await searchRecords({ registry, store }, { model: partner, domain: [['name', '=', 'Same']], limit: 3, offset: 5000 });
+    expect(equal.records.map((r) => r.id)).toStrictEqual([5001, 5002, 5003]);
+    expect(equal.plan).toMatchObject({ strategy: 'index', via: 'name =' });
+    expect(equal.plan.read).toBeLessThan(5100);
+    expect(equal.plan.entries).toBeLessThan(5200);
+    const deep = await searchRecords(
+      { registry, store },
+      { model: partner, domain: [['name', '=', 'Same']], limit: 3, cursor: equal.nextCursor },
+    );
+    expect([deep.records.map((r) => r.id), deep.plan.read, deep.plan.entries <= 16 * 3]).toStrictEqual([[5004, 5005, 5006], 4, true]);
   });
 
   it('never returns a record that no longer matches when the index lags its records; it may miss one just changed to match', async () => {
