@@ -188,26 +188,39 @@ export async function* candidatesInIdOrder(
   report: PlanReport,
 ): AsyncGenerator<number[]> {
   const streams = lookup.queries.reduce((sum, query) => sum + query.partitions.length, 0);
-  for (let after = afterId, step = Math.max(1, firstStep); ; step = Math.min(step * 2, MAX_STEP)) {
-    const share = Math.ceil(step / streams) + 2;
-    const shares = (
-      await Promise.all(
-        lookup.queries.map((query) => {
-          const prefix = query.range.kind === 'prefix' ? query.range.prefix : '';
-          const range = { kind: 'between' as const, from: `${prefix}${idKey(after + 1)}`, to: `${prefix}${AFTER_IDS}` };
-          return store.queryIndexShares({ ...query, range }, share);
-        }),
-      )
-    ).flat();
-    const unfinished = shares.filter(({ ids, more }) => more && ids.length > 0);
-    const bound = unfinished.length > 0 ? Math.min(...unfinished.map(({ ids }) => ids.at(-1) as number)) : Infinity;
-    const ids: number[] = [];
-    for (const share of shares) {
-      report.entries += share.ids.length;
-      for (const id of share.ids) if (id <= bound) ids.push(id);
+  // Ids known complete (every smaller candidate is among them), not yet handed over.
+  const ready: number[] = [];
+  let after = afterId;
+  let exhausted = false;
+  for (let step = Math.max(1, firstStep); ; step = Math.min(step * 2, MAX_STEP)) {
+    if (ready.length < step && !exhausted) {
+      const share = Math.ceil(step / streams) + 2;
+      const shares = (
+        await Promise.all(
+          lookup.queries.map((query) => {
+            const prefix = query.range.kind === 'prefix' ? query.range.prefix : '';
+            const range = {
+              kind: 'between' as const,
+              from: `${prefix}${idKey(after + 1)}`,
+              to: `${prefix}${AFTER_IDS}`,
+            };
+            return store.queryIndexShares({ ...query, range }, share);
+          }),
+        )
+      ).flat();
+      const unfinished = shares.filter(({ ids, more }) => more && ids.length > 0);
+      const bound = unfinished.length > 0 ? Math.min(...unfinished.map(({ ids }) => ids.at(-1) as number)) : Infinity;
+      const complete: number[] = [];
+      for (const share of shares) {
+        report.entries += share.ids.length;
+        for (const id of share.ids) if (id <= bound) complete.push(id);
+      }
+      ready.push(...complete.sort((a, b) => a - b));
+      exhausted = bound === Infinity;
+      after = bound;
     }
-    yield ids.sort((a, b) => a - b);
-    if (bound === Infinity) return;
-    after = bound;
+    if (ready.length === 0 && exhausted) return;
+    // Only what this step needs: a page of 80 reads about 81 records, not every candidate found.
+    if (ready.length > 0) yield ready.splice(0, step);
   }
 }

@@ -309,7 +309,7 @@ async function sortedCandidates(store: RecordStore, source: Source, report: Plan
  * until it returns false; chunks grow from `firstChunk` as a walk's steps do. Returns how many
  * records were read.
  */
-async function readCandidates(
+function readCandidates(
   store: RecordStore,
   model: string,
   ids: readonly number[],
@@ -317,18 +317,35 @@ async function readCandidates(
   visit: (record: StoredRecord) => boolean,
   firstChunk = MAX_WALK_PAGE,
 ): Promise<number> {
+  async function* chunks(): AsyncGenerator<number[]> {
+    let next = ids.findIndex((id) => id > afterId);
+    if (next === -1) return;
+    for (let size = Math.max(1, firstChunk); next < ids.length; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+      yield ids.slice(next, next + size);
+      next += size;
+    }
+  }
+  return readInIdOrder(store, model, chunks(), visit);
+}
+
+/**
+ * The records of the ids handed over step by step (each step in id order), read consistently and
+ * handed to `visit` until it returns false. Returns how many records were read.
+ */
+async function readInIdOrder(
+  store: RecordStore,
+  model: string,
+  steps: AsyncGenerator<number[]>,
+  visit: (record: StoredRecord) => boolean,
+): Promise<number> {
   let read = 0;
-  let next = ids.findIndex((id) => id > afterId);
-  if (next === -1) return 0;
-  for (let size = Math.max(1, firstChunk); next < ids.length; size = Math.min(size * 2, MAX_WALK_PAGE)) {
-    const chunk = ids.slice(next, next + size);
-    next += chunk.length;
+  for await (const ids of steps) {
     const found = await store.getMany(
-      chunk.map((id) => ({ model, id })),
+      ids.map((id) => ({ model, id })),
       { consistent: true },
     );
     read += found.size;
-    for (const id of chunk) {
+    for (const id of ids) {
       const record = found.get(recordKeyString({ model, id }));
       if (record && !visit(record)) return read;
     }
@@ -504,22 +521,22 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
  * One page in id order: the matching records `offset` in, at most `limit` of them, and where the
  * next page starts, from `source` handing over the records (in id order) to a visitor until it
  * says stop; `firstStep` is what the source should read first (the page, and one to know there is
- * more). Returns how many records the source handed over too.
+ * more). Returns how many records the source read too.
  */
 async function pageInIdOrder(
   request: SearchRequest,
   matches: (record: StoredRecord) => boolean,
-  source: (visit: (record: StoredRecord) => boolean, firstStep: number) => Promise<unknown>,
+  source: (visit: (record: StoredRecord) => boolean, firstStep: number) => Promise<number | void>,
 ): Promise<{ records: StoredRecord[]; nextCursor?: string; read: number }> {
   const { limit } = request;
   const offset = request.offset ?? 0;
   const records: StoredRecord[] = [];
   let skipped = 0;
   let more = false;
-  let read = 0;
-  await source(
+  let visited = 0;
+  const fetched = await source(
     (record) => {
-      read++;
+      visited++;
       if (!matches(record)) return true;
       if (skipped < offset) {
         skipped++;
@@ -534,27 +551,10 @@ async function pageInIdOrder(
     },
     offset + limit + 1,
   );
+  // What the source read, when it says (a lookup's chunks), else what it handed over (a walk's pages).
+  const read = typeof fetched === 'number' ? fetched : visited;
   const last = records.at(-1);
   return more && last ? { records, nextCursor: encodeCursor(last.id), read } : { records, read };
-}
-
-/** The records of candidates handed over in id order, step by step, read consistently, until `visit` says stop. */
-async function readInIdOrder(
-  store: RecordStore,
-  model: string,
-  steps: AsyncGenerator<number[]>,
-  visit: (record: StoredRecord) => boolean,
-): Promise<void> {
-  for await (const ids of steps) {
-    const found = await store.getMany(
-      ids.map((id) => ({ model, id })),
-      { consistent: true },
-    );
-    for (const id of ids) {
-      const record = found.get(recordKeyString({ model, id }));
-      if (record && !visit(record)) return;
-    }
-  }
 }
 
 /** search_count: how many records match (0 included). */
