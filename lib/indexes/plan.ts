@@ -172,13 +172,17 @@ export function describeSource(source: Source): string {
 const AFTER_IDS = '\u007f';
 /** Steps of an ordered walk grow to this many candidates at most. */
 const MAX_STEP = 3_200;
+/** How many times the even split of a step each stream is asked for (see candidatesInIdOrder). */
+const SKEW = 4;
 
 /**
  * The candidates of a lookup of values (`=`, `in`) with ids above `afterId`, in id order, a step
- * at a time: each partition of each value keeps its entries in id order, so a fair share of each,
- * merged, holds every candidate up to the smallest last id of the partitions that may hold more.
- * A page costs the same at any depth (as the model's own walk, listModel), and reads about as many
- * entries as the page needs, not every candidate. `firstStep` candidates first, then twice as many.
+ * at a time. Each partition of each value (a stream) keeps its entries in id order, so reading a
+ * share of each and merging them gives every candidate up to the smallest last id of the streams
+ * that may hold more. A page costs the same at any depth (as the model's own walk, listModel) and
+ * reads about the entries it needs, not every candidate. Shares are generous (SKEW times the even
+ * split): ids of one value often gather in a few partitions (every hundredth id falls in 4 of 16),
+ * and a stream found empty is not asked again, so the next round's shares grow.
  */
 export async function* candidatesInIdOrder(
   store: RecordStore,
@@ -187,39 +191,42 @@ export async function* candidatesInIdOrder(
   firstStep: number,
   report: PlanReport,
 ): AsyncGenerator<number[]> {
-  const streams = lookup.queries.reduce((sum, query) => sum + query.partitions.length, 0);
-  // Ids known complete (every smaller candidate is among them), not yet handed over.
+  const streams = lookup.queries.flatMap((query) =>
+    query.partitions.map((partition) => ({
+      query: { ...query, partitions: [partition] },
+      after: afterId,
+      done: false,
+    })),
+  );
+  // Ids read but not yet known complete, and those known complete, not yet handed over.
+  let pending: number[] = [];
   const ready: number[] = [];
-  let after = afterId;
-  let exhausted = false;
   for (let step = Math.max(1, firstStep); ; step = Math.min(step * 2, MAX_STEP)) {
-    if (ready.length < step && !exhausted) {
-      const share = Math.ceil(step / streams) + 2;
-      const shares = (
-        await Promise.all(
-          lookup.queries.map((query) => {
-            const prefix = query.range.kind === 'prefix' ? query.range.prefix : '';
-            const range = {
-              kind: 'between' as const,
-              from: `${prefix}${idKey(after + 1)}`,
-              to: `${prefix}${AFTER_IDS}`,
-            };
-            return store.queryIndexShares({ ...query, range }, share);
-          }),
-        )
-      ).flat();
-      const unfinished = shares.filter(({ ids, more }) => more && ids.length > 0);
-      const bound = unfinished.length > 0 ? Math.min(...unfinished.map(({ ids }) => ids.at(-1) as number)) : Infinity;
-      const complete: number[] = [];
-      for (const share of shares) {
-        report.entries += share.ids.length;
-        for (const id of share.ids) if (id <= bound) complete.push(id);
-      }
-      ready.push(...complete.sort((a, b) => a - b));
-      exhausted = bound === Infinity;
-      after = bound;
+    const open = streams.filter((stream) => !stream.done);
+    if (ready.length < step && open.length > 0) {
+      const share = Math.ceil(((step - ready.length) / open.length) * SKEW) + 2;
+      const shares = await Promise.all(
+        open.map(({ query, after }) => {
+          const prefix = query.range.kind === 'prefix' ? query.range.prefix : '';
+          const range = { kind: 'between' as const, from: `${prefix}${idKey(after + 1)}`, to: `${prefix}${AFTER_IDS}` };
+          return store
+            .queryIndexShares({ ...query, range }, share)
+            .then(([found]) => found ?? { ids: [], more: false });
+        }),
+      );
+      shares.forEach(({ ids, more }, i) => {
+        const stream = open[i] as (typeof open)[number];
+        report.entries += ids.length;
+        pending.push(...ids);
+        stream.after = ids.at(-1) ?? stream.after;
+        stream.done = !more || ids.length === 0;
+      });
+      const unfinished = streams.filter((stream) => !stream.done);
+      const bound = unfinished.length > 0 ? Math.min(...unfinished.map((stream) => stream.after)) : Infinity;
+      ready.push(...pending.filter((id) => id <= bound).sort((a, b) => a - b));
+      pending = pending.filter((id) => id > bound);
     }
-    if (ready.length === 0 && exhausted) return;
+    if (ready.length === 0 && streams.every((stream) => stream.done)) return;
     // Only what this step needs: a page of 80 reads about 81 records, not every candidate found.
     if (ready.length > 0) yield ready.splice(0, step);
   }

@@ -176,11 +176,11 @@ describe('searching through the declared indexes', () => {
     expect(equal.records.map((r) => r.id)).toStrictEqual([5001, 5002, 5003]);
     expect(equal.plan).toMatchObject({ strategy: 'index', via: 'name =' });
     expect(equal.plan.read).toBeLessThan(5100);
-    expect(equal.plan.entries).toBeLessThan(5200);
     const deep = await searchRecords(
       { registry, store },
       { model: partner, domain: [['name', '=', 'Same']], limit: 3, cursor: equal.nextCursor },
     );
+    // 16 partitions, each asked for 4 times its even share of the 4 the page needs, plus 2: 3 each.
     expect([deep.records.map((r) => r.id), deep.plan.read, deep.plan.entries <= 16 * 3]).toStrictEqual([[5004, 5005, 5006], 4, true]);
   });
 
