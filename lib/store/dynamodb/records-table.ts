@@ -960,9 +960,13 @@ export class DynamoRecordStore implements RecordStore {
       } catch (error) {
         if (!isConditionFailure(error)) return translateStoreError(error);
       }
-      current = (
-        await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: current.pk }, ConsistentRead: true }))
-      ).Item;
+      try {
+        const key: Item = { pk: current.pk };
+        current = (await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })))
+          .Item;
+      } catch (error) {
+        return translateStoreError(error);
+      }
     }
     return false;
   }
