@@ -13,7 +13,7 @@
  * consistently and evaluates the whole domain on it, so a lagging index entry can make a search
  * read a record it then drops, never return one that does not match.
  */
-import type { ModelDef } from '../models/registry';
+import type { FieldDef, ModelDef } from '../models/registry';
 import type { IndexQuery, RecordStore } from '../records/port';
 import { leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
 import { idKey, indexedField } from './keys';
@@ -230,4 +230,33 @@ export async function* candidatesInIdOrder(
     // Only what this step needs: a page of 80 reads about 81 records, not every candidate found.
     if (ready.length > 0) yield ready.splice(0, step);
   }
+}
+
+/**
+ * The ids of the records of `model` whose many2one `field` holds one of `targets`, found through
+ * the field's index (the targets looked up MAX_LOOKUP_VALUES at a time, in parallel); undefined when
+ * the field is not indexed, the table's indexes are not marked complete, or the lookup holds more
+ * than MAX_CANDIDATES (the caller walks the model). Like every lookup, a superset at worst lagging
+ * by the index's moment: the caller reads the records and checks their values.
+ */
+export async function referencingIds(
+  store: RecordStore,
+  model: ModelDef,
+  field: FieldDef,
+  targets: ReadonlySet<number>,
+): Promise<number[] | undefined> {
+  const indexed = field.type === 'many2one' ? indexedField(model, field.name) : undefined;
+  if (!indexed || !(await store.indexesReady())) return undefined;
+  const values = [...targets];
+  const chunks = Array.from({ length: Math.ceil(values.length / MAX_LOOKUP_VALUES) }, (_, i) =>
+    values.slice(i * MAX_LOOKUP_VALUES, (i + 1) * MAX_LOOKUP_VALUES),
+  );
+  const pages = await Promise.all(
+    chunks
+      .flatMap((chunk) => lookupOf(model, indexed, { kind: 'equals', values: chunk, exact: true })?.queries ?? [])
+      .map((query) => store.queryIndex(query, { limit: MAX_CANDIDATES })),
+  );
+  if (pages.some((page) => !page.complete)) return undefined;
+  const ids = [...new Set(pages.flatMap((page) => page.ids))].sort((a, b) => a - b);
+  return ids.length > MAX_CANDIDATES ? undefined : ids;
 }

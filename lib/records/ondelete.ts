@@ -3,8 +3,9 @@
  * clears the reference, `cascade` deletes the referencing record too (and so on down), `restrict`
  * refuses the whole delete (403). many2many and one2many id lists drop the deleted ids.
  *
- * Finding the references reads every model that has a field pointing at a deleted record's model
- * (its index shards in parallel; there is no reverse index yet): the cost grows with their sizes.
+ * Finding the references: through the field's declared index for an indexed many2one
+ * (lib/indexes/plan.ts referencingIds; the records then read consistently), else by reading every
+ * record of the model that has the field (its index shards in parallel): that cost grows with its size.
  *
  * A scan finds the references that exist when it runs, not those a write adds while the delete
  * goes on. So a delete first marks the records it deletes (DeletionMarks: one transaction per
@@ -18,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, InvalidValueError, WriteConflictError } from '../errors';
 import type { FieldDef, ModelDef, ModelRegistry, OnDelete } from '../models/registry';
+import { referencingIds } from '../indexes/plan';
 import { commitStep } from './commit';
 import type { RecordsDeps } from './deps';
 import {
@@ -217,12 +219,24 @@ export async function planUnlink(
       idsByModel.set(record.model, (idsByModel.get(record.model) ?? new Set()).add(record.id));
     for (const [target, ids] of idsByModel) {
       for (const reference of referencesTo(deps.registry, target)) {
-        await deps.store.scanModel(reference.model.model, (page) => {
-          for (const record of page) {
-            const cascaded = visit(reference, ids, record);
-            if (cascaded) next.push(cascaded);
+        const onEach = (record: StoredRecord) => {
+          const cascaded = visit(reference, ids, record);
+          if (cascaded) next.push(cascaded);
+        };
+        // An indexed many2one: the referencing records through its index, read consistently (in id
+        // order); else every record of the referencing model.
+        const found = await referencingIds(deps.store, reference.model, reference.field, ids);
+        if (found) {
+          const model = reference.model.model;
+          const read = await deps.store.getMany(
+            found.map((id) => ({ model, id })),
+            { consistent: true },
+          );
+          for (const id of found) {
+            const record = read.get(recordKeyString({ model, id }));
+            if (record) onEach(record);
           }
-        });
+        } else await deps.store.scanModel(reference.model.model, (page) => page.forEach(onEach));
       }
     }
     round = next;

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { buildRegistry, getModel } from '../../../lib/models/registry';
 import { countRecords, countWithPlan, searchRecords } from '../../../lib/records/search/search';
+import { unlinkRecords } from '../../../lib/records/unlink';
 import { updateAction, type StoredRecord, type StoredValue } from '../../../lib/records/port';
 import type { PyValue } from '../../../lib/wire/pyvalue';
 import { shippedModels } from '../../../models';
@@ -207,5 +208,28 @@ describe('searching through the declared indexes', () => {
     const { plan } = await searchRecords({ registry, store }, { model: partner, domain: [['ref', '=', 'X']], limit: 10 });
     expect(plan).toMatchObject({ strategy: 'scan', via: 'res.partner' });
     expect(store.calls).toMatchObject({ queryIndex: 0, countIndex: 0 });
+  });
+
+  it("finds a deleted record's references through an indexed many2one, without walking the referencing model", async () => {
+    const partners = Array.from({ length: 40 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: { name: `P${i}`, country_id: i === 7 ? 2 : 1, active: true },
+    }));
+    const { indexed: store } = await storesWith(partners);
+    const deps = { registry, store, sleep: async () => {} };
+    const caller = { userId: 2, clientId: 'client-a' };
+    store.resetCalls();
+    // res.country 3 is referenced by nobody: deleted without reading a partner or a state.
+    await unlinkRecords(deps, { caller, model: 'res.country', ids: [3] });
+    expect(store.record('res.country', 3)).toBeUndefined();
+    expect(store.calls.scanModel).toBe(0);
+    // res.country 2 is partner 8's (country_id is ondelete restrict): refused, naming it, nothing written.
+    const values = () => store.allRecords().map(({ model, id, values: stored }) => ({ model, id, stored }));
+    const before = values();
+    await expect(unlinkRecords(deps, { caller, model: 'res.country', ids: [2] })).rejects.toThrow(/res\.partner\(8\)|Partner/);
+    expect(values()).toStrictEqual(before);
+    expect(store.calls.scanModel).toBe(0);
   });
 });
