@@ -844,77 +844,72 @@ export class DynamoRecordStore implements RecordStore {
 
   async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {
     const ids: number[] = [];
-    let complete = true;
-    await Promise.all(
-      query.partitions.map(async (partition) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          if (ids.length > limit) {
-            complete = false;
-            return;
-          }
-          let page;
-          try {
-            page = await this.client.send(
-              new QueryCommand(
-                buildIndexQueryParams(this.table, query, partition, { limit: limit + 1 - ids.length, startKey }),
-              ),
-            );
-          } catch (error) {
-            return translateStoreError(error);
-          }
+    const stopped = await Promise.all(
+      query.partitions.map((partition) =>
+        this.#eachIndexPage(query, partition, { limit: () => Math.max(1, limit + 1 - ids.length) }, (page) => {
           for (const item of page.Items ?? []) ids.push(idOfKey(String(item.pk)));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        return undefined;
-      }),
+          return ids.length <= limit;
+        }),
+      ),
     );
     if (ids.length > limit) return { ids: ids.slice(0, limit), complete: false };
-    return { ids, complete };
+    return { ids, complete: !stopped.includes(true) };
   }
 
   async queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]> {
     return Promise.all(
       query.partitions.map(async (partition) => {
         const ids: number[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          let page;
-          try {
-            const params = buildIndexQueryParams(this.table, query, partition, { limit: share - ids.length, startKey });
-            page = await this.client.send(new QueryCommand(params));
-          } catch (error) {
-            return translateStoreError(error);
-          }
+        const more = await this.#eachIndexPage(query, partition, { limit: () => share - ids.length }, (page) => {
           for (const item of page.Items ?? []) ids.push(idOfKey(String(item.pk)));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey && ids.length < share);
-        return { ids, more: startKey !== undefined };
+          return ids.length < share;
+        });
+        return { ids, more };
       }),
     );
   }
 
   async countIndex(query: IndexQuery): Promise<number> {
-    const counts = await Promise.all(
-      query.partitions.map(async (partition) => {
-        let count = 0;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          let page;
-          try {
-            page = await this.client.send(
-              new QueryCommand(buildIndexQueryParams(this.table, query, partition, { count: true, startKey })),
-            );
-          } catch (error) {
-            return translateStoreError(error);
-          }
+    let count = 0;
+    await Promise.all(
+      query.partitions.map((partition) =>
+        this.#eachIndexPage(query, partition, { count: true }, (page) => {
           count += page.Count ?? 0;
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        return count;
-      }),
+          return true;
+        }),
+      ),
     );
-    return counts.reduce((sum, count) => sum + count, 0);
+    return count;
+  }
+
+  /**
+   * The pages of one partition of a lookup, handed to `onPage` until it returns false or the
+   * partition ends; `limit` gives the most entries the next page may hold (none: DynamoDB's 1 MB
+   * pages). Returns whether the partition was left before its end (it may hold more).
+   */
+  async #eachIndexPage(
+    query: IndexQuery,
+    partition: string,
+    options: { count?: boolean; limit?: () => number },
+    onPage: (page: QueryCommandOutput) => boolean,
+  ): Promise<boolean> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page;
+      try {
+        const params = buildIndexQueryParams(this.table, query, partition, {
+          ...(options.count ? { count: true } : {}),
+          ...(options.limit ? { limit: options.limit() } : {}),
+          startKey,
+        });
+        page = await this.client.send(new QueryCommand(params));
+      } catch (error) {
+        return translateStoreError(error);
+      }
+      startKey = page.LastEvaluatedKey;
+      if (!onPage(page)) return startKey !== undefined;
+    } while (startKey);
+    return false;
   }
 
   /**
