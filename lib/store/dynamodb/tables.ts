@@ -100,7 +100,6 @@ export async function ensureTables(
       : {}),
   });
   const created: string[] = [];
-  const missingIndexes: string[] = [];
   try {
     const definitions = [recordsTableDefinition(tables.records), authTableDefinition(tables.auth)];
     if (tables.usage !== undefined) definitions.push(usageTableDefinition(tables.usage));
@@ -115,8 +114,8 @@ export async function ensureTables(
       // A table kept from before an index was declared gets it (one per UpdateTable, as DynamoDB
       // allows); its entries are filled in by `npm run reindex` (scripts/reindex.ts).
       const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-      for (const index of definition.GlobalSecondaryIndexes ?? []) {
-        if (present.has(index.IndexName)) continue;
+      const missing = (definition.GlobalSecondaryIndexes ?? []).filter((index) => !present.has(index.IndexName));
+      for (const index of missing) {
         await client.send(
           new UpdateTableCommand({
             TableName: definition.TableName,
@@ -124,12 +123,12 @@ export async function ensureTables(
             GlobalSecondaryIndexUpdates: [{ Create: index }],
           }),
         );
-        missingIndexes.push(`${definition.TableName}/${index.IndexName}`);
       }
-      // Queries wait for new indexes to be usable (DynamoDB Local builds them in a moment).
-      for (let wait = 0; missingIndexes.length > 0 && wait < 600; wait++) {
+      // Queries wait for new indexes to be usable (DynamoDB Local builds them in a moment; a minute at most).
+      for (let wait = 0; missing.length > 0; wait++) {
         ({ Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName })));
         if ((Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) break;
+        if (wait === 600) throw new Error(`${definition.TableName}: its new indexes were not active after a minute`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       // A table kept from before it had a stream (npm start's data folder, a DYNAMODB_ENDPOINT)
