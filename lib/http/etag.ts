@@ -105,12 +105,18 @@ export function ifNoneMatchHolds(condition: EntityTagCondition, etag: string): b
 export interface RequestConditions {
   readonly ifMatch?: EntityTagCondition;
   readonly ifNoneMatch?: EntityTagCondition;
+  /** Neither GET nor HEAD: an If-None-Match that fails is a 412, never a 304 (RFC 9110 §13.1.2). */
+  readonly unsafeMethod?: true;
 }
 
-export function requestConditions(headers: ReadonlyMap<string, string>): RequestConditions {
+export function requestConditions(headers: ReadonlyMap<string, string>, method = 'GET'): RequestConditions {
   const ifMatch = parseEntityTagCondition('If-Match', headers.get('if-match'));
   const ifNoneMatch = parseEntityTagCondition('If-None-Match', headers.get('if-none-match'));
-  return { ...(ifMatch === undefined ? {} : { ifMatch }), ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }) };
+  return {
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+    ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
+    ...(method === 'GET' || method === 'HEAD' ? {} : { unsafeMethod: true as const }),
+  };
 }
 
 /**

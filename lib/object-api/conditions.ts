@@ -34,7 +34,12 @@ export function readConditionAnswer(
     throw new PreconditionFailedError(
       `If-Match: the records ${named(model, records)} are not in the state of any ETag given`,
     );
-  if (conditions.ifNoneMatch !== undefined && !ifNoneMatchHolds(conditions.ifNoneMatch, etag)) return notModified(etag);
+  if (conditions.ifNoneMatch !== undefined && !ifNoneMatchHolds(conditions.ifNoneMatch, etag)) {
+    // A read through POST (an explicit method route) is not a GET: its failed condition is a 412.
+    if (conditions.unsafeMethod)
+      throw new PreconditionFailedError(`If-None-Match: the records ${named(model, records)} match an ETag given`);
+    return notModified(etag);
+  }
   return undefined;
 }
 

@@ -621,7 +621,7 @@ async function prepareCall(deps: ObjectDeps, request: ApiRequest, caller: Caller
     body,
     form ? formFields(request) : undefined,
   );
-  const conditions = requestConditions(request.headers);
+  const conditions = requestConditions(request.headers, request.method);
   const explain = asksForPlan(request.headers.get(QUERY_PLAN_HEADER.toLowerCase()));
   const context: ObjectContext = { deps: requestDeps, access, caller, model, params, conditions, explain };
   // Deliveries are the service's to write, and a subscription's sealed secret is never read or written.

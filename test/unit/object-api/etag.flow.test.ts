@@ -97,6 +97,8 @@ describe('ETag on reads', () => {
     // A method named in the path answers 200 for what it does, but a 304 stays a 304.
     const explicit = await send(deps, { method: 'GET', proxy: '17/read', headers: { 'If-None-Match': etag } });
     expect(explicit.status).toBe(304);
+    // Through POST (not GET or HEAD), a failed If-None-Match is a 412, never a 304 (RFC 9110 §13.1.2).
+    await expect(send(deps, { method: 'POST', proxy: 'search_read', headers: { 'If-None-Match': '*' } })).rejects.toMatchObject({ status: 412 });
   });
 
   it('answers the record when If-None-Match names another tag', async () => {
