@@ -88,6 +88,17 @@ export function usageTableDefinition(name: string): CreateTableCommandInput {
   };
 }
 
+/** Describes the table once all its indexes are usable (DynamoDB Local builds one in a moment; a minute at most). */
+async function untilIndexesActive(client: DynamoDBClient, tableName: string) {
+  for (let wait = 0; ; wait++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return Table;
+    if (wait === 600) throw new Error(`${tableName}: its new indexes were not active after a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Creates the tables that do not exist yet; returns the names of those it created. */
 export async function ensureTables(
   connection: DynamoConnection,
@@ -111,8 +122,9 @@ export async function ensureTables(
         if (!(error instanceof ResourceInUseException)) throw error;
       }
       let { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
-      // A table kept from before an index was declared gets it (one per UpdateTable, as DynamoDB
-      // allows); its entries are filled in by `npm run reindex` (scripts/reindex.ts).
+      // A table kept from before an index was declared gets it; its entries are filled in by
+      // `npm run reindex` (scripts/reindex.ts). DynamoDB creates one index per UpdateTable and
+      // refuses a second while one is building (LimitExceededException), so each waits for the last.
       const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
       const missing = (definition.GlobalSecondaryIndexes ?? []).filter((index) => !present.has(index.IndexName));
       for (const index of missing) {
@@ -123,13 +135,7 @@ export async function ensureTables(
             GlobalSecondaryIndexUpdates: [{ Create: index }],
           }),
         );
-      }
-      // Queries wait for new indexes to be usable (DynamoDB Local builds them in a moment; a minute at most).
-      for (let wait = 0; missing.length > 0; wait++) {
-        ({ Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName })));
-        if ((Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) break;
-        if (wait === 600) throw new Error(`${definition.TableName}: its new indexes were not active after a minute`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        Table = await untilIndexesActive(client, definition.TableName as string);
       }
       // A table kept from before it had a stream (npm start's data folder, a DYNAMODB_ENDPOINT)
       // gets one, or the local change feed would have nothing to read.
