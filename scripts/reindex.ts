@@ -1,7 +1,8 @@
 /**
  * `npm run reindex [-- --stage STAGE | --port PORT]`: gives every record of the records table its
- * entries in the declared field indexes (lib/indexes), then marks the table (searches use the
- * indexes from then on; until then they walk their models, as before the indexes existed).
+ * entries in the declared field indexes (lib/indexes) and rebuilds every one2many list from the
+ * many2one it is the inverse of (lib/records/inverses.ts), then marks the table (searches use the
+ * indexes from then on, and deletes the lists; until then they walk their models).
  *
  * Run it after deploying a release that declares an index (or moves one); `npm start` runs it on a
  * data folder kept from before. Idempotent: a record that already holds its entries is not written,
@@ -16,6 +17,9 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
 import { shippedLayoutId } from '../lib/indexes/indexer';
+import { buildRegistry } from '../lib/models/registry';
+import { relinkLists } from '../lib/records/inverses';
+import { shippedModels } from '../models';
 import { describeTarget, resolveTarget } from './admin';
 import { progressBar } from './bulk-load';
 
@@ -93,13 +97,22 @@ export async function reindex(
   show();
   options.err?.('\n');
   if (interrupted) return { scanned, written, resumed, interrupted };
+  // The one2many lists from their inverse many2ones (idempotent: a run that stops here redoes the
+  // scans, and writes only the lists still drifted).
+  const relinked = await relinkLists(store, buildRegistry(shippedModels), ({ checked, written: lists }) =>
+    options.err?.(`\rrelinking one2many lists: ${checked} records checked, ${lists} lists rebuilt`),
+  );
+  options.err?.('\n');
+  written += relinked.written;
   await store.markIndexesReady();
   rmSync(options.checkpointFile, { force: true });
   return { scanned, written, resumed, interrupted };
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { stage: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { stage: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' } },
+  });
   let stop = false;
   process.on('SIGINT', () => {
     stop = true;

@@ -33,6 +33,12 @@ export function layoutIdOf(registry: ModelRegistry): string {
   const layout = registry.models.flatMap((model) =>
     indexedFields(model).map(({ field, kind, slot }) => [model.model, field.name, kind, slot]),
   );
+  // The one2many lists kept from their inverse many2ones (lib/records/inverses.ts): the same
+  // command rebuilds them, and ondelete trusts them once the table is marked.
+  const lists = registry.models.flatMap((model) =>
+    model.fields.filter((field) => field.type === 'one2many').map((field) => ['list', model.model, field.name]),
+  );
+  layout.push(...lists);
   return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
 }
 

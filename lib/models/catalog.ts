@@ -205,6 +205,15 @@ async function allOf(store: RecordStore, model: string): Promise<StoredRecord[]>
   return records;
 }
 
+/** A shipped ir.model record whose field_id also lists the custom fields that name it as their model_id. */
+function withCustomFields(record: StoredRecord, custom: readonly StoredRecord[]): StoredRecord {
+  if (record.model !== IR_MODEL) return record;
+  const own = custom.filter((field) => field.values.model_id === record.id).map((field) => field.id);
+  if (own.length === 0) return record;
+  const fieldIds = Array.isArray(record.values.field_id) ? record.values.field_id : [];
+  return { ...record, values: { ...record.values, field_id: [...fieldIds, ...own.sort((a, b) => a - b)] } };
+}
+
 /** The stored definitions, with the shipped models' base records written if they are missing or out of date. */
 function sameValues(a: Readonly<Record<string, StoredValue>>, b: Readonly<Record<string, StoredValue>>): boolean {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -253,10 +262,15 @@ async function loadMeta(
 ): Promise<{ models: StoredRecord[]; fields: StoredRecord[] }> {
   const [models, fields] = await Promise.all([allOf(store, IR_MODEL), allOf(store, IR_MODEL_FIELDS)]);
   const stored = new Map([...models, ...fields].map((record) => [`${record.model}#${record.id}`, record]));
-  const outdated = base.filter((record) => {
-    const current = stored.get(`${record.model}#${record.id}`);
-    return !current || !sameValues(current.values, record.values);
-  });
+  // A shipped model's field_id lists its custom fields too (the list is kept with their model_id).
+  const baseIds = new Set(base.map((record) => `${record.model}#${record.id}`));
+  const custom = fields.filter((field) => !baseIds.has(`${field.model}#${field.id}`));
+  const outdated = base
+    .map((record) => withCustomFields(record, custom))
+    .filter((record) => {
+      const current = stored.get(`${record.model}#${record.id}`);
+      return !current || !sameValues(current.values, record.values);
+    });
   if (outdated.length > 0) {
     // Idempotent (the same records from every instance); custom records live above BASE_ID_LIMIT.
     await store.putMany(outdated);

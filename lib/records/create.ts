@@ -17,6 +17,7 @@ import {
   type KeyedRequest,
 } from './commit';
 import { formatOdooDatetime } from './dates';
+import { keepInversesInStep } from './inverses';
 import type { Caller, RecordsDeps } from './deps';
 import type { StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
@@ -63,7 +64,7 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
     const at = now();
     const commitTime = formatOdooDatetime(at);
     const record = newRecord(model, ids.id, vals, request.caller, commitTime, {}, ids.createdIds);
-    const transaction = buildCreateTransaction({
+    const built = buildCreateTransaction({
       model,
       record,
       vals,
@@ -73,10 +74,12 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       linkedRecords,
       createdIds: ids.createdIds,
     });
+    const transaction = await keepInversesInStep(store, registry, built, at.getTime());
     transaction.actions.push(...requestActions(request, model.model, [record.id], now()));
     checkTransactionSize(transaction.actions.length, 1);
-    const answer = readDisplayNames(registry, store, [record], transaction.linkedStates, model.fields).then(
-      (displayName) => renderRecord(model, record, displayName),
+    const [created] = transaction.newStates as [StoredRecord];
+    const answer = readDisplayNames(registry, store, [created], transaction.linkedStates, model.fields).then(
+      (displayName) => renderRecord(model, created, displayName),
     );
     return { transaction, answer };
   });

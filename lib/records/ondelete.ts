@@ -3,8 +3,9 @@
  * clears the reference, `cascade` deletes the referencing record too (and so on down), `restrict`
  * refuses the whole delete (403). many2many and one2many id lists drop the deleted ids.
  *
- * Finding the references: through the field's declared index for an indexed many2one
- * (lib/indexes/plan.ts referencingIds; the records then read consistently), else by reading every
+ * Finding the references: for a one2many's inverse many2one (a partner's children), the deleted
+ * record's own list, which is exact (inverses.ts); for another indexed many2one, through its index
+ * (lib/indexes/plan.ts referencingIds); the records then read consistently. Else by reading every
  * record of the model that has the field (its index shards in parallel): that cost grows with its size.
  *
  * A scan finds the references that exist when it runs, not those a write adds while the delete
@@ -21,6 +22,7 @@ import { BadRequestError, InvalidValueError, WriteConflictError } from '../error
 import type { FieldDef, ModelDef, ModelRegistry, OnDelete } from '../models/registry';
 import { referencingIds } from '../indexes/plan';
 import { commitStep } from './commit';
+import { linkOfReference } from './inverses';
 import type { RecordsDeps } from './deps';
 import {
   MAX_TRANSACTION_ACTIONS,
@@ -135,12 +137,38 @@ interface Reference {
   readonly field: FieldDef;
 }
 
-/** Every stored field of every model that points at `target`. */
+/**
+ * Every stored field of every model that points at `target`, but one2many lists: the transaction's
+ * completion (inverses.ts) drops a deleted child from its parent's list, from the child's many2one.
+ */
 function referencesTo(registry: ModelRegistry, target: string): Reference[] {
   return registry.models.flatMap((model) =>
-    model.fields.filter((field) => field.relation === target).map((field) => ({ model, field })),
+    model.fields
+      .filter((field) => field.relation === target && !(field.type === 'one2many' && field.relationField))
+      .map((field) => ({ model, field })),
   );
 }
+
+/**
+ * The ids that may refer to `deleted` through `reference`: for a one2many's inverse many2one, the
+ * deleted records' own lists (exact: kept in the same transactions as the many2one, and read as
+ * marked), once the table is marked as migrated (`npm run reindex` rebuilds the lists); else what
+ * the field's index finds (plan.ts referencingIds), or undefined (walk the model).
+ */
+async function referencingIdsOf(
+  deps: { registry: ModelRegistry; store: RecordStore },
+  reference: Reference,
+  deleted: readonly StoredRecord[],
+): Promise<number[] | undefined> {
+  const link = linkOfReference(deps.registry, reference.model.model, reference.field.name);
+  if (link && (await deps.store.indexesReady())) {
+    const lists = deleted.filter((record) => record.model === link.parentModel);
+    return [...new Set(lists.flatMap((record) => idsIn(record.values[link.list.name])))].sort((a, b) => a - b);
+  }
+  return referencingIds(deps.store, reference.model, reference.field, new Set(deleted.map((record) => record.id)));
+}
+
+const idsIn = (value: StoredValue | undefined): number[] => (Array.isArray(value) ? value : []);
 
 /** Odoo's default for a many2one without ondelete: set null, but a required one cannot be cleared. */
 function ondeleteOf(field: FieldDef): OnDelete {
@@ -212,7 +240,8 @@ export async function planUnlink(
   const named = new Map(records.map((record) => [recordKeyString(record), record] as const));
   for (let round: StoredRecord[] = [...named.values()]; round.length > 0;) {
     // Marked first: a reference a write adds from now on is refused, one added before is scanned.
-    for (const record of await marks.mark(round)) deleted.set(recordKeyString(record), record);
+    const marked = await marks.mark(round);
+    for (const record of marked) deleted.set(recordKeyString(record), record);
     const next: StoredRecord[] = [];
     const idsByModel = new Map<string, Set<number>>();
     for (const record of round)
@@ -225,7 +254,11 @@ export async function planUnlink(
         };
         // An indexed many2one: the referencing records through its index, read consistently (in id
         // order); else every record of the referencing model.
-        const found = await referencingIds(deps.store, reference.model, reference.field, ids);
+        const found = await referencingIdsOf(
+          deps,
+          reference,
+          marked.filter((record) => record.model === target),
+        );
         if (found) {
           const model = reference.model.model;
           const read = await deps.store.getMany(

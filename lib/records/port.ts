@@ -91,10 +91,24 @@ export type WriteAction =
        * `set` over them): what the store computes the record's index entries from, never `set` alone.
        */
       readonly after: Readonly<Record<string, StoredValue>>;
+      /** Its values as read at `expectedVersion` (what lib/records/inverses.ts compares `after` with). */
+      readonly before?: Readonly<Record<string, StoredValue>>;
+      /**
+       * Also require that no delete holds a mark on it still valid at this time (epoch ms), as a
+       * 'check' does: set on a record updated because a new reference to it is written (a parent
+       * whose one2many list gains the child).
+       */
+      readonly unmarkedAt?: number;
       readonly stamp?: ChangeStamp;
     }
   /** Delete a record, if it is still at `expectedVersion`. */
-  | { readonly kind: 'delete'; readonly key: RecordKey; readonly expectedVersion: number }
+  | {
+      readonly kind: 'delete';
+      readonly key: RecordKey;
+      readonly expectedVersion: number;
+      /** Its values as read (lib/records/inverses.ts: the lists that held it drop it). */
+      readonly before?: Readonly<Record<string, StoredValue>>;
+    }
   /**
    * Require that a record exists when the transaction commits (a many2one target, say) and that no
    * delete holds a mark on it that is still valid at `now` (epoch ms): a new reference must not
@@ -133,6 +147,17 @@ export function updateAction(
     expectedVersion: record.version,
     set,
     after: Object.assign(Object.create(null) as Record<string, StoredValue>, record.values, set),
+    before: record.values,
+  };
+}
+
+/** The Delete of `record`, read at its current version. */
+export function deleteAction(record: StoredRecord): Extract<WriteAction, { kind: 'delete' }> {
+  return {
+    kind: 'delete',
+    key: { model: record.model, id: record.id },
+    expectedVersion: record.version,
+    before: record.values,
   };
 }
 

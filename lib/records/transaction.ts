@@ -10,6 +10,7 @@ import type { Caller } from './deps';
 import { applyOperator } from './computed/operators';
 import type { UnlinkPlan } from './ondelete';
 import {
+  deleteAction,
   recordKeyString,
   updateAction,
   type RecordKey,
@@ -121,11 +122,7 @@ class TransactionBuilder {
           `${record.model}(${record.id}) cannot be deleted by (2, id) on model '${model.model}': this request also writes it`,
         );
       }
-      this.actions.push({
-        kind: 'delete',
-        key: { model: record.model, id: record.id },
-        expectedVersion: record.version,
-      });
+      this.actions.push(deleteAction(record));
       this.#written.add(keyString);
     }
     for (const { record, set } of plan.updates) {

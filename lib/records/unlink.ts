@@ -11,8 +11,9 @@ import {
   type KeyedRequest,
 } from './commit';
 import type { Caller, RecordsDeps } from './deps';
+import { keepInversesInStep } from './inverses';
 import { DeletionMarks, planUnlink } from './ondelete';
-import { updateAction, type RecordKey, type StoredRecord, type WriteAction } from './port';
+import { deleteAction, updateAction, type RecordKey, type StoredRecord, type WriteAction } from './port';
 
 export interface UnlinkRequest extends KeyedRequest {
   readonly model: string;
@@ -54,21 +55,20 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
       request.precondition?.(records.map((record) => marks.asBeforeOwnMarks(record)));
       const plan = await planUnlink(deps, records, marks);
       const actions: WriteAction[] = [
-        ...plan.deleted.map((record): WriteAction => ({
-          kind: 'delete',
-          key: { model: record.model, id: record.id },
-          expectedVersion: record.version,
-        })),
+        ...plan.deleted.map((record): WriteAction => deleteAction(record)),
         ...plan.updates.map(({ record, set }): WriteAction => updateAction(record, set)),
         ...requestActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
       ];
-      checkTransactionSize(actions.length, request.ids.length);
+      const transaction = await keepInversesInStep(
+        deps.store,
+        deps.registry,
+        { actions, newStates: [], linkedStates: [], checkedFields: new Map() },
+        (deps.now?.() ?? new Date()).getTime(),
+      );
+      checkTransactionSize(transaction.actions.length, request.ids.length);
       marks.assertHeld(plan.deleted);
       deleted = plan.deleted;
-      return {
-        transaction: { actions, newStates: [], linkedStates: [], checkedFields: new Map() },
-        answer: Promise.resolve(),
-      };
+      return { transaction, answer: Promise.resolve() };
     });
   } catch (error) {
     await marks.release();

@@ -32,6 +32,7 @@ import {
 import { assertWhere, parseWhere } from './computed/where';
 import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
+import { keepInversesInStep } from './inverses';
 import { DeletionMarks, planUnlink } from './ondelete';
 import type { RecordKey, StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
@@ -118,6 +119,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
       checkTransactionSize(transaction.actions.length, records.length);
       if (vals.creates.length > 0)
         transaction = build(await reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)));
+      transaction = await keepInversesInStep(store, registry, transaction, at.getTime());
       if (unlinkPlan) {
         marks?.assertHeld(unlinkPlan.deleted);
         deleted = unlinkPlan.deleted;

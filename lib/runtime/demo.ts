@@ -6,6 +6,7 @@ import { InvalidFieldError } from '../errors';
 import type { ModelRegistry } from '../models/registry';
 import { PyFloat, type PyDict, type PyValue } from '../wire/pyvalue';
 import type { StoredRecord, StoredValue } from '../records/port';
+import { withInverseLists } from '../records/inverses';
 import { applyX2ManyCommands, parseFieldValue } from '../records/values';
 import type { KeyRing } from '../auth/keys';
 import { createUser, getUser, setPassword } from '../auth/users';
@@ -47,7 +48,8 @@ export function recordsFromData(
       records.push({ model: model.model, id, version: 1, values });
     }
   }
-  return records;
+  // The one2many lists as their inverse many2ones say, whatever the rows listed (inverses.ts).
+  return withInverseLists(registry, records);
 }
 
 /** Plain JSON as the wire values a client would send (numbers with a fraction are floats). */

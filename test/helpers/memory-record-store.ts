@@ -438,6 +438,7 @@ export class MemoryRecordStore implements RecordStore {
         return current?.version === action.expectedVersion ? 'none' : 'condition';
       case 'update':
         if (current?.version !== action.expectedVersion) return 'condition';
+        if (action.unmarkedAt !== undefined && markHolds(current, action.unmarkedAt)) return 'condition';
         // The port's contract: `after` is the record as read with `set` over it (its index entries come from it).
         if (!sameValues(action.after, updated(current, action.set).values))
           throw new Error(`an update of ${itemOf(action)} whose 'after' is not its values with 'set' applied`);

@@ -172,7 +172,11 @@ export function buildUpdateParams(
     }
   });
   if (state?.active !== undefined) sets.push(`${expr.name(ACTIVE_ATTRIBUTE)} = ${expr.value(state.active)}`);
-  const condition = `${version} = ${expr.value(action.expectedVersion)}`;
+  let condition = `${version} = ${expr.value(action.expectedVersion)}`;
+  if (action.unmarkedAt !== undefined) {
+    const deleting = expr.name('deleting');
+    condition += ` AND (attribute_not_exists(${deleting}) OR ${deleting} <= ${expr.value(action.unmarkedAt)})`;
+  }
   return {
     TableName: table,
     Key: recordItemKey(action.key),

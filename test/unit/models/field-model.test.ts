@@ -82,7 +82,7 @@ describe('fieldModelRepairs', () => {
         customField(BASE_ID_LIMIT + 4, { model_id: 424_242 }),
       ],
     );
-    expect(repairs.map(({ after: _after, ...repair }) => repair)).toStrictEqual([
+    expect(repairs.map(({ after: _after, before: _before, ...repair }) => repair)).toStrictEqual([
       { kind: 'update', key: { model: IR_MODEL_FIELDS, id: BASE_ID_LIMIT + 1 }, expectedVersion: 1, set: { model: 'x_custom' } },
       { kind: 'update', key: { model: IR_MODEL_FIELDS, id: BASE_ID_LIMIT + 2 }, expectedVersion: 4, set: { model: 'x_custom' } },
     ]);

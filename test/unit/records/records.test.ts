@@ -312,7 +312,7 @@ describe('records', () => {
   describe('buildWriteTransaction', () => {
     const withoutAfter = (action: WriteAction) => {
       if (action.kind !== 'update') return action;
-      const { after: _after, ...rest } = action;
+      const { after: _after, before: _before, ...rest } = action;
       return rest;
     };
     const edward = stored('res.partner', 17, 3, { name: 'Edward Foster', street: 'Rue 1', category_id: [1], write_uid: 1, write_date: '2017-01-01 00:00:00' });

@@ -1,0 +1,281 @@
+/**
+ * One2many lists kept with their inverse many2ones (lib/records/inverses.ts), through the records
+ * core's write, create and unlink over the in-memory store seeded with the demo data: each change
+ * of one side changes the other in the same transaction, and deletes find children by the lists.
+ */
+import fc from 'fast-check';
+import { InvalidValueError, WriteConflictError } from '../../../lib/errors';
+import { buildRegistry } from '../../../lib/models/registry';
+import {
+  createRecord,
+  unlinkRecords,
+  writeRecords,
+  type RecordsDeps,
+  type StoredRecord,
+} from '../../../lib/records';
+import { inverseLinks, listOf, relinkLists, withInverseLists } from '../../../lib/records/inverses';
+import { updateAction } from '../../../lib/records/port';
+import { recordsFromData } from '../../../lib/runtime/demo';
+import type { PyValue } from '../../../lib/wire/pyvalue';
+import { shippedModels } from '../../../models';
+import demoData from '../../../scripts/demo-data.json';
+import { MemoryRecordStore } from '../../helpers/memory-record-store';
+import { rejection } from '../../helpers/thrown';
+
+const registry = buildRegistry(shippedModels);
+const caller = { userId: 2, clientId: 'client-a' };
+const NOW = new Date('2024-03-04T05:06:07Z');
+const vals = (entries: Array<[string, PyValue]>) => new Map(entries);
+
+async function demoSetup(): Promise<{ store: MemoryRecordStore; deps: RecordsDeps }> {
+  const store = new MemoryRecordStore();
+  await store.putMany(recordsFromData(registry, demoData.records));
+  store.resetCalls();
+  return { store, deps: { registry, store, now: () => NOW, sleep: async () => undefined } };
+}
+
+const listIn = (store: MemoryRecordStore, model: string, id: number, field: string) =>
+  store.record(model, id)?.values[field];
+
+/** Every one2many list of the store against its inverse many2one: the lists that disagree (none, hopefully). */
+function disagreements(records: readonly StoredRecord[]): string[] {
+  const problems: string[] = [];
+  for (const link of inverseLinks(registry)) {
+    const children = new Map<number, number[]>();
+    for (const record of records)
+      if (record.model === link.childModel && typeof record.values[link.ref.name] === 'number') {
+        const parentId = record.values[link.ref.name] as number;
+        children.set(parentId, [...(children.get(parentId) ?? []), record.id]);
+      }
+    for (const record of records) {
+      if (record.model !== link.parentModel) continue;
+      const list = (record.values[link.list.name] as number[] | undefined) ?? [];
+      const expected = (children.get(record.id) ?? []).sort((a, b) => a - b);
+      if (new Set(list).size !== list.length || JSON.stringify([...list].sort((a, b) => a - b)) !== JSON.stringify(expected))
+        problems.push(`${record.model}(${record.id}).${link.list.name} = [${list}], children [${expected}]`);
+    }
+  }
+  return problems;
+}
+
+describe('one2many lists and their inverse many2one, kept in one transaction', () => {
+  it('the demo data loads consistent: category 1 lists category 3, which names it as its parent', async () => {
+    const { store } = await demoSetup();
+    expect(listIn(store, 'res.partner.category', 1, 'child_ids')).toEqual([3]);
+    expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([3]);
+    expect(disagreements(store.allRecords())).toEqual([]);
+  });
+
+  it("a child's parent_id moved: the old parent drops it, the new one gains it, in the write's one transaction", async () => {
+    const { store, deps } = await demoSetup();
+    const writeDate = store.record('res.partner', 12)?.values.write_date;
+    await writeRecords(deps, { model: 'res.partner', ids: [3], vals: vals([['parent_id', 12]]), caller });
+    expect(store.calls.transact).toBe(1);
+    expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([]);
+    expect(listIn(store, 'res.partner', 12, 'child_ids')).toEqual([3]);
+    // The parent's version moved (its list changed: an ETag must too); its write_date did not, as in Odoo.
+    expect(store.record('res.partner', 12)?.version).toBe(2);
+    expect(store.record('res.partner', 12)?.values.write_date).toBe(writeDate);
+  });
+
+  it("a parent's list commands write its children's parent_id, and take them from their old parents", async () => {
+    const { store, deps } = await demoSetup();
+    const [answer] = await writeRecords(deps, {
+      model: 'res.partner',
+      ids: [12],
+      vals: vals([['child_ids', [[4, 3], [4, 17]]]]),
+      caller,
+    });
+    expect(answer?.get('child_ids')).toEqual([3, 17]);
+    expect([3, 17].map((id) => store.record('res.partner', id)?.values.parent_id)).toEqual([12, 12]);
+    expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([]);
+
+    await writeRecords(deps, { model: 'res.partner', ids: [12], vals: vals([['child_ids', [[3, 3]]]]), caller });
+    expect(store.record('res.partner', 3)?.values.parent_id).toBeNull();
+    await writeRecords(deps, { model: 'res.partner', ids: [12], vals: vals([['child_ids', [[6, 0, [20]]]]]), caller });
+    expect([17, 20].map((id) => store.record('res.partner', id)?.values.parent_id)).toEqual([null, 12]);
+    await writeRecords(deps, { model: 'res.partner', ids: [12], vals: vals([['child_ids', [[5]]]]), caller });
+    expect(store.record('res.partner', 20)?.values.parent_id).toBeNull();
+    expect(disagreements(store.allRecords())).toEqual([]);
+  });
+
+  it('a create with a parent, and one with (0, 0, vals) children: both sides at once', async () => {
+    const { store, deps } = await demoSetup();
+    const child = await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'C'], ['parent_id', 18]]), caller });
+    expect(listIn(store, 'res.partner', 18, 'child_ids')).toEqual([child.get('id')]);
+    const parent = await createRecord(deps, {
+      model: 'res.partner',
+      vals: vals([['name', 'P'], ['child_ids', [[0, 0, new Map([['name', 'Q']])], [4, child.get('id') as number]]]]),
+      caller,
+    });
+    expect((parent.get('child_ids') as number[]).length).toBe(2);
+    expect(listIn(store, 'res.partner', 18, 'child_ids')).toEqual([]);
+    expect(disagreements(store.allRecords())).toEqual([]);
+  });
+
+  it('taking a child off a list whose inverse is ondelete cascade is refused (Odoo deletes it): nothing written', async () => {
+    const { store, deps } = await demoSetup();
+    const before = store.allRecords();
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner.category', ids: [1], vals: vals([['child_ids', [[3, 3]]]]), caller }),
+    );
+    expect(error).toBeInstanceOf(InvalidValueError);
+    expect((error as Error).message).toContain('(2, 3)');
+    expect(store.allRecords()).toEqual(before);
+  });
+
+  it('a required inverse cannot be cleared through its list (a state without a country): refused, nothing written', async () => {
+    const { store, deps } = await demoSetup();
+    const country = store.allRecords().find((r) => r.model === 'res.country' && (r.values.state_ids as number[])?.length);
+    const [stateId] = country?.values.state_ids as number[];
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.country', ids: [country?.id as number], vals: vals([['state_ids', [[3, stateId as number]]]]), caller }),
+    );
+    expect(error).toBeInstanceOf(InvalidValueError);
+    expect((error as Error).message).toContain("'country_id'");
+    expect(store.record('res.country.state', stateId as number)?.values.country_id).toBe(country?.id);
+  });
+
+  it('a write naming both sides differently is refused, nothing written', async () => {
+    const { store, deps } = await demoSetup();
+    const before = store.allRecords();
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [12, 3], vals: vals([['parent_id', 26], ['child_ids', [[4, 3]]]]), caller }),
+    );
+    expect(error).toBeInstanceOf(InvalidValueError);
+    expect(store.allRecords()).toEqual(before);
+  });
+
+  it("deleting a child drops it from its parent's list; deleting a parent finds its children by its list, walking no model", async () => {
+    const { store, deps } = await demoSetup();
+    const child = await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'C'], ['parent_id', 1]]), caller });
+    expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([3, child.get('id')]);
+    await unlinkRecords(deps, { model: 'res.partner', ids: [child.get('id') as number], caller });
+    expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([3]);
+
+    await writeRecords(deps, { model: 'res.partner', ids: [17, 20], vals: vals([['parent_id', 12]]), caller });
+    store.resetCalls();
+    await unlinkRecords(deps, { model: 'res.partner', ids: [12], caller });
+    expect([17, 20].map((id) => store.record('res.partner', id)?.values.parent_id)).toEqual([null, null]);
+    expect(store.calls.scanModel).toBe(0);
+    // Category 1's child 3 (ondelete cascade) goes with it, found the same way.
+    await unlinkRecords(deps, { model: 'res.partner.category', ids: [1], caller });
+    expect(store.record('res.partner.category', 3)).toBeUndefined();
+    expect(disagreements(store.allRecords())).toEqual([]);
+  });
+
+  it('a parent being deleted takes no new child: the write waits, then 409, nothing written', async () => {
+    const { store, deps } = await demoSetup();
+    const marked = store.record('res.partner', 26) as StoredRecord;
+    await store.transact([
+      { kind: 'mark', key: { model: 'res.partner', id: 26 }, expectedVersion: marked.version, mark: { until: NOW.getTime() + 60_000, token: 'other' }, now: NOW.getTime() },
+    ]);
+    const before = store.allRecords();
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['parent_id', 26]]), caller }),
+    );
+    expect(error).toBeInstanceOf(WriteConflictError);
+    expect(store.allRecords()).toEqual(before);
+  });
+
+  it('a parent that does not exist: 403 naming the field, nothing written', async () => {
+    const { store, deps } = await demoSetup();
+    const before = store.allRecords();
+    const error = await rejection(
+      writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['parent_id', 999]]), caller }),
+    );
+    expect(error).toBeInstanceOf(InvalidValueError);
+    expect((error as Error).message).toContain("'parent_id'");
+    expect(store.allRecords()).toEqual(before);
+  });
+
+  it('a custom field created on ir.model.fields is listed in its model’s field_id', async () => {
+    const { store, deps } = await demoSetup();
+    const { baseMetaRecords } = await import('../../../lib/models/catalog');
+    await store.putMany(baseMetaRecords(registry));
+    const partnerModel = store.allRecords().find((r) => r.model === 'ir.model' && r.values.model === 'res.partner') as StoredRecord;
+    const field = await createRecord(deps, {
+      model: 'ir.model.fields',
+      vals: vals([['name', 'x_note'], ['field_description', 'Note'], ['model_id', partnerModel.id], ['ttype', 'char'], ['state', 'manual']]),
+      caller,
+    });
+    expect(listIn(store, 'ir.model', partnerModel.id, 'field_id')).toContain(field.get('id'));
+  });
+
+  it('random changes through every command and route keep both sides in agreement after each (property)', async () => {
+    const partnerIds = [1, 3, 7, 12, 17, 18, 20, 26];
+    const id = fc.constantFrom(...partnerIds);
+    const parent = fc.option(id, { nil: false as const });
+    const command = fc.oneof(
+      id.map((c) => [4, c]),
+      id.map((c) => [3, c]),
+      fc.constant([5]),
+      fc.array(id, { maxLength: 3 }).map((ids) => [6, 0, ids]),
+      fc.constant([0, 0, new Map([['name', 'New']])]),
+    );
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant('write' as const), ids: fc.uniqueArray(id, { minLength: 1, maxLength: 3 }), parent }),
+      fc.record({ kind: fc.constant('list' as const), ids: fc.uniqueArray(id, { minLength: 1, maxLength: 2 }), commands: fc.array(command, { minLength: 1, maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('create' as const), parent }),
+      fc.record({ kind: fc.constant('unlink' as const), ids: fc.uniqueArray(id, { minLength: 1, maxLength: 2 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 8 }), async (operations) => {
+        const { store, deps } = await demoSetup();
+        for (const op of operations) {
+          const run = async () => {
+            if (op.kind === 'write') await writeRecords(deps, { model: 'res.partner', ids: op.ids, vals: vals([['parent_id', op.parent]]), caller });
+            else if (op.kind === 'list') await writeRecords(deps, { model: 'res.partner', ids: op.ids, vals: vals([['child_ids', op.commands as PyValue]]), caller });
+            else if (op.kind === 'create') await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'N'], ['parent_id', op.parent]]), caller });
+            else await unlinkRecords(deps, { model: 'res.partner', ids: op.ids, caller });
+          };
+          // What a refused change must leave as it was (a refused delete's marks move versions on, nothing else).
+          const values = () => store.allRecords().map(({ model, id, values }) => ({ model, id, values }));
+          const before = values();
+          try {
+            await run();
+          } catch (error) {
+            // Refused: a missing record, a record another model requires, a request naming both sides.
+            if (!(error instanceof Error) || !('status' in error) || (error as { status: number }).status >= 500) throw error;
+            expect(values()).toEqual(before);
+          }
+          expect(disagreements(store.allRecords())).toEqual([]);
+        }
+      }),
+      { numRuns: 150, seed: 20261206 },
+    );
+  });
+});
+
+describe('rebuilding the lists of a table written before they were kept', () => {
+  it('listOf keeps the places of the ids it keeps and adds the others in id order', () => {
+    expect(listOf([5, 3, 9, 3], [9, 1, 3])).toEqual([3, 9, 1]);
+    expect(listOf([], [])).toEqual([]);
+  });
+
+  it('withInverseLists gives every list exactly the records that point at it', () => {
+    const records = withInverseLists(registry, [
+      { model: 'res.partner.category', id: 1, version: 1, values: { name: 'A', child_ids: [2] } },
+      { model: 'res.partner.category', id: 2, version: 1, values: { name: 'B' } },
+      { model: 'res.partner.category', id: 3, version: 1, values: { name: 'C', parent_id: 1 } },
+    ]);
+    expect(records.map((r) => r.values.child_ids)).toEqual([[3], undefined, undefined]);
+  });
+
+  it('relinkLists rebuilds drifted lists from the many2ones, at the version read, and a second run writes nothing', async () => {
+    const { store } = await demoSetup();
+    const drift = (model: string, id: number, list: number[]) =>
+      store.transact([updateAction(store.record(model, id) as StoredRecord, { child_ids: list })]);
+    await drift('res.partner.category', 1, []);
+    await drift('res.partner', 12, [17, 999]);
+    expect(disagreements(store.allRecords())).toHaveLength(2);
+
+    const progress: number[] = [];
+    const first = await relinkLists(store, registry, ({ written }) => progress.push(written));
+    expect(first.written).toBe(2);
+    expect(disagreements(store.allRecords())).toEqual([]);
+    expect(listIn(store, 'res.partner.category', 1, 'child_ids')).toEqual([3]);
+    expect(progress.at(-1)).toBe(2);
+    expect((await relinkLists(store, registry)).written).toBe(0);
+  });
+});
