@@ -40,6 +40,17 @@ import { validDomainArb } from '../fuzz/domain';
 import { chooserOf, chooserSpecArb, floatArb, intArb, printLiteral, scalarArb, stringArb, type LiteralStyle } from '../fuzz/pyvalues';
 import { printXmlBody } from '../fuzz/xml';
 import { apiUrl, demoClient, demoToken, servedItem } from '../helpers/local';
+
+/** A stored item without what keeping its one2many lists moves: version, stamp, and lists left empty. */
+function withoutListUpkeep(model: string, item: unknown): unknown {
+  if (item === undefined || item === null || typeof item !== 'object') return item;
+  const { version: _version, tx: _tx, ...rest } = item as Record<string, unknown>;
+  const values = { ...(rest.v as Record<string, unknown>) };
+  for (const field of registry.get(model)?.fields ?? [])
+    if (field.type === 'one2many' && Array.isArray(values[field.name]) && (values[field.name] as unknown[]).length === 0)
+      delete values[field.name];
+  return { ...rest, v: values };
+}
 import { closeConnections, decodeLoosely, emulatorAnswer, parseDictXml, plain, responseProblems, send, type RawRequest, type RawResponse } from '../helpers/served-http';
 
 const REQUESTS = Number(process.env.HTTP_FUZZ_REQUESTS || 1000);
@@ -1098,6 +1109,10 @@ describe('whole-request fuzzing over HTTP against the served API (issue 5, part 
       const key = keyOf(model, id);
       const after = await servedItem(model, id);
       if (isDeepStrictEqual(after, snapshot.get(key))) continue;
+      // A generated record that named a demo record as its parent, then was cleaned up, went through
+      // the demo record's one2many list (lib/records/inverses.ts): its version and stamp moved on,
+      // its list is back as it was.
+      if (isDeepStrictEqual(withoutListUpkeep(model, after), withoutListUpkeep(model, snapshot.get(key)))) continue;
       changedDemo.add(key);
       const because = entries.filter((e) => (e.status === 200 || e.status === 201) && e.spec.mutating && e.spec.model === model && answeredIds(e).has(id));
       if (because.length > 0) explained++;

@@ -25,6 +25,7 @@ import { BadRequestError } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
 import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
+import { linkOfReference } from '../inverses';
 import {
   MAX_CANDIDATES,
   candidateIds,
@@ -403,7 +404,14 @@ async function resolveLeaf(
   if (resolution.kind === 'search') return matchingIds(resolver, resolution);
   const { start } = resolution;
   const startIds = 'ids' in start ? start.ids : [...(await matchingIds(resolver, start.search))];
-  // The whole hierarchy of the comodel, archived records included, as Odoo walks it.
+  // parent_of reads up the parents; child_of down the children's list, once the table's lists are
+  // rebuilt (inverses.ts; the reindex command marks it): a level per round trip, only the hierarchy read.
+  const link = linkOfReference(deps.registry, resolution.model.model, resolution.parentField.name);
+  if (resolution.operator === 'parent_of' || (link && (await deps.store.indexesReady()))) {
+    const { found, active } = await hierarchyByReads(deps.store, resolution, startIds, link?.list.name);
+    return resolution.leaveArchivedOut ? new Set([...found].filter((id) => active.has(id))) : found;
+  }
+  // Else the whole hierarchy of the comodel, archived records included, as Odoo walks it.
   const parent = new Map<number, number | null>();
   const children = new Map<number, number[]>();
   const active = new Set<number>();
@@ -424,6 +432,43 @@ async function resolveLeaf(
   );
   // A many2many's `comodel._search([('id', 'in', ids)])` in the caller's context.
   return resolution.leaveArchivedOut ? new Set([...found].filter((id) => active.has(id))) : found;
+}
+
+/**
+ * hierarchyIds over records read by key, level by level (consistently): each level's parents
+ * (parent_of) or the ids in their `listField` (child_of). Also which of the records read are active.
+ */
+async function hierarchyByReads(
+  store: RecordStore,
+  resolution: { model: ModelDef; operator: 'child_of' | 'parent_of'; parentField: FieldDef },
+  startIds: Iterable<number>,
+  listField: string | undefined,
+): Promise<{ found: Set<number>; active: Set<number> }> {
+  const model = resolution.model.model;
+  const found = new Set<number>();
+  const active = new Set<number>();
+  let level = [...new Set(startIds)].filter((id) => id > 0);
+  level.forEach((id) => found.add(id));
+  while (level.length > 0) {
+    const read = await store.getMany(
+      level.map((id) => ({ model, id })),
+      { consistent: true },
+    );
+    const next: number[] = [];
+    for (const record of read.values()) {
+      if (record.values.active === true) active.add(record.id);
+      const up = record.values[resolution.parentField.name];
+      const list = listField === undefined ? [] : record.values[listField];
+      const relatives = resolution.operator === 'parent_of' ? [up] : Array.isArray(list) ? list : [];
+      for (const id of relatives)
+        if (typeof id === 'number' && id > 0 && !found.has(id)) {
+          found.add(id);
+          next.push(id);
+        }
+    }
+    level = next;
+  }
+  return { found, active };
 }
 
 /** PostgreSQL's order: NULLs last ascending, first descending; text by code point (Odoo's C collation). */

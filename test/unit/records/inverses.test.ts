@@ -6,13 +6,8 @@
 import fc from 'fast-check';
 import { InvalidValueError, WriteConflictError } from '../../../lib/errors';
 import { buildRegistry } from '../../../lib/models/registry';
-import {
-  createRecord,
-  unlinkRecords,
-  writeRecords,
-  type RecordsDeps,
-  type StoredRecord,
-} from '../../../lib/records';
+import { createRecord, unlinkRecords, writeRecords, type RecordsDeps, type StoredRecord } from '../../../lib/records';
+import { searchRecords } from '../../../lib/records/search/search';
 import { inverseLinks, listOf, relinkLists, withInverseLists } from '../../../lib/records/inverses';
 import { updateAction } from '../../../lib/records/port';
 import { recordsFromData } from '../../../lib/runtime/demo';
@@ -51,7 +46,10 @@ function disagreements(records: readonly StoredRecord[]): string[] {
       if (record.model !== link.parentModel) continue;
       const list = (record.values[link.list.name] as number[] | undefined) ?? [];
       const expected = (children.get(record.id) ?? []).sort((a, b) => a - b);
-      if (new Set(list).size !== list.length || JSON.stringify([...list].sort((a, b) => a - b)) !== JSON.stringify(expected))
+      if (
+        new Set(list).size !== list.length ||
+        JSON.stringify([...list].sort((a, b) => a - b)) !== JSON.stringify(expected)
+      )
         problems.push(`${record.model}(${record.id}).${link.list.name} = [${list}], children [${expected}]`);
     }
   }
@@ -83,7 +81,15 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     const [answer] = await writeRecords(deps, {
       model: 'res.partner',
       ids: [12],
-      vals: vals([['child_ids', [[4, 3], [4, 17]]]]),
+      vals: vals([
+        [
+          'child_ids',
+          [
+            [4, 3],
+            [4, 17],
+          ],
+        ],
+      ]),
       caller,
     });
     expect(answer?.get('child_ids')).toEqual([3, 17]);
@@ -101,11 +107,27 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
 
   it('a create with a parent, and one with (0, 0, vals) children: both sides at once', async () => {
     const { store, deps } = await demoSetup();
-    const child = await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'C'], ['parent_id', 18]]), caller });
+    const child = await createRecord(deps, {
+      model: 'res.partner',
+      vals: vals([
+        ['name', 'C'],
+        ['parent_id', 18],
+      ]),
+      caller,
+    });
     expect(listIn(store, 'res.partner', 18, 'child_ids')).toEqual([child.get('id')]);
     const parent = await createRecord(deps, {
       model: 'res.partner',
-      vals: vals([['name', 'P'], ['child_ids', [[0, 0, new Map([['name', 'Q']])], [4, child.get('id') as number]]]]),
+      vals: vals([
+        ['name', 'P'],
+        [
+          'child_ids',
+          [
+            [0, 0, new Map([['name', 'Q']])],
+            [4, child.get('id') as number],
+          ],
+        ],
+      ]),
       caller,
     });
     expect((parent.get('child_ids') as number[]).length).toBe(2);
@@ -126,10 +148,17 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
 
   it('a required inverse cannot be cleared through its list (a state without a country): refused, nothing written', async () => {
     const { store, deps } = await demoSetup();
-    const country = store.allRecords().find((r) => r.model === 'res.country' && (r.values.state_ids as number[])?.length);
+    const country = store
+      .allRecords()
+      .find((r) => r.model === 'res.country' && (r.values.state_ids as number[])?.length);
     const [stateId] = country?.values.state_ids as number[];
     const error = await rejection(
-      writeRecords(deps, { model: 'res.country', ids: [country?.id as number], vals: vals([['state_ids', [[3, stateId as number]]]]), caller }),
+      writeRecords(deps, {
+        model: 'res.country',
+        ids: [country?.id as number],
+        vals: vals([['state_ids', [[3, stateId as number]]]]),
+        caller,
+      }),
     );
     expect(error).toBeInstanceOf(InvalidValueError);
     expect((error as Error).message).toContain("'country_id'");
@@ -140,7 +169,15 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
     const error = await rejection(
-      writeRecords(deps, { model: 'res.partner', ids: [12, 3], vals: vals([['parent_id', 26], ['child_ids', [[4, 3]]]]), caller }),
+      writeRecords(deps, {
+        model: 'res.partner',
+        ids: [12, 3],
+        vals: vals([
+          ['parent_id', 26],
+          ['child_ids', [[4, 3]]],
+        ]),
+        caller,
+      }),
     );
     expect(error).toBeInstanceOf(InvalidValueError);
     expect(store.allRecords()).toEqual(before);
@@ -148,7 +185,14 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
 
   it("deleting a child drops it from its parent's list; deleting a parent finds its children by its list, walking no model", async () => {
     const { store, deps } = await demoSetup();
-    const child = await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'C'], ['parent_id', 1]]), caller });
+    const child = await createRecord(deps, {
+      model: 'res.partner',
+      vals: vals([
+        ['name', 'C'],
+        ['parent_id', 1],
+      ]),
+      caller,
+    });
     expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([3, child.get('id')]);
     await unlinkRecords(deps, { model: 'res.partner', ids: [child.get('id') as number], caller });
     expect(listIn(store, 'res.partner', 1, 'child_ids')).toEqual([3]);
@@ -168,7 +212,13 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     const { store, deps } = await demoSetup();
     const marked = store.record('res.partner', 26) as StoredRecord;
     await store.transact([
-      { kind: 'mark', key: { model: 'res.partner', id: 26 }, expectedVersion: marked.version, mark: { until: NOW.getTime() + 60_000, token: 'other' }, now: NOW.getTime() },
+      {
+        kind: 'mark',
+        key: { model: 'res.partner', id: 26 },
+        expectedVersion: marked.version,
+        mark: { until: NOW.getTime() + 60_000, token: 'other' },
+        now: NOW.getTime(),
+      },
     ]);
     const before = store.allRecords();
     const error = await rejection(
@@ -193,13 +243,57 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     const { store, deps } = await demoSetup();
     const { baseMetaRecords } = await import('../../../lib/models/catalog');
     await store.putMany(baseMetaRecords(registry));
-    const partnerModel = store.allRecords().find((r) => r.model === 'ir.model' && r.values.model === 'res.partner') as StoredRecord;
+    const partnerModel = store
+      .allRecords()
+      .find((r) => r.model === 'ir.model' && r.values.model === 'res.partner') as StoredRecord;
     const field = await createRecord(deps, {
       model: 'ir.model.fields',
-      vals: vals([['name', 'x_note'], ['field_description', 'Note'], ['model_id', partnerModel.id], ['ttype', 'char'], ['state', 'manual']]),
+      vals: vals([
+        ['name', 'x_note'],
+        ['field_description', 'Note'],
+        ['model_id', partnerModel.id],
+        ['ttype', 'char'],
+        ['state', 'manual'],
+      ]),
       caller,
     });
     expect(listIn(store, 'ir.model', partnerModel.id, 'field_id')).toContain(field.get('id'));
+  });
+
+  it('child_of walks down the lists and parent_of up the parents, reading the hierarchy only, as a walk of the model answers', async () => {
+    const { store, deps } = await demoSetup();
+    const [top] = [await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'Top']]), caller })];
+    const middle = await createRecord(deps, {
+      model: 'res.partner',
+      vals: vals([
+        ['name', 'Mid'],
+        ['parent_id', top?.get('id') as number],
+      ]),
+      caller,
+    });
+    const leaf = await createRecord(deps, {
+      model: 'res.partner',
+      vals: vals([
+        ['name', 'Leaf'],
+        ['parent_id', middle.get('id') as number],
+      ]),
+      caller,
+    });
+    const ids = [top, middle, leaf].map((record) => record?.get('id') as number);
+    const model = registry.get('res.partner') as NonNullable<ReturnType<typeof registry.get>>;
+    const search = (operator: string, id: number, on: MemoryRecordStore) =>
+      searchRecords({ registry, store: on }, { model, domain: [['id', operator, id]], limit: 100 }).then((result) =>
+        result.records.map((record) => record.id),
+      );
+    store.resetCalls();
+    expect(await search('child_of', ids[0] as number, store)).toEqual(ids);
+    expect(await search('parent_of', ids[2] as number, store)).toEqual(ids);
+    expect(store.calls.scanModel).toBe(0);
+    // The same answers from the walk of the whole model a table not yet marked takes.
+    const unmarked = new MemoryRecordStore({ indexesReady: false });
+    await unmarked.putMany(store.allRecords());
+    expect(await search('child_of', ids[0] as number, unmarked)).toEqual(ids);
+    expect(unmarked.calls.scanModel).toBeGreaterThan(0);
   });
 
   it('random changes through every command and route keep both sides in agreement after each (property)', async () => {
@@ -214,8 +308,16 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
       fc.constant([0, 0, new Map([['name', 'New']])]),
     );
     const operation = fc.oneof(
-      fc.record({ kind: fc.constant('write' as const), ids: fc.uniqueArray(id, { minLength: 1, maxLength: 3 }), parent }),
-      fc.record({ kind: fc.constant('list' as const), ids: fc.uniqueArray(id, { minLength: 1, maxLength: 2 }), commands: fc.array(command, { minLength: 1, maxLength: 3 }) }),
+      fc.record({
+        kind: fc.constant('write' as const),
+        ids: fc.uniqueArray(id, { minLength: 1, maxLength: 3 }),
+        parent,
+      }),
+      fc.record({
+        kind: fc.constant('list' as const),
+        ids: fc.uniqueArray(id, { minLength: 1, maxLength: 2 }),
+        commands: fc.array(command, { minLength: 1, maxLength: 3 }),
+      }),
       fc.record({ kind: fc.constant('create' as const), parent }),
       fc.record({ kind: fc.constant('unlink' as const), ids: fc.uniqueArray(id, { minLength: 1, maxLength: 2 }) }),
     );
@@ -224,9 +326,29 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
         const { store, deps } = await demoSetup();
         for (const op of operations) {
           const run = async () => {
-            if (op.kind === 'write') await writeRecords(deps, { model: 'res.partner', ids: op.ids, vals: vals([['parent_id', op.parent]]), caller });
-            else if (op.kind === 'list') await writeRecords(deps, { model: 'res.partner', ids: op.ids, vals: vals([['child_ids', op.commands as PyValue]]), caller });
-            else if (op.kind === 'create') await createRecord(deps, { model: 'res.partner', vals: vals([['name', 'N'], ['parent_id', op.parent]]), caller });
+            if (op.kind === 'write')
+              await writeRecords(deps, {
+                model: 'res.partner',
+                ids: op.ids,
+                vals: vals([['parent_id', op.parent]]),
+                caller,
+              });
+            else if (op.kind === 'list')
+              await writeRecords(deps, {
+                model: 'res.partner',
+                ids: op.ids,
+                vals: vals([['child_ids', op.commands as PyValue]]),
+                caller,
+              });
+            else if (op.kind === 'create')
+              await createRecord(deps, {
+                model: 'res.partner',
+                vals: vals([
+                  ['name', 'N'],
+                  ['parent_id', op.parent],
+                ]),
+                caller,
+              });
             else await unlinkRecords(deps, { model: 'res.partner', ids: op.ids, caller });
           };
           // What a refused change must leave as it was (a refused delete's marks move versions on, nothing else).
@@ -236,7 +358,8 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
             await run();
           } catch (error) {
             // Refused: a missing record, a record another model requires, a request naming both sides.
-            if (!(error instanceof Error) || !('status' in error) || (error as { status: number }).status >= 500) throw error;
+            if (!(error instanceof Error) || !('status' in error) || (error as { status: number }).status >= 500)
+              throw error;
             expect(values()).toEqual(before);
           }
           expect(disagreements(store.allRecords())).toEqual([]);
