@@ -4,6 +4,8 @@
  * - a leaf on an indexed field: its lookup (lookup.ts); on `id`: the ids;
  * - a dotted path or name search through an indexed many2one (`country_id.code = 'BE'`), once its
  *   comodel ids are resolved: a lookup of those ids;
+ * - one through a one2many (`child_ids.name = 'x'`, `child_ids any [...]`): the resolved children,
+ *   read consistently, name their parents in their inverse many2one (kept exact with the list);
  * - '&': the most selective of its children that can be looked up (each counted by DynamoDB when
  *   there is a choice), intersected with the others that are at most INTERSECT_FACTOR times as
  *   many (reading keys costs less than reading the records they would let through);
@@ -27,6 +29,14 @@ export const INTERSECT_FACTOR = 8;
 export type Source =
   | { readonly kind: 'ids'; readonly ids: readonly number[]; readonly label: string }
   | { readonly kind: 'lookup'; readonly lookup: Lookup; readonly label: string }
+  /** The records the many2one `field` of these `model` records points at (a one2many read upside down). */
+  | {
+      readonly kind: 'inverse';
+      readonly model: string;
+      readonly field: string;
+      readonly ids: readonly number[];
+      readonly label: string;
+    }
   | { readonly kind: 'union' | 'all'; readonly sources: readonly Source[] };
 
 /** The ids resolved for a dotted path or name search (search.ts resolves them before planning). */
@@ -49,14 +59,17 @@ export function sourceOf(model: ModelDef, node: DomainNode, resolved: ResolvedId
       return sources.every((source) => source !== undefined) ? { kind: 'union', sources } : undefined;
     }
     case 'any':
-      if (node.negated || node.field.type !== 'many2one') return undefined;
-      return resolvedLookup(model, node, resolved);
+      if (node.negated) return undefined;
+      if (node.field.type === 'one2many') return resolvedParents(node, resolved);
+      return node.field.type === 'many2one' ? resolvedLookup(model, node, resolved) : undefined;
     case 'leaf': {
       const { field, operator } = node;
       if (node.subpath.length > 0) {
         // A many2one name search with a positive operator is `field IN (ids)`.
         const positive = !['!=', 'not in', 'not like', 'not ilike'].includes(operator);
-        return positive && field.type === 'many2one' ? resolvedLookup(model, node, resolved) : undefined;
+        if (!positive) return undefined;
+        if (field.type === 'one2many') return resolvedParents(node, resolved);
+        return field.type === 'many2one' ? resolvedLookup(model, node, resolved) : undefined;
       }
       const term = leafTerm(node);
       if (!term) return undefined;
@@ -80,6 +93,20 @@ function resolvedLookup(model: ModelDef, node: ResolvableNode, resolved: Resolve
   return lookup && { kind: 'lookup', lookup, label: `${node.field.name} in (${ids.size} resolved)` };
 }
 
+/** A one2many's resolved children: their parents are the candidates (up to MAX_CANDIDATES children). */
+function resolvedParents(node: ResolvableNode, resolved: ResolvedIds): Source | undefined {
+  const ids = resolved(node);
+  const { relation, relationField } = node.field;
+  if (!ids || !relation || !relationField || ids.size > MAX_CANDIDATES) return undefined;
+  return {
+    kind: 'inverse',
+    model: relation,
+    field: relationField,
+    ids: [...ids],
+    label: `${node.field.name} (${ids.size} resolved)`,
+  };
+}
+
 /** What a plan read, for the X-Query-Plan header. */
 export interface PlanReport {
   /** The terms the candidates came from, e.g. `ref =` or `name =ilike & date >=`. */
@@ -99,6 +126,18 @@ export async function candidateIds(
   switch (source.kind) {
     case 'ids':
       return new Set(source.ids);
+    case 'inverse': {
+      const children = await store.getMany(
+        source.ids.map((id) => ({ model: source.model, id })),
+        { consistent: true },
+      );
+      const ids = new Set<number>();
+      for (const child of children.values()) {
+        const parent = child.values[source.field];
+        if (typeof parent === 'number') ids.add(parent);
+      }
+      return ids;
+    }
     case 'lookup': {
       const pages = await Promise.all(
         source.lookup.queries.map((query) => store.queryIndex(query, { limit: MAX_CANDIDATES })),
@@ -140,6 +179,7 @@ export async function candidateIds(
 export async function estimate(store: RecordStore, source: Source): Promise<number> {
   switch (source.kind) {
     case 'ids':
+    case 'inverse':
       return source.ids.length;
     case 'lookup':
       return countAll(store, source.lookup.queries);
@@ -159,6 +199,7 @@ export async function countAll(store: RecordStore, queries: readonly IndexQuery[
 export function describeSource(source: Source): string {
   switch (source.kind) {
     case 'ids':
+    case 'inverse':
     case 'lookup':
       return source.label;
     case 'union':
