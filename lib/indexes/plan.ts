@@ -1,7 +1,8 @@
 /**
  * The planner: which records a search reads instead of its whole model. From a domain it takes the
  * terms a declared index (or the ids themselves) can look up, and turns them into candidate ids:
- * - a leaf on an indexed field: its lookup (lookup.ts); on `id`: the ids;
+ * - a leaf on an indexed field: its lookup (lookup.ts); on `id`: the ids; child_of/parent_of on `id`
+ *   (or a many2one to the model itself): the hierarchy's ids, walked by reads before planning;
  * - a dotted path or name search through an indexed many2one (`country_id.code = 'BE'`), once its
  *   comodel ids are resolved: a lookup of those ids;
  * - one through a one2many (`child_ids.name = 'x'`, `child_ids any [...]`): the resolved children,
@@ -17,7 +18,7 @@
  */
 import type { FieldDef, ModelDef } from '../models/registry';
 import type { IndexQuery, RecordStore } from '../records/port';
-import { leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
+import { hierarchyMatchesSelf, leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
 import { idKey, indexedField } from './keys';
 import { lookupOf, MAX_LOOKUP_VALUES, type Lookup } from './lookup';
 
@@ -71,9 +72,14 @@ export function sourceOf(model: ModelDef, node: DomainNode, resolved: ResolvedId
         if (field.type === 'one2many') return resolvedParents(node, resolved);
         return field.type === 'many2one' ? resolvedLookup(model, node, resolved) : undefined;
       }
+      const label = `${field.name} ${operator}`;
+      if ((operator === 'child_of' || operator === 'parent_of') && hierarchyMatchesSelf(node)) {
+        // The hierarchy's ids, walked by reads (search.ts resolves them): those records are the candidates.
+        const ids = resolved(node);
+        return ids && ids.size <= MAX_CANDIDATES ? { kind: 'ids', ids: [...ids], label } : undefined;
+      }
       const term = leafTerm(node);
       if (!term) return undefined;
-      const label = `${field.name} ${operator}`;
       if (field.name === 'id') {
         if (term.kind !== 'equals') return undefined;
         return { kind: 'ids', ids: term.values.filter((id): id is number => typeof id === 'number'), label };

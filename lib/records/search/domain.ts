@@ -1160,12 +1160,21 @@ function linkedIds(record: StoredRecord, name: string): readonly number[] {
   return Array.isArray(stored) ? stored : [];
 }
 
+/**
+ * Whether a child_of/parent_of leaf (no dotted path) matches the records of the hierarchy itself
+ * (on `id`, or on a many2one to its own model), rather than those linked to it.
+ */
+export function hierarchyMatchesSelf(leaf: LeafNode): boolean {
+  const { field } = leaf;
+  return field.name === 'id' || (field.relation === leaf.model.model && field.type !== 'one2many');
+}
+
 function buildTest(leaf: LeafNode, index: Where): LeafTest {
   const { field, operator } = leaf;
   const x2many = field.type === 'one2many' || field.type === 'many2many';
 
   if ((operator === 'child_of' || operator === 'parent_of') && leaf.subpath.length === 0) {
-    const matchSelf = field.name === 'id' || (field.relation === leaf.model.model && field.type !== 'one2many');
+    const matchSelf = hierarchyMatchesSelf(leaf);
     return (record, resolved) => {
       const ids = resolved(leaf);
       // No start ids is Odoo's FALSE_LEAF: plain false, even under a NOT.

@@ -289,6 +289,8 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     expect(await search('child_of', ids[0] as number, store)).toEqual(ids);
     expect(await search('parent_of', ids[2] as number, store)).toEqual(ids);
     expect(store.calls.scanModel).toBe(0);
+    const planned = await searchRecords({ registry, store }, { model, domain: [['id', 'child_of', ids[0] as number]], limit: 100 });
+    expect(planned.plan).toMatchObject({ strategy: 'index', via: 'id child_of', read: 3 });
     // The same answers from the walk of the whole model a table not yet marked takes.
     const unmarked = new MemoryRecordStore({ indexesReady: false });
     await unmarked.putMany(store.allRecords());
