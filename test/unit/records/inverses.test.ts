@@ -311,6 +311,7 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     const command = fc.oneof(
       id.map((c) => [4, c]),
       id.map((c) => [3, c]),
+      id.map((c) => [2, c]),
       fc.constant([5]),
       fc.array(id, { maxLength: 3 }).map((ids) => [6, 0, ids]),
       fc.constant([0, 0, new Map([['name', 'New']])]),
