@@ -16,6 +16,7 @@ import { shippedAccessRules, shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
+import { objectRequest } from '../../helpers/object-request';
 
 const registry = buildRegistry(shippedModels);
 const accessRules = buildAccessRules(shippedAccessRules);
@@ -35,24 +36,7 @@ interface Call {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-function apiRequest({ method, proxy, query = {}, headers = {} }: Call): ApiRequest {
-  const model = 'res.partner';
-  const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  return {
-    method,
-    path,
-    calledPath: path,
-    pathParameters: proxy === undefined ? { model } : { model, proxy },
-    query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-    headers: new Map([
-      ['accept', 'application/json'],
-      ...Object.entries(headers).map(([n, v]) => [n.toLowerCase(), v] as [string, string]),
-    ]),
-    body: undefined,
-    requestId: 'request-1',
-    authorizer: { userId: '1', clientId: 'c1', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
-  };
-}
+const apiRequest = (call: Call): ApiRequest => objectRequest(call);
 
 const send = (deps: ObjectDeps, call: Call): Promise<ApiResult> => routeObjectRequest(deps, apiRequest(call));
 const etagOf = (result: ApiResult): string | undefined => result.headers?.ETag;

@@ -16,6 +16,7 @@ import { shippedAccessRules, shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore, noCalls } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
+import { objectRequest } from '../../helpers/object-request';
 
 const registry = buildRegistry(shippedModels);
 const accessRules = buildAccessRules(shippedAccessRules);
@@ -40,19 +41,8 @@ interface Sent {
   readonly headers?: Record<string, string>;
 }
 
-function request({ method, proxy, query = {}, body, contentType, authorizer = ADMIN_CONTEXT, headers = {} }: Sent): ApiRequest {
-  const path = `/restapi/1.0/object/res.partner${proxy === undefined ? '' : `/${proxy}`}`;
-  return {
-    method,
-    path,
-    calledPath: path,
-    pathParameters: proxy === undefined ? { model: 'res.partner' } : { model: 'res.partner', proxy },
-    query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-    headers: new Map([['accept', 'application/json'], ...(contentType === undefined ? [] : [['content-type', contentType] as [string, string]]), ...Object.entries(headers)]),
-    body,
-    requestId: 'request-1',
-    authorizer,
-  };
+function request({ contentType, authorizer = ADMIN_CONTEXT, headers = {}, ...sent }: Sent): ApiRequest {
+  return objectRequest({ ...sent, authorizer, headers: { ...(contentType === undefined ? {} : { 'content-type': contentType }), ...headers } });
 }
 
 const depsOf = (store: MemoryRecordStore, extra: Partial<ObjectDeps> = {}): ObjectDeps => ({

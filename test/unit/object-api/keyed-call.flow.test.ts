@@ -23,6 +23,7 @@ import { shippedAccessRules, shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore, noCalls } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
+import { ADMIN_AUTHORIZER, objectRequest } from '../../helpers/object-request';
 
 const registry = buildRegistry(shippedModels);
 const accessRules = buildAccessRules(shippedAccessRules);
@@ -77,22 +78,11 @@ interface Call {
 }
 
 /** The request API Gateway would pass on for `call`, from the demo OAuth 2 client of the Administrator. */
-function apiRequest({ method, model = 'res.partner', proxy, query = {}, key, clientId = 'c1', body }: Call): ApiRequest {
-  const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  const headers = new Map<string, string>([['accept', 'application/json']]);
-  if (body !== undefined) headers.set('content-type', 'application/json');
-  if (key !== undefined) headers.set('idempotency-key', key);
-  return {
-    method,
-    path,
-    calledPath: path,
-    pathParameters: proxy === undefined ? { model } : { model, proxy },
-    query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-    headers,
-    body,
-    requestId: 'request-1',
-    authorizer: { userId: '1', clientId, scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
-  };
+function apiRequest({ key, clientId = 'c1', body, ...call }: Call): ApiRequest {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (key !== undefined) headers['idempotency-key'] = key;
+  return objectRequest({ ...call, headers, body, authorizer: { ...ADMIN_AUTHORIZER, clientId } });
 }
 
 const send = (setup: Setup, call: Call) => routeObjectRequest(setup.deps, apiRequest(call));

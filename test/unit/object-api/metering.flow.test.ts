@@ -18,6 +18,7 @@ import demoData from '../../../scripts/demo-data.json';
 import { MemoryMeterStore } from '../../helpers/memory-meter-store';
 import { MemoryRecordStore } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
+import { objectRequest } from '../../helpers/object-request';
 
 const registry = buildRegistry(shippedModels);
 const accessRules = buildAccessRules(shippedAccessRules);
@@ -40,16 +41,11 @@ async function setup() {
 }
 
 function request(method: string, proxy: string | undefined, query: Record<string, string>, plan?: Plan, headers: Record<string, string> = {}): ApiRequest {
-  const path = `/restapi/1.0/object/res.partner${proxy ? `/${proxy}` : ''}`;
-  return {
+  return objectRequest({
     method,
-    path,
-    calledPath: path,
-    pathParameters: { model: 'res.partner', ...(proxy ? { proxy } : {}) },
-    query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-    headers: new Map(Object.entries({ accept: 'application/json', ...headers })),
-    body: undefined,
-    requestId: 'request-1',
+    proxy,
+    query,
+    headers,
     authorizer: {
       userId: '2',
       clientId: 'client-a',
@@ -58,7 +54,7 @@ function request(method: string, proxy: string | undefined, query: Record<string
       groups: 'base.group_user,base.group_partner_manager',
       ...(plan ? { [PLAN_CONTEXT_KEY]: planToContext(plan) } : {}),
     },
-  };
+  });
 }
 
 const okCalls = async (usage: MemoryMeterStore, method: string) =>

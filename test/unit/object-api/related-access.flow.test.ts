@@ -16,6 +16,7 @@ import { shippedAccessRules, shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore, noCalls } from '../../helpers/memory-record-store';
 import { rejection } from '../../helpers/thrown';
+import { ADMIN_AUTHORIZER, objectRequest } from '../../helpers/object-request';
 
 const shippedRules = buildAccessRules(shippedAccessRules);
 
@@ -87,18 +88,7 @@ async function demoStore(): Promise<MemoryRecordStore> {
 }
 
 function request(method: string, model: string, proxy: string | undefined, query: Record<string, string>, caller: Caller): ApiRequest {
-  const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  return {
-    method,
-    path,
-    calledPath: path,
-    pathParameters: proxy === undefined ? { model } : { model, proxy },
-    query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-    headers: new Map([['accept', 'application/json']]),
-    body: undefined,
-    requestId: 'request-1',
-    authorizer: { userId: '1', clientId: 'c1', scheme: 'oauth2', tokenScopes: caller.scopes ?? '', groups: caller.groups },
-  };
+  return objectRequest({ method, model, proxy, query, authorizer: { ...ADMIN_AUTHORIZER, tokenScopes: caller.scopes ?? '', groups: caller.groups } });
 }
 
 async function send(

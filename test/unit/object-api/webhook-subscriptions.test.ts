@@ -25,6 +25,7 @@ import { shippedAccessRules, shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore, noCalls } from '../../helpers/memory-record-store';
 import { rejection, thrown } from '../../helpers/thrown';
+import { ADMIN_AUTHORIZER, objectRequest } from '../../helpers/object-request';
 
 const registry = buildRegistry(shippedModels);
 const partner = registry.get('res.partner')!;
@@ -239,25 +240,8 @@ async function demoStore(): Promise<MemoryRecordStore> {
   return store;
 }
 
-function request(
-  method: string,
-  model: string,
-  proxy: string | undefined,
-  query: Record<string, string>,
-  groups = ADMIN,
-): ApiRequest {
-  const path = `/restapi/1.0/object/${model}${proxy === undefined ? '' : `/${proxy}`}`;
-  return {
-    method,
-    path,
-    calledPath: path,
-    pathParameters: proxy === undefined ? { model } : { model, proxy },
-    query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-    headers: new Map([['accept', 'application/json']]),
-    body: undefined,
-    requestId: 'request-1',
-    authorizer: { userId: '1', clientId: 'c1', scheme: 'oauth2', tokenScopes: '', groups },
-  };
+function request(method: string, model: string, proxy: string | undefined, query: Record<string, string>, groups = ADMIN): ApiRequest {
+  return objectRequest({ method, model, proxy, query, authorizer: { ...ADMIN_AUTHORIZER, groups } });
 }
 
 function depsOf(store: MemoryRecordStore, extra: Partial<ObjectDeps> = {}): ObjectDeps {
