@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createClient } from '../../lib/auth/admin';
-import { apiUrl, demoToken, servedAuthStore, servedItem, testKeyRing } from '../helpers/local';
+import { apiUrl, demoToken, objectCall, servedAuthStore, servedItem, testKeyRing } from '../helpers/local';
 
 const suffix = Date.now().toString(36);
 const REFUSED = `refused-${suffix}`;
@@ -24,13 +24,8 @@ interface Answer {
   body: string;
 }
 
-async function call(method: string, path: string, query: Record<string, string> = {}, options: { token?: string; accept?: string } = {}): Promise<Answer> {
-  const search = Object.keys(query).length ? `?${new URLSearchParams(query)}` : '';
-  const headers: Record<string, string> = { Authorization: `Bearer ${options.token ?? adminToken}` };
-  if (options.accept) headers.Accept = options.accept;
-  const response = await fetch(`${apiUrl()}/restapi/1.0/object/${path}${search}`, { method, headers });
-  return { status: response.status, body: await response.text() };
-}
+const call = (method: string, path: string, query: Record<string, string> = {}, options: { token?: string; accept?: string } = {}): Promise<Answer> =>
+  objectCall(method, path, query, { token: adminToken, ...options });
 
 const json = (answer: Answer) => JSON.parse(answer.body) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const errorOf = (answer: Answer) => ({ status: answer.status, message: json(answer).error?.message as string });

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { apiUrl, demoToken } from '../helpers/local';
+import { objectCall } from '../helpers/local';
 
 interface Received {
   readonly headers: Record<string, string>;
@@ -37,12 +37,8 @@ async function receiver(answers: number[] = []) {
 }
 
 async function call(method: string, path: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${apiUrl()}/restapi/1.0/object/${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${await demoToken()}` },
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  const { status, body } = await objectCall(method, path);
+  return { status, body: body ? (JSON.parse(body) as unknown) : undefined };
 }
 
 const first = (body: unknown) =>

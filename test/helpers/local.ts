@@ -62,6 +62,23 @@ export async function freshStores(options: { demo?: boolean } = {}) {
   };
 }
 
+/**
+ * One call of the served object API (`path` after `/restapi/1.0/object/`), with a bearer token (the
+ * demo client's unless `token`): its status and body text.
+ */
+export async function objectCall(
+  method: string,
+  path: string,
+  query: Record<string, string> = {},
+  options: { token?: string; accept?: string } = {},
+): Promise<{ status: number; body: string }> {
+  const search = Object.keys(query).length ? `?${new URLSearchParams(query)}` : '';
+  const headers: Record<string, string> = { Authorization: `Bearer ${options.token ?? (await demoToken())}` };
+  if (options.accept) headers.Accept = options.accept;
+  const response = await fetch(`${apiUrl()}/restapi/1.0/object/${path}${search}`, { method, headers });
+  return { status: response.status, body: await response.text() };
+}
+
 /** A bearer token for the demo client, from the served token endpoint. */
 export async function demoToken(): Promise<string> {
   const { clientId, clientSecret } = demoClient();
