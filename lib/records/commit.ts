@@ -277,16 +277,25 @@ async function commit(deps: RecordsDeps, transaction: WriteTransaction): Promise
   }
 }
 
+/** A check, or an update that makes a check's demand (a parent whose list gains a child: inverses.ts). */
+const isReferenceDemand = (action: WriteAction): action is Extract<WriteAction, { kind: 'check' | 'update' }> =>
+  action.kind === 'check' || (action.kind === 'update' && action.unmarkedAt !== undefined);
+
 /**
  * Of the referenced records whose check failed, those that exist: a delete's mark holds them (or
  * held them: that delete failed since). Read only after such a failure, never on the common path.
  */
 async function targetsBeingDeleted(deps: RecordsDeps, { actions }: Rejected): Promise<ReadonlySet<string>> {
   const keys = actions.flatMap(({ action, reason }) =>
-    reason === 'condition' && action.kind === 'check' ? [action.key] : [],
+    reason === 'condition' && isReferenceDemand(action) ? [action.key] : [],
   );
   if (keys.length === 0) return new Set();
-  return new Set((await deps.store.getMany(keys, { consistent: true })).keys());
+  const found = await deps.store.getMany(keys, { consistent: true });
+  // An existing record fails a check only under a mark; an update may just have lost to a write.
+  const checked = new Set(
+    actions.flatMap(({ action }) => (action.kind === 'check' ? [recordKeyString(action.key)] : [])),
+  );
+  return new Set([...found].flatMap(([key, record]) => (checked.has(key) || record.deleting ? [key] : [])));
 }
 
 /**
@@ -307,11 +316,13 @@ function classifyCancellation(
   for (const { action, reason } of actions) {
     if (reason === 'condition' && action.kind === 'claim') throw new KeyAlreadyClaimedError();
     if (reason === 'too-large') throw new RecordTooLargeError({ cause: error });
-    if (reason === 'condition' && action.kind === 'check') {
+    if (reason === 'condition' && isReferenceDemand(action)) {
       if (beingDeleted.has(recordKeyString(action.key))) {
         held = action.key;
         continue;
       }
+      // An update's version moved on (someone wrote the record): another attempt reads it again.
+      if (action.kind === 'update') continue;
       const field = checkedFields.get(recordKeyString(action.key));
       throw new InvalidValueError(
         `Invalid value for field '${field?.name}' (${field?.type}) on model '${model.model}': ` +

@@ -225,6 +225,7 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
       writeRecords(deps, { model: 'res.partner', ids: [17], vals: vals([['parent_id', 26]]), caller }),
     );
     expect(error).toBeInstanceOf(WriteConflictError);
+    expect((error as Error).message).toContain('res.partner(26) is being deleted by another request');
     expect(store.allRecords()).toEqual(before);
   });
 
