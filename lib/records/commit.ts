@@ -219,12 +219,15 @@ export function stampChanges(
   { transactionId, caller }: Pick<WriteTarget, 'transactionId' | 'caller'>,
   now: Date,
 ): WriteAction[] {
-  const count = actions.filter(({ kind }) => kind === 'create' || kind === 'update' || kind === 'delete').length;
+  const count = actions.filter(
+    ({ kind }) => kind === 'create' || kind === 'update' || kind === 'append' || kind === 'delete',
+  ).length;
   let position = 0;
   const stamp = (): ChangeStamp => ({ transactionId, count, position: position++, clientId: caller.clientId });
   const deleted: (RecordKey & { position: number })[] = [];
   const stamped = actions.map((action): WriteAction => {
-    if (action.kind === 'create' || action.kind === 'update') return { ...action, stamp: stamp() };
+    if (action.kind === 'create' || action.kind === 'update' || action.kind === 'append')
+      return { ...action, stamp: stamp() };
     if (action.kind === 'delete') deleted.push({ ...action.key, position: position++ });
     return action;
   });
@@ -277,9 +280,11 @@ async function commit(deps: RecordsDeps, transaction: WriteTransaction): Promise
   }
 }
 
-/** A check, or an update that makes a check's demand (a parent whose list gains a child: inverses.ts). */
-const isReferenceDemand = (action: WriteAction): action is Extract<WriteAction, { kind: 'check' | 'update' }> =>
-  action.kind === 'check' || (action.kind === 'update' && action.unmarkedAt !== undefined);
+/** A check, or a write that makes a check's demand (a parent whose list gains a child: inverses.ts). */
+const isReferenceDemand = (
+  action: WriteAction,
+): action is Extract<WriteAction, { kind: 'check' | 'update' | 'append' }> =>
+  action.kind === 'check' || action.kind === 'append' || (action.kind === 'update' && action.unmarkedAt !== undefined);
 
 /**
  * Of the referenced records whose check failed, those that exist: a delete's mark holds them (or
@@ -293,7 +298,9 @@ async function targetsBeingDeleted(deps: RecordsDeps, { actions }: Rejected): Pr
   const found = await deps.store.getMany(keys, { consistent: true });
   // An existing record fails a check only under a mark; an update may just have lost to a write.
   const checked = new Set(
-    actions.flatMap(({ action }) => (action.kind === 'check' ? [recordKeyString(action.key)] : [])),
+    actions.flatMap(({ action }) =>
+      action.kind === 'check' || action.kind === 'append' ? [recordKeyString(action.key)] : [],
+    ),
   );
   return new Set([...found].flatMap(([key, record]) => (checked.has(key) || record.deleting ? [key] : [])));
 }

@@ -82,6 +82,8 @@ interface Touched {
   after: Values | null | undefined;
   /** The fields this completion changed on it. */
   readonly changed: Set<string>;
+  /** Those of them that are one2many lists. */
+  readonly changedLists: Set<string>;
   /** Whether it gains a reference (a child, a parent): it must exist and be no delete's to take. */
   referenced: boolean;
 }
@@ -125,6 +127,7 @@ export async function keepInversesInStep(
         before: record.values,
         after: { ...record.values },
         changed: new Set(),
+        changedLists: new Set(),
         referenced: false,
       });
     }
@@ -196,7 +199,7 @@ export async function keepInversesInStep(
 function touchedBy(actions: readonly WriteAction[]): Map<string, Touched> {
   const touched = new Map<string, Touched>();
   actions.forEach((action, index) => {
-    const base = { index, changed: new Set<string>(), referenced: false };
+    const base = { index, changed: new Set<string>(), changedLists: new Set<string>(), referenced: false };
     const keyString = 'key' in action ? recordKeyString(action.key) : '';
     if (action.kind === 'create')
       touched.set(keyString, { ...base, kind: 'create', key: action.key, after: { ...action.record.values } });
@@ -279,6 +282,7 @@ function setList(record: Touched, name: string, ids: number[]): void {
   if (current.length === ids.length && current.every((id, i) => id === ids[i])) return;
   (record.after as Values)[name] = ids;
   record.changed.add(name);
+  record.changedLists.add(name);
 }
 
 /** A child taken off a list must be able to point nowhere: Odoo deletes it (cascade) or refuses (required). */
@@ -293,6 +297,23 @@ function refuseOrphan(link: InverseLink, key: RecordKey): void {
       `Field '${link.ref.name}' (${link.ref.string}) on model '${link.childModel}' is required: ` +
         `${key.model}(${key.id}) cannot be taken off '${link.list.name}'`,
     );
+}
+
+/**
+ * A record the request does not write whose lists only gain ids (a new parent): an append, at
+ * whatever version it is, so many writers adding children to one parent at once do not refuse
+ * each other (an update at the version read would send all but one back to read again).
+ */
+function appendOnly(record: Touched, now: number): WriteAction | undefined {
+  const lists: Record<string, number[]> = {};
+  if (record.changed.size !== record.changedLists.size) return undefined;
+  for (const name of record.changed) {
+    const before = idsOf(record.before?.[name]);
+    const after = idsOf(record.after?.[name]);
+    if (before.some((id) => !after.includes(id))) return undefined;
+    lists[name] = after.filter((id) => !before.includes(id));
+  }
+  return { kind: 'append', key: record.key, lists, now };
 }
 
 /** The transaction with the completion's changes: merged into the records' actions, or new updates. */
@@ -315,9 +336,9 @@ function rebuilt(transaction: WriteTransaction, touched: ReadonlyMap<string, Tou
         after: { ...record.after },
       };
     } else if (record.read) {
-      const update = { ...updateAction(record.read, set), ...demand };
-      if (record.index === undefined) actions.push(update);
-      else actions[record.index] = update;
+      const write = appendOnly(record, now) ?? { ...updateAction(record.read, set), ...demand };
+      if (record.index === undefined) actions.push(write);
+      else actions[record.index] = write;
     }
   }
   if (states.size === 0) return transaction;

@@ -101,6 +101,19 @@ export type WriteAction =
       readonly unmarkedAt?: number;
       readonly stamp?: ChangeStamp;
     }
+  /**
+   * Append ids to one2many lists of an existing record and move its version on, at whatever
+   * version it is (so writers adding children to one parent at once do not refuse each other), if
+   * no delete holds a mark on it still valid at `now` (epoch ms), as a 'check' demands. Touches no
+   * other value, so no index entry (lib/records/inverses.ts: a parent gaining children).
+   */
+  | {
+      readonly kind: 'append';
+      readonly key: RecordKey;
+      readonly lists: Readonly<Record<string, readonly number[]>>;
+      readonly now: number;
+      readonly stamp?: ChangeStamp;
+    }
   /** Delete a record, if it is still at `expectedVersion`. */
   | {
       readonly kind: 'delete';

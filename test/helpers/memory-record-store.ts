@@ -428,6 +428,7 @@ export class MemoryRecordStore implements RecordStore {
         if (current) return 'condition';
         return this.#tooLarge(action.record) ? 'too-large' : 'none';
       case 'check':
+      case 'append':
         return current && !markHolds(current, action.now) ? 'none' : 'condition';
       case 'mark':
         if (current?.version !== action.expectedVersion) return 'condition';
@@ -464,6 +465,15 @@ export class MemoryRecordStore implements RecordStore {
       case 'update':
         this.#records.set(itemOf(action), updated(this.#records.get(itemOf(action)) as StoredRecord, action.set));
         return;
+      case 'append': {
+        const current = this.#records.get(itemOf(action)) as StoredRecord;
+        const lists = Object.entries(action.lists).map(([name, ids]) => {
+          const list = current.values[name];
+          return [name, [...(Array.isArray(list) ? list : []), ...ids] as number[]] as const;
+        });
+        this.#records.set(itemOf(action), updated(current, Object.fromEntries(lists)));
+        return;
+      }
       case 'mark': {
         const current = this.#records.get(itemOf(action)) as StoredRecord;
         this.#records.set(itemOf(action), { ...updated(current, {}), deleting: { ...action.mark } });

@@ -57,6 +57,18 @@ describe('one2many lists on DynamoDB Local', () => {
     await unlinkRecords(deps, { model: 'res.partner', ids: [id], caller });
   });
 
+  it('concurrent creates under one parent all commit, and its list holds each once', async () => {
+    const deps = { registry, store: stores.records };
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => createRecord(deps, { model: 'res.partner', vals: vals([['name', `Same ${i}`], ['parent_id', 26]]), caller })),
+    );
+    const ids = created.map((record) => record.get('id') as number).sort((a, b) => a - b);
+    const list = (await read('res.partner', 26))?.values.child_ids as number[];
+    expect([...list].sort((a, b) => a - b)).toEqual(ids);
+    await unlinkRecords(deps, { model: 'res.partner', ids, caller });
+    expect((await read('res.partner', 26))?.values.child_ids).toEqual([]);
+  });
+
   it("an update that requires the record unmarked fails while a delete's mark holds, and passes once it lapsed", async () => {
     const record = (await read('res.partner', 26)) as StoredRecord;
     const now = Date.now();

@@ -187,6 +187,32 @@ export function buildUpdateParams(
   };
 }
 
+/** Appends ids to lists of a record and moves its version on, if it exists and no delete's mark holds it. */
+export function buildAppendParams(
+  table: string,
+  action: Extract<WriteAction, { kind: 'append' }>,
+): UpdateCommandInput & { UpdateExpression: string } {
+  const expr = new ExpressionNames();
+  const v = expr.name('v');
+  const version = expr.name('version');
+  const empty = expr.value([]);
+  const sets = Object.entries(action.lists).map(([field, ids]) => {
+    const path = `${v}.${expr.name(field)}`;
+    return `${path} = list_append(if_not_exists(${path}, ${empty}), ${expr.value(ids)})`;
+  });
+  sets.push(`${version} = ${version} + ${expr.value(1)}`);
+  if (action.stamp) sets.push(`${expr.name('tx')} = ${expr.value(stampAttribute(action.stamp))}`);
+  const deleting = expr.name('deleting');
+  return {
+    TableName: table,
+    Key: recordItemKey(action.key),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: `attribute_exists(${expr.name('pk')}) AND (attribute_not_exists(${deleting}) OR ${deleting} <= ${expr.value(action.now)})`,
+    ExpressionAttributeNames: expr.names,
+    ExpressionAttributeValues: expr.values,
+  };
+}
+
 /** Deletes a record, if it is still at the version that was read. */
 export function buildDeleteParams(
   table: string,
@@ -338,6 +364,8 @@ export function buildTransactWriteParams(
           return { Put: buildCreateParams(table, action, indexer) };
         case 'update':
           return { Update: buildUpdateParams(table, action, indexer) };
+        case 'append':
+          return { Update: buildAppendParams(table, action) };
         case 'delete':
           return { Delete: buildDeleteParams(table, action) };
         case 'claim':
@@ -588,11 +616,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** An action that can go alone as a conditional UpdateItem, DeleteItem or PutItem. */
-type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'delete' | 'mark' | 'unmark' }>;
+type SingleWrite = Extract<WriteAction, { kind: 'create' | 'update' | 'append' | 'delete' | 'mark' | 'unmark' }>;
 
 const isSingleWrite = (action: WriteAction): action is SingleWrite =>
   action.kind === 'create' ||
   action.kind === 'update' ||
+  action.kind === 'append' ||
   action.kind === 'delete' ||
   action.kind === 'mark' ||
   action.kind === 'unmark';
@@ -710,6 +739,8 @@ export class DynamoRecordStore implements RecordStore {
     try {
       if (action.kind === 'update')
         await this.client.send(new UpdateCommand(buildUpdateParams(this.table, action, this.indexer)));
+      else if (action.kind === 'append')
+        await this.client.send(new UpdateCommand(buildAppendParams(this.table, action)));
       else if (action.kind === 'mark') await this.client.send(new UpdateCommand(buildMarkParams(this.table, action)));
       else if (action.kind === 'unmark')
         await this.client.send(new UpdateCommand(buildUnmarkParams(this.table, action)));
@@ -750,6 +781,9 @@ export class DynamoRecordStore implements RecordStore {
     if (action.kind === 'mark')
       return item?.version === action.expectedVersion + 1 && item.deletingBy === action.mark.token;
     if (action.kind === 'unmark') return item?.deletingBy !== action.token;
+    // An append moves no version it could be recognised by: its transaction's stamp, if it carries one.
+    if (action.kind === 'append')
+      return action.stamp !== undefined && (item?.tx as Item | undefined)?.id === action.stamp.transactionId;
     const values = (item?.v ?? {}) as Item;
     return (
       item?.version === action.expectedVersion + 1 &&

@@ -105,6 +105,22 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     expect(disagreements(store.allRecords())).toEqual([]);
   });
 
+  it('writers adding children to one parent at once do not send each other back: an append, not an update at a version', async () => {
+    const { store, deps } = await demoSetup();
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        createRecord(deps, { model: 'res.partner', vals: vals([['name', `C${i}`], ['parent_id', 18]]), caller }),
+      ),
+    );
+    // One commit each: none read the parent again after another's commit.
+    expect(store.calls.transact).toBe(10);
+    const ids = created.map((record) => record.get('id') as number);
+    expect([...(listIn(store, 'res.partner', 18, 'child_ids') as number[])].sort((a, b) => a - b)).toEqual(ids.sort((a, b) => a - b));
+    // Its version moved with each (an ETag changes with the list).
+    expect(store.record('res.partner', 18)?.version).toBe(11);
+    expect(disagreements(store.allRecords())).toEqual([]);
+  });
+
   it('a create with a parent, and one with (0, 0, vals) children: both sides at once', async () => {
     const { store, deps } = await demoSetup();
     const child = await createRecord(deps, {

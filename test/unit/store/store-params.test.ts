@@ -56,6 +56,18 @@ describe('store/records', () => {
       });
     });
 
+    it("returns an append to a parent's list: list_append at any version, the version moved on, a check's demands as its condition", () => {
+      const [item] = buildTransactWriteParams(TABLE, [{ kind: 'append', key: { model: 'res.partner', id: 18 }, lists: { child_ids: [40, 41] }, now: NOW_MS }]).TransactItems ?? [];
+      expect(item?.Update).toStrictEqual({
+        TableName: TABLE,
+        Key: { pk: 'res.partner#18' },
+        UpdateExpression: 'SET #n0.#n3 = list_append(if_not_exists(#n0.#n3, :v2), :v4), #n1 = #n1 + :v5',
+        ConditionExpression: 'attribute_exists(#n7) AND (attribute_not_exists(#n6) OR #n6 <= :v8)',
+        ExpressionAttributeNames: { '#n0': 'v', '#n1': 'version', '#n3': 'child_ids', '#n6': 'deleting', '#n7': 'pk' },
+        ExpressionAttributeValues: { ':v2': [], ':v4': [40, 41], ':v5': 1, ':v8': NOW_MS },
+      });
+    });
+
     it('returns a ConditionCheck that the record exists and holds no deletion mark valid at the check time', () => {
       expect(buildTransactWriteParams(TABLE, [{ kind: 'check', key: { model: 'res.country', id: 482 }, now: NOW_MS }])).toStrictEqual({
         TransactItems: [{ ConditionCheck: CHECK_482 }],
