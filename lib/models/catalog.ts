@@ -23,6 +23,7 @@ import {
   type StoredValue,
   type WriteAction,
 } from '../records/port';
+import { idsOf } from '../records/inverses';
 
 export const IR_MODEL = 'ir.model';
 export const IR_MODEL_FIELDS = 'ir.model.fields';
@@ -205,13 +206,15 @@ async function allOf(store: RecordStore, model: string): Promise<StoredRecord[]>
   return records;
 }
 
-/** A shipped ir.model record whose field_id also lists the custom fields that name it as their model_id. */
-function withCustomFields(record: StoredRecord, custom: readonly StoredRecord[]): StoredRecord {
-  if (record.model !== IR_MODEL) return record;
-  const own = custom.filter((field) => field.values.model_id === record.id).map((field) => field.id);
-  if (own.length === 0) return record;
-  const fieldIds = Array.isArray(record.values.field_id) ? record.values.field_id : [];
-  return { ...record, values: { ...record.values, field_id: [...fieldIds, ...own.sort((a, b) => a - b)] } };
+/**
+ * A shipped ir.model record as it should be stored: its field_id keeps the custom fields the
+ * stored list holds (ids from BASE_ID_LIMIT up, kept with their model_id: lib/records/inverses.ts).
+ */
+function withCustomFields(record: StoredRecord, stored: StoredRecord | undefined): StoredRecord {
+  if (record.model !== IR_MODEL || !stored) return record;
+  const custom = idsOf(stored.values.field_id).filter((id) => id >= BASE_ID_LIMIT);
+  if (custom.length === 0) return record;
+  return { ...record, values: { ...record.values, field_id: [...idsOf(record.values.field_id), ...custom] } };
 }
 
 /** The stored definitions, with the shipped models' base records written if they are missing or out of date. */
@@ -262,11 +265,8 @@ async function loadMeta(
 ): Promise<{ models: StoredRecord[]; fields: StoredRecord[] }> {
   const [models, fields] = await Promise.all([allOf(store, IR_MODEL), allOf(store, IR_MODEL_FIELDS)]);
   const stored = new Map([...models, ...fields].map((record) => [`${record.model}#${record.id}`, record]));
-  // A shipped model's field_id lists its custom fields too (the list is kept with their model_id).
-  const baseIds = new Set(base.map((record) => `${record.model}#${record.id}`));
-  const custom = fields.filter((field) => !baseIds.has(`${field.model}#${field.id}`));
   const outdated = base
-    .map((record) => withCustomFields(record, custom))
+    .map((record) => withCustomFields(record, stored.get(`${record.model}#${record.id}`)))
     .filter((record) => {
       const current = stored.get(`${record.model}#${record.id}`);
       return !current || !sameValues(current.values, record.values);

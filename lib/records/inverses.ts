@@ -88,7 +88,8 @@ interface Touched {
   referenced: boolean;
 }
 
-const idsOf = (value: StoredValue | undefined): number[] => (Array.isArray(value) ? value : []);
+/** A stored x2many value's ids (none for anything else). */
+export const idsOf = (value: StoredValue | undefined): number[] => (Array.isArray(value) ? value : []);
 /** Whether what the record will hold is known (its own action says, or it was read). */
 const known = (record: Touched | undefined): record is Touched & { after: Values | null } =>
   record !== undefined && record.after !== undefined;

@@ -22,7 +22,7 @@ import { BadRequestError, InvalidValueError, WriteConflictError } from '../error
 import type { FieldDef, ModelDef, ModelRegistry, OnDelete } from '../models/registry';
 import { referencingIds } from '../indexes/plan';
 import { commitStep } from './commit';
-import { linkOfReference } from './inverses';
+import { idsOf, linkOfReference } from './inverses';
 import type { RecordsDeps } from './deps';
 import {
   MAX_TRANSACTION_ACTIONS,
@@ -163,12 +163,10 @@ async function referencingIdsOf(
   const link = linkOfReference(deps.registry, reference.model.model, reference.field.name);
   if (link && (await deps.store.indexesReady())) {
     const lists = deleted.filter((record) => record.model === link.parentModel);
-    return [...new Set(lists.flatMap((record) => idsIn(record.values[link.list.name])))].sort((a, b) => a - b);
+    return [...new Set(lists.flatMap((record) => idsOf(record.values[link.list.name])))].sort((a, b) => a - b);
   }
   return referencingIds(deps.store, reference.model, reference.field, new Set(deleted.map((record) => record.id)));
 }
-
-const idsIn = (value: StoredValue | undefined): number[] => (Array.isArray(value) ? value : []);
 
 /** Odoo's default for a many2one without ondelete: set null, but a required one cannot be cleared. */
 function ondeleteOf(field: FieldDef): OnDelete {
@@ -252,8 +250,8 @@ export async function planUnlink(
           const cascaded = visit(reference, ids, record);
           if (cascaded) next.push(cascaded);
         };
-        // An indexed many2one: the referencing records through its index, read consistently (in id
-        // order); else every record of the referencing model.
+        // A one2many's inverse: the deleted records' lists; another indexed many2one: its index; the
+        // records then read consistently (in id order). Else every record of the referencing model.
         const found = await referencingIdsOf(
           deps,
           reference,

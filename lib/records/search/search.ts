@@ -25,7 +25,7 @@ import { BadRequestError } from '../../errors';
 import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
 import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
-import { linkOfReference } from '../inverses';
+import { idsOf, linkOfReference } from '../inverses';
 import {
   MAX_CANDIDATES,
   candidateIds,
@@ -458,8 +458,7 @@ async function hierarchyByReads(
     for (const record of read.values()) {
       if (record.values.active === true) active.add(record.id);
       const up = record.values[resolution.parentField.name];
-      const list = listField === undefined ? [] : record.values[listField];
-      const relatives = resolution.operator === 'parent_of' ? [up] : Array.isArray(list) ? list : [];
+      const relatives = resolution.operator === 'parent_of' ? [up] : idsOf(listField && record.values[listField]);
       for (const id of relatives)
         if (typeof id === 'number' && id > 0 && !found.has(id)) {
           found.add(id);

@@ -258,8 +258,10 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
 
   it('a custom field created on ir.model.fields is listed in its model’s field_id', async () => {
     const { store, deps } = await demoSetup();
-    const { baseMetaRecords } = await import('../../../lib/models/catalog');
+    const { BASE_ID_LIMIT, baseMetaRecords } = await import('../../../lib/models/catalog');
+    // As the catalog writes them: the shipped ones, custom ids from BASE_ID_LIMIT up.
     await store.putMany(baseMetaRecords(registry));
+    await store.raiseSequence('ir.model.fields', BASE_ID_LIMIT);
     const partnerModel = store
       .allRecords()
       .find((r) => r.model === 'ir.model' && r.values.model === 'res.partner') as StoredRecord;
@@ -275,6 +277,11 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
       caller,
     });
     expect(listIn(store, 'ir.model', partnerModel.id, 'field_id')).toContain(field.get('id'));
+    // The catalog's load, which rewrites a shipped model's record when it is out of date, keeps it.
+    const { ModelCatalog } = await import('../../../lib/models/catalog');
+    await store.transact([updateAction(store.record('ir.model', partnerModel.id) as StoredRecord, { name: 'Outdated' })]);
+    await new ModelCatalog(store, shippedModels).reload(true);
+    expect(store.record('ir.model', partnerModel.id)?.values).toMatchObject({ name: 'Partner', field_id: expect.arrayContaining([field.get('id')]) });
   });
 
   it('child_of walks down the lists and parent_of up the parents, reading the hierarchy only, as a walk of the model answers', async () => {
