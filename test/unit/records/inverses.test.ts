@@ -245,6 +245,28 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     expect(store.allRecords()).toEqual(before);
   });
 
+  it('children moved away from more parents than one transaction holds: a 400 naming the actions, nothing written', async () => {
+    const { store, deps } = await demoSetup();
+    // 50 parents with one child each (ids 1001..1100), as loaded data.
+    await store.putMany(
+      withInverseLists(
+        registry,
+        Array.from({ length: 100 }, (_, i) => ({
+          model: 'res.partner',
+          id: 1001 + i,
+          version: 1,
+          values: { name: `P${i}`, active: true, ...(i >= 50 ? { parent_id: 1001 + i - 50 } : {}) },
+        })),
+      ),
+    );
+    const before = store.allRecords();
+    const children = Array.from({ length: 50 }, (_, i) => 1051 + i);
+    const error = await rejection(writeRecords(deps, { model: 'res.partner', ids: children, vals: vals([['parent_id', 12]]), caller }));
+    expect((error as { status?: number }).status).toBe(400);
+    expect((error as Error).message).toContain('101 transaction actions');
+    expect(store.allRecords()).toEqual(before);
+  });
+
   it('a parent that does not exist: 403 naming the field, nothing written', async () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
