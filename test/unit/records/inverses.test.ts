@@ -267,6 +267,22 @@ describe('one2many lists and their inverse many2one, kept in one transaction', (
     expect(store.allRecords()).toEqual(before);
   });
 
+  it('a parent with 50,000 children: a write to it, and a child moved off it, keep the list whole and in order', async () => {
+    const { store, deps } = await demoSetup();
+    const children = Array.from({ length: 50_000 }, (_, i) => ({
+      model: 'res.partner',
+      id: 100_000 + i,
+      version: 1,
+      values: { name: `C${i}`, active: true, parent_id: 26 },
+    }));
+    await store.putMany(withInverseLists(registry, [store.record('res.partner', 26) as StoredRecord, ...children]));
+    await writeRecords(deps, { model: 'res.partner', ids: [26], vals: vals([['street2', 'Big']]), caller });
+    await writeRecords(deps, { model: 'res.partner', ids: [100_000], vals: vals([['parent_id', 18]]), caller });
+    const list = listIn(store, 'res.partner', 26, 'child_ids') as number[];
+    expect([list.length, list[0], list.at(-1)]).toEqual([49_999, 100_001, 149_999]);
+    expect(listIn(store, 'res.partner', 18, 'child_ids')).toEqual([100_000]);
+  });
+
   it('a parent that does not exist: 403 naming the field, nothing written', async () => {
     const { store, deps } = await demoSetup();
     const before = store.allRecords();
