@@ -69,6 +69,7 @@ import type { PyValue } from '../lib/wire/pyvalue';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore, recordItemKey } from '../lib/store/dynamodb/records-table';
 import { INDEX_SLOTS } from '../lib/indexes/keys';
+import { orderKeyOf } from '../lib/indexes/order';
 import { ensureTables } from '../lib/store/dynamodb/tables';
 import { MAX_TRANSACTION_ACTIONS, type RecordStore, type StoredRecord } from '../lib/records/port';
 import { PLAN_CONTEXT_KEY, planToContext, type Plan } from '../lib/metering/plan';
@@ -777,11 +778,20 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     if (response.statusCode !== 200) throw new Error(`PUT answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
   };
   const middleIds = Array.from({ length: 100 }, (_, i) => Math.floor(LARGE_RECORDS / 2) + i * 7).join(',');
+  // Cursors as a previous page would have handed them out: after the middle id, after the middle record's order key.
+  const cursorOf = (cursor: object) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+  const middle = Math.floor(LARGE_RECORDS / 2);
+  const partnerModel = buildRegistry(shippedModels).get(MODEL);
+  const middleInOrder = cursorOf({ k: partnerModel && orderKeyOf(partnerModel, middle, { complete_name: `Partner ${middle}` }) });
   const cases: Array<[string, number, (n: number) => Promise<void>]> = [
-    ['search_read, first page of 80', 30, get(undefined, { limit: '80' })],
-    ['search_read, 80 from the middle (cursor)', 30, get(undefined, { limit: '80', cursor: Buffer.from(JSON.stringify({ a: Math.floor(LARGE_RECORDS / 2) })).toString('base64url') })],
+    ['search_read, first page of 80 (id order)', 30, get(undefined, { limit: '80', order: 'id' })],
+    ['search_read, 80 from the middle (id order, cursor)', 30, get(undefined, { limit: '80', order: 'id', cursor: cursorOf({ a: middle }) })],
+    // res.partner's _order (name, id desc): a walk of the order index (lib/indexes/order.ts).
+    ['search_read, first page of 80 (default order)', 30, get(undefined, { limit: '80' }, 200, 'default order')],
+    ['search_read, 80 from the middle (default order, cursor)', 30, get(undefined, { limit: '80', cursor: middleInOrder }, 200, 'default order, middle')],
     [`search_read, 80 of city = 1% (unindexed: walks)`, 10, get(undefined, { limit: '80', domain: "[('city','=','City 7')]" }, 200, 'city')],
-    [`search_read, 80 of ref = 1% (indexed)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]" }, 200, 'ref')],
+    [`search_read, 80 of ref = 1% (indexed, id order)`, 30, get(undefined, { limit: '80', order: 'id', domain: "[('ref','=','REF 7')]" }, 200, 'ref')],
+    [`search_read, 80 of ref = 1% (indexed, default order: every candidate read and sorted)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]" }, 200, 'ref, default order')],
     [`search_read, 80 of ref = 1% ordered by name desc (indexed)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", order: 'name desc' }, 200, 'ref, name desc')],
     ["search_read, 80 of country_id.code = 'BE' (1%, dotted path)", 10, get(undefined, { limit: '80', domain: "[('country_id.code','=','BE')]" }, 200, 'country_id.code')],
     ['search_count, all', 5, get('search_count', {})],

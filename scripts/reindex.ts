@@ -19,6 +19,7 @@ import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
 import { shippedLayoutId } from '../lib/indexes/indexer';
 import { buildRegistry } from '../lib/models/registry';
 import { relinkLists } from '../lib/records/inverses';
+import { relinkCompleteNames } from '../lib/records/complete-names';
 import { shippedModels } from '../models';
 import { describeTarget, resolveTarget } from './admin';
 import { progressBar } from './bulk-load';
@@ -104,6 +105,12 @@ export async function reindex(
   );
   options.err?.('\n');
   written += relinked.written;
+  // The stored complete names from the hierarchies (idempotent, as the lists).
+  const named = await relinkCompleteNames(store, buildRegistry(shippedModels), ({ checked, written: names }) =>
+    options.err?.(`\rnaming partners: ${checked} records checked, ${names} complete names written`),
+  );
+  options.err?.('\n');
+  written += named.written;
   await store.markIndexesReady();
   rmSync(options.checkpointFile, { force: true });
   return { scanned, written, resumed, interrupted };

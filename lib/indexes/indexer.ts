@@ -8,6 +8,7 @@ import { shippedModels } from '../../models';
 import { buildRegistry, type ModelRegistry } from '../models/registry';
 import type { Indexer } from '../records/port';
 import { indexedFields, indexStateOf } from './keys';
+import { orderIndexTerms } from './order';
 
 export function indexerOf(registry: ModelRegistry): Indexer {
   return ({ model, id, values }) => {
@@ -39,6 +40,12 @@ export function layoutIdOf(registry: ModelRegistry): string {
     model.fields.filter((field) => field.type === 'one2many').map((field) => ['list', model.model, field.name]),
   );
   layout.push(...lists);
+  // The order index's keys (lib/indexes/order.ts): another order is other keys.
+  for (const model of registry.models) {
+    const terms = orderIndexTerms(model);
+    if (terms)
+      layout.push(['order', model.model, ...terms.map((t) => `${t.field.name} ${t.descending ? 'desc' : 'asc'}`)]);
+  }
   return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
 }
 

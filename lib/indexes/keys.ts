@@ -19,6 +19,7 @@
  */
 import { MAX_INDEXED_FIELDS, type FieldDef, type ModelDef } from '../models/registry';
 import type { IndexEntry, IndexState, StoredValue } from '../records/port';
+import { orderKeyOf } from './order';
 
 /** Global secondary indexes the records table has for declared fields (its byModel index aside). */
 export const INDEX_SLOTS = MAX_INDEXED_FIELDS;
@@ -147,7 +148,7 @@ export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, id: n
  * The index entries of a record as it is (always its whole state, never a partial update: a key
  * computed from part of a record is how secondary keys drift), one per slot; null where the model
  * has no field in the slot or the record no value in it. `active` for models with an `active`
- * field, so a count can leave archived records out.
+ * field, so a count can leave archived records out; `order`, its key in the model's order index.
  */
 export function indexStateOf(model: ModelDef, id: number, values: Readonly<Record<string, StoredValue>>): IndexState {
   const entries: (IndexEntry | null)[] = Array.from({ length: INDEX_SLOTS }, () => null);
@@ -161,5 +162,10 @@ export function indexStateOf(model: ModelDef, id: number, values: Readonly<Recor
     };
   }
   const hasActive = model.fieldsByName.get('active')?.type === 'boolean';
-  return hasActive ? { entries, active: values.active === true } : { entries };
+  const order = orderKeyOf(model, id, values);
+  return {
+    entries,
+    ...(hasActive ? { active: values.active === true } : {}),
+    ...(order === undefined ? {} : { order }),
+  };
 }

@@ -47,6 +47,11 @@ export interface FieldDef {
   readonly ondelete?: OnDelete;
   /** Declared indexed (Odoo's `index=True`): searches on it read lib/indexes' entries, not the model. */
   readonly index?: boolean;
+  /**
+   * Stored and computed by the service from other fields (Odoo's compute=..., store=True; e.g.
+   * res.partner.complete_name, lib/records/complete-names.ts): set by the system, so `magic` too.
+   */
+  readonly computed?: boolean;
 }
 
 export interface ModelDef {
@@ -59,6 +64,17 @@ export interface ModelDef {
   /** Every field in read() order, `id` first. */
   readonly fields: readonly FieldDef[];
   readonly fieldsByName: ReadonlyMap<string, FieldDef>;
+  /**
+   * Odoo's _order: the order searches answer in when the caller gives none (models/*.json
+   * `"order"`, e.g. "name, id desc"); absent (custom models too): by id, Odoo's default.
+   */
+  readonly order?: readonly OrderKey[];
+}
+
+/** One term of an order: a field, ascending or descending. */
+export interface OrderKey {
+  readonly field: FieldDef;
+  readonly descending: boolean;
 }
 
 export interface ModelRegistry {
@@ -121,6 +137,7 @@ function parseField(model: string, raw: unknown): FieldDef {
     default: def,
     ondelete,
     index,
+    computed,
   } = raw;
   if (typeof name !== 'string' || !FIELD_NAME.test(name))
     throw new ModelDefinitionError(model, `bad field name ${JSON.stringify(name)}`);
@@ -157,6 +174,8 @@ function parseField(model: string, raw: unknown): FieldDef {
     throw new ModelDefinitionError(model, `${where} has unknown ondelete ${JSON.stringify(ondelete)}`);
   }
   if (def !== undefined) checkDefault(model, where, fieldType, def, choices);
+  if (computed !== undefined && computed !== true)
+    throw new ModelDefinitionError(model, `${where}: "computed" is true or absent`);
   if (index !== undefined && (index !== true || !INDEXABLE_TYPES.has(fieldType)))
     throw new ModelDefinitionError(
       model,
@@ -168,7 +187,8 @@ function parseField(model: string, raw: unknown): FieldDef {
     string: label,
     help: typeof help === 'string' ? help : '',
     required: required === true,
-    magic: magic !== undefined,
+    magic: magic !== undefined || computed === true,
+    ...(computed === true ? { computed: true } : {}),
     ...(typeof relation === 'string' ? { relation } : {}),
     ...(typeof relationField === 'string' ? { relationField } : {}),
     ...(choices ? { selection: choices } : {}),
@@ -194,9 +214,29 @@ function checkDefault(
   if (!ok) throw new ModelDefinitionError(model, `${where} has a default that does not fit its type`);
 }
 
+/** Types an order cannot name (Odoo refuses to order by x2many and binary fields). */
+const UNORDERABLE: ReadonlySet<FieldType> = new Set(['one2many', 'many2many', 'binary']);
+
+/**
+ * An order's text (`name desc, id`): field names of `model` each with an optional asc or desc;
+ * a string saying what is wrong when it is not one.
+ */
+export function parseOrderText(model: ModelDef, text: string): OrderKey[] | string {
+  const keys: OrderKey[] = [];
+  for (const part of text.split(',')) {
+    const [name = '', direction = 'asc', ...extra] = part.trim().split(/\s+/);
+    const field = model.fieldsByName.get(name);
+    const dir = direction.toLowerCase();
+    if (!field || extra.length > 0 || (dir !== 'asc' && dir !== 'desc') || UNORDERABLE.has(field.type))
+      return `'${part.trim()}'`;
+    keys.push({ field, descending: dir === 'desc' });
+  }
+  return keys;
+}
+
 function parseModel(raw: unknown): ModelDef {
   if (!isObject(raw)) throw new ModelDefinitionError('?', 'not an object');
-  const { model, description, recName, fields } = raw;
+  const { model, description, recName, fields, order } = raw;
   if (typeof model !== 'string' || !MODEL_NAME.test(model))
     throw new ModelDefinitionError(String(model), 'bad model name');
   if (typeof description !== 'string' || description === '')
@@ -218,7 +258,11 @@ function parseModel(raw: unknown): ModelDef {
   if (!recField || !['char', 'text', 'selection'].includes(recField.type) || recField.magic) {
     throw new ModelDefinitionError(model, `recName ${rec} must be a char field of the model`);
   }
-  return { model, description, recName: rec, fields: ordered, fieldsByName };
+  const definition: ModelDef = { model, description, recName: rec, fields: ordered, fieldsByName };
+  if (order === undefined) return definition;
+  const keys = typeof order === 'string' ? parseOrderText(definition, order) : String(order);
+  if (typeof keys === 'string') throw new ModelDefinitionError(model, `order: ${keys} is not a field with asc or desc`);
+  return { ...definition, order: keys };
 }
 
 /** Validates the definitions (each on its own, then the relations between them) and indexes them. */

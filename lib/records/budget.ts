@@ -4,7 +4,7 @@
  * naming the limit and what was spent) before it would outrun the Lambda's timeout. The object
  * router wraps the store once per request (lib/object-api/router.ts).
  *
- * What is refused: the calls that walk a model's index (listModel, scanModel, countModel) or read a
+ * What is refused: the calls that walk a model's index (listModel, listInOrder, scanModel, countModel) or read a
  * field index (queryIndex, countIndex: one query per partition of the field's entries), checked
  * before each call and on each page a scan hands over. They are the only calls whose cost the
  * request's input does not bound: a few dotted paths in a domain can walk whole models again and
@@ -88,6 +88,13 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       check(MODEL_INDEX_SHARDS);
       spend({ requests: MODEL_INDEX_SHARDS });
       const page: StoredRecord[] = await store.listModel(model, options);
+      spend({ items: page.length });
+      return page;
+    },
+    async listInOrder(model, options) {
+      check(MODEL_INDEX_SHARDS);
+      spend({ requests: MODEL_INDEX_SHARDS });
+      const page = await store.listInOrder(model, options);
       spend({ items: page.length });
       return page;
     },

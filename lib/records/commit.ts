@@ -3,6 +3,7 @@
  * bounded retries, what a cancelled transaction means action by action, the ids it reserved given
  * back when it fails, and the Idempotency-Key claim that rides in its transaction.
  */
+import { randomUUID } from 'node:crypto';
 import {
   BadRequestError,
   InvalidValueError,
@@ -29,6 +30,7 @@ import {
   type WriteAction,
 } from './port';
 import { ReservedIds } from './reserved-ids';
+import { settleCompleteNames } from './complete-names';
 import type { WriteTransaction } from './transaction';
 
 /**
@@ -200,9 +202,32 @@ async function runAttempt<T>(
   const rejected = await commit(deps, transaction);
   if (rejected === undefined) {
     target.onCommit?.();
+    if (transaction.settle) await settleAfterCommit(deps, target, transaction.settle);
     return { committed: true, answer: await current.answer };
   }
   return { committed: false, rejected, transaction };
+}
+
+/**
+ * The contacts below the records a committed write renamed that its transaction could not hold,
+ * renamed in transactions of their own (complete-names.ts), each stamped as its own change. The
+ * write has committed: a failure here leaves them their old names (`npm run reindex` names them)
+ * and does not fail the write.
+ */
+async function settleAfterCommit(deps: RecordsDeps, target: WriteTarget, keys: readonly RecordKey[]): Promise<void> {
+  try {
+    await settleCompleteNames(deps.store, deps.registry, keys, async (actions) => {
+      const stamped = stampChanges(
+        actions,
+        { transactionId: randomUUID(), caller: target.caller },
+        deps.now?.() ?? new Date(),
+      );
+      const transaction = { actions: stamped, newStates: [], linkedStates: [], checkedFields: new Map() };
+      return (await commit(deps, transaction)) === undefined;
+    });
+  } catch {
+    // Left as they are (see above): the write's own answer stands.
+  }
 }
 
 /** How long a transaction header is kept: the stream holds a change 24 h; a stalled consumer may take longer. */

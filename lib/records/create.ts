@@ -18,6 +18,7 @@ import {
 } from './commit';
 import { formatOdooDatetime } from './dates';
 import { keepInversesInStep } from './inverses';
+import { keepCompleteNamesInStep } from './complete-names';
 import type { Caller, RecordsDeps } from './deps';
 import type { StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
@@ -74,8 +75,9 @@ export async function createRecord(deps: RecordsDeps, request: CreateRequest): P
       linkedRecords,
       createdIds: ids.createdIds,
     });
-    const transaction = await keepInversesInStep(store, registry, built, at.getTime());
-    transaction.actions.push(...requestActions(request, model.model, [record.id], now()));
+    const linked = await keepInversesInStep(store, registry, built, at.getTime());
+    linked.actions.push(...requestActions(request, model.model, [record.id], now()));
+    const transaction = await keepCompleteNamesInStep(store, registry, linked, at.getTime());
     checkTransactionSize(transaction.actions.length, 1);
     const [created] = transaction.newStates as [StoredRecord];
     const answer = readDisplayNames(registry, store, [created], transaction.linkedStates, model.fields).then(

@@ -187,6 +187,8 @@ export interface IndexEntry {
 export interface IndexState {
   readonly entries: readonly (IndexEntry | null)[];
   readonly active?: boolean;
+  /** Its key in its model's order index (lib/indexes/order.ts), for a model that has one. */
+  readonly order?: string;
 }
 
 /** The index entries of a record as it is whole (lib/indexes): given to the store, which writes them with it. */
@@ -258,6 +260,16 @@ export interface RecordStore {
    * id). Reads the model's index only, never the whole table.
    */
   listModel(model: string, options: { afterId: number; limit: number }): Promise<StoredRecord[]>;
+  /**
+   * Up to `limit` records of `model` in its order index's key order (IndexState.order; backward:
+   * the reverse), after the key `afterKey` (exclusive; undefined: from the first), each with its
+   * key: one page of a walk in the model's order that costs the same at any depth. Only models
+   * with an order index have records in it. Eventually consistent, as every secondary index.
+   */
+  listInOrder(
+    model: string,
+    options: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): Promise<{ record: StoredRecord; key: string }[]>;
   /**
    * Every record of `model`, in no particular order, handed to `visit` page by page: the model's
    * index shards read in parallel, for work that needs all of them (counts, sub-searches).

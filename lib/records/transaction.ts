@@ -58,6 +58,11 @@ export interface WriteTransaction {
   readonly linkedStates: StoredRecord[];
   /** For each ConditionCheck, the field whose value requires the record. */
   readonly checkedFields: ReadonlyMap<string, FieldDef>;
+  /**
+   * Records whose contacts below did not fit the transaction: renamed once it committed
+   * (lib/records/complete-names.ts, settleCompleteNames).
+   */
+  readonly settle?: readonly RecordKey[];
 }
 
 /** Collects the actions of one attempt, and what the records will look like once committed. */

@@ -12,6 +12,7 @@ import {
 } from './commit';
 import type { Caller, RecordsDeps } from './deps';
 import { keepInversesInStep } from './inverses';
+import { keepCompleteNamesInStep } from './complete-names';
 import { DeletionMarks, planUnlink } from './ondelete';
 import { deleteAction, updateAction, type RecordKey, type StoredRecord, type WriteAction } from './port';
 
@@ -59,12 +60,10 @@ export async function unlinkRecords(deps: RecordsDeps, request: UnlinkRequest): 
         ...plan.updates.map(({ record, set }): WriteAction => updateAction(record, set)),
         ...requestActions(request, model.model, request.ids, deps.now?.() ?? new Date()),
       ];
-      const transaction = await keepInversesInStep(
-        deps.store,
-        deps.registry,
-        { actions, newStates: [], linkedStates: [], checkedFields: new Map() },
-        (deps.now?.() ?? new Date()).getTime(),
-      );
+      const at = (deps.now?.() ?? new Date()).getTime();
+      const built = { actions, newStates: [], linkedStates: [], checkedFields: new Map() };
+      const linked = await keepInversesInStep(deps.store, deps.registry, built, at);
+      const transaction = await keepCompleteNamesInStep(deps.store, deps.registry, linked, at);
       checkTransactionSize(transaction.actions.length, request.ids.length);
       marks.assertHeld(plan.deleted);
       deleted = plan.deleted;

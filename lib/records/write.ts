@@ -33,6 +33,7 @@ import { assertWhere, parseWhere } from './computed/where';
 import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
 import { keepInversesInStep } from './inverses';
+import { keepCompleteNamesInStep } from './complete-names';
 import { DeletionMarks, planUnlink } from './ondelete';
 import type { RecordKey, StoredRecord } from './port';
 import { readDisplayNames, renderRecord } from './read';
@@ -120,6 +121,7 @@ export async function writeRecords(deps: RecordsDeps, request: WriteRequest): Pr
       if (vals.creates.length > 0)
         transaction = build(await reserved.kept(() => reserveCreatedIds(reserved, vals.creates, keys.length)));
       transaction = await keepInversesInStep(store, registry, transaction, at.getTime());
+      transaction = await keepCompleteNamesInStep(store, registry, transaction, at.getTime());
       if (unlinkPlan) {
         marks?.assertHeld(unlinkPlan.deleted);
         deleted = unlinkPlan.deleted;

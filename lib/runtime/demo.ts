@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../models/registry';
 import { PyFloat, type PyDict, type PyValue } from '../wire/pyvalue';
 import type { StoredRecord, StoredValue } from '../records/port';
 import { withInverseLists } from '../records/inverses';
+import { withCompleteNames } from '../records/complete-names';
 import { applyX2ManyCommands, parseFieldValue } from '../records/values';
 import type { KeyRing } from '../auth/keys';
 import { createUser, getUser, setPassword } from '../auth/users';
@@ -49,7 +50,7 @@ export function recordsFromData(
     }
   }
   // The one2many lists as their inverse many2ones say, whatever the rows listed (inverses.ts).
-  return withInverseLists(registry, records);
+  return withCompleteNames(registry, withInverseLists(registry, records));
 }
 
 /** Plain JSON as the wire values a client would send (numbers with a fraction are floats). */

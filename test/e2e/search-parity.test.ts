@@ -17,6 +17,13 @@ async function get(path: string, bearer?: string): Promise<{ status: number; bod
 }
 
 const ALL = [1, 3, 7, 12, 17, 18, 20, 26];
+/**
+ * The demo partners in res.partner's _order (complete_name, then id descending): Azure Interior,
+ * Deco Addict, Edward Foster, Gemini Furniture, Marc Demo, Peter Mitchell, YourCompany,
+ * "YourCompany, Administrator". Odoo answers a search in that order.
+ */
+const ODOO_ORDER = [12, 18, 17, 26, 7, 20, 1, 3];
+const inOdooOrder = (ids: readonly number[]) => ODOO_ORDER.filter((id) => ids.includes(id));
 
 describe('GET /object/res.partner/search and /search_count as Odoo 17 answers them', () => {
   it.each<[string, number[]]>([
@@ -43,7 +50,10 @@ describe('GET /object/res.partner/search and /search_count as Odoo 17 answers th
     ["[('category_id','any',[('parent_id.name','=','Vendor')])]", [18]],
   ])('%s -> %j', async (domain, expected) => {
     // The original module answers an empty search with its 404.
-    const searched = expected.length > 0 ? { status: 200, body: JSON.stringify({ Partner: expected }) } : { status: 404, body: '{"code":404,"message":"Record not found"}' };
+    const searched =
+      expected.length > 0
+        ? { status: 200, body: JSON.stringify({ Partner: inOdooOrder(expected) }) }
+        : { status: 404, body: '{"code":404,"message":"Record not found"}' };
     expect(await get(`res.partner/search?domain=${domain}`)).toStrictEqual(searched);
     expect(await get(`res.partner/search_count?domain=${domain}`)).toStrictEqual({ status: 200, body: `{"count":${expected.length}}` });
   });

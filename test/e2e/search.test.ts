@@ -16,7 +16,8 @@ const names = (body: string) => (JSON.parse(body) as { Partner: Array<{ id: numb
 
 describe('GET /object/{model}?domain=... (search_read)', () => {
   it.each([
-    ["[('is_company','=',True)]", [[1, 'YourCompany'], [12, 'Azure Interior'], [18, 'Deco Addict'], [26, 'Gemini Furniture']]],
+    // In res.partner's _order: complete_name ("YourCompany, Administrator" after "YourCompany"), then id descending.
+    ["[('is_company','=',True)]", [[12, 'Azure Interior'], [18, 'Deco Addict'], [26, 'Gemini Furniture'], [1, 'YourCompany']]],
     ["['|',('name','ilike','FOSTER'),('city','=','Taipei')]", [[17, 'Edward Foster'], [20, 'Peter Mitchell']]],
     ["[('country_id.code','in',['BE','TW'])]", [[17, 'Edward Foster'], [20, 'Peter Mitchell']]],
     ["[('category_id','in',[1])]", [[18, 'Deco Addict'], [26, 'Gemini Furniture']]],
@@ -32,10 +33,11 @@ describe('GET /object/{model}?domain=... (search_read)', () => {
     const companies = "res.partner?domain=[('is_company','=',True)]&fields=['name']";
     // Odoo's databases use the C collation: code-point order, so 'Y' sorts after 'G'.
     expect(names((await get(`${companies}&order=name desc, id`)).body)).toStrictEqual([[1, 'YourCompany'], [26, 'Gemini Furniture'], [18, 'Deco Addict'], [12, 'Azure Interior']]);
-    expect(names((await get(`${companies}&offset=1&limit=2`)).body)).toStrictEqual([[12, 'Azure Interior'], [18, 'Deco Addict']]);
+    expect(names((await get(`${companies}&offset=1&limit=2`)).body)).toStrictEqual([[18, 'Deco Addict'], [26, 'Gemini Furniture']]);
+    expect(names((await get(`${companies}&offset=1&limit=2&order=id`)).body)).toStrictEqual([[12, 'Azure Interior'], [18, 'Deco Addict']]);
   });
 
-  it('walks a whole model page by page with the continuation token', async () => {
+  it('walks a whole model page by page with the continuation token, in its default order and in id order', async () => {
     const pages: Array<Array<Array<string | number>>> = [];
     let cursor: string | null = null;
     do {
@@ -44,7 +46,15 @@ describe('GET /object/{model}?domain=... (search_read)', () => {
       pages.push(names(page.body).map(([id]) => [id as number]));
       cursor = page.cursor;
     } while (cursor !== null && pages.length < 10);
-    expect(pages).toStrictEqual([[[1], [3], [7]], [[12], [17], [18]], [[20], [26]]]);
+    expect(pages).toStrictEqual([[[12], [18], [17]], [[26], [7], [20]], [[1], [3]]]);
+    const byId: number[] = [];
+    cursor = null;
+    do {
+      const page: { status: number; body: string; cursor: string | null } = await get(`res.partner?fields=['name']&limit=3&order=id${cursor ? `&cursor=${cursor}` : ''}`);
+      byId.push(...names(page.body).map(([id]) => id as number));
+      cursor = page.cursor;
+    } while (cursor !== null && byId.length < 30);
+    expect(byId).toStrictEqual([1, 3, 7, 12, 17, 18, 20, 26]);
   });
 
   it.each([
@@ -64,7 +74,7 @@ describe('GET /object/{model}?domain=... (search_read)', () => {
 
 describe('GET /object/{model}/search and /search_count', () => {
   it('answers the matching ids as a list, in JSON and XML', async () => {
-    expect(await get("res.partner/search?domain=[('country_id.code','=','US')]")).toMatchObject({ status: 200, body: '{"Partner":[1,3,7,12,18,26]}' });
+    expect(await get("res.partner/search?domain=[('country_id.code','=','US')]")).toMatchObject({ status: 200, body: '{"Partner":[12,18,26,7,1,3]}' });
     expect(await get("res.partner/search?domain=[('country_id.code','in',['BE','TW'])]", 'application/xml')).toMatchObject({
       status: 200,
       body: '<res.partner type="list"><item type="int">17</item><item type="int">20</item></res.partner>',
@@ -98,7 +108,7 @@ describe('X-Query-Plan: how a search ran, on request', () => {
     const byName = await planned("res.partner?domain=[('name','=','Deco Addict')]&fields=['name']", true);
     expect([byName.status, names(byName.body), byName.plan]).toStrictEqual([200, [[18, 'Deco Addict']], 'index; via="name ="; estimated=1; entries=1; read=1']);
     const byCity = await planned("res.partner/search?domain=[('city','=','Taipei')]", true);
-    expect([byCity.status, byCity.body, byCity.plan]).toStrictEqual([200, '{"Partner":[20]}', 'scan; via="res.partner"; entries=0; read=8']);
+    expect([byCity.status, byCity.body, byCity.plan]).toStrictEqual([200, '{"Partner":[20]}', 'scan; via="res.partner (order index)"; entries=0; read=8']);
     const count = await planned("res.partner/search_count?domain=[('name','=ilike','deco%')]", true);
     expect([count.status, count.body, count.plan]).toStrictEqual([200, '{"count":1}', 'count; via="name =ilike"; entries=0; read=0']);
     // A dotted path: the comodel's code index, then the partners' country_id index.

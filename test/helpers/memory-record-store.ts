@@ -93,6 +93,7 @@ export function noCalls(): Record<Method, number> {
     transact: 0,
     putMany: 0,
     listModel: 0,
+    listInOrder: 0,
     scanModel: 0,
     countModel: 0,
     getClaim: 0,
@@ -255,6 +256,26 @@ export class MemoryRecordStore implements RecordStore {
       .filter((record) => record.id > afterId)
       .slice(0, limit)
       .map((record) => this.#copy(record));
+  }
+
+  async listInOrder(
+    model: string,
+    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): Promise<{ record: StoredRecord; key: string }[]> {
+    this.calls.listInOrder++;
+    // The keys as the index holds them (a frozen index: as they were), compared as DynamoDB does (UTF-8 bytes).
+    const direction = backward ? -1 : 1;
+    const entries =
+      this.#frozenIndex ??
+      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const));
+    return [...entries.values()]
+      .flatMap(({ record, state }) =>
+        record.model === model && state?.order !== undefined ? [{ record, key: state.order }] : [],
+      )
+      .filter(({ key }) => afterKey === undefined || direction * utf8Compare(key, afterKey) > 0)
+      .sort((a, b) => direction * utf8Compare(a.key, b.key))
+      .slice(0, limit)
+      .map(({ record, key }) => ({ record: this.#copy(record), key }));
   }
 
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {

@@ -12,7 +12,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { lookupOf } from '../../lib/indexes/lookup';
 import { indexedField } from '../../lib/indexes/keys';
 import { buildRegistry, getModel } from '../../lib/models/registry';
-import { countRecords, searchRecords } from '../../lib/records/search/search';
+import { countRecords, parseOrder, searchRecords } from '../../lib/records/search/search';
 import { updateAction, type StoredRecord } from '../../lib/records/port';
 import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
 import { ensureTables, recordsTableDefinition } from '../../lib/store/dynamodb/tables';
@@ -77,6 +77,7 @@ describe('DynamoRecordStore and the field indexes', () => {
       domain: [['ref', '=', 'SEARCHED'], ['date', '>=', '2024-02-01']],
       limit: 10,
       explain: true,
+      order: parseOrder(partner, 'id'),
     });
     expect(records.map((r) => r.id)).toStrictEqual([50, 51, 53]);
     expect(plan).toMatchObject({ strategy: 'index', via: 'ref = & date >=' });
@@ -87,10 +88,11 @@ describe('DynamoRecordStore and the field indexes', () => {
     const ids = Array.from({ length: 120 }, (_, i) => 5000 + i * 3);
     await stores.records.putMany(ids.map((id) => partnerRecord(id, { ref: 'PAGED' })));
     const deps = { registry, store: stores.records };
+    const idOrder = parseOrder(partner, 'id');
     const seen: number[] = [];
     let cursor: string | undefined;
     do {
-      const page = await searchRecords(deps, { model: partner, domain: [['ref', '=', 'PAGED']], limit: 25, cursor });
+      const page = await searchRecords(deps, { model: partner, domain: [['ref', '=', 'PAGED']], limit: 25, cursor, order: idOrder });
       seen.push(...page.records.map((r) => r.id));
       // 16 partitions, each asked for 4 times its even share of the 26 the page needs (+2): never every candidate.
       expect(page.plan).toMatchObject({ strategy: 'index', via: 'ref =' });

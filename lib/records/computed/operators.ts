@@ -11,6 +11,7 @@
 import { InvalidValueError } from '../../errors';
 import type { FieldDef, FieldType, ModelDef } from '../../models/registry';
 import { PyFloat, type PyDict, type PyValue } from '../../wire/pyvalue';
+import { compareCodePoints } from '../../wire/code-points';
 import type { StoredRecord, StoredValue } from '../port';
 import { describeValue, INT_MAX, INT_MIN, MIN_FLOAT_MAGNITUDE, parseFieldValue, storableFloat } from '../values';
 
@@ -133,18 +134,6 @@ export function parseOperator(model: ModelDef, field: FieldDef, value: PyDict): 
   return computed(typeof parsed === 'string' ? parsed : operand);
 }
 
-/** Python's str comparison: by code point (JavaScript's < compares UTF-16 code units). */
-function compareText(a: string, b: string): number {
-  const left = [...a];
-  const right = [...b];
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const x = (left[i] as string).codePointAt(0) as number;
-    const y = (right[i] as string).codePointAt(0) as number;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return left.length - right.length;
-}
-
 /** A stored number as Odoo reads it: empty (or not a number: a left-over of another type) is 0. */
 function currentNumber(stored: StoredValue | undefined): number {
   return typeof stored === 'number' && Number.isFinite(stored) ? stored : 0;
@@ -225,7 +214,7 @@ export function applyOperator(
       if (operator === '$append') result = current + by;
       else if (operator === '$prepend') result = by + current;
       else {
-        const order = compareText(current, by);
+        const order = compareCodePoints(current, by);
         result = operator === '$min' ? (order <= 0 ? current : by) : order >= 0 ? current : by;
       }
       // Nothing added to an empty value leaves it as it was (NULL stays NULL, '' stays '').

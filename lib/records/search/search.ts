@@ -1,13 +1,16 @@
 /**
  * Odoo's search / search_read / search_count over a RecordStore: the domain (lib/records/search/domain.ts) is
- * evaluated in memory on a model's records, walked in id order through the model's index — never a
- * table scan — page by page. Dotted paths and 'any' terms, name searches and child_of/parent_of are
- * resolved first into id sets by searching the comodels, as Odoo does with subqueries, each in the
- * context Odoo gives it (active_test handed down, False below a many2one).
+ * evaluated in memory on a model's records, walked in the search's order through the model's index
+ * (id order) or its order index (the model's _order, lib/indexes/order.ts) — never a table scan —
+ * page by page, or on the candidates a declared index finds (lib/indexes/plan.ts). Dotted paths and
+ * 'any' terms, name searches and child_of/parent_of are resolved first into id sets by searching
+ * the comodels, as Odoo does with subqueries, each in the context Odoo gives it (active_test handed
+ * down, False below a many2one).
  *
- * Paging: `offset`/`limit` as the original, plus an opaque continuation token (the last id of a
- * page, for the default id order) whose cost does not grow with depth. Ordering by other fields
- * sorts the matches in memory, up to MAX_SORTED_MATCHES of them.
+ * Order: the one asked, else the model's _order. Paging: `offset`/`limit` as the original, plus an
+ * opaque continuation token (the last id, or the last order key, of a page; in id order and in the
+ * model's order or its reverse) whose cost does not grow with depth. Other orders sort the matches
+ * in memory, up to MAX_SORTED_MATCHES of them.
  */
 import {
   domainNamesActive,
@@ -22,10 +25,12 @@ import {
   type SubSearch,
 } from './domain';
 import { BadRequestError } from '../../errors';
-import type { FieldDef, ModelDef, ModelRegistry } from '../../models/registry';
+import { parseOrderText, type FieldDef, type ModelDef, type ModelRegistry, type OrderKey } from '../../models/registry';
 import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
 import { idsOf, linkOfReference } from '../inverses';
+import { orderKeyOf, totalOrder } from '../../indexes/order';
+import { compareCodePoints } from '../../wire/code-points';
 import {
   MAX_CANDIDATES,
   candidateIds,
@@ -42,11 +47,6 @@ import {
 export interface SearchDeps {
   readonly registry: ModelRegistry;
   readonly store: RecordStore;
-}
-
-export interface OrderKey {
-  readonly field: FieldDef;
-  readonly descending: boolean;
 }
 
 export interface SearchRequest {
@@ -98,39 +98,52 @@ const MAX_WALK_PAGE = 3_200;
 /** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
 export const MAX_SORTED_MATCHES = 10_000;
 
-/** `order=name desc, id`: field names with asc/desc, validated against the model. */
+/** `order=name desc, id`: field names with asc/desc, validated against the model; [] for none. */
 export function parseOrder(model: ModelDef, text: string | undefined): OrderKey[] {
   if (text === undefined || text.trim() === '') return [];
-  return text.split(',').map((part) => {
-    const [name = '', direction = 'asc', ...extra] = part.trim().split(/\s+/);
-    const field = model.fieldsByName.get(name);
-    const dir = direction.toLowerCase();
-    if (
-      !field ||
-      extra.length > 0 ||
-      (dir !== 'asc' && dir !== 'desc') ||
-      ['one2many', 'many2many', 'binary'].includes(field.type)
-    ) {
-      throw new BadRequestError(
-        `Invalid 'order': '${part.trim()}'; expected field names of ${model.model} with asc or desc, e.g. order=name desc, id`,
-      );
-    }
-    return { field, descending: dir === 'desc' };
-  });
+  const keys = parseOrderText(model, text);
+  if (typeof keys === 'string')
+    throw new BadRequestError(
+      `Invalid 'order': ${keys}; expected field names of ${model.model} with asc or desc, e.g. order=name desc, id`,
+    );
+  return keys;
 }
 
-function encodeCursor(afterId: number): string {
-  return Buffer.from(JSON.stringify({ a: afterId })).toString('base64url');
+/**
+ * Where a page stopped, opaque to the caller: the last id (id order) or the last key of the
+ * model's order index and the direction walked (lib/indexes/order.ts).
+ */
+type Cursor = { readonly afterId: number } | { readonly afterKey: string; readonly backward: boolean };
+
+function encodeCursor(cursor: Cursor): string {
+  const json =
+    'afterId' in cursor ? { a: cursor.afterId } : { k: cursor.afterKey, ...(cursor.backward ? { b: 1 } : {}) };
+  return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): number {
+const CURSOR_HELP = 'pass back the X-Next-Cursor value of the previous page unchanged';
+
+function decodeCursor(cursor: string): Cursor {
   try {
-    const { a } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { a?: unknown };
-    if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return a;
+    const { a, k, b } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return { afterId: a };
+    if (typeof k === 'string' && k !== '' && (b === undefined || b === 1)) return { afterKey: k, backward: b === 1 };
   } catch {
     // reported below
   }
-  throw new BadRequestError("Invalid 'cursor': pass back the X-Next-Cursor value of the previous page unchanged");
+  throw new BadRequestError(`Invalid 'cursor': ${CURSOR_HELP}`);
+}
+
+/**
+ * The cursor of a search in `keyed` order (undefined: id order), refused when it was not made by a
+ * search in that order: its next page would not follow from it.
+ */
+function cursorFor(text: string | undefined, keyed: 'forward' | 'backward' | undefined): Cursor | undefined {
+  if (text === undefined) return undefined;
+  const cursor = decodeCursor(text);
+  const fits = 'afterId' in cursor ? keyed === undefined : keyed === (cursor.backward ? 'backward' : 'forward');
+  if (fits) return cursor;
+  throw new BadRequestError(`Invalid 'cursor': it pages another order; ${CURSOR_HELP}, with the same 'order'`);
 }
 
 /**
@@ -470,20 +483,60 @@ async function hierarchyByReads(
   return { found, active };
 }
 
-/** PostgreSQL's order: NULLs last ascending, first descending; text by code point (Odoo's C collation). */
+/**
+ * PostgreSQL's order, for the orders no index serves: NULLs last ascending, first descending; text
+ * by code point (Odoo's C collation); booleans as COALESCE(field, FALSE), as Odoo orders them.
+ * `keys` ends with the id (totalOrder), so no two records tie.
+ */
 function compareBy(keys: readonly OrderKey[]): (a: StoredRecord, b: StoredRecord) => number {
+  const valueOf = (record: StoredRecord, field: FieldDef): StoredValue | undefined =>
+    field.name === 'id'
+      ? record.id
+      : field.type === 'boolean'
+        ? record.values[field.name] === true
+        : record.values[field.name];
   const rank = (value: StoredValue | undefined) => (value === null || value === undefined ? 1 : 0);
   return (a, b) => {
     for (const { field, descending } of keys) {
-      const x = field.name === 'id' ? a.id : a.values[field.name];
-      const y = field.name === 'id' ? b.id : b.values[field.name];
-      const nulls = rank(x) - rank(y);
-      let result = nulls !== 0 ? nulls : x === y ? 0 : (x as string | number) < (y as string | number) ? -1 : 1;
+      const x = valueOf(a, field);
+      const y = valueOf(b, field);
+      let result = rank(x) - rank(y);
+      if (result === 0 && x !== y) {
+        if (typeof x === 'string' && typeof y === 'string') result = compareCodePoints(x, y);
+        else result = (x as number) < (y as number) ? -1 : 1;
+      }
       if (descending) result = -result;
       if (result !== 0) return result;
     }
-    return a.id - b.id;
+    return 0;
   };
+}
+
+/** The order of the model's order index (forward or backward): by the records' keys in it. */
+function compareByOrderKey(model: ModelDef, direction: 'forward' | 'backward') {
+  const sign = direction === 'forward' ? 1 : -1;
+  const keys = new WeakMap<StoredRecord, string>();
+  const keyOf = (record: StoredRecord) => {
+    let key = keys.get(record);
+    if (key === undefined) keys.set(record, (key = orderKeyOf(model, record.id, record.values) as string));
+    return key;
+  };
+  return {
+    compare: (a: StoredRecord, b: StoredRecord) => sign * compareCodePoints(keyOf(a), keyOf(b)),
+    /** Above 0 when the record comes after the key in this direction. */
+    compareToKey: (record: StoredRecord, key: string) => sign * compareCodePoints(keyOf(record), key),
+    cursorAfter: (record: StoredRecord): Cursor => ({ afterKey: keyOf(record), backward: sign < 0 }),
+  };
+}
+
+/**
+ * The order a search answers in: the one asked, else the model's (Odoo's _order; by id when it has
+ * none), made total (the id last: totalOrder); and how the model's order index serves it, if it does.
+ */
+function orderOf(model: ModelDef, asked: readonly OrderKey[] | undefined) {
+  const { keys, direction } = totalOrder(model, asked && asked.length > 0 ? asked : (model.order ?? []));
+  const byId = keys.length === 1 && keys[0]?.descending === false;
+  return { keys, byId, keyed: byId ? undefined : direction };
 }
 
 /** search / search_read: the matching records of one page. */
@@ -497,22 +550,26 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const leaveArchivedOut = skipsArchived(model, request.domain, activeTest);
   const search = { model, domain: node, activeTest, leaveArchivedOut, select: true };
   const { matches, resolvedIds } = await compile(resolverFor(deps), search);
-  const order = request.order ?? [];
-  const byId = order.length === 0 || (order.length === 1 && order[0]?.field.name === 'id' && !order[0].descending);
-  if (!byId && request.cursor !== undefined)
-    throw new BadRequestError("'cursor' pages in id order only; use offset with another order");
-  const afterId = request.cursor === undefined ? 0 : decodeCursor(request.cursor);
+  const { keys, byId, keyed } = orderOf(model, request.order);
+  if (!byId && !keyed && request.cursor !== undefined)
+    throw new BadRequestError(
+      `'cursor' pages in id order and in ${model.model}'s default order (or its reverse) only; use offset with another order`,
+    );
+  const cursor = cursorFor(request.cursor, keyed);
+  const afterId = cursor && 'afterId' in cursor ? cursor.afterId : 0;
+  const afterKey = cursor && 'afterKey' in cursor ? cursor.afterKey : undefined;
   const chosen = await planOf(deps.store, model, node, resolvedIds, request.explain);
+  const idCursor = (last: StoredRecord): Cursor => ({ afterId: last.id });
   // An id-order page of a lookup of values walks it in id order, reading about what the page needs.
   if (byId && chosen?.source.kind === 'lookup' && chosen.source.lookup.values) {
     const { source, report } = chosen;
-    const { read, ...page } = await pageInIdOrder(request, matches, (visit, firstStep) =>
-      readInIdOrder(
-        deps.store,
-        model.model,
-        candidatesInIdOrder(deps.store, source.lookup, afterId, firstStep, report),
-        visit,
-      ),
+    const candidates = (firstStep: number) =>
+      candidatesInIdOrder(deps.store, source.lookup, afterId, firstStep, report);
+    const { read, ...page } = await pageInOrder(
+      request,
+      matches,
+      (visit, firstStep) => readInIdOrder(deps.store, model.model, candidates(firstStep), visit),
+      idCursor,
     );
     return { ...page, plan: { strategy: 'index', ...report, read } };
   }
@@ -520,21 +577,41 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     ids: await sortedCandidates(deps.store, chosen.source, chosen.report),
     report: chosen.report,
   };
-  const plan = (read: number): SearchPlan =>
+  // A walk of the model (`through` its order index, or its own), when there is no lookup or it held too many.
+  const plan = (read: number, through?: string): SearchPlan =>
     planned?.ids
       ? { strategy: 'index', ...planned.report, read }
       : {
           strategy: 'scan',
-          via: planned ? `${model.model} (${planned.report.via}: over ${MAX_CANDIDATES} candidates)` : model.model,
+          via: `${model.model}${aside([through, planned && `${planned.report.via}: over ${MAX_CANDIDATES} candidates`])}`,
           entries: planned?.report.entries ?? 0,
           ...(planned?.report.estimated === undefined ? {} : { estimated: planned.report.estimated }),
           read,
         };
 
+  // The model's order (or its reverse) and no lookup to narrow the domain: a walk of the order
+  // index from where the last page stopped, reading about what the page needs, as in id order.
+  if (keyed && !planned?.ids && (await deps.store.indexesReady())) {
+    const backward = keyed === 'backward';
+    const { read, ...page } = await pageInOrder(
+      request,
+      matches,
+      (visit, firstStep) => walkInOrder(deps.store, model.model, { afterKey, backward }, visit, firstStep),
+      (last) => ({ afterKey: orderKeyOf(model, last.id, last.values) as string, backward }),
+    );
+    return { ...page, plan: plan(read, 'order index') };
+  }
+
   if (!byId) {
+    // Every match, sorted here: by the order index's keys when it serves the order (the sequence
+    // of its walk, so a cursor from either goes on in the other), else field by field.
+    const byKey = keyed && compareByOrderKey(model, keyed);
+    const pastCursor = (record: StoredRecord) =>
+      !byKey || afterKey === undefined || byKey.compareToKey(record, afterKey) > 0;
     const all: StoredRecord[] = [];
     const keep = (record: StoredRecord) => {
-      if (matches(record)) all.push(record);
+      if (!matches(record) || !pastCursor(record)) return true;
+      all.push(record);
       if (all.length > MAX_SORTED_MATCHES) {
         throw new BadRequestError(
           `More than ${MAX_SORTED_MATCHES} records match: narrow the domain to order by another field than id, or page in id order`,
@@ -550,27 +627,61 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
         for (const record of records) keep(record);
       });
     }
-    return { records: all.sort(compareBy(order)).slice(offset, offset + limit), plan: plan(read) };
+    const sorted = all.sort(byKey ? byKey.compare : compareBy(keys));
+    const records = sorted.slice(offset, offset + limit);
+    const last = records.at(-1);
+    const next = byKey && last && sorted.length > offset + limit ? byKey.cursorAfter(last) : undefined;
+    return { records, ...(next ? { nextCursor: encodeCursor(next) } : {}), plan: plan(read) };
   }
 
-  const { read, ...page } = await pageInIdOrder(request, matches, (visit, firstStep) =>
-    planned?.ids
-      ? readCandidates(deps.store, model.model, planned.ids, afterId, visit, firstStep)
-      : walk(deps.store, model.model, afterId, visit, firstStep),
+  const { read, ...page } = await pageInOrder(
+    request,
+    matches,
+    (visit, firstStep) =>
+      planned?.ids
+        ? readCandidates(deps.store, model.model, planned.ids, afterId, visit, firstStep)
+        : walk(deps.store, model.model, afterId, visit, firstStep),
+    idCursor,
   );
   return { ...page, plan: plan(read) };
 }
 
+/** Notes in parentheses after a name: ' (a; b)', or nothing when there are none. */
+function aside(notes: readonly (string | undefined)[]): string {
+  const present = notes.filter((note) => note !== undefined);
+  return present.length > 0 ? ` (${present.join('; ')})` : '';
+}
+
 /**
- * One page in id order: the matching records `offset` in, at most `limit` of them, and where the
- * next page starts, from `source` handing over the records (in id order) to a visitor until it
- * says stop; `firstStep` is what the source should read first (the page, and one to know there is
- * more). Returns how many records the source read too.
+ * The records of `model` in its order index's order (or backward), after `afterKey`, handed to
+ * `visit` until it returns false.
  */
-async function pageInIdOrder(
+async function walkInOrder(
+  store: RecordStore,
+  model: string,
+  { afterKey, backward }: { afterKey: string | undefined; backward: boolean },
+  visit: (record: StoredRecord) => boolean,
+  firstPage = WALK_PAGE,
+): Promise<void> {
+  for (let after = afterKey, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+    const page = await store.listInOrder(model, { afterKey: after, limit: size, backward });
+    for (const { record } of page) if (!visit(record)) return;
+    if (page.length < size) return;
+    after = (page.at(-1) as { key: string }).key;
+  }
+}
+
+/**
+ * One page in the order `source` hands the records over in: the matching records `offset` in, at
+ * most `limit` of them, and where the next page starts (`cursorOf` its last record), from `source`
+ * handing over the records to a visitor until it says stop; `firstStep` is what the source should
+ * read first (the page, and one to know there is more). Returns how many records the source read too.
+ */
+async function pageInOrder(
   request: SearchRequest,
   matches: (record: StoredRecord) => boolean,
   source: (visit: (record: StoredRecord) => boolean, firstStep: number) => Promise<number | void>,
+  cursorOf: (last: StoredRecord) => Cursor,
 ): Promise<{ records: StoredRecord[]; nextCursor?: string; read: number }> {
   const { limit } = request;
   const offset = request.offset ?? 0;
@@ -598,7 +709,7 @@ async function pageInIdOrder(
   // What the source read, when it says (a lookup's chunks), else what it handed over (a walk's pages).
   const read = typeof fetched === 'number' ? fetched : visited;
   const last = records.at(-1);
-  return more && last ? { records, nextCursor: encodeCursor(last.id), read } : { records, read };
+  return more && last ? { records, nextCursor: encodeCursor(cursorOf(last)), read } : { records, read };
 }
 
 /** search_count: how many records match (0 included). */

@@ -64,6 +64,7 @@ import {
 } from '../../records/port';
 import { shippedIndexer, shippedLayoutId } from '../../indexes/indexer';
 import { INDEX_SLOTS } from '../../indexes/keys';
+import { compareCodePoints } from '../../wire/code-points';
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
 import { buildCounterAddParams } from './usage-table';
@@ -88,6 +89,12 @@ export const indexPartitionAttribute = (slot: number) => `x${slot}p`;
 export const indexSortAttribute = (slot: number) => `x${slot}s`;
 /** The record's active flag, projected into the field indexes. */
 export const ACTIVE_ATTRIBUTE = 'a';
+/**
+ * The order index (lib/indexes/order.ts): its partitions are the model's shards (the `shard`
+ * attribute every record has), its sort key this attribute, which only models with an order have.
+ */
+export const ORDER_INDEX = 'byOrder';
+export const ORDER_SORT_ATTRIBUTE = 'os';
 
 /** A record's index entries as item attributes (slots without an entry have none). */
 export function indexAttributes(state: IndexState | undefined): Item {
@@ -98,6 +105,7 @@ export function indexAttributes(state: IndexState | undefined): Item {
     attributes[indexSortAttribute(position + 1)] = entry.sort;
   });
   if (state?.active !== undefined) attributes[ACTIVE_ATTRIBUTE] = state.active;
+  if (state?.order !== undefined) attributes[ORDER_SORT_ATTRIBUTE] = state.order;
   return attributes;
 }
 
@@ -172,6 +180,7 @@ export function buildUpdateParams(
     }
   });
   if (state?.active !== undefined) sets.push(`${expr.name(ACTIVE_ATTRIBUTE)} = ${expr.value(state.active)}`);
+  if (state?.order !== undefined) sets.push(`${expr.name(ORDER_SORT_ATTRIBUTE)} = ${expr.value(state.order)}`);
   let condition = `${version} = ${expr.value(action.expectedVersion)}`;
   if (action.unmarkedAt !== undefined) {
     const deleting = expr.name('deleting');
@@ -427,6 +436,34 @@ export function buildShardQueryParams(
 }
 
 /**
+ * One shard of a model's order index (lib/indexes/order.ts), from after the key `afterKey`
+ * (exclusive; undefined: from its start), forward or backward. Only records of models with an
+ * order are in it (the sort key attribute is theirs only).
+ */
+export function buildOrderQueryParams(
+  table: string,
+  shard: string,
+  options: { afterKey?: string | undefined; backward?: boolean; limit?: number },
+  startKey?: Record<string, unknown>,
+): QueryCommandInput {
+  const { afterKey, backward = false, limit } = options;
+  return {
+    TableName: table,
+    IndexName: ORDER_INDEX,
+    KeyConditionExpression:
+      afterKey === undefined ? '#shard = :shard' : `#shard = :shard AND #key ${backward ? '<' : '>'} :after`,
+    ExpressionAttributeNames: {
+      '#shard': 'shard',
+      ...(afterKey === undefined ? {} : { '#key': ORDER_SORT_ATTRIBUTE }),
+    },
+    ExpressionAttributeValues: { ':shard': shard, ...(afterKey === undefined ? {} : { ':after': afterKey }) },
+    ScanIndexForward: !backward,
+    ...(limit === undefined ? {} : { Limit: limit }),
+    ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+  };
+}
+
+/**
  * The number of records in one shard of a model (Select COUNT: DynamoDB reads them but sends only
  * the count); with `whereTrue`, those whose field of that name is true (the index projects every
  * attribute).
@@ -507,7 +544,7 @@ export function buildReindexParams(table: string, item: Item, indexer: Indexer):
     indexPartitionAttribute(i + 1),
     indexSortAttribute(i + 1),
   ]).flat();
-  names.push(ACTIVE_ATTRIBUTE);
+  names.push(ACTIVE_ATTRIBUTE, ORDER_SORT_ATTRIBUTE);
   if (names.every((name) => item[name] === wanted[name])) return undefined;
   const expr = new ExpressionNames();
   const sets: string[] = [];
@@ -792,26 +829,68 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
-    // Each shard keeps the model's ids in order (the index's sort key). Ask every shard for a
-    // fair share at once (one round trip per round) and merge: ids up to the smallest last id of
-    // the shards that may hold more are complete; past it, a shard may still hide smaller ids.
+    const page = await this.#mergeShards(
+      model,
+      afterId,
+      limit,
+      (shard, after, share) => this.#queryShard(buildShardQueryParams(this.table, shard, after, share), share),
+      (item) => Number(item.id),
+      (a, b) => a - b,
+    );
+    return page.map(fromItem);
+  }
+
+  async listInOrder(
+    model: string,
+    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): Promise<{ record: StoredRecord; key: string }[]> {
+    const direction = backward ? -1 : 1;
+    const page = await this.#mergeShards<string | undefined>(
+      model,
+      afterKey,
+      limit,
+      (shard, after, share) =>
+        this.#queryShard(buildOrderQueryParams(this.table, shard, { afterKey: after, backward, limit: share }), share),
+      (item) => String(item[ORDER_SORT_ATTRIBUTE]),
+      // DynamoDB orders string keys by their UTF-8 bytes: by code point.
+      (a, b) => direction * compareCodePoints(a as string, b as string),
+    );
+    return page.map((item) => ({ record: fromItem(item), key: String(item[ORDER_SORT_ATTRIBUTE]) }));
+  }
+
+  /**
+   * Up to `limit` items of a model's shards in one order, after `after`: each shard keeps its items
+   * in that order (an index's sort key). Ask every shard for a fair share at once (one round trip
+   * per round) and merge: items up to the least last key of the shards that may hold more are
+   * complete; past it, a shard may still hide smaller keys.
+   */
+  async #mergeShards<K>(
+    model: string,
+    after: K,
+    limit: number,
+    query: (shard: string, after: K, share: number) => Promise<Item[]>,
+    keyOf: (item: Item) => NonNullable<K>,
+    compare: (a: NonNullable<K>, b: NonNullable<K>) => number,
+  ): Promise<Item[]> {
     const share = Math.ceil(limit / MODEL_INDEX_SHARDS) + 2;
-    const out: StoredRecord[] = [];
-    let after = afterId;
+    const out: Item[] = [];
+    let from = after;
     while (out.length < limit) {
       const pages = await Promise.all(
-        Array.from({ length: MODEL_INDEX_SHARDS }, (_, shard) => this.#queryShard(`${model}#${shard}`, after, share)),
+        Array.from({ length: MODEL_INDEX_SHARDS }, (_, shard) => query(`${model}#${shard}`, from, share)),
       );
-      const fullPages = pages.filter((page) => page.length === share);
-      const bound =
-        fullPages.length > 0 ? Math.min(...fullPages.map((page) => (page.at(-1) as StoredRecord).id)) : Infinity;
+      const lastKeys = pages.filter((page) => page.length === share).map((page) => keyOf(page.at(-1) as Item));
+      const bound = lastKeys.reduce<NonNullable<K> | undefined>(
+        (least, key) => (least === undefined || compare(key, least) < 0 ? key : least),
+        undefined,
+      );
       const complete = pages
         .flat()
-        .filter((record) => record.id <= bound)
-        .sort((a, b) => a.id - b.id);
+        .filter((item) => bound === undefined || compare(keyOf(item), bound) <= 0)
+        .sort((a, b) => compare(keyOf(a), keyOf(b)));
       out.push(...complete.slice(0, limit - out.length));
-      if (bound === Infinity) break;
-      after = bound;
+      if (bound === undefined) break;
+      from = bound;
     }
     return out;
   }
@@ -861,23 +940,27 @@ export class DynamoRecordStore implements RecordStore {
     );
   }
 
-  async #queryShard(shard: string, afterId: number, limit: number): Promise<StoredRecord[]> {
-    const records: StoredRecord[] = [];
+  /** Up to `limit` items of one shard query, page after page (a page stops at 1 MB too). */
+  async #queryShard(params: QueryCommandInput, limit: number): Promise<Item[]> {
+    const items: Item[] = [];
     let startKey: Record<string, unknown> | undefined;
-    // A page stops at 1 MB too: keep going until `limit` records or the end of the shard.
     do {
       let response;
       try {
         response = await this.client.send(
-          new QueryCommand(buildShardQueryParams(this.table, shard, afterId, limit - records.length, startKey)),
+          new QueryCommand({
+            ...params,
+            Limit: limit - items.length,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
         );
       } catch (error) {
         return translateStoreError(error);
       }
-      for (const item of response.Items ?? []) records.push(fromItem(item));
+      items.push(...(response.Items ?? []));
       startKey = response.LastEvaluatedKey;
-    } while (startKey && records.length < limit);
-    return records;
+    } while (startKey && items.length < limit);
+    return items;
   }
 
   async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {

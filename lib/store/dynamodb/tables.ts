@@ -12,7 +12,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoConnection } from './client';
 import { INDEX_SLOTS } from '../../indexes/keys';
-import { ACTIVE_ATTRIBUTE, indexName, indexPartitionAttribute, indexSortAttribute } from './records-table';
+import {
+  ACTIVE_ATTRIBUTE,
+  indexName,
+  indexPartitionAttribute,
+  indexSortAttribute,
+  ORDER_INDEX,
+  ORDER_SORT_ATTRIBUTE,
+} from './records-table';
 
 const slots = Array.from({ length: INDEX_SLOTS }, (_, i) => i + 1);
 
@@ -40,6 +47,7 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
       { AttributeName: 'pk', AttributeType: 'S' },
       { AttributeName: 'shard', AttributeType: 'S' },
       { AttributeName: 'id', AttributeType: 'N' },
+      { AttributeName: ORDER_SORT_ATTRIBUTE, AttributeType: 'S' },
       ...slots.flatMap((slot) => [
         { AttributeName: indexPartitionAttribute(slot), AttributeType: 'S' as const },
         { AttributeName: indexSortAttribute(slot), AttributeType: 'S' as const },
@@ -52,6 +60,16 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
         KeySchema: [
           { AttributeName: 'shard', KeyType: 'HASH' },
           { AttributeName: 'id', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      // The order index (lib/indexes/order.ts): a model's records in its declared order, on the
+      // same shards; every attribute, so a page of a walk in that order is one round of queries.
+      {
+        IndexName: ORDER_INDEX,
+        KeySchema: [
+          { AttributeName: 'shard', KeyType: 'HASH' },
+          { AttributeName: ORDER_SORT_ATTRIBUTE, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },

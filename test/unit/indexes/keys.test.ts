@@ -70,6 +70,7 @@ describe('index keys', () => {
       ['ref', 'text', 4],
       ['parent_id', 'number', 5],
       ['date', 'date', 6],
+      ['complete_name', 'text', 7],
     ]);
   });
 

@@ -9,8 +9,9 @@
  */
 import fc from 'fast-check';
 import { buildRegistry, getModel } from '../../../lib/models/registry';
-import { countRecords, countWithPlan, searchRecords } from '../../../lib/records/search/search';
+import { countRecords, countWithPlan, parseOrder, searchRecords } from '../../../lib/records/search/search';
 import { unlinkRecords } from '../../../lib/records/unlink';
+import { withCompleteNames } from '../../../lib/records/complete-names';
 import { updateAction, type StoredRecord, type StoredValue } from '../../../lib/records/port';
 import type { PyValue } from '../../../lib/wire/pyvalue';
 import { shippedModels } from '../../../models';
@@ -67,7 +68,8 @@ const domainArb: fc.Arbitrary<PyValue[]> = fc.oneof(
 async function storesWith(records: readonly StoredRecord[]) {
   const indexed = new MemoryRecordStore();
   const walked = new MemoryRecordStore({ indexesReady: false });
-  for (const store of [indexed, walked]) await store.putMany([...COUNTRIES, ...records]);
+  // As the service stores them: with their complete names (res.partner's order).
+  for (const store of [indexed, walked]) await store.putMany(withCompleteNames(registry, [...COUNTRIES, ...records]));
   return { indexed, walked };
 }
 
@@ -117,7 +119,8 @@ describe('searching through the declared indexes', () => {
       { registry, store: indexed },
       { model: partner, domain: [['ref', '=', 'GOLD']], limit: 80, explain: true },
     );
-    expect(found.map((r) => r.id)).toStrictEqual([1, 51, 101, 151]);
+    // In res.partner's order (name, id desc): by code point, 'Partner 101' before 'Partner 51'.
+    expect(found.map((r) => r.id)).toStrictEqual([1, 101, 151, 51]);
     expect(plan).toStrictEqual({ strategy: 'index', via: 'ref =', estimated: 4, entries: 4, read: 4 });
     expect(indexed.calls).toMatchObject({ listModel: 0, scanModel: 0, getMany: 1 });
   });
@@ -160,7 +163,7 @@ describe('searching through the declared indexes', () => {
     expect(indexed.calls).toMatchObject({ listModel: 0, scanModel: 0 });
   });
 
-  it('walks the model when a lookup would hold more than MAX_CANDIDATES, and says so; an equality pages through its lookup in id order', async () => {
+  it('walks the model (in its order) when a lookup would hold more than MAX_CANDIDATES, and says so; an equality pages through its lookup in id order', async () => {
     const records = Array.from({ length: MAX_CANDIDATES + 1 }, (_, i): StoredRecord => ({
       model: 'res.partner',
       id: i + 1,
@@ -170,16 +173,22 @@ describe('searching through the declared indexes', () => {
     const store = new MemoryRecordStore({ lean: true });
     await store.putMany(records);
     const { records: found, plan } = await searchRecords({ registry, store }, { model: partner, domain: [['name', '=like', 'Same%']], limit: 3 });
-    expect(found.map((r) => r.id)).toStrictEqual([1, 2, 3]);
-    expect(plan).toMatchObject({ strategy: 'scan', via: `res.partner (name =like: over ${MAX_CANDIDATES} candidates)` });
-    // An equality is walked in id order instead: a fair share of each partition, about what the page needs.
-    const equal = await searchRecords({ registry, store }, { model: partner, domain: [['name', '=', 'Same']], limit: 3, offset: 5000 });
+    // res.partner's order: name, then id descending.
+    expect(found.map((r) => r.id)).toStrictEqual([MAX_CANDIDATES + 1, MAX_CANDIDATES, MAX_CANDIDATES - 1]);
+    expect(plan).toMatchObject({ strategy: 'scan', via: `res.partner (order index; name =like: over ${MAX_CANDIDATES} candidates)` });
+    expect(plan.read).toBeLessThan(100);
+    // An equality in id order is walked through its lookup: a fair share of each partition, about what the page needs.
+    const idOrder = parseOrder(partner, 'id');
+    const equal = await searchRecords(
+      { registry, store },
+      { model: partner, domain: [['name', '=', 'Same']], limit: 3, offset: 5000, order: idOrder },
+    );
     expect(equal.records.map((r) => r.id)).toStrictEqual([5001, 5002, 5003]);
     expect(equal.plan).toMatchObject({ strategy: 'index', via: 'name =' });
     expect(equal.plan.read).toBeLessThan(5100);
     const deep = await searchRecords(
       { registry, store },
-      { model: partner, domain: [['name', '=', 'Same']], limit: 3, cursor: equal.nextCursor },
+      { model: partner, domain: [['name', '=', 'Same']], limit: 3, cursor: equal.nextCursor, order: idOrder },
     );
     // 16 partitions, each asked for 4 times its even share of the 4 the page needs, plus 2: 3 each.
     expect([deep.records.map((r) => r.id), deep.plan.read, deep.plan.entries <= 16 * 3]).toStrictEqual([[5004, 5005, 5006], 4, true]);

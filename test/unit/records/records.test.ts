@@ -468,6 +468,8 @@ describe('records', () => {
           ['lang', 'en_US'],
           ['comment', '<p>VIP</p>'],
           ['date', '2017-07-12'],
+          // Computed by the writes that store the record (none here: stored without it).
+          ['complete_name', false],
           ['color', 0],
           ['credit_limit', new PyFloat(0)],
           ['partner_latitude', new PyFloat(50.5)],

@@ -137,13 +137,16 @@ async function storeWithData(): Promise<MemoryRecordStore> {
   return store;
 }
 
-/** The ids search() answers and the count search_count answers, which must agree. */
+/**
+ * The ids search() answers, in id order (which records match: the order is the model's _order,
+ * tested in test/unit/indexes/order.test.ts), and the count search_count answers, which must agree.
+ */
 async function found(domain: string, options: { model?: string; activeTest?: boolean } = {}): Promise<number[]> {
   const store = await storeWithData();
   const model = getModel(registry, options.model ?? 'res.partner');
   const request = { model, domain: parseLiteralParam(domain, 'domain'), activeTest: options.activeTest ?? true };
   const { records } = await searchRecords({ registry, store }, { ...request, limit: 1000 });
-  const ids = records.map((row) => row.id);
+  const ids = records.map((row) => row.id).sort((a, b) => a - b);
   expect(await countRecords({ registry, store }, request)).toBe(ids.length);
   return ids;
 }

@@ -1,0 +1,157 @@
+/**
+ * The order index: every record of a model with a declared order (models/*.json `"order"`, Odoo's
+ * _order) carries one key whose order as text — by code point, which is how DynamoDB orders string
+ * keys (their UTF-8 bytes) — is the model's order, the id last. A page of a search in that order
+ * (or in its exact reverse) is then a walk of the index from where the last page stopped, at the
+ * same cost at any depth, as the id order's walk of the model's own index.
+ *
+ * The key is the terms' keys one after the other, each self-delimiting (none is a prefix of
+ * another), so comparing two keys compares the first term, then the next...:
+ *   - text (char, text, html, selection, date, datetime), ascending only: VALUE_TAG, the text with
+ *     U+0000 and U+0001 escaped, then TERMINATOR (below every escaped character: a text sorts before
+ *     its extensions, as in PostgreSQL's C collation); NULL is NULL_TAG: after every value;
+ *   - numbers (integer, float, monetary): VALUE_TAG and lib/indexes/keys.ts' 16 hex digits (of the
+ *     negated number when descending); NULL after the values ascending, before them descending
+ *     (PostgreSQL's defaults: NULLS LAST for ASC, NULLS FIRST for DESC);
+ *   - booleans: '0' for False (NULL too: Odoo orders COALESCE(field, FALSE)), '1' for True,
+ *     swapped when descending;
+ *   - the id: 15 digits (their complement to 10^15 - 1 descending), added ascending when the
+ *     order does not name it, so every key is unique and the order total.
+ * Not served (the model then has no order index, and searches sort their matches in memory):
+ * descending text, many2one (Odoo orders those by the comodel's own _order: a rename there would
+ * move keys here), and the order `id` alone (the model's own index is that walk).
+ *
+ * A text term keeps at most MAX_ORDER_TEXT_BYTES (UTF-8, escapes included) between all the text
+ * terms of a key (DynamoDB's sort keys hold 1,024 bytes): values longer than that which share
+ * their first bytes tie in the index, and their order falls to the next term.
+ */
+import type { FieldDef, ModelDef, OrderKey } from '../models/registry';
+import type { StoredValue } from '../records/port';
+import { idKey, numberKey, NULL_TAG, VALUE_TAG } from './keys';
+
+/** Below every character of an escaped text: ends a text term. */
+export const TERMINATOR = '\u0001\u0001';
+const ESCAPES: Readonly<Record<string, string>> = { '\u0000': '\u0001\u0002', '\u0001': '\u0001\u0003' };
+/** Text bytes a key may hold, shared by its text terms; the tags, numbers and id take under 24 more. */
+export const MAX_ORDER_TEXT_BYTES = 960;
+const BEFORE_VALUES = '0';
+const LARGEST_ID = 999_999_999_999_999;
+
+type TermKind = 'text' | 'number' | 'boolean' | 'id';
+
+const KIND_OF_TYPE: Readonly<Partial<Record<FieldDef['type'], TermKind>>> = {
+  char: 'text',
+  text: 'text',
+  html: 'text',
+  selection: 'text',
+  date: 'text',
+  datetime: 'text',
+  integer: 'number',
+  float: 'number',
+  monetary: 'number',
+  boolean: 'boolean',
+};
+
+interface Term extends OrderKey {
+  readonly kind: TermKind;
+}
+
+const termsOfModel = new WeakMap<ModelDef, readonly Term[] | null>();
+
+/**
+ * `order` made total: the id added when it does not name it (ascending, or descending when that
+ * is what the model's order index serves: Odoo leaves ties in no particular order, so either is
+ * its order), and nothing after the id (it is unique); and how the order index serves it, if it does.
+ */
+export function totalOrder(
+  model: ModelDef,
+  order: readonly OrderKey[],
+): { keys: OrderKey[]; direction: 'forward' | 'backward' | undefined } {
+  const at = order.findIndex((key) => key.field.name === 'id');
+  if (at !== -1) {
+    const keys = order.slice(0, at + 1);
+    return { keys, direction: orderIndexDirection(model, keys) };
+  }
+  const idField = model.fieldsByName.get('id') as FieldDef;
+  const options = [false, true].map((descending) => [...order, { field: idField, descending }]);
+  for (const keys of options) {
+    const direction = orderIndexDirection(model, keys);
+    if (direction) return { keys, direction };
+  }
+  return { keys: options[0] as OrderKey[], direction: undefined };
+}
+
+/** The terms of the model's order index; undefined when it has none (see the file's comment). */
+export function orderIndexTerms(model: ModelDef): readonly Term[] | undefined {
+  let terms = termsOfModel.get(model);
+  if (terms === undefined) {
+    terms = null;
+    const order = model.order ?? [];
+    const idField = model.fieldsByName.get('id') as FieldDef;
+    // The id ascending after the model's order, when it does not name it.
+    const keys = order.some((key) => key.field.name === 'id')
+      ? order.slice(0, order.findIndex((key) => key.field.name === 'id') + 1)
+      : [...order, { field: idField, descending: false }];
+    const kinds = keys.map(({ field, descending }) => {
+      const kind = field.name === 'id' ? 'id' : KIND_OF_TYPE[field.type];
+      return kind === 'text' && descending ? undefined : kind;
+    });
+    if (keys.length > 1 && kinds.every((kind) => kind !== undefined))
+      terms = keys.map((key, i) => ({ ...key, kind: kinds[i] as TermKind }));
+    termsOfModel.set(model, terms);
+  }
+  return terms ?? undefined;
+}
+
+/**
+ * How the order index walks for `order` (total: the id last): forward when it is
+ * the model's order, backward when it is its exact reverse; undefined when the index cannot serve it.
+ */
+export function orderIndexDirection(model: ModelDef, order: readonly OrderKey[]): 'forward' | 'backward' | undefined {
+  const terms = orderIndexTerms(model);
+  if (!terms || terms.length !== order.length) return undefined;
+  if (!terms.every((term, i) => term.field.name === order[i]?.field.name)) return undefined;
+  if (terms.every((term, i) => term.descending === order[i]?.descending)) return 'forward';
+  if (terms.every((term, i) => term.descending !== order[i]?.descending)) return 'backward';
+  return undefined;
+}
+
+/** The escaped text, cut at a code point so that its UTF-8 holds at most `bytes`. */
+function textTerm(text: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const char of text) {
+    const piece = ESCAPES[char] ?? char;
+    used += Buffer.byteLength(piece, 'utf8');
+    if (used > bytes) break;
+    out += piece;
+  }
+  return out;
+}
+
+function termKey(term: Term, value: StoredValue | undefined, id: number, textBytes: number): string {
+  switch (term.kind) {
+    case 'id':
+      return idKey(term.descending ? LARGEST_ID - id : id);
+    case 'boolean':
+      return (value === true) !== term.descending ? '1' : '0';
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return term.descending ? BEFORE_VALUES : NULL_TAG;
+      return `${VALUE_TAG}${numberKey(term.descending ? -value : value)}`;
+    case 'text':
+      return typeof value === 'string' ? `${VALUE_TAG}${textTerm(value, textBytes)}${TERMINATOR}` : NULL_TAG;
+  }
+}
+
+/** The record's key in its model's order index; undefined when the model has none. */
+export function orderKeyOf(
+  model: ModelDef,
+  id: number,
+  values: Readonly<Record<string, StoredValue>>,
+): string | undefined {
+  const terms = orderIndexTerms(model);
+  if (!terms) return undefined;
+  const textBytes = Math.floor(MAX_ORDER_TEXT_BYTES / Math.max(1, terms.filter((t) => t.kind === 'text').length));
+  const value = (name: string) => (Object.hasOwn(values, name) ? values[name] : null);
+  return terms.map((term) => termKey(term, value(term.field.name), id, textBytes)).join('');
+}

@@ -1,0 +1,291 @@
+/**
+ * The order index (lib/indexes/order.ts) and searches in a model's default order (Odoo's _order):
+ * the keys' byte order (DynamoDB's) is PostgreSQL's order of the fields — checked against an oracle
+ * written apart from the encoding — and a search pages through it with a cursor, at the same cost
+ * at any depth, in the same sequence as its in-memory sort of a lookup's candidates.
+ */
+import fc from 'fast-check';
+import { MAX_ORDER_TEXT_BYTES, orderIndexTerms, orderKeyOf, totalOrder } from '../../../lib/indexes/order';
+import { layoutIdOf } from '../../../lib/indexes/indexer';
+import { buildRegistry, getModel, type ModelDef } from '../../../lib/models/registry';
+import { parseOrder, searchRecords } from '../../../lib/records/search/search';
+import type { StoredRecord, StoredValue } from '../../../lib/records/port';
+import { compareCodePoints } from '../../../lib/wire/code-points';
+import { shippedModels } from '../../../models';
+import { MemoryRecordStore } from '../../helpers/memory-record-store';
+
+const registry = buildRegistry(shippedModels);
+const partner = getModel(registry, 'res.partner');
+const byteOrder = (a: string, b: string) => Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+
+/** A model with every kind of term: a number descending, a text, a boolean descending, a date. */
+const thing = getModel(
+  buildRegistry([
+    ...shippedModels,
+    {
+      model: 'x.thing',
+      description: 'Thing',
+      recName: 'name',
+      order: 'score desc, name, flag desc, day',
+      fields: [
+        { name: 'name', type: 'char', string: 'Name' },
+        { name: 'score', type: 'float', string: 'Score' },
+        { name: 'flag', type: 'boolean', string: 'Flag' },
+        { name: 'day', type: 'date', string: 'Day' },
+      ],
+    },
+  ]),
+  'x.thing',
+);
+
+/**
+ * PostgreSQL's ORDER BY, written from its rules rather than from the keys: NULLS LAST ascending
+ * and FIRST descending, text in the C collation (UTF-8 byte order), booleans COALESCE(f, FALSE).
+ */
+function postgresOrder(model: ModelDef, order: string) {
+  const keys = totalOrder(model, parseOrder(model, order)).keys;
+  return (a: StoredRecord, b: StoredRecord): number => {
+    for (const { field, descending } of keys) {
+      let x: StoredValue | undefined = field.name === 'id' ? a.id : a.values[field.name];
+      let y: StoredValue | undefined = field.name === 'id' ? b.id : b.values[field.name];
+      if (field.type === 'boolean') [x, y] = [x === true ? 1 : 0, y === true ? 1 : 0];
+      const xNull = x === null || x === undefined;
+      const yNull = y === null || y === undefined;
+      let result: number;
+      if (xNull || yNull) result = xNull === yNull ? 0 : xNull ? 1 : -1;
+      else if (typeof x === 'string') result = byteOrder(x, y as string);
+      else result = Math.sign((x as number) - (y as number));
+      if (descending) result = -result;
+      if (result !== 0) return result;
+    }
+    return 0;
+  };
+}
+
+const text = fc.oneof(
+  fc.constant(null),
+  fc.constantFrom('', 'a', 'A', 'ab', 'a b', 'a\u0001', 'a\u0000b', 'a\u0002', '\uffff', '\u{10000}', 'é', 'e\u0301'),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+);
+
+describe('the order index', () => {
+  it('code-point order is UTF-8 byte order (what DynamoDB and the C collation use), not UTF-16 order', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(Math.sign(compareCodePoints(a, b))).toBe(byteOrder(a, b));
+      }),
+    );
+    expect(compareCodePoints('\u{10000}', '\uffff')).toBeGreaterThan(0);
+  });
+
+  it("orders res.partner's keys as PostgreSQL orders its _order (complete_name, id desc), NULLs last, escapes and prefixes included", () => {
+    const order = postgresOrder(partner, 'complete_name, id desc');
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ id: fc.integer({ min: 1, max: 10 ** 12 }), name: text }), { maxLength: 30 }),
+        (rows) => {
+          const records = rows.map(({ id, name }): StoredRecord => ({ model: 'res.partner', id, version: 1, values: { complete_name: name } }));
+          const byKey = [...records].sort((a, b) =>
+            byteOrder(orderKeyOf(partner, a.id, a.values) as string, orderKeyOf(partner, b.id, b.values) as string),
+          );
+          expect(byKey.map((r) => [r.values.complete_name, r.id])).toStrictEqual([...records].sort(order).map((r) => [r.values.complete_name, r.id]));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('orders numbers descending with NULLs first, booleans as COALESCE(f, FALSE), dates as text', () => {
+    const order = postgresOrder(thing, 'score desc, name, flag desc, day');
+    const score = fc.oneof(fc.constant(null), fc.constantFrom(0, -0, 1.5, -2), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const flag = fc.constantFrom(true, false, null);
+    const day = fc.oneof(fc.constant(null), fc.constantFrom('2024-01-31', '2024-02-01', '1999-12-31'));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ id: fc.integer({ min: 1, max: 1000 }), score, name: fc.constantFrom('x', 'y', null), flag, day }),
+          { maxLength: 25 },
+        ),
+        (rows) => {
+          const records = rows.map(({ id, ...values }): StoredRecord => ({ model: 'x.thing', id, version: 1, values }));
+          const key = (r: StoredRecord) => orderKeyOf(thing, r.id, r.values) as string;
+          const byKey = [...records].sort((a, b) => byteOrder(key(a), key(b)));
+          const expected = [...records].sort(order);
+          // Equal in every term (ids repeat here): the same place either way.
+          expect(byKey.map((r) => expected.findIndex((e) => order(e, r) === 0))).toStrictEqual(
+            expected.map((r) => expected.findIndex((e) => order(e, r) === 0)),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fits a sort key (1,024 bytes) whatever the texts, cutting each text term', () => {
+    const users = getModel(registry, 'res.users');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 700 }), fc.string({ unit: 'binary', maxLength: 700 }), (name, login) => {
+        const key = orderKeyOf(users, 10 ** 14, { name, login }) as string;
+        expect(Buffer.byteLength(key, 'utf8')).toBeLessThanOrEqual(1024);
+      }),
+    );
+    expect(MAX_ORDER_TEXT_BYTES).toBeLessThan(1000);
+  });
+
+  it("serves each shipped model's _order (Odoo 17's), forward and reversed, and no other order", () => {
+    const orders = Object.fromEntries(
+      registry.models
+        .filter((model) => orderIndexTerms(model))
+        .map((model) => [model.model, (orderIndexTerms(model) ?? []).map((t) => `${t.field.name}${t.descending ? ' desc' : ''}`).join(', ')]),
+    );
+    expect(orders).toStrictEqual({
+      'res.partner': 'complete_name, id desc',
+      'res.partner.category': 'name, id',
+      'res.country': 'name, id',
+      'res.country.state': 'code, id',
+      'res.users': 'name, login, id',
+      'ir.model': 'model, id',
+      'ir.model.fields': 'name, id',
+    });
+    const direction = (model: ModelDef, order: string) => totalOrder(model, parseOrder(model, order)).direction;
+    expect(direction(partner, 'complete_name, id desc')).toBe('forward');
+    expect(direction(partner, 'complete_name desc, id')).toBe('backward');
+    // Ties are in no particular order in Odoo: the id is added in the direction the index serves.
+    expect(direction(partner, 'complete_name desc')).toBe('backward');
+    expect(direction(partner, 'complete_name')).toBe('forward');
+    expect(direction(partner, 'complete_name, id')).toBeUndefined();
+    expect(direction(partner, 'name')).toBeUndefined();
+    const country = getModel(registry, 'res.country');
+    expect(direction(country, 'name')).toBe('forward');
+    expect(direction(country, 'name desc')).toBe('backward');
+    expect(direction(country, 'name desc, id desc')).toBe('backward');
+    expect(direction(country, 'name desc, id')).toBeUndefined();
+    expect(direction(country, 'code')).toBeUndefined();
+    // No index: id alone (the model's own index), text descending, a many2one (Odoo orders it by the comodel's _order).
+    const model = (order: string) =>
+      getModel(buildRegistry([...shippedModels, { model: 'x.y', description: 'Y', order, fields: [{ name: 'name', type: 'char', string: 'N' }, { name: 'up', type: 'many2one', relation: 'x.y', string: 'U' }] }]), 'x.y');
+    expect(orderIndexTerms(model('id'))).toBeUndefined();
+    expect(orderIndexTerms(model('name desc'))).toBeUndefined();
+    expect(orderIndexTerms(model('up'))).toBeUndefined();
+    expect(orderIndexTerms(model('name'))).toBeDefined();
+  });
+
+  it('refuses a model definition whose order is not fields with asc or desc', () => {
+    const define = (order: unknown) => () =>
+      buildRegistry([...shippedModels, { model: 'x.y', description: 'Y', order, fields: [{ name: 'name', type: 'char', string: 'N' }, { name: 'tags', type: 'many2many', relation: 'x.y', string: 'T' }] }]);
+    expect(define('nope')).toThrow("order: 'nope' is not a field with asc or desc");
+    expect(define('name sideways')).toThrow('order');
+    expect(define('tags')).toThrow('order');
+    expect(define(7)).toThrow('order');
+    expect(define('name desc, id')).not.toThrow();
+  });
+
+  it("changes the indexes' layout id when an order changes (the reindex command must rewrite the keys)", () => {
+    const other = buildRegistry(shippedModels.map((m) => ((m as { model: string }).model === 'res.country' ? { ...(m as object), order: 'code' } : m)));
+    expect(layoutIdOf(other)).not.toBe(layoutIdOf(registry));
+  });
+});
+
+describe('searching in the default order', () => {
+  const names = ['delta', 'Alpha', 'charlie', 'alpha', 'Bravo', 'alpha', null, 'Écho', 'echo', 'bravo'];
+  async function storeWith(indexesReady = true): Promise<MemoryRecordStore> {
+    const store = new MemoryRecordStore({ indexesReady });
+    await store.putMany(
+      Array.from({ length: 200 }, (_, i): StoredRecord => ({
+        model: 'res.partner',
+        id: i + 1,
+        version: 1,
+        values: { complete_name: names[i % names.length] ?? null, ref: i % 3 === 0 ? 'R' : null, active: i % 7 !== 0 },
+      })),
+    );
+    store.resetCalls();
+    return store;
+  }
+  const expectedIds = (records: StoredRecord[], order: string, keep: (r: StoredRecord) => boolean) =>
+    records.filter(keep).sort(postgresOrder(partner, order)).map((r) => r.id);
+
+  it("answers in the model's _order when no order is given, walking the order index page by page with a cursor", async () => {
+    const store = await storeWith();
+    const all = store.allRecords();
+    const expected = expectedIds(all, 'complete_name, id desc', (r) => r.values.active === true);
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await searchRecords({ registry, store }, { model: partner, limit: 17, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.records.map((r) => r.id));
+      expect(page.plan).toMatchObject({ strategy: 'scan', via: 'res.partner (order index)' });
+      // A page reads what it needs (17 and the one that says there is more, over the archived ones), not the model.
+      expect(page.plan.read).toBeLessThan(60);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toStrictEqual(expected);
+    expect(pages).toBe(Math.ceil(expected.length / 17));
+    expect(store.calls.scanModel).toBe(0);
+  });
+
+  it('walks backward for the reverse order, and pages with offset as well as with the cursor', async () => {
+    const store = await storeWith();
+    const order = parseOrder(partner, 'complete_name desc, id');
+    const expected = expectedIds(store.allRecords(), 'complete_name desc, id', (r) => r.values.active === true);
+    const page = await searchRecords({ registry, store }, { model: partner, order, offset: 30, limit: 20 });
+    expect(page.records.map((r) => r.id)).toStrictEqual(expected.slice(30, 50));
+    const next = await searchRecords({ registry, store }, { model: partner, order, limit: 20, cursor: page.nextCursor });
+    expect(next.records.map((r) => r.id)).toStrictEqual(expected.slice(50, 70));
+    // NULL names first in descending order (PostgreSQL's default).
+    expect(store.allRecords().find((r) => r.id === expected[0])?.values.complete_name).toBeNull();
+  });
+
+  it("sorts a lookup's candidates in the same sequence, and either way a cursor goes on in the other", async () => {
+    const store = await storeWith();
+    const unmarked = await storeWith(false);
+    const domain = [['ref', '=', 'R']];
+    const expected = expectedIds(store.allRecords(), 'complete_name, id desc', (r) => r.values.active === true && r.values.ref === 'R');
+    const viaLookup = await searchRecords({ registry, store }, { model: partner, domain, limit: 10 });
+    expect(viaLookup.plan).toMatchObject({ strategy: 'index', via: 'ref =' });
+    expect(viaLookup.records.map((r) => r.id)).toStrictEqual(expected.slice(0, 10));
+    // The same cursor, given to a search that walks the order index (no lookup: an unindexed term or'ed in).
+    const walked = await searchRecords(
+      { registry, store },
+      { model: partner, domain: ['|', ['ref', '=', 'R'], ['street', '=', 'nowhere']], limit: 10, cursor: viaLookup.nextCursor },
+    );
+    expect(walked.plan.via).toBe('res.partner (order index)');
+    expect(walked.records.map((r) => r.id)).toStrictEqual(expected.slice(10, 20));
+    // A table whose indexes are not marked: the model read and sorted here, the same sequence and cursor.
+    const sorted = await searchRecords({ registry, store: unmarked }, { model: partner, domain, limit: 10, cursor: walked.nextCursor });
+    expect(sorted.plan.strategy).toBe('scan');
+    expect(sorted.records.map((r) => r.id)).toStrictEqual(expected.slice(20, 30));
+  });
+
+  it("refuses a cursor made for another order, and orders no index serves sort in memory without a cursor", async () => {
+    const store = await storeWith();
+    const byName = await searchRecords({ registry, store }, { model: partner, limit: 5 });
+    const idOrder = parseOrder(partner, 'id');
+    const byId = await searchRecords({ registry, store }, { model: partner, limit: 5, order: idOrder });
+    expect(byId.records.map((r) => r.id)).toStrictEqual([2, 3, 4, 5, 6]);
+    await expect(searchRecords({ registry, store }, { model: partner, limit: 5, order: idOrder, cursor: byName.nextCursor })).rejects.toThrow(
+      "Invalid 'cursor': it pages another order",
+    );
+    await expect(searchRecords({ registry, store }, { model: partner, limit: 5, cursor: byId.nextCursor })).rejects.toThrow('another order');
+    await expect(
+      searchRecords({ registry, store }, { model: partner, limit: 5, order: parseOrder(partner, 'complete_name desc, id'), cursor: byName.nextCursor }),
+    ).rejects.toThrow('another order');
+    const city = parseOrder(partner, 'ref desc, name');
+    const other = await searchRecords({ registry, store }, { model: partner, limit: 5, order: city });
+    expect(other.records.map((r) => r.id)).toStrictEqual(expectedIds(store.allRecords(), 'ref desc, name', (r) => r.values.active === true).slice(0, 5));
+    expect(other.nextCursor).toBeUndefined();
+    await expect(searchRecords({ registry, store }, { model: partner, limit: 5, order: city, cursor: byName.nextCursor })).rejects.toThrow(
+      "'cursor' pages in id order and in res.partner's default order",
+    );
+  });
+
+  it('keeps id order for a model without an _order (custom models, webhooks)', async () => {
+    const store = new MemoryRecordStore();
+    const webhook = getModel(registry, 'ir.webhook');
+    await store.putMany([3, 1, 2].map((id): StoredRecord => ({ model: 'ir.webhook', id, version: 1, values: { name: `w${4 - id}`, active: true } })));
+    const found = await searchRecords({ registry, store }, { model: webhook, limit: 10 });
+    expect(found.records.map((r) => r.id)).toStrictEqual([1, 2, 3]);
+    expect(store.calls.listInOrder).toBe(0);
+  });
+});
