@@ -274,7 +274,7 @@ function isPythonDigits(text: string): boolean {
 
 /** Characters above ASCII that Python's str.isspace() accepts. */
 const NON_ASCII_SPACE = /^[\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]$/;
-/** Whether Python's str.isspace() accepts `char`: ASCII's \t-\r and 0x1c-0x20 too (JavaScript's trim() does not take 0x1c-0x1f). */
+/** Whether Python's str.isspace() accepts `char`: ASCII's \t-\r and 0x1c-0x20 too (trim() leaves 0x1c-0x1f). */
 function isPythonSpace(char: string): boolean {
   const code = char.codePointAt(0) ?? 0;
   return (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x20) || NON_ASCII_SPACE.test(char);
