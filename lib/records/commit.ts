@@ -21,6 +21,7 @@ import { formatOdooDatetime } from './dates';
 import type { Caller, RecordsDeps } from './deps';
 import {
   MAX_TRANSACTION_ACTIONS,
+  holds,
   recordKeyString,
   type ChangeStamp,
   type CounterIncrement,
@@ -159,8 +160,8 @@ export async function commitWithRetries<T>(
       const outcome = await runAttempt(deps, attempt, reserved, target);
       if (outcome.committed) return outcome.answer;
       const { rejected, transaction } = outcome;
-      const beingDeleted = await targetsBeingDeleted(deps, rejected);
-      const classified = classifyCancellation(rejected, transaction, target.model, beingDeleted);
+      const targets = await targetsBeingDeleted(deps, rejected);
+      const classified = classifyCancellation(rejected, transaction, target.model, targets);
       if (number >= maxAttempts) {
         if (classified.throttledOnly) throw new ServiceUnavailableError(1, { cause: rejected.error });
         const held = classified.beingDeleted;
@@ -313,21 +314,34 @@ const isReferenceDemand = (
 
 /**
  * Of the referenced records whose check failed, those that exist: a delete's mark holds them (or
- * held them: that delete failed since). Read only after such a failure, never on the common path.
+ * held them: that delete failed since), or, for a check that also demanded values (a Holding),
+ * another write changed them (`changed`: another attempt reads them again). Read only after such
+ * a failure, never on the common path.
  */
-async function targetsBeingDeleted(deps: RecordsDeps, { actions }: Rejected): Promise<ReadonlySet<string>> {
+async function targetsBeingDeleted(
+  deps: RecordsDeps,
+  { actions }: Rejected,
+): Promise<{ beingDeleted: ReadonlySet<string>; changed: ReadonlySet<string> }> {
   const keys = actions.flatMap(({ action, reason }) =>
     reason === 'condition' && isReferenceDemand(action) ? [action.key] : [],
   );
-  if (keys.length === 0) return new Set();
+  if (keys.length === 0) return { beingDeleted: new Set(), changed: new Set() };
   const found = await deps.store.getMany(keys, { consistent: true });
-  // An existing record fails a check only under a mark; an update may just have lost to a write.
-  const checked = new Set(
+  // An existing record fails a check only under a mark or for its values; an update may just have lost to a write.
+  const demands = new Map(
     actions.flatMap(({ action }) =>
-      action.kind === 'check' || action.kind === 'append' ? [recordKeyString(action.key)] : [],
+      action.kind === 'check' || action.kind === 'append' ? [[recordKeyString(action.key), action] as const] : [],
     ),
   );
-  return new Set([...found].flatMap(([key, record]) => (checked.has(key) || record.deleting ? [key] : [])));
+  const beingDeleted = new Set<string>();
+  const changed = new Set<string>();
+  for (const [key, record] of found) {
+    const demand = demands.get(key);
+    if (record.deleting) beingDeleted.add(key);
+    else if (demand && !holds(record.values, demand.holding)) changed.add(key);
+    else if (demand) beingDeleted.add(key);
+  }
+  return { beingDeleted, changed };
 }
 
 /**
@@ -342,7 +356,7 @@ function classifyCancellation(
   { error, actions }: Rejected,
   { checkedFields }: WriteTransaction,
   model: ModelDef,
-  beingDeleted: ReadonlySet<string>,
+  { beingDeleted, changed }: { beingDeleted: ReadonlySet<string>; changed: ReadonlySet<string> },
 ) {
   let held: RecordKey | undefined;
   for (const { action, reason } of actions) {
@@ -353,8 +367,9 @@ function classifyCancellation(
         held = action.key;
         continue;
       }
-      // An update's version moved on (someone wrote the record): another attempt reads it again.
-      if (action.kind === 'update') continue;
+      // An update's version moved on, or a checked record's values (someone wrote the record):
+      // another attempt reads it again.
+      if (action.kind === 'update' || changed.has(recordKeyString(action.key))) continue;
       const field = checkedFields.get(recordKeyString(action.key));
       throw new InvalidValueError(
         `Invalid value for field '${field?.name}' (${field?.type}) on model '${model.model}': ` +

@@ -27,6 +27,7 @@ import {
   type RecordKey,
   type RecordStore,
   type StoredRecord,
+  type Holding,
   type StoredValue,
   type WriteAction,
 } from './port';
@@ -83,21 +84,27 @@ export function completeNameOf(model: ModelDef, values: Values, above: readonly 
   return pythonStrip(name);
 }
 
-/** The records above `values` that its name needs: parent first, up to the first company or the top. */
-function chainAbove(values: Values, stateOf: (id: number) => Values | null | undefined): Values[] | undefined {
-  const chain: Values[] = [];
+/** The records above `values` that its name needs, with their ids: parent first, up to the first company or the top. */
+function chainAbove(
+  values: Values,
+  stateOf: (id: number) => Values | null | undefined,
+): { id: number; values: Values }[] | undefined {
+  const chain: { id: number; values: Values }[] = [];
   const seen = new Set<number>();
   for (let up = ref(values, 'parent_id'); up !== null && !seen.has(up);) {
     seen.add(up);
     const parent = stateOf(up);
     if (parent === undefined) return undefined; // not read yet
     if (parent === null) break; // missing or deleted
-    chain.push(parent);
+    chain.push({ id: up, values: parent });
     if (parent.is_company === true) break;
     up = ref(parent, 'parent_id');
   }
   return chain;
 }
+
+/** What a record above a contact must still hold when a name computed from it commits. */
+const holdingOf = (values: Values): Holding => Object.fromEntries(DEPENDS.map((name) => [name, values[name] ?? null]));
 
 /** A record of the hierarchy as the transaction leaves it (null: deleted or missing), and its action. */
 interface Named {
@@ -184,7 +191,20 @@ class Hierarchy {
     const values = this.stateOf(id);
     if (!values) return undefined;
     const above = chainAbove(values, this.stateOf);
-    return above && completeNameOf(this.model, values, above);
+    return (
+      above &&
+      completeNameOf(
+        this.model,
+        values,
+        above.map((record) => record.values),
+      )
+    );
+  }
+
+  /** The ids of the records above `id` its name is computed from. */
+  idsAbove(id: number): number[] {
+    const values = this.stateOf(id);
+    return (values && chainAbove(values, this.stateOf)?.map((record) => record.id)) ?? [];
   }
 }
 
@@ -204,6 +224,18 @@ function withRename(actions: readonly WriteAction[], record: StoredRecord, name:
     for (const [list, ids] of Object.entries(existing.lists)) set[list] = [...idsOf(record.values[list]), ...ids];
   const write: WriteAction = { ...updateAction(record, set), ...(existing ? { unmarkedAt: now } : {}) };
   return at >= 0 ? actions.map((action, i) => (i === at ? write : action)) : [...actions, write];
+}
+
+/** `actions` with `key`'s check or append (a new one if it has neither) demanding `holding` too. */
+function withHolding(actions: readonly WriteAction[], key: RecordKey, holding: Holding, now: number): WriteAction[] {
+  const keyString = recordKeyString(key);
+  const at = actions.findIndex(
+    (action) => (action.kind === 'check' || action.kind === 'append') && recordKeyString(action.key) === keyString,
+  );
+  if (at < 0) return [...actions, { kind: 'check', key, now, holding }];
+  return actions.map((action, i) =>
+    i === at && (action.kind === 'check' || action.kind === 'append') ? { ...action, holding } : action,
+  );
 }
 
 /** The records of `transaction` whose names it changes (created, or one of DEPENDS changed), by model. */
@@ -246,12 +278,19 @@ export async function keepCompleteNamesInStep(
       else if ((action.kind === 'update' || action.kind === 'delete') && action.key.model === modelName)
         hierarchy.states.set(action.key.id, { values: action.kind === 'update' ? { ...action.after } : null, index });
     });
-    // What the transaction may still take: a delete's transaction adds its header when it commits (commit.ts).
-    const room = MAX_TRANSACTION_ACTIONS - actions.length - (actions.some((a) => a.kind === 'delete') ? 1 : 0);
+    // What the transaction may still take: a delete's transaction adds its header when it commits
+    // (commit.ts), and each record above the seeds a check of what it holds (below).
+    await hierarchy.readAbove(ids);
+    const seedsAbove = new Set(ids.flatMap((id) => hierarchy.idsAbove(id)));
+    const header = actions.some((a) => a.kind === 'delete') ? 1 : 0;
+    const room = MAX_TRANSACTION_ACTIONS - actions.length - header - seedsAbove.size;
     const below = await hierarchy.below(ids, room);
     if (below === undefined) settle.push(...ids.map((id) => ({ model: modelName, id })));
     const renamed = below === undefined ? ids : [...ids, ...below];
     await hierarchy.readAbove(renamed);
+    // The records above that names are computed from and that the transaction does not write: it
+    // commits only if they still hold what was read (a company renamed meanwhile sends it back).
+    const above = new Set(renamed.flatMap((id) => hierarchy.idsAbove(id)));
     for (const id of renamed) {
       const name = hierarchy.nameOf(id);
       const named = hierarchy.states.get(id) as Named;
@@ -269,6 +308,17 @@ export async function keepCompleteNamesInStep(
           after: { ...named.values },
         };
       else if (named.read) actions.splice(0, actions.length, ...withRename(actions, named.read, name, now));
+    }
+    for (const id of above) {
+      const named = hierarchy.states.get(id);
+      const key = { model: modelName, id };
+      const written = actions.some(
+        (a) =>
+          (a.kind === 'update' || a.kind === 'create' || a.kind === 'delete') &&
+          recordKeyString(a.key) === recordKeyString(key),
+      );
+      if (!named?.values || written) continue;
+      actions.splice(0, actions.length, ...withHolding(actions, key, holdingOf(named.values), now));
     }
   }
   const withName = (state: StoredRecord): StoredRecord => {
@@ -321,10 +371,18 @@ export async function settleCompleteNames(
           ? [updateAction(named.read, { [FIELD]: name })]
           : [];
       });
+      // Each chunk commits only if the records it was renamed after still hold what was read.
+      const checks = ids.flatMap((id): WriteAction[] => {
+        const values = hierarchy.stateOf(id);
+        return values
+          ? [{ kind: 'check', key: { model: modelName, id }, now: Date.now(), holding: holdingOf(values) }]
+          : [];
+      });
+      const size = Math.max(1, SETTLE_CHUNK - checks.length);
       let refused = 0;
-      for (let at = 0; at < writes.length; at += SETTLE_CHUNK) {
-        const chunk = writes.slice(at, at + SETTLE_CHUNK);
-        if (await commit(chunk)) renamed += chunk.length;
+      for (let at = 0; at < writes.length; at += size) {
+        const chunk = writes.slice(at, at + size);
+        if (await commit([...chunk, ...checks])) renamed += chunk.length;
         else refused += chunk.length;
       }
       // Those refused changed since they were read: read and named again.
@@ -356,8 +414,12 @@ export function withCompleteNames(registry: ModelRegistry, records: readonly Sto
   return records.map((record) => {
     const states = byModel.get(record.model);
     if (!states) return record;
-    const above = chainAbove(record.values, (id) => states.get(id) ?? null) as Values[];
-    const name = completeNameOf(registry.get(record.model) as ModelDef, record.values, above);
+    const above = chainAbove(record.values, (id) => states.get(id) ?? null) ?? [];
+    const name = completeNameOf(
+      registry.get(record.model) as ModelDef,
+      record.values,
+      above.map((r) => r.values),
+    );
     if (record.values[FIELD] === name) return record;
     return {
       ...record,
@@ -388,8 +450,15 @@ export async function relinkCompleteNames(
       onProgress({ checked, written });
     });
     const drifted = [...states].flatMap(([id, values]) => {
-      const above = chainAbove(values, (up) => states.get(up) ?? null) as Values[];
-      return values[FIELD] === completeNameOf(model, values, above) ? [] : [id];
+      const above = chainAbove(values, (up) => states.get(up) ?? null) ?? [];
+      return values[FIELD] ===
+        completeNameOf(
+          model,
+          values,
+          above.map((r) => r.values),
+        )
+        ? []
+        : [id];
     });
     states.clear();
     for (let start = 0; start < drifted.length; start += 25) {

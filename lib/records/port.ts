@@ -113,6 +113,8 @@ export type WriteAction =
       readonly lists: Readonly<Record<string, readonly number[]>>;
       readonly now: number;
       readonly stamp?: ChangeStamp;
+      /** Values it must still hold (Holding). */
+      readonly holding?: Holding;
     }
   /** Delete a record, if it is still at `expectedVersion`. */
   | {
@@ -127,7 +129,7 @@ export type WriteAction =
    * delete holds a mark on it that is still valid at `now` (epoch ms): a new reference must not
    * point at a record whose delete has already looked for references.
    */
-  | { readonly kind: 'check'; readonly key: RecordKey; readonly now: number }
+  | { readonly kind: 'check'; readonly key: RecordKey; readonly now: number; readonly holding?: Holding }
   /**
    * Mark a record for deletion (and move its version on by one, so a write that read it before
    * fails), if it is still at `expectedVersion` and holds no mark valid at `now` (epoch ms) but one
@@ -324,6 +326,20 @@ export const MODEL_INDEX_SHARDS = 16;
 
 /** The most actions one DynamoDB transaction can carry. */
 export const MAX_TRANSACTION_ACTIONS = 100;
+
+/**
+ * Values a record checked or appended to must still hold when the transaction commits: what the
+ * transaction computed from it (a contact's complete_name from its company's name: complete-names.ts).
+ * NULL stands for a field with no value.
+ */
+export type Holding = Readonly<Record<string, StoredValue>>;
+
+/** Whether `values` hold `holding` (a field with no value holds NULL). */
+export function holds(values: Readonly<Record<string, StoredValue>>, holding: Holding | undefined): boolean {
+  return Object.entries(holding ?? {}).every(
+    ([field, value]) => JSON.stringify(values[field] ?? null) === JSON.stringify(value ?? null),
+  );
+}
 
 export function recordKeyString(key: RecordKey): string {
   return `${key.model}#${key.id}`;

@@ -31,6 +31,7 @@ import { TransactionCancelledError, type CancellationReason } from '../../lib/er
 import {
   MAX_TRANSACTION_ACTIONS,
   MODEL_INDEX_SHARDS,
+  holds,
   recordKeyString,
   type IdempotencyClaim,
   type IdReservation,
@@ -450,7 +451,7 @@ export class MemoryRecordStore implements RecordStore {
         return this.#tooLarge(action.record) ? 'too-large' : 'none';
       case 'check':
       case 'append':
-        return current && !markHolds(current, action.now) ? 'none' : 'condition';
+        return current && !markHolds(current, action.now) && holds(current.values, action.holding) ? 'none' : 'condition';
       case 'mark':
         if (current?.version !== action.expectedVersion) return 'condition';
         return markHolds(current, action.now) && current.deleting?.token !== action.mark.token ? 'condition' : 'none';

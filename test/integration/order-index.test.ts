@@ -12,7 +12,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { buildRegistry, getModel } from '../../lib/models/registry';
 import { writeRecords } from '../../lib/records';
 import { withCompleteNames } from '../../lib/records/complete-names';
-import type { StoredRecord } from '../../lib/records/port';
+import type { StoredRecord, WriteAction } from '../../lib/records/port';
+import { TransactionCancelledError } from '../../lib/errors';
 import { parseOrder, searchRecords } from '../../lib/records/search/search';
 import { shippedModels } from '../../models';
 import { reindex } from '../../scripts/reindex';
@@ -100,6 +101,14 @@ describe('the order index on DynamoDB Local', () => {
     // Each follow-up is a stamped change of its own (the change feed reads the stamp).
     const item = await stores.rawItem('res.partner', 5130);
     expect(item?.tx).toMatchObject({ c: 'c', n: expect.any(Number) });
+  });
+
+  it('a check with the values a record must still hold commits only while it holds them (NULL as no value)', async () => {
+    await stores.records.putMany([{ model: 'res.partner', id: 8000, version: 1, values: { name: 'Holder', active: true } }]);
+    const check = (holding: Record<string, string | null>): WriteAction => ({ kind: 'check', key: { model: 'res.partner', id: 8000 }, now: Date.now(), holding });
+    await expect(stores.records.transact([check({ name: 'Holder', parent_id: null })])).resolves.toBeUndefined();
+    await expect(stores.records.transact([check({ name: 'Other' })])).rejects.toBeInstanceOf(TransactionCancelledError);
+    await expect(stores.records.transact([check({ name: 'Holder', parent_id: 'x' })])).rejects.toBeInstanceOf(TransactionCancelledError);
   });
 
   it('the reindex command gives records written before their order keys and names, then marks the table', async () => {

@@ -58,6 +58,7 @@ import {
   type TransactionHeader,
   type WriteAction,
   type ChangeStamp,
+  type Holding,
   type Indexer,
   type IndexQuery,
   type IndexState,
@@ -150,6 +151,19 @@ class ExpressionNames {
   }
 }
 
+/** The conditions that the record still holds `holding` (port.ts Holding): ' AND ...' per field, or nothing. */
+function holdingCondition(expr: ExpressionNames, holding: Holding | undefined): string {
+  const v = holding && Object.keys(holding).length > 0 ? expr.name('v') : '';
+  return Object.entries(holding ?? {})
+    .map(([field, value]) => {
+      const path = `${v}.${expr.name(field)}`;
+      return value === null
+        ? ` AND (attribute_not_exists(${path}) OR ${path} = ${expr.value(null)})`
+        : ` AND ${path} = ${expr.value(value)}`;
+    })
+    .join('');
+}
+
 /** A change stamp as the item's `tx` attribute: short names, since every record carries one. */
 export function stampAttribute(stamp: ChangeStamp): Item {
   return { id: stamp.transactionId, n: stamp.count, i: stamp.position, c: stamp.clientId };
@@ -216,7 +230,9 @@ export function buildAppendParams(
     TableName: table,
     Key: recordItemKey(action.key),
     UpdateExpression: `SET ${sets.join(', ')}`,
-    ConditionExpression: `attribute_exists(${expr.name('pk')}) AND (attribute_not_exists(${deleting}) OR ${deleting} <= ${expr.value(action.now)})`,
+    ConditionExpression:
+      `attribute_exists(${expr.name('pk')}) AND (attribute_not_exists(${deleting}) OR ${deleting} <= ${expr.value(action.now)})` +
+      holdingCondition(expr, action.holding),
     ExpressionAttributeNames: expr.names,
     ExpressionAttributeValues: expr.values,
   };
@@ -301,12 +317,14 @@ export function buildCheckParams(
   ExpressionAttributeNames: Record<string, string>;
   ExpressionAttributeValues: Record<string, unknown>;
 } {
+  const expr = new ExpressionNames();
+  const holding = holdingCondition(expr, action.holding);
   return {
     TableName: table,
     Key: recordItemKey(action.key),
-    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#deleting) OR #deleting <= :now)',
-    ExpressionAttributeNames: { '#deleting': 'deleting' },
-    ExpressionAttributeValues: { ':now': action.now },
+    ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#deleting) OR #deleting <= :now)${holding}`,
+    ExpressionAttributeNames: { '#deleting': 'deleting', ...expr.names },
+    ExpressionAttributeValues: { ':now': action.now, ...expr.values },
   };
 }
 

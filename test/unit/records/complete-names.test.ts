@@ -99,6 +99,19 @@ describe("res.partner's complete_name", () => {
     expect(wrongNames(store.allRecords())).toEqual([]);
   });
 
+  it('a contact created while its company is renamed is named after the new name: the company must still hold the one read', async () => {
+    const { store, deps } = await demoSetup();
+    // Between this create's read of company 12 and its commit, another request renames 12.
+    store.beforeNextTransact(() =>
+      store.transact([updateAction(store.record('res.partner', 12) as StoredRecord, { name: 'Azure Renamed' })]),
+    );
+    const contact = await created(deps, [['name', 'Late'], ['parent_id', 12]]);
+    // The first commit was refused (12 no longer held 'Azure Interior'); the next attempt read it again.
+    expect(store.calls.transact).toBe(2);
+    expect(nameIn(store, contact)).toBe('Azure Renamed, Late');
+    expect(store.record('res.partner', 12)?.values.child_ids).toEqual([contact]);
+  });
+
   it('is set by the system: a value given for it is dropped, as Odoo drops its magic fields', async () => {
     const { store, deps } = await demoSetup();
     await writeRecords(deps, { model: 'res.partner', ids: [3], vals: vals([['complete_name', 'Forged']]), caller });
@@ -140,13 +153,15 @@ describe("res.partner's complete_name", () => {
     };
     await writeRecords(deps, { model: 'res.partner', ids: [18], vals: vals([['name', 'Deco Subtractor']]), caller });
     // The company alone, then 230 contacts in 100s, each transaction its own change in the feed.
-    expect(transactions.map((actions) => actions.filter((a) => a.kind === 'update').length)).toEqual([1, 100, 100, 30]);
+    // (Each follow-up also checks that the company still holds the name they were renamed after.)
+    expect(transactions.map((actions) => actions.filter((a) => a.kind === 'update').length)).toEqual([1, 99, 99, 32]);
+    expect(transactions[1]?.find((a) => a.kind === 'check')).toMatchObject({ key: { id: 18 }, holding: { name: 'Deco Subtractor' } });
     const stamps = transactions.slice(1).map((actions) =>
-      actions.map((a) => (a.kind === 'update' ? [a.stamp?.transactionId, a.stamp?.count, a.stamp?.clientId] : [])),
+      actions.flatMap((a) => (a.kind === 'update' ? [[a.stamp?.transactionId, a.stamp?.count, a.stamp?.clientId]] : [])),
     );
     expect(new Set(stamps.map((chunk) => chunk[0]?.[0])).size).toBe(3);
     for (const chunk of stamps) expect(new Set(chunk.map(String)).size).toBe(1);
-    expect(stamps[2]?.[0]).toEqual([expect.any(String), 30, 'client-a']);
+    expect(stamps[2]?.[0]).toEqual([expect.any(String), 32, 'client-a']);
     expect(nameIn(store, 1229)).toBe('Deco Subtractor, Contact 229');
     expect(wrongNames(store.allRecords())).toEqual([]);
   });

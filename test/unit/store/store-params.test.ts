@@ -74,6 +74,17 @@ describe('store/records', () => {
       });
     });
 
+    it('adds to a ConditionCheck the values the record must still hold (a company whose name a contact was named after)', () => {
+      const check: WriteAction = { kind: 'check', key: { model: 'res.partner', id: 12 }, now: NOW_MS, holding: { name: 'Azure Interior', parent_id: null } };
+      expect(buildTransactWriteParams(TABLE, [check]).TransactItems?.[0]?.ConditionCheck).toStrictEqual({
+        ...CHECK_482,
+        Key: { pk: 'res.partner#12' },
+        ConditionExpression: `${CHECK_482.ConditionExpression} AND #n0.#n1 = :v2 AND (attribute_not_exists(#n0.#n3) OR #n0.#n3 = :v4)`,
+        ExpressionAttributeNames: { '#deleting': 'deleting', '#n0': 'v', '#n1': 'name', '#n3': 'parent_id' },
+        ExpressionAttributeValues: { ':now': NOW_MS, ':v2': 'Azure Interior', ':v4': null },
+      });
+    });
+
     it("returns a delete's mark as an Update: the mark, its token and version+1, if at the version read and no other delete's mark holds", () => {
       const mark: WriteAction = { kind: 'mark', key: { model: 'res.country', id: 482 }, expectedVersion: 3, mark: { until: NOW_MS + 30_000, token: 'tok-1' }, now: NOW_MS };
       expect(buildTransactWriteParams(TABLE, [mark])).toStrictEqual({
