@@ -238,17 +238,38 @@ function withHolding(actions: readonly WriteAction[], key: RecordKey, holding: H
   );
 }
 
-/** The records of `transaction` whose names it changes (created, or one of DEPENDS changed), by model. */
-function seedsOf(registry: ModelRegistry, transaction: WriteTransaction): Map<string, number[]> {
-  const seeds = new Map<string, number[]>();
-  const add = (key: RecordKey) => seeds.set(key.model, [...(seeds.get(key.model) ?? []), key.id]);
+/**
+ * Whether the names below a record follow a change of it: its name, or whether it is a company, or,
+ * for a contact, its parent (a company's contacts are named after the company whatever is above it;
+ * a type names only an unnamed address itself).
+ */
+function namesBelowChange(before: Values | undefined, after: Values | null): boolean {
+  if (!before || !after) return false;
+  if (before.name !== after.name || (before.is_company === true) !== (after.is_company === true)) return true;
+  return after.is_company !== true && before.parent_id !== after.parent_id;
+}
+
+/**
+ * The records of `transaction` whose names it changes (created, or one of DEPENDS changed), by
+ * model, and those of them whose contacts below follow.
+ */
+function seedsOf(registry: ModelRegistry, transaction: WriteTransaction) {
+  const seeds = new Map<string, { ids: number[]; parents: Set<number> }>();
+  const add = (key: RecordKey, parent: boolean) => {
+    let entry = seeds.get(key.model);
+    if (!entry) seeds.set(key.model, (entry = { ids: [], parents: new Set() }));
+    entry.ids.push(key.id);
+    if (parent) entry.parents.add(key.id);
+  };
   for (const action of transaction.actions) {
     const model = 'key' in action ? registry.get(action.key.model) : undefined;
     if (!model || !hasCompleteName(model)) continue;
-    if (action.kind === 'create') add(action.key);
+    // A record created has no contacts yet but those its (0, 0, vals) commands create (seeds too).
+    if (action.kind === 'create') add(action.key, false);
     else if (action.kind === 'update' || action.kind === 'delete') {
       const after = action.kind === 'update' ? action.after : null;
-      if (DEPENDS.some((name) => action.before?.[name] !== after?.[name])) add(action.key);
+      if (DEPENDS.some((name) => action.before?.[name] !== after?.[name]))
+        add(action.key, namesBelowChange(action.before, after));
     }
   }
   return seeds;
@@ -270,7 +291,7 @@ export async function keepCompleteNamesInStep(
   const actions = [...transaction.actions];
   const changed = new Map<string, Record<string, StoredValue>>();
   const settle: RecordKey[] = [...(transaction.settle ?? [])];
-  for (const [modelName, ids] of seeds) {
+  for (const [modelName, { ids, parents }] of seeds) {
     const hierarchy = new Hierarchy(store, registry.get(modelName) as ModelDef);
     actions.forEach((action, index) => {
       if (action.kind === 'create' && action.key.model === modelName)
@@ -284,8 +305,8 @@ export async function keepCompleteNamesInStep(
     const seedsAbove = new Set(ids.flatMap((id) => hierarchy.idsAbove(id)));
     const header = actions.some((a) => a.kind === 'delete') ? 1 : 0;
     const room = MAX_TRANSACTION_ACTIONS - actions.length - header - seedsAbove.size;
-    const below = await hierarchy.below(ids, room);
-    if (below === undefined) settle.push(...ids.map((id) => ({ model: modelName, id })));
+    const below = await hierarchy.below([...parents], room);
+    if (below === undefined) settle.push(...[...parents].map((id) => ({ model: modelName, id })));
     const renamed = below === undefined ? ids : [...ids, ...below];
     await hierarchy.readAbove(renamed);
     // The records above that names are computed from and that the transaction does not write: it

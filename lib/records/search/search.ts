@@ -127,7 +127,9 @@ function decodeCursor(cursor: string): Cursor {
   try {
     const { a, k, b } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
     if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return { afterId: a };
-    if (typeof k === 'string' && k !== '' && (b === undefined || b === 1)) return { afterKey: k, backward: b === 1 };
+    // An order key is a sort key: at most 1,024 bytes (a longer one is no key of ours, and DynamoDB would refuse it).
+    const key = typeof k === 'string' && k !== '' && Buffer.byteLength(k, 'utf8') <= 1024 ? k : undefined;
+    if (key !== undefined && (b === undefined || b === 1)) return { afterKey: key, backward: b === 1 };
   } catch {
     // reported below
   }
