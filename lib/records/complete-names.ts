@@ -293,6 +293,9 @@ export async function keepCompleteNamesInStep(
   const settle: RecordKey[] = [...(transaction.settle ?? [])];
   for (const [modelName, { ids, parents }] of seeds) {
     const hierarchy = new Hierarchy(store, registry.get(modelName) as ModelDef);
+    // What the lists' completion read (the parents gaining children, say) as read; then what the actions leave.
+    for (const record of transaction.completionReads?.values() ?? [])
+      if (record.model === modelName) hierarchy.states.set(record.id, { values: { ...record.values }, read: record });
     actions.forEach((action, index) => {
       if (action.kind === 'create' && action.key.model === modelName)
         hierarchy.states.set(action.key.id, { values: { ...action.record.values }, index });

@@ -348,7 +348,13 @@ function rebuilt(transaction: WriteTransaction, touched: ReadonlyMap<string, Tou
       else actions[record.index] = write;
     }
   }
-  if (states.size === 0) return transaction;
+  // What was read consistently for this completion, for the next one (complete-names.ts) to reuse.
+  const reads = [...touched.values()].flatMap((record) => (record.read ? [record.read] : []));
+  const completionReads = new Map([
+    ...(transaction.completionReads ?? []),
+    ...reads.map((r) => [recordKeyString(r), r] as const),
+  ]);
+  if (states.size === 0) return reads.length > 0 ? { ...transaction, completionReads } : transaction;
   const withState = (state: StoredRecord): StoredRecord => {
     const values = states.get(recordKeyString(state));
     return values ? { ...state, values: Object.assign(Object.create(null), values) } : state;
@@ -358,6 +364,7 @@ function rebuilt(transaction: WriteTransaction, touched: ReadonlyMap<string, Tou
     actions,
     newStates: transaction.newStates.map(withState),
     linkedStates: transaction.linkedStates.map(withState),
+    ...(reads.length > 0 ? { completionReads } : {}),
   };
 }
 

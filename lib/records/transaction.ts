@@ -63,6 +63,11 @@ export interface WriteTransaction {
    * (lib/records/complete-names.ts, settleCompleteNames).
    */
   readonly settle?: readonly RecordKey[];
+  /**
+   * Records a completion read consistently for this attempt (inverses.ts: the parents, the children
+   * lists name), by recordKeyString: the next completion reads them no more.
+   */
+  readonly completionReads?: ReadonlyMap<string, StoredRecord>;
 }
 
 /** Collects the actions of one attempt, and what the records will look like once committed. */

@@ -112,6 +112,16 @@ describe("res.partner's complete_name", () => {
     expect(store.record('res.partner', 12)?.values.child_ids).toEqual([contact]);
   });
 
+  it("reads the company a contact joins once: the lists' completion read it already", async () => {
+    const { store, deps } = await demoSetup();
+    await created(deps, [['name', 'Warm'], ['parent_id', 12]]);
+    store.resetCalls();
+    const contact = await created(deps, [['name', 'Once'], ['parent_id', 12]]);
+    // The company (consistently, by the lists' completion) and the display names of the answer.
+    expect(store.calls.getMany).toBe(2);
+    expect(nameIn(store, contact)).toBe('Azure Interior, Once');
+  });
+
   it('is set by the system: a value given for it is dropped, as Odoo drops its magic fields', async () => {
     const { store, deps } = await demoSetup();
     await writeRecords(deps, { model: 'res.partner', ids: [3], vals: vals([['complete_name', 'Forged']]), caller });
