@@ -72,10 +72,16 @@ const PARAMETER_DOCS: Readonly<Record<string, { readonly description: string; re
   fields: { description: 'The fields to answer, as a Python list literal.', example: "['name','email']" },
   offset: { description: 'Records to skip.', example: '0' },
   limit: { description: 'At most this many records.', example: '80' },
-  order: { description: 'Sort order, e.g. `name desc, id`.', example: 'name' },
+  order: {
+    description: "Sort order, e.g. `name desc, id`; none: the model's default order (Odoo's _order).",
+    example: 'name',
+  },
   vals: { description: 'The values to write, as a Python dict literal.', example: "{'name':'New'}" },
   where: { description: 'A domain every record written must match (all or nothing).' },
-  cursor: { description: 'The X-Next-Cursor of the previous page.' },
+  cursor: {
+    description:
+      "The X-Next-Cursor of the previous page (id order, the model's default order or its reverse), with the same order.",
+  },
   allfields: { description: 'The fields to describe, as a Python list literal.' },
   attributes: { description: 'The attributes to answer per field, as a Python list literal.' },
   fields_list: { description: 'The fields whose defaults to answer, as a Python list literal.' },
