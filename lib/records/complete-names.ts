@@ -32,7 +32,7 @@ import {
   type WriteAction,
 } from './port';
 import { idsOf } from './inverses';
-import type { WriteTransaction } from './transaction';
+import { completedStates, type WriteTransaction } from './transaction';
 
 type Values = Readonly<Record<string, StoredValue>>;
 
@@ -345,15 +345,10 @@ export async function keepCompleteNamesInStep(
       actions.splice(0, actions.length, ...withHolding(actions, key, holdingOf(named.values), now));
     }
   }
-  const withName = (state: StoredRecord): StoredRecord => {
-    const values = changed.get(recordKeyString(state));
-    return values ? { ...state, values: Object.assign(Object.create(null), values) } : state;
-  };
   return {
     ...transaction,
     actions,
-    newStates: transaction.newStates.map(withName),
-    linkedStates: transaction.linkedStates.map(withName),
+    ...completedStates(transaction, changed),
     ...(settle.length > 0 ? { settle } : {}),
   };
 }

@@ -26,7 +26,7 @@ import {
   type StoredValue,
   type WriteAction,
 } from './port';
-import type { WriteTransaction } from './transaction';
+import { completedStates, type WriteTransaction } from './transaction';
 
 /** A one2many and the many2one it is the inverse of. */
 export interface InverseLink {
@@ -355,15 +355,10 @@ function rebuilt(transaction: WriteTransaction, touched: ReadonlyMap<string, Tou
     ...reads.map((r) => [recordKeyString(r), r] as const),
   ]);
   if (states.size === 0) return reads.length > 0 ? { ...transaction, completionReads } : transaction;
-  const withState = (state: StoredRecord): StoredRecord => {
-    const values = states.get(recordKeyString(state));
-    return values ? { ...state, values: Object.assign(Object.create(null), values) } : state;
-  };
   return {
     ...transaction,
     actions,
-    newStates: transaction.newStates.map(withState),
-    linkedStates: transaction.linkedStates.map(withState),
+    ...completedStates(transaction, states),
     ...(reads.length > 0 ? { completionReads } : {}),
   };
 }

@@ -70,6 +70,21 @@ export interface WriteTransaction {
   readonly completionReads?: ReadonlyMap<string, StoredRecord>;
 }
 
+/**
+ * `transaction`'s new and linked states with the values a completion of it gave some of their
+ * records (by recordKeyString): what the answer renders once it commits.
+ */
+export function completedStates(
+  transaction: WriteTransaction,
+  values: ReadonlyMap<string, Readonly<Record<string, StoredValue>>>,
+): Pick<WriteTransaction, 'newStates' | 'linkedStates'> {
+  const withValues = (state: StoredRecord): StoredRecord => {
+    const completed = values.get(recordKeyString(state));
+    return completed ? { ...state, values: Object.assign(Object.create(null), completed) } : state;
+  };
+  return { newStates: transaction.newStates.map(withValues), linkedStates: transaction.linkedStates.map(withValues) };
+}
+
 /** Collects the actions of one attempt, and what the records will look like once committed. */
 class TransactionBuilder {
   readonly actions: WriteAction[] = [];

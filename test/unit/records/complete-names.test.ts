@@ -5,29 +5,18 @@
  * command. Through the records core over the in-memory store seeded with the demo data.
  */
 import fc from 'fast-check';
-import { buildRegistry, getModel } from '../../../lib/models/registry';
+import { getModel } from '../../../lib/models/registry';
 import { createRecord, unlinkRecords, writeRecords, type RecordsDeps, type StoredRecord } from '../../../lib/records';
 import { completeNameOf, relinkCompleteNames, withCompleteNames } from '../../../lib/records/complete-names';
 import { updateAction, type StoredValue, type WriteAction } from '../../../lib/records/port';
 import { searchRecords } from '../../../lib/records/search/search';
 import { recordsFromData } from '../../../lib/runtime/demo';
 import type { PyValue } from '../../../lib/wire/pyvalue';
-import { shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore } from '../../helpers/memory-record-store';
+import { caller, demoSetup, registry, vals } from '../../helpers/demo-core';
 
-const registry = buildRegistry(shippedModels);
 const partner = getModel(registry, 'res.partner');
-const caller = { userId: 2, clientId: 'client-a' };
-const NOW = new Date('2024-03-04T05:06:07Z');
-const vals = (entries: Array<[string, PyValue]>) => new Map(entries);
-
-async function demoSetup(): Promise<{ store: MemoryRecordStore; deps: RecordsDeps }> {
-  const store = new MemoryRecordStore();
-  await store.putMany(recordsFromData(registry, demoData.records));
-  store.resetCalls();
-  return { store, deps: { registry, store, now: () => NOW, sleep: async () => undefined } };
-}
 
 const nameIn = (store: MemoryRecordStore, id: number) => store.record('res.partner', id)?.values.complete_name;
 const created = async (deps: RecordsDeps, entries: Array<[string, PyValue]>) =>

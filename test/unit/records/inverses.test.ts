@@ -5,29 +5,16 @@
  */
 import fc from 'fast-check';
 import { InvalidValueError, WriteConflictError } from '../../../lib/errors';
-import { buildRegistry } from '../../../lib/models/registry';
-import { createRecord, unlinkRecords, writeRecords, type RecordsDeps, type StoredRecord } from '../../../lib/records';
+import { createRecord, unlinkRecords, writeRecords, type StoredRecord } from '../../../lib/records';
 import { searchRecords } from '../../../lib/records/search/search';
 import { inverseLinks, listOf, relinkLists, withInverseLists } from '../../../lib/records/inverses';
 import { updateAction } from '../../../lib/records/port';
-import { recordsFromData } from '../../../lib/runtime/demo';
 import type { PyValue } from '../../../lib/wire/pyvalue';
 import { shippedModels } from '../../../models';
-import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore } from '../../helpers/memory-record-store';
+import { caller, demoSetup, NOW, registry, vals } from '../../helpers/demo-core';
 import { rejection } from '../../helpers/thrown';
 
-const registry = buildRegistry(shippedModels);
-const caller = { userId: 2, clientId: 'client-a' };
-const NOW = new Date('2024-03-04T05:06:07Z');
-const vals = (entries: Array<[string, PyValue]>) => new Map(entries);
-
-async function demoSetup(): Promise<{ store: MemoryRecordStore; deps: RecordsDeps }> {
-  const store = new MemoryRecordStore();
-  await store.putMany(recordsFromData(registry, demoData.records));
-  store.resetCalls();
-  return { store, deps: { registry, store, now: () => NOW, sleep: async () => undefined } };
-}
 
 const listIn = (store: MemoryRecordStore, model: string, id: number, field: string) =>
   store.record(model, id)?.values[field];
