@@ -255,7 +255,8 @@ function parseModel(raw: unknown): ModelDef {
   const fieldsByName = new Map(ordered.map((f) => [f.name, f] as const));
   const rec = typeof recName === 'string' ? recName : 'name';
   const recField = fieldsByName.get(rec);
-  if (!recField || !['char', 'text', 'selection'].includes(recField.type) || recField.magic) {
+  // A computed char may name the records (res.partner's complete_name, as in Odoo 17); the other magic fields not.
+  if (!recField || !['char', 'text', 'selection'].includes(recField.type) || (recField.magic && !recField.computed)) {
     throw new ModelDefinitionError(model, `recName ${rec} must be a char field of the model`);
   }
   const definition: ModelDef = { model, description, recName: rec, fields: ordered, fieldsByName };

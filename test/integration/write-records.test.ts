@@ -161,9 +161,12 @@ describe('writeRecords against DynamoDB Local', () => {
   });
 
   it('renders a many2one to a record written in the same request with its new name', async () => {
-    await stores.client.send(new PutCommand({ TableName: stores.tables.records, Item: toItem({ model: 'res.partner', id: 500, version: 1, values: { name: 'Old name', parent_id: 500 } }) }));
-    const [record] = await writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [500], vals: vals({ name: 'New name' }), caller });
-    expect(record?.get('parent_id')).toStrictEqual([500, 'New name']);
+    await stores.client.send(new PutCommand({ TableName: stores.tables.records, Item: toItem({ model: 'res.partner', id: 501, version: 1, values: { name: 'Old co', is_company: true, child_ids: [500] } }) }));
+    await stores.client.send(new PutCommand({ TableName: stores.tables.records, Item: toItem({ model: 'res.partner', id: 500, version: 1, values: { name: 'Old name', parent_id: 501 } }) }));
+    const [record] = await writeRecords({ registry, store: stores.records }, { model: 'res.partner', ids: [500, 501], vals: vals({ name: 'New name' }), caller });
+    // The company's display name (its complete_name: a company's is its name) as this write leaves it.
+    expect(record?.get('parent_id')).toStrictEqual([501, 'New name']);
+    expect(record?.get('display_name')).toBe('New name, New name');
   });
 });
 

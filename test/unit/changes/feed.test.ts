@@ -20,11 +20,12 @@ const registry = buildRegistry(shippedModels);
 const caller = { userId: 2, clientId: 'client-a' };
 const now = new Date('2026-12-06T10:20:30Z');
 
+/** A partner as the writes store it: with its complete_name (no parent here: its name), its display name. */
 const partner = (id: number, version: number, values: Record<string, unknown>): StoredRecord => ({
   model: 'res.partner',
   id,
   version,
-  values: Object.assign(Object.create(null), values),
+  values: Object.assign(Object.create(null), values, typeof values.name === 'string' ? { complete_name: values.name } : {}),
 });
 
 /** A stream record as Lambda hands it: the adapter's items, marshalled. */
@@ -188,9 +189,10 @@ describe('buildChanges', () => {
       model: 'res.partner',
       record_id: 4,
       version: 2,
-      changed_fields: ['name', 'country_id'].sort((a, b) => fieldIndex(a) - fieldIndex(b)),
-      old: { name: 'Old', country_id: false },
-      new: { name: 'New', country_id: [21, 'Belgium'] },
+      // A rename changes the stored complete_name with it (the partner's display name).
+      changed_fields: ['name', 'country_id', 'complete_name'].sort((a, b) => fieldIndex(a) - fieldIndex(b)),
+      old: { name: 'Old', country_id: false, complete_name: 'Old' },
+      new: { name: 'New', country_id: [21, 'Belgium'], complete_name: 'New' },
       display_name: 'New',
       write_uid: 2,
       write_date: '2026-12-06 10:20:30',
@@ -228,7 +230,7 @@ describe('buildChanges', () => {
       old: null,
       new: { name: 'Made', email: 'm@example.com' },
     });
-    expect(created?.data.changed_fields).toEqual(['name', 'email'].sort((a, b) => fieldIndex(a) - fieldIndex(b)));
+    expect(created?.data.changed_fields).toEqual(['name', 'email', 'complete_name'].sort((a, b) => fieldIndex(a) - fieldIndex(b)));
   });
 
   it('gives the same change the same id, and another record or transaction another', () => {

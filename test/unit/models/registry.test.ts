@@ -85,9 +85,9 @@ describe('models', () => {
         expect(fieldNames(registry.get('res.partner')).slice(0, SEED_PARTNER_FIELDS.length)).toStrictEqual(SEED_PARTNER_FIELDS);
       });
 
-      it('returns res.partner described as "Partner" (the seed\'s JSON key) with name as its display name', () => {
+      it('returns res.partner described as "Partner" (the seed\'s JSON key) with complete_name as its display name (Odoo 17)', () => {
         const def = registry.get('res.partner') as ModelDef;
-        expect([def.model, def.description, def.recName]).toStrictEqual(['res.partner', 'Partner', 'name']);
+        expect([def.model, def.description, def.recName]).toStrictEqual(['res.partner', 'Partner', 'complete_name']);
       });
 
       it('returns res.partner.name as a required char and street2 as an optional char', () => {

@@ -5,6 +5,7 @@ import { buildRegistry, type ModelDef } from '../../../lib/models/registry';
 import type { PyValue } from '../../../lib/wire/pyvalue';
 import type { StoredRecord, StoredValue } from '../../../lib/records/port';
 import { shippedModels } from '../../../models';
+import { withCompleteNames } from '../../../lib/records/complete-names';
 import { thrown } from '../../helpers/thrown';
 
 // Every expected id list below was written by hand from Odoo 17's semantics
@@ -47,7 +48,8 @@ const categories = [
 // Partners. Notable: 4 has no credit limit; 5 has a NULL email and 8 an empty one; 7's city is ''
 // and 8's NULL; 7 is archived and 8's `active` was never stored; 9's is_company was never stored;
 // the company tree is 1 > 2 > 4, 1 > 3, 5 > 6, 8 > 9, 7 (archived) > 10.
-const partners = [
+// Stored with their complete names, as every write stores them (res.partner's display name).
+const partners = withCompleteNames(registry, [
   record('res.partner', 1, {
     name: 'Acme Corp', email: 'info@acme.com', city: 'Brussels', is_company: true, active: true, credit_limit: 5000,
     date: '2024-01-15', create_date: '2024-01-15 08:00:00', parent_id: null, child_ids: [2, 3], country_id: 1, category_id: [1], color: 1,
@@ -88,7 +90,7 @@ const partners = [
     name: 'Vincent 100%', email: 'vincent@example.com', city: 'Ghent', is_company: false, active: true, credit_limit: -20,
     date: '2024-12-31', create_date: '2024-12-31 23:59:59', parent_id: 7, child_ids: [], country_id: 4, category_id: [2, 5], color: 4,
   }),
-];
+]);
 
 const tables: Readonly<Record<string, readonly StoredRecord[]>> = {
   'res.partner': partners,
@@ -276,7 +278,8 @@ describe('domain', () => {
         ["[('name', 'ilike', 'ëlodie')]", [4]],
         ["[('name', 'ilike', 'ZOË')]", [7]],
         ["[('name', 'ilike', 'helene')]", []],
-        ["[('display_name', 'ilike', 'corp')]", [1]],
+        // Odoo 17: a partner's display name is its complete_name, so its contacts ('Acme Corp, Alice Martin') match too.
+        ["[('display_name', 'ilike', 'corp')]", [1, 2, 3, 4]],
         // like wraps the value in %...% and keeps its own wildcards: _ is any one character ...
         ["[('name', 'like', 'A_ice')]", [2]],
         // ... unless escaped with a backslash.
@@ -470,7 +473,7 @@ describe('domain', () => {
       ["[('color', 'in', None), ('date', '>', 'not a date')]", { kind: 'constant', value: false }],
       ["['!', ('id', 'not in', False)]", { kind: 'constant', value: false }],
       ["[('category_id', 'any', [('name', 'in', [])])]", anyNode(partner, 'category_id', false, { kind: 'constant', value: false })],
-      ["[('display_name', 'ilike', 'x')]", leaf(partner, 'name', 'ilike', 'x')],
+      ["[('display_name', 'ilike', 'x')]", leaf(partner, 'complete_name', 'ilike', 'x')],
       [
         "[('name', '=', 'A'), '!', ('color', '<', 3)]",
         { kind: 'and', children: [leaf(partner, 'name', '=', 'A'), leaf(partner, 'color', '>=', 3)] },
@@ -609,7 +612,7 @@ describe('domain', () => {
         [
           ['category_id', [], 'child_of'],
           ['country_id', 'any'],
-          ['parent_id', ['name'], 'ilike'],
+          ['parent_id', ['complete_name'], 'ilike'],
         ],
       ],
       ["[('category_id', 'not ilike', 'vip')]", [['category_id', ['name'], 'ilike']]],

@@ -408,6 +408,8 @@ describe('records', () => {
     it('returns every field in the model order, id first, as read() shows them', () => {
       const record = stored('res.partner', 17, 4, {
         name: 'Edward Foster',
+        // Stored by the writes (its parent is partner 3): its display name.
+        complete_name: 'Administrator, Edward Foster',
         street: '2 Chaussée de Namur',
         street2: 'Chung Hsiao East Road',
         city: 'Namur',
@@ -450,7 +452,7 @@ describe('records', () => {
           ['create_uid', [1, 'Administrator']],
           ['write_date', '2024-03-04 05:06:07'],
           ['write_uid', [2, 'Demo User']],
-          ['display_name', 'Edward Foster'],
+          ['display_name', 'Administrator, Edward Foster'],
           ['email', 'edward@example.com'],
           ['phone', false],
           ['mobile', false],
@@ -468,8 +470,7 @@ describe('records', () => {
           ['lang', 'en_US'],
           ['comment', '<p>VIP</p>'],
           ['date', '2017-07-12'],
-          // Computed by the writes that store the record (none here: stored without it).
-          ['complete_name', false],
+          ['complete_name', 'Administrator, Edward Foster'],
           ['color', 0],
           ['credit_limit', new PyFloat(0)],
           ['partner_latitude', new PyFloat(50.5)],

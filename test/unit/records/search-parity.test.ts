@@ -8,6 +8,7 @@
 import { BadRequestError } from '../../../lib/errors';
 import { buildRegistry, getModel } from '../../../lib/models/registry';
 import { countRecords, domainModels, searchRecords } from '../../../lib/records';
+import { withCompleteNames } from '../../../lib/records/complete-names';
 import type { StoredRecord, StoredValue } from '../../../lib/records/port';
 import { parseLiteralParam } from '../../../lib/wire/literal';
 import { shippedModels } from '../../../models';
@@ -132,7 +133,8 @@ const ACTIVE = [1, 2, 4, 6, 7];
 
 async function storeWithData(): Promise<MemoryRecordStore> {
   const store = new MemoryRecordStore();
-  await store.putMany([...countries, ...tags, ...partnerRows, ...users]);
+  // As the writes store them: partners with their complete names (their display names).
+  await store.putMany(withCompleteNames(registry, [...countries, ...tags, ...partnerRows, ...users]));
   store.resetCalls();
   return store;
 }
