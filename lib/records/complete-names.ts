@@ -84,23 +84,27 @@ export function completeNameOf(model: ModelDef, values: Values, above: readonly 
   return pythonStrip(name);
 }
 
-/** The records above `values` that its name needs, with their ids: parent first, up to the first company or the top. */
+/**
+ * The records above `values` that its name needs, with their ids: parent first, up to the first
+ * company or the top; `unread`: the first record above it whose state is not known yet (the chain
+ * stops short there).
+ */
 function chainAbove(
   values: Values,
   stateOf: (id: number) => Values | null | undefined,
-): { id: number; values: Values }[] | undefined {
+): { chain: { id: number; values: Values }[]; unread?: number } {
   const chain: { id: number; values: Values }[] = [];
   const seen = new Set<number>();
   for (let up = ref(values, 'parent_id'); up !== null && !seen.has(up);) {
     seen.add(up);
     const parent = stateOf(up);
-    if (parent === undefined) return undefined; // not read yet
+    if (parent === undefined) return { chain, unread: up };
     if (parent === null) break; // missing or deleted
     chain.push({ id: up, values: parent });
     if (parent.is_company === true) break;
     up = ref(parent, 'parent_id');
   }
-  return chain;
+  return { chain };
 }
 
 /** What a record above a contact must still hold when a name computed from it commits. */
@@ -146,18 +150,8 @@ class Hierarchy {
       const wanted = new Set<number>();
       for (const id of ids) {
         const values = this.stateOf(id);
-        if (!values) continue;
-        const seen = new Set<number>([id]);
-        for (let up = ref(values, 'parent_id'); up !== null && !seen.has(up);) {
-          seen.add(up);
-          const parent = this.stateOf(up);
-          if (parent === undefined) {
-            wanted.add(up);
-            break;
-          }
-          if (parent === null || parent.is_company === true) break;
-          up = ref(parent, 'parent_id');
-        }
+        const unread = values ? chainAbove(values, this.stateOf).unread : undefined;
+        if (unread !== undefined) wanted.add(unread);
       }
       if (wanted.size === 0) return;
       await this.read(wanted);
@@ -190,22 +184,29 @@ class Hierarchy {
   nameOf(id: number): string | undefined {
     const values = this.stateOf(id);
     if (!values) return undefined;
-    const above = chainAbove(values, this.stateOf);
-    return (
-      above &&
-      completeNameOf(
-        this.model,
-        values,
-        above.map((record) => record.values),
-      )
-    );
+    const { chain, unread } = chainAbove(values, this.stateOf);
+    return unread === undefined
+      ? completeNameOf(
+          this.model,
+          values,
+          chain.map((record) => record.values),
+        )
+      : undefined;
   }
 
   /** The ids of the records above `id` its name is computed from. */
   idsAbove(id: number): number[] {
     const values = this.stateOf(id);
-    return (values && chainAbove(values, this.stateOf)?.map((record) => record.id)) ?? [];
+    return values ? chainAbove(values, this.stateOf).chain.map((record) => record.id) : [];
   }
+}
+
+/** Where `actions` check `key` or append to its lists (-1: they do neither). */
+function demandAt(actions: readonly WriteAction[], key: RecordKey): number {
+  const keyString = recordKeyString(key);
+  return actions.findIndex(
+    (action) => (action.kind === 'check' || action.kind === 'append') && recordKeyString(action.key) === keyString,
+  );
 }
 
 /**
@@ -214,10 +215,7 @@ class Hierarchy {
  * demand and those ids in its update: one action per item.
  */
 function withRename(actions: readonly WriteAction[], record: StoredRecord, name: string, now: number): WriteAction[] {
-  const keyString = recordKeyString(record);
-  const at = actions.findIndex(
-    (action) => (action.kind === 'check' || action.kind === 'append') && recordKeyString(action.key) === keyString,
-  );
+  const at = demandAt(actions, record);
   const existing = actions[at];
   const set: Record<string, StoredValue> = { [FIELD]: name };
   if (existing?.kind === 'append')
@@ -228,10 +226,7 @@ function withRename(actions: readonly WriteAction[], record: StoredRecord, name:
 
 /** `actions` with `key`'s check or append (a new one if it has neither) demanding `holding` too. */
 function withHolding(actions: readonly WriteAction[], key: RecordKey, holding: Holding, now: number): WriteAction[] {
-  const keyString = recordKeyString(key);
-  const at = actions.findIndex(
-    (action) => (action.kind === 'check' || action.kind === 'append') && recordKeyString(action.key) === keyString,
-  );
+  const at = demandAt(actions, key);
   if (at < 0) return [...actions, { kind: 'check', key, now, holding }];
   return actions.map((action, i) =>
     i === at && (action.kind === 'check' || action.kind === 'append') ? { ...action, holding } : action,
@@ -433,7 +428,7 @@ export function withCompleteNames(registry: ModelRegistry, records: readonly Sto
   return records.map((record) => {
     const states = byModel.get(record.model);
     if (!states) return record;
-    const above = chainAbove(record.values, (id) => states.get(id) ?? null) ?? [];
+    const above = chainAbove(record.values, (id) => states.get(id) ?? null).chain;
     const name = completeNameOf(
       registry.get(record.model) as ModelDef,
       record.values,
@@ -469,7 +464,7 @@ export async function relinkCompleteNames(
       onProgress({ checked, written });
     });
     const drifted = [...states].flatMap(([id, values]) => {
-      const above = chainAbove(values, (up) => states.get(up) ?? null) ?? [];
+      const above = chainAbove(values, (up) => states.get(up) ?? null).chain;
       return values[FIELD] ===
         completeNameOf(
           model,
