@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { shippedModels } from '../../models';
 import { buildRegistry, type ModelRegistry } from '../models/registry';
 import type { Indexer } from '../records/port';
-import { indexedFields, indexStateOf } from './keys';
+import { ENTRY_FORMAT, indexedFields, indexStateOf } from './keys';
 import { orderIndexTerms } from './order';
 
 export function indexerOf(registry: ModelRegistry): Indexer {
@@ -31,9 +31,9 @@ export const shippedIndexer: Indexer = (record) => {
  * indexed, a slot moved) makes the mark another, so searches walk until the command ran again.
  */
 export function layoutIdOf(registry: ModelRegistry): string {
-  const layout = registry.models.flatMap((model) =>
-    indexedFields(model).map(({ field, kind, slot }) => [model.model, field.name, kind, slot]),
-  );
+  const layout: (string | number)[][] = [['entries', ENTRY_FORMAT]];
+  for (const model of registry.models)
+    for (const { field, kind, slot } of indexedFields(model)) layout.push([model.model, field.name, kind, slot]);
   // The one2many lists kept from their inverse many2ones (lib/records/inverses.ts): the same
   // command rebuilds them, and ondelete trusts them once the table is marked.
   const lists = registry.models.flatMap((model) =>

@@ -5,7 +5,11 @@
  *
  * An entry of field F of record R (model M) in slot S:
  *   partition  "M#F#<R.id mod INDEX_SHARDS>"   the field's entries spread like the model's own index
- *   sort       tag, the value's key, SEPARATOR, R's id (15 digits)
+ *   sort       tag, the value's key, SEPARATOR, R's walk key
+ * where R's walk key is its key in M's order index (lib/indexes/order.ts: M's _order, the id last)
+ * when M has one, else its id (15 digits): the entries of one value follow in the model's default
+ * order, so a page of an `=`/`in` lookup in that order (or its reverse) reads about the page's
+ * entries, at any depth (plan.ts candidatesInWalkOrder), as a walk of the model does;
  * where tag is VALUE_TAG (NULL_TAG is kept for a value no key can be made of: it sorts after every
  * value), and the value's key; a NULL / False value has no entry (the indexes are sparse: a record
  * pays for the fields it has, and `= False` is left to a walk), and the value's key:
@@ -13,9 +17,10 @@
  *     itself: ilike prefixes and =like prefixes read the first part, `=` both;
  *   - numbers (integer, float, monetary, many2one): 16 hex digits whose text order is the numbers' order;
  *   - date, datetime: the stored text ('2024-01-31', '2024-01-31 08:00:00'), already in order.
- * Each text part is cut at MAX_TEXT_KEY code points (a sort key holds at most 1,024 bytes): two long
- * values that share their first MAX_TEXT_KEY characters share a key, so a lookup of one also finds
- * the other, which the search's evaluation of the record then drops (see lookup.ts).
+ * Each text part is cut at MAX_TEXT_KEY_BYTES (UTF-8, at a character's end), so that the value's key
+ * and the walk key fit a sort key's 1,024 bytes together (the order key keeps MAX_ORDER_TEXT_BYTES
+ * of text): two long values that share their first bytes share a key, so a lookup of one also
+ * finds the other, which the search's evaluation of the record then drops (see lookup.ts).
  */
 import { MAX_INDEXED_FIELDS, type FieldDef, type ModelDef } from '../models/registry';
 import type { IndexEntry, IndexState, StoredValue } from '../records/port';
@@ -25,8 +30,21 @@ import { orderKeyOf } from './order';
 export const INDEX_SLOTS = MAX_INDEXED_FIELDS;
 /** Partitions each field's entries are spread over (by record id), like the model's own index. */
 export const INDEX_SHARDS = 16;
-/** Text kept in a key, per part, in code points: 2 × 100 × 4 UTF-8 bytes and the rest fit in 1,024. */
-export const MAX_TEXT_KEY = 100;
+/**
+ * Text kept in a value's key, per part, in UTF-8 bytes: the tag, 2 parts, 2 separators and a walk
+ * key (MAX_ORDER_TEXT_BYTES of text, and under 40 bytes of tags, numbers and id) fit in 1,024.
+ */
+export const MAX_TEXT_KEY_BYTES = 240;
+/** What a sort key may hold (DynamoDB's limit). */
+export const MAX_SORT_KEY_BYTES = 1024;
+/** Bytes of an order key besides its texts: the shipped orders take under 40 (a test holds them to it). */
+export const MAX_ORDER_KEY_OVERHEAD = 40;
+
+/**
+ * How entries are keyed, as a version: 2 since the entries of a value follow in the walk key (the
+ * id before); the layout id includes it, so a table keyed the old way is reindexed before trusted.
+ */
+export const ENTRY_FORMAT = 2;
 
 export const VALUE_TAG = '1';
 export const NULL_TAG = '2';
@@ -88,16 +106,21 @@ export function partitionsOf(model: string, field: string): string[] {
   return Array.from({ length: INDEX_SHARDS }, (_, shard) => partitionOf(model, field, shard));
 }
 
-const codePoints = (text: string) => Array.from(text);
-
-/** The first MAX_TEXT_KEY code points of `text` (never half a surrogate pair). */
+/** The longest start of `text` whose UTF-8 holds at most MAX_TEXT_KEY_BYTES (never half a character). */
 export function cutText(text: string): string {
-  const points = codePoints(text);
-  return points.length <= MAX_TEXT_KEY ? text : points.slice(0, MAX_TEXT_KEY).join('');
+  if (!isCut(text)) return text;
+  let cut = '';
+  let used = 0;
+  for (const char of text) {
+    used += Buffer.byteLength(char, 'utf8');
+    if (used > MAX_TEXT_KEY_BYTES) break;
+    cut += char;
+  }
+  return cut;
 }
 
 export function isCut(text: string): boolean {
-  return codePoints(text).length > MAX_TEXT_KEY;
+  return Buffer.byteLength(text, 'utf8') > MAX_TEXT_KEY_BYTES;
 }
 
 /** ilike's case folding (lib/records/search/domain.ts folds with the same call). */
@@ -120,7 +143,7 @@ export function numberKey(value: number): string {
   return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
 }
 
-/** The key of a text value: its folded form, then itself, each cut to MAX_TEXT_KEY. */
+/** The key of a text value: its folded form, then itself, each cut to MAX_TEXT_KEY_BYTES. */
 export function textKey(text: string): string {
   return `${cutText(foldCase(text))}${SEPARATOR}${cutText(text)}`;
 }
@@ -135,13 +158,16 @@ export function idKey(id: number): string {
   return String(id).padStart(15, '0');
 }
 
-/** The sort key of a record's entry: its value's (or NULL's), then its id. */
-export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, id: number): string {
+/**
+ * The sort key of a record's entry: its value's (or NULL's), then the record's walk key (its key in
+ * its model's order index, else its id's): one value's entries follow in the model's default order.
+ */
+export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, walkKey: string): string {
   const key =
     value === null || value === undefined || typeof value === 'boolean' || Array.isArray(value)
       ? undefined
       : valueKey(kind, value);
-  return key === undefined ? `${NULL_TAG}${SEPARATOR}${idKey(id)}` : `${VALUE_TAG}${key}${SEPARATOR}${idKey(id)}`;
+  return key === undefined ? `${NULL_TAG}${SEPARATOR}${walkKey}` : `${VALUE_TAG}${key}${SEPARATOR}${walkKey}`;
 }
 
 /**
@@ -152,17 +178,18 @@ export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, id: n
  */
 export function indexStateOf(model: ModelDef, id: number, values: Readonly<Record<string, StoredValue>>): IndexState {
   const entries: (IndexEntry | null)[] = Array.from({ length: INDEX_SLOTS }, () => null);
+  const order = orderKeyOf(model, id, values);
+  const walkKey = order ?? idKey(id);
   for (const { field, kind, slot } of indexedFields(model)) {
     const value = Object.hasOwn(values, field.name) ? values[field.name] : null;
     // Sparse: NULL (and False) has no entry, so a record pays only for the fields it has.
     if (value === null || value === undefined || value === false) continue;
     entries[slot - 1] = {
       partition: partitionOf(model.model, field.name, id % INDEX_SHARDS),
-      sort: sortKeyOf(kind, value, id),
+      sort: sortKeyOf(kind, value, walkKey),
     };
   }
   const hasActive = model.fieldsByName.get('active')?.type === 'boolean';
-  const order = orderKeyOf(model, id, values);
   return {
     entries,
     ...(hasActive ? { active: values.active === true } : {}),

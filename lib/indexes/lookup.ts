@@ -38,8 +38,9 @@ export interface Lookup {
   /** Every entry the queries read is a record the leaf is true on (and no record is read twice). */
   readonly exact: boolean;
   /**
-   * Each query is one value's whole key (`=`, `in`): its entries follow in id order, so the lookup
-   * can be walked in id order a page at a time (plan.ts candidatesInIdOrder).
+   * Each query is one value's whole key (`=`, `in`): its entries follow in the model's default
+   * order (their walk keys, keys.ts), so the lookup can be walked in that order (or its reverse) a
+   * page at a time (plan.ts candidatesInWalkOrder).
    */
   readonly values: boolean;
 }

@@ -22,7 +22,8 @@
  * move keys here), and the order `id` alone (the model's own index is that walk).
  *
  * A text term keeps at most MAX_ORDER_TEXT_BYTES (UTF-8, escapes included) between all the text
- * terms of a key (DynamoDB's sort keys hold 1,024 bytes): values longer than that which share
+ * terms of a key (DynamoDB's sort keys hold 1,024 bytes, shared with a value's key in the field
+ * indexes, whose entries of one value follow in this order): values longer than that which share
  * their first bytes tie in the index, and their order falls to the next term.
  */
 import type { FieldDef, ModelDef, OrderKey } from '../models/registry';
@@ -32,8 +33,11 @@ import { idKey, numberKey, NULL_TAG, VALUE_TAG } from './keys';
 /** Below every character of an escaped text: ends a text term. */
 export const TERMINATOR = '\u0001\u0001';
 const ESCAPES: Readonly<Record<string, string>> = { '\u0000': '\u0001\u0002', '\u0001': '\u0001\u0003' };
-/** Text bytes a key may hold, shared by its text terms; the tags, numbers and id take under 24 more. */
-export const MAX_ORDER_TEXT_BYTES = 960;
+/**
+ * Text bytes a key may hold, shared by its text terms (the tags, numbers and id take under 40 more):
+ * the key ends the field indexes' entries too, after the value's key (keys.ts), within 1,024 bytes.
+ */
+export const MAX_ORDER_TEXT_BYTES = 400;
 const BEFORE_VALUES = '0';
 const LARGEST_ID = 999_999_999_999_999;
 

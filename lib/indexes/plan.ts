@@ -17,9 +17,10 @@
  * read a record it then drops, never return one that does not match.
  */
 import type { FieldDef, ModelDef } from '../models/registry';
-import type { IndexQuery, RecordStore } from '../records/port';
+import type { IndexQuery, IndexRange, RecordStore } from '../records/port';
+import { compareCodePoints } from '../wire/code-points';
 import { hierarchyMatchesSelf, leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
-import { idKey, indexedField } from './keys';
+import { indexedField } from './keys';
 import { lookupOf, MAX_LOOKUP_VALUES, type Lookup } from './lookup';
 
 /** Candidates a plan may read; a source that holds more is not used (the search walks the model). */
@@ -215,63 +216,98 @@ export function describeSource(source: Source): string {
   }
 }
 
-/** Above every digit of an id's key: the end of one value's entries. */
-const AFTER_IDS = '\u007f';
+/**
+ * Above the first character of every walk key (an order key starts with a tag or a digit, an id's
+ * key with a digit: all ASCII): the end of one value's entries.
+ */
+const AFTER_WALK_KEYS = '\u007f';
 /** Steps of an ordered walk grow to this many candidates at most. */
 const MAX_STEP = 3_200;
-/** How many times the even split of a step each stream is asked for (see candidatesInIdOrder). */
+/** How many times the even split of a step each stream is asked for (see candidatesInWalkOrder). */
 const SKEW = 4;
 
+/** Where a walk of a lookup starts: after the walk key `after` (undefined: from the first), backward or not. */
+export interface WalkFrom {
+  readonly after: string | undefined;
+  readonly backward: boolean;
+}
+
 /**
- * The candidates of a lookup of values (`=`, `in`) with ids above `afterId`, in id order, a step
- * at a time. Each partition of each value (a stream) keeps its entries in id order, so reading a
- * share of each and merging them gives every candidate up to the smallest last id of the streams
- * that may hold more. A page costs the same at any depth (as the model's own walk, listModel) and
- * reads about the entries it needs, not every candidate. Shares are generous (SKEW times the even
- * split): ids of one value often gather in a few partitions (every hundredth id falls in 4 of 16),
- * and a stream found empty is not asked again, so the next round's shares grow.
+ * The candidates of a lookup of values (`=`, `in`) in the order of their walk keys (keys.ts: the
+ * model's default order), after `from.after` (or backward, before it), a step at a time. Each
+ * partition of each value (a stream) keeps its entries in that order, so reading a share of each
+ * and merging them gives every candidate up to the least last key of the streams that may hold
+ * more (the greatest, backward). A page costs the same at any depth (as the model's own walks,
+ * listModel and listInOrder) and reads about the entries it needs, not every candidate. Shares are
+ * generous (SKEW times the even split): one value's entries often gather in a few partitions
+ * (every hundredth id falls in 4 of 16), and a stream found empty is not asked again, so the next
+ * round's shares grow.
  */
-export async function* candidatesInIdOrder(
+export async function* candidatesInWalkOrder(
   store: RecordStore,
   lookup: Lookup,
-  afterId: number,
+  from: WalkFrom,
   firstStep: number,
   report: PlanReport,
 ): AsyncGenerator<number[]> {
+  const { backward } = from;
+  // Walk keys are unique and none extends another (each ends with a fixed-width id), so a range
+  // bounded by the last key read, both ends included, holds that one entry and then the next ones.
+  const rangeAfter = (prefix: string, after: string | undefined): IndexRange =>
+    backward
+      ? { kind: 'between', from: prefix, to: `${prefix}${after ?? AFTER_WALK_KEYS}` }
+      : { kind: 'between', from: `${prefix}${after ?? ''}`, to: `${prefix}${AFTER_WALK_KEYS}` };
   const streams = lookup.queries.flatMap((query) =>
     query.partitions.map((partition) => ({
       query: { ...query, partitions: [partition] },
-      after: afterId,
+      prefix: query.range.kind === 'prefix' ? query.range.prefix : '',
+      after: from.after,
       done: false,
     })),
   );
-  // Ids read but not yet known complete, and those known complete, not yet handed over.
-  let pending: number[] = [];
+  // Later in the walk's direction: above 0 when `a` comes after `b`.
+  const later = (a: string, b: string) => (backward ? -compareCodePoints(a, b) : compareCodePoints(a, b));
+  // Entries read but not yet known complete, and the ids of those known complete, not yet handed over.
+  let pending: { id: number; key: string }[] = [];
   const ready: number[] = [];
   for (let step = Math.max(1, firstStep); ; step = Math.min(step * 2, MAX_STEP)) {
     const open = streams.filter((stream) => !stream.done);
     if (ready.length < step && open.length > 0) {
       const share = Math.ceil(((step - ready.length) / open.length) * SKEW) + 2;
       const shares = await Promise.all(
-        open.map(({ query, after }) => {
-          const prefix = query.range.kind === 'prefix' ? query.range.prefix : '';
-          const range = { kind: 'between' as const, from: `${prefix}${idKey(after + 1)}`, to: `${prefix}${AFTER_IDS}` };
-          return store
-            .queryIndexShares({ ...query, range }, share)
-            .then(([found]) => found ?? { ids: [], more: false });
-        }),
+        open.map(({ query, prefix, after }) =>
+          store
+            // One more when the range holds the last entry read again.
+            .queryIndexShares({ ...query, range: rangeAfter(prefix, after) }, share + (after === undefined ? 0 : 1), {
+              backward,
+            })
+            .then(([found]) => found ?? { entries: [], more: false }),
+        ),
       );
-      shares.forEach(({ ids, more }, i) => {
+      shares.forEach(({ entries, more }, i) => {
         const stream = open[i] as (typeof open)[number];
-        report.entries += ids.length;
-        pending.push(...ids);
-        stream.after = ids.at(-1) ?? stream.after;
-        stream.done = !more || ids.length === 0;
+        report.entries += entries.length;
+        const fresh = entries
+          .map(({ id, sort }) => ({ id, key: sort.slice(stream.prefix.length) }))
+          .filter(({ key }) => key !== stream.after);
+        pending.push(...fresh);
+        stream.after = fresh.at(-1)?.key ?? stream.after;
+        stream.done = !more || fresh.length === 0;
       });
       const unfinished = streams.filter((stream) => !stream.done);
-      const bound = unfinished.length > 0 ? Math.min(...unfinished.map((stream) => stream.after)) : Infinity;
-      ready.push(...pending.filter((id) => id <= bound).sort((a, b) => a - b));
-      pending = pending.filter((id) => id > bound);
+      const bounds = unfinished.map((stream) => stream.after as string);
+      const bound = bounds.reduce<string | undefined>(
+        (a, b) => (a === undefined || later(b, a) < 0 ? b : a),
+        undefined,
+      );
+      const known = (key: string) => bound === undefined || later(key, bound) <= 0;
+      ready.push(
+        ...pending
+          .filter(({ key }) => known(key))
+          .sort((a, b) => later(a.key, b.key))
+          .map(({ id }) => id),
+      );
+      pending = pending.filter(({ key }) => !known(key));
     }
     if (ready.length === 0 && streams.every((stream) => stream.done)) return;
     // Only what this step needs: a page of 80 reads about 81 records, not every candidate found.

@@ -124,11 +124,11 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       spend({ items: found.ids.length });
       return found;
     },
-    async queryIndexShares(query, share) {
+    async queryIndexShares(query, share, options) {
       check(query.partitions.length);
       spend({ requests: query.partitions.length });
-      const shares = await store.queryIndexShares(query, share);
-      spend({ items: shares.reduce((sum, { ids }) => sum + ids.length, 0) });
+      const shares = await store.queryIndexShares(query, share, options);
+      spend({ items: shares.reduce((sum, { entries }) => sum + entries.length, 0) });
       return shares;
     },
     async countIndex(query) {

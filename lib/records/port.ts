@@ -201,6 +201,12 @@ export type IndexRange =
   | { readonly kind: 'prefix'; readonly prefix: string }
   | { readonly kind: 'between'; readonly from: string; readonly to: string };
 
+/** An entry a lookup read: the record's id and the entry's sort key. */
+export interface IndexHit {
+  readonly id: number;
+  readonly sort: string;
+}
+
 export interface IndexQuery {
   /** 1..the number of slots. */
   readonly slot: number;
@@ -289,10 +295,15 @@ export interface RecordStore {
    */
   queryIndex(query: IndexQuery, options: { limit: number }): Promise<{ ids: number[]; complete: boolean }>;
   /**
-   * Per partition of `query` (in its order), the ids of its first `share` entries in the range, in
-   * key order, and whether it may hold more: one step of a walk through a lookup in key order.
+   * Per partition of `query` (in its order), its first `share` entries in the range, in key order
+   * (backward: from the last), each as its record's id and its sort key, and whether the partition
+   * may hold more: one step of a walk through a lookup in key order.
    */
-  queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]>;
+  queryIndexShares(
+    query: IndexQuery,
+    share: number,
+    options?: { backward?: boolean },
+  ): Promise<{ entries: IndexHit[]; more: boolean }[]>;
   /** How many entries `query` selects, counted by DynamoDB (only the count comes back). */
   countIndex(query: IndexQuery): Promise<number>;
   /**

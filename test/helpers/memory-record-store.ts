@@ -42,6 +42,7 @@ import {
   type TransactionHeader,
   type WriteAction,
   type Indexer,
+  type IndexHit,
   type IndexQuery,
   type IndexState,
 } from '../../lib/records/port';
@@ -293,15 +294,20 @@ export class MemoryRecordStore implements RecordStore {
 
   async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {
     this.calls.queryIndex++;
-    const ids = this.#indexHits(query);
+    const ids = this.#indexHits(query).map(({ id }) => id);
     return { ids: ids.slice(0, limit), complete: ids.length <= limit };
   }
 
-  async queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]> {
+  async queryIndexShares(
+    query: IndexQuery,
+    share: number,
+    { backward = false }: { backward?: boolean } = {},
+  ): Promise<{ entries: IndexHit[]; more: boolean }[]> {
     this.calls.queryIndexShares++;
     return query.partitions.map((partition) => {
-      const ids = this.#indexHits({ ...query, partitions: [partition] });
-      return { ids: ids.slice(0, share), more: ids.length > share };
+      const hits = this.#indexHits({ ...query, partitions: [partition] });
+      if (backward) hits.reverse();
+      return { entries: hits.slice(0, share), more: hits.length > share };
     });
   }
 
@@ -322,8 +328,8 @@ export class MemoryRecordStore implements RecordStore {
     this.#frozenIndex = undefined;
   }
 
-  /** The ids whose entry in the query's slot lies in its partitions and range (shuffled per partition, like DynamoDB's answer). */
-  #indexHits({ slot, partitions, range, activeOnly }: IndexQuery): number[] {
+  /** The entries in the query's slot, partitions and range: partition by partition, each in key order, as DynamoDB answers. */
+  #indexHits({ slot, partitions, range, activeOnly }: IndexQuery): IndexHit[] {
     const wanted = new Set(partitions);
     const entries =
       this.#frozenIndex ??
@@ -341,7 +347,7 @@ export class MemoryRecordStore implements RecordStore {
     // Partition by partition (in the order asked), each in its sort key order, as the queries return them.
     const order = new Map(partitions.map((partition, position) => [partition, position] as const));
     hits.sort((a, b) => (order.get(a.partition) ?? 0) - (order.get(b.partition) ?? 0) || utf8Compare(a.sort, b.sort));
-    return hits.map(({ id }) => id);
+    return hits.map(({ id, sort }) => ({ id, sort }));
   }
 
   async getClaim(id: string): Promise<IdempotencyClaim | undefined> {

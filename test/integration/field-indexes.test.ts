@@ -11,6 +11,8 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { lookupOf } from '../../lib/indexes/lookup';
 import { indexedField } from '../../lib/indexes/keys';
+import { orderKeyOf } from '../../lib/indexes/order';
+import { compareCodePoints } from '../../lib/wire/code-points';
 import { buildRegistry, getModel } from '../../lib/models/registry';
 import { countRecords, parseOrder, searchRecords } from '../../lib/records/search/search';
 import { updateAction, type StoredRecord } from '../../lib/records/port';
@@ -48,7 +50,9 @@ function refLookup(value: string) {
 describe('DynamoRecordStore and the field indexes', () => {
   it('writes entries with the record, moves them on update (from the whole record), and finds and counts them', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => 1000 + i);
-    await stores.records.putMany(ids.map((id) => partnerRecord(id, { ref: id % 4 === 0 ? 'GOLD' : 'TIN', active: id % 8 !== 0 })));
+    await stores.records.putMany(
+      ids.map((id) => partnerRecord(id, { ref: id % 4 === 0 ? 'GOLD' : 'TIN', active: id % 8 !== 0 })),
+    );
     const gold = await stores.records.queryIndex(refLookup('GOLD'), { limit: 100 });
     expect(gold.complete).toBe(true);
     expect(gold.ids.sort((a, b) => a - b)).toStrictEqual(ids.filter((id) => id % 4 === 0));
@@ -66,15 +70,26 @@ describe('DynamoRecordStore and the field indexes', () => {
     await stores.records.transact([updateAction(again as StoredRecord, { ref: 'TIN', active: false })]);
     expect(await stores.records.countIndex(refLookup('GOLD'))).toBe(9);
     const item = await stores.rawItem('res.partner', 1000);
-    expect([item?.x4p, item?.x4s, item?.a]).toStrictEqual(['res.partner#ref#8', '1tin\u0001TIN\u0001000000000001000', false]);
+    // The entry ends with the record's order key: TIN's entries follow res.partner's order.
+    const orderKey = orderKeyOf(partner, 1000, (again as StoredRecord).values) as string;
+    expect([item?.x4p, item?.x4s, item?.a]).toStrictEqual([
+      'res.partner#ref#8',
+      `1tin\u0001TIN\u0001${orderKey}`,
+      false,
+    ]);
   });
 
   it('answers search and search_count through the indexes on DynamoDB Local as a walk does', async () => {
-    await stores.records.putMany([50, 51, 52, 53].map((id) => partnerRecord(id, { ref: 'SEARCHED', date: `2024-0${(id % 4) + 1}-15` })));
+    await stores.records.putMany(
+      [50, 51, 52, 53].map((id) => partnerRecord(id, { ref: 'SEARCHED', date: `2024-0${(id % 4) + 1}-15` })),
+    );
     const deps = { registry, store: stores.records };
     const { records, plan } = await searchRecords(deps, {
       model: partner,
-      domain: [['ref', '=', 'SEARCHED'], ['date', '>=', '2024-02-01']],
+      domain: [
+        ['ref', '=', 'SEARCHED'],
+        ['date', '>=', '2024-02-01'],
+      ],
       limit: 10,
       explain: true,
       order: parseOrder(partner, 'id'),
@@ -84,23 +99,37 @@ describe('DynamoRecordStore and the field indexes', () => {
     expect(await countRecords(deps, { model: partner, domain: [['ref', '=', 'SEARCHED']] })).toBe(4);
   });
 
-  it('pages through an equality lookup in id order on DynamoDB Local, reading about what each page needs', async () => {
+  it('pages through an equality lookup in the default order and its reverse on DynamoDB Local, reading about what each page needs', async () => {
     const ids = Array.from({ length: 120 }, (_, i) => 5000 + i * 3);
-    await stores.records.putMany(ids.map((id) => partnerRecord(id, { ref: 'PAGED' })));
+    // Names that sort otherwise than the ids, with ties (broken by id descending), upper case first (C collation).
+    const nameOf = (id: number) => ['beta', 'Alpha', 'alpha', 'Ωmega', 'Zed'][(id * 7) % 5] as string;
+    await stores.records.putMany(ids.map((id) => partnerRecord(id, { ref: 'PAGED', complete_name: nameOf(id) })));
+    const expected = [...ids].sort((a, b) => compareCodePoints(nameOf(a), nameOf(b)) || b - a);
     const deps = { registry, store: stores.records };
-    const idOrder = parseOrder(partner, 'id');
-    const seen: number[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await searchRecords(deps, { model: partner, domain: [['ref', '=', 'PAGED']], limit: 25, cursor, order: idOrder });
-      seen.push(...page.records.map((r) => r.id));
-      // 16 partitions, each asked for 4 times its even share of the 26 the page needs (+2): never every candidate.
-      expect(page.plan).toMatchObject({ strategy: 'index', via: 'ref =' });
-      expect(page.plan.entries).toBeLessThanOrEqual(16 * 9);
-      expect(page.plan.read).toBeLessThanOrEqual(26);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    expect(seen).toStrictEqual(ids);
+    for (const [order, sequence] of [
+      [undefined, expected],
+      [parseOrder(partner, 'complete_name desc'), [...expected].reverse()],
+    ] as const) {
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await searchRecords(deps, {
+          model: partner,
+          domain: [['ref', '=', 'PAGED']],
+          limit: 25,
+          cursor,
+          ...(order ? { order } : {}),
+        });
+        seen.push(...page.records.map((r) => r.id));
+        // 16 partitions, each asked for 4 times its even share of the 26 the page needs (+2, +1 for
+        // the entry the last page stopped at), in steps: never every candidate.
+        expect(page.plan).toMatchObject({ strategy: 'index', via: 'ref =' });
+        expect(page.plan.entries).toBeLessThanOrEqual(16 * 10);
+        expect(page.plan.read).toBeLessThanOrEqual(26);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(seen).toStrictEqual(sequence);
+    }
   });
 
   it('reindexes a table whose records lack their entries: idempotent, resumable, then marked', async () => {
@@ -125,7 +154,15 @@ describe('DynamoRecordStore and the field indexes', () => {
       // A second run writes nothing: every record holds its entries.
       const again = await reindex(store, { checkpointFile });
       expect(again).toMatchObject({ resumed: false, written: 0 });
-      expect(await new DynamoRecordStore(fresh.client, fresh.tables.records, undefined, undefined, 'test-layout').indexesReady()).toBe(true);
+      expect(
+        await new DynamoRecordStore(
+          fresh.client,
+          fresh.tables.records,
+          undefined,
+          undefined,
+          'test-layout',
+        ).indexesReady(),
+      ).toBe(true);
     } finally {
       fresh.client.destroy();
     }
@@ -134,7 +171,11 @@ describe('DynamoRecordStore and the field indexes', () => {
   it('gives a table kept from before its indexes the missing ones (ensureTables), usable at once', async () => {
     const endpoint = process.env.TEST_DYNAMODB_ENDPOINT as string;
     const name = `test-old-records-${Date.now()}`;
-    const client = new DynamoDBClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
       const definition = recordsTableDefinition(name);
       const indexes = definition.GlobalSecondaryIndexes ?? [];
@@ -143,12 +184,16 @@ describe('DynamoRecordStore and the field indexes', () => {
         new CreateTableCommand({
           ...definition,
           GlobalSecondaryIndexes: indexes.filter((index) => index.IndexName === 'byModel'),
-          AttributeDefinitions: definition.AttributeDefinitions?.filter((a) => ['pk', 'shard', 'id'].includes(a.AttributeName as string)),
+          AttributeDefinitions: definition.AttributeDefinitions?.filter((a) =>
+            ['pk', 'shard', 'id'].includes(a.AttributeName as string),
+          ),
         }),
       );
       await ensureTables({ endpoint, region: 'eu-west-1' }, { records: name, auth: `${name}-auth` });
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-      expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort()).toStrictEqual(indexes.map((index) => index.IndexName).sort());
+      expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort()).toStrictEqual(
+        indexes.map((index) => index.IndexName).sort(),
+      );
       const store = new DynamoRecordStore(stores.client, name);
       await store.putMany([partnerRecord(7, { ref: 'NEWLY' })]);
       expect((await store.queryIndex(refLookup('NEWLY'), { limit: 10 })).ids).toStrictEqual([7]);
@@ -161,7 +206,14 @@ describe('DynamoRecordStore and the field indexes', () => {
     await stores.client.send(
       new PutCommand({
         TableName: stores.tables.records,
-        Item: { pk: 'res.partner#4242', model: 'res.partner', id: 4242, shard: 'res.partner#2', version: 1, v: { name: 'Hand', ref: 'HAND' } },
+        Item: {
+          pk: 'res.partner#4242',
+          model: 'res.partner',
+          id: 4242,
+          shard: 'res.partner#2',
+          version: 1,
+          v: { name: 'Hand', ref: 'HAND' },
+        },
       }),
     );
     expect((await stores.records.queryIndex(refLookup('HAND'), { limit: 10 })).ids).toStrictEqual([]);

@@ -29,12 +29,13 @@ import { parseOrderText, type FieldDef, type ModelDef, type ModelRegistry, type 
 import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
 import { idsOf, linkOfReference } from '../inverses';
-import { orderKeyOf, totalOrder } from '../../indexes/order';
+import { orderIndexTerms, orderKeyOf, totalOrder } from '../../indexes/order';
+import { idKey } from '../../indexes/keys';
 import { compareCodePoints } from '../../wire/code-points';
 import {
   MAX_CANDIDATES,
   candidateIds,
-  candidatesInIdOrder,
+  candidatesInWalkOrder,
   countAll,
   describeSource,
   estimate,
@@ -341,14 +342,14 @@ function readCandidates(
       next += size;
     }
   }
-  return readInIdOrder(store, model, chunks(), visit);
+  return readInOrderGiven(store, model, chunks(), visit);
 }
 
 /**
- * The records of the ids handed over step by step (each step in id order), read consistently and
- * handed to `visit` until it returns false. Returns how many records were read.
+ * The records of the ids handed over step by step, read consistently and handed to `visit` in the
+ * order given until it returns false. Returns how many records were read.
  */
-async function readInIdOrder(
+async function readInOrderGiven(
   store: RecordStore,
   model: string,
   steps: AsyncGenerator<number[]>,
@@ -562,16 +563,22 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const afterKey = cursor && 'afterKey' in cursor ? cursor.afterKey : undefined;
   const chosen = await planOf(deps.store, model, node, resolvedIds, request.explain);
   const idCursor = (last: StoredRecord): Cursor => ({ afterId: last.id });
-  // An id-order page of a lookup of values walks it in id order, reading about what the page needs.
-  if (byId && chosen?.source.kind === 'lookup' && chosen.source.lookup.values) {
+  const keyedCursor =
+    (backward: boolean) =>
+    (last: StoredRecord): Cursor => ({ afterKey: orderKeyOf(model, last.id, last.values) as string, backward });
+  // A page in the model's default order (or its reverse) of a lookup of values walks it in that
+  // order, as its entries are kept (lib/indexes/keys.ts), reading about what the page needs.
+  const walkedOrder = orderIndexTerms(model) ? keyed : byId ? 'forward' : undefined;
+  if (walkedOrder && chosen?.source.kind === 'lookup' && chosen.source.lookup.values) {
     const { source, report } = chosen;
-    const candidates = (firstStep: number) =>
-      candidatesInIdOrder(deps.store, source.lookup, afterId, firstStep, report);
+    const backward = walkedOrder === 'backward';
+    const from = { after: afterKey ?? (afterId > 0 ? idKey(afterId) : undefined), backward };
+    const candidates = (firstStep: number) => candidatesInWalkOrder(deps.store, source.lookup, from, firstStep, report);
     const { read, ...page } = await pageInOrder(
       request,
       matches,
-      (visit, firstStep) => readInIdOrder(deps.store, model.model, candidates(firstStep), visit),
-      idCursor,
+      (visit, firstStep) => readInOrderGiven(deps.store, model.model, candidates(firstStep), visit),
+      keyed ? keyedCursor(backward) : idCursor,
     );
     return { ...page, plan: { strategy: 'index', ...report, read } };
   }
@@ -599,7 +606,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
       request,
       matches,
       (visit, firstStep) => walkInOrder(deps.store, model.model, { afterKey, backward }, visit, firstStep),
-      (last) => ({ afterKey: orderKeyOf(model, last.id, last.values) as string, backward }),
+      keyedCursor(backward),
     );
     return { ...page, plan: plan(read, 'order index') };
   }

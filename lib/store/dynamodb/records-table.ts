@@ -60,6 +60,7 @@ import {
   type ChangeStamp,
   type Holding,
   type Indexer,
+  type IndexHit,
   type IndexQuery,
   type IndexState,
 } from '../../records/port';
@@ -513,7 +514,7 @@ export function buildIndexQueryParams(
   table: string,
   query: IndexQuery,
   partition: string,
-  options: { count?: boolean; limit?: number; startKey?: Record<string, unknown> } = {},
+  options: { count?: boolean; limit?: number; startKey?: Record<string, unknown>; backward?: boolean } = {},
 ): QueryCommandInput {
   const { slot, range, activeOnly } = query;
   const names: Record<string, string> = { '#p': indexPartitionAttribute(slot), '#s': indexSortAttribute(slot) };
@@ -538,7 +539,9 @@ export function buildIndexQueryParams(
     ...(activeOnly ? { FilterExpression: '#a = :true' } : {}),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
-    ...(options.count ? { Select: 'COUNT' } : { ProjectionExpression: 'pk' }),
+    // The sort key comes back with the id: a walk goes on after it (lib/indexes/plan.ts).
+    ...(options.count ? { Select: 'COUNT' } : { ProjectionExpression: 'pk, #s' }),
+    ...(options.backward ? { ScanIndexForward: false } : {}),
     ...(options.limit === undefined ? {} : { Limit: options.limit }),
     ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
   };
@@ -995,15 +998,22 @@ export class DynamoRecordStore implements RecordStore {
     return { ids, complete: !stopped.includes(true) };
   }
 
-  async queryIndexShares(query: IndexQuery, share: number): Promise<{ ids: number[]; more: boolean }[]> {
+  async queryIndexShares(
+    query: IndexQuery,
+    share: number,
+    { backward = false }: { backward?: boolean } = {},
+  ): Promise<{ entries: IndexHit[]; more: boolean }[]> {
+    const sortAttribute = indexSortAttribute(query.slot);
     return Promise.all(
       query.partitions.map(async (partition) => {
-        const ids: number[] = [];
-        const more = await this.#eachIndexPage(query, partition, { limit: () => share - ids.length }, (page) => {
-          for (const item of page.Items ?? []) ids.push(idOfKey(String(item.pk)));
-          return ids.length < share;
+        const entries: IndexHit[] = [];
+        const options = { limit: () => share - entries.length, backward };
+        const more = await this.#eachIndexPage(query, partition, options, (page) => {
+          for (const item of page.Items ?? [])
+            entries.push({ id: idOfKey(String(item.pk)), sort: String(item[sortAttribute]) });
+          return entries.length < share;
         });
-        return { ids, more };
+        return { entries, more };
       }),
     );
   }
@@ -1029,7 +1039,7 @@ export class DynamoRecordStore implements RecordStore {
   async #eachIndexPage(
     query: IndexQuery,
     partition: string,
-    options: { count?: boolean; limit?: () => number },
+    options: { count?: boolean; limit?: () => number; backward?: boolean },
     onPage: (page: QueryCommandOutput) => boolean,
   ): Promise<boolean> {
     let startKey: Record<string, unknown> | undefined;
@@ -1039,6 +1049,7 @@ export class DynamoRecordStore implements RecordStore {
         const params = buildIndexQueryParams(this.table, query, partition, {
           ...(options.count ? { count: true } : {}),
           ...(options.limit ? { limit: options.limit() } : {}),
+          ...(options.backward ? { backward: true } : {}),
           startKey,
         });
         page = await this.client.send(new QueryCommand(params));

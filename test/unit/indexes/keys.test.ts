@@ -5,17 +5,21 @@
 import fc from 'fast-check';
 import {
   INDEX_SLOTS,
-  MAX_TEXT_KEY,
+  MAX_SORT_KEY_BYTES,
+  MAX_TEXT_KEY_BYTES,
   NULL_TAG,
   SEPARATOR,
   VALUE_TAG,
   indexStateOf,
+  idKey,
   indexedFields,
   numberKey,
   sortKeyOf,
   textKey,
 } from '../../../lib/indexes/keys';
 import { buildRegistry, getModel } from '../../../lib/models/registry';
+import { orderKeyOf } from '../../../lib/indexes/order';
+import { compareCodePoints } from '../../../lib/wire/code-points';
 import { shippedModels } from '../../../models';
 
 const registry = buildRegistry(shippedModels);
@@ -24,42 +28,88 @@ const partner = getModel(registry, 'res.partner');
 const byteOrder = (a: string, b: string) => Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 
 describe('index keys', () => {
-  it("numberKey orders numbers as DynamoDB orders their keys (negative, zero, -0, fractions, huge)", () => {
+  it('numberKey orders numbers as DynamoDB orders their keys (negative, zero, -0, fractions, huge)', () => {
     fc.assert(
-      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), (a, b) => {
-        const expected = a === b ? 0 : a < b ? -1 : 1;
-        expect(byteOrder(numberKey(a), numberKey(b))).toBe(expected);
-        expect(numberKey(a)).toMatch(/^[0-9a-f]{16}$/);
-      }),
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        (a, b) => {
+          const expected = a === b ? 0 : a < b ? -1 : 1;
+          expect(byteOrder(numberKey(a), numberKey(b))).toBe(expected);
+          expect(numberKey(a)).toMatch(/^[0-9a-f]{16}$/);
+        },
+      ),
     );
     expect(numberKey(-0)).toBe(numberKey(0));
   });
 
-  it('sorts entries by value, then id, with NULLs after every value', () => {
+  it('sorts entries by value, then walk key, with NULLs after every value', () => {
     const keys = [
-      sortKeyOf('number', -5, 9),
-      sortKeyOf('number', 3, 2),
-      sortKeyOf('number', 3, 10),
-      sortKeyOf('number', 40, 1),
-      sortKeyOf('number', null, 1),
-      sortKeyOf('number', null, 3),
+      sortKeyOf('number', -5, idKey(9)),
+      sortKeyOf('number', 3, idKey(2)),
+      sortKeyOf('number', 3, idKey(10)),
+      sortKeyOf('number', 40, idKey(1)),
+      sortKeyOf('number', null, idKey(1)),
+      sortKeyOf('number', null, idKey(3)),
     ];
     expect([...keys].sort(byteOrder)).toStrictEqual(keys);
-    expect(sortKeyOf('date', '2024-01-31', 5)).toBe(`${VALUE_TAG}2024-01-31${SEPARATOR}000000000000005`);
-    expect(sortKeyOf('text', false, 5)).toBe(`${NULL_TAG}${SEPARATOR}000000000000005`);
+    expect(sortKeyOf('date', '2024-01-31', idKey(5))).toBe(`${VALUE_TAG}2024-01-31${SEPARATOR}000000000000005`);
+    expect(sortKeyOf('text', false, idKey(5))).toBe(`${NULL_TAG}${SEPARATOR}000000000000005`);
   });
 
-  it("keys text by its lower-cased form, then itself, each cut to MAX_TEXT_KEY code points, within 1,024 bytes", () => {
+  it('keys text by its lower-cased form, then itself, each cut to MAX_TEXT_KEY_BYTES at a character end', () => {
     expect(textKey('Azure Interior')).toBe(`azure interior${SEPARATOR}Azure Interior`);
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (text, id) => {
-        const key = sortKeyOf('text', text, id);
-        expect(Buffer.byteLength(key, 'utf8')).toBeLessThanOrEqual(1024);
-        expect(key.startsWith(VALUE_TAG)).toBe(true);
-      }),
+    // 4 UTF-8 bytes each: 60 fit in 240.
+    const long = '𝒜'.repeat(70);
+    expect(textKey(long)).toBe(`${'𝒜'.repeat(60)}${SEPARATOR}${'𝒜'.repeat(60)}`);
+    // A 2-byte character that would straddle the end is left out whole.
+    const straddling = `${'a'.repeat(MAX_TEXT_KEY_BYTES - 1)}é`;
+    expect(textKey(straddling)).toBe(
+      `${'a'.repeat(MAX_TEXT_KEY_BYTES - 1)}${SEPARATOR}${'a'.repeat(MAX_TEXT_KEY_BYTES - 1)}`,
     );
-    const long = '𝒜'.repeat(MAX_TEXT_KEY + 5);
-    expect(textKey(long)).toBe(`${'𝒜'.repeat(MAX_TEXT_KEY)}${SEPARATOR}${'𝒜'.repeat(MAX_TEXT_KEY)}`);
+  });
+
+  it("fits every entry of every shipped model in a sort key, whatever its texts (the value's key and the order key together)", () => {
+    const texty = (type: string) => ['char', 'text', 'html', 'selection'].includes(type);
+    for (const model of registry.models.filter((m) => indexedFields(m).length > 0)) {
+      fc.assert(
+        fc.property(
+          fc.array(fc.string({ unit: 'binary', maxLength: 400 }), {
+            minLength: model.fields.length,
+            maxLength: model.fields.length,
+          }),
+          fc.integer({ min: 1, max: 999_999_999_999_999 }),
+          (texts, id) => {
+            const values = Object.fromEntries(
+              model.fields.flatMap((field, i) => (texty(field.type) ? [[field.name, texts[i] as string]] : [])),
+            );
+            for (const entry of indexStateOf(model, id, values).entries)
+              if (entry) expect(Buffer.byteLength(entry.sort, 'utf8')).toBeLessThanOrEqual(MAX_SORT_KEY_BYTES);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    }
+  });
+
+  it("keeps one value's entries in the model's default order (res.partner: complete_name, then id descending)", () => {
+    const partners = [
+      { id: 4, complete_name: 'Beta' },
+      { id: 9, complete_name: 'Alpha' },
+      { id: 2, complete_name: 'Alpha' },
+      { id: 7, complete_name: 'alpha' },
+      { id: 5, complete_name: null },
+    ];
+    const refSlot = 4;
+    const sorted = partners
+      .map(({ id, complete_name }) => ({
+        id,
+        sort: indexStateOf(partner, id, { ref: 'R', complete_name }).entries[refSlot - 1]?.sort as string,
+      }))
+      .sort((a, b) => compareCodePoints(a.sort, b.sort))
+      .map(({ id }) => id);
+    // PostgreSQL's C collation: upper case first; NULLs last ascending; ties by id descending.
+    expect(sorted).toStrictEqual([9, 2, 4, 7, 5]);
   });
 
   it("lays res.partner's declared fields out one per slot, in declaration order", () => {
@@ -87,7 +137,8 @@ describe('index keys', () => {
       null,
       null,
     ]);
-    expect(state.entries[3]?.sort).toBe(`${VALUE_TAG}da${SEPARATOR}DA${SEPARATOR}000000000000035`);
+    const walkKey = orderKeyOf(partner, 35, { name: 'Deco Addict', ref: 'DA' }) as string;
+    expect(state.entries[3]?.sort).toBe(`${VALUE_TAG}da${SEPARATOR}DA${SEPARATOR}${walkKey}`);
     expect(state.active).toBe(false);
     // A model without `active` says nothing about it.
     expect(indexStateOf(getModel(registry, 'res.country'), 1, { code: 'BE' }).active).toBeUndefined();

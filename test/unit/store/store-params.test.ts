@@ -271,6 +271,8 @@ describe('store/records', () => {
 
     it("returns the record's entries in res.partner's declared indexes, one slot per field in declaration order, and its active flag", () => {
       const record: StoredRecord = { model: 'res.partner', id: 17, version: 3, values: values({ name: 'Edward Foster', country_id: 274, active: true, complete_name: 'Edward Foster' }) };
+      // res.partner's order (complete_name, id desc): the name, its terminator, the id's complement
+      const orderKey = `1Edward Foster\u0001\u0001${String(999_999_999_999_999 - 17)}`;
       expect(toItem(record)).toStrictEqual({
         pk: 'res.partner#17',
         model: 'res.partner',
@@ -278,16 +280,16 @@ describe('store/records', () => {
         shard: 'res.partner#1',
         version: 3,
         v: values({ name: 'Edward Foster', country_id: 274, active: true, complete_name: 'Edward Foster' }),
-        // name, country_id, complete_name (vat, ref, parent_id and date have no value: no entry); shard 17 mod 16 = 1
+        // name, country_id, complete_name (vat, ref, parent_id and date have no value: no entry); shard 17 mod 16 = 1;
+        // each entry ends with the record's order key, so one value's entries follow res.partner's order
         x1p: 'res.partner#name#1',
-        x1s: '1edward foster\u0001Edward Foster\u0001000000000000017',
+        x1s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
         x2p: 'res.partner#country_id#1',
-        x2s: `1${numberKey(274)}\u0001000000000000017`,
+        x2s: `1${numberKey(274)}\u0001${orderKey}`,
         x7p: 'res.partner#complete_name#1',
-        x7s: '1edward foster\u0001Edward Foster\u0001000000000000017',
+        x7s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
         a: true,
-        // res.partner's order (complete_name, id desc): the name, its terminator, the id's complement
-        os: `1Edward Foster\u0001\u0001${String(999_999_999_999_999 - 17)}`,
+        os: orderKey,
       });
     });
   });
