@@ -785,6 +785,8 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   const middle = Math.floor(LARGE_RECORDS / 2);
   const partnerModel = buildRegistry(shippedModels).get(MODEL);
   const middleInOrder = cursorOf({ k: partnerModel && orderKeyOf(partnerModel, middle, { complete_name: `Partner ${middle}` }) });
+  // A partner of ref 'REF 7' (ids 8, 108, ...) halfway through them.
+  const middleOfRef = cursorOf({ k: partnerModel && orderKeyOf(partnerModel, middle + 8, { complete_name: `Partner ${middle + 8}` }) });
   const cases: Array<[string, number, (n: number) => Promise<void>]> = [
     ['search_read, first page of 80 (id order)', 30, get(undefined, { limit: '80', order: 'id' })],
     ['search_read, 80 from the middle (id order, cursor)', 30, get(undefined, { limit: '80', order: 'id', cursor: cursorOf({ a: middle }) })],
@@ -793,7 +795,9 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     ['search_read, 80 from the middle (default order, cursor)', 30, get(undefined, { limit: '80', cursor: middleInOrder }, 200, 'default order, middle')],
     [`search_read, 80 of city = 1% (unindexed: walks)`, 10, get(undefined, { limit: '80', domain: "[('city','=','City 7')]" }, 200, 'city')],
     [`search_read, 80 of ref = 1% (indexed, id order)`, 30, get(undefined, { limit: '80', order: 'id', domain: "[('ref','=','REF 7')]" }, 200, 'ref')],
-    [`search_read, 80 of ref = 1% (indexed, default order: every candidate read and sorted)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]" }, 200, 'ref, default order')],
+    // The entries of one ref follow res.partner's order (lib/indexes/keys.ts): walked like the order index.
+    [`search_read, 80 of ref = 1% (indexed, default order)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]" }, 200, 'ref, default order')],
+    [`search_read, 80 of ref = 1% from the middle (indexed, default order, cursor)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", cursor: middleOfRef }, 200, 'ref, default order, middle')],
     [`search_read, 80 of ref = 1% ordered by name desc (indexed)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", order: 'name desc' }, 200, 'ref, name desc')],
     ["search_read, 80 of country_id.code = 'BE' (1%, dotted path)", 10, get(undefined, { limit: '80', domain: "[('country_id.code','=','BE')]" }, 200, 'country_id.code')],
     ['search_count, all', 5, get('search_count', {})],

@@ -61,6 +61,11 @@ export interface ModelDef {
   readonly description: string;
   /** The field whose value is the record's display name (Odoo's _rec_name). */
   readonly recName: string;
+  /**
+   * The fields a search by display name compares, any of them matching (Odoo's _rec_names_search:
+   * models/*.json `"recNamesSearch"`; res.partner's complete_name, email, ref, vat); [recName] by default.
+   */
+  readonly recNamesSearch: readonly string[];
   /** Every field in read() order, `id` first. */
   readonly fields: readonly FieldDef[];
   readonly fieldsByName: ReadonlyMap<string, FieldDef>;
@@ -236,7 +241,7 @@ export function parseOrderText(model: ModelDef, text: string): OrderKey[] | stri
 
 function parseModel(raw: unknown): ModelDef {
   if (!isObject(raw)) throw new ModelDefinitionError('?', 'not an object');
-  const { model, description, recName, fields, order } = raw;
+  const { model, description, recName, recNamesSearch, fields, order } = raw;
   if (typeof model !== 'string' || !MODEL_NAME.test(model))
     throw new ModelDefinitionError(String(model), 'bad model name');
   if (typeof description !== 'string' || description === '')
@@ -259,7 +264,21 @@ function parseModel(raw: unknown): ModelDef {
   if (!recField || !['char', 'text', 'selection'].includes(recField.type) || (recField.magic && !recField.computed)) {
     throw new ModelDefinitionError(model, `recName ${rec} must be a char field of the model`);
   }
-  const definition: ModelDef = { model, description, recName: rec, fields: ordered, fieldsByName };
+  const searched = recNamesSearch === undefined ? [rec] : recNamesSearch;
+  const text = (name: unknown) => {
+    const field = typeof name === 'string' ? fieldsByName.get(name) : undefined;
+    return field !== undefined && ['char', 'text', 'selection'].includes(field.type) && field.name !== 'display_name';
+  };
+  if (!Array.isArray(searched) || searched.length === 0 || !searched.every(text))
+    throw new ModelDefinitionError(model, 'recNamesSearch must list char fields of the model');
+  const definition: ModelDef = {
+    model,
+    description,
+    recName: rec,
+    recNamesSearch: searched as string[],
+    fields: ordered,
+    fieldsByName,
+  };
   if (order === undefined) return definition;
   const keys = typeof order === 'string' ? parseOrderText(definition, order) : String(order);
   if (typeof keys === 'string') throw new ModelDefinitionError(model, `order: ${keys} is not a field with asc or desc`);

@@ -385,8 +385,10 @@ async function nameSearch(context: ObjectContext): Promise<ApiResult> {
   const args = params.literal('args') ?? [];
   if (name instanceof Map || Array.isArray(name)) throw new BadRequestError("'name' must be a string");
   if (!Array.isArray(args)) throw new BadRequestError("'args' must be a domain list, e.g. args=[('active','=',True)]");
-  // Odoo's _name_search: an empty name with ilike matches everything.
-  const domain: PyValue[] = name === '' && operator === 'ilike' ? args : [[model.recName, operator, name], ...args];
+  // Odoo 17's _name_search: the name compared with each of _rec_names_search's fields (a
+  // display_name term here); an empty name with like or ilike matches everything.
+  const everything = name === '' && (operator === 'ilike' || operator === 'like');
+  const domain: PyValue[] = everything ? args : [['display_name', operator, name], ...args];
   checkDomainAccess(access, deps.registry, model, domain);
   const { records, plan } = await searchRecords(deps, {
     model,

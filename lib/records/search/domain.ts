@@ -49,8 +49,9 @@
  * IS NULL, so '' is NOT treated as empty here either: `('email', '=', False)` does not match ''.
  *
  * Where this module chooses differently, and why:
- * - A name search compares the comodel's recName only (Odoo's _name_search, without the per-model
- *   overrides such as res.partner also matching email and ref).
+ * - A name search (a `display_name` term, a many2one or x2many compared with a name, child_of by
+ *   name, name_search) compares the model's recNamesSearch fields, any of them matching (all of
+ *   them for a negative operator), as Odoo 17's _search_display_name over _rec_names_search.
  * - Things Odoo would send to PostgreSQL and fail on, or silently ignore, are a 400 naming the term:
  *   values that cannot be converted to the field's type, `in` with a scalar (except the x2many id and
  *   the bool forms Odoo accepts), '<'/'>' between a many2one and a name (Odoo rewrites them to '='),
@@ -801,6 +802,26 @@ function positive(operator: Operator): Operator {
   return NEGATIVE.has(operator) ? (NEGATION[operator] as Operator) : operator;
 }
 
+/**
+ * A search by display name (Odoo 17's _search_display_name): its term on each of the model's
+ * recNamesSearch fields, any matching (every one for a negative operator); a `like`/`ilike` of
+ * nothing (not `=like`) is no restriction (TRUE), or, negated, FALSE.
+ */
+function displayNameDomain(
+  ctx: Context,
+  model: ModelDef,
+  operator: Operator,
+  value: PyValue,
+  index: Where,
+): DomainNode {
+  if (operator.endsWith('like') && !operator.includes('=') && !truthy(value))
+    return NEGATIVE.has(operator) ? FALSE : TRUE;
+  const terms = model.recNamesSearch.map((name) =>
+    buildField(ctx, model, fieldOf(model, name), operator, value, index),
+  );
+  return junction(NEGATIVE.has(operator) ? 'and' : 'or', terms) as DomainNode;
+}
+
 /** One term on one field of `model` (no path left), with `!` already applied to its operator. */
 function buildField(
   ctx: Context,
@@ -818,8 +839,9 @@ function buildField(
     operator = operator === 'in' ? '=' : '!=';
   if (Array.isArray(value) && (operator === '=' || operator === '!=')) operator = operator === '=' ? 'in' : 'not in';
   if (operator === '=?' && (value === false || value === null)) return TRUE;
-  // display_name is not stored: Odoo searches it on the record name.
-  const field = fieldDef.name === 'display_name' ? fieldOf(model, model.recName) : fieldDef;
+  // display_name is not stored: Odoo searches it on the fields that name the records.
+  if (fieldDef.name === 'display_name') return displayNameDomain(ctx, model, operator, value, index);
+  const field = fieldDef;
   const leaf = (leafOperator: Operator, nameSearch = false): LeafNode => ({
     kind: 'leaf',
     model,
@@ -967,9 +989,7 @@ function resolve(ctx: Context, node: ResolvableNode, index: Where, activeTest: b
     if ('ids' in start)
       return { kind: 'hierarchy', operator: node.operator, model, parentField, start, leaveArchivedOut };
     // to_ids(): a name search per name, in the caller's context.
-    const byName = start.names.map((name) =>
-      buildField(ctx, model, fieldOf(model, model.recName), 'ilike', name, index),
-    );
+    const byName = start.names.map((name) => displayNameDomain(ctx, model, 'ilike', name, index));
     return {
       kind: 'hierarchy',
       operator: node.operator,
@@ -981,7 +1001,7 @@ function resolve(ctx: Context, node: ResolvableNode, index: Where, activeTest: b
   }
   // A name search: _name_search on the comodel, active_test=False for a many2one.
   const comodel = comodelOf(ctx, node.field);
-  const domain = buildField(ctx, comodel, fieldOf(comodel, comodel.recName), node.operator, node.value, index);
+  const domain = displayNameDomain(ctx, comodel, node.operator, node.value, index);
   return { kind: 'search', ...subSearch(comodel, domain, node.field.type === 'many2one' ? false : activeTest) };
 }
 

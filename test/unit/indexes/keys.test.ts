@@ -100,7 +100,7 @@ describe('index keys', () => {
       { id: 7, complete_name: 'alpha' },
       { id: 5, complete_name: null },
     ];
-    const refSlot = 4;
+    const refSlot = 5;
     const sorted = partners
       .map(({ id, complete_name }) => ({
         id,
@@ -116,11 +116,12 @@ describe('index keys', () => {
     expect(indexedFields(partner).map(({ field, kind, slot }) => [field.name, kind, slot])).toStrictEqual([
       ['name', 'text', 1],
       ['country_id', 'number', 2],
-      ['vat', 'text', 3],
-      ['ref', 'text', 4],
-      ['parent_id', 'number', 5],
-      ['date', 'date', 6],
-      ['complete_name', 'text', 7],
+      ['email', 'text', 3],
+      ['vat', 'text', 4],
+      ['ref', 'text', 5],
+      ['parent_id', 'number', 6],
+      ['date', 'date', 7],
+      ['complete_name', 'text', 8],
     ]);
   });
 
@@ -131,14 +132,14 @@ describe('index keys', () => {
       'res.partner#name#3',
       null,
       null,
-      'res.partner#ref#3',
       null,
+      'res.partner#ref#3',
       null,
       null,
       null,
     ]);
     const walkKey = orderKeyOf(partner, 35, { name: 'Deco Addict', ref: 'DA' }) as string;
-    expect(state.entries[3]?.sort).toBe(`${VALUE_TAG}da${SEPARATOR}DA${SEPARATOR}${walkKey}`);
+    expect(state.entries[4]?.sort).toBe(`${VALUE_TAG}da${SEPARATOR}DA${SEPARATOR}${walkKey}`);
     expect(state.active).toBe(false);
     // A model without `active` says nothing about it.
     expect(indexStateOf(getModel(registry, 'res.country'), 1, { code: 'BE' }).active).toBeUndefined();

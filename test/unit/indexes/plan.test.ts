@@ -351,6 +351,39 @@ describe('searching through the declared indexes', () => {
     expect([next.records.map((r) => r.id), next.plan.read]).toStrictEqual([[413, 417, 421], 4]);
   });
 
+  it('looks a display name prefix up in every field of _rec_names_search (complete_name, email, ref, vat) and unites them', async () => {
+    const records = Array.from({ length: 300 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: {
+        name: `P${i}`,
+        email: i === 7 ? 'sales@zeta.example' : `p${i}@example.org`,
+        ref: i === 9 ? 'ZETA-9' : null,
+        active: true,
+      },
+    }));
+    records.push({ model: 'res.partner', id: 400, version: 1, values: { name: 'Zeta Corp', active: true } });
+    const { indexed, walked } = await storesWith(records);
+    const request = { model: partner, domain: [['display_name', '=ilike', 'zeta%']], limit: 10 };
+    const found = await searchRecords({ registry, store: indexed }, request);
+    expect(found.records.map((r) => r.id)).toStrictEqual(
+      (await searchRecords({ registry, store: walked }, request)).records.map((r) => r.id),
+    );
+    expect(found.records.map((r) => r.id).sort((a, b) => a - b)).toStrictEqual([10, 400]);
+    expect(found.plan).toMatchObject({
+      strategy: 'index',
+      via: 'complete_name =ilike | email =ilike | ref =ilike | vat =ilike',
+      read: 2,
+    });
+    // The email's domain is not its start: =ilike 'sales%' finds the email.
+    const byEmail = await searchRecords(
+      { registry, store: indexed },
+      { ...request, domain: [['display_name', '=ilike', 'sales@%']] },
+    );
+    expect([byEmail.records.map((r) => r.id), byEmail.plan.strategy]).toStrictEqual([[8], 'index']);
+  });
+
   it('never returns a record that no longer matches when the index lags its records; it may miss one just changed to match', async () => {
     const records = [1, 2, 3].map((id): StoredRecord => ({
       model: 'res.partner',

@@ -88,6 +88,8 @@ describe('models', () => {
       it('returns res.partner described as "Partner" (the seed\'s JSON key) with complete_name as its display name (Odoo 17)', () => {
         const def = registry.get('res.partner') as ModelDef;
         expect([def.model, def.description, def.recName]).toStrictEqual(['res.partner', 'Partner', 'complete_name']);
+        // Odoo 17's _rec_names_search, less company_registry (no such field here).
+        expect(def.recNamesSearch).toStrictEqual(['complete_name', 'email', 'ref', 'vat']);
       });
 
       it('returns res.partner.name as a required char and street2 as an optional char', () => {
@@ -135,6 +137,7 @@ describe('models', () => {
 
     it('returns "name" as the recName when the definition gives none', () => {
       expect(buildRegistry([users(), model([])]).get('x.test')?.recName).toBe('name');
+      expect(buildRegistry([users(), model([])]).get('x.test')?.recNamesSearch).toStrictEqual(['name']);
     });
 
     it('returns a one2many whose relationField is a many2one back to the model', () => {
@@ -219,6 +222,10 @@ describe('models', () => {
       ['a recName that is not a field', [users(), model([], { recName: 'title' })]],
       ['a recName that is an integer field', [users(), model([{ name: 'n', type: 'integer', string: 'N' }], { recName: 'n' })]],
       ['a recName that is a magic field', [users(), model([], { recName: 'display_name' })]],
+      ['a recNamesSearch naming no field', [users(), model([], { recNamesSearch: ['name', 'nope'] })]],
+      ['a recNamesSearch naming an integer field', [users(), model([{ name: 'n', type: 'integer', string: 'N' }], { recNamesSearch: ['n'] })]],
+      ['an empty recNamesSearch', [users(), model([], { recNamesSearch: [] })]],
+      ['a recNamesSearch that is not a list', [users(), model([], { recNamesSearch: 'name' })]],
       ['a many2one to res.users when res.users is not defined (the log-access fields need it)', [model([])]],
     ])('throws ModelDefinitionError for %s', (_label, definitions) => {
       expect(thrownBy(definitions)).toBeInstanceOf(ModelDefinitionError);

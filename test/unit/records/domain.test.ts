@@ -280,6 +280,17 @@ describe('domain', () => {
         ["[('name', 'ilike', 'helene')]", []],
         // Odoo 17: a partner's display name is its complete_name, so its contacts ('Acme Corp, Alice Martin') match too.
         ["[('display_name', 'ilike', 'corp')]", [1, 2, 3, 4]],
+        // ... and a search by display name compares _rec_names_search: complete_name, email, ref, vat, any of them.
+        ["[('display_name', 'ilike', 'example.org')]", [3, 4]],
+        ["[('display_name', '=ilike', 'alice@%')]", [2]],
+        // A negative operator: none of them may match (NULLs match a negative term, as in Odoo).
+        ["[('display_name', 'not ilike', 'acme')]", [5, 6, 7, 8, 9, 10]],
+        // ilike of nothing is no restriction (TRUE), not ilike of nothing is FALSE; =ilike '' is compared.
+        ["[('display_name', 'ilike', '')]", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+        ["[('display_name', 'not ilike', False)]", []],
+        ["[('display_name', '=ilike', '')]", [8]],
+        // A many2one compared with a name: the comodel's display name search (the parent's email here).
+        ["[('parent_id', 'ilike', 'info@acme')]", [2, 3]],
         // like wraps the value in %...% and keeps its own wildcards: _ is any one character ...
         ["[('name', 'like', 'A_ice')]", [2]],
         // ... unless escaped with a backslash.
@@ -473,7 +484,16 @@ describe('domain', () => {
       ["[('color', 'in', None), ('date', '>', 'not a date')]", { kind: 'constant', value: false }],
       ["['!', ('id', 'not in', False)]", { kind: 'constant', value: false }],
       ["[('category_id', 'any', [('name', 'in', [])])]", anyNode(partner, 'category_id', false, { kind: 'constant', value: false })],
-      ["[('display_name', 'ilike', 'x')]", leaf(partner, 'complete_name', 'ilike', 'x')],
+      [
+        "[('display_name', 'ilike', 'x')]",
+        { kind: 'or', children: ['complete_name', 'email', 'ref', 'vat'].map((field) => leaf(partner, field, 'ilike', 'x')) },
+      ],
+      [
+        "[('display_name', '!=', 'x')]",
+        { kind: 'and', children: ['complete_name', 'email', 'ref', 'vat'].map((field) => leaf(partner, field, '!=', 'x')) },
+      ],
+      ["[('display_name', 'ilike', '')]", { kind: 'constant', value: true }],
+      ["[('display_name', 'not like', '')]", { kind: 'constant', value: false }],
       [
         "[('name', '=', 'A'), '!', ('color', '<', 3)]",
         { kind: 'and', children: [leaf(partner, 'name', '=', 'A'), leaf(partner, 'color', '>=', 3)] },
@@ -494,6 +514,10 @@ describe('domain', () => {
       ["['!', ('email', '=like', 'a%')]", { kind: 'not', child: leaf(partner, 'email', '=like', 'a%') }],
     ])('%s', (domain, expected) => {
       expect(parse(domain)).toStrictEqual(expected);
+    });
+
+    it('searches the display name of a model without _rec_names_search on its recName alone', () => {
+      expect(parse("[('display_name', 'ilike', 'x')]", country)).toStrictEqual(leaf(country, 'name', 'ilike', 'x'));
     });
 
     it('accepts a long chain of the same operator', () => {

@@ -286,8 +286,8 @@ describe('store/records', () => {
         x1s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
         x2p: 'res.partner#country_id#1',
         x2s: `1${numberKey(274)}\u0001${orderKey}`,
-        x7p: 'res.partner#complete_name#1',
-        x7s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
+        x8p: 'res.partner#complete_name#1',
+        x8s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
         a: true,
         os: orderKey,
       });
