@@ -17,6 +17,9 @@
  *     itself: ilike prefixes and =like prefixes read the first part, `=` both;
  *   - numbers (integer, float, monetary, many2one): 16 hex digits whose text order is the numbers' order;
  *   - date, datetime: the stored text ('2024-01-31', '2024-01-31 08:00:00'), already in order.
+ * Texts are escaped (key-text.ts) so that SEPARATOR never occurs inside one: the walk key of an
+ * entry is what follows its value's key (walkKeyOfEntry), so candidates found by a range or a
+ * prefix can be put in the model's order before any record is read.
  * Each text part is cut at MAX_TEXT_KEY_BYTES (UTF-8, at a character's end), so that the value's key
  * and the walk key fit a sort key's 1,024 bytes together (the order key keeps MAX_ORDER_TEXT_BYTES
  * of text): two long values that share their first bytes share a key, so a lookup of one also
@@ -25,6 +28,7 @@
 import { MAX_INDEXED_FIELDS, type FieldDef, type ModelDef } from '../models/registry';
 import type { IndexEntry, IndexState, StoredValue } from '../records/port';
 import { orderKeyOf } from './order';
+import { escapedText, escapedTooLong, TEXT_END } from './key-text';
 
 /** Global secondary indexes the records table has for declared fields (its byModel index aside). */
 export const INDEX_SLOTS = MAX_INDEXED_FIELDS;
@@ -42,14 +46,15 @@ export const MAX_ORDER_KEY_OVERHEAD = 40;
 
 /**
  * How entries are keyed, as a version: 2 since the entries of a value follow in the walk key (the
- * id before); the layout id includes it, so a table keyed the old way is reindexed before trusted.
+ * id before) and texts are escaped; the layout id includes it, so a table keyed the old way is
+ * reindexed before trusted.
  */
 export const ENTRY_FORMAT = 2;
 
 export const VALUE_TAG = '1';
 export const NULL_TAG = '2';
-/** Between a key's parts; below every character a value can hold but U+0000 (which PostgreSQL refuses). */
-export const SEPARATOR = '\u0001';
+/** Between a key's parts: below every character of an escaped text, and never inside one. */
+export const SEPARATOR = TEXT_END;
 /** Above every key of a value (tags and numbers are ASCII): the end of a range with no upper bound. */
 export const END_OF_VALUES = NULL_TAG;
 
@@ -106,21 +111,14 @@ export function partitionsOf(model: string, field: string): string[] {
   return Array.from({ length: INDEX_SHARDS }, (_, shard) => partitionOf(model, field, shard));
 }
 
-/** The longest start of `text` whose UTF-8 holds at most MAX_TEXT_KEY_BYTES (never half a character). */
+/** `text` as a key's text part: escaped, cut at a character so that it holds at most MAX_TEXT_KEY_BYTES. */
 export function cutText(text: string): string {
-  if (!isCut(text)) return text;
-  let cut = '';
-  let used = 0;
-  for (const char of text) {
-    used += Buffer.byteLength(char, 'utf8');
-    if (used > MAX_TEXT_KEY_BYTES) break;
-    cut += char;
-  }
-  return cut;
+  return escapedText(text, MAX_TEXT_KEY_BYTES);
 }
 
+/** Whether cutText cuts `text` short (two texts may then share a key). */
 export function isCut(text: string): boolean {
-  return Buffer.byteLength(text, 'utf8') > MAX_TEXT_KEY_BYTES;
+  return escapedTooLong(text, MAX_TEXT_KEY_BYTES);
 }
 
 /** ilike's case folding (lib/records/search/domain.ts folds with the same call). */
@@ -151,7 +149,7 @@ export function textKey(text: string): string {
 /** The key of a non-null value of `kind`, or undefined if the value is not of the kind (never stored). */
 export function valueKey(kind: IndexKind, value: string | number): string | undefined {
   if (kind === 'number') return typeof value === 'number' && Number.isFinite(value) ? numberKey(value) : undefined;
-  return typeof value === 'string' ? (kind === 'text' ? textKey(value) : value) : undefined;
+  return typeof value === 'string' ? (kind === 'text' ? textKey(value) : cutText(value)) : undefined;
 }
 
 export function idKey(id: number): string {
@@ -168,6 +166,18 @@ export function sortKeyOf(kind: IndexKind, value: StoredValue | undefined, walkK
       ? undefined
       : valueKey(kind, value);
   return key === undefined ? `${NULL_TAG}${SEPARATOR}${walkKey}` : `${VALUE_TAG}${key}${SEPARATOR}${walkKey}`;
+}
+
+/**
+ * The walk key an entry's sort key ends with (the record's key in its model's order index, or its
+ * id's): what follows the value's key, whose parts each end with SEPARATOR (a text's folded form
+ * and itself, or a number's, a date's, NULL's one part).
+ */
+export function walkKeyOfEntry(kind: IndexKind, sort: string): string {
+  const parts = kind === 'text' && sort.startsWith(VALUE_TAG) ? 2 : 1;
+  let at = 1;
+  for (let part = 0; part < parts; part++) at = sort.indexOf(SEPARATOR, at) + SEPARATOR.length;
+  return sort.slice(at);
 }
 
 /**

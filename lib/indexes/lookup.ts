@@ -25,6 +25,7 @@ import {
   partitionsOf,
   valueKey,
   type IndexedField,
+  type IndexKind,
 } from './keys';
 
 /** Above SEPARATOR: the end of the entries of one value. */
@@ -35,6 +36,8 @@ export const MAX_LOOKUP_VALUES = 16;
 
 export interface Lookup {
   readonly queries: readonly IndexQuery[];
+  /** The kind of the field's keys (where an entry's walk key starts: keys.ts walkKeyOfEntry). */
+  readonly kind: IndexKind;
   /** Every entry the queries read is a record the leaf is true on (and no record is read twice). */
   readonly exact: boolean;
   /**
@@ -55,6 +58,7 @@ export function lookupOf(model: ModelDef, indexed: IndexedField, term: LeafTerm)
   const partitions = partitionsOf(model.model, indexed.field.name);
   return {
     queries: ranges.ranges.map((range) => ({ slot: indexed.slot, partitions, range })),
+    kind: indexed.kind,
     exact: ranges.exact,
     values: term.kind === 'equals',
   };
@@ -75,9 +79,8 @@ function rangesOf(indexed: IndexedField, term: LeafTerm): { ranges: IndexRange[]
         const key = valueKey(kind, value);
         // A value of another type never equals a stored one: nothing to read for it.
         if (key === undefined) continue;
-        // Keys cut short, or a value holding the separator, may share a key with another value.
-        if (typeof value === 'string' && (isCut(value) || isCut(foldCase(value)) || value.includes(SEPARATOR)))
-          exact = false;
+        // Keys cut short may share a key with another value (a separator inside a value is escaped).
+        if (typeof value === 'string' && (isCut(value) || isCut(foldCase(value)))) exact = false;
         ranges.push({ kind: 'prefix', prefix: `${VALUE_TAG}${key}${SEPARATOR}` });
       }
       return { ranges, exact };
@@ -101,10 +104,10 @@ function rangesOf(indexed: IndexedField, term: LeafTerm): { ranges: IndexRange[]
     case 'prefix': {
       if (kind === 'number') return undefined;
       if (kind === 'date')
-        return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${term.prefix}` }], exact: term.exact };
+        return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${cutText(term.prefix)}` }], exact: term.exact };
       if (!term.folded && term.prefix.includes('\u03a3')) return undefined;
       const folded = term.folded ? term.prefix : foldCase(term.prefix);
-      const exact = term.folded && term.exact && !isCut(folded) && !folded.includes(SEPARATOR);
+      const exact = term.folded && term.exact && !isCut(folded);
       return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${cutText(folded)}` }], exact };
     }
   }

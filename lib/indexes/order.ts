@@ -29,10 +29,10 @@
 import type { FieldDef, ModelDef, OrderKey } from '../models/registry';
 import type { StoredValue } from '../records/port';
 import { idKey, numberKey, NULL_TAG, VALUE_TAG } from './keys';
+import { escapedText, TEXT_END } from './key-text';
 
 /** Below every character of an escaped text: ends a text term. */
-export const TERMINATOR = '\u0001\u0001';
-const ESCAPES: Readonly<Record<string, string>> = { '\u0000': '\u0001\u0002', '\u0001': '\u0001\u0003' };
+export const TERMINATOR = TEXT_END;
 /**
  * Text bytes a key may hold, shared by its text terms (the tags, numbers and id take under 40 more):
  * the key ends the field indexes' entries too, after the value's key (keys.ts), within 1,024 bytes.
@@ -120,19 +120,6 @@ export function orderIndexDirection(model: ModelDef, order: readonly OrderKey[])
   return undefined;
 }
 
-/** The escaped text, cut at a code point so that its UTF-8 holds at most `bytes`. */
-function textTerm(text: string, bytes: number): string {
-  let out = '';
-  let used = 0;
-  for (const char of text) {
-    const piece = ESCAPES[char] ?? char;
-    used += Buffer.byteLength(piece, 'utf8');
-    if (used > bytes) break;
-    out += piece;
-  }
-  return out;
-}
-
 function termKey(term: Term, value: StoredValue | undefined, id: number, textBytes: number): string {
   switch (term.kind) {
     case 'id':
@@ -143,7 +130,7 @@ function termKey(term: Term, value: StoredValue | undefined, id: number, textByt
       if (typeof value !== 'number' || !Number.isFinite(value)) return term.descending ? BEFORE_VALUES : NULL_TAG;
       return `${VALUE_TAG}${numberKey(term.descending ? -value : value)}`;
     case 'text':
-      return typeof value === 'string' ? `${VALUE_TAG}${textTerm(value, textBytes)}${TERMINATOR}` : NULL_TAG;
+      return typeof value === 'string' ? `${VALUE_TAG}${escapedText(value, textBytes)}${TERMINATOR}` : NULL_TAG;
   }
 }
 

@@ -20,7 +20,7 @@ import type { FieldDef, ModelDef } from '../models/registry';
 import type { IndexQuery, IndexRange, RecordStore } from '../records/port';
 import { compareCodePoints } from '../wire/code-points';
 import { hierarchyMatchesSelf, leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
-import { indexedField } from './keys';
+import { indexedField, walkKeyOfEntry } from './keys';
 import { lookupOf, MAX_LOOKUP_VALUES, type Lookup } from './lookup';
 
 /** Candidates a plan may read; a source that holds more is not used (the search walks the model). */
@@ -124,11 +124,15 @@ export interface PlanReport {
   entries: number;
 }
 
-/** The candidate ids of `source`, or undefined when there are more than MAX_CANDIDATES. */
+/**
+ * The candidate ids of `source`, or undefined when there are more than MAX_CANDIDATES; with
+ * `walkKeys`, the walk key (keys.ts) of each candidate an index entry named, as the entry has it.
+ */
 export async function candidateIds(
   store: RecordStore,
   source: Source,
   report: PlanReport,
+  walkKeys?: Map<number, string>,
 ): Promise<Set<number> | undefined> {
   switch (source.kind) {
     case 'ids':
@@ -151,14 +155,17 @@ export async function candidateIds(
       );
       const ids = new Set<number>();
       for (const page of pages) {
-        report.entries += page.ids.length;
+        report.entries += page.entries.length;
         if (!page.complete) return undefined;
-        for (const id of page.ids) ids.add(id);
+        for (const { id, sort } of page.entries) {
+          ids.add(id);
+          walkKeys?.set(id, walkKeyOfEntry(source.lookup.kind, sort));
+        }
       }
       return ids.size > MAX_CANDIDATES ? undefined : ids;
     }
     case 'union': {
-      const parts = await Promise.all(source.sources.map((part) => candidateIds(store, part, report)));
+      const parts = await Promise.all(source.sources.map((part) => candidateIds(store, part, report, walkKeys)));
       const ids = new Set<number>();
       for (const part of parts) {
         if (!part) return undefined;
@@ -171,7 +178,7 @@ export async function candidateIds(
       const smallest = Math.min(...counts);
       if (smallest > MAX_CANDIDATES) return undefined;
       const chosen = source.sources.filter((_, i) => (counts[i] as number) <= smallest * INTERSECT_FACTOR);
-      const parts = await Promise.all(chosen.map((part) => candidateIds(store, part, report)));
+      const parts = await Promise.all(chosen.map((part) => candidateIds(store, part, report, walkKeys)));
       let ids: Set<number> | undefined;
       for (const part of parts) {
         if (!part) continue;
@@ -340,6 +347,6 @@ export async function referencingIds(
       .map((query) => store.queryIndex(query, { limit: MAX_CANDIDATES })),
   );
   if (pages.some((page) => !page.complete)) return undefined;
-  const ids = [...new Set(pages.flatMap((page) => page.ids))].sort((a, b) => a - b);
+  const ids = [...new Set(pages.flatMap((page) => page.entries.map(({ id }) => id)))].sort((a, b) => a - b);
   return ids.length > MAX_CANDIDATES ? undefined : ids;
 }

@@ -121,7 +121,7 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       check(query.partitions.length);
       spend({ requests: query.partitions.length });
       const found = await store.queryIndex(query, options);
-      spend({ items: found.ids.length });
+      spend({ items: found.entries.length });
       return found;
     },
     async queryIndexShares(query, share, options) {

@@ -289,11 +289,12 @@ export interface RecordStore {
    */
   countModel(model: string, options?: { whereTrue?: string }): Promise<number>;
   /**
-   * The ids of the records whose entries `query` selects, at most `limit` of them (`complete` false
-   * when there are more), in no particular order. Indexes are eventually consistent: an entry may
-   * lag its record by a moment, so a caller reads the records themselves before trusting them.
+   * The entries `query` selects (each its record's id and its sort key), at most `limit` of them
+   * (`complete` false when there are more), in no particular order. Indexes are eventually
+   * consistent: an entry may lag its record by a moment, so a caller reads the records themselves
+   * before trusting them.
    */
-  queryIndex(query: IndexQuery, options: { limit: number }): Promise<{ ids: number[]; complete: boolean }>;
+  queryIndex(query: IndexQuery, options: { limit: number }): Promise<{ entries: IndexHit[]; complete: boolean }>;
   /**
    * Per partition of `query` (in its order), its first `share` entries in the range, in key order
    * (backward: from the last), each as its record's id and its sort key, and whether the partition

@@ -292,10 +292,10 @@ export class MemoryRecordStore implements RecordStore {
     return this.#ofModel(model).filter((record) => whereTrue === undefined || record.values[whereTrue] === true).length;
   }
 
-  async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {
+  async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ entries: IndexHit[]; complete: boolean }> {
     this.calls.queryIndex++;
-    const ids = this.#indexHits(query).map(({ id }) => id);
-    return { ids: ids.slice(0, limit), complete: ids.length <= limit };
+    const hits = this.#indexHits(query);
+    return { entries: hits.slice(0, limit), complete: hits.length <= limit };
   }
 
   async queryIndexShares(

@@ -55,7 +55,7 @@ describe('DynamoRecordStore and the field indexes', () => {
     );
     const gold = await stores.records.queryIndex(refLookup('GOLD'), { limit: 100 });
     expect(gold.complete).toBe(true);
-    expect(gold.ids.sort((a, b) => a - b)).toStrictEqual(ids.filter((id) => id % 4 === 0));
+    expect(gold.entries.map(({ id }) => id).sort((a, b) => a - b)).toStrictEqual(ids.filter((id) => id % 4 === 0));
     expect(await stores.records.countIndex(refLookup('GOLD'))).toBe(10);
     expect(await stores.records.countIndex({ ...refLookup('GOLD'), activeOnly: true })).toBe(5);
     // A limit below the matches: complete false.
@@ -64,7 +64,7 @@ describe('DynamoRecordStore and the field indexes', () => {
     // An update that sets only `city` keeps the ref entry (computed from the whole record) ...
     const [first] = (await stores.records.getMany([{ model: 'res.partner', id: 1000 }], { consistent: true })).values();
     await stores.records.transact([updateAction(first as StoredRecord, { city: 'Ghent' })]);
-    expect(String((await stores.rawItem('res.partner', 1000))?.x5s).startsWith('1gold\u0001GOLD\u0001')).toBe(true);
+    expect(String((await stores.rawItem('res.partner', 1000))?.x5s).startsWith('1gold\u0001\u0001GOLD\u0001\u0001')).toBe(true);
     // ... and one that changes ref moves it.
     const [again] = (await stores.records.getMany([{ model: 'res.partner', id: 1000 }], { consistent: true })).values();
     await stores.records.transact([updateAction(again as StoredRecord, { ref: 'TIN', active: false })]);
@@ -74,7 +74,7 @@ describe('DynamoRecordStore and the field indexes', () => {
     const orderKey = orderKeyOf(partner, 1000, (again as StoredRecord).values) as string;
     expect([item?.x5p, item?.x5s, item?.a]).toStrictEqual([
       'res.partner#ref#8',
-      `1tin\u0001TIN\u0001${orderKey}`,
+      `1tin\u0001\u0001TIN\u0001\u0001${orderKey}`,
       false,
     ]);
   });
@@ -140,7 +140,7 @@ describe('DynamoRecordStore and the field indexes', () => {
       await old.putMany(Array.from({ length: 30 }, (_, i) => partnerRecord(i + 1, { ref: i < 3 ? 'FIND' : 'OTHER' })));
       const store = new DynamoRecordStore(fresh.client, fresh.tables.records, undefined, undefined, 'test-layout');
       expect(await store.indexesReady()).toBe(false);
-      expect(await store.queryIndex(refLookup('FIND'), { limit: 10 })).toStrictEqual({ ids: [], complete: true });
+      expect(await store.queryIndex(refLookup('FIND'), { limit: 10 })).toStrictEqual({ entries: [], complete: true });
 
       const checkpointFile = join(mkdtempSync(join(tmpdir(), 'reindex-')), 'checkpoint.json');
       // Interrupted after the first page of a segment: the checkpoint holds where each segment was.
@@ -150,7 +150,7 @@ describe('DynamoRecordStore and the field indexes', () => {
       const resumed = await reindex(store, { checkpointFile });
       expect(resumed).toMatchObject({ resumed: true, interrupted: false });
       expect(resumed.scanned).toBeGreaterThanOrEqual(30);
-      expect((await store.queryIndex(refLookup('FIND'), { limit: 10 })).ids.sort()).toStrictEqual([1, 2, 3]);
+      expect((await store.queryIndex(refLookup('FIND'), { limit: 10 })).entries.map(({ id }) => id).sort()).toStrictEqual([1, 2, 3]);
       // A second run writes nothing: every record holds its entries.
       const again = await reindex(store, { checkpointFile });
       expect(again).toMatchObject({ resumed: false, written: 0 });
@@ -196,7 +196,7 @@ describe('DynamoRecordStore and the field indexes', () => {
       );
       const store = new DynamoRecordStore(stores.client, name);
       await store.putMany([partnerRecord(7, { ref: 'NEWLY' })]);
-      expect((await store.queryIndex(refLookup('NEWLY'), { limit: 10 })).ids).toStrictEqual([7]);
+      expect((await store.queryIndex(refLookup('NEWLY'), { limit: 10 })).entries.map(({ id }) => id)).toStrictEqual([7]);
     } finally {
       client.destroy();
     }
@@ -216,6 +216,6 @@ describe('DynamoRecordStore and the field indexes', () => {
         },
       }),
     );
-    expect((await stores.records.queryIndex(refLookup('HAND'), { limit: 10 })).ids).toStrictEqual([]);
+    expect((await stores.records.queryIndex(refLookup('HAND'), { limit: 10 })).entries.map(({ id }) => id)).toStrictEqual([]);
   });
 });

@@ -315,16 +315,23 @@ async function plannedCandidates(
   return plan && { ids: await sortedCandidates(store, plan.source, plan.report), report: plan.report };
 }
 
-/** Every candidate of `source` in id order; undefined when there are more than MAX_CANDIDATES. */
-async function sortedCandidates(store: RecordStore, source: Source, report: PlanReport): Promise<number[] | undefined> {
-  const ids = await candidateIds(store, source, report);
+/**
+ * Every candidate of `source` in id order (and into `walkKeys`, those its index entries hold:
+ * plan.ts candidateIds); undefined when there are more than MAX_CANDIDATES.
+ */
+async function sortedCandidates(
+  store: RecordStore,
+  source: Source,
+  report: PlanReport,
+  walkKeys?: Map<number, string>,
+): Promise<number[] | undefined> {
+  const ids = await candidateIds(store, source, report, walkKeys);
   return ids && [...ids].sort((a, b) => a - b);
 }
 
 /**
  * The candidates' records, read consistently in id order (after `afterId`), handed to `visit`
- * until it returns false; chunks grow from `firstChunk` as a walk's steps do. Returns how many
- * records were read.
+ * until it returns false (readListed). Returns how many records were read.
  */
 function readCandidates(
   store: RecordStore,
@@ -334,9 +341,23 @@ function readCandidates(
   visit: (record: StoredRecord) => boolean,
   firstChunk = MAX_WALK_PAGE,
 ): Promise<number> {
+  const next = ids.findIndex((id) => id > afterId);
+  return readListed(store, model, next === -1 ? [] : ids.slice(next), visit, firstChunk);
+}
+
+/**
+ * The records of `ids`, read consistently in that order, handed to `visit` until it returns false;
+ * chunks grow from `firstChunk` as a walk's steps do. Returns how many records were read.
+ */
+function readListed(
+  store: RecordStore,
+  model: string,
+  ids: readonly number[],
+  visit: (record: StoredRecord) => boolean,
+  firstChunk = MAX_WALK_PAGE,
+): Promise<number> {
   async function* chunks(): AsyncGenerator<number[]> {
-    let next = ids.findIndex((id) => id > afterId);
-    if (next === -1) return;
+    let next = 0;
     for (let size = Math.max(1, firstChunk); next < ids.length; size = Math.min(size * 2, MAX_WALK_PAGE)) {
       yield ids.slice(next, next + size);
       next += size;
@@ -582,8 +603,10 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     );
     return { ...page, plan: { strategy: 'index', ...report, read } };
   }
+  // The walk keys the candidates' index entries hold (keys.ts): their place in the model's order.
+  const walkKeys = new Map<number, string>();
   const planned = chosen && {
-    ids: await sortedCandidates(deps.store, chosen.source, chosen.report),
+    ids: await sortedCandidates(deps.store, chosen.source, chosen.report, walkKeys),
     report: chosen.report,
   };
   // A walk of the model (`through` its order index, or its own), when there is no lookup or it held too many.
@@ -609,6 +632,24 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
       keyedCursor(backward),
     );
     return { ...page, plan: plan(read, 'order index') };
+  }
+
+  // The model's order (or its reverse) over candidates whose entries all gave their walk keys (a
+  // range, a prefix, an intersection or union of lookups): put in order before any record is read,
+  // so a page reads about its own records, not every candidate's.
+  if (keyed && planned?.ids && planned.ids.every((id) => walkKeys.has(id))) {
+    const sign = keyed === 'backward' ? -1 : 1;
+    const keyOf = (id: number) => walkKeys.get(id) as string;
+    const ordered = planned.ids
+      .filter((id) => afterKey === undefined || sign * compareCodePoints(keyOf(id), afterKey) > 0)
+      .sort((a, b) => sign * compareCodePoints(keyOf(a), keyOf(b)));
+    const { read, ...page } = await pageInOrder(
+      request,
+      matches,
+      (visit, firstStep) => readListed(deps.store, model.model, ordered, visit, firstStep),
+      keyedCursor(keyed === 'backward'),
+    );
+    return { ...page, plan: plan(read) };
   }
 
   if (!byId) {

@@ -547,6 +547,11 @@ export function buildIndexQueryParams(
   };
 }
 
+/** An entry a field index lookup read: its record's id (from the item's key) and its sort key. */
+function hitOf(item: Record<string, unknown>, sortAttribute: string): IndexHit {
+  return { id: idOfKey(String(item.pk)), sort: String(item[sortAttribute]) };
+}
+
 /** The item that says every record has its entries in the declared indexes of `layoutId`. */
 export function indexesMarkKey(layoutId: string): { pk: string } {
   return { pk: `indexes#${layoutId}` };
@@ -984,18 +989,22 @@ export class DynamoRecordStore implements RecordStore {
     return items;
   }
 
-  async queryIndex(query: IndexQuery, { limit }: { limit: number }): Promise<{ ids: number[]; complete: boolean }> {
-    const ids: number[] = [];
+  async queryIndex(
+    query: IndexQuery,
+    { limit }: { limit: number },
+  ): Promise<{ entries: IndexHit[]; complete: boolean }> {
+    const entries: IndexHit[] = [];
+    const sortAttribute = indexSortAttribute(query.slot);
     const stopped = await Promise.all(
       query.partitions.map((partition) =>
-        this.#eachIndexPage(query, partition, { limit: () => Math.max(1, limit + 1 - ids.length) }, (page) => {
-          for (const item of page.Items ?? []) ids.push(idOfKey(String(item.pk)));
-          return ids.length <= limit;
+        this.#eachIndexPage(query, partition, { limit: () => Math.max(1, limit + 1 - entries.length) }, (page) => {
+          for (const item of page.Items ?? []) entries.push(hitOf(item, sortAttribute));
+          return entries.length <= limit;
         }),
       ),
     );
-    if (ids.length > limit) return { ids: ids.slice(0, limit), complete: false };
-    return { ids, complete: !stopped.includes(true) };
+    if (entries.length > limit) return { entries: entries.slice(0, limit), complete: false };
+    return { entries, complete: !stopped.includes(true) };
   }
 
   async queryIndexShares(
@@ -1009,8 +1018,7 @@ export class DynamoRecordStore implements RecordStore {
         const entries: IndexHit[] = [];
         const options = { limit: () => share - entries.length, backward };
         const more = await this.#eachIndexPage(query, partition, options, (page) => {
-          for (const item of page.Items ?? [])
-            entries.push({ id: idOfKey(String(item.pk)), sort: String(item[sortAttribute]) });
+          for (const item of page.Items ?? []) entries.push(hitOf(item, sortAttribute));
           return entries.length < share;
         });
         return { entries, more };

@@ -16,6 +16,8 @@ import {
   numberKey,
   sortKeyOf,
   textKey,
+  walkKeyOfEntry,
+  foldCase as foldCaseOf,
 } from '../../../lib/indexes/keys';
 import { buildRegistry, getModel } from '../../../lib/models/registry';
 import { orderKeyOf } from '../../../lib/indexes/order';
@@ -90,6 +92,34 @@ describe('index keys', () => {
         { numRuns: 60 },
       );
     }
+  });
+
+  it('escapes texts so that a key is cut at its texts\' ends: the walk key after any value comes back whole', () => {
+    const texty = (type: string) => ['char', 'text', 'html', 'selection'].includes(type);
+    const text = fc.string({ unit: fc.constantFrom('a', 'Z', '\u0000', '\u0001', '\u0002', '\u0003', 'é', '𝒜', '1'), maxLength: 30 });
+    for (const model of registry.models.filter((m) => indexedFields(m).length > 0)) {
+      fc.assert(
+        fc.property(fc.array(text, { minLength: model.fields.length, maxLength: model.fields.length }), fc.integer({ min: 1, max: 999_999 }), (texts, id) => {
+          const values = Object.fromEntries(model.fields.flatMap((field, i) => (texty(field.type) ? [[field.name, texts[i] as string]] : [])));
+          const walkKey = orderKeyOf(model, id, values) ?? idKey(id);
+          for (const { field, kind, slot } of indexedFields(model)) {
+            const entry = indexStateOf(model, id, values).entries[slot - 1];
+            if (entry) expect([field.name, walkKeyOfEntry(kind, entry.sort)]).toStrictEqual([field.name, walkKey]);
+          }
+        }),
+        { numRuns: 100 },
+      );
+    }
+  });
+
+  it("orders escaped texts as the texts (code points), U+0000 and U+0001 included, and a text before its extensions", () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '\u0000', '\u0001', '\u0002', '𝒜', '\uffff'), maxLength: 8 });
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(Math.sign(compareCodePoints(textKey(a), textKey(b)))).toBe(Math.sign(compareCodePoints(foldCaseOf(a), foldCaseOf(b)) || compareCodePoints(a, b)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("keeps one value's entries in the model's default order (res.partner: complete_name, then id descending)", () => {

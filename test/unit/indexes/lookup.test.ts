@@ -22,11 +22,13 @@ function lookup(field: string, operator: string, value: PyValue) {
 
 describe('lookupOf', () => {
   it.each<[string, string, PyValue, ReturnType<typeof lookup>]>([
-    ['ref', '=', 'Ab', { ranges: [{ kind: 'prefix', prefix: '1ab\u0001Ab\u0001' }], exact: true }],
+    ['ref', '=', 'Ab', { ranges: [{ kind: 'prefix', prefix: '1ab\u0001\u0001Ab\u0001\u0001' }], exact: true }],
+    // A value holding the separator's characters is escaped: still one value's entries, exactly.
+    ['ref', '=', 'a\u0001\u0001b', { ranges: [{ kind: 'prefix', prefix: '1a\u0001\u0003\u0001\u0003b\u0001\u0001a\u0001\u0003\u0001\u0003b\u0001\u0001' }], exact: true }],
     // NULL has no entry (sparse indexes): left to a walk.
     ['ref', '=', false, undefined],
     ['ref', 'in', ['A', false], undefined],
-    ['ref', 'in', ['A', 'b'], { ranges: [{ kind: 'prefix', prefix: '1a\u0001A\u0001' }, { kind: 'prefix', prefix: '1b\u0001b\u0001' }], exact: true }],
+    ['ref', 'in', ['A', 'b'], { ranges: [{ kind: 'prefix', prefix: '1a\u0001\u0001A\u0001\u0001' }, { kind: 'prefix', prefix: '1b\u0001\u0001b\u0001\u0001' }], exact: true }],
     ['ref', '=ilike', 'AB%', { ranges: [{ kind: 'prefix', prefix: '1ab' }], exact: true }],
     ['ref', '=ilike', 'AB%c', { ranges: [{ kind: 'prefix', prefix: '1ab' }], exact: false }],
     ['ref', '=like', 'AB%', { ranges: [{ kind: 'prefix', prefix: '1ab' }], exact: false }],

@@ -384,6 +384,41 @@ describe('searching through the declared indexes', () => {
     expect([byEmail.records.map((r) => r.id), byEmail.plan.strategy]).toStrictEqual([[8], 'index']);
   });
 
+  it('puts the candidates of a range or a prefix in the default order by their entries, reading only the page\'s records', async () => {
+    const records = Array.from({ length: 600 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: i + 1,
+      version: 1,
+      values: { name: `N${(i * 7919) % 600}`, date: i % 3 === 0 ? '2024-06-01' : '2023-01-01', active: true },
+    }));
+    const { indexed, walked } = await storesWith(records);
+    for (const [domain, order] of [
+      [[['date', '>=', '2024-01-01']], undefined],
+      [[['name', '=ilike', 'n1%']], undefined],
+      [[['date', '>=', '2024-01-01'], ['name', '=ilike', 'n1%']], undefined],
+      [[['date', '>=', '2024-01-01']], parseOrder(partner, 'complete_name desc')],
+    ] as const) {
+      const request = { model: partner, domain: domain as unknown as PyValue[], limit: 7, ...(order ? { order } : {}) };
+      const pages = async (store: MemoryRecordStore) => {
+        const seen: number[] = [];
+        const reads: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await searchRecords({ registry, store }, { ...request, cursor });
+          seen.push(...page.records.map((r) => r.id));
+          reads.push(page.plan.read);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return { seen, reads };
+      };
+      const viaIndex = await pages(indexed);
+      expect(viaIndex.seen).toStrictEqual((await pages(walked)).seen);
+      expect(viaIndex.seen.length).toBeGreaterThan(30);
+      // Each page reads its 7 records and one more to know there is a next, not the 200 candidates.
+      expect(Math.max(...viaIndex.reads)).toBe(8);
+    }
+  });
+
   it('never returns a record that no longer matches when the index lags its records; it may miss one just changed to match', async () => {
     const records = [1, 2, 3].map((id): StoredRecord => ({
       model: 'res.partner',

@@ -283,11 +283,11 @@ describe('store/records', () => {
         // name, country_id, complete_name (vat, ref, parent_id and date have no value: no entry); shard 17 mod 16 = 1;
         // each entry ends with the record's order key, so one value's entries follow res.partner's order
         x1p: 'res.partner#name#1',
-        x1s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
+        x1s: `1edward foster\u0001\u0001Edward Foster\u0001\u0001${orderKey}`,
         x2p: 'res.partner#country_id#1',
-        x2s: `1${numberKey(274)}\u0001${orderKey}`,
+        x2s: `1${numberKey(274)}\u0001\u0001${orderKey}`,
         x8p: 'res.partner#complete_name#1',
-        x8s: `1edward foster\u0001Edward Foster\u0001${orderKey}`,
+        x8s: `1edward foster\u0001\u0001Edward Foster\u0001\u0001${orderKey}`,
         a: true,
         os: orderKey,
       });
