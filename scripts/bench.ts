@@ -798,6 +798,8 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     // The entries of one ref follow res.partner's order (lib/indexes/keys.ts): walked like the order index.
     [`search_read, 80 of ref = 1% (indexed, default order)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]" }, 200, 'ref, default order')],
     [`search_read, 80 of ref = 1% from the middle (indexed, default order, cursor)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", cursor: middleOfRef }, 200, 'ref, default order, middle')],
+    // A prefix (1,111 candidates): their entries put in the default order by the order keys they end with, then the page read.
+    [`search_read, 80 of name =ilike 'partner 12%' (indexed prefix, 1.1%, default order)`, 30, get(undefined, { limit: '80', domain: "[('name','=ilike','partner 12%')]" }, 200, 'name prefix, default order')],
     [`search_read, 80 of ref = 1% ordered by name desc (indexed)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", order: 'name desc' }, 200, 'ref, name desc')],
     ["search_read, 80 of country_id.code = 'BE' (1%, dotted path)", 10, get(undefined, { limit: '80', domain: "[('country_id.code','=','BE')]" }, 200, 'country_id.code')],
     ['search_count, all', 5, get('search_count', {})],
