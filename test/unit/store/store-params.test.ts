@@ -1,6 +1,6 @@
 import type { Indexer, StoredRecord, StoredValue, WriteAction } from '../../../lib/records/port';
 import { numberKey } from '../../../lib/indexes/keys';
-import { buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
+import { buildIndexQueryParams, buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
 import { MODEL_INDEX_SHARDS } from '../../../lib/records/port';
 
 // DESIGN §2: every attribute name goes through ExpressionAttributeNames; one TransactWriteItems
@@ -291,6 +291,28 @@ describe('store/records', () => {
         a: true,
         os: orderKey,
       });
+    });
+  });
+
+  describe('buildIndexQueryParams', () => {
+    const query = { slot: 5, partitions: ['res.partner#ref#3'], range: { kind: 'between' as const, from: '1a', to: '1b' } };
+
+    it('asks for the id and the sort key of each entry (both index keys: nothing more is read), forward by default', () => {
+      expect(buildIndexQueryParams('records', query, 'res.partner#ref#3', { limit: 7 })).toStrictEqual({
+        TableName: 'records',
+        IndexName: 'ix5',
+        KeyConditionExpression: '#p = :p AND #s BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#p': 'x5p', '#s': 'x5s' },
+        ExpressionAttributeValues: { ':p': 'res.partner#ref#3', ':from': '1a', ':to': '1b' },
+        ProjectionExpression: 'pk, #s',
+        Limit: 7,
+      });
+    });
+
+    it('walks backward with ScanIndexForward false; a count asks for the count only', () => {
+      expect(buildIndexQueryParams('records', query, 'res.partner#ref#3', { backward: true }).ScanIndexForward).toBe(false);
+      const count = buildIndexQueryParams('records', query, 'res.partner#ref#3', { count: true });
+      expect([count.Select, count.ProjectionExpression]).toStrictEqual(['COUNT', undefined]);
     });
   });
 
