@@ -509,16 +509,21 @@ async function hierarchyByReads(
 
 /**
  * PostgreSQL's order, for the orders no index serves: NULLs last ascending, first descending; text
- * by code point (Odoo's C collation); booleans as COALESCE(field, FALSE), as Odoo orders them.
+ * by code point (Odoo's C collation); booleans as COALESCE(field, FALSE), as Odoo orders them; a
+ * many2one by its record's place in the comodel's order (`ranks`: m2oRanks), as Odoo joins it.
  * `keys` ends with the id (totalOrder), so no two records tie.
  */
-function compareBy(keys: readonly OrderKey[]): (a: StoredRecord, b: StoredRecord) => number {
-  const valueOf = (record: StoredRecord, field: FieldDef): StoredValue | undefined =>
-    field.name === 'id'
-      ? record.id
-      : field.type === 'boolean'
-        ? record.values[field.name] === true
-        : record.values[field.name];
+function compareBy(
+  keys: readonly OrderKey[],
+  ranks: ReadonlyMap<string, ReadonlyMap<number, number>> = new Map(),
+): (a: StoredRecord, b: StoredRecord) => number {
+  const valueOf = (record: StoredRecord, field: FieldDef): StoredValue | undefined => {
+    if (field.name === 'id') return record.id;
+    if (field.type === 'boolean') return record.values[field.name] === true;
+    const value = record.values[field.name];
+    const rank = ranks.get(field.name);
+    return rank && typeof value === 'number' ? (rank.get(value) ?? null) : value;
+  };
   const rank = (value: StoredValue | undefined) => (value === null || value === undefined ? 1 : 0);
   return (a, b) => {
     for (const { field, descending } of keys) {
@@ -534,6 +539,36 @@ function compareBy(keys: readonly OrderKey[]): (a: StoredRecord, b: StoredRecord
     }
     return 0;
   };
+}
+
+/**
+ * For each many2one of `keys`, the place of each record it names among them in its comodel's order
+ * (the comodel's _order, else its id; a many2one in that order by its id): Odoo orders a many2one
+ * by joining its comodel and ordering by the comodel's _order. A record no longer there has none
+ * (NULL). Reads only the records the matches name, consistently.
+ */
+async function m2oRanks(
+  deps: SearchDeps,
+  keys: readonly OrderKey[],
+  records: readonly StoredRecord[],
+): Promise<Map<string, Map<number, number>>> {
+  const ranks = new Map<string, Map<number, number>>();
+  for (const { field } of keys) {
+    const comodel = field.type === 'many2one' && field.relation ? deps.registry.get(field.relation) : undefined;
+    if (!comodel || ranks.has(field.name)) continue;
+    const ids = new Set<number>();
+    for (const record of records) {
+      const value = record.values[field.name];
+      if (typeof value === 'number') ids.add(value);
+    }
+    const found = await deps.store.getMany(
+      [...ids].map((id) => ({ model: comodel.model, id })),
+      { consistent: true },
+    );
+    const sorted = [...found.values()].sort(compareBy(totalOrder(comodel, comodel.order ?? []).keys));
+    ranks.set(field.name, new Map(sorted.map((record, rank) => [record.id, rank])));
+  }
+  return ranks;
 }
 
 /** The order of the model's order index (forward or backward): by the records' keys in it. */
@@ -677,7 +712,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
         for (const record of records) keep(record);
       });
     }
-    const sorted = all.sort(byKey ? byKey.compare : compareBy(keys));
+    const sorted = all.sort(byKey ? byKey.compare : compareBy(keys, await m2oRanks(deps, keys, all)));
     const records = sorted.slice(offset, offset + limit);
     const last = records.at(-1);
     const next = byKey && last && sorted.length > offset + limit ? byKey.cursorAfter(last) : undefined;

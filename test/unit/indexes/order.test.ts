@@ -284,6 +284,28 @@ describe('searching in the default order', () => {
     );
   });
 
+  it("orders by a many2one as Odoo joins it: by the comodel's _order (countries by name), NULLs last ascending, first descending", async () => {
+    const store = new MemoryRecordStore();
+    // Country ids in another order than their names: Belgium 1, France 2, Belize 3.
+    const countries = [
+      [1, 'Belgium'],
+      [2, 'France'],
+      [3, 'Belize'],
+    ].map(([id, name]): StoredRecord => ({ model: 'res.country', id: id as number, version: 1, values: { name: name as string, code: String(id) } }));
+    const countryOf: Record<number, number | null> = { 10: 2, 11: 3, 12: 1, 13: null, 14: 3, 15: 2 };
+    const partners = Object.entries(countryOf).map(
+      ([id, country]): StoredRecord => ({ model: 'res.partner', id: Number(id), version: 1, values: { name: `P${id}`, country_id: country, active: true } }),
+    );
+    await store.putMany([...countries, ...partners]);
+    const ids = async (order: string) =>
+      (await searchRecords({ registry, store }, { model: partner, limit: 10, order: parseOrder(partner, order) })).records.map((r) => r.id);
+    // Belgium (12), Belize (11, 14), France (10, 15), no country (13); ties by id.
+    expect(await ids('country_id')).toStrictEqual([12, 11, 14, 10, 15, 13]);
+    expect(await ids('country_id desc, id desc')).toStrictEqual([13, 15, 10, 14, 11, 12]);
+    // Not by the country's id, which would put France (2) before Belize (3).
+    expect(await ids('country_id, id desc')).toStrictEqual([12, 14, 11, 15, 10, 13]);
+  });
+
   it('keeps id order for a model without an _order (custom models, webhooks)', async () => {
     const store = new MemoryRecordStore();
     const webhook = getModel(registry, 'ir.webhook');
