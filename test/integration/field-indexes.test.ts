@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { lookupOf } from '../../lib/indexes/lookup';
+import { BadRequestError } from '../../lib/errors';
 import { indexedField } from '../../lib/indexes/keys';
 import { orderKeyOf } from '../../lib/indexes/order';
 import { compareCodePoints } from '../../lib/wire/code-points';
@@ -130,6 +131,22 @@ describe('DynamoRecordStore and the field indexes', () => {
       } while (cursor !== undefined);
       expect(seen).toStrictEqual(sequence);
     }
+  });
+
+  it('refuses a forged cursor whose key, after a long value\'s, could be no sort key (a 400, never DynamoDB\'s refusal)', async () => {
+    const long = 'R'.repeat(240);
+    await stores.records.putMany([partnerRecord(7001, { ref: long, complete_name: 'Long' })]);
+    const deps = { registry, store: stores.records };
+    const cursor = Buffer.from(JSON.stringify({ k: 'x'.repeat(1000) })).toString('base64url');
+    const search = searchRecords(deps, { model: partner, domain: [['ref', '=', long]], limit: 5, cursor });
+    await expect(search).rejects.toBeInstanceOf(BadRequestError);
+    await expect(search).rejects.toThrow("Invalid 'cursor'");
+    // A key above every real one (they start with a digit) would make the lookup's BETWEEN upside down.
+    const above = Buffer.from(JSON.stringify({ k: '\u00ffzz' })).toString('base64url');
+    await expect(searchRecords(deps, { model: partner, domain: [['ref', '=', long]], limit: 5, cursor: above })).rejects.toBeInstanceOf(BadRequestError);
+    // A real cursor of that lookup goes on.
+    const first = await searchRecords(deps, { model: partner, domain: [['ref', '=', long]], limit: 5 });
+    expect(first.records.map((r) => r.id)).toStrictEqual([7001]);
   });
 
   it('reindexes a table whose records lack their entries: idempotent, resumable, then marked', async () => {

@@ -30,7 +30,7 @@ import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
 import { idsOf, linkOfReference } from '../inverses';
 import { orderIndexTerms, orderKeyOf, totalOrder } from '../../indexes/order';
-import { idKey } from '../../indexes/keys';
+import { idKey, MAX_SORT_KEY_BYTES } from '../../indexes/keys';
 import { compareCodePoints } from '../../wire/code-points';
 import {
   MAX_CANDIDATES,
@@ -128,8 +128,10 @@ function decodeCursor(cursor: string): Cursor {
   try {
     const { a, k, b } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
     if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return { afterId: a };
-    // An order key is a sort key: at most 1,024 bytes (a longer one is no key of ours, and DynamoDB would refuse it).
-    const key = typeof k === 'string' && k !== '' && Buffer.byteLength(k, 'utf8') <= 1024 ? k : undefined;
+    // An order key is a sort key: at most 1,024 bytes (a longer one is no key of ours, and DynamoDB
+    // would refuse it), starting with a digit (a tag or an id's), as a lookup's BETWEEN bounds expect.
+    const sized = typeof k === 'string' && Buffer.byteLength(k, 'utf8') <= MAX_SORT_KEY_BYTES;
+    const key = sized && /^[0-9]/.test(k) ? k : undefined;
     if (key !== undefined && (b === undefined || b === 1)) return { afterKey: key, backward: b === 1 };
   } catch {
     // reported below
@@ -629,6 +631,14 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     const { source, report } = chosen;
     const backward = walkedOrder === 'backward';
     const from = { after: afterKey ?? (afterId > 0 ? idKey(afterId) : undefined), backward };
+    // A key of this lookup fits a sort key after its value's key; a longer one is no cursor of ours.
+    const longest = Math.max(
+      ...source.lookup.queries
+        .map(({ range }) => (range.kind === 'prefix' ? range.prefix : ''))
+        .map((prefix) => Buffer.byteLength(prefix, 'utf8')),
+    );
+    if (from.after !== undefined && longest + Buffer.byteLength(from.after, 'utf8') > MAX_SORT_KEY_BYTES)
+      throw new BadRequestError(`Invalid 'cursor': ${CURSOR_HELP}`);
     const candidates = (firstStep: number) => candidatesInWalkOrder(deps.store, source.lookup, from, firstStep, report);
     const { read, ...page } = await pageInOrder(
       request,
