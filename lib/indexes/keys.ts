@@ -112,11 +112,11 @@ export function partitionsOf(model: string, field: string): string[] {
 }
 
 /** `text` as a key's text part: escaped, cut at a character so that it holds at most MAX_TEXT_KEY_BYTES. */
-export function cutText(text: string): string {
+export function keyText(text: string): string {
   return escapedText(text, MAX_TEXT_KEY_BYTES);
 }
 
-/** Whether cutText cuts `text` short (two texts may then share a key). */
+/** Whether keyText cuts `text` short (two texts may then share a key). */
 export function isCut(text: string): boolean {
   return escapedTooLong(text, MAX_TEXT_KEY_BYTES);
 }
@@ -143,13 +143,13 @@ export function numberKey(value: number): string {
 
 /** The key of a text value: its folded form, then itself, each cut to MAX_TEXT_KEY_BYTES. */
 export function textKey(text: string): string {
-  return `${cutText(foldCase(text))}${SEPARATOR}${cutText(text)}`;
+  return `${keyText(foldCase(text))}${SEPARATOR}${keyText(text)}`;
 }
 
 /** The key of a non-null value of `kind`, or undefined if the value is not of the kind (never stored). */
 export function valueKey(kind: IndexKind, value: string | number): string | undefined {
   if (kind === 'number') return typeof value === 'number' && Number.isFinite(value) ? numberKey(value) : undefined;
-  return typeof value === 'string' ? (kind === 'text' ? textKey(value) : cutText(value)) : undefined;
+  return typeof value === 'string' ? (kind === 'text' ? textKey(value) : keyText(value)) : undefined;
 }
 
 export function idKey(id: number): string {

@@ -19,7 +19,7 @@ import {
   END_OF_VALUES,
   SEPARATOR,
   VALUE_TAG,
-  cutText,
+  keyText,
   foldCase,
   isCut,
   partitionsOf,
@@ -104,11 +104,11 @@ function rangesOf(indexed: IndexedField, term: LeafTerm): { ranges: IndexRange[]
     case 'prefix': {
       if (kind === 'number') return undefined;
       if (kind === 'date')
-        return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${cutText(term.prefix)}` }], exact: term.exact };
+        return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${keyText(term.prefix)}` }], exact: term.exact };
       if (!term.folded && term.prefix.includes('\u03a3')) return undefined;
       const folded = term.folded ? term.prefix : foldCase(term.prefix);
       const exact = term.folded && term.exact && !isCut(folded);
-      return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${cutText(folded)}` }], exact };
+      return { ranges: [{ kind: 'prefix', prefix: `${VALUE_TAG}${keyText(folded)}` }], exact };
     }
   }
 }

@@ -20,7 +20,7 @@ import type { FieldDef, ModelDef } from '../models/registry';
 import type { IndexQuery, IndexRange, RecordStore } from '../records/port';
 import { compareCodePoints } from '../wire/code-points';
 import { hierarchyMatchesSelf, leafTerm, type DomainNode, type ResolvableNode } from '../records/search/domain';
-import { indexedField, walkKeyOfEntry } from './keys';
+import { MAX_SORT_KEY_BYTES, indexedField, walkKeyOfEntry } from './keys';
 import { lookupOf, MAX_LOOKUP_VALUES, type Lookup } from './lookup';
 
 /** Candidates a plan may read; a source that holds more is not used (the search walks the model). */
@@ -233,6 +233,21 @@ const MAX_STEP = 3_200;
 /** How many times the even split of a step each stream is asked for (see candidatesInWalkOrder). */
 const SKEW = 4;
 
+/** The part of a lookup-of-values query's keys before the walk key: the value's key and SEPARATOR. */
+function valuePrefixOf(query: IndexQuery): string {
+  return query.range.kind === 'prefix' ? query.range.prefix : '';
+}
+
+/**
+ * Whether a walk of `lookup` can go on after the walk key `after`: each value's key followed by it
+ * fits a sort key (a longer one is no key of this lookup, and DynamoDB would refuse the bound).
+ */
+export function walkCanStartAfter(lookup: Lookup, after: string): boolean {
+  return lookup.queries.every(
+    (query) => Buffer.byteLength(`${valuePrefixOf(query)}${after}`, 'utf8') <= MAX_SORT_KEY_BYTES,
+  );
+}
+
 /** Where a walk of a lookup starts: after the walk key `after` (undefined: from the first), backward or not. */
 export interface WalkFrom {
   readonly after: string | undefined;
@@ -267,7 +282,7 @@ export async function* candidatesInWalkOrder(
   const streams = lookup.queries.flatMap((query) =>
     query.partitions.map((partition) => ({
       query: { ...query, partitions: [partition] },
-      prefix: query.range.kind === 'prefix' ? query.range.prefix : '',
+      prefix: valuePrefixOf(query),
       after: from.after,
       done: false,
     })),

@@ -36,6 +36,7 @@ import {
   MAX_CANDIDATES,
   candidateIds,
   candidatesInWalkOrder,
+  walkCanStartAfter,
   countAll,
   describeSource,
   estimate,
@@ -631,13 +632,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     const { source, report } = chosen;
     const backward = walkedOrder === 'backward';
     const from = { after: afterKey ?? (afterId > 0 ? idKey(afterId) : undefined), backward };
-    // A key of this lookup fits a sort key after its value's key; a longer one is no cursor of ours.
-    const longest = Math.max(
-      ...source.lookup.queries
-        .map(({ range }) => (range.kind === 'prefix' ? range.prefix : ''))
-        .map((prefix) => Buffer.byteLength(prefix, 'utf8')),
-    );
-    if (from.after !== undefined && longest + Buffer.byteLength(from.after, 'utf8') > MAX_SORT_KEY_BYTES)
+    if (from.after !== undefined && !walkCanStartAfter(source.lookup, from.after))
       throw new BadRequestError(`Invalid 'cursor': ${CURSOR_HELP}`);
     const candidates = (firstStep: number) => candidatesInWalkOrder(deps.store, source.lookup, from, firstStep, report);
     const { read, ...page } = await pageInOrder(
