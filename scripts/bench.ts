@@ -69,7 +69,7 @@ import type { PyValue } from '../lib/wire/pyvalue';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { DynamoRecordStore, recordItemKey } from '../lib/store/dynamodb/records-table';
 import { INDEX_SLOTS } from '../lib/indexes/keys';
-import { orderKeyOf } from '../lib/indexes/order';
+import { MAX_SORTED_SLOTS, orderKeyOf, sortedFields, walkKeyOf } from '../lib/indexes/order';
 import { ensureTables } from '../lib/store/dynamodb/tables';
 import { MAX_TRANSACTION_ACTIONS, type RecordStore, type StoredRecord } from '../lib/records/port';
 import { PLAN_CONTEXT_KEY, planToContext, type Plan } from '../lib/metering/plan';
@@ -747,7 +747,8 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
    * A PUT list's write units on AWS, worked out by AWS's rules from the items before and after one
    * PUT of the 100 ids (DynamoDB Local reports none): per record, a transactional write 2 per KB of
    * the item; the model's index and the order index (ALL projections) 1 per KB of it each; each field index whose key moved 2
-   * (its old entry deleted, its new one put: keys and the active flag, far below 1 KB).
+   * (its old entry deleted, its new one put: keys and the active flag, far below 1 KB); each sorted index (keys only)
+   * whose key moved 2, and none whose key did not (no projected attribute changed).
    */
   const putWriteUnits = async (field: 'street2' | 'ref'): Promise<number> => {
     const ids = putIds.split(',').map(Number);
@@ -760,9 +761,11 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
       const old = before[i] ?? {};
       const moved = Array.from({ length: INDEX_SLOTS }, (_, k) => k + 1).filter((k) => old[`x${k}s`] !== item[`x${k}s`] || old[`x${k}p`] !== item[`x${k}p`]);
       const entries = moved.reduce((sum, k) => sum + (old[`x${k}s`] === undefined ? 0 : 1) + (item[`x${k}s`] === undefined ? 0 : 1), 0);
+      const sortedMoved = Array.from({ length: MAX_SORTED_SLOTS }, (_, k) => `os${k + 1}`).filter((name) => old[name] !== item[name]);
+      const sortedEntries = sortedMoved.reduce((sum, name) => sum + (old[name] === undefined ? 0 : 1) + (item[name] === undefined ? 0 : 1), 0);
       // The order index (ALL projection, on every record of a model with an _order) is rewritten with the item, as the model's.
       const ordered = item.os === undefined ? 0 : kb(item);
-      return units + 2 * kb(item) + kb(item) + ordered + entries;
+      return units + 2 * kb(item) + kb(item) + ordered + entries + sortedEntries;
     }, 0);
   };
   // 100 ids apart from the searched ones (their refs and cities end in 1..99 but 7): a PUT moves no searched row.
@@ -787,6 +790,9 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
   const middleInOrder = cursorOf({ k: partnerModel && orderKeyOf(partnerModel, middle, { complete_name: `Partner ${middle}` }) });
   // A partner of ref 'REF 7' (ids 8, 108, ...) halfway through them.
   const middleOfRef = cursorOf({ k: partnerModel && orderKeyOf(partnerModel, middle + 8, { complete_name: `Partner ${middle + 8}` }) });
+  // The middle partner's key in the ref index (lib/indexes/order.ts sortedFields), walked backward.
+  const refSlot = partnerModel && sortedFields(partnerModel).find(({ field }) => field.name === 'ref')?.slot;
+  const middleByRef = cursorOf({ k: partnerModel && refSlot && walkKeyOf(partnerModel, refSlot, middle, { ref: `REF ${(middle - 1) % CITIES}` }), b: 1, s: refSlot });
   const cases: Array<[string, number, (n: number) => Promise<void>]> = [
     ['search_read, first page of 80 (id order)', 30, get(undefined, { limit: '80', order: 'id' })],
     ['search_read, 80 from the middle (id order, cursor)', 30, get(undefined, { limit: '80', order: 'id', cursor: cursorOf({ a: middle }) })],
@@ -800,6 +806,10 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     [`search_read, 80 of ref = 1% from the middle (indexed, default order, cursor)`, 30, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", cursor: middleOfRef }, 200, 'ref, default order, middle')],
     // A prefix (1,111 candidates): their entries put in the default order by the order keys they end with, then the page read.
     [`search_read, 80 of name =ilike 'partner 12%' (indexed prefix, 1.1%, default order)`, 30, get(undefined, { limit: '80', domain: "[('name','=ilike','partner 12%')]" }, 200, 'name prefix, default order')],
+    // An indexed field's own order (lib/indexes/order.ts sortedFields): a walk of its keys, then the page's records.
+    ['search_read, first page of 80 ordered by ref (sorted index)', 30, get(undefined, { limit: '80', order: 'ref' }, 200, 'order=ref')],
+    ['search_read, 80 from the middle ordered by ref desc (sorted index, cursor)', 30, get(undefined, { limit: '80', order: 'ref desc', cursor: middleByRef }, 200, 'order=ref desc, middle')],
+    [`search_read, 80 of city = 1% ordered by ref (unindexed domain: the ref index walked)`, 10, get(undefined, { limit: '80', order: 'ref', domain: "[('city','=','City 7')]" }, 200, 'order=ref, city')],
     [`search_read, 80 of ref = 1% ordered by name desc (indexed)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", order: 'name desc' }, 200, 'ref, name desc')],
     ["search_read, 80 of country_id.code = 'BE' (1%, dotted path)", 10, get(undefined, { limit: '80', domain: "[('country_id.code','=','BE')]" }, 200, 'country_id.code')],
     ['search_count, all', 5, get('search_count', {})],

@@ -8,7 +8,7 @@ import { shippedModels } from '../../models';
 import { buildRegistry, type ModelRegistry } from '../models/registry';
 import type { Indexer } from '../records/port';
 import { ENTRY_FORMAT, indexedFields, indexStateOf } from './keys';
-import { orderIndexTerms } from './order';
+import { orderIndexTerms, sortedFields } from './order';
 
 export function indexerOf(registry: ModelRegistry): Indexer {
   return ({ model, id, values }) => {
@@ -46,6 +46,9 @@ export function layoutIdOf(registry: ModelRegistry): string {
     if (terms)
       layout.push(['order', model.model, ...terms.map((t) => `${t.field.name} ${t.descending ? 'desc' : 'asc'}`)]);
   }
+  // The sorted fields' keys (order.ts sortedFields): another field in a slot is other keys.
+  for (const model of registry.models)
+    for (const { field, slot } of sortedFields(model)) layout.push(['sorted', model.model, field.name, slot]);
   return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
 }
 

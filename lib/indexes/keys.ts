@@ -27,7 +27,7 @@
  */
 import { MAX_INDEXED_FIELDS, type FieldDef, type ModelDef } from '../models/registry';
 import type { IndexEntry, IndexState, StoredValue } from '../records/port';
-import { orderKeyOf } from './order';
+import { orderKeyOf, sortedKeysOf } from './order';
 import { escapedText, escapedTooLong, TEXT_END } from './key-text';
 
 /** Global secondary indexes the records table has for declared fields (its byModel index aside). */
@@ -184,7 +184,8 @@ export function walkKeyOfEntry(kind: IndexKind, sort: string): string {
  * The index entries of a record as it is (always its whole state, never a partial update: a key
  * computed from part of a record is how secondary keys drift), one per slot; null where the model
  * has no field in the slot or the record no value in it. `active` for models with an `active`
- * field, so a count can leave archived records out; `order`, its key in the model's order index.
+ * field, so a count can leave archived records out; `order`, its key in the model's order index;
+ * `sorted`, its keys in the model's sorted slots (order.ts sortedFields).
  */
 export function indexStateOf(model: ModelDef, id: number, values: Readonly<Record<string, StoredValue>>): IndexState {
   const entries: (IndexEntry | null)[] = Array.from({ length: INDEX_SLOTS }, () => null);
@@ -200,9 +201,11 @@ export function indexStateOf(model: ModelDef, id: number, values: Readonly<Recor
     };
   }
   const hasActive = model.fieldsByName.get('active')?.type === 'boolean';
+  const sorted = sortedKeysOf(model, id, values);
   return {
     entries,
     ...(hasActive ? { active: values.active === true } : {}),
     ...(order === undefined ? {} : { order }),
+    ...(sorted.length === 0 ? {} : { sorted }),
   };
 }

@@ -21,6 +21,13 @@
  * descending text, many2one (Odoo orders those by the comodel's own _order: a rename there would
  * move keys here), and the order `id` alone (the model's own index is that walk).
  *
+ * Sorted fields: an indexed field (models/*.json `"index": true`) of those kinds whose order the
+ * model's order index does not serve gets a key of its own in a sorted slot (1..MAX_SORTED_SLOTS,
+ * in declaration order): the field ascending, then the id — so `order=ref` (walked forward) and
+ * `order=ref desc` (backward: NULLs first, as PostgreSQL's DESC) page at the cost of the page, as
+ * on Odoo, where the field's btree serves the ORDER BY. Many2ones are left out (ordered by their
+ * comodel's _order, as above), and fields past the slots sort their matches in memory.
+ *
  * A text term keeps at most MAX_ORDER_TEXT_BYTES (UTF-8, escapes included) between all the text
  * terms of a key (DynamoDB's sort keys hold 1,024 bytes, shared with a value's key in the field
  * indexes, whose entries of one value follow in this order): values longer than that which share
@@ -38,6 +45,10 @@ export const TERMINATOR = TEXT_END;
  * the key ends the field indexes' entries too, after the value's key (keys.ts), within 1,024 bytes.
  */
 export const MAX_ORDER_TEXT_BYTES = 400;
+/** Text a sorted field's key keeps (it holds nothing else but a tag, a terminator and the id). */
+export const MAX_SORTED_TEXT_BYTES = 960;
+/** Sorted slots of a model: the records table has a secondary index per slot (`bySorted<n>`). */
+export const MAX_SORTED_SLOTS = 5;
 const BEFORE_VALUES = '0';
 const LARGEST_ID = 999_999_999_999_999;
 
@@ -56,33 +67,51 @@ const KIND_OF_TYPE: Readonly<Partial<Record<FieldDef['type'], TermKind>>> = {
   boolean: 'boolean',
 };
 
-interface Term extends OrderKey {
+export interface Term extends OrderKey {
   readonly kind: TermKind;
 }
 
 const termsOfModel = new WeakMap<ModelDef, readonly Term[] | null>();
 
 /**
- * `order` made total: the id added when it does not name it (ascending, or descending when that
- * is what the model's order index serves: Odoo leaves ties in no particular order, so either is
- * its order), and nothing after the id (it is unique); and how the order index serves it, if it does.
+ * Which index walks an order, and which way: slot 0 is the model's order index, 1.. its sorted
+ * fields' (sortedFields).
  */
-export function totalOrder(
-  model: ModelDef,
-  order: readonly OrderKey[],
-): { keys: OrderKey[]; direction: 'forward' | 'backward' | undefined } {
+export interface OrderWalk {
+  readonly slot: number;
+  readonly direction: 'forward' | 'backward';
+}
+
+/**
+ * `order` made total: the id added when it does not name it (ascending, or descending when that
+ * is what an index serves: Odoo leaves ties in no particular order, so either is its order), and
+ * nothing after the id (it is unique); and the index that walks it, if one does.
+ */
+export function totalOrder(model: ModelDef, order: readonly OrderKey[]): { keys: OrderKey[]; walk?: OrderWalk } {
   const at = order.findIndex((key) => key.field.name === 'id');
   if (at !== -1) {
     const keys = order.slice(0, at + 1);
-    return { keys, direction: orderIndexDirection(model, keys) };
+    const walk = orderWalkOf(model, keys);
+    return walk ? { keys, walk } : { keys };
   }
   const idField = model.fieldsByName.get('id') as FieldDef;
   const options = [false, true].map((descending) => [...order, { field: idField, descending }]);
   for (const keys of options) {
-    const direction = orderIndexDirection(model, keys);
-    if (direction) return { keys, direction };
+    const walk = orderWalkOf(model, keys);
+    if (walk) return { keys, walk };
   }
-  return { keys: options[0] as OrderKey[], direction: undefined };
+  return { keys: options[0] as OrderKey[] };
+}
+
+/** The index that walks `order` (total: the id last), the model's order index first; undefined: none does. */
+export function orderWalkOf(model: ModelDef, order: readonly OrderKey[]): OrderWalk | undefined {
+  const direction = orderIndexDirection(model, order);
+  if (direction) return { slot: 0, direction };
+  for (const { slot, terms } of sortedFields(model)) {
+    const sorted = termsDirection(terms, order);
+    if (sorted) return { slot, direction: sorted };
+  }
+  return undefined;
 }
 
 /** The terms of the model's order index; undefined when it has none (see the file's comment). */
@@ -113,12 +142,55 @@ export function orderIndexTerms(model: ModelDef): readonly Term[] | undefined {
  */
 export function orderIndexDirection(model: ModelDef, order: readonly OrderKey[]): 'forward' | 'backward' | undefined {
   const terms = orderIndexTerms(model);
-  if (!terms || terms.length !== order.length) return undefined;
+  return terms && termsDirection(terms, order);
+}
+
+function termsDirection(terms: readonly Term[], order: readonly OrderKey[]): 'forward' | 'backward' | undefined {
+  if (terms.length !== order.length) return undefined;
   if (!terms.every((term, i) => term.field.name === order[i]?.field.name)) return undefined;
   if (terms.every((term, i) => term.descending === order[i]?.descending)) return 'forward';
   if (terms.every((term, i) => term.descending !== order[i]?.descending)) return 'backward';
   return undefined;
 }
+
+/** A sorted field of a model (see the file's comment): its slot and its key's terms (the field, then the id). */
+export interface SortedField {
+  readonly field: FieldDef;
+  readonly slot: number;
+  readonly terms: readonly Term[];
+}
+
+const sortedOfModel = new WeakMap<ModelDef, readonly SortedField[]>();
+
+/** The model's sorted fields, in declaration order: the n-th takes sorted slot n. */
+export function sortedFields(model: ModelDef): readonly SortedField[] {
+  let sorted = sortedOfModel.get(model);
+  if (!sorted) {
+    const idField = model.fieldsByName.get('id') as FieldDef;
+    const id: Term = { field: idField, descending: false, kind: 'id' };
+    const servedByOrderIndex = (field: FieldDef) =>
+      [false, true].some((descending) =>
+        orderIndexDirection(model, [
+          { field, descending: false },
+          { ...id, descending },
+        ]),
+      );
+    sorted = model.fields
+      .filter((field) => field.index === true && SORTED_KINDS.has(KIND_OF_TYPE[field.type] as TermKind))
+      .filter((field) => !servedByOrderIndex(field))
+      .slice(0, MAX_SORTED_SLOTS)
+      .map((field, position) => ({
+        field,
+        slot: position + 1,
+        terms: [{ field, descending: false, kind: KIND_OF_TYPE[field.type] as TermKind }, id],
+      }));
+    sortedOfModel.set(model, sorted);
+  }
+  return sorted;
+}
+
+/** The kinds a sorted field may have: ordered by their own values (booleans are not worth a slot). */
+const SORTED_KINDS: ReadonlySet<TermKind> = new Set(['text', 'number']);
 
 function termKey(term: Term, value: StoredValue | undefined, id: number, textBytes: number): string {
   switch (term.kind) {
@@ -141,8 +213,34 @@ export function orderKeyOf(
   values: Readonly<Record<string, StoredValue>>,
 ): string | undefined {
   const terms = orderIndexTerms(model);
-  if (!terms) return undefined;
-  const textBytes = Math.floor(MAX_ORDER_TEXT_BYTES / Math.max(1, terms.filter((t) => t.kind === 'text').length));
+  return terms && keyOfTerms(terms, id, values, MAX_ORDER_TEXT_BYTES);
+}
+
+/** The record's keys in its model's sorted slots (sortedFields), in slot order. */
+export function sortedKeysOf(model: ModelDef, id: number, values: Readonly<Record<string, StoredValue>>): string[] {
+  return sortedFields(model).map(({ terms }) => keyOfTerms(terms, id, values, MAX_SORTED_TEXT_BYTES));
+}
+
+/** The record's key in the index of `slot` (0: the order index, else a sorted slot); undefined when it has none. */
+export function walkKeyOf(
+  model: ModelDef,
+  slot: number,
+  id: number,
+  values: Readonly<Record<string, StoredValue>>,
+): string | undefined {
+  if (slot === 0) return orderKeyOf(model, id, values);
+  const sorted = sortedFields(model)[slot - 1];
+  return sorted && keyOfTerms(sorted.terms, id, values, MAX_SORTED_TEXT_BYTES);
+}
+
+/** The terms' keys one after the other, the text terms sharing `textBudget` bytes. */
+function keyOfTerms(
+  terms: readonly Term[],
+  id: number,
+  values: Readonly<Record<string, StoredValue>>,
+  textBudget: number,
+): string {
+  const textBytes = Math.floor(textBudget / Math.max(1, terms.filter((t) => t.kind === 'text').length));
   const value = (name: string) => (Object.hasOwn(values, name) ? values[name] : null);
   return terms.map((term) => termKey(term, value(term.field.name), id, textBytes)).join('');
 }

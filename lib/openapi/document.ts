@@ -80,7 +80,7 @@ const PARAMETER_DOCS: Readonly<Record<string, { readonly description: string; re
   where: { description: 'A domain every record written must match (all or nothing).' },
   cursor: {
     description:
-      "The X-Next-Cursor of the previous page (id order, the model's default order or its reverse), with the same order.",
+      "The X-Next-Cursor of the previous page (id order, the model's default order, or one indexed field's order; either way), with the same order.",
   },
   allfields: { description: 'The fields to describe, as a Python list literal.' },
   attributes: { description: 'The attributes to answer per field, as a Python list literal.' },

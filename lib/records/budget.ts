@@ -98,6 +98,13 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       spend({ items: page.length });
       return page;
     },
+    async listSorted(model, slot, options) {
+      check(MODEL_INDEX_SHARDS);
+      spend({ requests: MODEL_INDEX_SHARDS });
+      const page = await store.listSorted(model, slot, options);
+      spend({ items: page.length });
+      return page;
+    },
     async scanModel(model, visit) {
       check(MODEL_INDEX_SHARDS);
       spend({ requests: MODEL_INDEX_SHARDS });

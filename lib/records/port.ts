@@ -191,6 +191,8 @@ export interface IndexState {
   readonly active?: boolean;
   /** Its key in its model's order index (lib/indexes/order.ts), for a model that has one. */
   readonly order?: string;
+  /** Its keys in its model's sorted slots (lib/indexes/order.ts sortedFields), slot 1 first; absent: none. */
+  readonly sorted?: readonly string[];
 }
 
 /** The index entries of a record as it is whole (lib/indexes): given to the store, which writes them with it. */
@@ -278,6 +280,17 @@ export interface RecordStore {
     model: string,
     options: { afterKey?: string | undefined; limit: number; backward?: boolean },
   ): Promise<{ record: StoredRecord; key: string }[]>;
+  /**
+   * Up to `limit` ids of `model` in the key order of its sorted `slot` (IndexState.sorted; backward:
+   * the reverse), after the key `afterKey` (exclusive), each with its key: one page of a walk in a
+   * sorted field's order. Only keys come back (the caller reads the records it keeps); eventually
+   * consistent, as every secondary index.
+   */
+  listSorted(
+    model: string,
+    slot: number,
+    options: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): Promise<{ id: number; key: string }[]>;
   /**
    * Every record of `model`, in no particular order, handed to `visit` page by page: the model's
    * index shards read in parallel, for work that needs all of them (counts, sub-searches).

@@ -96,6 +96,7 @@ export function noCalls(): Record<Method, number> {
     putMany: 0,
     listModel: 0,
     listInOrder: 0,
+    listSorted: 0,
     scanModel: 0,
     countModel: 0,
     getClaim: 0,
@@ -278,6 +279,27 @@ export class MemoryRecordStore implements RecordStore {
       .sort((a, b) => direction * utf8Compare(a.key, b.key))
       .slice(0, limit)
       .map(({ record, key }) => ({ record: this.#copy(record), key }));
+  }
+
+  async listSorted(
+    model: string,
+    slot: number,
+    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): Promise<{ id: number; key: string }[]> {
+    this.calls.listSorted++;
+    // Keys only, as the sorted indexes project them; as the index holds them (a frozen index: as they were).
+    const direction = backward ? -1 : 1;
+    const entries =
+      this.#frozenIndex ??
+      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const));
+    return [...entries.values()]
+      .flatMap(({ record, state }) => {
+        const key = state?.sorted?.[slot - 1];
+        return record.model === model && key !== undefined ? [{ id: record.id, key }] : [];
+      })
+      .filter(({ key }) => afterKey === undefined || direction * utf8Compare(key, afterKey) > 0)
+      .sort((a, b) => direction * utf8Compare(a.key, b.key))
+      .slice(0, limit);
   }
 
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {

@@ -15,6 +15,7 @@ import { withCompleteNames } from '../../lib/records/complete-names';
 import type { StoredRecord, WriteAction } from '../../lib/records/port';
 import { TransactionCancelledError } from '../../lib/errors';
 import { parseOrder, searchRecords } from '../../lib/records/search/search';
+import { walkKeyOf } from '../../lib/indexes/order';
 import { shippedModels } from '../../models';
 import { reindex } from '../../scripts/reindex';
 import { freshStores } from '../helpers/local';
@@ -118,7 +119,7 @@ describe('the order index on DynamoDB Local', () => {
       new UpdateCommand({
         TableName: stores.tables.records,
         Key: { pk: 'res.partner#9000' },
-        UpdateExpression: 'REMOVE os, v.complete_name',
+        UpdateExpression: 'REMOVE os, os1, v.complete_name',
       }),
     );
     const checkpointFile = join(mkdtempSync(join(tmpdir(), 'reindex-')), 'checkpoint.json');
@@ -126,5 +127,79 @@ describe('the order index on DynamoDB Local', () => {
     const item = await stores.rawItem('res.partner', 9000);
     expect(item?.v.complete_name).toBe(`${NAMES[0]}0`);
     expect(typeof item?.os).toBe('string');
+    expect(item?.os1).toBe(walkKeyOf(partner, 1, 9000, item?.v));
+  });
+});
+
+describe('sorted fields on DynamoDB Local (the bySorted<k> indexes)', () => {
+  const REFS = ['b', 'B', 'ab', 'a', null, '\u{1F600}x', '\uFFFDx', 'a b', ''];
+  const refOrder = (a: StoredRecord, b: StoredRecord) => {
+    const [x, y] = [a.values.ref, b.values.ref];
+    if (x === y) return a.id - b.id;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return byteOrder(x as string, y as string) || a.id - b.id;
+  };
+  const records = withCompleteNames(
+    registry,
+    Array.from({ length: 240 }, (_, i): StoredRecord => ({
+      model: 'res.partner',
+      id: 20_001 + i,
+      version: 1,
+      values: { name: `Sorted ${i}`, ref: REFS[i % REFS.length] ?? null, street: i % 2 === 0 ? 'Even' : null, active: true },
+    })),
+  );
+  const ours = (ids: number[]) => ids.filter((id) => id > 20_000 && id <= 20_240);
+
+  beforeAll(async () => {
+    await stores.records.putMany(records);
+  });
+
+  it("lists a sorted field's keys, merged across the shards, from any key, both ways: keys only", async () => {
+    const expected = [...records].sort(refOrder).map((r) => r.id);
+    for (const backward of [false, true]) {
+      const seen: number[] = [];
+      let afterKey: string | undefined;
+      for (;;) {
+        const page = await stores.records.listSorted('res.partner', 4, { afterKey, limit: 41, backward });
+        for (const { id, key } of page) {
+          const record = records.find((r) => r.id === id);
+          if (record) expect(key).toBe(walkKeyOf(partner, 4, id, record.values));
+        }
+        seen.push(...page.map(({ id }) => id));
+        if (page.length < 41) break;
+        afterKey = page.at(-1)?.key;
+      }
+      expect(ours(seen)).toStrictEqual(backward ? [...expected].reverse() : expected);
+    }
+  });
+
+  it('pages order=ref desc with a domain and the cursor, and a write moves its record in that order', async () => {
+    const deps = { registry, store: stores.records };
+    const order = parseOrder(partner, 'ref desc');
+    // No term an index looks up: the walk of the ref index, filtered by the domain.
+    const domain = [['street', '=', 'Even']];
+    const collect = async () => {
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await searchRecords(deps, { model: partner, domain, order, limit: 25, cursor });
+        expect(page.plan.via).toBe('res.partner (ref sorted index)');
+        seen.push(...page.records.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ours(seen);
+    };
+    // ref desc: NULLs first, as PostgreSQL's DESC.
+    const expected = (all: StoredRecord[]) =>
+      all.filter((r) => r.values.street === 'Even').sort(refOrder).reverse().map((r) => r.id);
+    const before = await collect();
+    expect(before).toStrictEqual(expected(records));
+    const first = records.find((r) => r.values.street === 'Even' && r.values.ref === 'a') as StoredRecord;
+    await writeRecords(deps, { model: 'res.partner', ids: [first.id], vals: new Map([['ref', '\u{10FFFF}']]), caller: { userId: 2, clientId: 'c' } });
+    const after = records.map((r) => (r.id === first.id ? { ...r, values: { ...r.values, ref: '\u{10FFFF}' } } : r));
+    const seen = await collect();
+    expect(seen.indexOf(first.id)).toBeLessThan(before.indexOf(first.id));
+    expect(seen).toStrictEqual(expected(after));
   });
 });

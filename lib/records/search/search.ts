@@ -29,7 +29,14 @@ import { parseOrderText, type FieldDef, type ModelDef, type ModelRegistry, type 
 import { PyFloat, type PyValue } from '../../wire/pyvalue';
 import { recordKeyString, type RecordStore, type StoredRecord, type StoredValue } from '../port';
 import { idsOf, linkOfReference } from '../inverses';
-import { orderIndexTerms, orderKeyOf, totalOrder } from '../../indexes/order';
+import {
+  MAX_SORTED_SLOTS,
+  orderIndexTerms,
+  sortedFields,
+  totalOrder,
+  walkKeyOf,
+  type OrderWalk,
+} from '../../indexes/order';
 import { idKey, MAX_SORT_KEY_BYTES } from '../../indexes/keys';
 import { compareCodePoints } from '../../wire/code-points';
 import {
@@ -112,14 +119,18 @@ export function parseOrder(model: ModelDef, text: string | undefined): OrderKey[
 }
 
 /**
- * Where a page stopped, opaque to the caller: the last id (id order) or the last key of the
- * model's order index and the direction walked (lib/indexes/order.ts).
+ * Where a page stopped, opaque to the caller: the last id (id order) or the last key of the index
+ * that walks the order (`slot` 0: the model's order index, else a sorted field's: lib/indexes/order.ts)
+ * and the direction walked.
  */
-type Cursor = { readonly afterId: number } | { readonly afterKey: string; readonly backward: boolean };
+type Cursor =
+  { readonly afterId: number } | { readonly afterKey: string; readonly backward: boolean; readonly slot: number };
 
 function encodeCursor(cursor: Cursor): string {
   const json =
-    'afterId' in cursor ? { a: cursor.afterId } : { k: cursor.afterKey, ...(cursor.backward ? { b: 1 } : {}) };
+    'afterId' in cursor
+      ? { a: cursor.afterId }
+      : { k: cursor.afterKey, ...(cursor.backward ? { b: 1 } : {}), ...(cursor.slot > 0 ? { s: cursor.slot } : {}) };
   return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
 
@@ -127,13 +138,20 @@ const CURSOR_HELP = 'pass back the X-Next-Cursor value of the previous page unch
 
 function decodeCursor(cursor: string): Cursor {
   try {
-    const { a, k, b } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const { a, k, b, s } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
     if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return { afterId: a };
     // An order key is a sort key: at most 1,024 bytes (a longer one is no key of ours, and DynamoDB
     // would refuse it), starting with a digit (a tag or an id's), as a lookup's BETWEEN bounds expect.
     const sized = typeof k === 'string' && Buffer.byteLength(k, 'utf8') <= MAX_SORT_KEY_BYTES;
     const key = sized && /^[0-9]/.test(k) ? k : undefined;
-    if (key !== undefined && (b === undefined || b === 1)) return { afterKey: key, backward: b === 1 };
+    const slot =
+      s === undefined
+        ? 0
+        : Number.isInteger(s) && (s as number) >= 1 && (s as number) <= MAX_SORTED_SLOTS
+          ? (s as number)
+          : -1;
+    if (key !== undefined && (b === undefined || b === 1) && slot >= 0)
+      return { afterKey: key, backward: b === 1, slot };
   } catch {
     // reported below
   }
@@ -141,13 +159,16 @@ function decodeCursor(cursor: string): Cursor {
 }
 
 /**
- * The cursor of a search in `keyed` order (undefined: id order), refused when it was not made by a
- * search in that order: its next page would not follow from it.
+ * The cursor of a search in the order `walk` walks (undefined: id order), refused when it was not
+ * made by a search in that order: its next page would not follow from it.
  */
-function cursorFor(text: string | undefined, keyed: 'forward' | 'backward' | undefined): Cursor | undefined {
+function cursorFor(text: string | undefined, walk: OrderWalk | undefined): Cursor | undefined {
   if (text === undefined) return undefined;
   const cursor = decodeCursor(text);
-  const fits = 'afterId' in cursor ? keyed === undefined : keyed === (cursor.backward ? 'backward' : 'forward');
+  const fits =
+    'afterId' in cursor
+      ? walk === undefined
+      : walk?.slot === cursor.slot && walk.direction === (cursor.backward ? 'backward' : 'forward');
   if (fits) return cursor;
   throw new BadRequestError(`Invalid 'cursor': it pages another order; ${CURSOR_HELP}, with the same 'order'`);
 }
@@ -574,31 +595,31 @@ async function m2oRanks(
   return ranks;
 }
 
-/** The order of the model's order index (forward or backward): by the records' keys in it. */
-function compareByOrderKey(model: ModelDef, direction: 'forward' | 'backward') {
+/** The order an index walks (forward or backward): by the records' keys in it. */
+function compareByOrderKey(model: ModelDef, { slot, direction }: OrderWalk) {
   const sign = direction === 'forward' ? 1 : -1;
   const keys = new WeakMap<StoredRecord, string>();
   const keyOf = (record: StoredRecord) => {
     let key = keys.get(record);
-    if (key === undefined) keys.set(record, (key = orderKeyOf(model, record.id, record.values) as string));
+    if (key === undefined) keys.set(record, (key = walkKeyOf(model, slot, record.id, record.values) as string));
     return key;
   };
   return {
     compare: (a: StoredRecord, b: StoredRecord) => sign * compareCodePoints(keyOf(a), keyOf(b)),
     /** Above 0 when the record comes after the key in this direction. */
     compareToKey: (record: StoredRecord, key: string) => sign * compareCodePoints(keyOf(record), key),
-    cursorAfter: (record: StoredRecord): Cursor => ({ afterKey: keyOf(record), backward: sign < 0 }),
+    cursorAfter: (record: StoredRecord): Cursor => ({ afterKey: keyOf(record), backward: sign < 0, slot }),
   };
 }
 
 /**
  * The order a search answers in: the one asked, else the model's (Odoo's _order; by id when it has
- * none), made total (the id last: totalOrder); and how the model's order index serves it, if it does.
+ * none), made total (the id last: totalOrder); and the index that walks it, if one does.
  */
 function orderOf(model: ModelDef, asked: readonly OrderKey[] | undefined) {
-  const { keys, direction } = totalOrder(model, asked && asked.length > 0 ? asked : (model.order ?? []));
+  const { keys, walk } = totalOrder(model, asked && asked.length > 0 ? asked : (model.order ?? []));
   const byId = keys.length === 1 && keys[0]?.descending === false;
-  return { keys, byId, keyed: byId ? undefined : direction };
+  return { keys, byId, orderWalk: byId ? undefined : walk };
 }
 
 /** search / search_read: the matching records of one page. */
@@ -612,22 +633,29 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const leaveArchivedOut = skipsArchived(model, request.domain, activeTest);
   const search = { model, domain: node, activeTest, leaveArchivedOut, select: true };
   const { matches, resolvedIds } = await compile(resolverFor(deps), search);
-  const { keys, byId, keyed } = orderOf(model, request.order);
-  if (!byId && !keyed && request.cursor !== undefined)
+  const { keys, byId, orderWalk } = orderOf(model, request.order);
+  if (!byId && !orderWalk && request.cursor !== undefined) {
+    const sorted = sortedFields(model).map(({ field }) => field.name);
+    const byField = sorted.length > 0 ? `, or by one of ${sorted.join(', ')} (asc or desc)` : '';
     throw new BadRequestError(
-      `'cursor' pages in id order and in ${model.model}'s default order (or its reverse) only; use offset with another order`,
+      `'cursor' pages in id order, in ${model.model}'s default order (or its reverse)${byField} only; use offset with another order`,
     );
-  const cursor = cursorFor(request.cursor, keyed);
+  }
+  const cursor = cursorFor(request.cursor, orderWalk);
   const afterId = cursor && 'afterId' in cursor ? cursor.afterId : 0;
   const afterKey = cursor && 'afterKey' in cursor ? cursor.afterKey : undefined;
   const chosen = await planOf(deps.store, model, node, resolvedIds, request.explain);
   const idCursor = (last: StoredRecord): Cursor => ({ afterId: last.id });
-  const keyedCursor =
-    (backward: boolean) =>
-    (last: StoredRecord): Cursor => ({ afterKey: orderKeyOf(model, last.id, last.values) as string, backward });
+  const keyedCursor = orderWalk && compareByOrderKey(model, orderWalk).cursorAfter;
   // A page in the model's default order (or its reverse) of a lookup of values walks it in that
   // order, as its entries are kept (lib/indexes/keys.ts), reading about what the page needs.
-  const walkedOrder = orderIndexTerms(model) ? keyed : byId ? 'forward' : undefined;
+  const walkedOrder = orderIndexTerms(model)
+    ? orderWalk?.slot === 0
+      ? orderWalk.direction
+      : undefined
+    : byId
+      ? 'forward'
+      : undefined;
   if (walkedOrder && chosen?.source.kind === 'lookup' && chosen.source.lookup.values) {
     const { source, report } = chosen;
     const backward = walkedOrder === 'backward';
@@ -639,7 +667,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
       request,
       matches,
       (visit, firstStep) => readInOrderGiven(deps.store, model.model, candidates(firstStep), visit),
-      keyed ? keyedCursor(backward) : idCursor,
+      keyedCursor ?? idCursor,
     );
     return { ...page, plan: { strategy: 'index', ...report, read } };
   }
@@ -661,24 +689,29 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
           read,
         };
 
-  // The model's order (or its reverse) and no lookup to narrow the domain: a walk of the order
-  // index from where the last page stopped, reading about what the page needs, as in id order.
-  if (keyed && !planned?.ids && (await deps.store.indexesReady())) {
-    const backward = keyed === 'backward';
+  // An order an index walks (the model's, a sorted field's, or their reverse) and no lookup to
+  // narrow the domain: a walk of that index from where the last page stopped, reading about what
+  // the page needs, as in id order.
+  if (orderWalk && keyedCursor && !planned?.ids && (await deps.store.indexesReady())) {
+    const from = { afterKey, backward: orderWalk.direction === 'backward' };
+    const sorted = orderWalk.slot > 0 ? sortedFields(model)[orderWalk.slot - 1] : undefined;
     const { read, ...page } = await pageInOrder(
       request,
       matches,
-      (visit, firstStep) => walkInOrder(deps.store, model.model, { afterKey, backward }, visit, firstStep),
-      keyedCursor(backward),
+      (visit, firstStep) =>
+        sorted
+          ? walkSorted(deps.store, model, orderWalk.slot, from, visit, firstStep)
+          : walkInOrder(deps.store, model.model, from, visit, firstStep),
+      keyedCursor,
     );
-    return { ...page, plan: plan(read, 'order index') };
+    return { ...page, plan: plan(read, sorted ? `${sorted.field.name} sorted index` : 'order index') };
   }
 
   // The model's order (or its reverse) over candidates whose entries all gave their walk keys (a
   // range, a prefix, an intersection or union of lookups): put in order before any record is read,
   // so a page reads about its own records, not every candidate's.
-  if (keyed && planned?.ids && planned.ids.every((id) => walkKeys.has(id))) {
-    const sign = keyed === 'backward' ? -1 : 1;
+  if (orderWalk?.slot === 0 && keyedCursor && planned?.ids && planned.ids.every((id) => walkKeys.has(id))) {
+    const sign = orderWalk.direction === 'backward' ? -1 : 1;
     const keyOf = (id: number) => walkKeys.get(id) as string;
     const ordered = planned.ids
       .filter((id) => afterKey === undefined || sign * compareCodePoints(keyOf(id), afterKey) > 0)
@@ -687,7 +720,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
       request,
       matches,
       (visit, firstStep) => readListed(deps.store, model.model, ordered, visit, firstStep),
-      keyedCursor(keyed === 'backward'),
+      keyedCursor,
     );
     return { ...page, plan: plan(read) };
   }
@@ -695,7 +728,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   if (!byId) {
     // Every match, sorted here: by the order index's keys when it serves the order (the sequence
     // of its walk, so a cursor from either goes on in the other), else field by field.
-    const byKey = keyed && compareByOrderKey(model, keyed);
+    const byKey = orderWalk && compareByOrderKey(model, orderWalk);
     const pastCursor = (record: StoredRecord) =>
       !byKey || afterKey === undefined || byKey.compareToKey(record, afterKey) > 0;
     const all: StoredRecord[] = [];
@@ -757,6 +790,37 @@ async function walkInOrder(
     const page = await store.listInOrder(model, { afterKey: after, limit: size, backward });
     for (const { record } of page) if (!visit(record)) return;
     if (page.length < size) return;
+    after = (page.at(-1) as { key: string }).key;
+  }
+}
+
+/**
+ * The records of `model` in the order of its sorted `slot` (or backward), after `afterKey`, handed
+ * to `visit` until it returns false: the index's keys a step at a time, then those records, read
+ * consistently. A record whose key is no longer the entry's (the index has not caught up with a
+ * write yet) is passed over there: it belongs where its key is now. Returns how many records were read.
+ */
+async function walkSorted(
+  store: RecordStore,
+  model: ModelDef,
+  slot: number,
+  { afterKey, backward }: { afterKey: string | undefined; backward: boolean },
+  visit: (record: StoredRecord) => boolean,
+  firstPage = WALK_PAGE,
+): Promise<number> {
+  let read = 0;
+  for (let after = afterKey, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+    const page = await store.listSorted(model.model, slot, { afterKey: after, limit: size, backward });
+    const found = await store.getMany(
+      page.map(({ id }) => ({ model: model.model, id })),
+      { consistent: true },
+    );
+    read += found.size;
+    for (const { id, key } of page) {
+      const record = found.get(recordKeyString({ model: model.model, id }));
+      if (record && walkKeyOf(model, slot, id, record.values) === key && !visit(record)) return read;
+    }
+    if (page.length < size) return read;
     after = (page.at(-1) as { key: string }).key;
   }
 }

@@ -66,6 +66,7 @@ import {
 } from '../../records/port';
 import { shippedIndexer, shippedLayoutId } from '../../indexes/indexer';
 import { INDEX_SLOTS } from '../../indexes/keys';
+import { MAX_SORTED_SLOTS } from '../../indexes/order';
 import { compareCodePoints } from '../../wire/code-points';
 import { ServiceUnavailableError, TransactionCancelledError } from '../../errors';
 import { isConditionFailure, translateStoreError } from './client';
@@ -97,6 +98,13 @@ export const ACTIVE_ATTRIBUTE = 'a';
  */
 export const ORDER_INDEX = 'byOrder';
 export const ORDER_SORT_ATTRIBUTE = 'os';
+/**
+ * A sorted field's index (lib/indexes/order.ts sortedFields), per sorted slot: on the model's
+ * shards too, sort key `os<slot>`; keys only (a walk reads the records it keeps, consistently).
+ */
+export const sortedIndexName = (slot: number) => `bySorted${slot}`;
+export const sortedSortAttribute = (slot: number) => `os${slot}`;
+const SORTED_ATTRIBUTES = Array.from({ length: MAX_SORTED_SLOTS }, (_, i) => sortedSortAttribute(i + 1));
 
 /** A record's index entries as item attributes (slots without an entry have none). */
 export function indexAttributes(state: IndexState | undefined): Item {
@@ -108,6 +116,7 @@ export function indexAttributes(state: IndexState | undefined): Item {
   });
   if (state?.active !== undefined) attributes[ACTIVE_ATTRIBUTE] = state.active;
   if (state?.order !== undefined) attributes[ORDER_SORT_ATTRIBUTE] = state.order;
+  state?.sorted?.forEach((key, position) => (attributes[sortedSortAttribute(position + 1)] = key));
   return attributes;
 }
 
@@ -196,6 +205,9 @@ export function buildUpdateParams(
   });
   if (state?.active !== undefined) sets.push(`${expr.name(ACTIVE_ATTRIBUTE)} = ${expr.value(state.active)}`);
   if (state?.order !== undefined) sets.push(`${expr.name(ORDER_SORT_ATTRIBUTE)} = ${expr.value(state.order)}`);
+  state?.sorted?.forEach((key, position) =>
+    sets.push(`${expr.name(sortedSortAttribute(position + 1))} = ${expr.value(key)}`),
+  );
   let condition = `${version} = ${expr.value(action.expectedVersion)}`;
   if (action.unmarkedAt !== undefined) {
     const deleting = expr.name('deleting');
@@ -455,25 +467,26 @@ export function buildShardQueryParams(
 }
 
 /**
- * One shard of a model's order index (lib/indexes/order.ts), from after the key `afterKey`
- * (exclusive; undefined: from its start), forward or backward. Only records of models with an
- * order are in it (the sort key attribute is theirs only).
+ * One shard of a model's order index (lib/indexes/order.ts), or of a sorted slot's index (`slot`
+ * 1..), from after the key `afterKey` (exclusive; undefined: from its start), forward or backward.
+ * Only records of models with that order are in it (the sort key attribute is theirs only).
  */
 export function buildOrderQueryParams(
   table: string,
   shard: string,
-  options: { afterKey?: string | undefined; backward?: boolean; limit?: number },
+  options: { afterKey?: string | undefined; backward?: boolean; limit?: number; slot?: number },
   startKey?: Record<string, unknown>,
 ): QueryCommandInput {
-  const { afterKey, backward = false, limit } = options;
+  const { afterKey, backward = false, limit, slot = 0 } = options;
+  const sortAttribute = slot === 0 ? ORDER_SORT_ATTRIBUTE : sortedSortAttribute(slot);
   return {
     TableName: table,
-    IndexName: ORDER_INDEX,
+    IndexName: slot === 0 ? ORDER_INDEX : sortedIndexName(slot),
     KeyConditionExpression:
       afterKey === undefined ? '#shard = :shard' : `#shard = :shard AND #key ${backward ? '<' : '>'} :after`,
     ExpressionAttributeNames: {
       '#shard': 'shard',
-      ...(afterKey === undefined ? {} : { '#key': ORDER_SORT_ATTRIBUTE }),
+      ...(afterKey === undefined ? {} : { '#key': sortAttribute }),
     },
     ExpressionAttributeValues: { ':shard': shard, ...(afterKey === undefined ? {} : { ':after': afterKey }) },
     ScanIndexForward: !backward,
@@ -570,7 +583,7 @@ export function buildReindexParams(table: string, item: Item, indexer: Indexer):
     indexPartitionAttribute(i + 1),
     indexSortAttribute(i + 1),
   ]).flat();
-  names.push(ACTIVE_ATTRIBUTE, ORDER_SORT_ATTRIBUTE);
+  names.push(ACTIVE_ATTRIBUTE, ORDER_SORT_ATTRIBUTE, ...SORTED_ATTRIBUTES);
   if (names.every((name) => item[name] === wanted[name])) return undefined;
   const expr = new ExpressionNames();
   const sets: string[] = [];
@@ -882,6 +895,28 @@ export class DynamoRecordStore implements RecordStore {
       (a, b) => direction * compareCodePoints(a as string, b as string),
     );
     return page.map((item) => ({ record: fromItem(item), key: String(item[ORDER_SORT_ATTRIBUTE]) }));
+  }
+
+  async listSorted(
+    model: string,
+    slot: number,
+    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): Promise<{ id: number; key: string }[]> {
+    const direction = backward ? -1 : 1;
+    const sortAttribute = sortedSortAttribute(slot);
+    const page = await this.#mergeShards<string | undefined>(
+      model,
+      afterKey,
+      limit,
+      (shard, after, share) =>
+        this.#queryShard(
+          buildOrderQueryParams(this.table, shard, { afterKey: after, backward, limit: share, slot }),
+          share,
+        ),
+      (item) => String(item[sortAttribute]),
+      (a, b) => direction * compareCodePoints(a as string, b as string),
+    );
+    return page.map((item) => ({ id: idOfKey(String(item.pk)), key: String(item[sortAttribute]) }));
   }
 
   /**

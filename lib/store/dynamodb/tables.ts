@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoConnection } from './client';
 import { INDEX_SLOTS } from '../../indexes/keys';
+import { MAX_SORTED_SLOTS } from '../../indexes/order';
 import {
   ACTIVE_ATTRIBUTE,
   indexName,
@@ -19,9 +20,12 @@ import {
   indexSortAttribute,
   ORDER_INDEX,
   ORDER_SORT_ATTRIBUTE,
+  sortedIndexName,
+  sortedSortAttribute,
 } from './records-table';
 
 const slots = Array.from({ length: INDEX_SLOTS }, (_, i) => i + 1);
+const sortedSlots = Array.from({ length: MAX_SORTED_SLOTS }, (_, i) => i + 1);
 
 /**
  * The declared field indexes (lib/indexes): one per slot, keyed by the slot's partition and sort
@@ -39,6 +43,22 @@ export function fieldIndexDefinitions(): NonNullable<CreateTableCommandInput['Gl
   }));
 }
 
+/**
+ * The sorted fields' indexes (lib/indexes/order.ts sortedFields): one per sorted slot, on the
+ * model's shards, keys only — a write that moves no sorted field's key costs them nothing, and a
+ * walk reads the records it keeps consistently.
+ */
+export function sortedIndexDefinitions(): NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']> {
+  return sortedSlots.map((slot) => ({
+    IndexName: sortedIndexName(slot),
+    KeySchema: [
+      { AttributeName: 'shard', KeyType: 'HASH' },
+      { AttributeName: sortedSortAttribute(slot), KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' },
+  }));
+}
+
 export function recordsTableDefinition(name: string): CreateTableCommandInput {
   return {
     TableName: name,
@@ -48,6 +68,7 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
       { AttributeName: 'shard', AttributeType: 'S' },
       { AttributeName: 'id', AttributeType: 'N' },
       { AttributeName: ORDER_SORT_ATTRIBUTE, AttributeType: 'S' },
+      ...sortedSlots.map((slot) => ({ AttributeName: sortedSortAttribute(slot), AttributeType: 'S' as const })),
       ...slots.flatMap((slot) => [
         { AttributeName: indexPartitionAttribute(slot), AttributeType: 'S' as const },
         { AttributeName: indexSortAttribute(slot), AttributeType: 'S' as const },
@@ -74,6 +95,7 @@ export function recordsTableDefinition(name: string): CreateTableCommandInput {
         Projection: { ProjectionType: 'ALL' },
       },
       ...fieldIndexDefinitions(),
+      ...sortedIndexDefinitions(),
     ],
     // Every committed change, old and new item, for the change feed (read by Lambda when deployed,
     // by lib/store/dynamodb/streams.ts locally).

@@ -5,7 +5,7 @@
  * at any depth, in the same sequence as its in-memory sort of a lookup's candidates.
  */
 import fc from 'fast-check';
-import { MAX_ORDER_TEXT_BYTES, orderIndexTerms, orderKeyOf, totalOrder } from '../../../lib/indexes/order';
+import { MAX_ORDER_TEXT_BYTES, orderIndexTerms, orderKeyOf, sortedFields, sortedKeysOf, totalOrder, walkKeyOf } from '../../../lib/indexes/order';
 import { layoutIdOf } from '../../../lib/indexes/indexer';
 import { buildRegistry, getModel, type ModelDef } from '../../../lib/models/registry';
 import { parseOrder, searchRecords } from '../../../lib/records/search/search';
@@ -147,20 +147,20 @@ describe('the order index', () => {
       'ir.model': 'model, id',
       'ir.model.fields': 'name, id',
     });
-    const direction = (model: ModelDef, order: string) => totalOrder(model, parseOrder(model, order)).direction;
+    const direction = (model: ModelDef, order: string) => totalOrder(model, parseOrder(model, order)).walk?.direction;
     expect(direction(partner, 'complete_name, id desc')).toBe('forward');
     expect(direction(partner, 'complete_name desc, id')).toBe('backward');
     // Ties are in no particular order in Odoo: the id is added in the direction the index serves.
     expect(direction(partner, 'complete_name desc')).toBe('backward');
     expect(direction(partner, 'complete_name')).toBe('forward');
     expect(direction(partner, 'complete_name, id')).toBeUndefined();
-    expect(direction(partner, 'name')).toBeUndefined();
+    expect(direction(partner, 'name, email')).toBeUndefined();
     const country = getModel(registry, 'res.country');
     expect(direction(country, 'name')).toBe('forward');
     expect(direction(country, 'name desc')).toBe('backward');
     expect(direction(country, 'name desc, id desc')).toBe('backward');
     expect(direction(country, 'name desc, id')).toBeUndefined();
-    expect(direction(country, 'code')).toBeUndefined();
+    expect(direction(country, 'code, name')).toBeUndefined();
     // No index: id alone (the model's own index), text descending, a many2one (Odoo orders it by the comodel's _order).
     const model = (order: string) =>
       getModel(buildRegistry([...shippedModels, { model: 'x.y', description: 'Y', order, fields: [{ name: 'name', type: 'char', string: 'N' }, { name: 'up', type: 'many2one', relation: 'x.y', string: 'U' }] }]), 'x.y');
@@ -280,7 +280,7 @@ describe('searching in the default order', () => {
     expect(other.records.map((r) => r.id)).toStrictEqual(expectedIds(store.allRecords(), 'ref desc, name', (r) => r.values.active === true).slice(0, 5));
     expect(other.nextCursor).toBeUndefined();
     await expect(searchRecords({ registry, store }, { model: partner, limit: 5, order: city, cursor: byName.nextCursor })).rejects.toThrow(
-      "'cursor' pages in id order and in res.partner's default order",
+      "'cursor' pages in id order, in res.partner's default order (or its reverse), or by one of name, email, vat, ref, date (asc or desc) only",
     );
   });
 
@@ -313,5 +313,153 @@ describe('searching in the default order', () => {
     const found = await searchRecords({ registry, store }, { model: webhook, limit: 10 });
     expect(found.records.map((r) => r.id)).toStrictEqual([1, 2, 3]);
     expect(store.calls.listInOrder).toBe(0);
+  });
+});
+
+describe("sorted fields: an indexed field's own order, walked like the model's", () => {
+  const store200 = async (): Promise<MemoryRecordStore> => {
+    const store = new MemoryRecordStore();
+    const refs = ['b', 'B', 'ab', 'a', null, '\u{1F600}x', '\uFFFDx', 'a\u0001', ''];
+    await store.putMany(
+      Array.from({ length: 200 }, (_, i): StoredRecord => ({
+        model: 'res.partner',
+        id: i + 1,
+        version: 1,
+        values: {
+          name: `n${(i * 37) % 23}`,
+          ref: refs[i % refs.length] ?? null,
+          date: i % 5 === 0 ? null : `2024-0${1 + (i % 9)}-1${i % 10}`,
+          street: i % 4 === 0 ? 'Main' : null,
+          active: i % 7 !== 0,
+        },
+      })),
+    );
+    store.resetCalls();
+    return store;
+  };
+  const expectedIds = (records: StoredRecord[], order: string, keep: (r: StoredRecord) => boolean) =>
+    records.filter(keep).sort(postgresOrder(partner, order)).map((r) => r.id);
+
+  it("gives each indexed field the model's order does not serve a slot: text, dates and numbers; not many2ones", () => {
+    const slots = Object.fromEntries(
+      registry.models.filter((model) => sortedFields(model).length > 0).map((model) => [model.model, sortedFields(model).map(({ field, slot }) => `${slot} ${field.name}`)]),
+    );
+    expect(slots).toStrictEqual({
+      'res.partner': ['1 name', '2 email', '3 vat', '4 ref', '5 date'],
+      'res.country': ['1 code'],
+      'res.users': ['1 login'],
+      'ir.model.fields': ['1 model'],
+    });
+    const walk = (model: ModelDef, order: string) => totalOrder(model, parseOrder(model, order)).walk;
+    expect(walk(partner, 'ref')).toStrictEqual({ slot: 4, direction: 'forward' });
+    expect(walk(partner, 'ref desc')).toStrictEqual({ slot: 4, direction: 'backward' });
+    expect(walk(partner, 'date desc, id desc')).toStrictEqual({ slot: 5, direction: 'backward' });
+    expect(walk(partner, 'date, id')).toStrictEqual({ slot: 5, direction: 'forward' });
+    // The default order's own field keeps its index; other shapes are not served.
+    expect(walk(partner, 'complete_name')).toStrictEqual({ slot: 0, direction: 'forward' });
+    expect(walk(partner, 'ref, id desc')).toBeUndefined();
+    expect(walk(partner, 'ref, name')).toBeUndefined();
+    expect(walk(partner, 'parent_id')).toBeUndefined();
+    expect(walk(partner, 'street')).toBeUndefined();
+  });
+
+  it('keys order as PostgreSQL orders the field ascending (NULLs last), and reversed as it orders it descending (NULLs first)', () => {
+    const ref = sortedFields(partner).find(({ field }) => field.name === 'ref');
+    const date = sortedFields(partner).find(({ field }) => field.name === 'date');
+    const day = fc.oneof(fc.constant(null), fc.constantFrom('2024-01-31', '2024-02-01', '1999-12-31', '2024-01-31 08:00:00'));
+    fc.assert(
+      fc.property(fc.array(fc.record({ id: fc.integer({ min: 1, max: 10 ** 12 }), ref: text, date: day }), { maxLength: 30 }), (rows) => {
+        const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
+        const records = unique.map(({ id, ...values }): StoredRecord => ({ model: 'res.partner', id, version: 1, values }));
+        for (const [sorted, field] of [
+          [ref, 'ref'],
+          [date, 'date'],
+        ] as const) {
+          const key = (r: StoredRecord) => walkKeyOf(partner, sorted?.slot as number, r.id, r.values) as string;
+          const byKey = [...records].sort((a, b) => byteOrder(key(a), key(b))).map((r) => r.id);
+          expect(byKey).toStrictEqual([...records].sort(postgresOrder(partner, field)).map((r) => r.id));
+          expect([...byKey].reverse()).toStrictEqual([...records].sort(postgresOrder(partner, `${field} desc`)).map((r) => r.id));
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Every key fits a sort key, a long text cut.
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 1200 }), (long) => {
+        for (const key of sortedKeysOf(partner, 10 ** 14, { name: long, email: long, vat: long, ref: long, date: '2024-01-31' }))
+          expect(Buffer.byteLength(key, 'utf8')).toBeLessThanOrEqual(1024);
+      }),
+    );
+  });
+
+  it('pages order=ref and order=ref desc through the sorted index with a cursor, reading about a page per page', async () => {
+    const store = await store200();
+    for (const order of ['ref', 'ref desc', 'date desc', 'name']) {
+      const expected = expectedIds(store.allRecords(), order, (r) => r.values.active === true);
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await searchRecords({ registry, store }, { model: partner, order: parseOrder(partner, order), limit: 17, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.records.map((r) => r.id));
+        expect(page.plan).toMatchObject({ strategy: 'scan', via: `res.partner (${order.split(' ')[0]} sorted index)` });
+        expect(page.plan.read).toBeLessThan(60);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toStrictEqual(expected);
+    }
+    expect(store.calls.scanModel).toBe(0);
+    expect(store.calls.listSorted).toBeGreaterThan(0);
+  });
+
+  it("filters a walk by the domain, and a cursor goes on between the walk and a lookup's candidates sorted here", async () => {
+    const store = await store200();
+    const order = parseOrder(partner, 'ref desc');
+    const keep = (r: StoredRecord) => r.values.active === true && r.values.street === 'Main';
+    const expected = expectedIds(store.allRecords(), 'ref desc', keep);
+    const first = await searchRecords({ registry, store }, { model: partner, order, domain: [['street', '=', 'Main']], limit: 9 });
+    expect(first.plan.via).toBe('res.partner (ref sorted index)');
+    expect(first.records.map((r) => r.id)).toStrictEqual(expected.slice(0, 9));
+    // The same order over a lookup's candidates (sorted here by the same keys) takes the walk's cursor.
+    const ids = expected.slice(9, 30);
+    const second = await searchRecords(
+      { registry, store },
+      { model: partner, order, domain: [['id', 'in', ids], ['street', '=', 'Main']], limit: 9, cursor: first.nextCursor },
+    );
+    expect(second.plan.strategy).toBe('index');
+    expect(second.records.map((r) => r.id)).toStrictEqual(ids.slice(0, 9));
+    const third = await searchRecords({ registry, store }, { model: partner, order, domain: [['street', '=', 'Main']], limit: 9, cursor: second.nextCursor });
+    expect(third.records.map((r) => r.id)).toStrictEqual(expected.slice(18, 27));
+    // A cursor of another sorted field, or of its ascending walk, or of the default order: another order.
+    const byName = await searchRecords({ registry, store }, { model: partner, order: parseOrder(partner, 'name'), limit: 3 });
+    const byRef = await searchRecords({ registry, store }, { model: partner, order: parseOrder(partner, 'ref'), limit: 3 });
+    const byDefault = await searchRecords({ registry, store }, { model: partner, limit: 3 });
+    for (const cursor of [byName.nextCursor, byRef.nextCursor, byDefault.nextCursor])
+      await expect(searchRecords({ registry, store }, { model: partner, order, limit: 3, cursor })).rejects.toThrow('another order');
+    const forged = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+    for (const s of [0, 6, 1.5, '4'])
+      await expect(searchRecords({ registry, store }, { model: partner, order, limit: 3, cursor: forged({ k: '1a', b: 1, s }) })).rejects.toThrow("Invalid 'cursor'");
+  });
+
+  it('passes over an entry the index has not caught up with: never a record twice, never one out of its place', async () => {
+    const store = await store200();
+    const order = parseOrder(partner, 'ref');
+    store.freezeIndex();
+    // Moved after the index froze: 4 goes from 'a' to 'zz' (its entry still says 'a'), 5 from NULL to '0'.
+    const moved = store.allRecords().filter((r) => r.id === 4 || r.id === 5);
+    await store.putMany(moved.map((r) => ({ ...r, version: 2, values: { ...r.values, ref: r.id === 4 ? 'zz' : '0' } })));
+    const seen: StoredRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await searchRecords({ registry, store }, { model: partner, order, limit: 23, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.records);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const ids = seen.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // In order by what each record holds now; the moved ones wait for the index (as a lookup would miss them).
+    expect(ids).toStrictEqual(expectedIds(store.allRecords(), 'ref', (r) => r.values.active === true && r.id !== 4 && r.id !== 5));
+    store.thawIndex();
+    const caughtUp = await searchRecords({ registry, store }, { model: partner, order, limit: 200 });
+    expect(caughtUp.records.map((r) => r.id)).toStrictEqual(expectedIds(store.allRecords(), 'ref', (r) => r.values.active === true));
   });
 });

@@ -1,6 +1,6 @@
 import type { Indexer, StoredRecord, StoredValue, WriteAction } from '../../../lib/records/port';
 import { numberKey } from '../../../lib/indexes/keys';
-import { buildIndexQueryParams, buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
+import { buildIndexQueryParams, buildOrderQueryParams, buildReleaseIdsParams, buildReserveIdsParams, buildTransactWriteParams, fromItem, recordItemKey, shardOf, toItem } from '../../../lib/store/dynamodb/records-table';
 import { MODEL_INDEX_SHARDS } from '../../../lib/records/port';
 
 // DESIGN §2: every attribute name goes through ExpressionAttributeNames; one TransactWriteItems
@@ -290,6 +290,12 @@ describe('store/records', () => {
         x8s: `1edward foster\u0001\u0001Edward Foster\u0001\u0001${orderKey}`,
         a: true,
         os: orderKey,
+        // Its keys in res.partner's sorted slots (name, email, vat, ref, date): the value (NULL after every value), the id.
+        os1: '1Edward Foster\u0001\u0001000000000000017',
+        os2: '2000000000000017',
+        os3: '2000000000000017',
+        os4: '2000000000000017',
+        os5: '2000000000000017',
       });
     });
   });
@@ -313,6 +319,25 @@ describe('store/records', () => {
       expect(buildIndexQueryParams('records', query, 'res.partner#ref#3', { backward: true }).ScanIndexForward).toBe(false);
       const count = buildIndexQueryParams('records', query, 'res.partner#ref#3', { count: true });
       expect([count.Select, count.ProjectionExpression]).toStrictEqual(['COUNT', undefined]);
+    });
+  });
+
+  describe('buildOrderQueryParams', () => {
+    it("queries the order index by default, and a sorted slot's keys-only index by its own key, after a key, both ways", () => {
+      expect(buildOrderQueryParams('t', 'res.partner#3', { afterKey: '1a', limit: 7 })).toMatchObject({
+        IndexName: 'byOrder',
+        KeyConditionExpression: '#shard = :shard AND #key > :after',
+        ExpressionAttributeNames: { '#shard': 'shard', '#key': 'os' },
+        ScanIndexForward: true,
+        Limit: 7,
+      });
+      expect(buildOrderQueryParams('t', 'res.partner#3', { afterKey: '1a', backward: true, slot: 4 })).toMatchObject({
+        IndexName: 'bySorted4',
+        KeyConditionExpression: '#shard = :shard AND #key < :after',
+        ExpressionAttributeNames: { '#shard': 'shard', '#key': 'os4' },
+        ExpressionAttributeValues: { ':shard': 'res.partner#3', ':after': '1a' },
+        ScanIndexForward: false,
+      });
     });
   });
 
