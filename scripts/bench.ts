@@ -809,7 +809,7 @@ async function benchLargeModel(endpoint: string, client: DynamoDBDocumentClient,
     // An indexed field's own order (lib/indexes/order.ts sortedFields): a walk of its keys, then the page's records.
     ['search_read, first page of 80 ordered by ref (sorted index)', 30, get(undefined, { limit: '80', order: 'ref' }, 200, 'order=ref')],
     ['search_read, 80 from the middle ordered by ref desc (sorted index, cursor)', 30, get(undefined, { limit: '80', order: 'ref desc', cursor: middleByRef }, 200, 'order=ref desc, middle')],
-    [`search_read, 80 of city = 1% ordered by ref (unindexed domain: the ref index walked)`, 10, get(undefined, { limit: '80', order: 'ref', domain: "[('city','=','City 7')]" }, 200, 'order=ref, city')],
+    [`search_read, 80 of city = 1% ordered by ref (unindexed; its matches all share one ref, far in: the walk gives up, the model is read and sorted)`, 5, get(undefined, { limit: '80', order: 'ref', domain: "[('city','=','City 7')]" }, 200, 'order=ref, city')],
     [`search_read, 80 of ref = 1% ordered by name desc (indexed)`, 10, get(undefined, { limit: '80', domain: "[('ref','=','REF 7')]", order: 'name desc' }, 200, 'ref, name desc')],
     ["search_read, 80 of country_id.code = 'BE' (1%, dotted path)", 10, get(undefined, { limit: '80', domain: "[('country_id.code','=','BE')]" }, 200, 'country_id.code')],
     ['search_count, all', 5, get('search_count', {})],

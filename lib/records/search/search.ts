@@ -104,6 +104,21 @@ const NOTHING_READ: SearchPlan = { strategy: 'index', via: '', entries: 0, read:
  */
 const WALK_PAGE = 200;
 const MAX_WALK_PAGE = 3_200;
+/**
+ * Records a walk of a sorted field's index may read past what its page needs (offset, limit and
+ * one) before it gives up: a domain whose matches lie far apart in that order (or none) is then
+ * answered by reading the model once and sorting the matches here, which costs less than walking
+ * on (each step of the walk reads its records one by one after the index's keys).
+ */
+export const MAX_SORTED_WALK = 10_000;
+
+/** A sorted field's walk that read MAX_SORTED_WALK records more than its page needs (walkSorted). */
+class SortedWalkGaveUp extends Error {
+  constructor(readonly read: number) {
+    super('the sorted walk read too far');
+  }
+}
+
 /** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
 export const MAX_SORTED_MATCHES = 10_000;
 
@@ -692,19 +707,26 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   // An order an index walks (the model's, a sorted field's, or their reverse) and no lookup to
   // narrow the domain: a walk of that index from where the last page stopped, reading about what
   // the page needs, as in id order.
+  // A sorted field's walk that finds too few matches gives up for the sort below (its reads counted).
+  let gaveUp: { read: number; note: string } | undefined;
   if (orderWalk && keyedCursor && !planned?.ids && (await deps.store.indexesReady())) {
     const from = { afterKey, backward: orderWalk.direction === 'backward' };
     const sorted = orderWalk.slot > 0 ? sortedFields(model)[orderWalk.slot - 1] : undefined;
-    const { read, ...page } = await pageInOrder(
-      request,
-      matches,
-      (visit, firstStep) =>
-        sorted
-          ? walkSorted(deps.store, model, orderWalk.slot, from, visit, firstStep)
-          : walkInOrder(deps.store, model.model, from, visit, firstStep),
-      keyedCursor,
-    );
-    return { ...page, plan: plan(read, sorted ? `${sorted.field.name} sorted index` : 'order index') };
+    try {
+      const { read, ...page } = await pageInOrder(
+        request,
+        matches,
+        (visit, firstStep) =>
+          sorted
+            ? walkSorted(deps.store, model, orderWalk.slot, from, visit, firstStep)
+            : walkInOrder(deps.store, model.model, from, visit, firstStep),
+        keyedCursor,
+      );
+      return { ...page, plan: plan(read, sorted ? `${sorted.field.name} sorted index` : 'order index') };
+    } catch (error) {
+      if (!(error instanceof SortedWalkGaveUp) || !sorted) throw error;
+      gaveUp = { read: error.read, note: `${sorted.field.name} sorted index: over ${MAX_SORTED_WALK} passed` };
+    }
   }
 
   // The model's order (or its reverse) over candidates whose entries all gave their walk keys (a
@@ -742,7 +764,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
       }
       return true;
     };
-    let read = 0;
+    let read = gaveUp?.read ?? 0;
     if (planned?.ids) read = await readCandidates(deps.store, model.model, planned.ids, 0, keep);
     else {
       await deps.store.scanModel(model.model, (records) => {
@@ -754,7 +776,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
     const records = sorted.slice(offset, offset + limit);
     const last = records.at(-1);
     const next = byKey && last && sorted.length > offset + limit ? byKey.cursorAfter(last) : undefined;
-    return { records, ...(next ? { nextCursor: encodeCursor(next) } : {}), plan: plan(read) };
+    return { records, ...(next ? { nextCursor: encodeCursor(next) } : {}), plan: plan(read, gaveUp?.note) };
   }
 
   const { read, ...page } = await pageInOrder(
@@ -798,7 +820,8 @@ async function walkInOrder(
  * The records of `model` in the order of its sorted `slot` (or backward), after `afterKey`, handed
  * to `visit` until it returns false: the index's keys a step at a time, then those records, read
  * consistently. A record whose key is no longer the entry's (the index has not caught up with a
- * write yet) is passed over there: it belongs where its key is now. Returns how many records were read.
+ * write yet) is passed over there: it belongs where its key is now. Returns how many records were read;
+ * throws SortedWalkGaveUp once it has read MAX_SORTED_WALK more than `firstPage` without being stopped.
  */
 async function walkSorted(
   store: RecordStore,
@@ -821,6 +844,7 @@ async function walkSorted(
       if (record && walkKeyOf(model, slot, id, record.values) === key && !visit(record)) return read;
     }
     if (page.length < size) return read;
+    if (read > firstPage + MAX_SORTED_WALK) throw new SortedWalkGaveUp(read);
     after = (page.at(-1) as { key: string }).key;
   }
 }
