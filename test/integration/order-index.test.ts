@@ -174,6 +174,32 @@ describe('sorted fields on DynamoDB Local (the bySorted<k> indexes)', () => {
     }
   });
 
+  it('a page of keys held by a few shards asks those for more each round (rounds double their share)', async () => {
+    // 160 partners of one ref whose ids fall in 2 of the 16 shards (ids = 3 and 11 mod 16), then others.
+    const skewed = Array.from({ length: 160 }, (_, i): StoredRecord => ({
+      model: 'res.country.state',
+      id: 40_000 + 16 * Math.floor(i / 2) + (i % 2 === 0 ? 3 : 11),
+      version: 1,
+      values: { name: `S${i}`, code: 'SKEW', country_id: 1 },
+    }));
+    const others = Array.from({ length: 64 }, (_, i): StoredRecord => ({ model: 'res.country.state', id: 50_000 + i, version: 1, values: { name: `T${i}`, code: `T${i}`, country_id: 1 } }));
+    await stores.records.putMany([...skewed, ...others]);
+    let queries = 0;
+    const count = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      if (context.commandName === 'QueryCommand') queries++;
+      return next(args);
+    };
+    stores.client.middlewareStack.add(count as never, { step: 'initialize', name: 'countQueries' });
+    try {
+      const page = await stores.records.listInOrder('res.country.state', { limit: 100 });
+      expect(page.map(({ record }) => record.id)).toStrictEqual([...skewed].sort((a, b) => a.id - b.id).slice(0, 100).map((r) => r.id));
+      // 2 shards hold the page: 9 each in the first round, 18 in the second, 36, 72 — not 6 rounds of 9.
+      expect(queries).toBeLessThanOrEqual(16 * 4);
+    } finally {
+      stores.client.middlewareStack.remove('countQueries');
+    }
+  });
+
   it('pages order=ref desc with a domain and the cursor, and a write moves its record in that order', async () => {
     const deps = { registry, store: stores.records };
     const order = parseOrder(partner, 'ref desc');

@@ -159,18 +159,19 @@ function decodeCursor(cursor: string): Cursor {
     // would refuse it), starting with a digit (a tag or an id's), as a lookup's BETWEEN bounds expect.
     const sized = typeof k === 'string' && Buffer.byteLength(k, 'utf8') <= MAX_SORT_KEY_BYTES;
     const key = sized && /^[0-9]/.test(k) ? k : undefined;
-    const slot =
-      s === undefined
-        ? 0
-        : Number.isInteger(s) && (s as number) >= 1 && (s as number) <= MAX_SORTED_SLOTS
-          ? (s as number)
-          : -1;
-    if (key !== undefined && (b === undefined || b === 1) && slot >= 0)
+    const slot = cursorSlot(s);
+    if (key !== undefined && (b === undefined || b === 1) && slot !== undefined)
       return { afterKey: key, backward: b === 1, slot };
   } catch {
     // reported below
   }
   throw new BadRequestError(`Invalid 'cursor': ${CURSOR_HELP}`);
+}
+
+/** A cursor's index: 0 (absent) for the model's order index, else a sorted slot; undefined: neither. */
+function cursorSlot(s: unknown): number | undefined {
+  if (s === undefined) return 0;
+  return typeof s === 'number' && Number.isInteger(s) && s >= 1 && s <= MAX_SORTED_SLOTS ? s : undefined;
 }
 
 /**
@@ -664,13 +665,8 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
   const keyedCursor = orderWalk && compareByOrderKey(model, orderWalk).cursorAfter;
   // A page in the model's default order (or its reverse) of a lookup of values walks it in that
   // order, as its entries are kept (lib/indexes/keys.ts), reading about what the page needs.
-  const walkedOrder = orderIndexTerms(model)
-    ? orderWalk?.slot === 0
-      ? orderWalk.direction
-      : undefined
-    : byId
-      ? 'forward'
-      : undefined;
+  const defaultOrderWalk = orderWalk?.slot === 0 ? orderWalk.direction : undefined;
+  const walkedOrder = orderIndexTerms(model) ? defaultOrderWalk : byId ? 'forward' : undefined;
   if (walkedOrder && chosen?.source.kind === 'lookup' && chosen.source.lookup.values) {
     const { source, report } = chosen;
     const backward = walkedOrder === 'backward';
@@ -706,8 +702,8 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
 
   // An order an index walks (the model's, a sorted field's, or their reverse) and no lookup to
   // narrow the domain: a walk of that index from where the last page stopped, reading about what
-  // the page needs, as in id order.
-  // A sorted field's walk that finds too few matches gives up for the sort below (its reads counted).
+  // the page needs, as in id order. A sorted field's walk that finds too few matches gives up for
+  // the sort below (its reads counted).
   let gaveUp: { read: number; note: string } | undefined;
   if (orderWalk && keyedCursor && !planned?.ids && (await deps.store.indexesReady())) {
     const from = { afterKey, backward: orderWalk.direction === 'backward' };

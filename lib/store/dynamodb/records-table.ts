@@ -923,7 +923,9 @@ export class DynamoRecordStore implements RecordStore {
    * Up to `limit` items of a model's shards in one order, after `after`: each shard keeps its items
    * in that order (an index's sort key). Ask every shard for a fair share at once (one round trip
    * per round) and merge: items up to the least last key of the shards that may hold more are
-   * complete; past it, a shard may still hide smaller keys.
+   * complete; past it, a shard may still hide smaller keys. A round that leaves the page short
+   * says the keys are spread unevenly over the shards (a value held by a few of them): the next
+   * asks each for twice as many, so such a page takes a round or two more, not one per share.
    */
   async #mergeShards<K>(
     model: string,
@@ -933,9 +935,9 @@ export class DynamoRecordStore implements RecordStore {
     keyOf: (item: Item) => NonNullable<K>,
     compare: (a: NonNullable<K>, b: NonNullable<K>) => number,
   ): Promise<Item[]> {
-    const share = Math.ceil(limit / MODEL_INDEX_SHARDS) + 2;
     const out: Item[] = [];
     let from = after;
+    let share = Math.ceil(limit / MODEL_INDEX_SHARDS) + 2;
     while (out.length < limit) {
       const pages = await Promise.all(
         Array.from({ length: MODEL_INDEX_SHARDS }, (_, shard) => query(`${model}#${shard}`, from, share)),
@@ -952,6 +954,7 @@ export class DynamoRecordStore implements RecordStore {
       out.push(...complete.slice(0, limit - out.length));
       if (bound === undefined) break;
       from = bound;
+      share = Math.min(share * 2, limit + 2);
     }
     return out;
   }
