@@ -121,6 +121,11 @@ class SortedWalkGaveUp extends Error {
   }
 }
 
+/** The sizes of a walk's steps: `firstPage`, then twice as many each step, up to MAX_WALK_PAGE. */
+function* walkSteps(firstPage: number): Generator<number, never> {
+  for (let size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) yield size;
+}
+
 /** Matches sorted in memory for an order other than id; more is a 400 asking for a narrower domain. */
 export const MAX_SORTED_MATCHES = 10_000;
 
@@ -443,7 +448,8 @@ async function walk(
 ): Promise<void> {
   // A page usually fills in the first step; a selective domain needs more records per match, so
   // the steps grow rather than paying one round trip per 200 records read.
-  for (let after = afterId, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+  let after = afterId;
+  for (const size of walkSteps(firstPage)) {
     const page = await store.listModel(model, { afterId: after, limit: size });
     for (const record of page) if (!visit(record)) return;
     if (page.length < size) return;
@@ -806,7 +812,8 @@ async function walkInOrder(
   visit: (record: StoredRecord) => boolean,
   firstPage = WALK_PAGE,
 ): Promise<void> {
-  for (let after = afterKey, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+  let after = afterKey;
+  for (const size of walkSteps(firstPage)) {
     const page = await store.listInOrder(model, { afterKey: after, limit: size, backward });
     for (const { record } of page) if (!visit(record)) return;
     if (page.length < size) return;
@@ -830,7 +837,8 @@ async function walkSorted(
   firstPage = WALK_PAGE,
 ): Promise<number> {
   let read = 0;
-  for (let after = afterKey, size = Math.min(firstPage, MAX_WALK_PAGE); ; size = Math.min(size * 2, MAX_WALK_PAGE)) {
+  let after = afterKey;
+  for (const size of walkSteps(firstPage)) {
     const page = await store.listSorted(model.model, slot, { afterKey: after, limit: size, backward });
     const found = await store.getMany(
       page.map(({ id }) => ({ model: model.model, id })),
@@ -845,6 +853,7 @@ async function walkSorted(
     if (read > firstPage + MAX_SORTED_WALK) throw new SortedWalkGaveUp(read);
     after = (page.at(-1) as { key: string }).key;
   }
+  return read; // not reached: the steps never end, a short one returns above
 }
 
 /**
