@@ -263,43 +263,55 @@ export class MemoryRecordStore implements RecordStore {
 
   async listInOrder(
     model: string,
-    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+    options: { afterKey?: string | undefined; limit: number; backward?: boolean },
   ): Promise<{ record: StoredRecord; key: string }[]> {
     this.calls.listInOrder++;
-    // The keys as the index holds them (a frozen index: as they were), compared as DynamoDB does (UTF-8 bytes).
-    const direction = backward ? -1 : 1;
-    const entries =
-      this.#frozenIndex ??
-      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const));
-    return [...entries.values()]
-      .flatMap(({ record, state }) =>
-        record.model === model && state?.order !== undefined ? [{ record, key: state.order }] : [],
-      )
-      .filter(({ key }) => afterKey === undefined || direction * utf8Compare(key, afterKey) > 0)
-      .sort((a, b) => direction * utf8Compare(a.key, b.key))
-      .slice(0, limit)
-      .map(({ record, key }) => ({ record: this.#copy(record), key }));
+    return this.#walkIndex(model, (state) => state?.order, options).map(({ record, key }) => ({
+      record: this.#copy(record),
+      key,
+    }));
   }
 
   async listSorted(
     model: string,
     slot: number,
-    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+    options: { afterKey?: string | undefined; limit: number; backward?: boolean },
   ): Promise<{ id: number; key: string }[]> {
     this.calls.listSorted++;
-    // Keys only, as the sorted indexes project them; as the index holds them (a frozen index: as they were).
+    // Keys only, as the sorted indexes project them.
+    return this.#walkIndex(model, (state) => state?.sorted?.[slot - 1], options).map(({ record, key }) => ({
+      id: record.id,
+      key,
+    }));
+  }
+
+  /**
+   * One page of an index on the model's records keyed by `keyOf` (records without a key are not in
+   * it), after `afterKey`, either way: the keys as the index holds them (a frozen index: as they
+   * were), compared as DynamoDB does (UTF-8 bytes).
+   */
+  #walkIndex(
+    model: string,
+    keyOf: (state: IndexState | undefined) => string | undefined,
+    { afterKey, limit, backward = false }: { afterKey?: string | undefined; limit: number; backward?: boolean },
+  ): { record: StoredRecord; key: string }[] {
     const direction = backward ? -1 : 1;
-    const entries =
-      this.#frozenIndex ??
-      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const));
-    return [...entries.values()]
+    return [...this.#indexedRecords().values()]
       .flatMap(({ record, state }) => {
-        const key = state?.sorted?.[slot - 1];
-        return record.model === model && key !== undefined ? [{ id: record.id, key }] : [];
+        const key = keyOf(state);
+        return record.model === model && key !== undefined ? [{ record, key }] : [];
       })
       .filter(({ key }) => afterKey === undefined || direction * utf8Compare(key, afterKey) > 0)
       .sort((a, b) => direction * utf8Compare(a.key, b.key))
       .slice(0, limit);
+  }
+
+  /** Each record with its index state: as the indexes hold them now, or as they were when frozen. */
+  #indexedRecords(): Map<string, { record: StoredRecord; state: IndexState | undefined }> {
+    return (
+      this.#frozenIndex ??
+      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const))
+    );
   }
 
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
@@ -353,9 +365,7 @@ export class MemoryRecordStore implements RecordStore {
   /** The entries in the query's slot, partitions and range: partition by partition, each in key order, as DynamoDB answers. */
   #indexHits({ slot, partitions, range, activeOnly }: IndexQuery): IndexHit[] {
     const wanted = new Set(partitions);
-    const entries =
-      this.#frozenIndex ??
-      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const));
+    const entries = this.#indexedRecords();
     const hits: { partition: string; sort: string; id: number }[] = [];
     for (const { record, state } of entries.values()) {
       const entry = state?.entries[slot - 1];
