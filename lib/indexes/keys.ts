@@ -86,20 +86,26 @@ export interface IndexedField {
 
 const layouts = new WeakMap<ModelDef, readonly IndexedField[]>();
 
-/** The model's indexed fields, in declaration order: the n-th takes slot n. */
+/**
+ * The model's indexed fields, each with its slot: a declared (shipped) one the next in declaration
+ * order, a custom one its claim's (custom.ts). Every write gives a record the entries of all of
+ * them, those still being built included.
+ */
 export function indexedFields(model: ModelDef): readonly IndexedField[] {
   let layout = layouts.get(model);
   if (!layout) {
+    let position = 0;
     layout = model.fields
       .filter((field) => field.index === true)
-      .map((field, position) => ({ field, kind: indexKindOf(field) as IndexKind, slot: position + 1 }));
+      .map((field) => ({ field, kind: indexKindOf(field) as IndexKind, slot: field.indexSlot ?? ++position }));
     layouts.set(model, layout);
   }
   return layout;
 }
 
+/** The index a search may read for this field: none while a custom field's is being built. */
 export function indexedField(model: ModelDef, name: string): IndexedField | undefined {
-  return indexedFields(model).find(({ field }) => field.name === name);
+  return indexedFields(model).find(({ field }) => field.name === name && field.indexBuilding !== true);
 }
 
 export function partitionOf(model: string, field: string, shard: number): string {

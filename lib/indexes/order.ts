@@ -176,7 +176,13 @@ export function sortedFields(model: ModelDef): readonly SortedField[] {
         ]),
       );
     sorted = model.fields
-      .filter((field) => field.index === true && SORTED_KINDS.has(KIND_OF_TYPE[field.type] as TermKind))
+      // A custom field's index (custom.ts) has no sorted slot: its `order` sorts in memory.
+      .filter(
+        (field) =>
+          field.index === true &&
+          field.indexSlot === undefined &&
+          SORTED_KINDS.has(KIND_OF_TYPE[field.type] as TermKind),
+      )
       .filter((field) => !servedByOrderIndex(field))
       .slice(0, MAX_SORTED_SLOTS)
       .map((field, position) => ({

@@ -24,6 +24,17 @@ import {
   type WriteAction,
 } from '../records/port';
 import { idsOf } from '../records/inverses';
+import {
+  claimsSignature,
+  claimsText,
+  liveClaims,
+  parseClaims,
+  reconcileClaims,
+  type CustomFieldDecl,
+  type IndexClaim,
+} from '../indexes/custom';
+import { indexerOf } from '../indexes/indexer';
+import type { Indexer } from '../records/port';
 
 export const IR_MODEL = 'ir.model';
 export const IR_MODEL_FIELDS = 'ir.model.fields';
@@ -69,11 +80,17 @@ function selectionOf(text: string, where: string): [string, string][] {
   return parsed.map((pair) => [(pair as string[])[0] as string, (pair as string[])[1] as string]);
 }
 
-/** A stored ir.model.fields record as a field definition of models/*.json's shape. */
-function fieldDefinition(record: StoredRecord, modelName: string): Json {
+/**
+ * A stored ir.model.fields record as a field definition of models/*.json's shape; indexed when its
+ * index holds a slot (lib/indexes/custom.ts: `claim`, building or ready).
+ */
+function fieldDefinition(record: StoredRecord, modelName: string, claim?: IndexClaim): Json {
   const v = record.values;
   const type = str(v.ttype);
   return {
+    ...(claim
+      ? { index: true, indexSlot: claim.slot, ...(claim.state === 'building' ? { indexBuilding: true } : {}) }
+      : {}),
     name: str(v.name),
     type,
     string: str(v.field_description) || str(v.name),
@@ -95,6 +112,7 @@ export function definitionsWith(
   shipped: readonly unknown[],
   models: readonly StoredRecord[],
   fields: readonly StoredRecord[],
+  claims: ReadonlyMap<number, IndexClaim> = new Map(),
 ): unknown[] {
   const modelNameById = new Map<number, string>();
   for (const record of models) modelNameById.set(record.id, str(record.values.model));
@@ -103,7 +121,10 @@ export function definitionsWith(
     if (record.values.state !== 'manual') continue;
     const modelName = modelNameById.get(Number(record.values.model_id));
     if (modelName === undefined) continue;
-    customFields.set(modelName, [...(customFields.get(modelName) ?? []), fieldDefinition(record, modelName)]);
+    customFields.set(modelName, [
+      ...(customFields.get(modelName) ?? []),
+      fieldDefinition(record, modelName, claims.get(record.id)),
+    ]);
   }
   const definitions: unknown[] = shipped.map((definition) => {
     if (!isObject(definition) || !Array.isArray(definition.fields)) return definition;
@@ -138,15 +159,16 @@ export function servableRegistry(
   shipped: readonly unknown[],
   models: readonly StoredRecord[],
   fields: readonly StoredRecord[],
+  claims: ReadonlyMap<number, IndexClaim> = new Map(),
 ): ModelRegistry {
   try {
-    return buildRegistry(definitionsWith(shipped, models, fields));
+    return buildRegistry(definitionsWith(shipped, models, fields, claims));
   } catch (error) {
     if (!(error instanceof ModelDefinitionError)) throw error;
   }
   const builds = (keptModels: readonly StoredRecord[], keptFields: readonly StoredRecord[]) => {
     try {
-      buildRegistry(definitionsWith(shipped, keptModels, keptFields));
+      buildRegistry(definitionsWith(shipped, keptModels, keptFields, claims));
       return true;
     } catch (error) {
       if (error instanceof ModelDefinitionError) return false;
@@ -158,7 +180,21 @@ export function servableRegistry(
   for (const record of byId(models)) if (builds([...keptModels, record], [])) keptModels.push(record);
   const keptFields: StoredRecord[] = [];
   for (const record of byId(fields)) if (builds(keptModels, [...keptFields, record])) keptFields.push(record);
-  return buildRegistry(definitionsWith(shipped, keptModels, keptFields));
+  return buildRegistry(definitionsWith(shipped, keptModels, keptFields, claims));
+}
+
+/** The custom fields as the index claims see them (lib/indexes/custom.ts). */
+export function customFieldDecls(
+  models: readonly StoredRecord[],
+  fields: readonly StoredRecord[],
+): CustomFieldDecl[] {
+  const modelNameById = new Map(models.map((record) => [record.id, str(record.values.model)] as const));
+  return fields.flatMap((record) => {
+    const model = modelNameById.get(Number(record.values.model_id));
+    if (record.values.state !== 'manual' || model === undefined) return [];
+    const { name, ttype, index } = record.values;
+    return [{ id: record.id, model, name: str(name), type: str(ttype), index: index === true }];
+  });
 }
 
 /** The shipped models and their fields as ir.model / ir.model.fields records (state 'base'). */
@@ -185,6 +221,7 @@ export function baseMetaRecords(registry: ModelRegistry): StoredRecord[] {
         required: field.required,
         on_delete: field.ondelete ?? 'set null',
         help: field.help || false,
+        index: field.index === true,
         state: 'base',
       };
       records.push({ model: IR_MODEL_FIELDS, id: fieldId, version: 1, values });
@@ -290,13 +327,22 @@ async function loadMeta(
   return { models, fields };
 }
 
-/** The model registry of the shipped and stored definitions, kept per Lambda instance. */
 /**
  * A record of a model of its own (no definition names it, so no route serves it) whose `stamp`
  * is replaced after every change of the definitions: an instance whose definitions are older than
- * the TTL reads this one item, and scans ir.model / ir.model.fields again only if it changed.
+ * the TTL reads this one item, and scans ir.model / ir.model.fields again only if it changed. It
+ * also keeps the custom fields' index claims (`indexes`, lib/indexes/custom.ts), so every check
+ * reads them consistently; a claim's change is not a change of the stamp (no scan is needed).
  */
 export const CATALOG_STAMP_KEY = { model: 'ir.catalog', id: 1 } as const;
+/** Conditional writes of the stamp item tried before giving up (each loses only to another's write). */
+const STAMP_WRITE_ATTEMPTS = 8;
+
+interface StampItem {
+  readonly record: StoredRecord | undefined;
+  readonly stamp: string | undefined;
+  readonly claims: IndexClaim[];
+}
 
 /** The model registry of the shipped and stored definitions, kept per Lambda instance. */
 export class ModelCatalog {
@@ -305,8 +351,11 @@ export class ModelCatalog {
   /** The stamp read before the scan this registry comes from (undefined: none, or never read). */
   #stamp: string | undefined;
   #scanned = false;
+  #meta: { models: StoredRecord[]; fields: StoredRecord[] } = { models: [], fields: [] };
+  #claims: IndexClaim[] = [];
   #loading: Promise<ModelRegistry> | undefined;
   readonly #base: readonly StoredRecord[];
+  readonly #shipped: ModelRegistry;
 
   constructor(
     private readonly store: RecordStore,
@@ -316,6 +365,7 @@ export class ModelCatalog {
     shippedRegistry: ModelRegistry = buildRegistry(shipped),
   ) {
     this.#registry = shippedRegistry;
+    this.#shipped = shippedRegistry;
     this.#base = baseMetaRecords(this.#registry);
   }
 
@@ -327,32 +377,92 @@ export class ModelCatalog {
     return this.#registry;
   }
 
-  async #readStamp(): Promise<string | undefined> {
+  /** The registry as last loaded (no read): what this instance's writes index records by. */
+  get registry(): ModelRegistry {
+    return this.#registry;
+  }
+
+  /**
+   * The records table's indexer on this instance (lib/runtime/container.ts gives it the store):
+   * the entries of the indexes the registry last loaded declares, custom fields' included.
+   */
+  readonly indexer: Indexer = (record) => indexerOf(this.#registry)(record);
+
+  /** The index claims as last read (the builder reads them afresh: updateClaims). */
+  get claims(): readonly IndexClaim[] {
+    return this.#claims;
+  }
+
+  async #readStampItem(): Promise<StampItem> {
     const found = await this.store.getMany([CATALOG_STAMP_KEY], { consistent: true });
-    const stamp = found.get(recordKeyString(CATALOG_STAMP_KEY))?.values.stamp;
-    return typeof stamp === 'string' ? stamp : undefined;
+    const record = found.get(recordKeyString(CATALOG_STAMP_KEY));
+    const stamp = record?.values.stamp;
+    return { record, stamp: typeof stamp === 'string' ? stamp : undefined, claims: parseClaims(record?.values.indexes) };
+  }
+
+  /**
+   * Writes the stamp item as `change` makes it from the one read (undefined: nothing to write), at
+   * the version read; read again and redone when another write came first. Answers the item as left.
+   */
+  async #writeStampItem(
+    change: (item: StampItem) => { stamp?: string; claims?: readonly IndexClaim[] } | undefined,
+    read?: StampItem,
+  ): Promise<StampItem> {
+    for (let attempt = 0; ; attempt++) {
+      const item = attempt === 0 && read ? read : await this.#readStampItem();
+      const next = change(item);
+      if (!next) return item;
+      const values: Record<string, StoredValue> = {
+        stamp: next.stamp ?? item.stamp ?? randomUUID(),
+        indexes: claimsText(next.claims ?? item.claims),
+      };
+      const written = { ...CATALOG_STAMP_KEY, version: (item.record?.version ?? 0) + 1, values };
+      try {
+        await this.store.transact([
+          item.record
+            ? updateAction(item.record, values)
+            : { kind: 'create', key: CATALOG_STAMP_KEY, record: written },
+        ]);
+        return { record: written, stamp: values.stamp as string, claims: next.claims ? [...next.claims] : item.claims };
+      } catch (error) {
+        if (!(error instanceof TransactionCancelledError) || attempt + 1 >= STAMP_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
    * Reads the stamp, then — if it changed since this instance's scan, or `force` — the stored
    * definitions. The stamp is read BEFORE the scan: a change that lands during the scan leaves
-   * a newer stamp, so the next check scans again rather than keeping a stale registry.
+   * a newer stamp, so the next check scans again rather than keeping a stale registry. The index
+   * claims come with the stamp: another set of them is another registry (no scan needed), and a
+   * custom field's index asked for or given up is claimed or dropped here (reconcileClaims).
    */
   reload(force = false): Promise<ModelRegistry> {
     this.#loading ??= (async () => {
       try {
-        const stamp = await this.#readStamp();
-        if (!force && this.#scanned && stamp !== undefined && stamp === this.#stamp) {
-          this.#loadedAt = this.clock();
-          return this.#registry;
+        let item = await this.#readStampItem();
+        const scannedUnder = item.stamp;
+        const unchanged = !force && this.#scanned && item.stamp !== undefined && item.stamp === this.#stamp;
+        if (!unchanged) this.#meta = await loadMeta(this.store, this.#base);
+        const decls = customFieldDecls(this.#meta.models, this.#meta.fields);
+        if (reconcileClaims(item.claims, decls, this.#shipped, this.clock()) || item.record === undefined) {
+          // A stage's first stamp, or claims to change: written at the version read (a concurrent
+          // change wins, and this is worked out again from what it left).
+          item = await this.#writeStampItem((current) => {
+            const claims = reconcileClaims(current.claims, decls, this.#shipped, this.clock());
+            return claims || current.record === undefined ? { ...(claims ? { claims } : {}) } : undefined;
+          }, item);
         }
-        const { models, fields } = await loadMeta(this.store, this.#base);
-        this.#registry = servableRegistry(this.shipped, models, fields);
-        this.#stamp = stamp;
+        if (!unchanged || claimsSignature(item.claims) !== claimsSignature(this.#claims)) {
+          const live = liveClaims(item.claims, decls, this.#shipped);
+          this.#registry = servableRegistry(this.shipped, this.#meta.models, this.#meta.fields, live);
+        }
+        this.#claims = item.claims;
+        // The stamp read before the scan (a stamp written since, by this reload or another instance,
+        // is a change this scan may not have seen: the next check scans again).
+        if (!unchanged) this.#stamp = scannedUnder;
         this.#scanned = true;
         this.#loadedAt = this.clock();
-        // A stage's first stamp (only if there is none: an existing one may be newer than this scan).
-        if (stamp === undefined) await this.#createStamp();
         return this.#registry;
       } finally {
         this.#loading = undefined;
@@ -361,24 +471,24 @@ export class ModelCatalog {
     return this.#loading;
   }
 
-  async #createStamp(): Promise<void> {
-    try {
-      await this.store.transact([
-        {
-          kind: 'create',
-          key: CATALOG_STAMP_KEY,
-          record: { ...CATALOG_STAMP_KEY, version: 1, values: { stamp: randomUUID() } },
-        },
-      ]);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelledError)) throw error;
-    }
-  }
-
   /** After this instance changed the definitions: a new stamp for the other instances, then its own scan. */
   async changed(): Promise<ModelRegistry> {
-    await this.store.putMany([{ ...CATALOG_STAMP_KEY, version: 1, values: { stamp: randomUUID() } }]);
+    await this.#writeStampItem(() => ({ stamp: randomUUID() }));
     return this.reload(true);
+  }
+
+  /**
+   * Changes the index claims (the builder's progress and states: lib/indexes/build.ts) from those
+   * stored, then reloads this instance's registry with them. `change` answers undefined to leave
+   * them; it may be called more than once (after losing to another write).
+   */
+  async updateClaims(change: (claims: readonly IndexClaim[]) => IndexClaim[] | undefined): Promise<readonly IndexClaim[]> {
+    const item = await this.#writeStampItem((current) => {
+      const claims = change(current.claims);
+      return claims ? { claims } : undefined;
+    });
+    await this.reload();
+    return item.claims;
   }
 
   /** Throws ModelDefinitionError unless these definitions make a valid registry. */

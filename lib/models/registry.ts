@@ -48,6 +48,13 @@ export interface FieldDef {
   /** Declared indexed (Odoo's `index=True`): searches on it read lib/indexes' entries, not the model. */
   readonly index?: boolean;
   /**
+   * A custom field's index (lib/indexes/custom.ts): the slot its claim holds (a shipped index takes
+   * the next slot in declaration order instead), and whether its entries are still being built —
+   * written by every write, not yet read by searches.
+   */
+  readonly indexSlot?: number;
+  readonly indexBuilding?: boolean;
+  /**
    * Stored and computed by the service from other fields (Odoo's compute=..., store=True; e.g.
    * res.partner.complete_name, lib/records/complete-names.ts): set by the system, so `magic` too.
    */
@@ -142,6 +149,8 @@ function parseField(model: string, raw: unknown): FieldDef {
     default: def,
     ondelete,
     index,
+    indexSlot,
+    indexBuilding,
     computed,
   } = raw;
   if (typeof name !== 'string' || !FIELD_NAME.test(name))
@@ -186,6 +195,13 @@ function parseField(model: string, raw: unknown): FieldDef {
       model,
       `${where} cannot be indexed ("index": true on ${[...INDEXABLE_TYPES].join(', ')})`,
     );
+  if (
+    indexSlot !== undefined &&
+    (index !== true || !Number.isInteger(indexSlot) || (indexSlot as number) < 1 || (indexSlot as number) > MAX_INDEXED_FIELDS)
+  )
+    throw new ModelDefinitionError(model, `${where}: "indexSlot" is a slot 1..${MAX_INDEXED_FIELDS} of an indexed field`);
+  if (indexBuilding !== undefined && (indexBuilding !== true || indexSlot === undefined))
+    throw new ModelDefinitionError(model, `${where}: "indexBuilding" is true, of a field with an "indexSlot", or absent`);
   return {
     name,
     type: fieldType,
@@ -200,6 +216,8 @@ function parseField(model: string, raw: unknown): FieldDef {
     ...(def !== undefined ? { default: def as DefaultValue } : {}),
     ...(ondelete !== undefined ? { ondelete: ondelete as OnDelete } : {}),
     ...(index === true ? { index: true } : {}),
+    ...(indexSlot !== undefined ? { indexSlot: indexSlot as number } : {}),
+    ...(indexBuilding === true ? { indexBuilding: true } : {}),
   };
 }
 
@@ -255,8 +273,13 @@ function parseModel(raw: unknown): ModelDef {
   }
   const ordered = [MAGIC_FIELDS[0] as FieldDef, ...declared.filter((f) => f.name !== 'id')];
   for (const magic of MAGIC_FIELDS) if (!byName.has(magic.name) && magic.name !== 'id') ordered.push(magic);
-  if (ordered.filter((f) => f.index).length > MAX_INDEXED_FIELDS)
+  const positional = ordered.filter((f) => f.index && f.indexSlot === undefined).length;
+  if (positional > MAX_INDEXED_FIELDS)
     throw new ModelDefinitionError(model, `at most ${MAX_INDEXED_FIELDS} fields can be indexed`);
+  // A custom field's slot (its claim's) is one the declared indexes leave free, and its own.
+  const claimed = ordered.flatMap((f) => (f.indexSlot === undefined ? [] : [f.indexSlot]));
+  if (claimed.some((slot, i) => slot <= positional || claimed.indexOf(slot) !== i))
+    throw new ModelDefinitionError(model, 'an index slot is taken twice');
   const fieldsByName = new Map(ordered.map((f) => [f.name, f] as const));
   const rec = typeof recName === 'string' ? recName : 'name';
   const recField = fieldsByName.get(rec);

@@ -91,6 +91,13 @@ export function budgeted(store: RecordStore, limits: RequestLimits = DEFAULT_REQ
       spend({ items: page.length });
       return page;
     },
+    async reindexModel(model, options) {
+      check(MODEL_INDEX_SHARDS);
+      spend({ requests: MODEL_INDEX_SHARDS });
+      const page = await store.reindexModel(model, options);
+      spend({ requests: page.written, items: page.read });
+      return page;
+    },
     async listInOrder(model, options) {
       check(MODEL_INDEX_SHARDS);
       spend({ requests: MODEL_INDEX_SHARDS });

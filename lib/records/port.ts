@@ -292,6 +292,17 @@ export interface RecordStore {
     options: { afterKey?: string | undefined; limit: number; backward?: boolean },
   ): Promise<{ id: number; key: string }[]>;
   /**
+   * Gives up to `limit` records of `model` with ids above `afterId` (in id order) the index entries
+   * their whole state has where they differ from those they hold, each write conditioned on the
+   * version read (a record changed meanwhile is read again): one page of the custom indexes'
+   * builder (lib/indexes/build.ts). Answers the last id done (undefined: none left), how many
+   * records it read and how many it rewrote.
+   */
+  reindexModel(
+    model: string,
+    options: { afterId: number; limit: number },
+  ): Promise<{ lastId: number | undefined; read: number; written: number }>;
+  /**
    * Every record of `model`, in no particular order, handed to `visit` page by page: the model's
    * index shards read in parallel, for work that needs all of them (counts, sub-searches).
    */

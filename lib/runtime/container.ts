@@ -28,8 +28,13 @@ export const getConfig = once<Config>(() => loadConfig());
 const getDocumentClient = once(() =>
   createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }),
 );
-export const getRecordStore = once<RecordStore>(
-  () => new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable, getConfig().usageTable),
+// Indexed by the catalog's registry (its custom fields' indexes too: lib/indexes/custom.ts), as
+// this instance last loaded it; read when a record is written, after the catalog is built.
+export const getRecordStore: () => RecordStore = once<RecordStore>(
+  () =>
+    new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable, getConfig().usageTable, (record) =>
+      getCatalog().indexer(record),
+    ),
 );
 /** The plans' limits and the usage ledger; undefined without a usage table (nothing metered). */
 export const getMeterStore = once<MeterStore | undefined>(() => {
@@ -38,7 +43,7 @@ export const getMeterStore = once<MeterStore | undefined>(() => {
 });
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
-export const getCatalog = once<ModelCatalog>(
+export const getCatalog: () => ModelCatalog = once<ModelCatalog>(
   () => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()),
 );
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));

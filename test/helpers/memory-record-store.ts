@@ -45,6 +45,7 @@ import {
   type IndexHit,
   type IndexQuery,
   type IndexState,
+  type IndexEntry,
 } from '../../lib/records/port';
 import { shippedIndexer } from '../../lib/indexes/indexer';
 import { MemoryMeterStore } from './memory-meter-store';
@@ -95,6 +96,7 @@ export function noCalls(): Record<Method, number> {
     transact: 0,
     putMany: 0,
     listModel: 0,
+    reindexModel: 0,
     listInOrder: 0,
     listSorted: 0,
     scanModel: 0,
@@ -128,6 +130,11 @@ export interface MemoryRecordStoreOptions {
 export class MemoryRecordStore implements RecordStore {
   readonly #lean: boolean;
   readonly #records = new Map<string, StoredRecord>();
+  /**
+   * Each record's index entries as its last write gave them (the indexer of that moment), as the
+   * DynamoDB store keeps them on the item: a writer whose indexer lacks an index leaves its entry out.
+   */
+  readonly #states = new Map<string, IndexState | undefined>();
   readonly #claims = new Map<string, IdempotencyClaim>();
   /** Per model: the last id handed out. */
   readonly #sequences = new Map<string, { last: number }>();
@@ -248,7 +255,7 @@ export class MemoryRecordStore implements RecordStore {
   async putMany(records: readonly StoredRecord[]): Promise<void> {
     this.calls.putMany++;
     for (const record of records) {
-      this.#records.set(recordKeyString(record), this.#copy(record));
+      this.#setIndexed(recordKeyString(record), this.#copy(record));
       this.#raise(record.model, record.id);
     }
   }
@@ -310,8 +317,38 @@ export class MemoryRecordStore implements RecordStore {
   #indexedRecords(): Map<string, { record: StoredRecord; state: IndexState | undefined }> {
     return (
       this.#frozenIndex ??
-      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const))
+      new Map([...this.#records].map(([key, record]) => [key, { record, state: this.#states.get(key) }] as const))
     );
+  }
+
+  /** The entry a record holds in an index slot, as its last write (or reindex) gave it. */
+  entryOf(model: string, id: number, slot: number): IndexEntry | undefined {
+    return this.#states.get(recordKeyString({ model, id }))?.entries[slot - 1] ?? undefined;
+  }
+
+  /** Writes a record with the entries the indexer gives it now (a Put or an Update of the DynamoDB store). */
+  #setIndexed(key: string, record: StoredRecord): void {
+    this.#records.set(key, record);
+    this.#states.set(key, this.#indexer(record));
+  }
+
+  async reindexModel(
+    model: string,
+    { afterId, limit }: { afterId: number; limit: number },
+  ): Promise<{ lastId: number | undefined; read: number; written: number }> {
+    this.calls.reindexModel++;
+    const page = this.#ofModel(model)
+      .filter((record) => record.id > afterId)
+      .slice(0, limit);
+    let written = 0;
+    for (const record of page) {
+      const key = recordKeyString(record);
+      const state = this.#indexer(record);
+      if (JSON.stringify(state) === JSON.stringify(this.#states.get(key))) continue;
+      this.#states.set(key, state);
+      written++;
+    }
+    return { lastId: page.at(-1)?.id, read: page.length, written };
   }
 
   async scanModel(model: string, visit: (records: readonly StoredRecord[]) => void): Promise<void> {
@@ -353,7 +390,7 @@ export class MemoryRecordStore implements RecordStore {
   /** From now on, lookups see the index entries of this moment, whatever is written after (a lagging index). */
   freezeIndex(): void {
     this.#frozenIndex = new Map(
-      [...this.#records].map(([key, record]) => [key, { record, state: this.#indexer(record) }] as const),
+      [...this.#records].map(([key, record]) => [key, { record, state: this.#states.get(key) }] as const),
     );
   }
 
@@ -517,13 +554,14 @@ export class MemoryRecordStore implements RecordStore {
         this.#claims.set(claimItemKey(action.claim.id), { ...action.claim, recordIds: [...action.claim.recordIds] });
         return;
       case 'create':
-        this.#records.set(itemOf(action), this.#copy(action.record));
+        this.#setIndexed(itemOf(action), this.#copy(action.record));
         return;
       case 'delete':
         this.#records.delete(itemOf(action));
+        this.#states.delete(itemOf(action));
         return;
       case 'update':
-        this.#records.set(itemOf(action), updated(this.#records.get(itemOf(action)) as StoredRecord, action.set));
+        this.#setIndexed(itemOf(action), updated(this.#records.get(itemOf(action)) as StoredRecord, action.set));
         return;
       case 'append': {
         const current = this.#records.get(itemOf(action)) as StoredRecord;

@@ -710,7 +710,10 @@ export class DynamoRecordStore implements RecordStore {
     private readonly table: string,
     /** The usage table, where the ledger's counts of writes are committed with them (usage-table.ts). */
     private readonly usageTable?: string,
-    /** Each written record's index entries (the shipped models' declared indexes). */
+    /**
+     * Each written record's index entries: the shipped models' declared indexes, or (the functions:
+     * lib/runtime/container.ts) the catalog's, custom fields' indexes included.
+     */
     private readonly indexer: Indexer = shippedIndexer,
     /** The declarations those entries follow (indexesMarkKey). */
     private readonly layoutId: string = shippedLayoutId(),
@@ -877,6 +880,28 @@ export class DynamoRecordStore implements RecordStore {
       (a, b) => a - b,
     );
     return page.map(fromItem);
+  }
+
+  async reindexModel(
+    model: string,
+    { afterId, limit }: { afterId: number; limit: number },
+  ): Promise<{ lastId: number | undefined; read: number; written: number }> {
+    // The model's index projects every attribute: the entries an item holds are compared as read.
+    const items = await this.#mergeShards(
+      model,
+      afterId,
+      limit,
+      (shard, after, share) => this.#queryShard(buildShardQueryParams(this.table, shard, after, share), share),
+      (item) => Number(item.id),
+      (a, b) => a - b,
+    );
+    const written = await Promise.all(items.map((item) => this.#reindexItem(item)));
+    const last = items.at(-1);
+    return {
+      lastId: last === undefined ? undefined : Number(last.id),
+      read: items.length,
+      written: written.filter(Boolean).length,
+    };
   }
 
   async listInOrder(

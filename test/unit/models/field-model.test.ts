@@ -12,7 +12,7 @@ import { rejection } from '../../helpers/thrown';
 /** The part of the storage port the catalog uses, in memory (a test double of our own port). */
 class MetaStore {
   readonly records = new Map<string, StoredRecord>();
-  /** Runs once before the next update: a concurrent write landing between the catalog's scan and its repair. */
+  /** Runs once before the next update of a field: a concurrent write landing between the catalog's scan and its repair. */
   beforeUpdate: (() => void) | undefined;
   async getMany(keys: readonly { model: string; id: number }[]): Promise<Map<string, StoredRecord>> {
     const found = new Map<string, StoredRecord>();
@@ -29,8 +29,8 @@ class MetaStore {
         if (current) throw new TransactionCancelledError(['condition']);
         this.records.set(recordKeyString(action.key), action.record);
       } else if (action.kind === 'update') {
-        const before = this.beforeUpdate;
-        this.beforeUpdate = undefined;
+        const before = action.key.model === IR_MODEL_FIELDS ? this.beforeUpdate : undefined;
+        if (before) this.beforeUpdate = undefined;
         before?.();
         const latest = this.records.get(recordKeyString(action.key));
         if (!latest || latest.version !== action.expectedVersion) throw new TransactionCancelledError(['condition']);
