@@ -153,7 +153,7 @@ describe("a custom field's index", () => {
     // b hears of it at its next check (its TTL passed), and reads the index from then on.
     context.clock.advance(CATALOG_TTL_MS + 1);
     const found = await searchA(context, b);
-    expect([idsOf(found).length, planOf(found)]).toStrictEqual([3, 'count; via="x_code ="; entries=0; read=0']);
+    expect([idsOf(found).length, planOf(found)]).toStrictEqual([3, expect.stringMatching(/^index/)]);
   });
 
   it('goes on where a stopped build left off (its progress kept in the claim)', async () => {
