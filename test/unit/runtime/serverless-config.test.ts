@@ -33,17 +33,22 @@ describe('serverless.yml', () => {
     expect(prod.provider.runtime).toBe('nodejs22.x');
     expect(prod.custom.esbuild.target).toBe('node22');
     const events = Object.values(prod.functions as Json).flatMap((fn) => fn.events ?? []);
-    // Every event an HTTP route, but the queues' (SQS) of the queue and deliveries functions and the
-    // records' stream of the change feed.
+    // Every event an HTTP route, but the queues' (SQS) of the queue and deliveries functions, the
+    // records' stream of the change feed, and the custom indexes' builder's minute.
     const queued = [...prod.functions.queue.events, ...prod.functions.deliveries.events];
     expect(
       events.every(
         (event: Json) =>
           'http' in event ||
           (event.sqs !== undefined && queued.includes(event)) ||
-          (event.stream !== undefined && prod.functions.changes.events.includes(event)),
+          (event.stream !== undefined && prod.functions.changes.events.includes(event)) ||
+          (event.schedule !== undefined && prod.functions.indexes.events.includes(event)),
       ),
     ).toBe(true);
+  });
+
+  it('runs the custom indexes\' builder every minute, within a timeout its stop margin (15 s) leaves room in', () => {
+    expect(prod.functions.indexes).toMatchObject({ handler: 'handlers/indexes.handler', role: 'IndexesRole', timeout: 60, events: [{ schedule: 'rate(1 minute)' }] });
   });
 
   it('feeds the change feed from the records’ stream: in order, bisected, bounded, with an on-failure queue', () => {
@@ -114,8 +119,8 @@ describe('serverless.yml', () => {
   });
 
   it('serves GET /start and the DynamoDB Local endpoint in the local stage only', () => {
-    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'changes', 'deliveries', 'object', 'openapi', 'queue', 'token', 'usage', 'version']);
-    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'changes', 'deliveries', 'object', 'openapi', 'queue', 'start', 'token', 'usage', 'version']);
+    expect(Object.keys(prod.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'changes', 'deliveries', 'indexes', 'object', 'openapi', 'queue', 'token', 'usage', 'version']);
+    expect(Object.keys(local.functions).sort()).toStrictEqual(['authorize', 'authorizer', 'changes', 'deliveries', 'indexes', 'object', 'openapi', 'queue', 'start', 'token', 'usage', 'version']);
     expect(prod.provider.environment.DYNAMODB_ENDPOINT).toBe('');
     expect(local.provider.environment.DYNAMODB_ENDPOINT).not.toBe('');
   });
