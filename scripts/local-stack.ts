@@ -21,7 +21,8 @@ import { createLocalKeyFile } from '../lib/auth/secret-box';
 import { buildRegistry } from '../lib/models/registry';
 import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
-import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
+import { catalogIndexedStore } from '../lib/runtime/indexed-store';
+import { buildIndexes } from '../lib/indexes/build';
 import { ensureTables } from '../lib/store/dynamodb/tables';
 import { reindex } from './reindex';
 import { shippedModels } from '../models';
@@ -178,7 +179,7 @@ export async function prepareData(endpoint: string, keyFile: string, say?: Say):
   const created = await ensureTables({ endpoint, region: LOCAL_REGION }, LOCAL_TABLES);
   const documents = createDocumentClient({ endpoint, region: LOCAL_REGION });
   try {
-    const recordStore = new DynamoRecordStore(documents, LOCAL_TABLES.records);
+    const { store: recordStore, catalog } = catalogIndexedStore(documents, { records: LOCAL_TABLES.records });
     if (created.includes(LOCAL_TABLES.records)) {
       const records = recordsFromData(buildRegistry(shippedModels), demoData.records);
       await recordStore.putMany(records);
@@ -190,6 +191,7 @@ export async function prepareData(endpoint: string, keyFile: string, say?: Say):
       // A data folder from before an index was declared: its records get their entries (quick when they have them).
       if (!(await recordStore.indexesReady())) {
         const { scanned, written } = await reindex(recordStore, {
+          catalog,
           checkpointFile: join(tmpdir(), `odoo-rest-lambda-reindex-${LOCAL_TABLES.records}.json`),
         });
         say?.(`Reindexed ${LOCAL_TABLES.records}: ${scanned} records read, ${written} given their index entries`);
@@ -437,6 +439,42 @@ export async function startChangeFeed(options: {
   return { stop };
 }
 
+/** How often npm start runs the custom indexes' builder, as the deployed `indexes` function's schedule does. */
+export const INDEX_BUILD_EVERY_MS = 60_000;
+
+/**
+ * The custom indexes' builder (lib/indexes/build.ts) every INDEX_BUILD_EVERY_MS, in this process,
+ * its calls named as the deployed `indexes` function's (the IAM guard checks them against its role).
+ */
+export function startIndexBuilder(options: { endpoint: string; say?: Say }): { stop(): Promise<void> } {
+  const client = createDocumentClient({
+    endpoint: options.endpoint,
+    region: LOCAL_REGION,
+    appId: 'odoo-rest-lambda-local-indexes',
+  });
+  const { store, catalog } = catalogIndexedStore(client, { records: LOCAL_TABLES.records });
+  let stopping = false;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = buildIndexes({ store, catalog, stop: () => stopping })
+      .then((result) => {
+        for (const index of result.ready) options.say?.(`Custom index ${index}: built, searches use it`);
+        for (const index of result.dropped) options.say?.(`Custom index ${index}: dropped`);
+      })
+      .catch((error: Error) => options.say?.(`Custom indexes: ${error.message} (tried again in a minute)`));
+  };
+  const timer = setInterval(run, INDEX_BUILD_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopping = true;
+      clearInterval(timer);
+      await running;
+      client.destroy();
+    },
+  };
+}
+
 /** Everything npm start runs. */
 export async function startLocalStack(options: {
   port: number;
@@ -465,6 +503,7 @@ export async function startLocalStack(options: {
         throw error;
       },
     );
+    const indexes = startIndexBuilder({ endpoint: dynamo.endpoint, ...(options.say ? { say: options.say } : {}) });
     const key = keyFile;
     return {
       apiUrl: api.url,
@@ -474,6 +513,7 @@ export async function startLocalStack(options: {
       eventsFile,
       stop: async () => {
         try {
+          await indexes.stop();
           await feed.stop();
           await api.stop();
           await dynamo.stop();

@@ -16,7 +16,6 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { parseArgs } from 'node:util';
 import { getUser } from '../lib/auth/users';
 import { buildAccessRules } from '../lib/models/access';
-import { ModelCatalog } from '../lib/models/catalog';
 import { buildRegistry } from '../lib/models/registry';
 import { routeObjectRequest, type ObjectDeps } from '../lib/object-api/router';
 import { settleMessage } from '../lib/queue/batch';
@@ -24,7 +23,7 @@ import { RetryLater, userGroupsFrom, type DeadLetters, type QueueDeps } from '..
 import { createLogger } from '../lib/runtime/log';
 import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
-import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
+import { catalogIndexedStore } from '../lib/runtime/indexed-store';
 import { DynamoMeterStore } from '../lib/store/dynamodb/usage-table';
 import { shippedAccessRules, shippedModels } from '../models';
 import { describeTarget, resolveTarget } from './admin';
@@ -68,12 +67,12 @@ export async function push(
   const client = createDocumentClient({ endpoint: target.endpoint, region: target.region });
   try {
     const registry = buildRegistry(shippedModels);
-    const store = new DynamoRecordStore(client, target.tables.records, target.tables.usage);
+    const { store, catalog } = catalogIndexedStore(client, target.tables, { shippedRegistry: registry });
     const objectDeps: ObjectDeps = {
       registry,
       store,
       accessRules: buildAccessRules(shippedAccessRules),
-      catalog: new ModelCatalog(store, shippedModels, Date.now, registry),
+      catalog,
       meter: { store: new DynamoMeterStore(client, target.tables.usage) },
     };
     const auth = new DynamoAuthStore(client, target.tables.auth);

@@ -9,13 +9,18 @@
  * and each write is conditioned on the version read (a record changed meanwhile got its entries from
  * that change). Resumable: the scan's position is saved in `.reindex-<table>.json` after every page
  * and an interrupted run (Ctrl-C) goes on from there. The DynamoDB Scan is split into SEGMENTS
- * read in parallel.
+ * read in parallel. Then the custom fields' indexes (lib/indexes/custom.ts) whose fence has passed are
+ * built, or dropped, as the indexes function would (lib/indexes/build.ts); one still inside its fence
+ * is named, with when it can be built (the function builds it then, or run this again).
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
-import { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
+import type { DynamoRecordStore } from '../lib/store/dynamodb/records-table';
+import { buildIndexes, type IndexBuildResult } from '../lib/indexes/build';
+import type { ModelCatalog } from '../lib/models/catalog';
+import { catalogIndexedStore } from '../lib/runtime/indexed-store';
 import { shippedLayoutId } from '../lib/indexes/indexer';
 import { buildRegistry } from '../lib/models/registry';
 import { relinkLists } from '../lib/records/inverses';
@@ -40,11 +45,15 @@ export interface ReindexResult {
   readonly written: number;
   readonly resumed: boolean;
   readonly interrupted: boolean;
+  /** What the custom indexes' builder did (with a catalog only). */
+  readonly custom?: IndexBuildResult;
 }
 
 /**
  * Reindexes `store`'s table; `checkpointFile` keeps the position between runs (removed when done).
- * Exported for npm start (scripts/local-stack.ts) and the tests.
+ * Exported for npm start (scripts/local-stack.ts) and the tests. With `catalog` (the one `store`
+ * indexes by: lib/runtime/indexed-store.ts), custom fields' entries are kept and their pending
+ * indexes built; without, the store's indexer is the shipped declarations' (a table with no custom index).
  */
 export async function reindex(
   store: DynamoRecordStore,
@@ -53,8 +62,11 @@ export async function reindex(
     approximateTotal?: number;
     err?: (text: string) => void;
     stop?: () => boolean;
+    catalog?: ModelCatalog;
   },
 ): Promise<ReindexResult> {
+  // The registry the store writes entries by, custom indexes included, before any page is written.
+  await options.catalog?.reload();
   const layout = shippedLayoutId();
   const saved = existsSync(options.checkpointFile)
     ? (JSON.parse(readFileSync(options.checkpointFile, 'utf8')) as Checkpoint)
@@ -113,7 +125,16 @@ export async function reindex(
   written += named.written;
   await store.markIndexesReady();
   rmSync(options.checkpointFile, { force: true });
-  return { scanned, written, resumed, interrupted };
+  if (!options.catalog) return { scanned, written, resumed, interrupted };
+  const custom = await buildIndexes({
+    store,
+    catalog: options.catalog,
+    ...(options.stop ? { stop: options.stop } : {}),
+    progress: (claim, done) =>
+      options.err?.(`\r${claim.state === 'dropping' ? 'dropping' : 'building'} ${claim.model}.${claim.field}: ${done.read} records read`),
+  });
+  options.err?.('\n');
+  return { scanned, written, resumed, interrupted: custom.stopped, custom };
 }
 
 if (require.main === module) {
@@ -130,7 +151,9 @@ if (require.main === module) {
     const client = createDocumentClient({ endpoint: target.endpoint, region: target.region });
     try {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: target.tables.records }));
-      const result = await reindex(new DynamoRecordStore(client, target.tables.records), {
+      const { store, catalog } = catalogIndexedStore(client, { records: target.tables.records });
+      const result = await reindex(store, {
+        catalog,
         checkpointFile: `.reindex-${target.tables.records}.json`,
         approximateTotal: Table?.ItemCount ?? 0,
         err: (text) => void process.stderr.write(text),
@@ -142,6 +165,10 @@ if (require.main === module) {
           ? `interrupted after ${result.scanned} records${from}; run it again to go on\n`
           : `${result.scanned} records read, ${result.written} given their index entries${from}; the table is marked\n`,
       );
+      for (const index of result.custom?.ready ?? []) process.stdout.write(`custom index ${index}: built, ready\n`);
+      for (const index of result.custom?.dropped ?? []) process.stdout.write(`custom index ${index}: dropped\n`);
+      for (const { index, from: at } of result.custom?.waiting ?? [])
+        process.stdout.write(`custom index ${index}: every writer knows it from ${new Date(at).toISOString()}; built then (the indexes function), or run this again\n`);
       process.exit(result.interrupted ? 1 : 0);
     } finally {
       client.destroy();

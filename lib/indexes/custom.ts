@@ -163,5 +163,7 @@ export function claimsToBuild(claims: readonly IndexClaim[], now: number): Index
 }
 
 export function sameClaim(a: IndexClaim, b: IndexClaim): boolean {
-  return a.model === b.model && a.slot === b.slot && a.fieldId === b.fieldId && a.state === b.state && a.since === b.since;
+  return (
+    a.model === b.model && a.slot === b.slot && a.fieldId === b.fieldId && a.state === b.state && a.since === b.since
+  );
 }

@@ -184,10 +184,7 @@ export function servableRegistry(
 }
 
 /** The custom fields as the index claims see them (lib/indexes/custom.ts). */
-export function customFieldDecls(
-  models: readonly StoredRecord[],
-  fields: readonly StoredRecord[],
-): CustomFieldDecl[] {
+export function customFieldDecls(models: readonly StoredRecord[], fields: readonly StoredRecord[]): CustomFieldDecl[] {
   const modelNameById = new Map(models.map((record) => [record.id, str(record.values.model)] as const));
   return fields.flatMap((record) => {
     const model = modelNameById.get(Number(record.values.model_id));
@@ -397,7 +394,11 @@ export class ModelCatalog {
     const found = await this.store.getMany([CATALOG_STAMP_KEY], { consistent: true });
     const record = found.get(recordKeyString(CATALOG_STAMP_KEY));
     const stamp = record?.values.stamp;
-    return { record, stamp: typeof stamp === 'string' ? stamp : undefined, claims: parseClaims(record?.values.indexes) };
+    return {
+      record,
+      stamp: typeof stamp === 'string' ? stamp : undefined,
+      claims: parseClaims(record?.values.indexes),
+    };
   }
 
   /**
@@ -419,9 +420,7 @@ export class ModelCatalog {
       const written = { ...CATALOG_STAMP_KEY, version: (item.record?.version ?? 0) + 1, values };
       try {
         await this.store.transact([
-          item.record
-            ? updateAction(item.record, values)
-            : { kind: 'create', key: CATALOG_STAMP_KEY, record: written },
+          item.record ? updateAction(item.record, values) : { kind: 'create', key: CATALOG_STAMP_KEY, record: written },
         ]);
         return { record: written, stamp: values.stamp as string, claims: next.claims ? [...next.claims] : item.claims };
       } catch (error) {
@@ -482,7 +481,9 @@ export class ModelCatalog {
    * stored, then reloads this instance's registry with them. `change` answers undefined to leave
    * them; it may be called more than once (after losing to another write).
    */
-  async updateClaims(change: (claims: readonly IndexClaim[]) => IndexClaim[] | undefined): Promise<readonly IndexClaim[]> {
+  async updateClaims(
+    change: (claims: readonly IndexClaim[]) => IndexClaim[] | undefined,
+  ): Promise<readonly IndexClaim[]> {
     const item = await this.#writeStampItem((current) => {
       const claims = change(current.claims);
       return claims ? { claims } : undefined;

@@ -197,11 +197,20 @@ function parseField(model: string, raw: unknown): FieldDef {
     );
   if (
     indexSlot !== undefined &&
-    (index !== true || !Number.isInteger(indexSlot) || (indexSlot as number) < 1 || (indexSlot as number) > MAX_INDEXED_FIELDS)
+    (index !== true ||
+      !Number.isInteger(indexSlot) ||
+      (indexSlot as number) < 1 ||
+      (indexSlot as number) > MAX_INDEXED_FIELDS)
   )
-    throw new ModelDefinitionError(model, `${where}: "indexSlot" is a slot 1..${MAX_INDEXED_FIELDS} of an indexed field`);
+    throw new ModelDefinitionError(
+      model,
+      `${where}: "indexSlot" is a slot 1..${MAX_INDEXED_FIELDS} of an indexed field`,
+    );
   if (indexBuilding !== undefined && (indexBuilding !== true || indexSlot === undefined))
-    throw new ModelDefinitionError(model, `${where}: "indexBuilding" is true, of a field with an "indexSlot", or absent`);
+    throw new ModelDefinitionError(
+      model,
+      `${where}: "indexBuilding" is true, of a field with an "indexSlot", or absent`,
+    );
   return {
     name,
     type: fieldType,

@@ -7,14 +7,14 @@ import { shippedAccessRules, shippedModels } from '../../models';
 import { buildAccessRules, type AccessRules } from '../models/access';
 import type { AuthStore } from '../auth/credentials';
 import { loadConfig, type Config } from './config';
-import { ModelCatalog } from '../models/catalog';
+import type { ModelCatalog } from '../models/catalog';
+import { catalogIndexedStore } from './indexed-store';
 import { createLogger, type FunctionLogger } from './log';
 import { callMetrics } from './metrics';
 import { buildRegistry, type ModelRegistry } from '../models/registry';
 import type { RecordStore } from '../records/port';
 import { DynamoAuthStore } from '../store/dynamodb/auth-table';
 import { createDocumentClient } from '../store/dynamodb/client';
-import { DynamoRecordStore } from '../store/dynamodb/records-table';
 import { DynamoMeterStore } from '../store/dynamodb/usage-table';
 import type { MeterStore } from '../metering/port';
 import type { ObjectDeps } from '../object-api/router';
@@ -28,14 +28,15 @@ export const getConfig = once<Config>(() => loadConfig());
 const getDocumentClient = once(() =>
   createDocumentClient({ endpoint: getConfig().dynamodbEndpoint, region: getConfig().region }),
 );
-// Indexed by the catalog's registry (its custom fields' indexes too: lib/indexes/custom.ts), as
-// this instance last loaded it; read when a record is written, after the catalog is built.
-export const getRecordStore: () => RecordStore = once<RecordStore>(
-  () =>
-    new DynamoRecordStore(getDocumentClient(), getConfig().recordsTable, getConfig().usageTable, (record) =>
-      getCatalog().indexer(record),
-    ),
+/** The records store and the catalog whose registry it indexes records by (custom fields' indexes too). */
+const getIndexedStore = once(() =>
+  catalogIndexedStore(
+    getDocumentClient(),
+    { records: getConfig().recordsTable, usage: getConfig().usageTable },
+    { shippedRegistry: getRegistry() },
+  ),
 );
+export const getRecordStore = (): RecordStore => getIndexedStore().store;
 /** The plans' limits and the usage ledger; undefined without a usage table (nothing metered). */
 export const getMeterStore = once<MeterStore | undefined>(() => {
   const table = getConfig().usageTable;
@@ -43,9 +44,7 @@ export const getMeterStore = once<MeterStore | undefined>(() => {
 });
 export const getAuthStore = once<AuthStore>(() => new DynamoAuthStore(getDocumentClient(), getConfig().authTable));
 export const getRegistry = once<ModelRegistry>(() => buildRegistry(shippedModels));
-export const getCatalog: () => ModelCatalog = once<ModelCatalog>(
-  () => new ModelCatalog(getRecordStore(), shippedModels, Date.now, getRegistry()),
-);
+export const getCatalog = (): ModelCatalog => getIndexedStore().catalog;
 export const getAccessRules = once<AccessRules>(() => buildAccessRules(shippedAccessRules));
 /** What the object routes run on: the object function's, and the queue writer's (the same routes). */
 export const getObjectDeps = once<ObjectDeps>(() => {

@@ -7,13 +7,12 @@
  */
 import { buildIndexes } from '../../lib/indexes/build';
 import { INDEX_FENCE_MS } from '../../lib/indexes/custom';
-import { BASE_ID_LIMIT, ModelCatalog } from '../../lib/models/catalog';
+import { BASE_ID_LIMIT } from '../../lib/models/catalog';
 import { getModel } from '../../lib/models/registry';
 import type { StoredRecord } from '../../lib/records/port';
 import { parseOrder, searchRecords } from '../../lib/records/search/search';
 import { createDocumentClient } from '../../lib/store/dynamodb/client';
-import { DynamoRecordStore } from '../../lib/store/dynamodb/records-table';
-import { shippedModels } from '../../models';
+import { catalogIndexedStore } from '../../lib/runtime/indexed-store';
 import { freshStores } from '../helpers/local';
 
 let stores: Awaited<ReturnType<typeof freshStores>>;
@@ -32,12 +31,7 @@ function instance(now: () => number, appId?: string) {
     ? createDocumentClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: 'eu-west-1', appId })
     : stores.client;
   if (appId) clients.push(client);
-  let catalog: ModelCatalog | undefined;
-  const store = new DynamoRecordStore(client, stores.tables.records, stores.tables.usage, (record) =>
-    (catalog as ModelCatalog).indexer(record),
-  );
-  catalog = new ModelCatalog(store, shippedModels, now);
-  return { store, catalog };
+  return catalogIndexedStore(client, stores.tables, { clock: now });
 }
 
 const tickets = (from: number, count: number): StoredRecord[] =>
