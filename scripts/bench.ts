@@ -33,8 +33,12 @@
  *      handler's code on DynamoDB Local's stream): changes per second out of a burst of PUT lists, and
  *      the delay from a write's answer to its signed webhook at a receiver on this machine.
  *
+ *  11. A custom field's index (lib/indexes/custom.ts): a custom model of CUSTOM_RECORDS records, 80 of
+ *      an x_code equality matching 1% and its count, walked before the field is indexed and looked up
+ *      after; the builder's pace (records given their entries per second).
+ *
  * BENCH_ONLY=large runs 5. alone, BENCH_ONLY=computed runs 7. alone, BENCH_ONLY=metering runs 8. alone,
- * BENCH_ONLY=queue runs 9. alone, BENCH_ONLY=changes runs 10. alone.
+ * BENCH_ONLY=queue runs 9. alone, BENCH_ONLY=changes runs 10. alone, BENCH_ONLY=custom runs 11. alone.
  *
  * A summary line at the end checks the design targets (PASS/FAIL is printed, never an exit code).
  */
@@ -81,6 +85,9 @@ import demoData from './demo-data.json';
 import { buildLambda, lambdaEsbuildOptions } from './lambda-bundles';
 import { objectRouteEvent } from './api-events';
 import { bulkLoad } from './bulk-load';
+import { buildIndexes } from '../lib/indexes/build';
+import { INDEX_FENCE_MS } from '../lib/indexes/custom';
+import { catalogIndexedStore } from '../lib/runtime/indexed-store';
 import { fetchToken, machineLine, runWithCleanup, type Cleanup } from './script-run';
 import { freePort, LOCAL_TABLES, localKeyFile, prepareData, startApi, startChangeFeed, startDynamo, type DemoAuth, type DemoClient } from './local-stack';
 // The core-only CPU row runs the same handler code over the port in memory, so the CPU left is ours, not
@@ -1339,6 +1346,90 @@ async function benchChanges(deps: ObjectDeps, endpoint: string, keyFile: string,
   return { changes, writeSeconds: (written - started) / 1000, feedSeconds: (out - started) / 1000, delaysMs };
 }
 
+const CUSTOM_TABLES = { records: 'bench-custom-records' };
+const CUSTOM_RECORDS = 20_000;
+
+interface CustomIndexStats {
+  readonly rows: Array<[string, RowStats, string]>;
+  readonly build: { readonly records: number; readonly written: number; readonly seconds: number };
+}
+
+/**
+ * Section 11: a custom model x_ticket (x_code: 100 values, 1% each) on a table of its own, searched in
+ * process through the object routes before x_code is indexed (a walk) and after the builder made its
+ * index ready (a lookup); the builder timed between.
+ */
+async function benchCustomIndex(endpoint: string, client: DynamoDBDocumentClient, trace: DynamoTrace): Promise<CustomIndexStats> {
+  await ensureTables({ endpoint, region: REGION }, { ...CUSTOM_TABLES, auth: 'bench-custom-auth' });
+  let now = Date.now();
+  const { store, catalog } = catalogIndexedStore(client, CUSTOM_TABLES, { clock: () => now });
+  await store.markIndexesReady();
+  const modelId = 100_001;
+  const field = (index: boolean): StoredRecord => ({
+    model: 'ir.model.fields',
+    id: 100_001,
+    version: index ? 2 : 1,
+    values: { name: 'x_code', field_description: 'Code', model_id: modelId, model: 'x_ticket', ttype: 'char', state: 'manual', index },
+  });
+  await store.putMany([{ model: 'ir.model', id: modelId, version: 1, values: { model: 'x_ticket', name: 'Ticket', state: 'manual' } }, field(false)]);
+  await catalog.changed();
+  const tickets = Array.from({ length: CUSTOM_RECORDS }, (_, i): StoredRecord => ({
+    model: 'x_ticket',
+    id: i + 1,
+    version: 1,
+    values: { x_name: `Ticket ${i + 1}`, x_code: `C${i % 100}`, create_uid: DEMO_USER_ID, write_uid: DEMO_USER_ID, create_date: '2024-01-01 00:00:00', write_date: '2024-01-01 00:00:00' },
+  }));
+  await bulkLoad(store, tickets, `.. loading ${CUSTOM_RECORDS} x_ticket records`);
+  const registry = buildRegistry(shippedModels);
+  const deps: ObjectDeps = { registry, store, catalog, accessRules: buildAccessRules(shippedAccessRules) };
+  const options = { log: createLogger({}, () => undefined), responseKey: 'description' as const };
+  let plan = '';
+  const get = (proxy: string | undefined, query: Record<string, string>) => async (n: number) => {
+    const event = objectEvent('GET', 'x_ticket', proxy, query, `custom-${n}`, n < 0 ? { 'X-Query-Plan': '1' } : {});
+    const response = await serveObject(deps, options, event);
+    if (response.statusCode !== 200) throw new Error(`${proxy ?? 'search_read'} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+    if (n < 0) plan = String(response.headers?.['X-Query-Plan']);
+  };
+  const domain = "[('x_code','=','C7')]";
+  const cases: Array<[string, number, (n: number) => Promise<void>]> = [
+    ['search_read, 80 of x_code = 1%', 10, get(undefined, { limit: '80', domain, fields: "['x_name','x_code']" })],
+    ['search_count, x_code = 1%', 10, get('search_count', { domain })],
+  ];
+  const rows: Array<[string, RowStats, string]> = [];
+  const measure = async (when: string) => {
+    for (const [label, calls, call] of cases) {
+      progress(`custom index: ${label} (${when})`);
+      const stats = await measureRow(trace, calls, call);
+      await call(-1);
+      rows.push([`${label} (${when})`, stats, plan]);
+    }
+  };
+  await measure('not indexed: walks');
+  await store.putMany([field(true)]);
+  await catalog.changed();
+  now += INDEX_FENCE_MS;
+  progress(`custom index: building x_ticket.x_code over ${CUSTOM_RECORDS} records`);
+  const started = performance.now();
+  const built = await buildIndexes({ store, catalog, clock: () => now });
+  const seconds = (performance.now() - started) / 1000;
+  if (built.ready.length !== 1) throw new Error(`the custom index was not built: ${JSON.stringify(built)}`);
+  await measure('indexed: looked up');
+  return { rows, build: { records: built.read, written: built.written, seconds } };
+}
+
+function printCustomIndex(stats: CustomIndexStats): void {
+  printTable(
+    `11. A custom field's index: x_ticket with ${CUSTOM_RECORDS} records, in process (routeObjectRequest over DynamoDB Local)`,
+    ['operation', 'calls', 'DynamoDB commands/call', 'round trips/call', 'CPU ms/call', 'p50 ms', 'p99 ms'],
+    stats.rows.map(([label, s]) => [label, String(s.calls), perCall(s.commands), String(s.maxWaves), ms2(s.cpuMs), ms1(s.p50), ms1(s.p99)]),
+    [
+      '   X-Query-Plan of each row (strategy; terms looked up; estimated candidates; index entries read; records read):',
+      ...stats.rows.map(([label, , plan]) => `     ${label}: ${plan}`),
+      `   The builder (lib/indexes/build.ts, 500 records a page): ${stats.build.records} records read, ${stats.build.written} given their entry, in ${stats.build.seconds.toFixed(1)} s (${(stats.build.records / stats.build.seconds).toFixed(0)} records/s)`,
+    ],
+  );
+}
+
 function printChanges(stats: ChangeFeedStats): void {
   printTable(
     '10. The change feed, local stage: DynamoDB Local stream -> the stream handler (EventBridge stand-in + webhooks)',
@@ -1411,9 +1502,15 @@ async function bench(cleanup: Cleanup): Promise<void> {
     printQueue(await benchQueue(objectDeps, client));
     return;
   }
+  // BENCH_ONLY=custom: a custom field's index alone (section 11).
+  if (process.env.BENCH_ONLY === 'custom') {
+    printCustomIndex(await benchCustomIndex(dynamo.endpoint, client, trace));
+    return;
+  }
   // BENCH_ONLY=changes: the change feed alone (section 10).
   if (process.env.BENCH_ONLY === 'changes') {
     printChanges(await benchChanges(objectDeps, dynamo.endpoint, keyFile, cleanup));
+  printCustomIndex(await benchCustomIndex(dynamo.endpoint, client, trace));
     return;
   }
 
