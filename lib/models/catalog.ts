@@ -18,6 +18,7 @@ import type { PyValue } from '../wire/pyvalue';
 import {
   recordKeyString,
   updateAction,
+  type Indexer,
   type RecordStore,
   type StoredRecord,
   type StoredValue,
@@ -34,7 +35,6 @@ import {
   type IndexClaim,
 } from '../indexes/custom';
 import { indexerOf } from '../indexes/indexer';
-import type { Indexer } from '../records/port';
 
 export const IR_MODEL = 'ir.model';
 export const IR_MODEL_FIELDS = 'ir.model.fields';
@@ -80,6 +80,11 @@ function selectionOf(text: string, where: string): [string, string][] {
   return parsed.map((pair) => [(pair as string[])[0] as string, (pair as string[])[1] as string]);
 }
 
+/** The ir.model records' technical names, by id (what a field's model_id names). */
+function modelNamesById(models: readonly StoredRecord[]): Map<number, string> {
+  return new Map(models.map((record) => [record.id, str(record.values.model)] as const));
+}
+
 /**
  * A stored ir.model.fields record as a field definition of models/*.json's shape; indexed when its
  * index holds a slot (lib/indexes/custom.ts: `claim`, building or ready).
@@ -114,8 +119,7 @@ export function definitionsWith(
   fields: readonly StoredRecord[],
   claims: ReadonlyMap<number, IndexClaim> = new Map(),
 ): unknown[] {
-  const modelNameById = new Map<number, string>();
-  for (const record of models) modelNameById.set(record.id, str(record.values.model));
+  const modelNameById = modelNamesById(models);
   const customFields = new Map<string, Json[]>();
   for (const record of fields) {
     if (record.values.state !== 'manual') continue;
@@ -185,7 +189,7 @@ export function servableRegistry(
 
 /** The custom fields as the index claims see them (lib/indexes/custom.ts). */
 export function customFieldDecls(models: readonly StoredRecord[], fields: readonly StoredRecord[]): CustomFieldDecl[] {
-  const modelNameById = new Map(models.map((record) => [record.id, str(record.values.model)] as const));
+  const modelNameById = modelNamesById(models);
   return fields.flatMap((record) => {
     const model = modelNameById.get(Number(record.values.model_id));
     if (record.values.state !== 'manual' || model === undefined) return [];
@@ -268,7 +272,7 @@ export function fieldModelRepairs(
   models: readonly StoredRecord[],
   fields: readonly StoredRecord[],
 ): Extract<WriteAction, { kind: 'update' }>[] {
-  const modelNameById = new Map(models.map((record) => [record.id, str(record.values.model)] as const));
+  const modelNameById = modelNamesById(models);
   return fields.flatMap((record) => {
     const name = modelNameById.get(Number(record.values.model_id));
     if (!name || record.values.model === name) return [];
@@ -352,7 +356,7 @@ export class ModelCatalog {
   #claims: IndexClaim[] = [];
   #loading: Promise<ModelRegistry> | undefined;
   readonly #base: readonly StoredRecord[];
-  readonly #shipped: ModelRegistry;
+  readonly #shippedRegistry: ModelRegistry;
 
   constructor(
     private readonly store: RecordStore,
@@ -362,7 +366,7 @@ export class ModelCatalog {
     shippedRegistry: ModelRegistry = buildRegistry(shipped),
   ) {
     this.#registry = shippedRegistry;
-    this.#shipped = shippedRegistry;
+    this.#shippedRegistry = shippedRegistry;
     this.#base = baseMetaRecords(this.#registry);
   }
 
@@ -444,16 +448,16 @@ export class ModelCatalog {
         const unchanged = !force && this.#scanned && item.stamp !== undefined && item.stamp === this.#stamp;
         if (!unchanged) this.#meta = await loadMeta(this.store, this.#base);
         const decls = customFieldDecls(this.#meta.models, this.#meta.fields);
-        if (reconcileClaims(item.claims, decls, this.#shipped, this.clock()) || item.record === undefined) {
+        if (reconcileClaims(item.claims, decls, this.#shippedRegistry, this.clock()) || item.record === undefined) {
           // A stage's first stamp, or claims to change: written at the version read (a concurrent
           // change wins, and this is worked out again from what it left).
           item = await this.#writeStampItem((current) => {
-            const claims = reconcileClaims(current.claims, decls, this.#shipped, this.clock());
+            const claims = reconcileClaims(current.claims, decls, this.#shippedRegistry, this.clock());
             return claims || current.record === undefined ? { ...(claims ? { claims } : {}) } : undefined;
           }, item);
         }
         if (!unchanged || claimsSignature(item.claims) !== claimsSignature(this.#claims)) {
-          const live = liveClaims(item.claims, decls, this.#shipped);
+          const live = liveClaims(item.claims, decls, this.#shippedRegistry);
           this.#registry = servableRegistry(this.shipped, this.#meta.models, this.#meta.fields, live);
         }
         this.#claims = item.claims;

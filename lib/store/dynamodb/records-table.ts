@@ -570,6 +570,9 @@ export function indexesMarkKey(layoutId: string): { pk: string } {
   return { pk: `indexes#${layoutId}` };
 }
 
+/** Conditional updates reindexModel has in flight at once. */
+const REINDEX_WRITES_AT_ONCE = 25;
+
 /** How long a table found without the mark is taken at its word before asking again. */
 const UNMARKED_RECHECK_MS = 10_000;
 
@@ -895,12 +898,19 @@ export class DynamoRecordStore implements RecordStore {
       (item) => Number(item.id),
       (a, b) => a - b,
     );
-    const written = await Promise.all(items.map((item) => this.#reindexItem(item)));
+    // A few writes at a time: the builder runs beside the traffic, and a page's 500 at once is a burst.
+    let written = 0;
+    for (let at = 0; at < items.length; at += REINDEX_WRITES_AT_ONCE) {
+      const done = await Promise.all(
+        items.slice(at, at + REINDEX_WRITES_AT_ONCE).map((item) => this.#reindexItem(item)),
+      );
+      written += done.filter(Boolean).length;
+    }
     const last = items.at(-1);
     return {
       lastId: last === undefined ? undefined : Number(last.id),
       read: items.length,
-      written: written.filter(Boolean).length,
+      written,
     };
   }
 
