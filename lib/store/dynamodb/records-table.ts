@@ -874,7 +874,12 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async listModel(model: string, { afterId, limit }: { afterId: number; limit: number }): Promise<StoredRecord[]> {
-    const page = await this.#mergeShards(
+    return (await this.#modelPage(model, afterId, limit)).map(fromItem);
+  }
+
+  /** The items of up to `limit` records of `model` after `afterId`, in id order (the model's index, merged). */
+  #modelPage(model: string, afterId: number, limit: number): Promise<Item[]> {
+    return this.#mergeShards(
       model,
       afterId,
       limit,
@@ -882,7 +887,6 @@ export class DynamoRecordStore implements RecordStore {
       (item) => Number(item.id),
       (a, b) => a - b,
     );
-    return page.map(fromItem);
   }
 
   async reindexModel(
@@ -890,14 +894,7 @@ export class DynamoRecordStore implements RecordStore {
     { afterId, limit }: { afterId: number; limit: number },
   ): Promise<{ lastId: number | undefined; read: number; written: number }> {
     // The model's index projects every attribute: the entries an item holds are compared as read.
-    const items = await this.#mergeShards(
-      model,
-      afterId,
-      limit,
-      (shard, after, share) => this.#queryShard(buildShardQueryParams(this.table, shard, after, share), share),
-      (item) => Number(item.id),
-      (a, b) => a - b,
-    );
+    const items = await this.#modelPage(model, afterId, limit);
     // A few writes at a time: the builder runs beside the traffic, and a page's 500 at once is a burst.
     let written = 0;
     for (let at = 0; at < items.length; at += REINDEX_WRITES_AT_ONCE) {

@@ -5,7 +5,7 @@
  * that loaded the catalog since writes its entries, the builder fills the rest once the fence has
  * passed and marks it ready, and only then do searches read it; `index: False` drops it the same way.
  */
-import type { ApiRequest, ApiResult } from '../../../lib/http';
+import type { ApiResult } from '../../../lib/http';
 import { buildIndexes } from '../../../lib/indexes/build';
 import { INDEX_FENCE_MS, reconcileClaims, type IndexClaim } from '../../../lib/indexes/custom';
 import { indexerOf } from '../../../lib/indexes/indexer';
@@ -19,6 +19,7 @@ import type { PyDict, PyValue } from '../../../lib/wire/pyvalue';
 import { shippedAccessRules, shippedModels } from '../../../models';
 import demoData from '../../../scripts/demo-data.json';
 import { MemoryRecordStore } from '../../helpers/memory-record-store';
+import { objectRequest } from '../../helpers/object-request';
 
 const registry = buildRegistry(shippedModels);
 const modelId = (name: string) => registry.models.findIndex((model) => model.model === name) + 1;
@@ -56,21 +57,7 @@ async function setup() {
   const call = (on: Instance, method: string, target: string, query: Record<string, string>): Promise<ApiResult> => {
     writer = catalogs.indexOf(on.catalog);
     const [model, proxy] = target.split('/') as [string, string | undefined];
-    const path = `/restapi/1.0/object/${target}`;
-    const request: ApiRequest = {
-      method,
-      path,
-      calledPath: path,
-      pathParameters: proxy === undefined ? { model } : { model, proxy },
-      query: new Map(Object.entries(query).map(([name, value]) => [name, [value]])),
-      headers: new Map([
-        ['accept', 'application/json'],
-        ['x-query-plan', '1'],
-      ]),
-      body: undefined,
-      requestId: 'request-1',
-      authorizer: { userId: '1', clientId: 'c1', scheme: 'oauth2', tokenScopes: '', groups: 'base.group_system' },
-    };
+    const request = objectRequest({ method, model, proxy, query, headers: { 'x-query-plan': '1' } });
     return routeObjectRequest(on.deps, request);
   };
   const build = (on: Instance) => {
