@@ -22,7 +22,6 @@ import { buildRegistry } from '../lib/models/registry';
 import { DynamoAuthStore } from '../lib/store/dynamodb/auth-table';
 import { createDocumentClient } from '../lib/store/dynamodb/client';
 import { catalogIndexedStore } from '../lib/runtime/indexed-store';
-import { buildIndexes } from '../lib/indexes/build';
 import { ensureTables } from '../lib/store/dynamodb/tables';
 import { reindex } from './reindex';
 import { shippedModels } from '../models';
@@ -439,42 +438,6 @@ export async function startChangeFeed(options: {
   return { stop };
 }
 
-/** How often npm start runs the custom indexes' builder, as the deployed `indexes` function's schedule does. */
-export const INDEX_BUILD_EVERY_MS = 60_000;
-
-/**
- * The custom indexes' builder (lib/indexes/build.ts) every INDEX_BUILD_EVERY_MS, in this process,
- * its calls named as the deployed `indexes` function's (the IAM guard checks them against its role).
- */
-export function startIndexBuilder(options: { endpoint: string; say?: Say }): { stop(): Promise<void> } {
-  const client = createDocumentClient({
-    endpoint: options.endpoint,
-    region: LOCAL_REGION,
-    appId: 'odoo-rest-lambda-local-indexes',
-  });
-  const { store, catalog } = catalogIndexedStore(client, { records: LOCAL_TABLES.records });
-  let stopping = false;
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = buildIndexes({ store, catalog, stop: () => stopping })
-      .then((result) => {
-        for (const index of result.ready) options.say?.(`Custom index ${index}: built, searches use it`);
-        for (const index of result.dropped) options.say?.(`Custom index ${index}: dropped`);
-      })
-      .catch((error: Error) => options.say?.(`Custom indexes: ${error.message} (tried again in a minute)`));
-  };
-  const timer = setInterval(run, INDEX_BUILD_EVERY_MS);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopping = true;
-      clearInterval(timer);
-      await running;
-      client.destroy();
-    },
-  };
-}
-
 /** Everything npm start runs. */
 export async function startLocalStack(options: {
   port: number;
@@ -503,7 +466,6 @@ export async function startLocalStack(options: {
         throw error;
       },
     );
-    const indexes = startIndexBuilder({ endpoint: dynamo.endpoint, ...(options.say ? { say: options.say } : {}) });
     const key = keyFile;
     return {
       apiUrl: api.url,
@@ -513,7 +475,6 @@ export async function startLocalStack(options: {
       eventsFile,
       stop: async () => {
         try {
-          await indexes.stop();
           await feed.stop();
           await api.stop();
           await dynamo.stop();

@@ -3,9 +3,10 @@
  * the claim's model the entries the catalog's registry declares (building: the new index's;
  * dropping: none in the slot), a page at a time, saving its progress in the claim; then marks a
  * built index ready (searches use it from the next check of each instance) or drops the claim of
- * one removed (its slot free again). Run by the `indexes` function every minute (serverless.yml),
- * by `npm run reindex`, and by npm start's local stack; two runs at once write the same entries
- * (each write conditioned on the version read) and the claims' changes are conditional too.
+ * one removed (its slot free again). Run by the `indexes` function every minute (serverless.yml;
+ * under npm start, serverless-offline runs its schedule too) and by `npm run reindex`; two runs at
+ * once write the same entries (each write conditioned on the version read), and the claims'
+ * changes are conditional too.
  */
 import type { ModelCatalog } from '../models/catalog';
 import type { RecordStore } from '../records/port';

@@ -25,9 +25,10 @@
 import { INDEXABLE_TYPES, MAX_INDEXED_FIELDS, type FieldType, type ModelRegistry } from '../models/registry';
 
 /**
- * How long after a claim's `since` every writer has heard of it: the catalog's TTL (30 s), the
- * longest a writing function runs (10 s: the object and queue functions' timeout), and margin for
- * a slow reload and clocks that differ by seconds.
+ * How long after a claim's `since` every writer has heard of it: every write through the writers'
+ * store is made with a catalog checked within CATALOG_TTL_MS (30 s: lib/runtime/indexed-store.ts
+ * checks it before each write), then the write's own time with its retries (seconds), and margin
+ * for clocks that differ by seconds.
  */
 export const INDEX_FENCE_MS = 120_000;
 

@@ -3,11 +3,12 @@
  * catalog learns of it, built by the indexes function's code with that function's name on its
  * calls (the IAM guard checks each against the IndexesRole of the packaged template), then read by
  * a lookup. Records written before the claim (by a writer that had not heard of it) hold no entry
- * until the builder gives them one.
+ * until the builder gives them one; a writer's store has its catalog checked before each write, so
+ * past the catalog's TTL every write has its entry.
  */
 import { buildIndexes } from '../../lib/indexes/build';
 import { INDEX_FENCE_MS } from '../../lib/indexes/custom';
-import { BASE_ID_LIMIT } from '../../lib/models/catalog';
+import { BASE_ID_LIMIT, CATALOG_TTL_MS } from '../../lib/models/catalog';
 import { getModel } from '../../lib/models/registry';
 import type { StoredRecord } from '../../lib/records/port';
 import { parseOrder, searchRecords } from '../../lib/records/search/search';
@@ -47,6 +48,9 @@ describe("a custom field's index on DynamoDB Local", () => {
     let now = Date.now();
     const admin = instance(() => now);
     await admin.catalog.reload();
+    // Another function's instance, its catalog loaded before the index is declared.
+    const other = instance(() => now);
+    await other.catalog.reload();
     const model = BASE_ID_LIMIT + 1;
     await admin.store.putMany([
       { model: 'ir.model', id: model, version: 1, values: { model: 'x_ticket', name: 'Ticket', state: 'manual' } },
@@ -74,11 +78,18 @@ describe("a custom field's index on DynamoDB Local", () => {
     await admin.store.putMany(tickets(31, 30));
     expect((await stores.rawItem('x_ticket', 1))?.x1p).toBeUndefined();
     expect((await stores.rawItem('x_ticket', 31))?.x1p).toBe('x_ticket#x_code#15');
+    // Within its TTL the other instance writes by what it loaded (no entry); past it, its store has
+    // the catalog checked before the write, and the write has its entry.
+    await other.store.putMany(tickets(61, 1));
+    expect((await stores.rawItem('x_ticket', 61))?.x1p).toBeUndefined();
+    now += CATALOG_TTL_MS + 1;
+    await other.store.putMany(tickets(62, 1));
+    expect((await stores.rawItem('x_ticket', 62))?.x1p).toBe('x_ticket#x_code#14');
 
     now += INDEX_FENCE_MS;
     const builder = instance(() => now, 'odoo-rest-lambda-local-indexes');
     const result = await buildIndexes({ store: builder.store, catalog: builder.catalog, clock: () => now });
-    expect([result.ready, result.read, result.written]).toStrictEqual([['x_ticket.x_code'], 60, 30]);
+    expect([result.ready, result.read, result.written]).toStrictEqual([['x_ticket.x_code'], 62, 31]);
     expect((await stores.rawItem('x_ticket', 1))?.x1p).toBe('x_ticket#x_code#1');
 
     const registry = builder.catalog.registry;
@@ -88,7 +99,7 @@ describe("a custom field's index on DynamoDB Local", () => {
     );
     expect([found.plan.strategy, found.plan.via]).toStrictEqual(['index', 'x_code =']);
     expect(found.records.map((r) => r.id).sort((a, b) => a - b)).toStrictEqual(
-      tickets(1, 60).filter((t) => t.values.x_code === 'A').map((t) => t.id),
+      tickets(1, 62).filter((t) => t.values.x_code === 'A').map((t) => t.id),
     );
   });
 });
