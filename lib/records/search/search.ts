@@ -702,7 +702,7 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
       ? { strategy: 'index', ...planned.report, read }
       : {
           strategy: 'scan',
-          via: `${model.model}${aside([through, planned && `${planned.report.via}: over ${MAX_CANDIDATES} candidates`])}`,
+          via: `${model.model}${aside([through, planned && `${planned.report.via}: over ${MAX_CANDIDATES} candidates`, building(model, node)])}`,
           entries: planned?.report.entries ?? 0,
           ...(planned?.report.estimated === undefined ? {} : { estimated: planned.report.estimated }),
           read,
@@ -796,6 +796,22 @@ export async function searchRecords(deps: SearchDeps, request: SearchRequest): P
 }
 
 /** Notes in parentheses after a name: ' (a; b)', or nothing when there are none. */
+/**
+ * The custom indexes (lib/indexes/custom.ts) still being built on the fields `node` names of
+ * `model`, for a walk's plan to say why it walks ("x_code index building").
+ */
+function building(model: ModelDef, node: DomainNode): string | undefined {
+  const names = new Set<string>();
+  const visit = (n: DomainNode): void => {
+    if (n.kind === 'and' || n.kind === 'or') n.children.forEach(visit);
+    else if (n.kind === 'not') visit(n.child);
+    else if ((n.kind === 'leaf' || n.kind === 'any') && n.model === model && n.field.indexBuilding === true)
+      names.add(n.field.name);
+  };
+  visit(node);
+  return names.size > 0 ? `${[...names].join(', ')} index building` : undefined;
+}
+
 function aside(notes: readonly (string | undefined)[]): string {
   const present = notes.filter((note) => note !== undefined);
   return present.length > 0 ? ` (${present.join('; ')})` : '';
@@ -946,7 +962,8 @@ export async function countWithPlan(
     return { count, plan: { strategy: 'index', ...planned.report, read } };
   }
   await deps.store.scanModel(model.model, (records) => records.forEach(tally));
-  return { count, plan: { strategy: 'scan', via: model.model, entries: planned?.report.entries ?? 0, read } };
+  const via = `${model.model}${aside([building(model, node)])}`;
+  return { count, plan: { strategy: 'scan', via, entries: planned?.report.entries ?? 0, read } };
 }
 
 /**
