@@ -18,11 +18,13 @@
  *             passed, the builder removes those of every record, then drops the claim (the slot is free).
  *
  * A claim's slot is one no shipped index of the model takes (keys.ts: those take theirs in
- * declaration order) and no other claim holds. A model with no free slot (res.partner's 8 are the
- * shipped ones) keeps the field's `index` as a flag only: its searches walk the model, as before.
+ * declaration order) and no other claim holds, among INDEX_SLOTS (10: the last 2 are only ever
+ * custom fields'; res.partner's shipped indexes take the first 8). A model with no free slot left
+ * keeps the field's `index` as a flag only: its searches walk the model, as before.
  * Pure: the catalog reads and writes the claims, the builder walks the records.
  */
-import { INDEXABLE_TYPES, MAX_INDEXED_FIELDS, type FieldType, type ModelRegistry } from '../models/registry';
+import { INDEXABLE_TYPES, type FieldType, type ModelRegistry } from '../models/registry';
+import { INDEX_SLOTS } from './keys';
 
 /**
  * How long after a claim's `since` every writer has heard of it: every write through the writers'
@@ -77,7 +79,7 @@ export function parseClaims(text: unknown): IndexClaim[] {
       Number.isSafeInteger(claim.fieldId) &&
       Number.isInteger(claim.slot) &&
       claim.slot >= 1 &&
-      claim.slot <= MAX_INDEXED_FIELDS &&
+      claim.slot <= INDEX_SLOTS &&
       STATES.has(claim.state) &&
       Number.isFinite(claim.since) &&
       (claim.after === undefined || Number.isSafeInteger(claim.after)),
@@ -150,7 +152,7 @@ export function reconcileClaims(
     if (!wantsIndex(field) || live.has(field.id)) continue;
     const taken = new Set(next.filter((claim) => claim.model === field.model).map((claim) => claim.slot));
     const first = shippedSlots(shipped, field.model) + 1;
-    const slot = Array.from({ length: MAX_INDEXED_FIELDS }, (_, i) => i + 1).find((s) => s >= first && !taken.has(s));
+    const slot = Array.from({ length: INDEX_SLOTS }, (_, i) => i + 1).find((s) => s >= first && !taken.has(s));
     if (slot === undefined) continue;
     changed = true;
     next.push({ model: field.model, field: field.name, fieldId: field.id, slot, state: 'building', since: now });

@@ -25,13 +25,13 @@
  * of text): two long values that share their first bytes share a key, so a lookup of one also
  * finds the other, which the search's evaluation of the record then drops (see lookup.ts).
  */
-import { MAX_INDEXED_FIELDS, type FieldDef, type ModelDef } from '../models/registry';
+import { INDEX_SLOT_COUNT, type FieldDef, type ModelDef } from '../models/registry';
 import type { IndexEntry, IndexState, StoredValue } from '../records/port';
 import { orderKeyOf, sortedKeysOf } from './order';
 import { escapedText, escapedTooLong, TEXT_END } from './key-text';
 
 /** Global secondary indexes the records table has for declared fields (its byModel index aside). */
-export const INDEX_SLOTS = MAX_INDEXED_FIELDS;
+export const INDEX_SLOTS = INDEX_SLOT_COUNT;
 /** Partitions each field's entries are spread over (by record id), like the model's own index. */
 export const INDEX_SHARDS = 16;
 /**

@@ -109,6 +109,12 @@ export const INDEXABLE_TYPES: ReadonlySet<FieldType> = new Set([
 ]);
 /** Indexed fields one model may declare: the records table has a secondary index per slot. */
 export const MAX_INDEXED_FIELDS = 8;
+/**
+ * The records table's field index slots: the 8 the declared indexes may take, and 2 that only
+ * custom fields' indexes take (lib/indexes/custom.ts), so that a model whose declarations fill
+ * their 8 (res.partner) can still index two custom fields.
+ */
+export const INDEX_SLOT_COUNT = MAX_INDEXED_FIELDS + 2;
 const FIELD_NAME = /^[a-z_][a-z0-9_]*$/;
 const MODEL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 
@@ -200,12 +206,9 @@ function parseField(model: string, raw: unknown): FieldDef {
     (index !== true ||
       !Number.isInteger(indexSlot) ||
       (indexSlot as number) < 1 ||
-      (indexSlot as number) > MAX_INDEXED_FIELDS)
+      (indexSlot as number) > INDEX_SLOT_COUNT)
   )
-    throw new ModelDefinitionError(
-      model,
-      `${where}: "indexSlot" is a slot 1..${MAX_INDEXED_FIELDS} of an indexed field`,
-    );
+    throw new ModelDefinitionError(model, `${where}: "indexSlot" is a slot 1..${INDEX_SLOT_COUNT} of an indexed field`);
   if (indexBuilding !== undefined && (indexBuilding !== true || indexSlot === undefined))
     throw new ModelDefinitionError(
       model,

@@ -11,10 +11,10 @@
  *                              deleting request's transaction id)
  *   tx { id, n, i, c }         the change stamp of the write that last created or updated it (records/port.ts
  *                              ChangeStamp): transaction id, its record count, this record's place, the client
- *   x1p, x1s .. x8p, x8s       its entries in the declared field indexes (lib/indexes/keys.ts), the keys of the
- *                              global secondary indexes ix1..ix8, computed from the whole record on every write
+ *   x1p, x1s .. x10p, x10s     its entries in the field indexes (lib/indexes/keys.ts; 9 and 10: custom fields'),
+ *                              the keys of the global secondary indexes ix1..ix10, computed from the whole record on every write
  *   a                          true/false: the record is active (models with an `active` field), projected
- *                              into ix1..ix8 so DynamoDB can count active records only
+ *                              into ix1..ix10 so DynamoDB can count active records only
  * Beside the records, in no model's index (they have no shard):
  *   "sequence#res.partner"     a model's id counter: next, and the token of the reservation that last moved it up
  *   "idempotency#<sha-256>"    an Idempotency-Key's claim: fingerprint, model, recordIds, expiresAt (TTL)

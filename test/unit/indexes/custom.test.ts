@@ -186,14 +186,17 @@ describe("a custom field's index", () => {
     expect(a.catalog.claims.map((c) => [c.field, c.slot, c.state])).toStrictEqual([['x_size', 2, 'ready']]);
   });
 
-  it("on a shipped model takes a slot its declared indexes leave free (res.country's 2), and none where they take all 8 (res.partner): the flag is kept, searches walk", async () => {
+  it("on a shipped model takes a slot its declared indexes leave free (res.country's 2; res.partner's 9, past its 8 declared), and none once all 10 are taken: the flag is kept, searches walk", async () => {
     const context = await setup();
     const a = context.instance();
     for (const model of ['res.country', 'res.partner'])
       await context.call(a, 'POST', 'ir.model.fields', {
         vals: `{'model_id': ${modelId(model)}, 'name': 'x_region', 'field_description': 'Region', 'ttype': 'char', 'index': True}`,
       });
-    expect(a.catalog.claims.map((c) => [c.model, c.slot])).toStrictEqual([['res.country', 2]]);
+    expect(a.catalog.claims.map((c) => [c.model, c.slot])).toStrictEqual([
+      ['res.country', 2],
+      ['res.partner', 9],
+    ]);
     const belgium = idsOf(await context.call(a, 'GET', 'res.country/search', { domain: "[('code', '=', 'BE')]" }))[0];
     await context.call(a, 'PUT', 'res.country', { ids: String(belgium), vals: "{'x_region': 'Europe'}" });
     await context.call(a, 'PUT', 'res.partner', { ids: '17', vals: "{'x_region': 'Europe'}" });
@@ -201,8 +204,22 @@ describe("a custom field's index", () => {
     await context.build(a);
     const country = await context.call(a, 'GET', 'res.country/search', { domain: "[('x_region', '=', 'Europe')]" });
     const partner = await context.call(a, 'GET', 'res.partner/search', { domain: "[('x_region', '=', 'Europe')]" });
-    expect([planOf(country), planOf(partner)]).toStrictEqual([expect.stringMatching(/^index/), expect.stringMatching(/^scan/)]);
+    expect([planOf(country), planOf(partner)]).toStrictEqual([expect.stringMatching(/^index/), expect.stringMatching(/^index/)]);
     expect(idsOf(partner)).toStrictEqual([17]);
+    // Two more on res.partner: the tenth slot, then none left (a flag; its searches walk).
+    for (const name of ['x_area', 'x_zone'])
+      await context.call(a, 'POST', 'ir.model.fields', {
+        vals: `{'model_id': ${modelId('res.partner')}, 'name': '${name}', 'field_description': 'Z', 'ttype': 'char', 'index': True}`,
+      });
+    expect(a.catalog.claims.filter((c) => c.model === 'res.partner').map((c) => [c.field, c.slot])).toStrictEqual([
+      ['x_region', 9],
+      ['x_area', 10],
+    ]);
+    await context.call(a, 'PUT', 'res.partner', { ids: '17', vals: "{'x_zone': 'Z1'}" });
+    context.clock.advance(INDEX_FENCE_MS);
+    await context.build(a);
+    const zone = await context.call(a, 'GET', 'res.partner/search', { domain: "[('x_zone', '=', 'Z1')]" });
+    expect([idsOf(zone), planOf(zone)]).toStrictEqual([[17], expect.stringMatching(/^scan/)]);
     // The shipped index in slot 1 (code) is untouched.
     const byCode = await context.call(a, 'GET', 'res.country/search', { domain: "[('code', '=', 'BE')]" });
     expect(planOf(byCode)).toMatch(/^index/);
@@ -239,9 +256,9 @@ describe('reconcileClaims', () => {
     ]);
   });
 
-  it('gives no slot past the eighth, and none of a type no index serves', () => {
-    const nine = Array.from({ length: 9 }, (_, i) => field(i + 1, `x_f${i}`));
-    const claims = reconcileClaims([], [...nine, { id: 20, model: 'x_ticket', name: 'x_flag', type: 'boolean', index: true }], registry, 1) as IndexClaim[];
-    expect(claims.map((c) => c.slot)).toStrictEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  it('gives no slot past the tenth, and none of a type no index serves', () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => field(i + 1, `x_f${i}`));
+    const claims = reconcileClaims([], [...eleven, { id: 20, model: 'x_ticket', name: 'x_flag', type: 'boolean', index: true }], registry, 1) as IndexClaim[];
+    expect(claims.map((c) => c.slot)).toStrictEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });

@@ -174,6 +174,9 @@ describe('index keys', () => {
       null,
       null,
       null,
+      // Slots 9 and 10: custom fields' only (lib/indexes/custom.ts).
+      null,
+      null,
     ]);
     const walkKey = orderKeyOf(partner, 35, { name: 'Deco Addict', ref: 'DA' }) as string;
     expect(state.entries[4]?.sort).toBe(`${VALUE_TAG}da${SEPARATOR}DA${SEPARATOR}${walkKey}`);
