@@ -12,7 +12,8 @@
  *   tx { id, n, i, c }         the change stamp of the write that last created or updated it (records/port.ts
  *                              ChangeStamp): transaction id, its record count, this record's place, the client
  *   x1p, x1s .. x10p, x10s     its entries in the field indexes (lib/indexes/keys.ts; 9 and 10: custom fields'),
- *                              the keys of the global secondary indexes ix1..ix10, computed from the whole record on every write
+ *                              the keys of the global secondary indexes ix1..ix10, computed from the whole
+ *                              record on every write
  *   a                          true/false: the record is active (models with an `active` field), projected
  *                              into ix1..ix10 so DynamoDB can count active records only
  * Beside the records, in no model's index (they have no shard):
