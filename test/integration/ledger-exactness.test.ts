@@ -140,6 +140,8 @@ describe('the usage ledger under faults', () => {
     expect(lostCommitted).toBe(1);
     const [used] = await stores.meter.readCounts(limitCounters(CLIENT, PLAN, new Date(), 0)[0]!.counter);
     expect(used).toBe((await ledgerOf('ok')).units - lostCommitted * 2);
-    // The SDK's own backoff on throttling is real time: a bound well above a loaded machine's run.
-  }, 180_000);
+    // The SDK's own backoff on throttling is real time, and the run grows with what ran before it on
+    // the shared DynamoDB Local (72 s alone, 132 s after the e2e files, over 180 s late in a clean
+    // run's order): a bound well above that, on the harness, not on the service.
+  }, 420_000);
 });
