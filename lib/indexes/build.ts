@@ -10,7 +10,7 @@
  */
 import type { ModelCatalog } from '../models/catalog';
 import type { RecordStore } from '../records/port';
-import { claimsToBuild, INDEX_FENCE_MS, sameClaim, type IndexClaim } from './custom';
+import { claimsToBuild, fenceEndOf, sameClaim, type IndexClaim } from './custom';
 
 /** Records per page: one claim write per page (the catalog's stamp item), 16 index queries. */
 export const BUILD_PAGE = 500;
@@ -44,10 +44,11 @@ export async function buildIndexes(deps: IndexBuildDeps): Promise<IndexBuildResu
   // The claims and the registry as they are now: the store's indexer writes by that registry.
   await deps.catalog.reload();
   const now = clock();
+  const due = claimsToBuild(deps.catalog.claims, now);
   const waiting = deps.catalog.claims
-    .filter((claim) => claim.state !== 'ready' && claim.since + INDEX_FENCE_MS > now)
-    .map((claim) => ({ index: nameOf(claim), from: claim.since + INDEX_FENCE_MS }));
-  for (const start of claimsToBuild(deps.catalog.claims, now)) {
+    .filter((claim) => claim.state !== 'ready' && !due.includes(claim))
+    .map((claim) => ({ index: nameOf(claim), from: fenceEndOf(claim) }));
+  for (const start of due) {
     let claim: IndexClaim | undefined = start;
     const done = { read: 0, written: 0 };
     while (claim) {
@@ -65,10 +66,13 @@ export async function buildIndexes(deps: IndexBuildDeps): Promise<IndexBuildResu
     if (!claim) continue;
     const finished = claim;
     if (finished.state === 'dropping') {
-      await deps.catalog.updateClaims((claims) =>
-        claims.some((c) => sameClaim(c, finished)) ? claims.filter((c) => !sameClaim(c, finished)) : undefined,
-      );
-      result.dropped.push(nameOf(finished));
+      let dropped = false;
+      await deps.catalog.updateClaims((claims) => {
+        dropped = claims.some((c) => sameClaim(c, finished));
+        return dropped ? claims.filter((c) => !sameClaim(c, finished)) : undefined;
+      });
+      // Another run may have dropped it first: only this run's drop is reported.
+      if (dropped) result.dropped.push(nameOf(finished));
     } else {
       const { after: _done, ...built } = finished;
       const ready = await saved(deps.catalog, finished, { ...built, state: 'ready', since: clock() });

@@ -160,9 +160,14 @@ export function reconcileClaims(
   return changed ? next : undefined;
 }
 
+/** When the builder may work on a claim (building or dropping): its fence's end. */
+export function fenceEndOf(claim: IndexClaim): number {
+  return claim.since + INDEX_FENCE_MS;
+}
+
 /** The claims the builder may work on now: building or dropping, and past the fence. */
 export function claimsToBuild(claims: readonly IndexClaim[], now: number): IndexClaim[] {
-  return claims.filter((claim) => claim.state !== 'ready' && claim.since + INDEX_FENCE_MS <= now);
+  return claims.filter((claim) => claim.state !== 'ready' && fenceEndOf(claim) <= now);
 }
 
 export function sameClaim(a: IndexClaim, b: IndexClaim): boolean {

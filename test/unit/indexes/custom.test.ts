@@ -186,6 +186,19 @@ describe("a custom field's index", () => {
     expect(a.catalog.claims.map((c) => [c.field, c.slot, c.state])).toStrictEqual([['x_size', 2, 'ready']]);
   });
 
+  it('is reported dropped by one of two builders that run at once (the claim goes once)', async () => {
+    const context = await setup();
+    const a = context.instance();
+    const { field } = await tickets(context, a, 3);
+    context.clock.advance(INDEX_FENCE_MS);
+    await context.build(a);
+    await context.call(a, 'PUT', 'ir.model.fields', { ids: String(field), vals: "{'index': False}" });
+    context.clock.advance(INDEX_FENCE_MS);
+    const runs = await Promise.all([context.build(a), context.build(a)]);
+    expect(runs.flatMap((run) => run.dropped)).toStrictEqual(['x_ticket.x_code']);
+    expect(a.catalog.claims).toStrictEqual([]);
+  });
+
   it("on a shipped model takes a slot its declared indexes leave free (res.country's 2; res.partner's 9, past its 8 declared), and none once all 10 are taken: the flag is kept, searches walk", async () => {
     const context = await setup();
     const a = context.instance();
